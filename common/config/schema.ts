@@ -1,0 +1,110 @@
+/**
+ * The one configuration schema shared by every command. Sections have defaults so that a command
+ * validates only what it needs (see `requireSections` in load.ts); unknown keys are errors, so a
+ * typo never silently falls back to a default.
+ */
+import { z } from 'zod';
+
+/** Accepts a JSON array or a comma-separated string (convenient in environment variables). */
+const stringList = z.preprocess(
+  (value) => (typeof value === 'string' ? value.split(',').map((part) => part.trim()).filter(Boolean) : value),
+  z.array(z.string().min(1)).min(1),
+);
+
+const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date as YYYY-MM-DD');
+
+export const logSchema = z.strictObject({
+  level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** `auto`: pretty on a terminal, JSON otherwise. */
+  format: z.enum(['auto', 'json', 'pretty']).default('auto'),
+});
+
+export const bookeoAccountSchema = z.strictObject({
+  /** Stable name of the account inside this deployment; part of every record key. */
+  id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'an account id of letters, digits, _ or - (1-64 chars)'),
+  apiKey: z.string().min(1),
+  enabled: z.boolean().default(true),
+});
+
+export const bookeoSchema = z.strictObject({
+  baseUrl: z.url().default('https://api.bookeo.com/v2'),
+  /** The application's secret key (one per app, shared by all accounts). */
+  secretKey: z.string().min(1).optional(),
+  accounts: z.array(bookeoAccountSchema).default([]),
+  /** Rate budget per account, shared by all its resources. */
+  requestsPerSecond: z.number().positive().max(1000).default(5),
+  maxConcurrency: z.number().int().min(1).max(64).default(4),
+  connectTimeoutMs: z.number().int().positive().default(10_000),
+  requestTimeoutMs: z.number().int().positive().default(60_000),
+  retries: z.number().int().min(0).max(50).default(8),
+});
+
+export const kafkaSchema = z.strictObject({
+  brokers: stringList.default(['127.0.0.1:9092']),
+  clientId: z.string().min(1).default('bookeo-connect'),
+  /** Topics are `<topicPrefix>.<resource>`. */
+  topicPrefix: z.string().regex(/^[A-Za-z0-9._-]+$/, 'a Kafka topic name prefix').default('bookeo'),
+  partitions: z.number().int().min(1).max(1000).default(3),
+  replicationFactor: z.number().int().min(1).max(10).default(1),
+  ssl: z.boolean().default(false),
+  sasl: z
+    .strictObject({
+      mechanism: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']),
+      username: z.string().min(1),
+      password: z.string().min(1),
+    })
+    .optional(),
+});
+
+export const schemaRegistrySchema = z.strictObject({
+  url: z.url().default('http://127.0.0.1:8081/apis/ccompat/v7'),
+  username: z.string().optional(),
+  password: z.string().optional(),
+  compatibility: z.enum(['BACKWARD', 'BACKWARD_TRANSITIVE', 'FORWARD', 'FORWARD_TRANSITIVE', 'FULL', 'FULL_TRANSITIVE', 'NONE']).default('BACKWARD'),
+});
+
+export const httpSchema = z.strictObject({
+  host: z.string().default('127.0.0.1'),
+  /** 0 picks a free port (tests). */
+  port: z.number().int().min(0).max(65535).default(8083),
+  /** When set, the REST API (not /healthz, /readyz, /metrics) requires `Authorization: Bearer <token>`. */
+  bearerToken: z.string().min(16).optional(),
+});
+
+export const clickhouseSchema = z.strictObject({
+  url: z.url().default('http://127.0.0.1:8123'),
+  username: z.string().default('default'),
+  password: z.string().default(''),
+  database: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a ClickHouse database name').default('bookeo'),
+  requestTimeoutMs: z.number().int().positive().default(60_000),
+});
+
+export const sourceSchema = z.strictObject({
+  /** Where the first backfill of windowed resources starts. */
+  backfillFrom: isoDate.default('2024-01-01'),
+  /** The upper bound of a window is now minus this lag, so late writes at Bookeo are not missed. */
+  safetyLagSeconds: z.number().int().min(0).default(60),
+  /** Each poll re-reads this much before the saved cursor (dedup keeps it from re-emitting). */
+  lookbackSeconds: z.number().int().min(0).default(300),
+  pollIntervalSeconds: z.number().int().min(1).default(60),
+  /** Full listing period for resources without an updated-since filter (customers, settings, webhooks). */
+  snapshotIntervalSeconds: z.number().int().min(10).default(3600),
+  /** Windows fetched at once during a backfill (bounded by the account's rate budget anyway). */
+  parallelWindows: z.number().int().min(1).max(32).default(4),
+  offsetsTopic: z.string().min(1).default('bookeo-connect.offsets'),
+  deadLetterTopic: z.string().min(1).default('bookeo-connect.dlq'),
+  resources: stringList.optional(),
+});
+
+export const configSchema = z.strictObject({
+  log: logSchema.default(logSchema.parse({})),
+  bookeo: bookeoSchema.default(bookeoSchema.parse({})),
+  kafka: kafkaSchema.default(kafkaSchema.parse({})),
+  schemaRegistry: schemaRegistrySchema.default(schemaRegistrySchema.parse({})),
+  http: httpSchema.default(httpSchema.parse({})),
+  clickhouse: clickhouseSchema.default(clickhouseSchema.parse({})),
+  source: sourceSchema.default(sourceSchema.parse({})),
+});
+
+export type AppConfig = z.infer<typeof configSchema>;
+export type BookeoAccountConfig = z.infer<typeof bookeoAccountSchema>;

@@ -1,0 +1,30 @@
+/**
+ * The pino root logger. JSON by default, pretty on a terminal; secret paths redacted (see
+ * secrets.ts). Components take `logger.child({ component, ... })`; nothing else logs.
+ */
+import { pino, type Logger, type DestinationStream } from 'pino';
+import { secretLogPaths } from './secrets.js';
+
+export type { Logger } from 'pino';
+
+export interface LoggerOptions {
+  readonly level: string;
+  readonly format: 'auto' | 'json' | 'pretty';
+  readonly name?: string;
+  /** Where lines go; tests pass a stream to capture them. */
+  readonly destination?: DestinationStream;
+}
+
+export function createLogger(options: LoggerOptions): Logger {
+  const pretty = options.destination === undefined && (options.format === 'pretty' || (options.format === 'auto' && process.stderr.isTTY === true));
+  const base = {
+    level: options.level,
+    name: options.name ?? 'bookeo-connect',
+    redact: { paths: secretLogPaths(), censor: '***' },
+    serializers: { err: pino.stdSerializers.err, error: pino.stdSerializers.err },
+  };
+  if (pretty) {
+    return pino({ ...base, transport: { target: 'pino-pretty', options: { destination: 2, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } } });
+  }
+  return pino(base, options.destination ?? pino.destination(2));
+}

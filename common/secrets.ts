@@ -1,0 +1,41 @@
+/**
+ * What counts as a secret, in one place: configuration keys, HTTP headers and log paths all derive
+ * from this list, so a new secret is masked everywhere by adding one name here.
+ */
+
+/** Object keys whose values are secrets wherever they appear (config, logs, status output). */
+export const SECRET_KEYS: readonly string[] = Object.freeze(['secretKey', 'apiKey', 'password', 'bearerToken', 'token', 'saslPassword']);
+
+/** HTTP headers that carry secrets (lower-case, as undici and node report them). */
+export const SECRET_HEADERS: readonly string[] = Object.freeze(['x-bookeo-secretkey', 'x-bookeo-apikey', 'authorization']);
+
+export const MASK = '***';
+
+export function isSecretKey(key: string | number | symbol): boolean {
+  return typeof key === 'string' && SECRET_KEYS.includes(key);
+}
+
+/** A deep copy with every secret value replaced by the mask; safe to log or print. */
+export function maskSecrets<T>(value: T): T {
+  if (Array.isArray(value)) return value.map((item) => maskSecrets(item)) as T;
+  if (value !== null && typeof value === 'object' && !(value instanceof Date)) {
+    const out: Record<string, unknown> = {};
+    for (const [key, inner] of Object.entries(value)) {
+      out[key] = isSecretKey(key) && inner !== undefined ? MASK : maskSecrets(inner);
+    }
+    return out as T;
+  }
+  return value;
+}
+
+/** pino `redact` paths: each secret key at the top level and up to three levels down, plus secret headers. */
+export function secretLogPaths(): string[] {
+  const paths: string[] = [];
+  for (const key of SECRET_KEYS) {
+    paths.push(key, `*.${key}`, `*.*.${key}`, `*.*.*.${key}`);
+  }
+  for (const header of SECRET_HEADERS) {
+    paths.push(`headers["${header}"]`, `*.headers["${header}"]`);
+  }
+  return paths;
+}
