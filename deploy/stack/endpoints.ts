@@ -1,0 +1,40 @@
+/**
+ * Where the local stack listens. The stack, the tests, the demo and the benchmarks all read these,
+ * so one environment variable moves a service for all of them.
+ */
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+function port(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1 || value > 65535) throw new Error(`${name} must be a TCP port (1-65535), found ${JSON.stringify(raw)}`);
+  return value;
+}
+
+export interface StackEndpoints {
+  readonly kafkaBroker: string;
+  readonly kafkaControllerPort: number;
+  readonly registryUrl: string;
+  readonly registryManagementPort: number;
+  readonly clickhouseUrl: string;
+  /** Downloads (jars, archives) kept across runs. */
+  readonly cacheDir: string;
+  /** PID files, logs and data of the running stack. */
+  readonly stateDir: string;
+}
+
+export function stackEndpoints(env: NodeJS.ProcessEnv = process.env): StackEndpoints {
+  const host = '127.0.0.1';
+  const cacheDir = env.BOOKEO_STACK_CACHE ?? join(env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'bookeo-connect');
+  return Object.freeze({
+    kafkaBroker: `${host}:${port(env, 'BOOKEO_STACK_KAFKA_PORT', 9092)}`,
+    kafkaControllerPort: port(env, 'BOOKEO_STACK_KAFKA_CONTROLLER_PORT', 9093),
+    registryUrl: `http://${host}:${port(env, 'BOOKEO_STACK_REGISTRY_PORT', 8081)}/apis/ccompat/v7`,
+    registryManagementPort: port(env, 'BOOKEO_STACK_REGISTRY_MANAGEMENT_PORT', 9001),
+    clickhouseUrl: `http://${host}:${port(env, 'BOOKEO_STACK_CLICKHOUSE_PORT', 8123)}`,
+    cacheDir,
+    stateDir: env.BOOKEO_STACK_STATE ?? join(cacheDir, 'stack'),
+  });
+}
