@@ -1,0 +1,78 @@
+/**
+ * Reads every committed record of a topic from the beginning up to its end as of the call, then
+ * stops. Used at start-up to load the offsets topic and to rebuild snapshot state from compacted
+ * resource topics.
+ *
+ * "The end" is the last stable offset per partition (admin listOffsets is READ_COMMITTED), and
+ * progress is tracked from kafkajs's END_BATCH_PROCESS events, which also fire for batches made
+ * only of transaction markers or aborted records; so the reader knows it is done without waiting
+ * for a quiet period.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Kafka, KafkaMessage } from 'kafkajs';
+
+export interface ReadTopicOptions {
+  readonly topic: string;
+  readonly onMessage: (message: KafkaMessage, partition: number) => void | Promise<void>;
+  readonly signal?: AbortSignal;
+}
+
+export async function readTopicToEnd(kafka: Kafka, options: ReadTopicOptions): Promise<{ records: number }> {
+  const admin = kafka.admin();
+  await admin.connect();
+  let ends: Map<number, number>;
+  try {
+    const offsets = await admin.fetchTopicOffsets(options.topic);
+    ends = new Map(offsets.filter((p) => Number(p.high) > Number(p.low)).map((p) => [p.partition, Number(p.high)]));
+  } finally {
+    await admin.disconnect();
+  }
+  if (ends.size === 0) return { records: 0 };
+
+  // A throw-away group: we never commit, and every start reads from the beginning.
+  const groupId = `bookeo-connect-reader-${randomUUID()}`;
+  const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false, maxWaitTimeInMs: 250 });
+  const positions = new Map<number, number>();
+  let records = 0;
+  let resolveDone!: () => void;
+  let rejectDone!: (error: unknown) => void;
+  const done = new Promise<void>((resolve, reject) => {
+    resolveDone = resolve;
+    rejectDone = reject;
+  });
+  const checkDone = (): void => {
+    for (const [partition, end] of ends) if ((positions.get(partition) ?? 0) < end) return;
+    resolveDone();
+  };
+  consumer.on(consumer.events.END_BATCH_PROCESS, (event) => {
+    positions.set(event.payload.partition, Number(event.payload.lastOffset) + 1);
+    checkDone();
+  });
+  consumer.on(consumer.events.CRASH, (event) => rejectDone(event.payload.error));
+  const onAbort = (): void => rejectDone(options.signal?.reason);
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+
+  try {
+    await consumer.connect();
+    await consumer.subscribe({ topic: options.topic, fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      eachMessage: async ({ message, partition }) => {
+        const end = ends.get(partition);
+        // Records past the end captured at the start belong to the future: leave them.
+        if (end === undefined || Number(message.offset) >= end) return;
+        records++;
+        await options.onMessage(message, partition);
+      },
+    });
+    await done;
+    return { records };
+  } finally {
+    options.signal?.removeEventListener('abort', onAbort);
+    await consumer.disconnect();
+    const cleanup = kafka.admin();
+    await cleanup.connect();
+    await cleanup.deleteGroups([groupId]).catch(() => undefined);
+    await cleanup.disconnect();
+  }
+}

@@ -1,0 +1,90 @@
+/**
+ * Exactly-once into Kafka, the way Kafka Connect does it (KIP-618): the records of a step and the
+ * source offsets that cover them go out in ONE Kafka transaction. A crash before commit leaves
+ * nothing visible to read_committed consumers; a crash after commit leaves both the records and
+ * the cursor, so a restart neither loses nor repeats.
+ *
+ * One transactional id per task: a second instance with the same id fences the first (its next
+ * commit fails with ProducerFencedError and it must stop) instead of duplicating its output.
+ */
+import type { Kafka, Message, Producer, TopicMessages } from 'kafkajs';
+import { ConnectError } from '../../common/errors.js';
+
+export interface OutgoingRecord {
+  readonly topic: string;
+  readonly key: Buffer | string;
+  /** null is a tombstone: the key is deleted after compaction. */
+  readonly value: Buffer | string | null;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+/** Another instance took over this task's transactional id; this one must stop, not retry. */
+export class ProducerFencedError extends ConnectError {
+  constructor(transactionalId: string, cause: unknown) {
+    super(`producer for ${transactionalId} was fenced by a newer instance of the same task; stopping this one`, { cause, retriable: false });
+  }
+}
+
+export class KafkaWriteError extends ConnectError {}
+
+const FENCED_TYPES = new Set(['PRODUCER_FENCED', 'INVALID_PRODUCER_EPOCH', 'INVALID_PRODUCER_ID_MAPPING', 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED']);
+
+export interface TransactionalWriter {
+  /** Writes all records and offset records atomically; resolves once the transaction is committed. */
+  commit(records: readonly OutgoingRecord[]): Promise<{ latencyMs: number }>;
+  close(): Promise<void>;
+}
+
+export async function createTransactionalWriter(kafka: Kafka, transactionalId: string, transactionTimeoutMs = 60_000): Promise<TransactionalWriter> {
+  const producer: Producer = kafka.producer({
+    transactionalId,
+    idempotent: true,
+    maxInFlightRequests: 1,
+    transactionTimeout: transactionTimeoutMs,
+    allowAutoTopicCreation: false,
+  });
+  await producer.connect();
+
+  return {
+    async commit(records) {
+      const started = performance.now();
+      const transaction = await producer.transaction().catch((error: unknown) => {
+        throw classify(error, transactionalId);
+      });
+      try {
+        if (records.length > 0) {
+          await transaction.sendBatch({ topicMessages: groupByTopic(records), acks: -1 });
+        }
+        await transaction.commit();
+      } catch (error) {
+        // Abort is best effort: if we were fenced the broker has already aborted for us.
+        await transaction.abort().catch(() => undefined);
+        throw classify(error, transactionalId);
+      }
+      return { latencyMs: performance.now() - started };
+    },
+    async close() {
+      await producer.disconnect();
+    },
+  };
+}
+
+function groupByTopic(records: readonly OutgoingRecord[]): TopicMessages[] {
+  const byTopic = new Map<string, Message[]>();
+  for (const record of records) {
+    let messages = byTopic.get(record.topic);
+    if (messages === undefined) byTopic.set(record.topic, (messages = []));
+    messages.push({ key: record.key, value: record.value, ...(record.headers ? { headers: { ...record.headers } } : {}) });
+  }
+  return [...byTopic].map(([topic, messages]) => ({ topic, messages }));
+}
+
+function classify(error: unknown, transactionalId: string): ConnectError {
+  const type = (error as { type?: string }).type;
+  const causeType = ((error as { cause?: { type?: string } }).cause ?? {}).type;
+  if ((type !== undefined && FENCED_TYPES.has(type)) || (causeType !== undefined && FENCED_TYPES.has(causeType))) {
+    return new ProducerFencedError(transactionalId, error);
+  }
+  const retriable = (error as { retriable?: boolean }).retriable === true;
+  return new KafkaWriteError(`Kafka transaction for ${transactionalId} failed: ${(error as Error).message}`, { cause: error, retriable });
+}
