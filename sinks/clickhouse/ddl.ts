@@ -1,0 +1,88 @@
+/**
+ * ClickHouse DDL as text, and the plan of what a table needs for a schema version. Pure, so the
+ * statements are unit-tested without a server.
+ *
+ * Engine: ReplacingMergeTree(_version, _is_deleted) ordered by the key columns. Merges (and FINAL)
+ * keep the row with the highest `_version` (= Kafka offset) per key and drop keys whose latest row is
+ * a delete. `non_replicated_deduplication_window` makes a single server remember the last 1000
+ * insert tokens, so a retried batch is dropped. On a replicated cluster the same table would be
+ * `ReplicatedReplacingMergeTree(<zk path>, <replica>, _version, _is_deleted)` (created ON CLUSTER),
+ * where token deduplication is on by default (`replicated_deduplication_window`).
+ */
+import type { Column, TableSpec } from '../columns.js';
+import { canHold, clickhouseType } from './types.js';
+
+export const DEDUPLICATION_WINDOW = 1000;
+
+export function quoteIdentifier(name: string): string {
+  return `\`${name.replace(/\\/g, '\\\\').replace(/`/g, '\\`')}\``;
+}
+
+export function qualifiedName(database: string, table: string): string {
+  return `${quoteIdentifier(database)}.${quoteIdentifier(table)}`;
+}
+
+function columnDefinition(column: Column): string {
+  return `${quoteIdentifier(column.name)} ${clickhouseType(column.type)}`;
+}
+
+export function createDatabaseSql(database: string): string {
+  return `CREATE DATABASE IF NOT EXISTS ${quoteIdentifier(database)}`;
+}
+
+export function createTableSql(database: string, spec: TableSpec): string {
+  return [
+    `CREATE TABLE IF NOT EXISTS ${qualifiedName(database, spec.name)}`,
+    `(\n${spec.columns.map((column) => `    ${columnDefinition(column)}`).join(',\n')}\n)`,
+    'ENGINE = ReplacingMergeTree(`_version`, `_is_deleted`)',
+    `ORDER BY (${spec.keyColumns.map(quoteIdentifier).join(', ')})`,
+    `SETTINGS non_replicated_deduplication_window = ${DEDUPLICATION_WINDOW}`,
+  ].join('\n');
+}
+
+/** One ALTER for all new columns, so a schema version appears at once. */
+export function addColumnsSql(database: string, table: string, columns: readonly Column[]): string {
+  const adds = columns.map((column) => `ADD COLUMN IF NOT EXISTS ${columnDefinition(column)}`);
+  return `ALTER TABLE ${qualifiedName(database, table)}\n    ${adds.join(',\n    ')}`;
+}
+
+export function exchangeTablesSql(database: string, a: string, b: string): string {
+  return `EXCHANGE TABLES ${qualifiedName(database, a)} AND ${qualifiedName(database, b)}`;
+}
+
+export function dropTableSql(database: string, table: string): string {
+  return `DROP TABLE IF EXISTS ${qualifiedName(database, table)} SYNC`;
+}
+
+export interface ColumnConflict {
+  readonly column: string;
+  readonly existing: string;
+  readonly wanted: string;
+}
+
+export interface TablePlan {
+  /** Columns of the spec the table lacks (new fields of this schema version). */
+  readonly missing: readonly Column[];
+  /** Columns whose existing type cannot hold the new values. */
+  readonly conflicts: readonly ColumnConflict[];
+}
+
+/**
+ * What the existing table (name → type, as in `system.columns`) lacks for this spec. Columns the
+ * table has and the spec does not (fields removed from the schema) are kept and get defaults/NULL.
+ */
+export function planTable(existing: ReadonlyMap<string, string>, spec: TableSpec): TablePlan {
+  const missing: Column[] = [];
+  const conflicts: ColumnConflict[] = [];
+  for (const column of spec.columns) {
+    const type = existing.get(column.name);
+    const wanted = clickhouseType(column.type);
+    if (type === undefined) missing.push(column);
+    else if (!canHold(type, wanted)) conflicts.push({ column: column.name, existing: type, wanted });
+  }
+  return { missing, conflicts };
+}
+
+export function describeConflicts(conflicts: readonly ColumnConflict[]): string {
+  return conflicts.map((c) => `${c.column} is ${c.existing}, the schema needs ${c.wanted}`).join('; ');
+}

@@ -1,0 +1,89 @@
+/**
+ * The destination contract: what the sink runner asks of ClickHouse, DuckDB or PostgreSQL. It is
+ * Kafka-agnostic except for the lineage fields a record carries (topic, partition, offset, schema
+ * id) and the batch token derived from them.
+ *
+ * Decoded values (agreed with avro/): the runner hands over values as avsc decodes them with the
+ * project's logical types registered, i.e.
+ *   timestamp-millis → number (epoch milliseconds, UTC)
+ *   date             → number (days since 1970-01-01)
+ *   decimal          → string (exact decimal text, e.g. "12.5000"; never a float)
+ *   long             → number (safe integer), bytes/fixed → Buffer,
+ *   nullable unions  → the value or null; other unions as avsc's wrapped form.
+ * All records of a batch are decoded to the batch's `TableSpec` (one value schema version); each
+ * record still carries the registry id of the schema it was written with, for lineage.
+ */
+import type { TableSpec } from './columns.js';
+
+export type { TableSpec } from './columns.js';
+
+/**
+ * `evolve`: create missing tables and add columns for new fields before writing.
+ * `freeze`: never run DDL; a missing table, missing column or differing type is a non-retriable
+ * error naming every difference (tables are then owned by reviewed migrations).
+ */
+export type SchemaMode = 'evolve' | 'freeze';
+
+export interface SinkRecord {
+  /** The decoded Avro key: `{ account, id }` for every Bookeo topic. */
+  readonly key: Readonly<Record<string, unknown>>;
+  /** The decoded Avro value, or null for a tombstone (the entity was deleted). */
+  readonly value: Readonly<Record<string, unknown>> | null;
+  /** Kafka offset; a safe integer. Doubles as the row version (later offset = later state of the key). */
+  readonly offset: number;
+  readonly schemaId: number;
+}
+
+export interface WriteBatch {
+  readonly table: TableSpec;
+  readonly topic: string;
+  readonly partition: number;
+  /** Offsets of the first and last record; the batch covers exactly this range of one partition. */
+  readonly firstOffset: number;
+  readonly lastOffset: number;
+  readonly records: readonly SinkRecord[];
+  /** Stamped into `_ingested_at`; passed in so a batch's rows share one instant. */
+  readonly ingestedAtMs: number;
+}
+
+export interface PrepareResult {
+  readonly created: boolean;
+  readonly addedColumns: readonly string[];
+}
+
+export interface WriteResult {
+  readonly rows: number;
+  readonly token: string;
+}
+
+/** A table being rebuilt from a replay, next to the live one, swapped in atomically. */
+export interface Rebuild {
+  /** Same columns as the live table under the rebuild table's name; write the replay here. */
+  readonly table: TableSpec;
+  /** Swaps the rebuilt table in as the live one and drops the old data. */
+  commit(): Promise<void>;
+  /** Drops the rebuild table; the live table is untouched. */
+  abort(): Promise<void>;
+}
+
+export interface Destination {
+  /** Creates or evolves the table for this schema version (or, frozen, checks it); idempotent. */
+  prepare(table: TableSpec): Promise<PrepareResult>;
+  /**
+   * Writes all rows of the batch or throws a `DestinationError`. Idempotent: writing the same
+   * batch again (same token, same rows) changes nothing once deduplicated/merged, so the runner may
+   * retry or replay after a crash between write and offset commit.
+   */
+  write(batch: WriteBatch): Promise<WriteResult>;
+  /** Creates an empty twin of the table for a full replay. */
+  startRebuild(table: TableSpec): Promise<Rebuild>;
+  close(): Promise<void>;
+}
+
+/**
+ * The batch's idempotency token: a function of where the records sit in Kafka only, so a retry or
+ * a replay of the same offset range always carries the same token (never time or a counter).
+ */
+export function batchToken(batch: Pick<WriteBatch, 'topic' | 'partition' | 'firstOffset' | 'lastOffset'>): string {
+  return `${batch.topic}-${batch.partition}-${batch.firstOffset}-${batch.lastOffset}`;
+}
