@@ -1,0 +1,212 @@
+/**
+ * The Bookeo client: authenticated, rate-budgeted, retried JSON GETs and paged listings.
+ *
+ * Credentials go in the `X-Bookeo-secretKey` / `X-Bookeo-apiKey` headers only, never in a URL, a
+ * log line or an error (Bookeo's own error text is scrubbed of them too, in case it echoes one).
+ * One client serves every account of a deployment (one keep-alive pool per base URL); each account
+ * gets one RateBudget shared by all its resources, created on first use.
+ *
+ * Every request runs: retry (common/retry.ts: back-off with jitter, Retry-After honoured)
+ *   → account budget (token bucket + concurrency; a 429 pauses and slows the whole account)
+ *   → transport (undici) → status classification (errors.ts) → JSON + envelope validation.
+ * A malformed 2xx body is retried up to `malformedRetries` times per call, then fails for good.
+ *
+ * Public API:
+ *   createBookeoClient(options): BookeoClient
+ *   BookeoClient.forAccount({id, apiKey}): BookeoAccountClient   (same id → same budget)
+ *   BookeoClient.close()
+ *   BookeoAccountClient.getJson(path, query?, {signal}?): Promise<unknown>
+ *   BookeoAccountClient.list(request, options?): AsyncGenerator<Page>   (see pagination.ts)
+ */
+import { ConnectError } from '../../common/errors.js';
+import type { Logger } from '../../common/logger.js';
+import { DEFAULT_RETRY_POLICY, createRetry, type RetryPolicy } from '../../common/retry.js';
+import { MASK } from '../../common/secrets.js';
+import { BookeoRateLimitError, MalformedResponseError, errorFromResponse, type BookeoErrorBody } from './errors.js';
+import { paginate, parseDataEnvelope, parsePagedEnvelope, type Envelope, type Page, type PaginateOptions, type Query } from './pagination.js';
+import { createRateBudget, type RateBudget, type RateBudgetOptions } from './rate-budget.js';
+import { parseRetryAfter } from './retry-after.js';
+import { createTransport, describeEndpoint, type Transport } from './transport.js';
+
+export interface BookeoClientOptions {
+  readonly baseUrl: string;
+  readonly secretKey: string;
+  readonly requestsPerSecond: number;
+  readonly maxConcurrency: number;
+  readonly connectTimeoutMs: number;
+  readonly requestTimeoutMs: number;
+  /** Attempts after the first (config `bookeo.retries`); ignored when `retryPolicy` is given. */
+  readonly retries?: number;
+  readonly retryPolicy?: RetryPolicy;
+  /** Extra attempts for a malformed 2xx body within one call (default 2). */
+  readonly malformedRetries?: number;
+  readonly logger: Logger;
+  /** Adaptive knobs and an injectable clock for the per-account budgets. */
+  readonly budget?: Omit<RateBudgetOptions, 'requestsPerSecond' | 'maxConcurrency'>;
+  readonly transport?: Transport;
+  readonly random?: () => number;
+}
+
+export interface BookeoAccount {
+  readonly id: string;
+  readonly apiKey: string;
+}
+
+export interface RequestOptions {
+  readonly signal?: AbortSignal;
+}
+
+export interface ListRequest {
+  /** Relative to the base URL, already expanded (e.g. `/customers/abc/linkedpeople`). */
+  readonly path: string;
+  readonly query?: Query;
+  /** `pages`: `{info, data}` with page tokens; `none`: `{data}` in one answer (e.g. /settings/languages). */
+  readonly pagination: 'pages' | 'none';
+}
+
+/** Pagination options (see pagination.ts); prefetch defaults to maxConcurrency - 1. */
+export type ListOptions = PaginateOptions;
+
+export interface BookeoAccountClient {
+  readonly accountId: string;
+  readonly budget: RateBudget;
+  getJson(path: string, query?: Query, options?: RequestOptions): Promise<unknown>;
+  list(request: ListRequest, options?: ListOptions): AsyncGenerator<Page>;
+}
+
+export interface BookeoClient {
+  forAccount(account: BookeoAccount): BookeoAccountClient;
+  close(): Promise<void>;
+}
+
+function scrub(text: string, secrets: readonly string[]): string {
+  let out = text;
+  for (const secret of secrets) if (secret !== '') out = out.split(secret).join(MASK);
+  return out;
+}
+
+function readErrorBody(text: string, secrets: readonly string[]): BookeoErrorBody | undefined {
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (typeof parsed !== 'object' || parsed === null) return undefined;
+    const { message, errorId } = parsed as Record<string, unknown>;
+    return {
+      ...(typeof message === 'string' ? { message: scrub(message, secrets) } : {}),
+      ...(typeof errorId === 'string' ? { errorId: scrub(errorId, secrets) } : {}),
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+export function createBookeoClient(options: BookeoClientOptions): BookeoClient {
+  const transport =
+    options.transport ??
+    createTransport({ baseUrl: options.baseUrl, connectTimeoutMs: options.connectTimeoutMs, requestTimeoutMs: options.requestTimeoutMs });
+  const retry = createRetry(options.retryPolicy ?? { ...DEFAULT_RETRY_POLICY, retries: options.retries ?? DEFAULT_RETRY_POLICY.retries });
+  const malformedRetries = options.malformedRetries ?? 2;
+  const accounts = new Map<string, BookeoAccountClient>();
+  const log = options.logger.child({ component: 'bookeo-client' });
+
+  function createAccountClient(account: BookeoAccount): BookeoAccountClient {
+    const secrets = [options.secretKey, account.apiKey];
+    const headers = { 'X-Bookeo-secretKey': options.secretKey, 'X-Bookeo-apiKey': account.apiKey };
+    const budget = createRateBudget({ ...options.budget, requestsPerSecond: options.requestsPerSecond, maxConcurrency: options.maxConcurrency });
+    const accountLog = log.child({ account: account.id });
+
+    /** One retried call; `parse` runs inside the retry so a malformed body is retried too. */
+    async function call<T>(path: string, query: Query, parse: (body: unknown, endpoint: string) => T, continuation: boolean, signal?: AbortSignal): Promise<T> {
+      const endpoint = describeEndpoint(path, query);
+      let malformed = 0;
+      try {
+        return await retry(
+          async () => {
+            const started = performance.now();
+            const response = await budget.run(() => transport.get(path, query, headers, signal), signal);
+            accountLog.debug({ endpoint, status: response.status, ms: Math.round(performance.now() - started) }, 'bookeo request');
+            if (response.status < 200 || response.status >= 300) {
+              const retryAfterMs = parseRetryAfter(response.headers['retry-after']);
+              const error = errorFromResponse({ status: response.status, endpoint, body: readErrorBody(response.text, secrets), retryAfterMs, continuation });
+              if (error instanceof BookeoRateLimitError) budget.throttled(retryAfterMs);
+              throw error;
+            }
+            try {
+              let body: unknown;
+              try {
+                body = JSON.parse(response.text);
+              } catch {
+                throw new MalformedResponseError(endpoint, `body is not JSON (${response.text.length} bytes)`);
+              }
+              return parse(body, endpoint);
+            } catch (error) {
+              if (error instanceof MalformedResponseError && ++malformed > malformedRetries) {
+                throw new MalformedResponseError(endpoint, `${error.reason} (still after ${malformed} attempts)`, false);
+              }
+              throw error;
+            }
+          },
+          {
+            operation: endpoint,
+            ...(signal === undefined ? {} : { signal }),
+            ...(options.random === undefined ? {} : { random: options.random }),
+            onRetry: ({ attempt, error, delayMs }) =>
+              accountLog.warn({ endpoint, attempt, delayMs, error: error instanceof Error ? scrub(error.message, secrets) : 'unknown' }, 'bookeo request failed, retrying'),
+          },
+        );
+      } catch (error) {
+        throw sanitize(error, secrets);
+      }
+    }
+
+    return {
+      accountId: account.id,
+      budget,
+      getJson(path, query = {}, requestOptions = {}) {
+        return call(path, query, (body) => body, false, requestOptions.signal);
+      },
+      list(request, listOptions = {}) {
+        const query = request.query ?? {};
+        const fetchPage = (pageQuery: Query, context: { continuation: boolean; pageNumber: number; signal: AbortSignal }): Promise<Envelope> =>
+          request.pagination === 'none'
+            ? call(request.path, pageQuery, parseDataEnvelope, false, context.signal)
+            : call(request.path, pageQuery, (body, endpoint) => parsePagedEnvelope(body, endpoint, context.pageNumber), context.continuation, context.signal);
+        return paginate(fetchPage, query, {
+          prefetch: listOptions.prefetch ?? Math.max(0, options.maxConcurrency - 1),
+          ...listOptions,
+          onRestart: (error, restarts) => {
+            accountLog.warn({ endpoint: describeEndpoint(request.path, query), restarts, errorId: error.errorId }, 'page token refused, restarting the query from page 1');
+            listOptions.onRestart?.(error, restarts);
+          },
+        });
+      },
+    };
+  }
+
+  return {
+    forAccount(account) {
+      let client = accounts.get(account.id);
+      if (client === undefined) {
+        client = createAccountClient(account);
+        accounts.set(account.id, client);
+      }
+      return client;
+    },
+    close: () => transport.close(),
+  };
+}
+
+/** Last line of defence: an error whose text somehow holds a key is replaced by a scrubbed copy. */
+function sanitize(error: unknown, secrets: readonly string[]): unknown {
+  if (!(error instanceof Error)) return error;
+  const leaks = (text: string | undefined): boolean => text !== undefined && secrets.some((secret) => secret !== '' && text.includes(secret));
+  if (!leaks(error.message) && !leaks(error.stack) && !leaks(safeStringify(error))) return error;
+  return new ConnectError(scrub(error.message, secrets), { retriable: error instanceof ConnectError ? error.retriable : false });
+}
+
+function safeStringify(value: unknown): string | undefined {
+  try {
+    return JSON.stringify(value);
+  } catch {
+    return undefined;
+  }
+}

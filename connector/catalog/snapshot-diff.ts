@@ -1,0 +1,98 @@
+/**
+ * Change detection for resources without an "updated since" filter (customers, settings,
+ * webhooks, linked people): compare a full listing with what was last published, by content hash.
+ * The previous state (id → hash) is rebuilt at start from the compacted topic, so the hash must be
+ * stable across processes and versions: sha1 of canonical JSON (object keys sorted recursively,
+ * array order kept, `undefined` members dropped as JSON does).
+ *
+ * Public API:
+ *   canonicalJson(value), contentHash(value)
+ *   diffSnapshot(previous, listing, idOf): { upserts, deletedIds, unchanged }
+ *   diffIncrement(previous, items, idOf): { upserts, unchanged }   (partial listing, e.g. createdSince)
+ *   groupByParent(previous): parentId → that parent's child state (for child resources)
+ */
+import { createHash } from 'node:crypto';
+
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(sortKeys(value));
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map((item) => (item === undefined ? null : sortKeys(item)));
+  if (value !== null && typeof value === 'object') {
+    const source = value as Record<string, unknown>;
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(source).sort()) {
+      if (source[key] !== undefined) out[key] = sortKeys(source[key]);
+    }
+    return out;
+  }
+  return value;
+}
+
+export function contentHash(value: unknown): string {
+  return createHash('sha1').update(canonicalJson(value)).digest('hex');
+}
+
+export interface SnapshotEntry<T> {
+  readonly id: string;
+  readonly hash: string;
+  readonly item: T;
+}
+
+export interface SnapshotDiff<T> {
+  /** New or changed entities, in listing order, with their hash (store it once published). */
+  readonly upserts: readonly SnapshotEntry<T>[];
+  /** Ids in the previous state that the full listing no longer has: publish tombstones. */
+  readonly deletedIds: readonly string[];
+  readonly unchanged: number;
+}
+
+function collect<T>(previous: ReadonlyMap<string, string>, items: Iterable<T>, idOf: (item: T) => string): { seen: Map<string, SnapshotEntry<T>>; upserts: SnapshotEntry<T>[]; unchanged: number } {
+  const seen = new Map<string, SnapshotEntry<T>>();
+  for (const item of items) {
+    const id = idOf(item);
+    seen.set(id, { id, hash: contentHash(item), item });
+  }
+  const upserts: SnapshotEntry<T>[] = [];
+  let unchanged = 0;
+  for (const entry of seen.values()) {
+    if (previous.get(entry.id) === entry.hash) unchanged++;
+    else upserts.push(entry);
+  }
+  return { seen, upserts, unchanged };
+}
+
+/**
+ * Full listing vs previous state. A listing that repeats an id (pages shifting under a live
+ * query) yields it once, with its last content.
+ */
+export function diffSnapshot<T>(previous: ReadonlyMap<string, string>, listing: Iterable<T>, idOf: (item: T) => string): SnapshotDiff<T> {
+  const { seen, upserts, unchanged } = collect(previous, listing, idOf);
+  const deletedIds = [...previous.keys()].filter((id) => !seen.has(id)).sort();
+  return { upserts, deletedIds, unchanged };
+}
+
+/** A partial listing (created-since pull) can reveal upserts but never deletes. */
+export function diffIncrement<T>(previous: ReadonlyMap<string, string>, items: Iterable<T>, idOf: (item: T) => string): Omit<SnapshotDiff<T>, 'deletedIds'> {
+  const { upserts, unchanged } = collect(previous, items, idOf);
+  return { upserts, unchanged };
+}
+
+/**
+ * Previous child state grouped by parent (child ids are `<parentId>/<id>`), built once per run
+ * so each changed parent's children diff against their own slice with diffSnapshot (which then
+ * also yields the children removed from that parent).
+ */
+export function groupByParent(previous: ReadonlyMap<string, string>): Map<string, Map<string, string>> {
+  const groups = new Map<string, Map<string, string>>();
+  for (const [id, hash] of previous) {
+    const slash = id.indexOf('/');
+    if (slash < 0) continue;
+    const parentId = id.slice(0, slash);
+    let group = groups.get(parentId);
+    if (group === undefined) groups.set(parentId, (group = new Map()));
+    group.set(id, hash);
+  }
+  return groups;
+}
