@@ -1,0 +1,134 @@
+/**
+ * Bookeo text → Avro logical-type values, and back for readers.
+ *
+ * - timestamp-millis: RFC 3339 with any offset (`Z`, `-05:00`, `+1100`) → epoch millis UTC.
+ *   A time without an offset is refused (its instant is unknowable); digits below the millisecond
+ *   are truncated, which is what timestamp-millis can hold.
+ * - date: `YYYY-MM-DD` → days since 1970-01-01 (no time zone involved).
+ * - decimal(precision, scale) as bytes: the unscaled value, two's-complement big-endian, minimal
+ *   length (Avro spec). Computed with BigInt from the decimal text, so "0.10" stays 0.1000 exactly;
+ *   JSON numbers go through their shortest round-trip text (12.5 → "12.5"), never through float
+ *   arithmetic. Extra fractional digits that are not zero are refused, not rounded: silently
+ *   changing money is worse than a dead-lettered record.
+ */
+
+const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?(?:([Zz])|([+-])(\d{2}):?(\d{2}))$/;
+const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const DECIMAL = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/;
+const MS_PER_DAY = 86_400_000;
+
+function validCalendarDate(year: number, month: number, day: number): boolean {
+  if (month < 1 || month > 12 || day < 1) return false;
+  return day <= new Date(Date.UTC(year, month, 0)).getUTCDate();
+}
+
+/** Epoch millis (UTC) of an RFC 3339 timestamp, or undefined when the text is not one. */
+export function parseTimestampMillis(text: string): number | undefined {
+  const m = TIMESTAMP.exec(text);
+  if (!m) return undefined;
+  const year = Number(m[1]);
+  const month = Number(m[2]);
+  const day = Number(m[3]);
+  const hour = Number(m[4]);
+  const minute = Number(m[5]);
+  const second = m[6] === undefined ? 0 : Number(m[6]);
+  if (!validCalendarDate(year, month, day) || hour > 23 || minute > 59 || second > 60) return undefined;
+  const millis = m[7] === undefined ? 0 : Number(m[7].slice(0, 3).padEnd(3, '0'));
+  let offsetMinutes = 0;
+  if (m[8] === undefined) {
+    const hours = Number(m[10]);
+    const minutes = Number(m[11]);
+    if (hours > 23 || minutes > 59) return undefined;
+    offsetMinutes = (m[9] === '-' ? -1 : 1) * (hours * 60 + minutes);
+  }
+  return Date.UTC(year, month - 1, day, hour, minute, second, millis) - offsetMinutes * 60_000;
+}
+
+/** Days since the epoch of a `YYYY-MM-DD` date, or undefined when the text is not a real date. */
+export function parseDateDays(text: string): number | undefined {
+  const m = DATE.exec(text);
+  if (!m) return undefined;
+  const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  if (!validCalendarDate(year, month, day)) return undefined;
+  return Date.UTC(year, month - 1, day) / MS_PER_DAY;
+}
+
+/**
+ * The unscaled integer of a decimal text at `scale`, or a reason why it does not fit. A number is
+ * returned only when it is below 10^15 and so exact; anything larger is a bigint.
+ */
+export function unscaledDecimal(text: string, precision: number, scale: number): bigint | number | string {
+  const m = DECIMAL.exec(text.trim());
+  const intDigits = m?.[2] ?? '';
+  const fracDigits = m?.[3] ?? '';
+  if (!m || intDigits.length + fracDigits.length === 0) return 'not a decimal number';
+  const exponent = m[4] === undefined ? 0 : Number(m[4]);
+  // value = digits × 10^(exponent − fracDigits.length); we want value × 10^scale.
+  const digits = `${intDigits}${fracDigits}`;
+  const shift = exponent - fracDigits.length + scale;
+  let unscaled: bigint;
+  if (shift >= 0 && digits.length + shift <= Math.min(15, precision)) {
+    // Fast path for everyday amounts: below 10^15 a double holds every integer exactly.
+    return (m[1] === '-' ? -1 : 1) * Number(digits) * 10 ** shift;
+  }
+  if (shift >= 0) {
+    unscaled = BigInt(digits) * 10n ** BigInt(shift);
+  } else {
+    const cut = Math.min(-shift, digits.length);
+    const dropped = digits.slice(digits.length - cut);
+    if (/[^0]/.test(dropped)) return `more than ${scale} decimal places (refused rather than rounded)`;
+    unscaled = BigInt(digits.slice(0, digits.length - cut) || '0');
+  }
+  if (unscaled >= 10n ** BigInt(precision)) return `more than ${precision} significant digits (decimal(${precision},${scale}))`;
+  return m[1] === '-' ? -unscaled : unscaled;
+}
+
+const SAFE_BYTES = 2 ** 47;
+
+/** Minimal two's-complement big-endian bytes of an integer, as Avro's decimal wants. */
+export function integerToBytes(value: bigint | number): Buffer {
+  if (typeof value === 'number' && value < SAFE_BYTES && value >= -SAFE_BYTES) {
+    // Up to 6 bytes every intermediate (value + 2^48 included) is an exact double: no BigInt needed.
+    let length = 1;
+    while (value >= 2 ** (8 * length - 1) || value < -(2 ** (8 * length - 1))) length++;
+    let rest = value < 0 ? 2 ** (8 * length) + value : value;
+    const bytes = Buffer.allocUnsafe(length);
+    for (let i = length - 1; i >= 0; i--) {
+      bytes[i] = rest % 256;
+      rest = Math.floor(rest / 256);
+    }
+    return bytes;
+  }
+  return bigintToBytes(BigInt(value));
+}
+
+function bigintToBytes(value: bigint): Buffer {
+  let length = 1;
+  while (value >= 1n << BigInt(8 * length - 1) || value < -(1n << BigInt(8 * length - 1))) length++;
+  let rest = value < 0n ? (1n << BigInt(8 * length)) + value : value;
+  const bytes = Buffer.allocUnsafe(length);
+  for (let i = length - 1; i >= 0; i--) {
+    bytes[i] = Number(rest & 0xffn);
+    rest >>= 8n;
+  }
+  return bytes;
+}
+
+/** Decimal bytes, or a reason. Accepts Bookeo's string or number amounts. */
+export function decimalBytes(value: string | number, precision: number, scale: number): Buffer | string {
+  if (typeof value === 'number' && !Number.isFinite(value)) return 'not a finite number';
+  const unscaled = unscaledDecimal(typeof value === 'number' ? String(value) : value, precision, scale);
+  return typeof unscaled === 'string' ? unscaled : integerToBytes(unscaled);
+}
+
+/** For readers (sinks): decimal bytes → exact text with `scale` fractional digits, e.g. "-12.5000". */
+export function decimalText(bytes: Buffer, scale: number): string {
+  let value = 0n;
+  for (const byte of bytes) value = (value << 8n) | BigInt(byte);
+  if (bytes.length > 0 && (bytes[0] as number) & 0x80) value -= 1n << BigInt(8 * bytes.length);
+  const negative = value < 0n;
+  const digits = (negative ? -value : value).toString().padStart(scale + 1, '0');
+  const whole = digits.slice(0, digits.length - scale);
+  const fraction = scale > 0 ? `.${digits.slice(digits.length - scale)}` : '';
+  return `${negative ? '-' : ''}${whole}${fraction}`;
+}
