@@ -45,6 +45,20 @@ export interface BookeoClientOptions {
   readonly budget?: Omit<RateBudgetOptions, 'requestsPerSecond' | 'maxConcurrency'>;
   readonly transport?: Transport;
   readonly random?: () => number;
+  /** Told of every HTTP answer (status 0: no answer) and every retry, for metrics. */
+  readonly observer?: BookeoRequestObserver;
+}
+
+export interface BookeoRequestEvent {
+  readonly account: string;
+  /** The caller's label (a resource name), else the path. */
+  readonly label: string;
+  readonly status: number;
+}
+
+export interface BookeoRequestObserver {
+  response(event: BookeoRequestEvent): void;
+  retry(event: Omit<BookeoRequestEvent, 'status'>): void;
 }
 
 export interface BookeoAccount {
@@ -54,6 +68,8 @@ export interface BookeoAccount {
 
 export interface RequestOptions {
   readonly signal?: AbortSignal;
+  /** Metrics label, e.g. the resource name (paths may hold ids). */
+  readonly label?: string;
 }
 
 export interface ListRequest {
@@ -62,6 +78,8 @@ export interface ListRequest {
   readonly query?: Query;
   /** `pages`: `{info, data}` with page tokens; `none`: `{data}` in one answer (e.g. /settings/languages). */
   readonly pagination: 'pages' | 'none';
+  /** Metrics label, e.g. the resource name (paths may hold ids). */
+  readonly label?: string;
 }
 
 /** Pagination options (see pagination.ts); prefetch defaults to maxConcurrency - 1. */
@@ -115,14 +133,19 @@ export function createBookeoClient(options: BookeoClientOptions): BookeoClient {
     const accountLog = log.child({ account: account.id });
 
     /** One retried call; `parse` runs inside the retry so a malformed body is retried too. */
-    async function call<T>(path: string, query: Query, parse: (body: unknown, endpoint: string) => T, continuation: boolean, signal?: AbortSignal): Promise<T> {
+    async function call<T>(path: string, query: Query, parse: (body: unknown, endpoint: string) => T, continuation: boolean, signal?: AbortSignal, label = path): Promise<T> {
       const endpoint = describeEndpoint(path, query);
+      const observed = { account: account.id, label };
       let malformed = 0;
       try {
         return await retry(
           async () => {
             const started = performance.now();
-            const response = await budget.run(() => transport.get(path, query, headers, signal), signal);
+            const response = await budget.run(() => transport.get(path, query, headers, signal), signal).catch((error: unknown) => {
+              if (signal?.aborted !== true) options.observer?.response({ ...observed, status: 0 });
+              throw error;
+            });
+            options.observer?.response({ ...observed, status: response.status });
             accountLog.debug({ endpoint, status: response.status, ms: Math.round(performance.now() - started) }, 'bookeo request');
             if (response.status < 200 || response.status >= 300) {
               const retryAfterMs = parseRetryAfter(response.headers['retry-after']);
@@ -149,8 +172,10 @@ export function createBookeoClient(options: BookeoClientOptions): BookeoClient {
             operation: endpoint,
             ...(signal === undefined ? {} : { signal }),
             ...(options.random === undefined ? {} : { random: options.random }),
-            onRetry: ({ attempt, error, delayMs }) =>
-              accountLog.warn({ endpoint, attempt, delayMs, error: error instanceof Error ? scrub(error.message, secrets) : 'unknown' }, 'bookeo request failed, retrying'),
+            onRetry: ({ attempt, error, delayMs }) => {
+              options.observer?.retry(observed);
+              accountLog.warn({ endpoint, attempt, delayMs, error: error instanceof Error ? scrub(error.message, secrets) : 'unknown' }, 'bookeo request failed, retrying');
+            },
           },
         );
       } catch (error) {
@@ -162,14 +187,14 @@ export function createBookeoClient(options: BookeoClientOptions): BookeoClient {
       accountId: account.id,
       budget,
       getJson(path, query = {}, requestOptions = {}) {
-        return call(path, query, (body) => body, false, requestOptions.signal);
+        return call(path, query, (body) => body, false, requestOptions.signal, requestOptions.label);
       },
       list(request, listOptions = {}) {
         const query = request.query ?? {};
         const fetchPage = (pageQuery: Query, context: { continuation: boolean; pageNumber: number; signal: AbortSignal }): Promise<Envelope> =>
           request.pagination === 'none'
-            ? call(request.path, pageQuery, parseDataEnvelope, false, context.signal)
-            : call(request.path, pageQuery, (body, endpoint) => parsePagedEnvelope(body, endpoint, context.pageNumber), context.continuation, context.signal);
+            ? call(request.path, pageQuery, parseDataEnvelope, false, context.signal, request.label)
+            : call(request.path, pageQuery, (body, endpoint) => parsePagedEnvelope(body, endpoint, context.pageNumber), context.continuation, context.signal, request.label);
         return paginate(fetchPage, query, {
           prefetch: listOptions.prefetch ?? Math.max(0, options.maxConcurrency - 1),
           ...listOptions,

@@ -34,5 +34,6 @@ export function listRequest(row: ResourceDefinition, step: RequestStep = {}): Li
     path,
     query: { ...row.params, ...step.query, ...filter, ...paging },
     pagination: row.pagination.kind,
+    label: row.name,
   };
 }

@@ -49,6 +49,7 @@ describe('resource catalog', () => {
     assert.deepEqual(request, {
       path: '/bookings',
       pagination: 'pages',
+      label: 'bookings',
       query: { includeCanceled: true, expandParticipants: true, lastUpdatedStartTime: '1970-01-01T00:00:00Z', lastUpdatedEndTime: '1970-01-01T00:00:59Z', itemsPerPage: 100 },
     });
     assert.throws(() => listRequest(bookings), RangeError);
@@ -58,10 +59,11 @@ describe('resource catalog', () => {
     assert.deepEqual(listRequest(resourceByName('customers_people'), { parentId: 'C 1/x' }), {
       path: '/customers/C%201%2Fx/linkedpeople',
       pagination: 'pages',
+      label: 'customers_people',
       query: { itemsPerPage: 100 },
     });
     assert.deepEqual(listRequest(resourceByName('customers'), { query: { createdSince: '2024-01-01T00:00:00Z' } }).query, { createdSince: '2024-01-01T00:00:00Z', itemsPerPage: 100 });
-    assert.deepEqual(listRequest(resourceByName('settings_languages')), { path: '/settings/languages', pagination: 'none', query: {} });
+    assert.deepEqual(listRequest(resourceByName('settings_languages')), { path: '/settings/languages', pagination: 'none', query: {}, label: 'settings_languages' });
     assert.throws(() => listRequest(resourceByName('customers_people')), RangeError);
     assert.throws(() => childPath(resourceByName('bookings'), 'x'), RangeError);
   });

@@ -1,0 +1,56 @@
+/**
+ * An entity as the streams handle it between fetch and commit: its id, content hash and version
+ * time computed once from the catalog row, and its Kafka record already built (encoding happens
+ * while later pages are still being fetched, and only bytes are kept, which bounds memory).
+ */
+import { contentHash } from '../catalog/snapshot-diff.js';
+import { EntityKeyError, entityId, entityTime } from '../catalog/entity.js';
+import type { ResourceDefinition } from '../catalog/catalog.js';
+import type { BuiltRecord, RecordFactory } from './record-factory.js';
+import { HEADER } from './record-factory.js';
+
+export interface PreparedEntity {
+  readonly id: string;
+  readonly hash: string;
+  /** Version time in epoch seconds, when the row has one. */
+  readonly at: number | undefined;
+  readonly built: BuiltRecord;
+}
+
+export async function prepareEntity(
+  row: ResourceDefinition,
+  factory: RecordFactory,
+  item: unknown,
+  request: string,
+  fetchedAt: string,
+  deadLetterTopic: string,
+): Promise<PreparedEntity> {
+  const hash = contentHash(item);
+  let id: string;
+  try {
+    id = entityId(row, item);
+  } catch (error) {
+    if (!(error instanceof EntityKeyError)) throw error;
+    // No key, no place in a compacted topic: dead-letter it with the whole entity for a human.
+    const value = Buffer.from(JSON.stringify(item) ?? 'null');
+    return {
+      id: `?${hash}`,
+      hash,
+      at: undefined,
+      built: {
+        kind: 'dead_letter',
+        bytes: value.length,
+        reason: error.message,
+        record: {
+          topic: deadLetterTopic,
+          key: `${factory.topic}/${hash}`,
+          value,
+          headers: { [HEADER.dlqReason]: error.message, [HEADER.dlqErrorClass]: error.name, [HEADER.dlqTopic]: factory.topic, [HEADER.request]: request, [HEADER.fetchedAt]: fetchedAt },
+        },
+      },
+    };
+  }
+  const entity = typeof item === 'object' && item !== null ? (item as Record<string, unknown>) : { value: item };
+  const built = await factory.upsert({ id, entity, contentHash: hash, request, fetchedAt });
+  return { id, hash, at: entityTime(row, item), built };
+}

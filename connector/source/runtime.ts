@@ -1,0 +1,172 @@
+/**
+ * Builds a running source from a validated configuration: topics (compacted resource topics, the
+ * offsets topic, the dead-letter topic), one serializer per resource topic (subjects registered,
+ * compatibility set), the published state of snapshot resources rebuilt from their topics, one
+ * task per enabled account, and the operations server. `stop()` ends everything in reverse.
+ */
+import type { Kafka } from 'kafkajs';
+import type { AppConfig } from '../../common/config/schema.js';
+import { ConfigError, type ConfigProblem } from '../../common/errors.js';
+import type { Logger } from '../../common/logger.js';
+import type { Registry } from '../../common/metrics.js';
+import { startOpsServer, type OpsServer } from '../../common/ops-server.js';
+import { createSchemaRegistry, type SchemaRegistry } from '../../avro/registry.js';
+import { isResource } from '../../avro/schemas.js';
+import { createTopicSerializer, type TopicSerializer } from '../../avro/topic-serializer.js';
+import { createBookeoClient, type BookeoClient } from '../bookeo/client.js';
+import { RESOURCE_CATALOG, type ResourceDefinition } from '../catalog/catalog.js';
+import { createKafka } from '../kafka/client.js';
+import { ensureTopics, type TopicSpec } from '../kafka/topics.js';
+import { createSourceMetrics } from './metrics.js';
+import { createRecordFactory, type RecordFactory } from './record-factory.js';
+import { sourceRoutes } from './rest.js';
+import { loadPublishedStates, type PublishedState } from './snapshot-state.js';
+import { StatusBoard } from './status.js';
+import { createSourceTask, type SourceTask } from './task.js';
+
+export interface SourceRuntimeOptions {
+  readonly config: AppConfig;
+  readonly logger: Logger;
+  readonly metrics: Registry;
+  /** Bookeo's clock; Date.now in production, the simulator's virtual clock in tests. */
+  readonly now?: () => number;
+  /** Start the ops server (default true). */
+  readonly serveHttp?: boolean;
+}
+
+export interface SourceRuntime {
+  readonly tasks: readonly SourceTask[];
+  readonly status: StatusBoard;
+  readonly http: OpsServer | undefined;
+  topicOf(resource: string): string;
+  stop(): Promise<void>;
+}
+
+/** Source-specific checks on top of the schema, reported all at once like schema problems. */
+export function sourceConfigProblems(config: AppConfig): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  if (config.bookeo.secretKey === undefined) problems.push({ key: 'bookeo.secretKey', expected: "the application's secret key", found: 'nothing' });
+  if (!config.bookeo.accounts.some((account) => account.enabled)) problems.push({ key: 'bookeo.accounts', expected: 'at least one enabled account {id, apiKey}', found: `${config.bookeo.accounts.length} enabled` });
+  const ids = config.bookeo.accounts.map((account) => account.id);
+  const duplicate = ids.find((id, index) => ids.indexOf(id) !== index);
+  if (duplicate !== undefined) problems.push({ key: 'bookeo.accounts', expected: 'unique account ids', found: `"${duplicate}" twice` });
+  const names = RESOURCE_CATALOG.map((row) => row.name as string);
+  for (const resource of config.source.resources ?? []) {
+    if (!names.includes(resource)) problems.push({ key: 'source.resources', expected: `names from ${names.join(', ')}`, found: JSON.stringify(resource) });
+  }
+  const chosen = config.source.resources;
+  if (chosen !== undefined) {
+    for (const row of RESOURCE_CATALOG) {
+      if (row.cursor.kind === 'child' && chosen.includes(row.name) && !chosen.includes(row.cursor.parent)) {
+        problems.push({ key: 'source.resources', expected: `${row.cursor.parent} listed too (${row.name} is fetched for its changes)`, found: JSON.stringify(chosen) });
+      }
+    }
+  }
+  return problems;
+}
+
+export async function startSourceRuntime(options: SourceRuntimeOptions): Promise<SourceRuntime> {
+  const { config, logger } = options;
+  const problems = sourceConfigProblems(config);
+  if (problems.length > 0) throw new ConfigError(problems);
+  const now = options.now ?? Date.now;
+  const rows = RESOURCE_CATALOG.filter((row) => config.source.resources === undefined || config.source.resources.includes(row.name));
+  const accounts = config.bookeo.accounts.filter((account) => account.enabled);
+  const topicOf = (resource: string): string => `${config.kafka.topicPrefix}.${(rows.find((row) => row.name === resource) ?? { topicSuffix: resource }).topicSuffix}`;
+
+  const cleanups: Array<() => Promise<void>> = [];
+  const stop = async (): Promise<void> => {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch((error: unknown) => logger.warn({ err: error }, 'error during shutdown'));
+  };
+  try {
+    const kafka: Kafka = createKafka(config.kafka, logger, 'source');
+    await createTopics(kafka, config, rows, topicOf);
+    const registry: SchemaRegistry = createSchemaRegistry({ url: config.schemaRegistry.url, username: config.schemaRegistry.username, password: config.schemaRegistry.password });
+    cleanups.push(() => registry.close());
+    const serializers = new Map<string, TopicSerializer>();
+    for (const row of rows) {
+      if (!isResource(row.name)) throw new ConfigError([{ key: 'source.resources', expected: 'a resource with an Avro schema', found: row.name }]);
+      serializers.set(row.name, await createTopicSerializer({ registry, topic: topicOf(row.name), resource: row.name, compatibility: config.schemaRegistry.compatibility, logger }));
+    }
+    const states = await loadStates(kafka, rows, accounts.map((account) => account.id), topicOf);
+
+    const metrics = createSourceMetrics(options.metrics);
+    const client: BookeoClient = createBookeoClient({
+      baseUrl: config.bookeo.baseUrl,
+      secretKey: config.bookeo.secretKey as string,
+      requestsPerSecond: config.bookeo.requestsPerSecond,
+      maxConcurrency: config.bookeo.maxConcurrency,
+      connectTimeoutMs: config.bookeo.connectTimeoutMs,
+      requestTimeoutMs: config.bookeo.requestTimeoutMs,
+      retries: config.bookeo.retries,
+      logger,
+      observer: {
+        response: ({ account, label, status }) => {
+          metrics.apiCalls.inc({ account, resource: label, status: String(status) });
+          if (status === 429) metrics.throttled.inc({ account });
+        },
+        retry: ({ account, label }) => metrics.apiRetries.inc({ account, resource: label }),
+      },
+    });
+    cleanups.push(() => client.close());
+
+    const status = new StatusBoard();
+    const tasks = accounts.map((account) => {
+      const factories = new Map<string, RecordFactory>(
+        rows.map((row) => [row.name, createRecordFactory({ account: account.id, resource: row.name, serializer: serializers.get(row.name) as TopicSerializer, deadLetterTopic: config.source.deadLetterTopic })]),
+      );
+      const accountStates = new Map<string, PublishedState>([...states].map(([resource, byAccount]) => [resource, byAccount.get(account.id) ?? new Map()]));
+      return createSourceTask({ account, config, kafka, client, rows, factories, states: accountStates, metrics, status, logger, now });
+    });
+    for (const task of tasks) {
+      await task.start();
+      cleanups.push(() => task.stop());
+    }
+
+    let http: OpsServer | undefined;
+    if (options.serveHttp ?? true) {
+      http = await startOpsServer({
+        host: config.http.host,
+        port: config.http.port,
+        bearerToken: config.http.bearerToken,
+        metrics: options.metrics,
+        logger,
+        notReadyReason: () => status.notReadyReason(),
+        routes: sourceRoutes(tasks, status),
+      });
+      const server = http;
+      cleanups.push(() => server.close());
+      logger.info({ url: http.url }, 'source operations API listening');
+    }
+    return { tasks, status, http, topicOf, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+async function createTopics(kafka: Kafka, config: AppConfig, rows: readonly ResourceDefinition[], topicOf: (resource: string) => string): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const { partitions, replicationFactor } = config.kafka;
+    const specs: TopicSpec[] = [
+      ...rows.map((row) => ({ topic: topicOf(row.name), partitions, replicationFactor, compacted: true })),
+      // Offsets are few and read whole at start: one partition keeps that read short.
+      { topic: config.source.offsetsTopic, partitions: 1, replicationFactor, compacted: true },
+      // Dead letters are an audit trail: every failure kept, never compacted away.
+      { topic: config.source.deadLetterTopic, partitions: 1, replicationFactor, compacted: false },
+    ];
+    await ensureTopics(admin, specs);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+async function loadStates(kafka: Kafka, rows: readonly ResourceDefinition[], accounts: readonly string[], topicOf: (resource: string) => string): Promise<Map<string, Map<string, PublishedState>>> {
+  const states = new Map<string, Map<string, PublishedState>>();
+  for (const row of rows) {
+    if (row.cursor.kind === 'snapshot' || row.cursor.kind === 'child') states.set(row.name, await loadPublishedStates(kafka, topicOf(row.name), accounts));
+  }
+  return states;
+}

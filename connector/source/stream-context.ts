@@ -1,0 +1,39 @@
+/** What every resource stream of a task is given: its row, its clients, its door to Kafka, and where to report. */
+import type { AppConfig } from '../../common/config/schema.js';
+import type { Logger } from '../../common/logger.js';
+import type { BookeoAccountClient } from '../bookeo/client.js';
+import type { ResourceDefinition } from '../catalog/catalog.js';
+import type { OffsetStore } from '../kafka/offsets.js';
+import type { Committer } from './committer.js';
+import type { SourceMetrics } from './metrics.js';
+import type { BuiltRecord, RecordFactory } from './record-factory.js';
+import type { StatusBoard } from './status.js';
+
+export interface StreamContext {
+  readonly account: string;
+  readonly row: ResourceDefinition;
+  readonly client: BookeoAccountClient;
+  readonly factory: RecordFactory;
+  readonly committer: Committer;
+  readonly offsets: OffsetStore;
+  readonly settings: AppConfig['source'];
+  /** Epoch milliseconds; Bookeo's clock as far as we can tell (the simulator's in tests). */
+  readonly now: () => number;
+  readonly status: StatusBoard;
+  readonly metrics: SourceMetrics;
+  readonly logger: Logger;
+  readonly signal: AbortSignal;
+}
+
+/** Counts what a step committed, by kind, into metrics and status. */
+export function recordCommitted(context: StreamContext, resource: string, built: readonly BuiltRecord[], tombstones: number, cursor: string | null): void {
+  const labels = { account: context.account, resource };
+  let bytes = 0;
+  for (const item of built) {
+    context.metrics.records.inc({ ...labels, kind: item.kind });
+    bytes += item.bytes;
+  }
+  if (tombstones > 0) context.metrics.records.inc({ ...labels, kind: 'tombstone' }, tombstones);
+  context.metrics.bytes.inc(labels, bytes);
+  context.status.committed(context.account, resource, built.length + tombstones, cursor);
+}

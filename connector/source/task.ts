@@ -1,0 +1,198 @@
+/**
+ * One source task = one Bookeo account: its own transactional id (so a second instance fences the
+ * first), its own offsets, its own rate budget (inside the Bookeo client), one stream per catalog
+ * row. Resources poll concurrently; a resource's failure is recorded and retried on the next
+ * poll, while failures that no retry can fix (bad credentials, a fenced producer, a registry that
+ * refuses us) stop this account's task only — other accounts go on.
+ */
+import { setTimeout as delay } from 'node:timers/promises';
+import type { Kafka } from 'kafkajs';
+import type { AppConfig, BookeoAccountConfig } from '../../common/config/schema.js';
+import { ConnectError, describeError, isRetriable } from '../../common/errors.js';
+import type { Logger } from '../../common/logger.js';
+import { SchemaRegistryError } from '../../avro/errors.js';
+import type { BookeoClient } from '../bookeo/client.js';
+import { BookeoAuthError } from '../bookeo/errors.js';
+import type { ResourceDefinition } from '../catalog/catalog.js';
+import { parseBackfillFrom } from '../catalog/windows.js';
+import { loadOffsetStore, type OffsetStore } from '../kafka/offsets.js';
+import { ProducerFencedError, createTransactionalWriter, type TransactionalWriter } from '../kafka/transactional-writer.js';
+import { createCommitter, type Committer } from './committer.js';
+import type { SourceMetrics } from './metrics.js';
+import type { RecordFactory } from './record-factory.js';
+import { pollSnapshot, type ChildStream } from './snapshot-stream.js';
+import type { PublishedState } from './snapshot-state.js';
+import type { StatusBoard } from './status.js';
+import type { StreamContext } from './stream-context.js';
+import { pollWindowed } from './windowed-stream.js';
+
+export interface SourceTaskOptions {
+  readonly account: BookeoAccountConfig;
+  readonly config: AppConfig;
+  readonly kafka: Kafka;
+  readonly client: BookeoClient;
+  readonly rows: readonly ResourceDefinition[];
+  /** Record factories of this account, by resource name. */
+  readonly factories: ReadonlyMap<string, RecordFactory>;
+  /** Published state of this account for snapshot and child resources, by resource name. */
+  readonly states: ReadonlyMap<string, PublishedState>;
+  readonly metrics: SourceMetrics;
+  readonly status: StatusBoard;
+  readonly logger: Logger;
+  readonly now: () => number;
+}
+
+/** A failure that stops the whole task (no poll can succeed until a human acts). */
+export class TaskStoppedError extends ConnectError {}
+
+export interface SourceTask {
+  readonly account: string;
+  start(): Promise<void>;
+  /** One poll of every resource that is not paused; resolves when all are done. */
+  pollOnce(): Promise<void>;
+  /** Polls every `pollIntervalSeconds` until stopped or failed. */
+  run(): Promise<void>;
+  pause(resource: string): void;
+  resume(resource: string): void;
+  /** Forgets the last full listing, so the next poll lists everything again. */
+  resnapshot(resource: string): Promise<void>;
+  /** Moves a windowed resource's cursor back so the next poll re-reads from `date`. */
+  backfillFrom(resource: string, date: string): Promise<void>;
+  /** Stops polling; an open transaction is aborted (never half-committed). */
+  stop(): Promise<void>;
+}
+
+export function transactionalIdOf(config: AppConfig, account: string): string {
+  return `${config.kafka.clientId}-source-${account}`;
+}
+
+export function createSourceTask(options: SourceTaskOptions): SourceTask {
+  const { account, config, rows, status, logger } = options;
+  const log = logger.child({ component: 'source-task', account: account.id });
+  const controller = new AbortController();
+  const paused = new Set<string>();
+  let writer: TransactionalWriter | undefined;
+  let offsets: OffsetStore | undefined;
+  let committer: Committer | undefined;
+  let polling: Promise<void> | undefined;
+
+  const row = (name: string): ResourceDefinition => {
+    const found = rows.find((candidate) => candidate.name === name);
+    if (found === undefined) throw new ConnectError(`resource ${name} is not configured for account ${account.id}`);
+    return found;
+  };
+
+  const contextOf = (definition: ResourceDefinition): StreamContext => ({
+    account: account.id,
+    row: definition,
+    client: options.client.forAccount(account),
+    factory: options.factories.get(definition.name) as RecordFactory,
+    committer: committer as Committer,
+    offsets: offsets as OffsetStore,
+    settings: config.source,
+    now: options.now,
+    status,
+    metrics: options.metrics,
+    logger: log,
+    signal: controller.signal,
+  });
+
+  const childOf = (parent: ResourceDefinition): ChildStream | undefined => {
+    const definition = rows.find((candidate) => candidate.cursor.kind === 'child' && candidate.cursor.parent === parent.name);
+    if (definition === undefined) return undefined;
+    return { row: definition, factory: options.factories.get(definition.name) as RecordFactory, state: options.states.get(definition.name) as PublishedState };
+  };
+
+  async function pollResource(definition: ResourceDefinition): Promise<void> {
+    const context = contextOf(definition);
+    switch (definition.cursor.kind) {
+      case 'lastUpdatedWindow':
+      case 'timeWindow':
+        return pollWindowed(context, config.source.maxRecordsPerTransaction);
+      case 'snapshot':
+        return pollSnapshot(context, options.states.get(definition.name) as PublishedState, childOf(definition));
+      case 'child':
+        return; // driven by its parent's stream, in the parent's transactions
+    }
+  }
+
+  function isFatal(error: unknown): boolean {
+    return error instanceof BookeoAuthError || error instanceof ProducerFencedError || (error instanceof SchemaRegistryError && !isRetriable(error));
+  }
+
+  async function writeOffset(resource: string, offset: Parameters<OffsetStore['record']>[1]): Promise<void> {
+    if (committer === undefined) throw new ConnectError(`task ${account.id} is not started`);
+    await committer.commit({ records: [], offsets: [{ partition: resource, offset }] });
+  }
+
+  const task: SourceTask = {
+    account: account.id,
+    async start() {
+      status.task(account.id, rows.map((definition) => definition.name));
+      writer = await createTransactionalWriter(options.kafka, transactionalIdOf(config, account.id));
+      offsets = await loadOffsetStore(options.kafka, config.source.offsetsTopic, `bookeo-connect/${account.id}`);
+      committer = createCommitter(writer, offsets, (_step, latencyMs) => options.metrics.transactionSeconds.observe({ account: account.id }, latencyMs / 1000));
+      status.setTask(account.id, 'running');
+      log.info({ resources: rows.map((definition) => definition.name), offsets: offsets.entries().size }, 'source task started');
+    },
+    async pollOnce() {
+      if (polling !== undefined) return polling;
+      polling = (async () => {
+        const active = rows.filter((definition) => !paused.has(definition.name) && definition.cursor.kind !== 'child');
+        const results = await Promise.allSettled(active.map((definition) => pollResource(definition)));
+        let fatal: unknown;
+        results.forEach((result, index) => {
+          if (result.status === 'fulfilled') return;
+          const name = (active[index] as ResourceDefinition).name;
+          if (controller.signal.aborted) return;
+          status.failed(account.id, name, result.reason);
+          log.error({ resource: name, error: describeError(result.reason) }, 'poll failed; it is retried on the next poll');
+          if (isFatal(result.reason)) fatal ??= result.reason;
+        });
+        if (fatal !== undefined) {
+          status.setTask(account.id, 'failed', fatal);
+          throw new TaskStoppedError(`task for account ${account.id} stopped: ${describeError(fatal)}`, { cause: fatal });
+        }
+      })().finally(() => {
+        polling = undefined;
+      });
+      return polling;
+    },
+    async run() {
+      while (!controller.signal.aborted) {
+        await task.pollOnce();
+        // The poll interval is a schedule, not synchronisation: stop() cuts it short.
+        await delay(config.source.pollIntervalSeconds * 1000, undefined, { signal: controller.signal }).catch(() => undefined);
+      }
+    },
+    pause(resource) {
+      row(resource);
+      paused.add(resource);
+      status.update(account.id, resource, { state: 'paused' });
+    },
+    resume(resource) {
+      row(resource);
+      paused.delete(resource);
+      status.update(account.id, resource, { state: 'running' });
+    },
+    async resnapshot(resource) {
+      const definition = row(resource);
+      if (definition.cursor.kind !== 'snapshot') throw new ConnectError(`${resource} is not a snapshot resource`);
+      const saved = offsets?.get(resource);
+      await writeOffset(resource, { lastFullAt: null, createdCursor: typeof saved?.createdCursor === 'number' ? saved.createdCursor : null });
+    },
+    async backfillFrom(resource, date) {
+      const definition = row(resource);
+      if (definition.cursor.kind !== 'lastUpdatedWindow' && definition.cursor.kind !== 'timeWindow') throw new ConnectError(`${resource} is not a windowed resource`);
+      // A cursor just before the date: the next poll plans windows from there (and the look-back memory starts empty).
+      await writeOffset(resource, { cursor: parseBackfillFrom(date) - 1, seen: '' });
+    },
+    async stop() {
+      controller.abort();
+      await polling?.catch(() => undefined);
+      await writer?.close();
+      status.setTask(account.id, 'stopped');
+    },
+  };
+  return task;
+}
