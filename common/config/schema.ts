@@ -91,9 +91,37 @@ export const sourceSchema = z.strictObject({
   snapshotIntervalSeconds: z.number().int().min(10).default(3600),
   /** Windows fetched at once during a backfill (bounded by the account's rate budget anyway). */
   parallelWindows: z.number().int().min(1).max(32).default(4),
+  /** A window holding more items is split by time, so one transaction (and the memory it needs) stays bounded. */
+  maxRecordsPerTransaction: z.number().int().min(100).max(100_000).default(5000),
   offsetsTopic: z.string().min(1).default('bookeo-connect.offsets'),
   deadLetterTopic: z.string().min(1).default('bookeo-connect.dlq'),
   resources: stringList.optional(),
+});
+
+/** The sink runner: one consumer group per sink instance, deterministic per-partition batches. */
+export const sinkBatchSchema = z.strictObject({
+  /** Kafka records per batch (per topic-partition); also the deterministic cut that dedup tokens rely on. */
+  maxRows: z.number().int().min(1).max(1_000_000).default(50_000),
+  /** Key+value bytes per batch (per topic-partition); a deterministic cut as well. */
+  maxBytes: z.number().int().min(1024).max(1024 ** 3).default(64 * 1024 * 1024),
+  /** A batch older than this is cut early; its boundary is recorded in the commit metadata first, so a re-delivery cuts at the same place. */
+  maxAgeMs: z.number().int().min(10).max(300_000).default(5_000),
+});
+
+export const sinkSchema = z.strictObject({
+  /** Consumer group; default `bookeo-connect-sink-<destination>`. Two sinks with different groups each receive everything. */
+  groupId: z.string().min(1).optional(),
+  /** Resources to load (topics `<kafka.topicPrefix>.<resource>`); default: every resource topic that exists. */
+  resources: stringList.optional(),
+  batch: sinkBatchSchema.default(sinkBatchSchema.parse({})),
+  /** Batches written at once, across tables and partitions (one at a time per partition, to keep order). */
+  concurrency: z.number().int().min(1).max(64).default(4),
+  /** `evolve`: the destination adds columns for new schema versions; `freeze`: a new version is a write error (dead-lettered). */
+  mode: z.enum(['evolve', 'freeze']).default('evolve'),
+  /** Dead-letter topic; default `bookeo-connect.dlq.sink-<destination>`. */
+  deadLetterTopic: z.string().regex(/^[A-Za-z0-9._-]+$/, 'a Kafka topic name').optional(),
+  /** How long SIGTERM may spend flushing and committing before giving up (nothing is committed for what did not finish). */
+  shutdownTimeoutMs: z.number().int().min(1_000).default(30_000),
 });
 
 export const configSchema = z.strictObject({
@@ -104,6 +132,7 @@ export const configSchema = z.strictObject({
   http: httpSchema.default(httpSchema.parse({})),
   clickhouse: clickhouseSchema.default(clickhouseSchema.parse({})),
   source: sourceSchema.default(sourceSchema.parse({})),
+  sink: sinkSchema.default(sinkSchema.parse({})),
 });
 
 export type AppConfig = z.infer<typeof configSchema>;

@@ -1,0 +1,170 @@
+/**
+ * `bookeo-connect sink <destination>`, `sink reset` and `sink rebuild <resource>`. Each command
+ * loads the validated configuration, builds its clients here (the edge), and hands them down.
+ */
+import type { Command } from 'commander';
+import type { Admin, Kafka } from 'kafkajs';
+import { loadConfig } from '../../common/config/load.js';
+import type { AppConfig } from '../../common/config/schema.js';
+import { ConfigError } from '../../common/errors.js';
+import { createLogger, type Logger } from '../../common/logger.js';
+import { createMetricsRegistry } from '../../common/metrics.js';
+import { startOpsServer } from '../../common/ops-server.js';
+import { createSchemaRegistry } from '../../avro/registry.js';
+import { createKafka } from '../../connector/kafka/client.js';
+import { destinationFactory } from './destinations.js';
+import { resetGroup, type ResetTarget } from './group-admin.js';
+import { createSinkMetrics } from './metrics.js';
+import { rebuildResource } from './rebuild.js';
+import { createRegistryDecoder } from './registry-decoder.js';
+import { defaultGroupId, startSink } from './sink.js';
+
+interface CommonOptions {
+  readonly config?: string;
+}
+
+function setup(options: CommonOptions, component: string): { config: AppConfig; logger: Logger; kafka: Kafka } {
+  const config = loadConfig({ file: options.config });
+  const logger = createLogger({ level: config.log.level, format: config.log.format }).child({ component });
+  return { config, logger, kafka: createKafka(config.kafka, logger, component) };
+}
+
+async function withAdmin<T>(kafka: Kafka, body: (admin: Admin) => Promise<T>): Promise<T> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    return await body(admin);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** The configured resources' topics, or every `<prefix>.*` topic that exists. */
+export async function sinkTopics(admin: Admin, config: AppConfig): Promise<string[]> {
+  const prefix = `${config.kafka.topicPrefix}.`;
+  if (config.sink.resources !== undefined) return config.sink.resources.map((resource) => prefix + resource);
+  const topics = (await admin.listTopics()).filter((topic) => topic.startsWith(prefix)).sort();
+  if (topics.length === 0) throw new ConfigError([{ key: 'sink.resources', expected: `resources to load, or existing topics named ${prefix}<resource>`, found: 'no such topic' }]);
+  return topics;
+}
+
+async function runSink(destinationName: string, options: CommonOptions): Promise<void> {
+  const factory = destinationFactory(destinationName);
+  const { config, logger, kafka } = setup(options, `sink-${destinationName}`);
+  const metricsRegistry = createMetricsRegistry();
+  const metrics = createSinkMetrics(metricsRegistry);
+  const registry = createSchemaRegistry({ url: config.schemaRegistry.url, username: config.schemaRegistry.username, password: config.schemaRegistry.password });
+  const destination = factory(config, logger);
+  try {
+    const topics = await withAdmin(kafka, (admin) => sinkTopics(admin, config));
+    const sink = await startSink({
+      kafka,
+      kafkaConfig: config.kafka,
+      sinkConfig: config.sink,
+      destination,
+      destinationName,
+      decoder: createRegistryDecoder(registry),
+      topics,
+      topicPrefix: config.kafka.topicPrefix,
+      metrics,
+      logger,
+    });
+    const ops = await startOpsServer({
+      host: config.http.host,
+      port: config.http.port,
+      bearerToken: config.http.bearerToken,
+      metrics: metricsRegistry,
+      logger,
+      notReadyReason: () => {
+        const status = sink.runner.status();
+        return status.state === 'running' ? undefined : `sink is ${status.state}${status.error === null ? '' : `: ${status.error}`}`;
+      },
+      routes: [{ method: 'GET', path: '/sink/status', handler: () => ({ destination: destinationName, topics, deadLetterTopic: sink.deadLetterTopic, ...sink.runner.status() }) }],
+    });
+    logger.info({ topics, groupId: sink.groupId, deadLetterTopic: sink.deadLetterTopic, ops: ops.url }, 'sink running');
+
+    const onSignal = (signal: NodeJS.Signals): void => {
+      logger.info({ signal }, 'stopping: flushing open batches and committing what is written');
+      sink.stop().catch((error: unknown) => logger.error({ err: error }, 'graceful stop failed'));
+    };
+    process.once('SIGTERM', onSignal);
+    process.once('SIGINT', onSignal);
+    try {
+      await sink.runner.done;
+    } finally {
+      process.off('SIGTERM', onSignal);
+      process.off('SIGINT', onSignal);
+      await ops.close();
+    }
+  } finally {
+    await destination.close();
+    await registry.close();
+  }
+}
+
+function parseTarget(options: { toTimestamp?: string }): ResetTarget {
+  if (options.toTimestamp === undefined) return { kind: 'earliest' };
+  const ms = Date.parse(options.toTimestamp);
+  if (Number.isNaN(ms)) throw new ConfigError([{ key: '--to-timestamp', expected: 'an ISO-8601 date-time, e.g. 2026-01-31T00:00:00Z', found: JSON.stringify(options.toTimestamp) }], 'command line');
+  return { kind: 'timestamp', ms };
+}
+
+export function registerSinkCommands(program: Command): void {
+  const sink = program.command('sink').description('Load resource topics into a destination, and replay them (reset, rebuild)');
+
+  sink
+    .command('run', { isDefault: true })
+    .alias('start')
+    .argument('<destination>', 'where to load: clickhouse')
+    .description('Consume the resource topics (read_committed) and load them; commits only after the destination confirmed')
+    .option('-c, --config <file>', 'configuration file (JSON or YAML)')
+    .action((destination: string, options: CommonOptions) => runSink(destination, options));
+
+  sink
+    .command('reset')
+    .description("Move a stopped sink's consumer group to the earliest offset (or a time), for one resource or all; the next run replays")
+    .requiredOption('-d, --destination <name>', 'the sink whose group to move (its default group is bookeo-connect-sink-<destination>)')
+    .option('-r, --resource <name>', 'only this resource (default: all the sink loads)')
+    .option('--to-timestamp <iso>', 'first offset at or after this time instead of the earliest')
+    .option('-c, --config <file>', 'configuration file (JSON or YAML)')
+    .action(async (options: CommonOptions & { destination: string; resource?: string; toTimestamp?: string }) => {
+      destinationFactory(options.destination);
+      const target = parseTarget(options);
+      const { config, kafka } = setup(options, 'sink-reset');
+      const groupId = config.sink.groupId ?? defaultGroupId(options.destination);
+      const positions = await withAdmin(kafka, async (admin) => {
+        const topics = options.resource === undefined ? await sinkTopics(admin, config) : [`${config.kafka.topicPrefix}.${options.resource}`];
+        return resetGroup(admin, groupId, topics, target);
+      });
+      for (const p of positions) process.stdout.write(`${groupId} ${p.topic} partition ${p.partition} -> offset ${p.offset}\n`);
+    });
+
+  sink
+    .command('rebuild')
+    .argument('<resource>', 'the resource to reload, e.g. bookings')
+    .description('Reload one resource from the beginning of its topic into a fresh table, then swap it in atomically (the sink must be stopped)')
+    .requiredOption('-d, --destination <name>', 'the destination holding the table: clickhouse')
+    .option('-c, --config <file>', 'configuration file (JSON or YAML)')
+    .action(async (resource: string, options: CommonOptions & { destination: string }) => {
+      const factory = destinationFactory(options.destination);
+      const { config, logger, kafka } = setup(options, 'sink-rebuild');
+      const registry = createSchemaRegistry({ url: config.schemaRegistry.url, username: config.schemaRegistry.username, password: config.schemaRegistry.password });
+      const destination = factory(config, logger);
+      try {
+        const result = await rebuildResource({
+          kafka,
+          config,
+          destination,
+          destinationName: options.destination,
+          decoder: createRegistryDecoder(registry),
+          resource,
+          metrics: createSinkMetrics(createMetricsRegistry()),
+          logger,
+        });
+        process.stdout.write(`rebuilt ${resource}: ${result.table} swapped in; group ${result.groupId} continues after offset positions of the rebuild\n`);
+      } finally {
+        await destination.close();
+        await registry.close();
+      }
+    });
+}

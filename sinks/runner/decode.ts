@@ -1,0 +1,82 @@
+/**
+ * Turns one Kafka record into what a batch carries: an upsert, a delete (tombstone) or a dead
+ * letter (bytes that cannot be decoded). Decoding goes through the registry by the schema id in the
+ * record (any version; the decoder caches by id). A registry that is unreachable is a retriable
+ * failure and is retried, never dead-lettered: only records that are wrong in themselves go to the
+ * DLQ.
+ */
+import type { KafkaMessage } from 'kafkajs';
+import { RetriesExhaustedError, isRetriable } from '../../common/errors.js';
+import type { Retrier } from '../../common/retry.js';
+
+/**
+ * The narrow part of the Avro registry wrapper the runner needs (avro/registry.ts is adapted to it
+ * where the command wires things). Schemas are plain Avro JSON; values follow the decoding rules in
+ * sinks/destination.ts.
+ */
+export interface RecordDecoder {
+  decodeKey(buffer: Buffer): Promise<DecodedAvro>;
+  /** Decodes with the writer's schema (from the id in the bytes), resolved into `readerSchemaId`'s schema when given. */
+  decodeValue(buffer: Buffer, readerSchemaId?: number): Promise<DecodedAvro>;
+  /** The newest key and value schemas of a topic (`<topic>-key`, `<topic>-value`): for batches of tombstones only, and rebuilds. */
+  latestSchemas(topic: string): Promise<{ readonly key: LatestSchema; readonly value: LatestSchema }>;
+}
+
+export interface LatestSchema {
+  readonly schemaId: number;
+  readonly schema: unknown;
+}
+
+export interface DecodedAvro {
+  readonly schemaId: number;
+  readonly schema: unknown;
+  readonly value: unknown;
+}
+
+interface EntryBase {
+  readonly offset: number;
+  /** The Kafka record as read, kept for the DLQ (a write can still fail after decoding). */
+  readonly message: KafkaMessage;
+}
+
+export type SinkEntry =
+  | (EntryBase & { readonly kind: 'upsert'; readonly key: DecodedAvro; readonly value: DecodedAvro })
+  | (EntryBase & { readonly kind: 'delete'; readonly key: DecodedAvro })
+  | (EntryBase & { readonly kind: 'dead'; readonly schemaId: number | undefined; readonly error: unknown });
+
+/** Bytes the batcher counts for a record: key + value as they came from Kafka (deterministic across re-deliveries). */
+export function messageBytes(message: KafkaMessage): number {
+  return (message.key?.length ?? 0) + (message.value?.length ?? 0);
+}
+
+/** The schema id of Confluent wire-format bytes, when they look like it (for DLQ headers of undecodable records). */
+export function wireSchemaId(buffer: Buffer | null): number | undefined {
+  return buffer !== null && buffer.length >= 5 && buffer[0] === 0 ? buffer.readInt32BE(1) : undefined;
+}
+
+export async function decodeEntry(decoder: RecordDecoder, message: KafkaMessage, retry: Retrier, signal?: AbortSignal, onRetry?: () => void): Promise<SinkEntry> {
+  const offset = Number(message.offset);
+  try {
+    return await retry(
+      async () => {
+        if (message.key === null) throw new KeylessRecordError();
+        const key = await decoder.decodeKey(message.key);
+        if (message.value === null) return { kind: 'delete', offset, message, key } as const;
+        return { kind: 'upsert', offset, message, key, value: await decoder.decodeValue(message.value) } as const;
+      },
+      { operation: `decode offset ${offset}`, ...(signal ? { signal } : {}), ...(onRetry ? { onRetry } : {}) },
+    );
+  } catch (error) {
+    // Retries exhausted on a retriable failure is an outage, not a bad record; an abort is a shutdown.
+    if (isRetriable(error) || error instanceof RetriesExhaustedError || signal?.aborted === true) throw error;
+    return { kind: 'dead', offset, message, schemaId: wireSchemaId(message.value), error };
+  }
+}
+
+/** Every resource topic is keyed by (account, id); a record without a key cannot be placed in a table. */
+export class KeylessRecordError extends Error {
+  constructor() {
+    super('record has no key; resource topics are keyed by {account, id}');
+    this.name = 'KeylessRecordError';
+  }
+}

@@ -1,0 +1,115 @@
+/**
+ * Assembles one sink from its parts: the dead-letter topic and reporter, the batch writer and the
+ * runner. Clients (Kafka, registry, destination) are created by the caller and passed in, so the
+ * command and the integration tests wire the same thing.
+ */
+import type { Kafka } from 'kafkajs';
+import type { AppConfig } from '../../common/config/schema.js';
+import type { Logger } from '../../common/logger.js';
+import { createRetry, DEFAULT_RETRY_POLICY, type Retrier } from '../../common/retry.js';
+import { ensureTopics } from '../../connector/kafka/topics.js';
+import type { Destination } from '../destination.js';
+import { createDeadLetterReporter, defaultDeadLetterTopic, type DeadLetterReporter } from '../dlq/dead-letter.js';
+import type { Batch } from './batcher.js';
+import { createBatchWriter } from './batch-writer.js';
+import type { RecordDecoder, SinkEntry } from './decode.js';
+import type { SinkMetrics } from './metrics.js';
+import { startSinkRunner, type SinkRunner } from './runner.js';
+
+export interface SinkOptions {
+  readonly kafka: Kafka;
+  readonly kafkaConfig: Pick<AppConfig['kafka'], 'partitions' | 'replicationFactor'>;
+  readonly sinkConfig: AppConfig['sink'];
+  readonly destination: Destination;
+  readonly destinationName: string;
+  readonly decoder: RecordDecoder;
+  readonly topics: readonly string[];
+  /** Resource topics are `<prefix>.<resource>`; the table is named after the resource. */
+  readonly topicPrefix: string;
+  readonly metrics: SinkMetrics;
+  readonly logger: Logger;
+  /** Destination write retries; defaults to the shared policy. Tests pass short delays. */
+  readonly retry?: Retrier;
+  /** A rebuild writes into its own table instead of the resource's. */
+  readonly tableOf?: (topic: string) => string;
+  /** Overrides the configured/derived group (a rebuild uses a throw-away group). */
+  readonly groupId?: string;
+  readonly afterWrite?: (batch: Batch<SinkEntry>) => void;
+}
+
+export interface Sink {
+  readonly runner: SinkRunner;
+  readonly groupId: string;
+  readonly deadLetterTopic: string;
+  /** Graceful: flush, write, commit, leave the group, close the DLQ producer. */
+  stop(): Promise<void>;
+}
+
+export function defaultGroupId(destinationName: string): string {
+  return `bookeo-connect-sink-${destinationName}`;
+}
+
+export function resourceOf(topic: string, topicPrefix: string): string {
+  return topic.startsWith(`${topicPrefix}.`) ? topic.slice(topicPrefix.length + 1) : topic;
+}
+
+export async function startSink(options: SinkOptions): Promise<Sink> {
+  const { sinkConfig } = options;
+  const groupId = options.groupId ?? sinkConfig.groupId ?? defaultGroupId(options.destinationName);
+  const deadLetterTopic = sinkConfig.deadLetterTopic ?? defaultDeadLetterTopic(options.destinationName);
+  const retry = options.retry ?? createRetry(DEFAULT_RETRY_POLICY);
+
+  const admin = options.kafka.admin();
+  await admin.connect();
+  try {
+    await ensureTopics(admin, [{ topic: deadLetterTopic, partitions: options.kafkaConfig.partitions, replicationFactor: options.kafkaConfig.replicationFactor, compacted: false }]);
+  } finally {
+    await admin.disconnect();
+  }
+
+  const deadLetters: DeadLetterReporter = await createDeadLetterReporter(options.kafka, deadLetterTopic);
+  let runner: SinkRunner | undefined;
+  const writer = createBatchWriter({
+    destination: options.destination,
+    destinationName: options.destinationName,
+    decoder: options.decoder,
+    deadLetters,
+    retry,
+    tableOf: options.tableOf ?? ((topic) => resourceOf(topic, options.topicPrefix)),
+    metrics: options.metrics,
+    logger: options.logger.child({ component: 'sink-writer' }),
+    onDestinationState: (state) => runner?.destinationState(state),
+  });
+  try {
+    runner = await startSinkRunner({
+      kafka: options.kafka,
+      groupId,
+      topics: options.topics,
+      limits: sinkConfig.batch,
+      concurrency: sinkConfig.concurrency,
+      decoder: options.decoder,
+      decodeRetry: retry,
+      writer,
+      metrics: options.metrics,
+      logger: options.logger,
+      ...(options.afterWrite ? { afterWrite: options.afterWrite } : {}),
+    });
+  } catch (error) {
+    await deadLetters.close();
+    throw error;
+  }
+  const started = runner;
+  void started.done.catch(() => deadLetters.close().catch(() => undefined));
+  return {
+    runner: started,
+    groupId,
+    deadLetterTopic,
+    async stop() {
+      try {
+        await started.stop(sinkConfig.shutdownTimeoutMs);
+      } finally {
+        await deadLetters.close().catch(() => undefined);
+      }
+    },
+  };
+}
