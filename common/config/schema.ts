@@ -91,6 +91,8 @@ export const sourceSchema = z.strictObject({
   snapshotIntervalSeconds: z.number().int().min(10).default(3600),
   /** Windows fetched at once during a backfill (bounded by the account's rate budget anyway). */
   parallelWindows: z.number().int().min(1).max(32).default(4),
+  /** Period of the re-listing that finds hard-deleted bookings/payments (invisible to polling); 0 disables it. */
+  sweepIntervalSeconds: z.number().int().min(0).default(86_400),
   /** A window holding more items is split by time, so one transaction (and the memory it needs) stays bounded. */
   maxRecordsPerTransaction: z.number().int().min(100).max(100_000).default(5000),
   offsetsTopic: z.string().min(1).default('bookeo-connect.offsets'),

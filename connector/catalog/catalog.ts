@@ -84,6 +84,8 @@ export interface ResourceDefinition {
   readonly topicSuffix: string;
   /** Full name of the value schema, kept in `avro/schemas/<name>.avsc` (keys use the shared key.avsc). */
   readonly avroSchema: string;
+  /** One entity by id (`{id}` replaced); a 404 there confirms a hard delete that polling cannot see. */
+  readonly itemPath?: string;
 }
 
 const WINDOW_LIMIT_DAYS = 31;
@@ -105,6 +107,7 @@ const ROWS: ResourceDefinition[] = [
     params: { includeCanceled: true, expandParticipants: true },
     topicSuffix: 'bookings',
     avroSchema: 'com.bookeo.connect.Booking',
+    itemPath: '/bookings/{id}',
   },
   {
     name: 'customers',
@@ -171,6 +174,7 @@ const ROWS: ResourceDefinition[] = [
     params: {},
     topicSuffix: 'payments',
     avroSchema: 'com.bookeo.connect.Payment',
+    itemPath: '/payments/{id}',
   },
   {
     name: 'webhooks',

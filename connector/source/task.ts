@@ -21,9 +21,10 @@ import { createCommitter, type Committer } from './committer.js';
 import type { SourceMetrics } from './metrics.js';
 import type { RecordFactory } from './record-factory.js';
 import { pollSnapshot, type ChildStream } from './snapshot-stream.js';
-import type { PublishedState } from './snapshot-state.js';
+import { loadPublishedStates, type PublishedState } from './snapshot-state.js';
 import type { StatusBoard } from './status.js';
 import type { StreamContext } from './stream-context.js';
+import { sweepIfDue } from './windowed-sweep.js';
 import { pollWindowed } from './windowed-stream.js';
 
 export interface SourceTaskOptions {
@@ -108,7 +109,8 @@ export function createSourceTask(options: SourceTaskOptions): SourceTask {
     switch (definition.cursor.kind) {
       case 'lastUpdatedWindow':
       case 'timeWindow':
-        return pollWindowed(context, config.source.maxRecordsPerTransaction);
+        await pollWindowed(context, config.source.maxRecordsPerTransaction);
+        return sweepIfDue(context, async () => (await loadPublishedStates(options.kafka, context.factory.topic, [account.id])).get(account.id) ?? new Map());
       case 'snapshot':
         return pollSnapshot(context, options.states.get(definition.name) as PublishedState, childOf(definition));
       case 'child':

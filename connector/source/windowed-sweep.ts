@@ -1,0 +1,79 @@
+/**
+ * The periodic sweep of a windowed resource: what polling on "last changed" can never see.
+ *
+ * Bookeo hard-deletes bookings (e.g. with their customer) and nothing about them is then listed
+ * anywhere; only the `deleted` webhook would tell. So every `sweepIntervalSeconds` the windows
+ * already covered (backfillFrom .. cursor) are listed again and compared with what the topic holds
+ * (ids and content hashes, rebuilt from the topic's headers): entities that differ are published,
+ * and ids that vanished get a tombstone once `GET <itemPath>` confirms them gone (404). The check
+ * matters: an entity edited during the sweep moves past the swept range and would otherwise look
+ * deleted. The sweep never moves the cursor; its own offset only remembers when it last ran.
+ */
+import { BookeoApiError } from '../bookeo/errors.js';
+import type { WindowedStrategy } from '../catalog/catalog.js';
+import { listRequest } from '../catalog/requests.js';
+import { formatBookeoTime, maxWindowSeconds, parseBackfillFrom, planWindows } from '../catalog/windows.js';
+import { prepareEntity } from './prepared-entity.js';
+import type { PublishedState } from './snapshot-state.js';
+import { recordCommitted, type StreamContext } from './stream-context.js';
+
+export function sweepPartition(resource: string): string {
+  return `${resource}#sweep`;
+}
+
+/** Runs a sweep when one is due. The first backfill counts as a sweep, so the clock starts then. */
+export async function sweepIfDue(context: StreamContext, loadState: () => Promise<PublishedState>): Promise<void> {
+  const { row, settings } = context;
+  if (settings.sweepIntervalSeconds === 0 || row.itemPath === undefined) return;
+  const cursor = context.offsets.get(row.name)?.cursor;
+  if (typeof cursor !== 'number') return;
+  const nowSeconds = Math.floor(context.now() / 1000);
+  const lastSweepAt = context.offsets.get(sweepPartition(row.name))?.lastSweepAt;
+  if (typeof lastSweepAt === 'number' && nowSeconds - lastSweepAt < settings.sweepIntervalSeconds) return;
+  if (typeof lastSweepAt === 'number') await sweep(context, cursor, await loadState());
+  await context.committer.commit({ records: [], offsets: [{ partition: sweepPartition(row.name), offset: { lastSweepAt: nowSeconds } }] });
+}
+
+async function sweep(context: StreamContext, cursor: number, state: PublishedState): Promise<void> {
+  const { row, settings } = context;
+  const windows = planWindows({
+    cursor: undefined,
+    backfillFrom: parseBackfillFrom(settings.backfillFrom),
+    now: cursor,
+    safetyLagSeconds: 0,
+    lookbackSeconds: 0,
+    maxWindowSeconds: maxWindowSeconds(row.cursor as WindowedStrategy),
+  });
+  const listed = new Set<string>();
+  for (const window of windows) {
+    const label = `sweep:${formatBookeoTime(window.start)}/${formatBookeoTime(window.end)}`;
+    for await (const page of context.client.list(listRequest(row, { window }), { signal: context.signal })) {
+      const fetchedAt = new Date(context.now()).toISOString();
+      const prepared = await Promise.all(page.items.map((item) => prepareEntity(row, context.factory, item, label, fetchedAt, settings.deadLetterTopic)));
+      const changed = prepared.filter((entity) => !listed.has(entity.id) && state.get(entity.id) !== entity.hash);
+      for (const entity of prepared) listed.add(entity.id);
+      if (changed.length === 0) continue;
+      await context.committer.commit({ records: changed.map((entity) => entity.built.record), offsets: [] });
+      recordCommitted(context, row.name, changed.map((entity) => entity.built), 0, null);
+    }
+  }
+  const vanished: string[] = [];
+  for (const id of state.keys()) {
+    if (!listed.has(id) && (await isGone(context, id))) vanished.push(id);
+  }
+  if (vanished.length === 0) return;
+  const fetchedAt = new Date(context.now()).toISOString();
+  await context.committer.commit({ records: vanished.map((id) => context.factory.tombstone(id, 'sweep:deleted', fetchedAt)), offsets: [] });
+  recordCommitted(context, row.name, [], vanished.length, null);
+  context.logger.info({ resource: row.name, deleted: vanished.length }, 'sweep found hard-deleted entities');
+}
+
+async function isGone(context: StreamContext, id: string): Promise<boolean> {
+  try {
+    await context.client.getJson((context.row.itemPath as string).replace('{id}', encodeURIComponent(id)), {}, { signal: context.signal, label: context.row.name });
+    return false;
+  } catch (error) {
+    if (error instanceof BookeoApiError && (error.status === 404 || error.status === 410)) return true;
+    throw error;
+  }
+}

@@ -1,0 +1,125 @@
+/**
+ * The source end to end against the simulator and the real stack: a backfill equals the
+ * simulator's ground truth for every resource, changes and deletions arrive, an unchanged entity
+ * is never published twice (across polls and restarts), and no secret reaches logs, metrics or
+ * status. The simulator's virtual clock is the source's clock, so every step is deterministic.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Admin, Kafka } from 'kafkajs';
+import { createMetricsRegistry } from '../../common/metrics.js';
+import { RESOURCE_CATALOG, type ResourceName } from '../../connector/catalog/catalog.js';
+import { createKafka } from '../../connector/kafka/client.js';
+import { startSourceRuntime, type SourceRuntime } from '../../connector/source/runtime.js';
+import { startSimulator, type RunningSimulator } from '../../simulator/index.js';
+import { capturingLogger, liveEntries, sourceTestConfig, truthOf, viewTopic } from '../helpers/source-fixture.js';
+
+const RESOURCES = RESOURCE_CATALOG.map((row) => row.name);
+
+describe('source connector against the simulator', () => {
+  let simulator: RunningSimulator;
+  let kafka: Kafka;
+  let admin: Admin;
+  const config = () => sourceTestConfig(simulator, { prefix });
+  let prefix: string;
+  const capture = capturingLogger();
+  const metrics = createMetricsRegistry('srctest_');
+  let runtime: SourceRuntime | undefined;
+
+  const start = async (): Promise<SourceRuntime> => {
+    runtime = await startSourceRuntime({ config: config(), logger: capture.logger, metrics, now: () => simulator.admin.now().getTime(), serveHttp: false });
+    return runtime;
+  };
+  const poll = async (): Promise<void> => {
+    for (const task of (runtime as SourceRuntime).tasks) await task.pollOnce();
+  };
+  const topic = (resource: string): string => (runtime as SourceRuntime).topicOf(resource);
+
+  before(async () => {
+    simulator = await startSimulator({ seed: 7, scale: 400, secretKey: 'sk-test-SECRET-7f3a9c1e', accounts: [{ apiKey: 'ak-test-APIKEY-19c2b44d' }] });
+    prefix = `srcit${Date.now().toString(36)}`;
+    kafka = createKafka(config().kafka, capture.logger);
+    admin = kafka.admin();
+    await admin.connect();
+  });
+
+  after(async () => {
+    await runtime?.stop();
+    const topics = (await admin.listTopics()).filter((name) => name.startsWith(prefix));
+    await admin.deleteTopics({ topics }).catch(() => undefined);
+    await admin.disconnect();
+    await deleteSubjects(prefix);
+    await simulator.close();
+  });
+
+  it('backfills every resource to exactly the ground truth, each version once', async () => {
+    await start();
+    await poll();
+    for (const resource of RESOURCES) {
+      const view = await viewTopic(kafka, topic(resource));
+      const truth = await truthOf(simulator, resource as ResourceName);
+      assert.ok(truth.size > 0, `${resource}: the simulator has data`);
+      assert.deepEqual(liveEntries(view), truth, `${resource}: topic equals ground truth (ids and content)`);
+      assert.equal(view.records, truth.size, `${resource}: one record per entity`);
+      assert.deepEqual(view.repeated, [], `${resource}: no version published twice`);
+    }
+    const status = (runtime as SourceRuntime).status.all()[0];
+    assert.equal(status?.state, 'running');
+    assert.ok((status?.resources.bookings?.records ?? 0) > 0);
+  });
+
+  it('publishes edits, cancellations, new entities and deletions, and nothing unchanged', async () => {
+    const before = new Map<string, number>();
+    for (const resource of RESOURCES) before.set(resource, (await viewTopic(kafka, topic(resource))).records);
+    const result = simulator.admin.mutate({ newBookings: 4, editBookings: 5, cancelBookings: 3, newCustomers: 3, editCustomers: 3, deleteCustomers: 2, editProducts: 1, editResources: 1 });
+    simulator.admin.advance(120);
+    await poll();
+
+    for (const resource of RESOURCES) {
+      const view = await viewTopic(kafka, topic(resource));
+      assert.deepEqual(liveEntries(view), await truthOf(simulator, resource as ResourceName), `${resource}: topic equals ground truth after mutations`);
+      assert.deepEqual(view.repeated, [], `${resource}: no version published twice`);
+    }
+    const bookings = await viewTopic(kafka, topic('bookings'));
+    const hardDeleted = simulator.admin.deletedIds('bookings');
+    assert.ok(hardDeleted.length > 0, "the simulator hard-deleted the deleted customers' bookings");
+    assert.equal(bookings.tombstones, hardDeleted.length, 'the sweep finds hard-deleted bookings');
+    const changedBookings = new Set([...result.ids.newBookings, ...result.ids.editBookings, ...result.ids.cancelBookings].filter((id) => !hardDeleted.includes(id)));
+    assert.equal(bookings.records - (before.get('bookings') ?? 0), changedBookings.size + hardDeleted.length, 'only changed bookings are published again');
+    const customers = await viewTopic(kafka, topic('customers'));
+    assert.equal(customers.tombstones, 2, 'deleted customers become tombstones');
+    for (const id of result.ids.deleteCustomers) assert.equal(customers.latest.get(id), null);
+    const people = await viewTopic(kafka, topic('customers_people'));
+    const deletedPeople = [...people.latest].filter(([id, hash]) => hash === null && result.ids.deleteCustomers.some((customer) => id.startsWith(`${customer}/`)));
+    assert.equal(deletedPeople.length, people.tombstones, "a deleted customer's linked people are deleted with it");
+  });
+
+  it('publishes nothing again after a restart when nothing changed', async () => {
+    const counts = new Map<string, number>();
+    for (const resource of RESOURCES) counts.set(resource, (await viewTopic(kafka, topic(resource))).records);
+    await (runtime as SourceRuntime).stop();
+    await start();
+    simulator.admin.advance(120);
+    await poll();
+    for (const resource of RESOURCES) {
+      assert.equal((await viewTopic(kafka, topic(resource))).records, counts.get(resource), `${resource}: no record after a restart with no change`);
+    }
+  });
+
+  it('never writes a secret to logs, metrics or status', async () => {
+    const text = [capture.lines.join(''), await metrics.metrics(), JSON.stringify((runtime as SourceRuntime).status.all())].join('\n');
+    assert.ok(capture.lines.length > 0, 'something was logged');
+    assert.match(await metrics.metrics(), /bookeo_connect_source_api_calls_total\{account="acme",resource="bookings",status="200"\}/);
+    for (const secret of ['sk-test-SECRET-7f3a9c1e', 'ak-test-APIKEY-19c2b44d']) assert.ok(!text.includes(secret), `${secret} leaked`);
+  });
+});
+
+async function deleteSubjects(prefix: string): Promise<void> {
+  const { stackEndpoints } = await import('../../deploy/stack/endpoints.js');
+  const base = stackEndpoints().registryUrl;
+  const subjects = (await (await fetch(`${base}/subjects`)).json()) as string[];
+  for (const subject of subjects.filter((name) => name.startsWith(prefix))) {
+    await fetch(`${base}/subjects/${encodeURIComponent(subject)}`, { method: 'DELETE' });
+    await fetch(`${base}/subjects/${encodeURIComponent(subject)}?permanent=true`, { method: 'DELETE' });
+  }
+}
