@@ -6,6 +6,11 @@
 import { Command } from 'commander';
 import { registerConfigCommand } from './config-command.js';
 import { runCommand } from './run-command.js';
+import { registerStackCommand } from '../deploy/stack/command.js';
+import { registerSimulatorCommand } from '../simulator/command.js';
+import { registerSourceCommand } from '../connector/source/command.js';
+import { registerSinkCommands } from '../sinks/runner/command.js';
+import { registerDlqCommand } from '../sinks/dlq/command.js';
 
 const program = new Command()
   .name('bookeo-connect')
@@ -15,5 +20,10 @@ const program = new Command()
   .enablePositionalOptions();
 
 registerConfigCommand(program);
+registerStackCommand(program);
+registerSimulatorCommand(program);
+registerSourceCommand(program);
+registerSinkCommands(program);
+registerDlqCommand(program);
 
 await runCommand(() => program.parseAsync(process.argv));
