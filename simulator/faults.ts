@@ -18,8 +18,12 @@ export interface FaultSettings {
   reset?: { next?: number; rate?: number };
   /** A list page whose JSON is cut off mid-way (status 200). */
   malformed?: { next?: number; rate?: number };
-  /** Records change shape: a new field appears, and/or money amounts turn from strings into numbers. */
-  schemaDrift?: { addField?: boolean; changeType?: boolean };
+  /**
+   * Records change shape: new fields appear (`addField`), money amounts turn from strings into
+   * numbers (`changeType`, which Bookeo's own examples allow), and/or the added `loyaltyTier`
+   * arrives as an object instead of a string (`conflict`: a true type conflict for a consumer).
+   */
+  schemaDrift?: { addField?: boolean; changeType?: boolean; conflict?: boolean };
   /** Page tokens of this account expire after this many (clock) seconds instead of the configured TTL. */
   tokenTtlSeconds?: number;
 }
@@ -151,7 +155,7 @@ function validate(f: FaultSettings): void {
 export function driftRecord(record: Record<string, unknown>, drift: NonNullable<FaultSettings['schemaDrift']>): Record<string, unknown> {
   const out = drift.changeType === true ? (amountsToNumbers(record) as Record<string, unknown>) : { ...record };
   if (drift.addField === true) {
-    out.loyaltyTier = 'silver';
+    out.loyaltyTier = drift.conflict === true ? { tier: 'gold', since: '2026-01-01' } : 'silver';
     out.marketingConsent = { email: true, sms: false };
   }
   return out;

@@ -55,14 +55,19 @@ export async function readTopicToEnd(kafka: Kafka, options: ReadTopicOptions): P
   try {
     await consumer.connect();
     await consumer.subscribe({ topic: options.topic, fromBeginning: true });
+    // eachBatch, not eachMessage: with eachMessage kafkajs was seen to emit END_BATCH_PROCESS for a
+    // batch whose messages it never delivered (right after the group's first join), which would
+    // end the read early; with eachBatch every fetched message passes through our hands.
     await consumer.run({
       autoCommit: false,
-      eachMessage: async ({ message, partition }) => {
-        const end = ends.get(partition);
-        // Records past the end captured at the start belong to the future: leave them.
-        if (end === undefined || Number(message.offset) >= end) return;
-        records++;
-        await options.onMessage(message, partition);
+      eachBatch: async ({ batch }) => {
+        const end = ends.get(batch.partition);
+        for (const message of batch.messages) {
+          // Records past the end captured at the start belong to the future: leave them.
+          if (end === undefined || Number(message.offset) >= end) continue;
+          records++;
+          await options.onMessage(message, batch.partition);
+        }
       },
     });
     await done;

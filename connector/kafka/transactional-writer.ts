@@ -44,6 +44,14 @@ export async function createTransactionalWriter(kafka: Kafka, transactionalId: s
     allowAutoTopicCreation: false,
   });
   await producer.connect();
+  // kafkajs registers the transactional id only at the first transaction(). Do it now: that
+  // fences any older instance of this task and makes the coordinator finish (commit or abort) its
+  // open transaction, so offsets read after this see that transaction's final outcome. An
+  // empty transaction's abort sends nothing.
+  const init = await producer.transaction().catch((error: unknown) => {
+    throw classify(error, transactionalId);
+  });
+  await init.abort();
 
   return {
     async commit(records) {

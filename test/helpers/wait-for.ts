@@ -24,3 +24,21 @@ export async function waitFor<T>(
 export function uniqueName(prefix: string): string {
   return `${prefix}_${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
 }
+
+/**
+ * Repeats an assertion until it passes or the timeout ends, then throws its last failure. For
+ * state that settles shortly after an action: Kafka answers a transaction commit before its
+ * markers are written, so read_committed readers see the records a moment later.
+ */
+export async function eventually(assertion: () => Promise<void>, options: { timeoutMs?: number; intervalMs?: number } = {}): Promise<void> {
+  const deadline = Date.now() + (options.timeoutMs ?? 15_000);
+  for (;;) {
+    try {
+      await assertion();
+      return;
+    } catch (error) {
+      if (Date.now() >= deadline) throw error;
+      await delay(options.intervalMs ?? 200);
+    }
+  }
+}
