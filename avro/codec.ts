@@ -1,9 +1,11 @@
 /**
  * Reading framed Avro: any message whose schema id is in the registry decodes, whatever version
  * wrote it. Parsed avsc types are cached by id (ids are immutable), and concurrent first reads of
- * one id share a single registry request.
+ * one id share a single registry request. This is the one decoder of the project: the sinks use it
+ * with `decimalsAsText`, and add resolution into a newer reader schema on top.
  */
 import avsc from 'avsc';
+import { decimalText } from './logical.js';
 import type { SchemaRegistry } from './registry.js';
 import type { AvroType } from './schema-json.js';
 import { WireFormatError, unframe } from './wire.js';
@@ -13,8 +15,13 @@ export interface Decoded {
   /** The writer schema as JSON, logical types included (decimal scale, timestamp-millis...). */
   readonly schema: AvroType;
   readonly type: avsc.Type;
-  /** Raw Avro values: timestamps as epoch millis, dates as days, decimals as Buffers (see logical.ts decimalText). */
+  /** Timestamps as epoch millis, dates as days, decimals as Buffers (or exact text with `decimalsAsText`). */
   readonly value: unknown;
+}
+
+export interface AvroDecoderOptions {
+  /** Decode `decimal` logical types to exact decimal text (e.g. "12.5000") instead of Buffers. */
+  readonly decimalsAsText?: boolean;
 }
 
 export interface AvroDecoder {
@@ -28,12 +35,36 @@ export function avroTypeOf(schema: AvroType): avsc.Type {
   return avsc.Type.forSchema(schema as avsc.Schema);
 }
 
-export function createAvroDecoder(registry: SchemaRegistry): AvroDecoder {
+/** avsc reads `bytes` decimals as Buffers; destinations want exact decimal text. */
+class DecimalText extends avsc.types.LogicalType {
+  private readonly scale: number;
+  constructor(schema: avsc.Schema, options?: unknown) {
+    super(schema, options);
+    this.scale = Number((schema as { scale?: number }).scale ?? 0);
+  }
+  protected override _fromValue(value: Buffer): string {
+    return decimalText(value, this.scale);
+  }
+  protected override _toValue(value: unknown): unknown {
+    // Decoding only; encoding belongs to the source (logical.ts decimalBytes).
+    return value;
+  }
+  protected override _resolve(type: avsc.Type): ((value: unknown) => unknown) | undefined {
+    return avsc.Type.isType(type, 'logical:decimal') || type.typeName === 'bytes' ? (value) => value : undefined;
+  }
+}
+
+export function createAvroDecoder(registry: SchemaRegistry, options: AvroDecoderOptions = {}): AvroDecoder {
+  // Fresh options per parse: avsc stores its named-type registry in the options object it is given.
+  const parse = (schema: AvroType): avsc.Type =>
+    options.decimalsAsText === true
+      ? avsc.Type.forSchema(schema as avsc.Schema, { logicalTypes: { decimal: DecimalText } } as unknown as Partial<avsc.ForSchemaOptions>)
+      : avroTypeOf(schema);
   const types = new Map<number, Promise<{ schema: AvroType; type: avsc.Type }>>();
   const schemaFor = (schemaId: number): Promise<{ schema: AvroType; type: avsc.Type }> => {
     let entry = types.get(schemaId);
     if (entry === undefined) {
-      entry = registry.schemaById(schemaId).then((schema) => ({ schema, type: avroTypeOf(schema) }));
+      entry = registry.schemaById(schemaId).then((schema) => ({ schema, type: parse(schema) }));
       entry.catch(() => types.delete(schemaId));
       types.set(schemaId, entry);
     }

@@ -22,13 +22,14 @@ export function createKafka(config: AppConfig['kafka'], logger: Logger, clientId
     brokers: [...config.brokers],
     ssl: config.ssl,
     ...(sasl === undefined ? {} : { sasl }),
-    // kafkajs logs retriable coordinator-loading errors at ERROR while the broker warms up; we
-    // keep them at debug unless the operation finally fails (our own code logs that).
+    // kafkajs logs retriable errors at ERROR: coordinators loading while the broker warms up, and
+    // CONCURRENT_TRANSACTIONS when a transaction starts while the coordinator still finishes the
+    // previous commit. They are retried; we keep them at debug (our own code logs a final failure).
     logLevel: KafkaLogLevel.WARN,
     logCreator: () => (entry: LogEntry) => {
       const level = LEVELS[entry.level] ?? 'info';
       const { message, ...extra } = entry.log;
-      const quiet = level === 'error' && /coordinator is (loading|not available)|not the correct coordinator/i.test(String(extra.error ?? ''));
+      const quiet = level === 'error' && /coordinator is (loading|not available)|not the correct coordinator|concurrent operation on the same transaction/i.test(String(extra.error ?? message));
       kafkaLogger[quiet ? 'debug' : level]({ namespace: entry.namespace, ...extra }, message);
     },
   });

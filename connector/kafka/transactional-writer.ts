@@ -7,7 +7,7 @@
  * One transactional id per task: a second instance with the same id fences the first (its next
  * commit fails with ProducerFencedError and it must stop) instead of duplicating its output.
  */
-import type { Kafka, Message, Producer, TopicMessages } from 'kafkajs';
+import { Partitioners, type Kafka, type Message, type Producer, type TopicMessages } from 'kafkajs';
 import { ConnectError } from '../../common/errors.js';
 
 export interface OutgoingRecord {
@@ -37,6 +37,8 @@ export interface TransactionalWriter {
 
 export async function createTransactionalWriter(kafka: Kafka, transactionalId: string, transactionTimeoutMs = 60_000): Promise<TransactionalWriter> {
   const producer: Producer = kafka.producer({
+    // Java-compatible murmur2: a key lands in the partition a Java producer would choose.
+    createPartitioner: Partitioners.DefaultPartitioner,
     transactionalId,
     idempotent: true,
     maxInFlightRequests: 1,

@@ -76,6 +76,11 @@ export function withoutLowCardinality(type: string): string {
   return out;
 }
 
+/** ClickHouse reports tuple element names that are keywords quoted (`values`); names compare unquoted. */
+export function withoutIdentifierQuotes(type: string): string {
+  return type.replace(/`((?:[^`\\]|\\.)*)`/g, '$1');
+}
+
 /** Existing → wanted pairs where the existing column already holds every wanted value exactly. */
 const WIDER: ReadonlySet<string> = new Set(['Int64<Int32', 'Float64<Float32', 'Float64<Int32']);
 
@@ -85,8 +90,8 @@ const WIDER: ReadonlySet<string> = new Set(['Int64<Int32', 'Float64<Float32', 'F
  * with other elements) needs a rebuild of the table.
  */
 export function canHold(existing: string, wanted: string): boolean {
-  const have = withoutLowCardinality(existing);
-  const want = withoutLowCardinality(wanted);
+  const have = withoutLowCardinality(withoutIdentifierQuotes(existing));
+  const want = withoutLowCardinality(withoutIdentifierQuotes(wanted));
   if (have === want || have === `Nullable(${want})`) return true;
   const unwrap = (t: string): string => /^Nullable\((.*)\)$/.exec(t)?.[1] ?? t;
   const wantInner = unwrap(want);

@@ -8,7 +8,7 @@
  * in the original partition (it reads those partitions first) unless `--include-superseded`.
  */
 import type { Command } from 'commander';
-import type { IHeaders, Kafka, KafkaMessage } from 'kafkajs';
+import { Partitioners, type IHeaders, type Kafka, type KafkaMessage } from 'kafkajs';
 import { loadConfig } from '../../common/config/load.js';
 import { createLogger } from '../../common/logger.js';
 import { createKafka } from '../../connector/kafka/client.js';
@@ -96,7 +96,7 @@ export async function supersededEntries(kafka: Kafka, entries: readonly DeadLett
 /** Sends the dead letters back to their original topics; resolves with how many were sent. */
 export async function redrive(kafka: Kafka, dlqTopic: string, entries: readonly DeadLetterEntry[]): Promise<number> {
   if (entries.length === 0) return 0;
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
   await producer.connect();
   try {
     for (const entry of entries) {

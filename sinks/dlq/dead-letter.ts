@@ -7,7 +7,7 @@
  *
  * The DLQ topic is NOT compacted: two failed versions of one entity must both stay visible.
  */
-import type { IHeaders, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import { Partitioners, type IHeaders, type Kafka, type KafkaMessage, type Producer } from 'kafkajs';
 import { ConnectError } from '../../common/errors.js';
 
 export const DLQ_HEADER = Object.freeze({
@@ -79,7 +79,7 @@ export interface DeadLetterReporter {
 
 export async function createDeadLetterReporter(kafka: Kafka, topic: string, clock: () => Date = () => new Date()): Promise<DeadLetterReporter> {
   // Idempotent: a retried send inside the producer does not duplicate the dead letter.
-  const producer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  const producer: Producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
   await producer.connect();
   return {
     topic,
