@@ -82,6 +82,12 @@ describe('configuration', () => {
     assert.match(problemsOf(() => loadConfig({ file, env: {} })).message, /valid JSON or YAML/);
   });
 
+  it('the documented example configuration is valid', () => {
+    const config = loadConfig({ file: join(import.meta.dirname, '..', '..', 'deploy', 'config.example.yaml'), env: {} });
+    assert.equal(config.bookeo.accounts[0]?.id, 'acme');
+    assert.equal(config.source.sweepIntervalSeconds, 86_400);
+  });
+
   it('maskSecrets hides every secret key at any depth', () => {
     const masked = maskSecrets({ bookeo: { secretKey: SECRET, accounts: [{ id: 'a', apiKey: SECRET }] }, clickhouse: { password: SECRET } });
     assert.doesNotMatch(JSON.stringify(masked), new RegExp(SECRET));
