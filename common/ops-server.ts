@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { timingSafeEqual } from 'node:crypto';
 import type { Registry } from 'prom-client';
 import { ConnectError, describeError } from './errors.js';
+import { readJsonBody } from './http-body.js';
 import type { Logger } from './logger.js';
 
 export interface RouteRequest {
@@ -83,7 +84,7 @@ export async function startOpsServer(options: OpsServerOptions): Promise<OpsServ
       if (route.method !== request.method) continue;
       const params = route.match(url.pathname);
       if (params === undefined) continue;
-      const body = request.method === 'GET' ? undefined : await readJsonBody(request);
+      const body = request.method === 'GET' ? undefined : await readJsonBody(request, MAX_BODY_BYTES, (status, message) => new HttpError(status, message));
       const result = await route.handler({ params, query: url.searchParams, body });
       return sendJson(response, 200, result ?? { status: 'ok' });
     }
@@ -124,22 +125,6 @@ function compilePath(path: string): (pathname: string) => Record<string, string>
     }
     return params;
   };
-}
-
-async function readJsonBody(request: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY_BYTES) throw new HttpError(413, `body over ${MAX_BODY_BYTES} bytes`);
-    chunks.push(chunk);
-  }
-  if (size === 0) return undefined;
-  try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
-  } catch {
-    throw new HttpError(400, 'body is not valid JSON');
-  }
 }
 
 function sendJson(response: ServerResponse, status: number, body: unknown): void {

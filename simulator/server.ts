@@ -6,6 +6,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
+import { readJsonBody } from '../common/http-body.js';
 import type { SimulatorAdmin } from './admin.js';
 import { handleAdmin } from './admin-http.js';
 import { authenticate, claimedApiKey } from './auth.js';
@@ -162,20 +163,8 @@ function applyDrift(body: unknown, records: 'list' | 'single', drift: Parameters
   return { ...page, data: (page.data ?? []).map((item) => driftRecord(item, drift)) };
 }
 
-async function readJson(request: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY_BYTES) throw new BookeoApiError(413, `body over ${MAX_BODY_BYTES} bytes`);
-    chunks.push(chunk);
-  }
-  if (size === 0) return undefined;
-  try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
-  } catch {
-    throw new BookeoApiError(400, 'the body is not valid JSON');
-  }
+function readJson(request: IncomingMessage): Promise<unknown> {
+  return readJsonBody(request, MAX_BODY_BYTES, (status, message) => new BookeoApiError(status, message));
 }
 
 export function send(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
