@@ -92,7 +92,10 @@ export async function pollWindowed(context: StreamContext, maxRecordsPerTransact
         recordCommitted(context, row.name, emitted.map((entity) => entity.built), 0, formatBookeoTime(nextCursor));
         updateLag(context, cursor);
       }
-      if (backfill) context.status.update(context.account, row.name, { progress: { done: done + 1, total: plan.length } });
+      if (backfill) {
+        context.status.update(context.account, row.name, { progress: { done: done + 1, total: plan.length } });
+        context.logger.info({ resource: row.name, windows: `${done + 1}/${plan.length}`, cursor: cursor === undefined ? null : formatBookeoTime(cursor) }, 'backfill progress');
+      }
       launch();
     }
     context.status.update(context.account, row.name, { state: 'running', progress: null });
