@@ -5,8 +5,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describeValue } from './convert.js';
-import { AvroRecordError } from './errors.js';
 import type { AvroRecord } from './schema-json.js';
 
 export const RESOURCES = ['bookings', 'customers', 'customers_people', 'settings_languages', 'settings_products', 'resources', 'payments', 'webhooks'] as const;
@@ -50,31 +48,4 @@ export function keySchema(): AvroRecord {
   return load('key');
 }
 
-function text(entity: Record<string, unknown>, field: string, resource: Resource): string {
-  const value = entity[field];
-  if (typeof value === 'string' && value !== '') return value;
-  if (typeof value === 'number' && Number.isSafeInteger(value)) return String(value);
-  throw new AvroRecordError(`${resource}.key.id`, `entity has no usable ${field} (found ${describeValue(value)}), so it cannot be keyed`);
-}
 
-/**
- * The entity id in the key. For customers_people, a person id is only unique within its customer,
- * so the id is `<customerId>/<personId>` (Bookeo ids never contain "/").
- */
-export function entityKeyId(resource: Resource, entity: Record<string, unknown>): string {
-  switch (resource) {
-    case 'bookings':
-      return text(entity, 'bookingNumber', resource);
-    case 'settings_products':
-      return text(entity, 'productId', resource);
-    case 'settings_languages':
-      return text(entity, 'tag', resource);
-    case 'customers_people':
-      return `${text(entity, 'customerId', resource)}/${text(entity, 'id', resource)}`;
-    case 'customers':
-    case 'resources':
-    case 'payments':
-    case 'webhooks':
-      return text(entity, 'id', resource);
-  }
-}
