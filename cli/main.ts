@@ -11,6 +11,8 @@ import { registerSimulatorCommand } from '../simulator/command.js';
 import { registerSourceCommand } from '../connector/source/command.js';
 import { registerSinkCommands } from '../sinks/runner/command.js';
 import { registerDlqCommand } from '../sinks/dlq/command.js';
+import { registerDemoCommand } from '../demo/command.js';
+import { registerSqlCommand } from './sql-command.js';
 
 const program = new Command()
   .name('bookeo-connect')
@@ -25,5 +27,7 @@ registerSimulatorCommand(program);
 registerSourceCommand(program);
 registerSinkCommands(program);
 registerDlqCommand(program);
+registerDemoCommand(program);
+registerSqlCommand(program);
 
 await runCommand(() => program.parseAsync(process.argv));

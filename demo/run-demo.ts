@@ -1,0 +1,161 @@
+/**
+ * `npm run demo`: the whole product on this machine in one command. Starts the local stack (what
+ * is not running yet), a simulated Bookeo account (or uses the Bookeo credentials configured),
+ * the source and a ClickHouse sink in this process; shows the backfill's progress, then a summary
+ * and two queries; then stays live (simulator mutations flow through) until Ctrl-C, and stops
+ * everything it started.
+ */
+import { createClient } from '@clickhouse/client';
+import { createSchemaRegistry } from '../avro/registry.js';
+import { loadConfig, validateConfig } from '../common/config/load.js';
+import type { AppConfig } from '../common/config/schema.js';
+import { createLogger, type Logger } from '../common/logger.js';
+import { createMetricsRegistry } from '../common/metrics.js';
+import { createKafka } from '../connector/kafka/client.js';
+import { startSourceRuntime, type SourceRuntime } from '../connector/source/runtime.js';
+import { stackEndpoints } from '../deploy/stack/endpoints.js';
+import { createStackContext, downStack, upStack } from '../deploy/stack/stack.js';
+import { createClickHouseDestination } from '../sinks/clickhouse/destination.js';
+import { createSinkMetrics } from '../sinks/runner/metrics.js';
+import { createRegistryDecoder } from '../sinks/runner/registry-decoder.js';
+import { topicEnds } from '../sinks/runner/group-admin.js';
+import { startSink, type Sink } from '../sinks/runner/sink.js';
+import { startSimulator, type RunningSimulator } from '../simulator/index.js';
+import { resetDemoNamespace } from './reset.js';
+import { SAMPLE_QUERIES, formatTable, rowsIn, runQuery, summarize } from './summary.js';
+
+export interface DemoOptions {
+  readonly config?: string | undefined;
+  readonly scale: number;
+  /** Exit after the summary instead of staying live. */
+  readonly once: boolean;
+}
+
+const say = (line = ''): void => void process.stdout.write(`${line}\n`);
+
+/** The demo's configuration: the user's file/environment, with the local stack and (without Bookeo credentials) the simulator filled in. */
+function demoConfig(base: AppConfig, simulator: RunningSimulator | undefined): AppConfig {
+  const endpoints = stackEndpoints();
+  const raw = JSON.parse(JSON.stringify(base)) as Record<string, Record<string, unknown>>;
+  raw.log = { level: 'warn', format: 'json' };
+  raw.kafka = { ...raw.kafka, brokers: [endpoints.kafkaBroker], topicPrefix: 'demo', partitions: 2 };
+  raw.schemaRegistry = { ...raw.schemaRegistry, url: endpoints.registryUrl };
+  raw.clickhouse = { ...raw.clickhouse, url: endpoints.clickhouseUrl, database: 'demo' };
+  raw.sink = { ...raw.sink, groupId: 'demo-sink-clickhouse', deadLetterTopic: 'demo.dlq.sink-clickhouse', batch: { maxRows: 50_000, maxAgeMs: 1_000 } };
+  raw.source = { ...raw.source, offsetsTopic: 'demo.offsets', deadLetterTopic: 'demo.dlq', pollIntervalSeconds: 5, safetyLagSeconds: 5, lookbackSeconds: 60, snapshotIntervalSeconds: 60 };
+  if (simulator !== undefined) {
+    const from = new Date(simulator.admin.now().getTime() - 400 * 86_400_000).toISOString().slice(0, 10);
+    raw.bookeo = { ...raw.bookeo, baseUrl: simulator.url, secretKey: simulator.secretKey, accounts: [{ id: 'demo', apiKey: simulator.apiKeys[0] }], requestsPerSecond: 200, maxConcurrency: 8 };
+    raw.source = { ...raw.source, backfillFrom: from, parallelWindows: 4 };
+  }
+  return validateConfig(raw, 'demo configuration');
+}
+
+function progressLine(runtime: SourceRuntime, account: string, started: number): string {
+  const status = runtime.status.get(account);
+  const parts = Object.entries(status?.resources ?? {}).map(([name, entry]) => {
+    const progress = entry.progress === null ? '' : ` ${entry.progress.done}/${entry.progress.total} windows`;
+    return `${name} ${entry.records}${progress}`;
+  });
+  const total = Object.values(status?.resources ?? {}).reduce((sum, entry) => sum + entry.records, 0);
+  const seconds = (Date.now() - started) / 1000;
+  return `[${seconds.toFixed(0)} s] ${total} records (${Math.round(total / Math.max(seconds, 0.001))}/s): ${parts.join(', ')}`;
+}
+
+export async function runDemo(options: DemoOptions): Promise<void> {
+  const began = Date.now();
+  say('bookeo-connect demo: starting the local stack (the first run downloads Kafka and Apicurio, a few minutes)');
+  const stack = await upStack(createStackContext(undefined, (line) => say(`  stack: ${line}`)));
+  const logger: Logger = createLogger({ level: 'warn', format: 'json' });
+  const user = loadConfig({ file: options.config });
+  const useBookeo = user.bookeo.secretKey !== undefined && user.bookeo.accounts.length > 0;
+  // About one change a second, so live mode visibly moves (a real business changes far less often).
+  const simulator = useBookeo ? undefined : await startSimulator({ scale: options.scale, clock: 'real', mutationRate: 60, autoTick: { intervalMs: 1_000 } });
+  const config = demoConfig(user, simulator);
+  const account = config.bookeo.accounts[0]?.id as string;
+  say(simulator === undefined ? `using Bookeo at ${config.bookeo.baseUrl}` : `simulated Bookeo account with ${options.scale} bookings at ${simulator.url}`);
+
+  const registry = createSchemaRegistry({ url: config.schemaRegistry.url });
+  const clickhouse = createClient({ url: config.clickhouse.url });
+  const destination = createClickHouseDestination({ connection: config.clickhouse, mode: config.sink.mode, logger });
+  let runtime: SourceRuntime | undefined;
+  let sink: Sink | undefined;
+  const stopAll = async (): Promise<void> => {
+    await sink?.stop().catch(() => undefined);
+    await runtime?.stop().catch(() => undefined);
+    await Promise.allSettled([destination.close(), registry.close(), clickhouse.close(), simulator?.close()]);
+    if (stack.started.length > 0) {
+      say(`stopping the stack services this demo started: ${stack.started.join(', ')}`);
+      await downStack(undefined, stack.started);
+    }
+  };
+
+  try {
+    await resetDemoNamespace(createKafka(config.kafka, logger, 'demo-reset'), registry, clickhouse, {
+      prefix: config.kafka.topicPrefix,
+      groupId: config.sink.groupId as string,
+      database: config.clickhouse.database,
+    });
+    runtime = await startSourceRuntime({ config, logger, metrics: createMetricsRegistry() });
+    const source = runtime;
+    say(`source running; REST and metrics at ${source.http?.url ?? '(none)'}`);
+    const sinkKafka = createKafka(config.kafka, logger, 'demo-sink');
+    const topics = Object.keys(source.status.get(account)?.resources ?? {}).map((resource) => source.topicOf(resource));
+    sink = await startSink({
+      kafka: sinkKafka,
+      kafkaConfig: config.kafka,
+      sinkConfig: config.sink,
+      destination,
+      destinationName: 'clickhouse',
+      decoder: createRegistryDecoder(registry),
+      topics,
+      topicPrefix: config.kafka.topicPrefix,
+      metrics: createSinkMetrics(createMetricsRegistry('demo_sink_')),
+      logger,
+    });
+
+    say('backfilling (per resource: records published, windows done):');
+    const backfillStarted = Date.now();
+    const ticker = setInterval(() => say(`  ${progressLine(source, account, backfillStarted)}`), 2_000);
+    try {
+      for (const task of source.tasks) await task.pollOnce();
+    } finally {
+      clearInterval(ticker);
+    }
+    say(`  ${progressLine(source, account, backfillStarted)}`);
+    say('waiting for the ClickHouse sink to catch up...');
+    const admin = sinkKafka.admin();
+    await admin.connect();
+    const ends = await topicEnds(admin, topics).finally(() => admin.disconnect());
+    await sink.runner.caughtUp(ends);
+
+    const summary = await summarize(source, registry, clickhouse, config.clickhouse.database, account);
+    say();
+    say(formatTable(['resource', 'records fetched', 'topic', 'schema version', 'rows in ClickHouse (FINAL)'], summary.map((row) => [row.resource, row.fetched, row.topic, row.schemaVersion, row.rows])));
+    for (const query of SAMPLE_QUERIES) {
+      say();
+      say(`${query.title}:`);
+      say(await runQuery(clickhouse, query.sql(config.clickhouse.database)));
+    }
+    say();
+    say(`ready in ${((Date.now() - began) / 1000).toFixed(0)} s. Your own queries: npm run cli -- sql "SELECT count() FROM demo.bookings FINAL"`);
+    if (options.once) return;
+
+    say('live: the simulator keeps changing bookings and customers; changes flow to ClickHouse. Ctrl-C to stop.');
+    const stopped = new Promise<void>((resolve) => {
+      process.once('SIGINT', () => resolve());
+      process.once('SIGTERM', () => resolve());
+    });
+    const live = Promise.all(source.tasks.map((task) => task.run()));
+    const liveTicker = setInterval(() => {
+      void rowsIn(clickhouse, config.clickhouse.database, 'bookings').then((rows) => say(`  live: ${progressLine(source, account, began)}; bookings in ClickHouse: ${rows}`));
+    }, 10_000);
+    await stopped;
+    clearInterval(liveTicker);
+    say('stopping...');
+    await source.stop();
+    await live.catch(() => undefined);
+  } finally {
+    await stopAll();
+  }
+}
