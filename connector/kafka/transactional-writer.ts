@@ -27,6 +27,13 @@ export class ProducerFencedError extends ConnectError {
 
 export class KafkaWriteError extends ConnectError {}
 
+/**
+ * kafkajs sends a partition's records of one sendBatch as one record batch, which the broker
+ * refuses past message.max.bytes (1 MiB by default); a transaction is therefore sent in chunks of
+ * at most this many bytes, all inside the same transaction.
+ */
+export const MAX_REQUEST_BYTES = 512 * 1024;
+
 const FENCED_TYPES = new Set(['PRODUCER_FENCED', 'INVALID_PRODUCER_EPOCH', 'INVALID_PRODUCER_ID_MAPPING', 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED']);
 
 export interface TransactionalWriter {
@@ -62,8 +69,8 @@ export async function createTransactionalWriter(kafka: Kafka, transactionalId: s
         throw classify(error, transactionalId);
       });
       try {
-        if (records.length > 0) {
-          await transaction.sendBatch({ topicMessages: groupByTopic(records), acks: -1 });
+        for (const chunk of chunkByBytes(records, MAX_REQUEST_BYTES)) {
+          await transaction.sendBatch({ topicMessages: groupByTopic(chunk), acks: -1 });
         }
         await transaction.commit();
       } catch (error) {
@@ -77,6 +84,31 @@ export async function createTransactionalWriter(kafka: Kafka, transactionalId: s
       await producer.disconnect();
     },
   };
+}
+
+function sizeOf(record: OutgoingRecord): number {
+  let size = record.key.length + (record.value?.length ?? 0) + 64;
+  for (const [name, value] of Object.entries(record.headers ?? {})) size += name.length + value.length;
+  return size;
+}
+
+/** Consecutive chunks of records whose estimated size stays under `maxBytes` (a larger record goes alone). */
+export function chunkByBytes(records: readonly OutgoingRecord[], maxBytes: number): OutgoingRecord[][] {
+  const chunks: OutgoingRecord[][] = [];
+  let current: OutgoingRecord[] = [];
+  let bytes = 0;
+  for (const record of records) {
+    const size = sizeOf(record);
+    if (current.length > 0 && bytes + size > maxBytes) {
+      chunks.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(record);
+    bytes += size;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
 }
 
 function groupByTopic(records: readonly OutgoingRecord[]): TopicMessages[] {

@@ -1,0 +1,52 @@
+/**
+ * Child processes of the benchmarks: each part runs in its own process, so its CPU and peak memory
+ * (VmHWM, sampled while it runs) are its own. Only processes started here are signalled, by PID.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const CLI = join(import.meta.dirname, '..', 'cli', 'main.ts');
+
+export interface Child {
+  readonly process: ChildProcess;
+  readonly output: () => string;
+  /** Highest VmHWM seen so far, in MB. */
+  peakRssMb(): number;
+  /** Resolves with the exit code; stops sampling. */
+  readonly exit: Promise<number | null>;
+}
+
+function vmHwmMb(pid: number): number {
+  try {
+    const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) / 1024 : 0;
+  } catch {
+    return 0; // exited between samples
+  }
+}
+
+export function runCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): Child {
+  const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  let peak = 0;
+  const sampler = setInterval(() => (peak = Math.max(peak, vmHwmMb(child.pid as number))), 200);
+  const exit = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => {
+      clearInterval(sampler);
+      resolve(code);
+    }),
+  );
+  return { process: child, output: () => output, peakRssMb: () => Math.round(Math.max(peak, vmHwmMb(child.pid as number))), exit };
+}
+
+/** Polls `probe` until it is true; for waiting on a child's readiness (setup, not a measured step). */
+export async function until(probe: () => Promise<boolean>, what: string, timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await probe().catch(() => false))) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}

@@ -1,0 +1,92 @@
+/**
+ * `npm run bench` / `npm run bench:quick`: every benchmark, each figure printed next to a limit
+ * measured in the same run, with peak RSS; a table on stdout and JSON in bench/results/latest.json.
+ * Needs the local stack (`npm run stack -- up`). Cleans up the topics and subjects it makes.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { createLogger } from '../common/logger.js';
+import { createKafka } from '../connector/kafka/client.js';
+import { stackEndpoints } from '../deploy/stack/endpoints.js';
+import { formatTable } from '../demo/summary.js';
+import { cleanupPrefix } from '../test/helpers/source-cleanup.js';
+import { benchSimulator } from './simulator.js';
+import { benchSink } from './sink.js';
+import { benchSource } from './source.js';
+
+const quick = process.argv.includes('--quick');
+const say = (line: string): void => void process.stdout.write(`${line}\n`);
+
+interface Row {
+  readonly benchmark: string;
+  readonly figure: string;
+  readonly limit: string;
+  readonly ratio: string;
+  readonly target: string;
+  readonly peakRss: string;
+}
+
+const ratio = (value: number, limit: number | null): string => (limit === null || limit === 0 ? '-' : `${(value / limit).toFixed(2)}×`);
+
+async function main(): Promise<void> {
+  const sizes = quick ? { sim: 100_000, source: 20_000, big: 100_000 } : { sim: 200_000, source: 100_000, big: 1_000_000 };
+  const rows: Row[] = [];
+  const results: Record<string, unknown> = { quick, at: new Date().toISOString() };
+  const prefix = `bench${Date.now().toString(36)}`;
+  const kafka = createKafka({ brokers: [stackEndpoints().kafkaBroker], clientId: prefix, topicPrefix: prefix, partitions: 1, replicationFactor: 1, ssl: false }, createLogger({ level: 'silent', format: 'json', destination: new Writable({ write: (_c, _e, done) => done() }) }));
+
+  try {
+    say(`simulator raw serving (${sizes.sim} bookings, in-process client)…`);
+    const simulator = await benchSimulator({ scale: sizes.sim, concurrency: 4 });
+    results.simulator = simulator;
+    rows.push({ benchmark: `simulator raw serving, ${sizes.sim} bookings`, figure: `${simulator.pagesPerSecond} pages/s, ${simulator.itemsPerSecond} items/s`, limit: '-', ratio: '-', target: '-', peakRss: `${simulator.rssMb} MB` });
+
+    say(`source backfill vs raw client on the same simulator (${sizes.source} bookings, no latency)…`);
+    const source = await benchSource({ scale: sizes.source, latencyMs: 0, requestsPerSecond: 1000, concurrency: 4, parallelWindows: 4, measureRaw: true, topicPrefix: `${prefix}a` });
+    results.source = source;
+    rows.push({
+      benchmark: `source backfill, ${source.records} bookings`,
+      figure: `${source.recordsPerSecond} records/s (${source.seconds} s)`,
+      limit: `raw client ${source.rawItemsPerSecond ?? '-'} items/s`,
+      ratio: ratio(source.recordsPerSecond, source.rawItemsPerSecond),
+      target: '≥ 0.8×, RSS < 300 MB',
+      peakRss: `${source.peakRssMb} MB (simulator ${source.simulatorPeakRssMb} MB)`,
+    });
+    rows.push({ benchmark: 'source API calls', figure: `${source.calls} calls`, limit: `minimum ${source.minimumCalls ?? '-'} pages`, ratio: ratio(source.calls, source.minimumCalls), target: '≈ 1×', peakRss: '-' });
+
+    say(`ClickHouse sink vs direct bulk insert (${source.records} rows)…`);
+    const sink = await benchSink({ topicPrefix: `${prefix}a`, expectedRows: source.records, database: `${prefix}_sink` });
+    results.sink = sink;
+    rows.push({
+      benchmark: `ClickHouse sink, ${sink.rows} booking rows`,
+      figure: `${sink.rowsPerSecond} rows/s (${sink.seconds} s)`,
+      limit: `direct insert ${sink.directRowsPerSecond} rows/s`,
+      ratio: ratio(sink.rowsPerSecond, sink.directRowsPerSecond),
+      target: '≥ 100k rows/s, ≥ 0.5×',
+      peakRss: `${sink.peakRssMb} MB`,
+    });
+
+    say(`source backfill of ${sizes.big} bookings with 100 ms API latency (rate budget 100/s, 8 concurrent, 4 windows)…`);
+    const big = await benchSource({ scale: sizes.big, latencyMs: 100, requestsPerSecond: 100, concurrency: 8, parallelWindows: 4, measureRaw: false, topicPrefix: `${prefix}b` });
+    results.backfillWithLatency = big;
+    rows.push({
+      benchmark: `backfill ${big.records} bookings, 100 ms latency`,
+      figure: `${big.seconds} s, ${big.recordsPerSecond} records/s, ${big.calls} calls`,
+      limit: `budget 100 calls/s → ≥ ${Math.ceil(big.calls / 100)} s`,
+      ratio: '-',
+      target: '< 600 s',
+      peakRss: `${big.peakRssMb} MB`,
+    });
+  } finally {
+    await cleanupPrefix(kafka, prefix).catch(() => undefined);
+  }
+
+  say('');
+  say(formatTable(['benchmark', 'figure', 'limit (same run)', 'ratio', 'target', 'peak RSS'], rows.map((row) => [row.benchmark, row.figure, row.limit, row.ratio, row.target, row.peakRss])));
+  const file = join(import.meta.dirname, 'results', 'latest.json');
+  writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+  say(`\nwritten to ${file}`);
+}
+
+await main();

@@ -1,0 +1,117 @@
+/**
+ * Source throughput against the simulator, next to the simulator's raw serving rate measured in
+ * the same run on the same simulator process: bookings backfill (records/s), API calls made vs the
+ * minimum (the raw client's page count over the same windows), and the source's peak RSS. The
+ * simulator runs in its own process; the source runs in this one, so its poll is timed exactly.
+ */
+import { readFileSync } from 'node:fs';
+import { Writable } from 'node:stream';
+import { validateConfig } from '../common/config/load.js';
+import { createLogger } from '../common/logger.js';
+import { createMetricsRegistry } from '../common/metrics.js';
+import { startSourceRuntime } from '../connector/source/runtime.js';
+import { stackEndpoints } from '../deploy/stack/endpoints.js';
+import { DEFAULT_API_KEY, DEFAULT_SECRET_KEY } from '../simulator/index.js';
+import { runCli, until, type Child } from './processes.js';
+import { readWindows } from './raw-client.js';
+import { windowQueries } from './simulator.js';
+
+export interface SourceBenchOptions {
+  readonly scale: number;
+  readonly latencyMs: number;
+  readonly requestsPerSecond: number;
+  readonly concurrency: number;
+  readonly parallelWindows: number;
+  /** Also measure the raw client on the same windows (the limit); skipped for long latency runs. */
+  readonly measureRaw: boolean;
+  readonly topicPrefix: string;
+}
+
+export interface SourceBenchResult {
+  readonly scale: number;
+  readonly latencyMs: number;
+  readonly records: number;
+  readonly seconds: number;
+  readonly recordsPerSecond: number;
+  readonly rawItemsPerSecond: number | null;
+  readonly calls: number;
+  readonly minimumCalls: number | null;
+  readonly peakRssMb: number;
+  readonly simulatorPeakRssMb: number;
+}
+
+const DAY_MS = 86_400_000;
+
+async function startSimulatorProcess(scale: number): Promise<{ child: Child; url: string }> {
+  const child = runCli(['simulator', '--port', '0', '--scale', String(scale), '--tick-ms', '0', '--seed', '1']);
+  let url = '';
+  await until(async () => {
+    url = /(http:\/\/127\.0\.0\.1:\d+\/v2)/.exec(child.output())?.[1] ?? '';
+    return url !== '';
+  }, 'the simulator to listen');
+  return { child, url };
+}
+
+async function admin(url: string, method: string, path: string, body?: unknown): Promise<unknown> {
+  const response = await fetch(`${new URL(url).origin}/_admin/${path}`, { method, ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }) });
+  if (!response.ok) throw new Error(`admin ${method} ${path} → ${response.status}`);
+  return response.json();
+}
+
+export async function benchSource(options: SourceBenchOptions): Promise<SourceBenchResult> {
+  const { child, url } = await startSimulatorProcess(options.scale);
+  try {
+    const now = Date.now();
+    const from = now - 400 * DAY_MS;
+    let raw: { items: number; pages: number; seconds: number } | undefined;
+    if (options.measureRaw) {
+      raw = await readWindows({ url, secretKey: DEFAULT_SECRET_KEY, apiKey: DEFAULT_API_KEY, windows: windowQueries(from, now, 'lastUpdatedStartTime', 'lastUpdatedEndTime'), concurrency: options.concurrency });
+    }
+    if (options.latencyMs > 0) await admin(url, 'PUT', `faults?apiKey=${DEFAULT_API_KEY}`, { latencyMs: options.latencyMs });
+    await admin(url, 'DELETE', 'counters');
+
+    const config = validateConfig({
+      log: { level: 'warn', format: 'json' },
+      bookeo: { baseUrl: url, secretKey: DEFAULT_SECRET_KEY, accounts: [{ id: 'bench', apiKey: DEFAULT_API_KEY }], requestsPerSecond: options.requestsPerSecond, maxConcurrency: options.concurrency },
+      kafka: { brokers: [stackEndpoints().kafkaBroker], topicPrefix: options.topicPrefix, clientId: options.topicPrefix, partitions: 3 },
+      schemaRegistry: { url: stackEndpoints().registryUrl },
+      source: {
+        resources: ['bookings'],
+        backfillFrom: new Date(from).toISOString().slice(0, 10),
+        parallelWindows: options.parallelWindows,
+        offsetsTopic: `${options.topicPrefix}.offsets`,
+        deadLetterTopic: `${options.topicPrefix}.dlq`,
+      },
+    });
+    const quiet = new Writable({ write: (_chunk, _encoding, done) => done() });
+    const runtime = await startSourceRuntime({ config, logger: createLogger({ level: 'warn', format: 'json', destination: quiet }), metrics: createMetricsRegistry(), serveHttp: false });
+    const started = performance.now();
+    try {
+      for (const task of runtime.tasks) await task.pollOnce();
+    } finally {
+      await runtime.stop();
+    }
+    const seconds = (performance.now() - started) / 1000;
+    const bookings = runtime.status.get('bench')?.resources.bookings;
+    if (bookings?.state === 'failed') throw new Error(`the source failed during the benchmark: ${bookings.lastError ?? 'unknown error'}`);
+    const records = bookings?.records ?? 0;
+    const { counters } = (await admin(url, 'GET', 'counters')) as { counters: Array<{ endpoint: string; count: number }> };
+    const calls = counters.filter((row) => row.endpoint.startsWith('GET /bookings')).reduce((sum, row) => sum + row.count, 0);
+    const status = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
+    return {
+      scale: options.scale,
+      latencyMs: options.latencyMs,
+      records,
+      seconds: Number(seconds.toFixed(1)),
+      recordsPerSecond: Math.round(records / seconds),
+      rawItemsPerSecond: raw === undefined ? null : Math.round(raw.items / raw.seconds),
+      calls,
+      minimumCalls: raw?.pages ?? null,
+      peakRssMb: Math.round(Number(status?.[1] ?? 0) / 1024),
+      simulatorPeakRssMb: child.peakRssMb(),
+    };
+  } finally {
+    child.process.kill('SIGTERM');
+    await child.exit;
+  }
+}
