@@ -14,20 +14,24 @@
 import { createHash } from 'node:crypto';
 
 export function canonicalJson(value: unknown): string {
-  return JSON.stringify(sortKeys(value));
+  return writeCanonical(value) ?? 'null';
 }
 
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map((item) => (item === undefined ? null : sortKeys(item)));
-  if (value !== null && typeof value === 'object') {
-    const source = value as Record<string, unknown>;
-    const out: Record<string, unknown> = {};
-    for (const key of Object.keys(source).sort()) {
-      if (source[key] !== undefined) out[key] = sortKeys(source[key]);
-    }
-    return out;
+/**
+ * JSON.stringify with object keys sorted, written directly (no sorted copy is built: this runs
+ * for every entity fetched). Same text as JSON.stringify of a key-sorted copy for JSON data:
+ * `undefined` members are dropped, `undefined` array items become null.
+ */
+function writeCanonical(value: unknown): string | undefined {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map((item) => writeCanonical(item) ?? 'null').join(',')}]`;
+  const source = value as Record<string, unknown>;
+  const parts: string[] = [];
+  for (const key of Object.keys(source).sort()) {
+    const text = writeCanonical(source[key]);
+    if (text !== undefined) parts.push(`${JSON.stringify(key)}:${text}`);
   }
-  return value;
+  return `{${parts.join(',')}}`;
 }
 
 export function contentHash(value: unknown): string {
