@@ -10,7 +10,9 @@ const CLI = join(import.meta.dirname, '..', 'cli', 'main.ts');
 
 export interface Child {
   readonly process: ChildProcess;
+  /** stdout and stderr interleaved. */
   readonly output: () => string;
+  readonly stdout: () => string;
   /** Highest VmHWM seen so far, in MB. */
   peakRssMb(): number;
   /** Resolves with the exit code; stops sampling. */
@@ -29,7 +31,11 @@ function vmHwmMb(pid: number): number {
 export function runCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): Child {
   const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  let stdout = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+    stdout += chunk.toString();
+  });
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   let peak = 0;
   const sampler = setInterval(() => (peak = Math.max(peak, vmHwmMb(child.pid as number))), 200);
@@ -39,7 +45,7 @@ export function runCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): Ch
       resolve(code);
     }),
   );
-  return { process: child, output: () => output, peakRssMb: () => Math.round(Math.max(peak, vmHwmMb(child.pid as number))), exit };
+  return { process: child, output: () => output, stdout: () => stdout, peakRssMb: () => Math.round(Math.max(peak, vmHwmMb(child.pid as number))), exit };
 }
 
 /** Polls `probe` until it is true; for waiting on a child's readiness (setup, not a measured step). */

@@ -102,8 +102,12 @@ export const sourceSchema = z.strictObject({
 
 /** The sink runner: one consumer group per sink instance, deterministic per-partition batches. */
 export const sinkBatchSchema = z.strictObject({
-  /** Kafka records per batch (per topic-partition); also the deterministic cut that dedup tokens rely on. */
-  maxRows: z.number().int().min(1).max(1_000_000).default(50_000),
+  /**
+   * Kafka records per batch (per topic-partition); also the deterministic cut that dedup tokens rely on.
+   * Decoded rows take about ten times their wire size and two batches may wait per partition, so
+   * this bounds the sink's memory (measured: 50,000 let a 3-partition sink reach 1.1 GB RSS).
+   */
+  maxRows: z.number().int().min(1).max(1_000_000).default(10_000),
   /** Key+value bytes per batch (per topic-partition); a deterministic cut as well. */
   maxBytes: z.number().int().min(1024).max(1024 ** 3).default(64 * 1024 * 1024),
   /** A batch older than this is cut early; its boundary is recorded in the commit metadata first, so a re-delivery cuts at the same place. */
