@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { join } from 'node:path';
-import { createClient } from '@clickhouse/client';
+import { ClickHouseLogLevel, createClient } from '@clickhouse/client';
 import { stackEndpoints } from '../deploy/stack/endpoints.js';
 import { runCli, until } from './processes.js';
 
@@ -22,7 +22,7 @@ export interface SinkBenchResult {
 }
 
 export async function benchSink(options: { topicPrefix: string; expectedRows: number; database: string }): Promise<SinkBenchResult> {
-  const clickhouse = createClient({ url: stackEndpoints().clickhouseUrl, request_timeout: 600_000 });
+  const clickhouse = createClient({ url: stackEndpoints().clickhouseUrl, request_timeout: 600_000, log: { level: ClickHouseLogLevel.OFF } });
   const table = `\`${options.database}\`.bookings`;
   const count = async (name: string): Promise<number> => {
     const result = await clickhouse.query({ query: `SELECT count() AS n FROM ${name}`, format: 'JSONEachRow' });

@@ -1,5 +1,5 @@
 /** `bookeo-connect sql "<query>"`: runs a query against the configured ClickHouse and prints a table. */
-import { createClient } from '@clickhouse/client';
+import { ClickHouseLogLevel, createClient } from '@clickhouse/client';
 import type { Command } from 'commander';
 import { loadConfig } from '../common/config/load.js';
 import { runQuery } from '../demo/summary.js';
@@ -12,7 +12,7 @@ export function registerSqlCommand(program: Command): void {
     .option('-c, --config <file>', 'configuration file (JSON or YAML)')
     .action(async (query: string, options: { config?: string }) => {
       const config = loadConfig({ file: options.config });
-      const client = createClient({ url: config.clickhouse.url, username: config.clickhouse.username, password: config.clickhouse.password });
+      const client = createClient({ url: config.clickhouse.url, username: config.clickhouse.username, password: config.clickhouse.password, log: { level: ClickHouseLogLevel.OFF } });
       try {
         process.stdout.write(`${await runQuery(client, query)}\n`);
       } finally {

@@ -5,7 +5,7 @@
  * and two queries; then stays live (simulator mutations flow through) until Ctrl-C, and stops
  * everything it started.
  */
-import { createClient } from '@clickhouse/client';
+import { ClickHouseLogLevel, createClient } from '@clickhouse/client';
 import { createSchemaRegistry } from '../avro/registry.js';
 import { loadConfig, validateConfig } from '../common/config/load.js';
 import type { AppConfig } from '../common/config/schema.js';
@@ -76,7 +76,7 @@ export async function runDemo(options: DemoOptions): Promise<void> {
   say(simulator === undefined ? `using Bookeo at ${config.bookeo.baseUrl}` : `simulated Bookeo account with ${options.scale} bookings at ${simulator.url}`);
 
   const registry = createSchemaRegistry({ url: config.schemaRegistry.url });
-  const clickhouse = createClient({ url: config.clickhouse.url });
+  const clickhouse = createClient({ url: config.clickhouse.url, log: { level: ClickHouseLogLevel.OFF } });
   const destination = createClickHouseDestination({ connection: config.clickhouse, mode: config.sink.mode, logger });
   let runtime: SourceRuntime | undefined;
   let sink: Sink | undefined;
