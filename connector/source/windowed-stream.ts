@@ -6,7 +6,9 @@
  * in plan order: each window's records and the new cursor go out in one Kafka transaction, so
  * the cursor never passes a window that is not in Kafka. A window whose page 1 reports more than
  * `maxRecordsPerTransaction` items is split by time and its parts committed one by one, which
- * bounds both transaction size and memory (only encoded bytes are held).
+ * bounds transaction size. Memory is not bounded yet: the parts of a split window are all fetched
+ * before the first is committed (see the README's benchmark notes; the parts should become
+ * separate units of the plan).
  *
  * The offset also carries the look-back memory (catalog/dedupe.ts), so the overlap that each poll
  * re-reads never re-emits an unchanged entity, across restarts too.
