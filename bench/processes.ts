@@ -47,12 +47,3 @@ export function runCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): Ch
   );
   return { process: child, output: () => output, stdout: () => stdout, peakRssMb: () => Math.round(Math.max(peak, vmHwmMb(child.pid as number))), exit };
 }
-
-/** Polls `probe` until it is true; for waiting on a child's readiness (setup, not a measured step). */
-export async function until(probe: () => Promise<boolean>, what: string, timeoutMs = 120_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe().catch(() => false))) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}

@@ -11,7 +11,8 @@ import { finished } from 'node:stream/promises';
 import { join } from 'node:path';
 import { ClickHouseLogLevel, createClient } from '@clickhouse/client';
 import { stackEndpoints } from '../deploy/stack/endpoints.js';
-import { runCli, until } from './processes.js';
+import { waitFor } from '../test/helpers/wait-for.js';
+import { runCli } from './processes.js';
 
 export interface SinkBenchResult {
   readonly rows: number;
@@ -45,7 +46,7 @@ export async function benchSink(options: { topicPrefix: string; expectedRows: nu
     // the steady rate on small topics; the full run's larger topic makes it negligible.
     const startedAt = performance.now();
     const sink = runCli(['sink', 'clickhouse', '--config', configFile]);
-    await until(async () => (await count(table).catch(() => 0)) >= options.expectedRows, 'the sink to load every row', 600_000);
+    await waitFor(async () => (await count(table).catch(() => 0)) >= options.expectedRows, { what: 'the sink to load every row', timeoutMs: 600_000, intervalMs: 200 });
     const seconds = (performance.now() - startedAt) / 1000;
     sink.process.kill('SIGTERM');
     await sink.exit;

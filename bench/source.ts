@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stackEndpoints } from '../deploy/stack/endpoints.js';
 import { DEFAULT_API_KEY, DEFAULT_SECRET_KEY } from '../simulator/index.js';
-import { runCli, until, type Child } from './processes.js';
+import { waitFor } from '../test/helpers/wait-for.js';
+import { runCli, type Child } from './processes.js';
 import { readWindows } from './raw-client.js';
 import { windowQueries } from './simulator.js';
 
@@ -41,11 +42,7 @@ const DAY_MS = 86_400_000;
 
 async function startSimulatorProcess(scale: number): Promise<{ child: Child; url: string }> {
   const child = runCli(['simulator', '--port', '0', '--scale', String(scale), '--tick-ms', '0', '--seed', '1']);
-  let url = '';
-  await until(async () => {
-    url = /(http:\/\/127\.0\.0\.1:\d+\/v2)/.exec(child.output())?.[1] ?? '';
-    return url !== '';
-  }, 'the simulator to listen');
+  const url = await waitFor(() => /(http:\/\/127\.0\.0\.1:\d+\/v2)/.exec(child.output())?.[1], { what: 'the simulator to listen', timeoutMs: 120_000, intervalMs: 200 });
   return { child, url };
 }
 
