@@ -79,6 +79,33 @@ export const clickhouseSchema = z.strictObject({
   requestTimeoutMs: z.number().int().positive().default(60_000),
 });
 
+/** The DuckDB destination: one embedded database file, held open by one sink process at a time. */
+export const duckdbSchema = z.strictObject({
+  /** Database file; created with its folder on first use. Open it with the DuckDB CLI or Python while the sink is stopped. */
+  path: z.string().min(1).default('data/bookeo.duckdb'),
+  /** Schema inside the file for the resource tables. */
+  schema: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a DuckDB schema name').default('main'),
+});
+
+/** The PostgreSQL destination: any server by connection string (TLS via `sslmode` or the `ssl` keys). */
+export const postgresSchema = z.strictObject({
+  /** `postgres://user@host:port/database`; keep the password in `password` (masked everywhere), not in the URL. */
+  connectionString: z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// connection string').default('postgres://bookeo@127.0.0.1:5432/bookeo'),
+  password: z.string().optional(),
+  /** Schema (namespace) for the resource tables; created when missing unless the sink runs in freeze mode. */
+  schema: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a PostgreSQL schema name').default('bookeo'),
+  ssl: z
+    .strictObject({
+      rejectUnauthorized: z.boolean().default(true),
+      /** PEM of the CA to trust, for servers with a private CA. */
+      ca: z.string().min(1).optional(),
+    })
+    .optional(),
+  requestTimeoutMs: z.number().int().positive().default(60_000),
+  /** Connections in the pool (batches of different tables write at once). */
+  poolSize: z.number().int().min(1).max(64).default(4),
+});
+
 export const sourceSchema = z.strictObject({
   /** Where the first backfill of windowed resources starts. */
   backfillFrom: isoDate.default('2024-01-01'),
@@ -137,6 +164,8 @@ export const configSchema = z.strictObject({
   schemaRegistry: schemaRegistrySchema.default(schemaRegistrySchema.parse({})),
   http: httpSchema.default(httpSchema.parse({})),
   clickhouse: clickhouseSchema.default(clickhouseSchema.parse({})),
+  duckdb: duckdbSchema.default(duckdbSchema.parse({})),
+  postgres: postgresSchema.default(postgresSchema.parse({})),
   source: sourceSchema.default(sourceSchema.parse({})),
   sink: sinkSchema.default(sinkSchema.parse({})),
 });
