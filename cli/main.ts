@@ -13,6 +13,8 @@ import { registerSinkCommands } from '../sinks/runner/command.js';
 import { registerDlqCommand } from '../sinks/dlq/command.js';
 import { registerDemoCommand } from '../demo/command.js';
 import { registerSqlCommand } from './sql-command.js';
+import { registerRunCommand } from '../pipeline/command.js';
+import { registerReconcileCommand } from '../reconcile/command.js';
 
 const program = new Command()
   .name('bookeo-connect')
@@ -26,6 +28,8 @@ registerStackCommand(program);
 registerSimulatorCommand(program);
 registerSourceCommand(program);
 registerSinkCommands(program);
+registerRunCommand(program);
+registerReconcileCommand(program);
 registerDlqCommand(program);
 registerDemoCommand(program);
 registerSqlCommand(program);

@@ -3,6 +3,7 @@
  * state), with default process metrics (RSS, heap, event-loop lag) included.
  */
 import {
+  AggregatorRegistry,
   Counter,
   Gauge,
   Histogram,
@@ -19,6 +20,32 @@ export function createMetricsRegistry(prefix = 'bookeo_connect_'): Registry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix });
   return registry;
+}
+
+/**
+ * A registry for one of several components of the same kind in one process (e.g. each sink of
+ * `bookeo-connect run`): no process metrics (the process registry has them), and labels such as
+ * `{ destination }` stamped on every series so the components' series stay apart when combined.
+ */
+export function createComponentRegistry(labels: Readonly<Record<string, string>>): Registry {
+  const registry = new Registry();
+  registry.setDefaultLabels({ ...labels });
+  return registry;
+}
+
+/** What the ops server reads from a registry; several registries can stand behind it. */
+export type MetricsSource = Pick<Registry, 'contentType' | 'metrics'>;
+
+/**
+ * One Prometheus exposition of several registries: series of the same metric name are grouped
+ * under one HELP/TYPE (two registries printed one after the other would repeat them, which
+ * Prometheus rejects). prom-client's aggregator does the grouping; series differ by their labels.
+ */
+export function combineRegistries(registries: readonly Registry[]): MetricsSource {
+  return {
+    contentType: registries[0]?.contentType ?? Registry.PROMETHEUS_CONTENT_TYPE,
+    metrics: async () => AggregatorRegistry.aggregate(await Promise.all(registries.map((registry) => registry.getMetricsAsJSON()))).metrics(),
+  } as MetricsSource;
 }
 
 /*

@@ -7,7 +7,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { timingSafeEqual } from 'node:crypto';
-import type { Registry } from 'prom-client';
+import type { MetricsSource } from './metrics.js';
 import { ConnectError, describeError } from './errors.js';
 import { readJsonBody } from './http-body.js';
 import type { Logger } from './logger.js';
@@ -40,7 +40,7 @@ export interface OpsServerOptions {
   readonly host: string;
   readonly port: number;
   readonly bearerToken?: string | undefined;
-  readonly metrics: Registry;
+  readonly metrics: MetricsSource;
   readonly logger: Logger;
   /** Returns undefined when ready, otherwise the reason it is not. */
   readonly notReadyReason: () => string | undefined;

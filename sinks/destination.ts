@@ -66,6 +66,13 @@ export interface Rebuild {
   abort(): Promise<void>;
 }
 
+/** One live entity of a table: its key column values (as text, in key order) and its version. */
+export interface LiveVersion {
+  readonly key: readonly string[];
+  /** `_version`: the Kafka offset of the state the table holds. */
+  readonly version: number;
+}
+
 export interface Destination {
   /** Creates or evolves the table for this schema version (or, frozen, checks it); idempotent. */
   prepare(table: TableSpec): Promise<PrepareResult>;
@@ -75,6 +82,12 @@ export interface Destination {
    * retry or replay after a crash between write and offset commit.
    */
   write(batch: WriteBatch): Promise<WriteResult>;
+  /**
+   * Every live (not deleted) entity of a table with the version it holds, after deduplication
+   * (the latest version per key); nothing when the table does not exist. For `reconcile`, which
+   * compares it with the topic; streamed, since a table may hold millions of keys.
+   */
+  liveVersions(table: string, keyColumns: readonly string[]): AsyncIterable<LiveVersion>;
   /** Creates an empty twin of the table for a full replay. */
   startRebuild(table: TableSpec): Promise<Rebuild>;
   close(): Promise<void>;

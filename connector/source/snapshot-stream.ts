@@ -12,6 +12,7 @@
  * (a child can change while its parent does not), then diffed against that parent's children;
  * a deleted parent's children are deleted with it, in the same transaction.
  */
+import { BookeoApiError } from '../bookeo/errors.js';
 import { diffIncrement, diffSnapshot, groupByParent } from '../catalog/snapshot-diff.js';
 import { entityId } from '../catalog/entity.js';
 import { listRequest } from '../catalog/requests.js';
@@ -78,7 +79,11 @@ export async function pollSnapshot(context: StreamContext, state: PublishedState
     await commit(context, child, output, []);
   }
 
-  const finished = { lastFullAt: step.kind === 'full' ? Math.floor(context.now() / 1000) : (lastFullAt ?? null), createdCursor: step.createdCursorAfter };
+  // A re-snapshot requested while this step ran (it wrote lastFullAt: null) asks for a listing that
+  // starts after the request: this one started before, so the request stays pending.
+  const current = context.offsets.get(row.name);
+  const requestedMeanwhile = current !== saved && current?.lastFullAt === null;
+  const finished = { lastFullAt: step.kind === 'full' && !requestedMeanwhile ? Math.floor(context.now() / 1000) : requestedMeanwhile ? null : (lastFullAt ?? null), createdCursor: step.createdCursorAfter };
   const output = emptyOutput();
   if (step.kind === 'full') {
     const fetchedAt = new Date(context.now()).toISOString();
@@ -116,9 +121,17 @@ async function refreshChildren(
   const cursor = child.row.cursor;
   if (cursor.kind !== 'child') throw new RangeError(`${child.row.name} is not a child resource`);
   const items: Record<string, unknown>[] = [];
-  for await (const page of context.client.list(listRequest(child.row, { parentId }), { signal: context.signal })) {
-    // Bookeo's linked people do not name their customer; the key needs it.
-    for (const item of page.items) items.push({ ...(item as Record<string, unknown>), [cursor.parentRefField]: parentId });
+  try {
+    for await (const page of context.client.list(listRequest(child.row, { parentId }), { signal: context.signal })) {
+      // Bookeo's linked people do not name their customer; the key needs it.
+      for (const item of page.items) items.push({ ...(item as Record<string, unknown>), [cursor.parentRefField]: parentId });
+    }
+  } catch (error) {
+    // The parent was deleted between its listing and this call. Its children stay as published for
+    // now: the next listing no longer has the parent, and deletes its children with it. Failing the
+    // whole step instead would stall the resource for as long as deletions keep happening.
+    if (error instanceof BookeoApiError && error.status === 404) return;
+    throw error;
   }
   const previous = groups.get(parentId) ?? new Map<string, string>();
   const diff = diffSnapshot(previous, items, (item) => entityId(child.row, item));

@@ -19,7 +19,7 @@ import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickh
 import type { AppConfig } from '../../common/config/schema.js';
 import type { Logger } from '../../common/logger.js';
 import type { TableSpec } from '../columns.js';
-import { batchToken, type Destination, type PrepareResult, type Rebuild, type SchemaMode, type WriteBatch, type WriteResult } from '../destination.js';
+import { batchToken, type Destination, type LiveVersion, type PrepareResult, type Rebuild, type SchemaMode, type WriteBatch, type WriteResult } from '../destination.js';
 import { DestinationError } from '../errors.js';
 import { createRowConverter, type RowConverter } from '../rows.js';
 import {
@@ -171,6 +171,20 @@ export function createClickHouseDestination(options: ClickHouseDestinationOption
         }),
       );
       return { rows: batch.records.length, token };
+    },
+
+    async *liveVersions(table: string, keyColumns: readonly string[]): AsyncIterable<LiveVersion> {
+      if ((await existingColumns(table)).size === 0) return;
+      const keys = keyColumns.map((name) => `toString(${quoteIdentifier(name)})`).join(', ');
+      const result = await request('read live versions', table, (signal) =>
+        client.query({ query: `SELECT [${keys}], _version FROM ${qualifiedName(database, table)} FINAL WHERE _is_deleted = 0`, format: 'JSONCompactEachRow', abort_signal: signal }),
+      );
+      for await (const rows of result.stream<[string[], string | number]>()) {
+        for (const row of rows) {
+          const [key, version] = row.json();
+          yield { key, version: Number(version) };
+        }
+      }
     },
 
     async startRebuild(spec): Promise<Rebuild> {

@@ -278,6 +278,7 @@ describe('sink runner (real Kafka, registry, ClickHouse)', () => {
       prepare: (table) => (healthy ? up : down).prepare(table),
       write: (batch) => (healthy ? up : down).write(batch),
       startRebuild: (table) => (healthy ? up : down).startRebuild(table),
+      liveVersions: (table, keyColumns) => (healthy ? up : down).liveVersions(table, keyColumns),
       close: async () => undefined,
     };
     const sink = await runSink(topic, switching, { groupId });

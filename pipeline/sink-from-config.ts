@@ -1,0 +1,73 @@
+/**
+ * One sink built from the validated configuration: its destination (from the DESTINATIONS map),
+ * a registry-backed decoder, its Kafka client, and the runner. Used by `bookeo-connect run`, which
+ * starts one of these per destination next to the source; `close()` undoes everything it built.
+ */
+import type { Registry } from 'prom-client';
+import { createSchemaRegistry } from '../avro/registry.js';
+import type { AppConfig } from '../common/config/schema.js';
+import type { Logger } from '../common/logger.js';
+import { createKafka } from '../connector/kafka/client.js';
+import type { Destination } from '../sinks/destination.js';
+import { destinationFactory } from '../sinks/runner/destinations.js';
+import { createSinkMetrics } from '../sinks/runner/metrics.js';
+import { createRegistryDecoder } from '../sinks/runner/registry-decoder.js';
+import { startSink, type Sink } from '../sinks/runner/sink.js';
+
+export interface ConfiguredSinkOptions {
+  readonly config: AppConfig;
+  readonly destinationName: string;
+  readonly topics: readonly string[];
+  readonly metrics: Registry;
+  readonly logger: Logger;
+  /** Overrides `sink.groupId` / `sink.deadLetterTopic` (several sinks in one process need their own). */
+  readonly groupId?: string;
+  readonly deadLetterTopic?: string;
+}
+
+export interface ConfiguredSink {
+  readonly name: string;
+  readonly sink: Sink;
+  readonly destination: Destination;
+  /** Stops the runner gracefully (flush, write, commit), then closes the destination and registry client. */
+  close(): Promise<void>;
+}
+
+export async function startConfiguredSink(options: ConfiguredSinkOptions): Promise<ConfiguredSink> {
+  const { config, destinationName } = options;
+  const factory = destinationFactory(destinationName);
+  const logger = options.logger.child({ component: `sink-${destinationName}` });
+  const registry = createSchemaRegistry({ url: config.schemaRegistry.url, username: config.schemaRegistry.username, password: config.schemaRegistry.password });
+  const destination = factory(config, logger);
+  const release = async (): Promise<void> => {
+    await destination.close().catch((error: unknown) => logger.warn({ err: error }, 'closing the destination failed'));
+    await registry.close();
+  };
+  try {
+    const sink = await startSink({
+      kafka: createKafka(config.kafka, logger, `sink-${destinationName}`),
+      kafkaConfig: config.kafka,
+      sinkConfig: options.deadLetterTopic === undefined ? config.sink : { ...config.sink, deadLetterTopic: options.deadLetterTopic },
+      destination,
+      destinationName,
+      decoder: createRegistryDecoder(registry),
+      topics: options.topics,
+      topicPrefix: config.kafka.topicPrefix,
+      metrics: createSinkMetrics(options.metrics),
+      logger,
+      ...(options.groupId === undefined ? {} : { groupId: options.groupId }),
+    });
+    return {
+      name: destinationName,
+      sink,
+      destination,
+      async close() {
+        await sink.stop().catch((error: unknown) => logger.error({ err: error }, 'graceful stop failed'));
+        await release();
+      },
+    };
+  } catch (error) {
+    await release();
+    throw error;
+  }
+}

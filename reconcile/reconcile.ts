@@ -1,0 +1,100 @@
+/**
+ * `reconcile` as a function: per resource and account, reads Bookeo now, the topic's latest state
+ * and the destination table, and compares the three (compare.ts). Used by the command and by the
+ * end-to-end test. Read-only everywhere: Bookeo is listed (within the rate budget), the topic read
+ * by a throw-away group, the table queried.
+ */
+import type { AppConfig } from '../common/config/schema.js';
+import type { Logger } from '../common/logger.js';
+import { createBookeoClient } from '../connector/bookeo/client.js';
+import { parseBackfillFrom, selectResources, type ResourceName } from '../connector/catalog/index.js';
+import { createKafka } from '../connector/kafka/client.js';
+import { destinationFactory } from '../sinks/runner/destinations.js';
+import { defaultGroupId } from '../sinks/runner/sink.js';
+import { readBookeoState, type ResourceState } from './bookeo-state.js';
+import { compare, type Comparison } from './compare.js';
+import { readTopicState, type TopicState } from './topic-state.js';
+
+export interface ReconcileOptions {
+  readonly config: AppConfig;
+  readonly destinationName: string;
+  readonly logger: Logger;
+  /** Default: the source's resources (`source.resources`, else all). */
+  readonly resources?: readonly string[];
+  /** Entities changed at Bookeo within this many seconds are in flight, not differences. */
+  readonly graceSeconds: number;
+  /** Bookeo's clock in epoch ms (the simulator's in tests). */
+  readonly now?: () => number;
+  /** The sink's consumer group (default: `sink.groupId`, else the destination's default group). */
+  readonly groupId?: string;
+}
+
+export interface ResourceReconciliation extends Comparison {
+  readonly resource: ResourceName;
+  readonly account: string;
+  readonly topicName: string;
+  readonly table: number;
+}
+
+/** The key schema (avro/schemas/key.avsc) every resource topic shares; tables carry it as columns. */
+const KEY_COLUMNS = ['account', 'id'] as const;
+
+export async function reconcile(options: ReconcileOptions): Promise<ResourceReconciliation[]> {
+  const { config, logger } = options;
+  const nowMs = (options.now ?? Date.now)();
+  const rows = selectResources(options.resources ?? config.source.resources).filter((row) => options.resources === undefined || options.resources.includes(row.name));
+  const accounts = config.bookeo.accounts.filter((account) => account.enabled);
+  const kafka = createKafka(config.kafka, logger, 'reconcile');
+  const admin = kafka.admin();
+  const destination = destinationFactory(options.destinationName)(config, logger);
+  const client = createBookeoClient({
+    baseUrl: config.bookeo.baseUrl,
+    secretKey: config.bookeo.secretKey ?? '',
+    requestsPerSecond: config.bookeo.requestsPerSecond,
+    maxConcurrency: config.bookeo.maxConcurrency,
+    connectTimeoutMs: config.bookeo.connectTimeoutMs,
+    requestTimeoutMs: config.bookeo.requestTimeoutMs,
+    retries: config.bookeo.retries,
+    logger,
+  });
+  await admin.connect();
+  try {
+    const bookeo = new Map<string, Map<ResourceName, ResourceState>>();
+    const scope = { backfillFrom: parseBackfillFrom(config.source.backfillFrom), now: Math.floor(nowMs / 1000) };
+    for (const account of accounts) {
+      bookeo.set(account.id, await readBookeoState(client.forAccount(account), rows.map((row) => row.name), scope));
+    }
+    const groupId = options.groupId ?? config.sink.groupId ?? defaultGroupId(options.destinationName);
+    const results: ResourceReconciliation[] = [];
+    for (const row of rows) {
+      const topicName = `${config.kafka.topicPrefix}.${row.topicSuffix}`;
+      const exists = (await admin.listTopics()).includes(topicName);
+      const topic: TopicState = exists ? await readTopicState(kafka, topicName) : { accounts: new Map(), unattributed: 0 };
+      const [offsets] = exists ? await admin.fetchOffsets({ groupId, topics: [topicName] }) : [];
+      const committed = new Map((offsets?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]));
+      const table = new Map<string, Map<string, number>>();
+      for await (const live of destination.liveVersions(row.topicSuffix, KEY_COLUMNS)) {
+        const [account = '', id = ''] = live.key;
+        let versions = table.get(account);
+        if (versions === undefined) table.set(account, (versions = new Map()));
+        versions.set(id, live.version);
+      }
+      if (topic.unattributed > 0) logger.warn({ topic: topicName, records: topic.unattributed }, 'records without bookeo.* headers were not compared');
+      for (const account of accounts) {
+        const comparison = compare({
+          bookeo: bookeo.get(account.id)?.get(row.name),
+          topic: topic.accounts.get(account.id) ?? new Map(),
+          table: table.get(account.id) ?? new Map(),
+          committed,
+          graceFrom: scope.now - options.graceSeconds,
+        });
+        results.push({ resource: row.name, account: account.id, topicName, ...comparison });
+      }
+    }
+    return results;
+  } finally {
+    await admin.disconnect();
+    await destination.close();
+    await client.close();
+  }
+}
