@@ -11,6 +11,7 @@ import { createKafka } from '../connector/kafka/client.js';
 import { stackEndpoints } from '../deploy/stack/endpoints.js';
 import { formatTable } from '../demo/summary.js';
 import { cleanupPrefix } from '../test/helpers/source-cleanup.js';
+import { benchFreshness } from './freshness.js';
 import { benchSimulator } from './simulator.js';
 import { benchSink } from './sink.js';
 import { benchSource } from './source.js';
@@ -67,6 +68,18 @@ async function main(): Promise<void> {
       peakRss: `${sink.peakRssMb} MB`,
     });
 
+    say('end-to-end freshness through `bookeo-connect run`: a booking edited at the simulator → its new version in ClickHouse…');
+    const freshness = await benchFreshness({ topicPrefix: `${prefix}f`, database: `${prefix}_fresh`, scale: 5_000, edits: quick ? 10 : 30 });
+    results.freshness = freshness;
+    rows.push({
+      benchmark: `freshness, ${freshness.edits} edits one at a time`,
+      figure: `p50 ${freshness.p50Ms} ms, p95 ${freshness.p95Ms} ms, max ${freshness.maxMs} ms`,
+      limit: `settings allow up to ${freshness.settingsFloorMs} ms of waiting`,
+      ratio: '-',
+      target: '-',
+      peakRss: `${freshness.peakRssMb} MB (run: source + sink)`,
+    });
+
     say(`source backfill of ${sizes.big} bookings with 100 ms API latency (rate budget 100/s, 8 concurrent, 4 windows)…`);
     const big = await benchSource({ scale: sizes.big, latencyMs: 100, requestsPerSecond: 100, concurrency: 8, parallelWindows: 4, measureRaw: false, topicPrefix: `${prefix}b` });
     results.backfillWithLatency = big;
@@ -77,6 +90,18 @@ async function main(): Promise<void> {
       ratio: '-',
       target: '< 600 s',
       peakRss: `${big.peakRssMb} MB`,
+    });
+
+    say(`replay of the ${big.records}-record bookings topic into a fresh ClickHouse table…`);
+    const replay = await benchSink({ topicPrefix: `${prefix}b`, expectedRows: big.records, database: `${prefix}_replay` });
+    results.replay = replay;
+    rows.push({
+      benchmark: `replay ${replay.rows} rows into a fresh table`,
+      figure: `${replay.rowsPerSecond} rows/s (${replay.seconds} s)`,
+      limit: `direct insert ${replay.directRowsPerSecond} rows/s`,
+      ratio: ratio(replay.rowsPerSecond, replay.directRowsPerSecond),
+      target: '-',
+      peakRss: `${replay.peakRssMb} MB`,
     });
   } finally {
     await cleanupPrefix(kafka, prefix).catch(() => undefined);
