@@ -53,12 +53,15 @@ function demoConfig(base: AppConfig, simulator: RunningSimulator | undefined): A
 
 function progressLine(runtime: SourceRuntime, account: string, started: number): string {
   const status = runtime.status.get(account);
+  const seconds = (Date.now() - started) / 1000;
   const parts = Object.entries(status?.resources ?? {}).map(([name, entry]) => {
-    const progress = entry.progress === null ? '' : ` ${entry.progress.done}/${entry.progress.total} windows`;
-    return `${name} ${entry.records}${progress}`;
+    if (entry.progress === null || entry.progress.total === 0) return `${name} ${entry.records}`;
+    const { done, total } = entry.progress;
+    // ETA from the share of windows done so far; windows hold similar numbers of bookings.
+    const eta = done === 0 ? '?' : done >= total ? '0' : ((seconds * (total - done)) / done).toFixed(0);
+    return `${name} ${entry.records} (${Math.round(entry.records / Math.max(seconds, 0.001))}/s, ${done}/${total} windows, ETA ${eta} s)`;
   });
   const total = Object.values(status?.resources ?? {}).reduce((sum, entry) => sum + entry.records, 0);
-  const seconds = (Date.now() - started) / 1000;
   return `[${seconds.toFixed(0)} s] ${total} records (${Math.round(total / Math.max(seconds, 0.001))}/s): ${parts.join(', ')}`;
 }
 
@@ -114,7 +117,7 @@ export async function runDemo(options: DemoOptions): Promise<void> {
       logger,
     });
 
-    say('backfilling (per resource: records published, windows done):');
+    say('backfilling (per resource: records published, rate, windows done, ETA):');
     const backfillStarted = Date.now();
     const ticker = setInterval(() => say(`  ${progressLine(source, account, backfillStarted)}`), 2_000);
     try {
