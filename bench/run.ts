@@ -11,6 +11,7 @@ import { createKafka } from '../connector/kafka/client.js';
 import { stackEndpoints } from '../deploy/stack/endpoints.js';
 import { formatTable } from '../demo/summary.js';
 import { cleanupPrefix } from '../test/helpers/source-cleanup.js';
+import { benchDuckdbSink } from './duckdb-sink.js';
 import { benchFreshness } from './freshness.js';
 import { benchSimulator } from './simulator.js';
 import { benchSink } from './sink.js';
@@ -66,6 +67,18 @@ async function main(): Promise<void> {
       ratio: ratio(sink.rowsPerSecond, sink.directRowsPerSecond),
       target: '≥ 100k rows/s, ≥ 0.5×',
       peakRss: `${sink.peakRssMb} MB`,
+    });
+
+    say(`DuckDB sink vs DuckDB's own bulk load (${source.records} rows)…`);
+    const duckdb = await benchDuckdbSink({ topicPrefix: `${prefix}a`, expectedRows: source.records });
+    results.duckdb = duckdb;
+    rows.push({
+      benchmark: `DuckDB sink, ${duckdb.rows} booking rows`,
+      figure: `${duckdb.rowsPerSecond} rows/s (${duckdb.seconds} s)`,
+      limit: `DuckDB bulk load ${duckdb.directRowsPerSecond} rows/s`,
+      ratio: ratio(duckdb.rowsPerSecond, duckdb.directRowsPerSecond),
+      target: '-',
+      peakRss: `${duckdb.peakRssMb} MB`,
     });
 
     say('end-to-end freshness through `bookeo-connect run`: a booking edited at the simulator → its new version in ClickHouse…');

@@ -12,7 +12,7 @@ import { createMetricsRegistry } from '../../common/metrics.js';
 import { startOpsServer } from '../../common/ops-server.js';
 import { createSchemaRegistry } from '../../avro/registry.js';
 import { createKafka } from '../../connector/kafka/client.js';
-import { destinationFactory } from './destinations.js';
+import { DESTINATIONS, destinationFactory } from './destinations.js';
 import { resetGroup, type ResetTarget } from './group-admin.js';
 import { createSinkMetrics } from './metrics.js';
 import { rebuildResource } from './rebuild.js';
@@ -115,7 +115,7 @@ export function registerSinkCommands(program: Command): void {
   sink
     .command('run', { isDefault: true })
     .alias('start')
-    .argument('<destination>', 'where to load: clickhouse')
+    .argument('<destination>', `where to load: ${Object.keys(DESTINATIONS).join(', ')}`)
     .description('Consume the resource topics (read_committed) and load them; commits only after the destination confirmed')
     .option('-c, --config <file>', 'configuration file (JSON or YAML)')
     .action((destination: string, options: CommonOptions) => runSink(destination, options));
@@ -143,7 +143,7 @@ export function registerSinkCommands(program: Command): void {
     .command('rebuild')
     .argument('<resource>', 'the resource to reload, e.g. bookings')
     .description('Reload one resource from the beginning of its topic into a fresh table, then swap it in atomically (the sink must be stopped)')
-    .requiredOption('-d, --destination <name>', 'the destination holding the table: clickhouse')
+    .requiredOption('-d, --destination <name>', `the destination holding the table: ${Object.keys(DESTINATIONS).join(', ')}`)
     .option('-c, --config <file>', 'configuration file (JSON or YAML)')
     .action(async (resource: string, options: CommonOptions & { destination: string }) => {
       const factory = destinationFactory(options.destination);

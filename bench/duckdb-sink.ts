@@ -1,0 +1,145 @@
+/**
+ * DuckDB sink throughput, next to DuckDB's own bulk load of the same rows into the same table
+ * layout in the same run. The sink runs as its own process (its peak RSS is its own) and loads a
+ * pre-filled `<topicPrefix>.bookings` topic into a fresh database file.
+ *
+ * The file is locked by the sink process while it runs, so progress is read from the sink's
+ * Prometheus counter of settled records (`/metrics` on its ops port, which it logs at start); the
+ * file is opened only after SIGTERM has made the sink flush, commit and release it.
+ *
+ * The limit: the loaded table exported to Parquet, then `INSERT INTO` an empty twin with the same
+ * DDL (same types, same primary key) `SELECT * FROM read_parquet(…)`, timed. That is DuckDB's
+ * native columnar load (multi-threaded C++ reader, no JavaScript, Kafka or Avro), so it is the
+ * ceiling for any loader into this table on this machine. An Appender loop from JavaScript would
+ * instead measure node-api's per-value cost, which is part of what the sink is judged on.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { createLogger } from '../common/logger.js';
+import { createKafka } from '../connector/kafka/client.js';
+import { stackEndpoints } from '../deploy/stack/endpoints.js';
+import { waitFor } from '../test/helpers/wait-for.js';
+import { runCli, type Child } from './processes.js';
+
+export interface DuckdbSinkBenchResult {
+  readonly rows: number;
+  readonly seconds: number;
+  readonly rowsPerSecond: number;
+  readonly directRowsPerSecond: number;
+  readonly peakRssMb: number;
+}
+
+const SETTLED = /^bookeo_connect_sink_records_total\{([^}]*)\} (\S+)$/gm;
+
+/** Records the sink has settled so far, by kind (upsert, delete, dead_letter), from its /metrics. */
+async function settledRecords(opsUrl: string): Promise<Record<string, number>> {
+  const text = await (await fetch(`${opsUrl}/metrics`)).text();
+  const byKind: Record<string, number> = {};
+  for (const [, labels, value] of text.matchAll(SETTLED)) {
+    const kind = /kind="([^"]+)"/.exec(labels ?? '')?.[1] ?? 'unknown';
+    byKind[kind] = (byKind[kind] ?? 0) + Number(value);
+  }
+  return byKind;
+}
+
+function hasExited(sink: Child): boolean {
+  return sink.process.exitCode !== null || sink.process.signalCode !== null;
+}
+
+function exitedEarly(sink: Child): Error | undefined {
+  return hasExited(sink) ? new Error(`the DuckDB sink exited (${sink.process.exitCode ?? sink.process.signalCode}): ${sink.output().slice(-2000)}`) : undefined;
+}
+
+async function directLoad(path: string, directory: string): Promise<{ rows: number; seconds: number }> {
+  const instance = await DuckDBInstance.create(path);
+  const connection = await instance.connect();
+  try {
+    const parquet = join(directory, 'bookings.parquet').replace(/'/g, "''");
+    await connection.run(`COPY (SELECT * FROM main.bookings) TO '${parquet}' (FORMAT parquet)`);
+    const [[ddl]] = (await connection.runAndReadAll(`SELECT sql FROM duckdb_tables() WHERE schema_name = 'main' AND table_name = 'bookings'`)).getRows() as [[string]];
+    await connection.run(ddl.replace(/^CREATE TABLE (\S+\.)?"?bookings"?/i, 'CREATE TABLE main.bookings_direct'));
+    const started = performance.now();
+    await connection.run(`INSERT INTO main.bookings_direct SELECT * FROM read_parquet('${parquet}')`);
+    const seconds = (performance.now() - started) / 1000;
+    const [[rows]] = (await connection.runAndReadAll('SELECT count(*) FROM main.bookings_direct')).getRows() as [[bigint]];
+    return { rows: Number(rows), seconds };
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+  }
+}
+
+export async function benchDuckdbSink(options: { topicPrefix: string; expectedRows: number }): Promise<DuckdbSinkBenchResult> {
+  const directory = mkdtempSync(join(tmpdir(), 'bookeo-bench-duckdb-'));
+  const path = join(directory, 'bench.duckdb');
+  const configFile = join(directory, 'sink.json');
+  const groupId = `${options.topicPrefix}-bench-duckdb-sink`;
+  writeFileSync(
+    configFile,
+    JSON.stringify({
+      // info: the sink logs its ops URL (http.port 0 picks a free port) at start; it logs little else at info.
+      log: { level: 'info', format: 'json' },
+      kafka: { brokers: [stackEndpoints().kafkaBroker], topicPrefix: options.topicPrefix },
+      schemaRegistry: { url: stackEndpoints().registryUrl },
+      duckdb: { path, schema: 'main' },
+      http: { port: 0 },
+      sink: { groupId, resources: ['bookings'], deadLetterTopic: `${options.topicPrefix}.dlq-duckdb-sink` },
+    }),
+  );
+  const kafka = createKafka(
+    { brokers: [stackEndpoints().kafkaBroker], clientId: groupId, topicPrefix: options.topicPrefix, partitions: 1, replicationFactor: 1, ssl: false },
+    createLogger({ level: 'silent', format: 'json', destination: new Writable({ write: (_c, _e, done) => done() }) }),
+  );
+  let sink: Child | undefined;
+  try {
+    // Timed from the spawn, like the ClickHouse sink bench: process start-up is included.
+    const startedAt = performance.now();
+    sink = runCli(['sink', 'duckdb', '--config', configFile]);
+    const running = sink;
+    const opsUrl = await waitFor(
+      () => {
+        const early = exitedEarly(running);
+        if (early) throw early;
+        return /"ops":"(http:\/\/[^"]+)"/.exec(running.output())?.[1];
+      },
+      { what: 'the DuckDB sink to start', timeoutMs: 120_000, intervalMs: 100 },
+    );
+    let settled: Record<string, number> = {};
+    await waitFor(
+      async () => {
+        const early = exitedEarly(running);
+        if (early) throw early;
+        settled = await settledRecords(opsUrl);
+        return Object.values(settled).reduce((sum, n) => sum + n, 0) >= options.expectedRows;
+      },
+      { what: 'the DuckDB sink to load every row', timeoutMs: 600_000, intervalMs: 200 },
+    );
+    const seconds = (performance.now() - startedAt) / 1000;
+    if ((settled.dead_letter ?? 0) > 0) throw new Error(`the DuckDB sink dead-lettered ${settled.dead_letter} records; the figure would not be a load rate`);
+    running.process.kill('SIGTERM');
+    const code = await running.exit;
+    if (code !== 0) throw new Error(`the DuckDB sink exited with ${String(code)} on SIGTERM: ${running.output().slice(-2000)}`);
+
+    const direct = await directLoad(path, directory);
+    return {
+      rows: options.expectedRows,
+      seconds: Number(seconds.toFixed(2)),
+      rowsPerSecond: Math.round(options.expectedRows / Math.max(seconds, 0.001)),
+      directRowsPerSecond: Math.round(direct.rows / Math.max(direct.seconds, 0.001)),
+      peakRssMb: running.peakRssMb(),
+    };
+  } finally {
+    if (sink !== undefined && !hasExited(sink)) {
+      sink.process.kill('SIGTERM');
+      await sink.exit;
+    }
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.deleteGroups([groupId]).catch(() => undefined);
+    await admin.disconnect();
+    rmSync(directory, { recursive: true, force: true });
+  }
+}

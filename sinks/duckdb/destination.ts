@@ -1,0 +1,252 @@
+/**
+ * The DuckDB destination: one embedded database file (config `duckdb.path`), tables in the schema
+ * `duckdb.schema`, through @duckdb/node-api, the only module set that talks to it.
+ *
+ * - prepare: reads the table's columns from `duckdb_columns()`, then creates the table and its
+ *   tombstone table or adds the columns of new fields (mode `evolve`), or refuses with every
+ *   difference listed (mode `freeze`). A column that cannot hold the new values, or a new key
+ *   column, is an `incompatible` error in both modes.
+ * - write: the batch's latest record per key is appended to a temporary staging table with the
+ *   Appender (data chunks, chunks.ts), then merged by version in one transaction (sql.ts): the
+ *   latest state per key is kept, older versions and replays change nothing, deletes move the key
+ *   to `<table>__deleted` so an older upsert replayed later cannot bring it back.
+ * - startRebuild: `<table>__rebuild` (and its tombstones) next to the live table, swapped in by a
+ *   DROP + RENAME in one transaction.
+ * See database.ts for how the file and connections are shared and serialized (one connection per
+ * table: `withConnection` names the table whose lane the work runs in).
+ */
+import type { DuckDBAppender, DuckDBConnection, DuckDBDataChunk } from '@duckdb/node-api';
+import type { AppConfig } from '../../common/config/schema.js';
+import type { Logger } from '../../common/logger.js';
+import type { TableSpec } from '../columns.js';
+import { describeConflicts, planColumns } from '../ddl-plan.js';
+import { batchToken, type Destination, type LiveVersion, type PrepareResult, type Rebuild, type SchemaMode, type WriteBatch, type WriteResult } from '../destination.js';
+import { DestinationError } from '../errors.js';
+import { batchChunks, compileChunkPlan, type ChunkPlan } from './chunks.js';
+import { duckdbFile, type Session } from './database.js';
+import { classifyDuckDBError, duckdbExceptionType } from './errors.js';
+import {
+  addColumnSql,
+  createSchemaSql,
+  createStagingSql,
+  createTableSql,
+  createTombstoneTableSql,
+  dropTableSql,
+  existingColumnsSql,
+  liveVersionsSql,
+  mergeStagedSql,
+  type Location,
+  rebuildTable,
+  renameTableSql,
+  STAGING_TABLE,
+  tombstoneTable,
+} from './sql.js';
+import { duckdbDialect, duckdbType } from './types.js';
+
+export interface DuckDBDestinationOptions {
+  readonly connection: AppConfig['duckdb'];
+  readonly mode: SchemaMode;
+  readonly logger: Logger;
+}
+
+/** Per table spec: compiled once, reused for every batch of that schema version. */
+interface WritePlan {
+  readonly chunks: ChunkPlan;
+  readonly createStaging: string;
+  /** Built on first use inside a lane, where the file's catalog name is known. */
+  merge: readonly string[] | undefined;
+}
+
+async function inTransaction(connection: DuckDBConnection, statements: readonly string[]): Promise<void> {
+  await connection.run('BEGIN TRANSACTION');
+  try {
+    for (const statement of statements) await connection.run(statement);
+    await connection.run('COMMIT');
+  } catch (error) {
+    // The failed statement's error is the one to report; a rollback that fails too adds nothing.
+    await connection.run('ROLLBACK').catch(() => undefined);
+    throw error;
+  }
+}
+
+/**
+ * Appends the chunks and closes the appender (which flushes). It is closed on failure too: left to
+ * the garbage collector, it would flush its rows whenever that runs, into a staging table that has
+ * been replaced by then. The append's own error is the one reported.
+ */
+function appendAll(appender: DuckDBAppender, chunks: readonly DuckDBDataChunk[]): void {
+  try {
+    for (const chunk of chunks) appender.appendDataChunk(chunk);
+  } catch (error) {
+    try {
+      appender.closeSync();
+    } catch {
+      // Closing repeats the append's failure; the original error below says more.
+    }
+    throw error;
+  }
+  appender.closeSync();
+}
+
+async function existingColumns(connection: DuckDBConnection, at: Location, table: string): Promise<Map<string, string>> {
+  const reader = await connection.runAndReadAll(existingColumnsSql(), { catalog: at.catalog, schema: at.schema, table });
+  return new Map(reader.getRows().map(([name, type]) => [String(name), String(type)]));
+}
+
+export function createDuckDBDestination(options: DuckDBDestinationOptions): Destination {
+  const { mode } = options;
+  const schema = options.connection.schema;
+  const file = duckdbFile(options.connection.path);
+  const logger = options.logger.child({ component: 'duckdb-destination', path: file.path, schema });
+  const plans = new WeakMap<TableSpec, WritePlan>();
+
+  const qualified = (table: string): string => `${schema}.${table}`;
+
+  /** Runs `work` in the table's lane, with the connection and where the tables live. */
+  async function withConnection<T>(what: string, table: string, work: (connection: DuckDBConnection, at: Location) => Promise<T>): Promise<T> {
+    try {
+      return await file.exclusive(table, ({ connection, catalog }) => work(connection, { catalog, schema }));
+    } catch (error) {
+      throw classifyDuckDBError(error, what, qualified(table));
+    }
+  }
+
+  async function ddl(connection: DuckDBConnection, table: string, statements: readonly string[]): Promise<void> {
+    for (const statement of statements) logger.info({ table, statement }, 'running DDL');
+    await inTransaction(connection, statements);
+  }
+
+  function frozen(table: string, problems: readonly string[]): DestinationError {
+    return new DestinationError(`table ${qualified(table)}: ${problems.join('; ')}; schema mode is freeze, so no DDL is run (apply a migration or use mode evolve)`, {
+      reason: 'frozen',
+      table: qualified(table),
+    });
+  }
+
+  /** A schema DuckDB cannot store (e.g. decimal precision above 38) is the schema's fault: say so before any DDL. */
+  function checkTypes(spec: TableSpec): void {
+    try {
+      for (const column of spec.columns) duckdbType(column.type);
+    } catch (error) {
+      if (!(error instanceof RangeError)) throw error;
+      throw new DestinationError(`table ${spec.name}: ${error.message}`, { reason: 'schema', table: spec.name, cause: error });
+    }
+  }
+
+  function planFor(spec: TableSpec): WritePlan {
+    let plan = plans.get(spec);
+    if (plan === undefined) {
+      plan = { chunks: compileChunkPlan(spec), createStaging: createStagingSql(spec), merge: undefined };
+      plans.set(spec, plan);
+    }
+    return plan;
+  }
+
+  async function prepareExisting(connection: DuckDBConnection, at: Location, spec: TableSpec, existing: ReadonlyMap<string, string>): Promise<PrepareResult> {
+    const plan = planColumns(existing, spec, duckdbDialect);
+    const newKeys = plan.missing.filter((column) => column.role === 'key').map((column) => `${column.name} is a new key column`);
+    if (plan.conflicts.length > 0 || newKeys.length > 0) {
+      const problems = [describeConflicts(plan.conflicts), ...newKeys].filter(Boolean).join('; ');
+      throw new DestinationError(`table ${qualified(spec.name)} cannot take this schema version: ${problems} (rebuild the table from the topic)`, {
+        reason: 'incompatible',
+        table: qualified(spec.name),
+      });
+    }
+    const hasTombstones = (await existingColumns(connection, at, tombstoneTable(spec.name))).size > 0;
+    const names = plan.missing.map((column) => column.name);
+    if (mode === 'freeze') {
+      const problems = [...(names.length > 0 ? [`columns missing: ${names.join(', ')}`] : []), ...(hasTombstones ? [] : [`the table ${tombstoneTable(spec.name)} does not exist`])];
+      if (problems.length > 0) throw frozen(spec.name, problems);
+      return { created: false, addedColumns: [] };
+    }
+    const statements = [...(hasTombstones ? [] : [createTombstoneTableSql(at, spec)]), ...plan.missing.map((column) => addColumnSql(at, spec.name, column))];
+    if (statements.length > 0) await ddl(connection, spec.name, statements);
+    return { created: false, addedColumns: names };
+  }
+
+  return {
+    async prepare(spec): Promise<PrepareResult> {
+      checkTypes(spec);
+      return withConnection('prepare', spec.name, async (connection, at) => {
+        const existing = await existingColumns(connection, at, spec.name);
+        if (existing.size > 0) return prepareExisting(connection, at, spec, existing);
+        if (mode === 'freeze') throw frozen(spec.name, ['the table does not exist']);
+        await ddl(connection, spec.name, [createSchemaSql(at), createTableSql(at, spec), createTombstoneTableSql(at, spec)]);
+        return { created: true, addedColumns: [] };
+      });
+    },
+
+    async write(batch: WriteBatch): Promise<WriteResult> {
+      const token = batchToken(batch);
+      if (batch.records.length === 0) return { rows: 0, token };
+      const plan = planFor(batch.table);
+      // Converted before taking the connection: a bad value fails the batch here, without touching the file.
+      const chunks = batchChunks(plan.chunks, batch);
+      await withConnection('write', batch.table.name, async (connection, at) => {
+        await connection.run(plan.createStaging);
+        appendAll(await connection.createAppender(STAGING_TABLE.name, STAGING_TABLE.schema, STAGING_TABLE.catalog), chunks);
+        plan.merge ??= mergeStagedSql(at, batch.table);
+        await inTransaction(connection, plan.merge);
+      });
+      return { rows: batch.records.length, token };
+    },
+
+    async *liveVersions(table: string, keyColumns: readonly string[]): AsyncIterable<LiveVersion> {
+      const where = qualified(table);
+      let session: Session;
+      try {
+        session = await file.reader();
+      } catch (error) {
+        throw classifyDuckDBError(error, 'read live versions', where);
+      }
+      const { connection, catalog } = session;
+      try {
+        const result = await connection.stream(liveVersionsSql({ catalog, schema }, table, keyColumns)).catch((error: unknown) => {
+          // A table that does not exist has no live entities (contract); any other failure is reported.
+          if (duckdbExceptionType(error) === 'Catalog') return undefined;
+          throw classifyDuckDBError(error, 'read live versions', where);
+        });
+        if (result === undefined) return;
+        for await (const rows of result.yieldRowsJs()) {
+          for (const [key, version] of rows) yield { key: key as string[], version: Number(version) };
+        }
+      } finally {
+        connection.closeSync();
+      }
+    },
+
+    async startRebuild(spec): Promise<Rebuild> {
+      if (mode === 'freeze') throw frozen(spec.name, ['a rebuild creates a table']);
+      checkTypes(spec);
+      const live = spec.name;
+      const table: TableSpec = Object.freeze({ ...spec, name: rebuildTable(live) });
+      // A leftover twin from an interrupted rebuild is replaced: the replay starts from the first offset anyway.
+      await withConnection('start rebuild', table.name, (connection, at) =>
+        ddl(connection, table.name, [
+          createSchemaSql(at),
+          dropTableSql(at, table.name),
+          dropTableSql(at, tombstoneTable(table.name)),
+          createTableSql(at, table),
+          createTombstoneTableSql(at, table),
+        ]),
+      );
+      return {
+        table,
+        commit: () =>
+          withConnection('swap in rebuild', live, (connection, at) =>
+            ddl(connection, live, [
+              dropTableSql(at, live),
+              dropTableSql(at, tombstoneTable(live)),
+              renameTableSql(at, table.name, live),
+              renameTableSql(at, tombstoneTable(table.name), tombstoneTable(live)),
+            ]),
+          ),
+        abort: () => withConnection('drop rebuild', table.name, (connection, at) => ddl(connection, table.name, [dropTableSql(at, table.name), dropTableSql(at, tombstoneTable(table.name))])),
+      };
+    },
+
+    async close() {
+      await file.close();
+    },
+  };
+}

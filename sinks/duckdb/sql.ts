@@ -1,0 +1,139 @@
+/**
+ * DuckDB statements as text: the table layout and the merge that applies one staged batch. Pure
+ * text only; destination.ts runs it.
+ *
+ * Layout, per resource (`bookings`):
+ * - `bookings`: the latest state of every live entity, PRIMARY KEY on the key columns, lineage
+ *   columns included (`_version` = Kafka offset of that state; `_is_deleted` is always 0 here).
+ *   `SELECT * FROM bookings` is what an analyst expects: no deleted rows, no old versions.
+ * - `bookings__deleted`: one row per deleted entity (key columns, `_version` of the delete,
+ *   `_ingested_at`). A key is in at most one of the two tables. The tombstone is what keeps a
+ *   delete from being undone by a replay of an older upsert (a rebalance re-delivery, `sink reset`):
+ *   without it, the deleted key would look new again.
+ *
+ * Merge of a staged batch (one row per key, see chunks.ts), in one transaction:
+ *   1. drop the staged rows that are not newer than what is stored for their key (live row or
+ *      tombstone): replays and out-of-order writes become no-ops, which is what makes a write
+ *      idempotent;
+ *   2. remove the stored state of the keys that remain (live row and tombstone);
+ *   3. insert the remaining upserts as live rows and the remaining deletes as tombstones.
+ * Replacing the whole row (rather than UPDATE of the spec's columns) means a column of a removed
+ * field reads NULL for rows written after the removal, instead of a stale value from before. It is
+ * also the faster form: measured on a 1.09M-row bookings table, a 10k-row batch (half updates)
+ * took 0.5-0.7 s as DELETE + INSERT and 1.3-2.0 s as INSERT … ON CONFLICT DO UPDATE.
+ */
+import type { Column, TableSpec } from '../columns.js';
+import { duckdbType } from './types.js';
+
+/** Where a batch is appended before the merge: a temporary table, private to one connection (each table's lane has its own). */
+export const STAGING_TABLE = { catalog: 'temp', schema: 'main', name: 'bookeo_connect_staging' } as const;
+const STAGING = `${STAGING_TABLE.catalog}.${STAGING_TABLE.schema}.${STAGING_TABLE.name}`;
+
+export function quoteIdentifier(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+/** Where the tables live: the file's catalog and the configured schema. */
+export interface Location {
+  readonly catalog: string;
+  readonly schema: string;
+}
+
+/** Always three parts: `"schema"."table"` is ambiguous when the schema is named like the file's catalog. */
+export function qualifiedName(at: Location, table: string): string {
+  return `${quoteIdentifier(at.catalog)}.${quoteIdentifier(at.schema)}.${quoteIdentifier(table)}`;
+}
+
+export function tombstoneTable(table: string): string {
+  return `${table}__deleted`;
+}
+
+export function rebuildTable(table: string): string {
+  return `${table}__rebuild`;
+}
+
+/** Tombstone columns after the key columns. */
+export const TOMBSTONE_COLUMNS = ['_version', '_ingested_at'] as const;
+
+function columnDefinition(column: Column): string {
+  return `${quoteIdentifier(column.name)} ${duckdbType(column.type)}`;
+}
+
+function keyColumns(spec: TableSpec): Column[] {
+  return spec.keyColumns.map((name) => spec.columns.find((column) => column.name === name) as Column);
+}
+
+function lineageColumn(spec: TableSpec, name: string): Column {
+  return spec.columns.find((column) => column.name === name) as Column;
+}
+
+function primaryKey(spec: TableSpec): string {
+  return `PRIMARY KEY (${spec.keyColumns.map(quoteIdentifier).join(', ')})`;
+}
+
+export function createSchemaSql(at: Location): string {
+  return `CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(at.catalog)}.${quoteIdentifier(at.schema)}`;
+}
+
+export function createTableSql(at: Location, spec: TableSpec): string {
+  const lines = [...spec.columns.map(columnDefinition), primaryKey(spec)];
+  return `CREATE TABLE IF NOT EXISTS ${qualifiedName(at, spec.name)} (\n    ${lines.join(',\n    ')}\n)`;
+}
+
+export function createTombstoneTableSql(at: Location, spec: TableSpec): string {
+  const columns = [...keyColumns(spec), ...TOMBSTONE_COLUMNS.map((name) => lineageColumn(spec, name))];
+  const lines = [...columns.map(columnDefinition), primaryKey(spec)];
+  return `CREATE TABLE IF NOT EXISTS ${qualifiedName(at, tombstoneTable(spec.name))} (\n    ${lines.join(',\n    ')}\n)`;
+}
+
+/** One statement per column (DuckDB's ALTER TABLE takes one action); the caller runs them in one transaction. */
+export function addColumnSql(at: Location, table: string, column: Column): string {
+  return `ALTER TABLE ${qualifiedName(at, table)} ADD COLUMN IF NOT EXISTS ${columnDefinition(column)}`;
+}
+
+export function dropTableSql(at: Location, table: string): string {
+  return `DROP TABLE IF EXISTS ${qualifiedName(at, table)}`;
+}
+
+export function renameTableSql(at: Location, from: string, to: string): string {
+  return `ALTER TABLE ${qualifiedName(at, from)} RENAME TO ${quoteIdentifier(to)}`;
+}
+
+export function existingColumnsSql(): string {
+  return `SELECT column_name, data_type FROM duckdb_columns()
+WHERE database_name = $catalog AND schema_name = $schema AND table_name = $table
+ORDER BY column_index`;
+}
+
+/** The staging table for a spec: same columns and types, no key (a tombstone stages NULL values). */
+export function createStagingSql(spec: TableSpec): string {
+  return `CREATE OR REPLACE TEMPORARY TABLE ${STAGING_TABLE.name} (\n    ${spec.columns.map(columnDefinition).join(',\n    ')}\n)`;
+}
+
+function keysMatch(spec: TableSpec, left: string, right: string): string {
+  return spec.keyColumns.map((name) => `${left}.${quoteIdentifier(name)} = ${right}.${quoteIdentifier(name)}`).join(' AND ');
+}
+
+/** The merge of the staged batch into the table and its tombstones; run in order, in one transaction. */
+export function mergeStagedSql(at: Location, spec: TableSpec): string[] {
+  const live = qualifiedName(at, spec.name);
+  const tombstones = qualifiedName(at, tombstoneTable(spec.name));
+  const keys = spec.keyColumns.map(quoteIdentifier).join(', ');
+  const columns = spec.columns.map((column) => quoteIdentifier(column.name)).join(', ');
+  const tombstoneColumns = [...spec.keyColumns, ...TOMBSTONE_COLUMNS].map(quoteIdentifier).join(', ');
+  return [
+    `DELETE FROM ${STAGING} AS staged USING (
+    SELECT ${keys}, "_version" FROM ${live} UNION ALL SELECT ${keys}, "_version" FROM ${tombstones}
+) AS stored
+WHERE ${keysMatch(spec, 'staged', 'stored')} AND stored."_version" >= staged."_version"`,
+    `DELETE FROM ${live} AS stored USING ${STAGING} AS staged WHERE ${keysMatch(spec, 'stored', 'staged')}`,
+    `DELETE FROM ${tombstones} AS stored USING ${STAGING} AS staged WHERE ${keysMatch(spec, 'stored', 'staged')}`,
+    `INSERT INTO ${live} (${columns}) SELECT ${columns} FROM ${STAGING} WHERE "_is_deleted" = 0`,
+    `INSERT INTO ${tombstones} (${tombstoneColumns}) SELECT ${tombstoneColumns} FROM ${STAGING} WHERE "_is_deleted" = 1`,
+  ];
+}
+
+/** Key values as text (in key order) and version of every live entity; the table holds live rows only. */
+export function liveVersionsSql(at: Location, table: string, keyColumns: readonly string[]): string {
+  return `SELECT [${keyColumns.map((name) => `CAST(${quoteIdentifier(name)} AS VARCHAR)`).join(', ')}], "_version" FROM ${qualifiedName(at, table)}`;
+}

@@ -1,0 +1,4 @@
+import { describeConformance } from './suite.js';
+import { duckdbTarget } from './targets/duckdb.js';
+
+describeConformance(duckdbTarget);
