@@ -13,6 +13,7 @@ import { formatTable } from '../demo/summary.js';
 import { cleanupPrefix } from '../test/helpers/source-cleanup.js';
 import { benchDuckdbSink } from './duckdb-sink.js';
 import { benchFreshness } from './freshness.js';
+import { benchPostgresSink } from './postgres-sink.js';
 import { benchSimulator } from './simulator.js';
 import { benchSink } from './sink.js';
 import { benchSource } from './source.js';
@@ -79,6 +80,18 @@ async function main(): Promise<void> {
       ratio: ratio(duckdb.rowsPerSecond, duckdb.directRowsPerSecond),
       target: '-',
       peakRss: `${duckdb.peakRssMb} MB`,
+    });
+
+    say(`PostgreSQL sink vs PostgreSQL's own COPY (${source.records} rows)…`);
+    const postgres = await benchPostgresSink({ topicPrefix: `${prefix}a`, expectedRows: source.records });
+    results.postgres = postgres;
+    rows.push({
+      benchmark: `PostgreSQL sink, ${postgres.rows} booking rows`,
+      figure: `${postgres.rowsPerSecond} rows/s (${postgres.seconds} s)`,
+      limit: `COPY of the same rows ${postgres.directRowsPerSecond} rows/s`,
+      ratio: ratio(postgres.rowsPerSecond, postgres.directRowsPerSecond),
+      target: '-',
+      peakRss: `${postgres.peakRssMb} MB`,
     });
 
     say('end-to-end freshness through `bookeo-connect run`: a booking edited at the simulator → its new version in ClickHouse…');

@@ -15,8 +15,17 @@ export function isSecretKey(key: string | number | symbol): boolean {
   return typeof key === 'string' && SECRET_KEYS.includes(key);
 }
 
-/** A deep copy with every secret value replaced by the mask; safe to log or print. */
+/** `scheme://user:password@host…`: a password written into a URL (a connection string, a registry URL). */
+const URL_PASSWORD = /([a-z][a-z0-9+.-]*:\/\/[^:/?#@\s"']*:)([^@/?#\s"']*)@/gi;
+
+/** The text with the password of every URL in it masked, e.g. `postgres://app:***@db/prod`. */
+export function maskUrlPassword(text: string): string {
+  return text.replace(URL_PASSWORD, (_match, head: string, password: string) => (password === '' ? `${head}@` : `${head}${MASK}@`));
+}
+
+/** A deep copy with every secret value replaced by the mask, and passwords inside URLs masked; safe to log or print. */
 export function maskSecrets<T>(value: T): T {
+  if (typeof value === 'string') return maskUrlPassword(value) as T;
   if (Array.isArray(value)) return value.map((item) => maskSecrets(item)) as T;
   if (value !== null && typeof value === 'object' && !(value instanceof Date)) {
     const out: Record<string, unknown> = {};

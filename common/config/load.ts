@@ -12,7 +12,7 @@ import { extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError, type ConfigProblem } from '../errors.js';
-import { MASK, isSecretKey } from '../secrets.js';
+import { MASK, isSecretKey, maskUrlPassword } from '../secrets.js';
 import { configSchema, type AppConfig } from './schema.js';
 
 export const ENV_PREFIX = 'BOOKEO_CONNECT__';
@@ -91,7 +91,7 @@ function toProblem(issue: z.core.$ZodIssue): ConfigProblem {
     const prefix = path.length > 0 ? `${path.join('.')}.` : '';
     return { key: issue.keys.map((key) => prefix + key).join(', '), expected: 'no unknown keys (check spelling)', found: 'unknown key' };
   }
-  return { key: path.length > 0 ? path.join('.') : '(root)', expected: describeExpectation(issue), found: secret ? MASK : describeFound(issue.input) };
+  return { key: path.length > 0 ? path.join('.') : '(root)', expected: describeExpectation(issue), found: secret ? MASK : maskUrlPassword(describeFound(issue.input)) };
 }
 
 function describeExpectation(issue: z.core.$ZodIssue): string {

@@ -1,4 +1,4 @@
-/** `bookeo-connect stack up|down|status|logs`: the local Kafka + Schema Registry + ClickHouse. */
+/** `bookeo-connect stack up|down|status|logs`: the local Kafka + Schema Registry + ClickHouse + PostgreSQL. */
 import { Argument, type Command } from 'commander';
 import { ConnectError } from '../../common/errors.js';
 import { stackEndpoints } from './endpoints.js';
@@ -37,8 +37,8 @@ function reportFailure(error: unknown): never {
 export function registerStackCommand(program: Command): void {
   const stack = program
     .command('stack')
-    .description('Run the local stack (Kafka KRaft, Apicurio Schema Registry, ClickHouse engine over HTTP) without Docker')
-    .addHelpText('after', '\nDownloads go to $BOOKEO_STACK_CACHE (default ~/.cache/bookeo-connect); PID files, logs and data to $BOOKEO_STACK_STATE (default <cache>/stack).\nPorts: BOOKEO_STACK_KAFKA_PORT (9092), BOOKEO_STACK_KAFKA_CONTROLLER_PORT (9093), BOOKEO_STACK_REGISTRY_PORT (8081),\nBOOKEO_STACK_REGISTRY_MANAGEMENT_PORT (9001), BOOKEO_STACK_CLICKHOUSE_PORT (8123).');
+    .description('Run the local stack (Kafka KRaft, Apicurio Schema Registry, ClickHouse engine over HTTP, PostgreSQL from the Debian packages) without Docker')
+    .addHelpText('after', '\nDownloads go to $BOOKEO_STACK_CACHE (default ~/.cache/bookeo-connect); PID files, logs and data to $BOOKEO_STACK_STATE (default <cache>/stack).\nPorts: BOOKEO_STACK_KAFKA_PORT (9092), BOOKEO_STACK_KAFKA_CONTROLLER_PORT (9093), BOOKEO_STACK_REGISTRY_PORT (8081),\nBOOKEO_STACK_REGISTRY_MANAGEMENT_PORT (9001), BOOKEO_STACK_CLICKHOUSE_PORT (8123), BOOKEO_STACK_POSTGRES_PORT (5432).');
 
   stack
     .command('up')

@@ -19,6 +19,12 @@ export interface StackEndpoints {
   readonly registryUrl: string;
   readonly registryManagementPort: number;
   readonly clickhouseUrl: string;
+  /**
+   * The stack's PostgreSQL as a connection string for the `bookeo` role (trusted on 127.0.0.1, no
+   * password). 5432 is PostgreSQL's own default; a machine whose system server already listens
+   * there moves the stack with BOOKEO_STACK_POSTGRES_PORT (e.g. 5433).
+   */
+  readonly postgresUrl: string;
   /** Downloads (jars, archives) kept across runs. */
   readonly cacheDir: string;
   /** PID files, logs and data of the running stack. */
@@ -34,6 +40,7 @@ export function stackEndpoints(env: NodeJS.ProcessEnv = process.env): StackEndpo
     registryUrl: `http://${host}:${port(env, 'BOOKEO_STACK_REGISTRY_PORT', 8081)}/apis/ccompat/v7`,
     registryManagementPort: port(env, 'BOOKEO_STACK_REGISTRY_MANAGEMENT_PORT', 9001),
     clickhouseUrl: `http://${host}:${port(env, 'BOOKEO_STACK_CLICKHOUSE_PORT', 8123)}`,
+    postgresUrl: `postgres://bookeo@${host}:${port(env, 'BOOKEO_STACK_POSTGRES_PORT', 5432)}/bookeo`,
     cacheDir,
     stateDir: env.BOOKEO_STACK_STATE ?? join(cacheDir, 'stack'),
   });

@@ -1,12 +1,14 @@
 /**
  * Health means "a real client can use it": kafkajs describes the cluster, the registry answers its
- * Confluent-compatible subject list, ClickHouse runs `SELECT version()` through @clickhouse/client.
- * An open port alone is not health (a JVM listens long before it serves).
+ * Confluent-compatible subject list, ClickHouse runs `SELECT version()` through @clickhouse/client,
+ * PostgreSQL runs it through pg as the stack's `bookeo` role in its database. An open port alone
+ * is not health (a JVM listens long before it serves; PostgreSQL refuses logins while it recovers).
  */
 import { createConnection } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import { ClickHouseLogLevel, createClient } from '@clickhouse/client';
 import { Kafka, logLevel } from 'kafkajs';
+import pg from 'pg';
 import { ConnectError, describeError } from '../../common/errors.js';
 import type { StackEndpoints } from './endpoints.js';
 
@@ -60,6 +62,20 @@ export async function probeClickHouse(endpoints: StackEndpoints): Promise<string
     return row.version;
   } finally {
     await client.close();
+  }
+}
+
+export async function probePostgres(endpoints: StackEndpoints): Promise<string> {
+  const client = new pg.Client({ connectionString: endpoints.postgresUrl, connectionTimeoutMillis: PROBE_TIMEOUT_MS, query_timeout: PROBE_TIMEOUT_MS });
+  try {
+    await client.connect();
+    const { rows } = await client.query<{ version: string }>('SELECT version() AS version');
+    const version = rows[0]?.version;
+    if (version === undefined) throw new ConnectError('postgres: SELECT version() returned no row', { retriable: true });
+    // `PostgreSQL 15.18 (Debian 15.18-0+deb12u1) on x86_64-pc-linux-gnu, ...` → 15.18
+    return /^PostgreSQL (\S+)/.exec(version)?.[1] ?? version;
+  } finally {
+    await client.end().catch(() => undefined);
   }
 }
 

@@ -89,12 +89,12 @@ export function rssBytes(pid: number): number | undefined {
 }
 
 /**
- * SIGTERM (JVMs flush and close their logs on it), wait, then SIGKILL. Returns how it ended; only
- * signals a PID still carrying the marker.
+ * SIGTERM (JVMs flush and close their logs on it) or the service's own clean-stop signal, wait,
+ * then SIGKILL. Returns how it ended; only signals a PID still carrying the marker.
  */
-export async function stopProcess(pid: number, marker: string, timeoutMs = 30_000): Promise<'not-running' | 'terminated' | 'killed'> {
+export async function stopProcess(pid: number, marker: string, timeoutMs = 30_000, signal: NodeJS.Signals = 'SIGTERM'): Promise<'not-running' | 'terminated' | 'killed'> {
   if (!isOurProcess(pid, marker)) return 'not-running';
-  process.kill(pid, 'SIGTERM');
+  process.kill(pid, signal);
   if (await waitForExit(pid, marker, timeoutMs)) return 'terminated';
   if (isOurProcess(pid, marker)) process.kill(pid, 'SIGKILL');
   await waitForExit(pid, marker, 10_000);

@@ -4,7 +4,7 @@ import type { StackEndpoints } from './endpoints.js';
 import type { JavaRuntime } from './java.js';
 import type { LaunchSpec } from './processes.js';
 
-export const SERVICE_NAMES = ['kafka', 'clickhouse', 'registry'] as const;
+export const SERVICE_NAMES = ['kafka', 'clickhouse', 'registry', 'postgres'] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 
 export interface StackContext {
@@ -28,6 +28,8 @@ export interface ServiceDefinition {
   readonly prepare: (context: StackContext) => Promise<LaunchSpec>;
   /** One health probe: resolves with the running version, rejects while not healthy. */
   readonly probe: (endpoints: StackEndpoints) => Promise<string>;
+  /** The signal that shuts it down cleanly without waiting for its clients; SIGTERM when not given. */
+  readonly stopSignal?: NodeJS.Signals;
   readonly startTimeoutMs: number;
 }
 

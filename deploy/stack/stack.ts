@@ -1,6 +1,6 @@
 /**
- * The local stack as a whole: start what is not running (Kafka and ClickHouse together, then the
- * registry, which keeps its schemas in Kafka), stop what this stack started, and tell the truth
+ * The local stack as a whole: start what is not running (Kafka, ClickHouse and PostgreSQL together,
+ * then the registry, which keeps its schemas in Kafka), stop what this stack started, and tell the truth
  * about each service. Used by the `stack` command, by test/run.ts and by tests that restart one
  * service (e.g. the registry) on purpose.
  */
@@ -13,13 +13,14 @@ import { ServiceFailedError } from './errors.js';
 import { portInUse, waitHealthy } from './health.js';
 import { findJava, type JavaRuntime } from './java.js';
 import { kafkaService } from './kafka.js';
+import { postgresService } from './postgres.js';
 import { isOurProcess, processState, removePidFile, rssBytes, spawnDetached, stopProcess, tailFile } from './processes.js';
 import { registryService } from './registry.js';
 import { SERVICE_NAMES, servicePaths, type ServiceDefinition, type ServiceName, type StackContext } from './service.js';
 
 export { SERVICE_NAMES, type ServiceName } from './service.js';
 
-export const SERVICES: Readonly<Record<ServiceName, ServiceDefinition>> = { kafka: kafkaService, clickhouse: clickhouseService, registry: registryService };
+export const SERVICES: Readonly<Record<ServiceName, ServiceDefinition>> = { kafka: kafkaService, clickhouse: clickhouseService, registry: registryService, postgres: postgresService };
 
 const LOG_TAIL_LINES = 40;
 /** Every service binds here (see endpoints.ts). */
@@ -121,7 +122,7 @@ export async function startService(name: ServiceName, context: StackContext): Pr
 export async function stopService(name: ServiceName, endpoints: StackEndpoints = stackEndpoints()): Promise<'not-running' | 'terminated' | 'killed'> {
   const paths = servicePaths(endpoints, name);
   const state = processState(paths.pidFile, marker(endpoints, name));
-  const outcome = state.kind === 'running' ? await stopProcess(state.pid, marker(endpoints, name)) : 'not-running';
+  const outcome = state.kind === 'running' ? await stopProcess(state.pid, marker(endpoints, name), undefined, SERVICES[name].stopSignal) : 'not-running';
   removePidFile(paths.pidFile);
   return outcome;
 }
@@ -134,22 +135,22 @@ export interface UpResult {
 
 /**
  * Kafka's jars are installed first (Maven's local repository has no locking, so downloads run one
- * at a time), the registry's archive downloads while Kafka and ClickHouse start, and the registry
- * starts last because its storage lives in Kafka.
+ * at a time), the registry's archive downloads while Kafka, ClickHouse and PostgreSQL start, and
+ * the registry starts last because its storage lives in Kafka.
  */
 export async function upStack(context: StackContext = createStackContext()): Promise<UpResult> {
   await kafkaService.install(context);
   const registryInstall = registryService.install(context);
-  const [kafka, clickhouse] = await Promise.allSettled([startService('kafka', context), startService('clickhouse', context)]);
+  const first = await Promise.allSettled([startService('kafka', context), startService('clickhouse', context), startService('postgres', context)]);
   // Settle the download before throwing, so no promise is left unobserved.
   const registryInstalled = await registryInstall.then(
     () => undefined,
     (error: unknown) => error,
   );
-  for (const outcome of [kafka, clickhouse]) if (outcome.status === 'rejected') throw outcome.reason;
+  for (const outcome of first) if (outcome.status === 'rejected') throw outcome.reason;
   if (registryInstalled !== undefined) throw new ServiceFailedError('registry', `install failed: ${describeError(registryInstalled)}`, '', registryInstalled);
   const registry = await startService('registry', context);
-  const results = [kafka, clickhouse].map((outcome) => (outcome as PromiseFulfilledResult<{ status: ServiceStatus; started: boolean }>).value);
+  const results = first.map((outcome) => (outcome as PromiseFulfilledResult<{ status: ServiceStatus; started: boolean }>).value);
   results.push(registry);
   return { statuses: results.map((result) => result.status), started: results.filter((result) => result.started).map((result) => result.status.name) };
 }
@@ -157,7 +158,7 @@ export async function upStack(context: StackContext = createStackContext()): Pro
 /** Stops services in reverse dependency order (the registry before the Kafka it writes to). */
 export async function downStack(endpoints: StackEndpoints = stackEndpoints(), names: readonly ServiceName[] = SERVICE_NAMES): Promise<Array<{ name: ServiceName; outcome: string }>> {
   const outcomes: Array<{ name: ServiceName; outcome: string }> = [];
-  for (const name of ['registry', 'clickhouse', 'kafka'] as const) {
+  for (const name of ['registry', 'postgres', 'clickhouse', 'kafka'] as const) {
     if (names.includes(name)) outcomes.push({ name, outcome: await stopService(name, endpoints) });
   }
   return outcomes;

@@ -8,12 +8,14 @@ import type { Logger } from '../../common/logger.js';
 import { createClickHouseDestination } from '../clickhouse/destination.js';
 import type { Destination } from '../destination.js';
 import { createDuckDBDestination } from '../duckdb/destination.js';
+import { createPostgresDestination } from '../postgres/destination.js';
 
 export type DestinationFactory = (config: AppConfig, logger: Logger) => Destination;
 
 export const DESTINATIONS: Readonly<Record<string, DestinationFactory>> = Object.freeze({
   clickhouse: (config, logger) => createClickHouseDestination({ connection: config.clickhouse, mode: config.sink.mode, logger }),
   duckdb: (config, logger) => createDuckDBDestination({ connection: config.duckdb, mode: config.sink.mode, logger }),
+  postgres: (config, logger) => createPostgresDestination({ connection: config.postgres, mode: config.sink.mode, logger }),
 });
 
 export function destinationFactory(name: string): DestinationFactory {

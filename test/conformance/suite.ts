@@ -28,6 +28,7 @@ import { resetGroup, topicEnds } from '../../sinks/runner/group-admin.js';
 import { createSinkMetrics } from '../../sinks/runner/metrics.js';
 import { createRegistryDecoder } from '../../sinks/runner/registry-decoder.js';
 import { startSink, type Sink, type SinkOptions } from '../../sinks/runner/sink.js';
+import { deleteSubjects } from '../helpers/stack.js';
 import { uniqueName, waitFor } from '../helpers/wait-for.js';
 import { expectedLiveRows } from './expected.js';
 import { KEY_SCHEMA, VALUE_V1, VALUE_V2, VALUE_V3, thing, toAvro, writerType, type Thing } from './fixture.js';
@@ -76,7 +77,7 @@ export function describeConformance(target: ConformanceTarget): void {
       const present = topics.filter((topic) => existing.has(topic));
       if (present.length > 0) await admin.deleteTopics({ topics: present, timeout: 30_000 });
       for (const group of groups) await admin.deleteGroups([group]).catch(() => undefined);
-      for (const subject of subjects) await registry.deleteSubject(subject, true).catch(() => undefined);
+      await deleteSubjects(subjects);
       await admin.disconnect();
       await registry.close();
     });

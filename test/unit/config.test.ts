@@ -93,4 +93,18 @@ describe('configuration', () => {
     assert.doesNotMatch(JSON.stringify(masked), new RegExp(SECRET));
     assert.equal(masked.bookeo.accounts[0]?.id, 'a');
   });
+
+  it('masks a password written into a URL, in masked output and in config errors', () => {
+    const url = `postgres://app:${SECRET}@db.example.com:6432/prod?sslmode=require`;
+    assert.equal(maskSecrets({ postgres: { connectionString: url } }).postgres.connectionString, 'postgres://app:***@db.example.com:6432/prod?sslmode=require');
+    assert.equal(maskSecrets('postgres://app@db/prod'), 'postgres://app@db/prod');
+    assert.throws(
+      () => validateConfig({ postgres: { connectionString: url, poolSize: 0 } }),
+      (error: unknown) => error instanceof ConfigError && !error.message.includes(SECRET),
+    );
+    assert.throws(
+      () => validateConfig({ postgres: { connectionString: `mysql://app:${SECRET}@db/prod` } }),
+      (error: unknown) => error instanceof ConfigError && error.message.includes('postgres.connectionString') && !error.message.includes(SECRET),
+    );
+  });
 });

@@ -1,0 +1,79 @@
+/**
+ * `COPY … FROM STDIN` with pg alone (pg-copy-streams is not a dependency): a Submittable, pg's
+ * public hook for custom queries (pg-cursor and pg-query-stream use it), that sends the statement,
+ * answers the server's CopyInResponse with the body in CopyData messages and CopyDone, and settles
+ * on ReadyForQuery, or at once on an error (pg detaches a failed query before the ReadyForQuery
+ * that follows, as its own Query expects). A batch's body is already in memory, so no stream.
+ *
+ * It needs three methods of pg's Connection that its type declarations leave out
+ * (`sendCopyFromChunk`, `endCopyFrom`, `sendCopyFail`); they are the ones pg-copy-streams calls.
+ */
+import type { ClientBase, Connection, Submittable } from 'pg';
+
+interface CopyConnection extends Connection {
+  sendCopyFromChunk(chunk: Buffer): void;
+  endCopyFrom(): void;
+  sendCopyFail(message: string): void;
+}
+
+/** CopyData messages of at most this size: the server reads them as they come, nothing is re-buffered whole. */
+const CHUNK_BYTES = 256 * 1024;
+
+type Callback = (error: Error | undefined, rows?: number) => void;
+
+/** The members pg calls on an active query; those a COPY never triggers are no-ops. */
+class CopyFromStdin implements Submittable {
+  /** pg wraps this one for `query_timeout`, so settling goes through it. */
+  callback: Callback;
+  private readonly text: string;
+  private readonly body: Buffer;
+  private rows: number | undefined;
+  private settled = false;
+
+  constructor(text: string, body: Buffer, callback: Callback) {
+    this.text = text;
+    this.body = body;
+    this.callback = callback;
+  }
+
+  submit(connection: Connection): void {
+    connection.query(this.text);
+  }
+
+  handleCopyInResponse(connection: CopyConnection): void {
+    for (let at = 0; at < this.body.length; at += CHUNK_BYTES) connection.sendCopyFromChunk(this.body.subarray(at, at + CHUNK_BYTES));
+    connection.endCopyFrom();
+  }
+
+  handleCommandComplete(message: { text?: string }): void {
+    // `COPY 1234`
+    this.rows = Number(/\d+$/.exec(message.text ?? '')?.[0] ?? NaN);
+  }
+
+  handleError(error: Error): void {
+    this.settle(error);
+  }
+
+  handleReadyForQuery(): void {
+    this.settle(undefined);
+  }
+
+  private settle(error: Error | undefined): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.callback(error, this.rows);
+  }
+
+  handleRowDescription(): void {}
+  handleDataRow(): void {}
+  handlePortalSuspended(): void {}
+  handleEmptyQuery(): void {}
+  handleCopyData(): void {}
+}
+
+/** Runs `COPY <target> FROM STDIN` with this body; resolves with the number of rows the server read. */
+export function copyFromStdin(client: ClientBase, statement: string, body: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    client.query(new CopyFromStdin(statement, Buffer.from(body, 'utf8'), (error, rows) => (error ? reject(error) : resolve(rows ?? 0))));
+  });
+}

@@ -1,0 +1,172 @@
+/**
+ * PostgreSQL statements as text: the tables of a resource and the merge of one staged batch. Pure,
+ * so every statement can be read and tested without a server.
+ *
+ * Layout per resource (`bookings`), the same as the DuckDB destination's:
+ * - `bookings`: the latest state of every live entity, PRIMARY KEY on the key columns, lineage
+ *   columns included (`_version` = Kafka offset of that state; `_is_deleted` is always 0 here), so
+ *   `SELECT * FROM bookeo.bookings` shows live entities only, with no view in between (a view would
+ *   have to be recreated on every ADD COLUMN and swapped with the table on a rebuild).
+ * - `bookings__deleted`: one row per deleted entity, key columns + `_version` of the delete +
+ *   `_ingested_at`. It is what keeps a replayed older upsert (a rebalance re-delivery, `sink reset`)
+ *   from bringing a deleted entity back: without it the key would look new. A key is live or
+ *   tombstoned, never both.
+ * Key columns are NOT NULL (primary key); every other column is nullable, because a field removed
+ * from the schema keeps its column and rows written after the removal have no value for it.
+ *
+ * Merge of a staged batch (one row per key, the highest offset, see destination.ts), in one
+ * transaction, every step guarded by `_version` so a replay or an out-of-order batch is a no-op:
+ *   1. upsert the live rows: INSERT … ON CONFLICT (key) DO UPDATE … WHERE stored _version < new,
+ *      skipping keys whose tombstone is newer; the update sets every non-key column of the table,
+ *      so a removed field's column reads NULL after the update rather than a stale value;
+ *   2. drop the tombstones those upserts supersede (the entity came back);
+ *   3. delete the live rows the batch's tombstones supersede, and record those tombstones unless
+ *      the stored live row is newer.
+ */
+import type { Column, TableSpec } from '../columns.js';
+import { postgresType } from './types.js';
+
+/** PostgreSQL truncates longer identifiers (NAMEDATALEN - 1 bytes), which would make names collide. */
+export const MAX_IDENTIFIER_BYTES = 63;
+
+/** Columns of a tombstone after the key columns; both are lineage columns of every spec. */
+export const TOMBSTONE_LINEAGE = ['_version', '_ingested_at'] as const;
+
+export function quoteIdentifier(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+export function qualifiedName(schema: string, table: string): string {
+  return `${quoteIdentifier(schema)}.${quoteIdentifier(table)}`;
+}
+
+export function tombstoneTable(table: string): string {
+  return `${table}__deleted`;
+}
+
+export function rebuildTable(table: string): string {
+  return `${table}__rebuild`;
+}
+
+/** Named so that a rebuild can rename it with its table (the index name is schema-wide: two `_pkey`s would clash). */
+export function primaryKeyName(table: string): string {
+  return `${table}_pkey`;
+}
+
+/** Every identifier a table brings (its tombstones, rebuild twins and their keys), for the length check. */
+export function derivedIdentifiers(spec: TableSpec): string[] {
+  const tables = [spec.name, tombstoneTable(spec.name), rebuildTable(spec.name), tombstoneTable(rebuildTable(spec.name))];
+  return [...tables, ...tables.map(primaryKeyName), ...spec.columns.map((column) => column.name)];
+}
+
+function column(spec: TableSpec, name: string): Column {
+  return spec.columns.find((candidate) => candidate.name === name) as Column;
+}
+
+function definition(col: Column): string {
+  return `${quoteIdentifier(col.name)} ${postgresType(col.type)}${col.role === 'key' ? ' NOT NULL' : ''}`;
+}
+
+function primaryKey(table: string, spec: TableSpec): string {
+  return `CONSTRAINT ${quoteIdentifier(primaryKeyName(table))} PRIMARY KEY (${spec.keyColumns.map(quoteIdentifier).join(', ')})`;
+}
+
+export function createSchemaSql(schema: string): string {
+  return `CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(schema)}`;
+}
+
+export function createTableSql(schema: string, spec: TableSpec): string {
+  const lines = [...spec.columns.map(definition), primaryKey(spec.name, spec)];
+  return `CREATE TABLE IF NOT EXISTS ${qualifiedName(schema, spec.name)} (\n  ${lines.join(',\n  ')}\n)`;
+}
+
+export function createTombstoneTableSql(schema: string, spec: TableSpec): string {
+  const table = tombstoneTable(spec.name);
+  const columns = [...spec.keyColumns, ...TOMBSTONE_LINEAGE].map((name) => `${definition(column(spec, name))}${name.startsWith('_') ? ' NOT NULL' : ''}`);
+  return `CREATE TABLE IF NOT EXISTS ${qualifiedName(schema, table)} (\n  ${[...columns, primaryKey(table, spec)].join(',\n  ')}\n)`;
+}
+
+/** One ALTER for all new columns, so a schema version appears at once. */
+export function addColumnsSql(schema: string, table: string, columns: readonly Column[]): string {
+  return `ALTER TABLE ${qualifiedName(schema, table)}\n  ${columns.map((col) => `ADD COLUMN IF NOT EXISTS ${definition(col)}`).join(',\n  ')}`;
+}
+
+export function dropTableSql(schema: string, table: string): string {
+  return `DROP TABLE IF EXISTS ${qualifiedName(schema, table)}`;
+}
+
+/** Renames a table and its primary key (which renames the key's index too). */
+export function renameTableSql(schema: string, from: string, to: string): string[] {
+  return [
+    `ALTER TABLE ${qualifiedName(schema, from)} RENAME TO ${quoteIdentifier(to)}`,
+    `ALTER TABLE ${qualifiedName(schema, to)} RENAME CONSTRAINT ${quoteIdentifier(primaryKeyName(from))} TO ${quoteIdentifier(primaryKeyName(to))}`,
+  ];
+}
+
+/** A transaction-scoped lock serialising DDL on one schema across sink instances (CREATE … IF NOT EXISTS races otherwise). */
+export const LOCK_SQL = 'SELECT pg_advisory_xact_lock(hashtextextended($1, 0))';
+
+/** A table's columns as format_type() spells them, with their position in the primary key (null when not in it). */
+export const READ_COLUMNS_SQL = `SELECT a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type, array_position(i.indkey::int2[], a.attnum) AS key_position
+FROM pg_attribute a
+LEFT JOIN pg_index i ON i.indrelid = a.attrelid AND i.indisprimary
+WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped
+ORDER BY a.attnum`;
+
+/** Batches of rows the live-versions cursor hands over per round trip. */
+export const LIVE_VERSIONS_FETCH = 10_000;
+
+/** A cursor (inside a transaction) over key values as text, in key order, and version of every live entity: the table holds live rows only. */
+export function declareLiveVersionsSql(schema: string, table: string, keyColumns: readonly string[]): string {
+  const key = keyColumns.map((name) => `${quoteIdentifier(name)}::text`).join(', ');
+  return `DECLARE live_versions NO SCROLL CURSOR FOR SELECT ARRAY[${key}] AS key, "_version"::text AS version FROM ${qualifiedName(schema, table)}`;
+}
+
+/** The session's staging table for one column layout; emptied by every commit, private to its connection. */
+export function createStagingSql(stage: string, spec: TableSpec): string {
+  const columns = spec.columns.map((col) => `${quoteIdentifier(col.name)} ${postgresType(col.type)}`);
+  return `CREATE TEMPORARY TABLE IF NOT EXISTS ${quoteIdentifier(stage)} (\n  ${columns.join(',\n  ')}\n) ON COMMIT DELETE ROWS`;
+}
+
+export interface MergeSql {
+  readonly copy: string;
+  readonly upsert: string;
+  readonly revive: string;
+  readonly deleteLive: string;
+  readonly recordTombstones: string;
+}
+
+/**
+ * The statements that merge the staged batch into the table. `tableColumns` are the table's
+ * columns as they exist (the spec's plus those of removed fields), for the update's SET list.
+ */
+export function mergeSql(schema: string, spec: TableSpec, tableColumns: readonly string[], stage: string): MergeSql {
+  const table = qualifiedName(schema, spec.name);
+  const tombstones = qualifiedName(schema, tombstoneTable(spec.name));
+  const staged = `pg_temp.${quoteIdentifier(stage)}`;
+  const names = spec.columns.map((col) => quoteIdentifier(col.name)).join(', ');
+  const keys = spec.keyColumns.map(quoteIdentifier);
+  const sameKey = (a: string, b: string): string => keys.map((key) => `${a}.${key} = ${b}.${key}`).join(' AND ');
+  const keySet = new Set(spec.keyColumns);
+  const updates = tableColumns.filter((name) => !keySet.has(name)).map((name) => `${quoteIdentifier(name)} = excluded.${quoteIdentifier(name)}`);
+  const tombstoneColumns = [...spec.keyColumns, ...TOMBSTONE_LINEAGE].map(quoteIdentifier).join(', ');
+  return {
+    copy: `COPY ${staged} (${names}) FROM STDIN`,
+    upsert: [
+      `INSERT INTO ${table} AS t (${names})`,
+      `SELECT ${names} FROM ${staged} s`,
+      `WHERE s."_is_deleted" = 0 AND NOT EXISTS (SELECT 1 FROM ${tombstones} d WHERE ${sameKey('d', 's')} AND d."_version" > s."_version")`,
+      `ON CONFLICT (${keys.join(', ')}) DO UPDATE SET ${updates.join(', ')}`,
+      'WHERE t."_version" < excluded."_version"',
+    ].join('\n'),
+    revive: `DELETE FROM ${tombstones} d USING ${staged} s WHERE s."_is_deleted" = 0 AND ${sameKey('d', 's')} AND d."_version" < s."_version"`,
+    deleteLive: `DELETE FROM ${table} t USING ${staged} s WHERE s."_is_deleted" = 1 AND ${sameKey('t', 's')} AND t."_version" < s."_version"`,
+    recordTombstones: [
+      `INSERT INTO ${tombstones} AS d (${tombstoneColumns})`,
+      `SELECT ${tombstoneColumns} FROM ${staged} s`,
+      `WHERE s."_is_deleted" = 1 AND NOT EXISTS (SELECT 1 FROM ${table} t WHERE ${sameKey('t', 's')} AND t."_version" > s."_version")`,
+      `ON CONFLICT (${keys.join(', ')}) DO UPDATE SET "_version" = excluded."_version", "_ingested_at" = excluded."_ingested_at"`,
+      'WHERE d."_version" < excluded."_version"',
+    ].join('\n'),
+  };
+}

@@ -1,0 +1,357 @@
+/**
+ * The PostgreSQL destination: any server by connection string (TLS included, see connection.ts),
+ * through a pg pool, the only module that talks to it. Table layout and merge: ddl.ts.
+ *
+ * - prepare: in one transaction holding an advisory lock on the schema (two sink instances may
+ *   prepare at once), reads the table from the catalog, then creates schema, table and tombstone
+ *   table, or adds the columns of new fields (mode `evolve`), or refuses with every difference
+ *   listed (mode `freeze`). A column that cannot hold the new values, or a primary key other than
+ *   the schema's key, is an `incompatible` error in both modes.
+ * - write: the batch reduced to the highest offset per key, COPY'd into a temporary staging table
+ *   of the connection, then merged by a few set-based statements, all in one transaction: the
+ *   batch is in the table entirely or not at all, and the runner commits offsets only after that.
+ *   Idempotent because every step compares `_version` (= offset): a retried or replayed batch
+ *   changes nothing, which also makes the batch token unnecessary here.
+ *   Measured on the bookings schema, 10,000 rows per batch, this machine (2 shared cores), median
+ *   of 5, insert into an empty table / upsert over existing rows: COPY + INSERT … SELECT 28k/26k
+ *   rows/s, one INSERT … SELECT FROM unnest($1::text[], …) 16k/18k, one INSERT … SELECT FROM
+ *   jsonb_to_recordset($1) 11k/9k. COPY wins because the server parses plain text per column with
+ *   no per-row expression or JSON parsing, and the parameters need no array literal building.
+ * - startRebuild: `<table>__rebuild` and its tombstone table next to the live ones (a leftover of an
+ *   interrupted rebuild is dropped first); commit swaps them in by drop + rename in one transaction,
+ *   so readers see the old table or the new one, never neither.
+ * - liveVersions: a server-side cursor in a read-only transaction, fetched in slices, so a table of
+ *   millions of keys never sits in memory whole (pg-cursor is not a dependency; plain SQL does it).
+ * - A failed transaction's connection is rolled back (server errors) or discarded (anything else: a
+ *   timeout or a broken socket may leave it mid-COPY); either way the next batch gets a clean one.
+ */
+import { createHash } from 'node:crypto';
+import pg from 'pg';
+import type { Logger } from '../../common/logger.js';
+import type { TableSpec } from '../columns.js';
+import { describeConflicts, planColumns, type TypeDialect } from '../ddl-plan.js';
+import { batchToken, type Destination, type LiveVersion, type PrepareResult, type Rebuild, type SchemaMode, type SinkRecord, type WriteBatch, type WriteResult } from '../destination.js';
+import { DestinationError } from '../errors.js';
+import { createRowConverter, type RowConverter } from '../rows.js';
+import { postgresConnection, type PostgresConfig } from './connection.js';
+import { copyFromStdin } from './copy-in.js';
+import { createCopyEncoder, type CopyEncoder } from './copy-text.js';
+import {
+  addColumnsSql,
+  createSchemaSql,
+  createStagingSql,
+  createTableSql,
+  createTombstoneTableSql,
+  declareLiveVersionsSql,
+  derivedIdentifiers,
+  dropTableSql,
+  LIVE_VERSIONS_FETCH,
+  LOCK_SQL,
+  MAX_IDENTIFIER_BYTES,
+  mergeSql,
+  qualifiedName,
+  READ_COLUMNS_SQL,
+  rebuildTable,
+  renameTableSql,
+  tombstoneTable,
+  type MergeSql,
+} from './ddl.js';
+import { classifyPostgresError } from './errors.js';
+import { canHold, postgresType } from './types.js';
+
+export interface PostgresDestinationOptions {
+  readonly connection: PostgresConfig;
+  readonly mode: SchemaMode;
+  readonly logger: Logger;
+}
+
+const dialect: TypeDialect = { render: postgresType, canHold };
+
+/** A table as the catalog shows it; undefined when it does not exist. */
+interface ExistingTable {
+  readonly columns: ReadonlyMap<string, string>;
+  readonly primaryKey: readonly string[];
+}
+
+/** Per table spec: compiled once, reused for every batch of that schema version while the table's columns stay. */
+interface WritePlan {
+  /** The table's columns the merge was made for (the update sets all of them). */
+  readonly tableColumns: readonly string[];
+  readonly convert: RowConverter;
+  readonly encode: CopyEncoder;
+  readonly stage: string;
+  readonly createStage: string;
+  readonly merge: MergeSql;
+}
+
+/** The last record of each key in the batch (records of a partition arrive in offset order; the highest offset wins anyway). */
+function latestPerKey(records: readonly SinkRecord[], keyColumns: readonly string[]): SinkRecord[] {
+  const latest = new Map<string, SinkRecord>();
+  for (const record of records) {
+    const key = keyColumns.length === 1 ? String(record.key[keyColumns[0] as string]) : JSON.stringify(keyColumns.map((name) => record.key[name]));
+    const seen = latest.get(key);
+    if (seen === undefined || seen.offset < record.offset) latest.set(key, record);
+  }
+  return [...latest.values()];
+}
+
+function stagingName(spec: TableSpec): string {
+  const layout = spec.columns.map((column) => `${column.name} ${postgresType(column.type)}`).join(',');
+  return `bookeo_stage_${createHash('sha256').update(layout).digest('hex').slice(0, 16)}`;
+}
+
+export function createPostgresDestination(options: PostgresDestinationOptions): Destination {
+  const { mode } = options;
+  const schema = options.connection.schema;
+  const connection = postgresConnection(options.connection);
+  const logger = options.logger.child({ component: 'postgres-destination', server: connection.display, schema });
+  const pool = new pg.Pool(connection.pool);
+  // An idle connection that dies (server restart) is reported here; without a listener it would crash the process.
+  pool.on('error', (error) => logger.warn({ err: classifyPostgresError(error, 'idle connection', undefined, connection.secrets) }, 'an idle PostgreSQL connection failed; the pool replaces it'));
+  const plans = new WeakMap<TableSpec, WritePlan>();
+  /**
+   * Each table's columns as this instance last saw or made them. A plan is recompiled when they
+   * change: a batch of an older schema version, written after a newer one added a column, must set
+   * that column to NULL too.
+   */
+  const tableColumns = new Map<string, readonly string[]>();
+  /** Staging tables each session already has (temporary tables live as long as their connection). */
+  const staged = new WeakMap<pg.PoolClient, Set<string>>();
+  const qualified = (table: string): string => `${schema}.${table}`;
+
+  async function transaction<T>(what: string, table: string, body: (client: pg.PoolClient) => Promise<T>, before?: (client: pg.PoolClient) => Promise<void>): Promise<T> {
+    let client: pg.PoolClient | undefined;
+    let inTransaction = false;
+    try {
+      client = await pool.connect();
+      await before?.(client);
+      await client.query('BEGIN');
+      inTransaction = true;
+      const result = await body(client);
+      await client.query('COMMIT');
+      client.release();
+      return result;
+    } catch (error) {
+      if (client !== undefined) await releaseAfter(client, error, inTransaction);
+      throw classifyPostgresError(error, what, qualified(table), connection.secrets);
+    }
+  }
+
+  /** After a server error or our own refusal the session is in a known state: roll back and reuse it; otherwise discard it. */
+  async function releaseAfter(client: pg.PoolClient, error: unknown, inTransaction: boolean): Promise<void> {
+    if (error instanceof pg.DatabaseError || error instanceof DestinationError) {
+      try {
+        if (inTransaction) await client.query('ROLLBACK');
+        client.release();
+        return;
+      } catch {
+        // fall through: the connection is not usable after all
+      }
+    }
+    client.release(true);
+  }
+
+  async function readTable(client: pg.ClientBase, table: string): Promise<ExistingTable | undefined> {
+    const { rows } = await client.query<{ name: string; type: string; key_position: number | null }>(READ_COLUMNS_SQL, [qualifiedName(schema, table)]);
+    if (rows.length === 0) return undefined;
+    const primaryKey = rows.filter((row) => row.key_position !== null).sort((a, b) => (a.key_position as number) - (b.key_position as number));
+    return { columns: new Map(rows.map((row) => [row.name, row.type])), primaryKey: primaryKey.map((row) => row.name) };
+  }
+
+  async function ddl(client: pg.ClientBase, table: string, statements: readonly string[]): Promise<void> {
+    for (const statement of statements) {
+      logger.info({ table, statement }, 'running DDL');
+      await client.query(statement);
+    }
+  }
+
+  function frozen(table: string, problems: readonly string[]): DestinationError {
+    return new DestinationError(`table ${qualified(table)}: ${problems.join('; ')}; schema mode is freeze, so no DDL is run (apply a migration or use mode evolve)`, {
+      reason: 'frozen',
+      table: qualified(table),
+    });
+  }
+
+  /** A schema PostgreSQL cannot store (decimal precision above 1000, names over 63 bytes) is the schema's fault: say so before any DDL. */
+  function checkSpec(spec: TableSpec): void {
+    try {
+      for (const column of spec.columns) postgresType(column.type);
+      const long = derivedIdentifiers(spec).filter((name) => Buffer.byteLength(name) > MAX_IDENTIFIER_BYTES);
+      if (long.length > 0) throw new RangeError(`names longer than ${MAX_IDENTIFIER_BYTES} bytes, which PostgreSQL would truncate: ${long.join(', ')}`);
+    } catch (error) {
+      if (!(error instanceof RangeError)) throw error;
+      throw new DestinationError(`table ${spec.name}: ${error.message}`, { reason: 'schema', table: spec.name, cause: error });
+    }
+  }
+
+  /** The columns prepare() left, or (a table written without prepare) those in the catalog. */
+  async function columnsOf(table: string): Promise<readonly string[]> {
+    const known = tableColumns.get(table);
+    if (known !== undefined) return known;
+    const existing = await transaction('read columns', table, (client) => readTable(client, table));
+    if (existing === undefined) throw new DestinationError(`table ${qualified(table)} does not exist (prepare it first)`, { reason: 'rejected', table: qualified(table) });
+    const columns = [...existing.columns.keys()];
+    tableColumns.set(table, columns);
+    return columns;
+  }
+
+  async function planFor(spec: TableSpec): Promise<WritePlan> {
+    const columns = await columnsOf(spec.name);
+    let plan = plans.get(spec);
+    if (plan === undefined || plan.tableColumns !== columns) {
+      const stage = stagingName(spec);
+      plan = { tableColumns: columns, convert: createRowConverter(spec), encode: createCopyEncoder(spec), stage, createStage: createStagingSql(stage, spec), merge: mergeSql(schema, spec, columns, stage) };
+      plans.set(spec, plan);
+    }
+    return plan;
+  }
+
+  /** Checks an existing table against the spec; adds what is missing (evolve) or lists it (freeze). Returns the added columns and the table's columns. */
+  async function evolve(client: pg.ClientBase, spec: TableSpec, table: ExistingTable): Promise<{ added: string[]; columns: string[] }> {
+    const plan = planColumns(table.columns, spec, dialect);
+    const problems = plan.conflicts.length > 0 ? [describeConflicts(plan.conflicts)] : [];
+    if (table.primaryKey.join(',') !== spec.keyColumns.join(',')) {
+      problems.push(`the primary key is (${table.primaryKey.join(', ') || 'none'}), the schema's key is (${spec.keyColumns.join(', ')})`);
+    }
+    if (problems.length > 0) {
+      throw new DestinationError(`table ${qualified(spec.name)} cannot take this schema version: ${problems.join('; ')} (rebuild the table from the topic)`, {
+        reason: 'incompatible',
+        table: qualified(spec.name),
+      });
+    }
+    const added = plan.missing.map((column) => column.name);
+    const hasTombstones = (await readTable(client, tombstoneTable(spec.name))) !== undefined;
+    if (mode === 'freeze') {
+      const missing = [...(added.length > 0 ? [`columns missing: ${added.join(', ')}`] : []), ...(hasTombstones ? [] : [`the table ${tombstoneTable(spec.name)} does not exist`])];
+      if (missing.length > 0) throw frozen(spec.name, missing);
+    } else {
+      await ddl(client, spec.name, [...(added.length > 0 ? [addColumnsSql(schema, spec.name, plan.missing)] : []), ...(hasTombstones ? [] : [createTombstoneTableSql(schema, spec)])]);
+    }
+    return { added, columns: [...table.columns.keys(), ...added] };
+  }
+
+  async function createTables(client: pg.ClientBase, spec: TableSpec): Promise<void> {
+    // An existing tombstone table is kept: its deletes still hold for a replay into the new table.
+    await ddl(client, spec.name, [createSchemaSql(schema), createTableSql(schema, spec), createTombstoneTableSql(schema, spec)]);
+  }
+
+  return {
+    async prepare(spec): Promise<PrepareResult> {
+      checkSpec(spec);
+      const result = await transaction('prepare', spec.name, async (client) => {
+        await client.query(LOCK_SQL, [`bookeo-connect:${schema}`]);
+        const existing = await readTable(client, spec.name);
+        if (existing !== undefined) return { created: false, ...(await evolve(client, spec, existing)) };
+        if (mode === 'freeze') throw frozen(spec.name, ['the table does not exist']);
+        await createTables(client, spec);
+        return { created: true, added: [], columns: spec.columns.map((column) => column.name) };
+      });
+      tableColumns.set(spec.name, result.columns);
+      return { created: result.created, addedColumns: result.added };
+    },
+
+    async write(batch: WriteBatch): Promise<WriteResult> {
+      const token = batchToken(batch);
+      if (batch.records.length === 0) return { rows: 0, token };
+      const spec = batch.table;
+      const plan = await planFor(spec);
+      const context = { topic: batch.topic, partition: batch.partition, ingestedAtMs: batch.ingestedAtMs };
+      const records = latestPerKey(batch.records, spec.keyColumns);
+      // Encoded before a connection is taken: the transaction stays open for database work only.
+      const body = plan.encode(records.map((record) => plan.convert(record, context)));
+      const deletes = records.some((record) => record.value === null);
+      await transaction(
+        'write',
+        spec.name,
+        async (client) => {
+          await copyFromStdin(client, plan.merge.copy, body);
+          await client.query(plan.merge.upsert);
+          await client.query(plan.merge.revive);
+          if (deletes) {
+            await client.query(plan.merge.deleteLive);
+            await client.query(plan.merge.recordTombstones);
+          }
+        },
+        // Outside the transaction, so a rolled-back batch does not take the staging table with it.
+        async (client) => {
+          const known = staged.get(client) ?? new Set<string>();
+          if (known.has(plan.stage)) return;
+          await client.query(plan.createStage);
+          known.add(plan.stage);
+          staged.set(client, known);
+        },
+      );
+      return { rows: batch.records.length, token };
+    },
+
+    async *liveVersions(table: string, keyColumns: readonly string[]): AsyncIterable<LiveVersion> {
+      const where = qualified(table);
+      let client: pg.PoolClient;
+      try {
+        client = await pool.connect();
+      } catch (error) {
+        throw classifyPostgresError(error, 'read live versions', where, connection.secrets);
+      }
+      const run = <R extends pg.QueryResultRow>(sql: string, values?: unknown[]) =>
+        client.query<R>(sql, values).catch((error: unknown) => {
+          throw classifyPostgresError(error, 'read live versions', where, connection.secrets);
+        });
+      let finished = false;
+      try {
+        const { rows } = await run<{ exists: boolean }>('SELECT to_regclass($1) IS NOT NULL AS exists', [qualifiedName(schema, table)]);
+        if (rows[0]?.exists === true) {
+          await run('BEGIN READ ONLY');
+          await run(declareLiveVersionsSql(schema, table, keyColumns));
+          for (;;) {
+            const slice = await run<{ key: string[]; version: string }>(`FETCH ${LIVE_VERSIONS_FETCH} FROM live_versions`);
+            for (const row of slice.rows) yield { key: row.key, version: Number(row.version) };
+            if (slice.rows.length < LIVE_VERSIONS_FETCH) break;
+          }
+          await run('COMMIT');
+        }
+        finished = true;
+      } finally {
+        // A failure or a consumer that stopped early leaves the transaction open: discard the connection.
+        client.release(!finished);
+      }
+    },
+
+    async startRebuild(spec): Promise<Rebuild> {
+      if (mode === 'freeze') throw frozen(spec.name, ['a rebuild creates a table']);
+      checkSpec(spec);
+      const live = spec.name;
+      const table: TableSpec = Object.freeze({ ...spec, name: rebuildTable(live) });
+      const twins = [table.name, tombstoneTable(table.name)];
+      await transaction('start rebuild', table.name, async (client) => {
+        await client.query(LOCK_SQL, [`bookeo-connect:${schema}`]);
+        // A leftover twin from an interrupted rebuild is replaced: the replay starts from the first offset anyway.
+        await ddl(client, table.name, twins.map((name) => dropTableSql(schema, name)));
+        await createTables(client, table);
+      });
+      return {
+        table,
+        async commit() {
+          await transaction('swap in rebuild', live, async (client) => {
+            await client.query(LOCK_SQL, [`bookeo-connect:${schema}`]);
+            await ddl(client, live, [
+              dropTableSql(schema, live),
+              dropTableSql(schema, tombstoneTable(live)),
+              ...renameTableSql(schema, table.name, live),
+              ...renameTableSql(schema, tombstoneTable(table.name), tombstoneTable(live)),
+            ]);
+          });
+          // The rebuilt table has the rebuild spec's columns only; the next write reads them again.
+          tableColumns.delete(live);
+          tableColumns.delete(table.name);
+        },
+        async abort() {
+          await transaction('drop rebuild', table.name, (client) => ddl(client, table.name, twins.map((name) => dropTableSql(schema, name))));
+        },
+      };
+    },
+
+    async close() {
+      await pool.end();
+    },
+  };
+}
