@@ -11,6 +11,7 @@
  */
 import type { Column, TableSpec } from '../columns.js';
 import { canHold, clickhouseType } from './types.js';
+import { planColumns, type TablePlan, type TypeDialect } from '../ddl-plan.js';
 
 export const DEDUPLICATION_WINDOW = 1000;
 
@@ -54,35 +55,15 @@ export function dropTableSql(database: string, table: string): string {
   return `DROP TABLE IF EXISTS ${qualifiedName(database, table)} SYNC`;
 }
 
-export interface ColumnConflict {
-  readonly column: string;
-  readonly existing: string;
-  readonly wanted: string;
-}
-
-export interface TablePlan {
-  /** Columns of the spec the table lacks (new fields of this schema version). */
-  readonly missing: readonly Column[];
-  /** Columns whose existing type cannot hold the new values. */
-  readonly conflicts: readonly ColumnConflict[];
-}
+/** ClickHouse's spelling of the shared evolution rules (sinks/ddl-plan.ts). */
+const CLICKHOUSE_DIALECT: TypeDialect = { render: clickhouseType, canHold };
 
 /**
  * What the existing table (name → type, as in `system.columns`) lacks for this spec. Columns the
  * table has and the spec does not (fields removed from the schema) are kept and get defaults/NULL.
  */
 export function planTable(existing: ReadonlyMap<string, string>, spec: TableSpec): TablePlan {
-  const missing: Column[] = [];
-  const conflicts: ColumnConflict[] = [];
-  for (const column of spec.columns) {
-    const type = existing.get(column.name);
-    const wanted = clickhouseType(column.type);
-    if (type === undefined) missing.push(column);
-    else if (!canHold(type, wanted)) conflicts.push({ column: column.name, existing: type, wanted });
-  }
-  return { missing, conflicts };
+  return planColumns(existing, spec, CLICKHOUSE_DIALECT);
 }
 
-export function describeConflicts(conflicts: readonly ColumnConflict[]): string {
-  return conflicts.map((c) => `${c.column} is ${c.existing}, the schema needs ${c.wanted}`).join('; ');
-}
+export { describeConflicts } from '../ddl-plan.js';
