@@ -46,3 +46,21 @@ export class DestinationError extends ConnectError {
     this.code = options.code;
   }
 }
+
+/** A frozen destination (`sink.mode: freeze`) refusing DDL, with everything that differs. */
+export function frozenTableError(table: string, problems: readonly string[]): DestinationError {
+  return new DestinationError(`table ${table}: ${problems.join('; ')}; schema mode is freeze, so no DDL is run (apply a migration or use mode evolve)`, { reason: 'frozen', table });
+}
+
+/**
+ * Runs a destination's check that it can store a schema at all (its type mapping throws a
+ * RangeError for e.g. a decimal wider than it holds): that is the schema's fault, said before any DDL.
+ */
+export function checkStorable(table: string, check: () => void): void {
+  try {
+    check();
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    throw new DestinationError(`table ${table}: ${error.message}`, { reason: 'schema', table, cause: error });
+  }
+}

@@ -20,7 +20,7 @@ import type { AppConfig } from '../../common/config/schema.js';
 import type { Logger } from '../../common/logger.js';
 import type { TableSpec } from '../columns.js';
 import { batchToken, type Destination, type LiveVersion, type PrepareResult, type Rebuild, type SchemaMode, type WriteBatch, type WriteResult } from '../destination.js';
-import { DestinationError } from '../errors.js';
+import { DestinationError, checkStorable, frozenTableError } from '../errors.js';
 import { createRowConverter, type RowConverter } from '../rows.js';
 import {
   addColumnsSql,
@@ -94,12 +94,7 @@ export function createClickHouseDestination(options: ClickHouseDestinationOption
     return new Map(rows.map((row) => [row.name, row.type]));
   }
 
-  function frozen(table: string, problem: string): DestinationError {
-    return new DestinationError(`table ${database}.${table}: ${problem}; schema mode is freeze, so no DDL is run (apply a migration or use mode evolve)`, {
-      reason: 'frozen',
-      table: `${database}.${table}`,
-    });
-  }
+  const frozen = (table: string, problem: string): DestinationError => frozenTableError(`${database}.${table}`, [problem]);
 
   function planFor(spec: TableSpec): WritePlan {
     let plan = plans.get(spec);
@@ -116,14 +111,7 @@ export function createClickHouseDestination(options: ClickHouseDestinationOption
   }
 
   /** A schema ClickHouse cannot store (e.g. decimal precision above 76) is the schema's fault: say so before any DDL. */
-  function checkTypes(spec: TableSpec): void {
-    try {
-      for (const column of spec.columns) clickhouseType(column.type);
-    } catch (error) {
-      if (!(error instanceof RangeError)) throw error;
-      throw new DestinationError(`table ${spec.name}: ${error.message}`, { reason: 'schema', table: spec.name, cause: error });
-    }
-  }
+  const checkTypes = (spec: TableSpec): void => checkStorable(spec.name, () => spec.columns.forEach((column) => clickhouseType(column.type)));
 
   return {
     async prepare(spec): Promise<PrepareResult> {

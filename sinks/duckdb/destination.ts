@@ -21,7 +21,7 @@ import type { Logger } from '../../common/logger.js';
 import type { TableSpec } from '../columns.js';
 import { describeConflicts, planColumns } from '../ddl-plan.js';
 import { batchToken, type Destination, type LiveVersion, type PrepareResult, type Rebuild, type SchemaMode, type WriteBatch, type WriteResult } from '../destination.js';
-import { DestinationError } from '../errors.js';
+import { DestinationError, checkStorable, frozenTableError } from '../errors.js';
 import { batchChunks, compileChunkPlan, type ChunkPlan } from './chunks.js';
 import { duckdbFile, type Session } from './database.js';
 import { classifyDuckDBError, duckdbExceptionType } from './errors.js';
@@ -116,22 +116,10 @@ export function createDuckDBDestination(options: DuckDBDestinationOptions): Dest
     await inTransaction(connection, statements);
   }
 
-  function frozen(table: string, problems: readonly string[]): DestinationError {
-    return new DestinationError(`table ${qualified(table)}: ${problems.join('; ')}; schema mode is freeze, so no DDL is run (apply a migration or use mode evolve)`, {
-      reason: 'frozen',
-      table: qualified(table),
-    });
-  }
+  const frozen = (table: string, problems: readonly string[]): DestinationError => frozenTableError(qualified(table), problems);
 
   /** A schema DuckDB cannot store (e.g. decimal precision above 38) is the schema's fault: say so before any DDL. */
-  function checkTypes(spec: TableSpec): void {
-    try {
-      for (const column of spec.columns) duckdbType(column.type);
-    } catch (error) {
-      if (!(error instanceof RangeError)) throw error;
-      throw new DestinationError(`table ${spec.name}: ${error.message}`, { reason: 'schema', table: spec.name, cause: error });
-    }
-  }
+  const checkTypes = (spec: TableSpec): void => checkStorable(spec.name, () => spec.columns.forEach((column) => duckdbType(column.type)));
 
   function planFor(spec: TableSpec): WritePlan {
     let plan = plans.get(spec);

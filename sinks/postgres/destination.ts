@@ -31,7 +31,7 @@ import type { Logger } from '../../common/logger.js';
 import type { TableSpec } from '../columns.js';
 import { describeConflicts, planColumns, type TypeDialect } from '../ddl-plan.js';
 import { batchToken, type Destination, type LiveVersion, type PrepareResult, type Rebuild, type SchemaMode, type SinkRecord, type WriteBatch, type WriteResult } from '../destination.js';
-import { DestinationError } from '../errors.js';
+import { DestinationError, checkStorable, frozenTableError } from '../errors.js';
 import { createRowConverter, type RowConverter } from '../rows.js';
 import { postgresConnection, type PostgresConfig } from './connection.js';
 import { copyFromStdin } from './copy-in.js';
@@ -165,24 +165,15 @@ export function createPostgresDestination(options: PostgresDestinationOptions): 
     }
   }
 
-  function frozen(table: string, problems: readonly string[]): DestinationError {
-    return new DestinationError(`table ${qualified(table)}: ${problems.join('; ')}; schema mode is freeze, so no DDL is run (apply a migration or use mode evolve)`, {
-      reason: 'frozen',
-      table: qualified(table),
-    });
-  }
+  const frozen = (table: string, problems: readonly string[]): DestinationError => frozenTableError(qualified(table), problems);
 
   /** A schema PostgreSQL cannot store (decimal precision above 1000, names over 63 bytes) is the schema's fault: say so before any DDL. */
-  function checkSpec(spec: TableSpec): void {
-    try {
+  const checkSpec = (spec: TableSpec): void =>
+    checkStorable(spec.name, () => {
       for (const column of spec.columns) postgresType(column.type);
       const long = derivedIdentifiers(spec).filter((name) => Buffer.byteLength(name) > MAX_IDENTIFIER_BYTES);
       if (long.length > 0) throw new RangeError(`names longer than ${MAX_IDENTIFIER_BYTES} bytes, which PostgreSQL would truncate: ${long.join(', ')}`);
-    } catch (error) {
-      if (!(error instanceof RangeError)) throw error;
-      throw new DestinationError(`table ${spec.name}: ${error.message}`, { reason: 'schema', table: spec.name, cause: error });
-    }
-  }
+    });
 
   /** The columns prepare() left, or (a table written without prepare) those in the catalog. */
   async function columnsOf(table: string): Promise<readonly string[]> {
