@@ -62,7 +62,8 @@ function snakeToCamel(segment: string): string {
 export function applyEnvOverrides(base: Record<string, unknown>, env: NodeJS.ProcessEnv): Record<string, unknown> {
   const result = structuredClone(base);
   for (const [name, value] of Object.entries(env)) {
-    if (!name.startsWith(ENV_PREFIX) || value === undefined) continue;
+    // An empty variable is unset (compose and k8s templates leave optional ones empty).
+    if (!name.startsWith(ENV_PREFIX) || value === undefined || value === '') continue;
     const path = name.slice(ENV_PREFIX.length).split('__').filter(Boolean).map(snakeToCamel);
     if (path.length === 0) continue;
     let cursor: Record<string, unknown> = result;
@@ -71,7 +72,9 @@ export function applyEnvOverrides(base: Record<string, unknown>, env: NodeJS.Pro
       if (next === null || typeof next !== 'object' || Array.isArray(next)) cursor[segment] = {};
       cursor = cursor[segment] as Record<string, unknown>;
     }
-    cursor[path[path.length - 1] as string] = parseEnvValue(value);
+    const key = path[path.length - 1] as string;
+    // Secrets are text whatever they look like: a password "12345" or "true" must stay a string.
+    cursor[key] = isSecretKey(key) ? value : parseEnvValue(value);
   }
   return result;
 }

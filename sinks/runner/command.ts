@@ -11,6 +11,7 @@ import { createLogger, type Logger } from '../../common/logger.js';
 import { createMetricsRegistry } from '../../common/metrics.js';
 import { startOpsServer } from '../../common/ops-server.js';
 import { createSchemaRegistry } from '../../avro/registry.js';
+import { RESOURCE_CATALOG } from '../../connector/catalog/catalog.js';
 import { createKafka } from '../../connector/kafka/client.js';
 import { DESTINATIONS, destinationFactory } from './destinations.js';
 import { resetGroup, type ResetTarget } from './group-admin.js';
@@ -39,11 +40,16 @@ async function withAdmin<T>(kafka: Kafka, body: (admin: Admin) => Promise<T>): P
   }
 }
 
-/** The configured resources' topics, or every `<prefix>.*` topic that exists. */
+/**
+ * The configured resources' topics, or every resource topic (`<prefix>.<resource>` of a catalog
+ * resource) that exists. Only catalog resources: an offsets or dead-letter topic that happens to
+ * sit under the prefix is not a table (loading its own dead letters would loop).
+ */
 export async function sinkTopics(admin: Admin, config: AppConfig): Promise<string[]> {
   const prefix = `${config.kafka.topicPrefix}.`;
   if (config.sink.resources !== undefined) return config.sink.resources.map((resource) => prefix + resource);
-  const topics = (await admin.listTopics()).filter((topic) => topic.startsWith(prefix)).sort();
+  const resourceTopics = new Set(RESOURCE_CATALOG.map((row) => prefix + row.topicSuffix));
+  const topics = (await admin.listTopics()).filter((topic) => resourceTopics.has(topic)).sort();
   if (topics.length === 0) throw new ConfigError([{ key: 'sink.resources', expected: `resources to load, or existing topics named ${prefix}<resource>`, found: 'no such topic' }]);
   return topics;
 }

@@ -64,9 +64,15 @@ describe('configuration', () => {
         BOOKEO_CONNECT__KAFKA__PARTITIONS: '12',
         BOOKEO_CONNECT__KAFKA__BROKERS: 'a:1,b:2',
         BOOKEO_CONNECT__SCHEMA_REGISTRY__URL: 'http://reg:8081',
+        BOOKEO_CONNECT__CLICKHOUSE__PASSWORD: '123456',
+        BOOKEO_CONNECT__POSTGRES__PASSWORD: 'true',
+        BOOKEO_CONNECT__HTTP__BEARER_TOKEN: '',
         UNRELATED: 'x',
       },
     });
+    assert.equal(config.clickhouse.password, '123456', 'a secret stays text, even all digits');
+    assert.equal(config.postgres.password, 'true');
+    assert.equal(config.http.bearerToken, undefined, 'an empty variable is unset');
     assert.equal(config.kafka.topicPrefix, 'fromfile');
     assert.equal(config.kafka.partitions, 12);
     assert.deepEqual(config.kafka.brokers, ['a:1', 'b:2']);
