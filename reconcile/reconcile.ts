@@ -6,7 +6,7 @@
  */
 import type { AppConfig } from '../common/config/schema.js';
 import type { Logger } from '../common/logger.js';
-import { createBookeoClient } from '../connector/bookeo/client.js';
+import { createBookeoClientFromConfig } from '../connector/bookeo/client.js';
 import { parseBackfillFrom, selectResources, type ResourceName } from '../connector/catalog/index.js';
 import { createKafka } from '../connector/kafka/client.js';
 import { destinationFactory } from '../sinks/runner/destinations.js';
@@ -47,16 +47,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ResourceReco
   const kafka = createKafka(config.kafka, logger, 'reconcile');
   const admin = kafka.admin();
   const destination = destinationFactory(options.destinationName)(config, logger);
-  const client = createBookeoClient({
-    baseUrl: config.bookeo.baseUrl,
-    secretKey: config.bookeo.secretKey ?? '',
-    requestsPerSecond: config.bookeo.requestsPerSecond,
-    maxConcurrency: config.bookeo.maxConcurrency,
-    connectTimeoutMs: config.bookeo.connectTimeoutMs,
-    requestTimeoutMs: config.bookeo.requestTimeoutMs,
-    retries: config.bookeo.retries,
-    logger,
-  });
+  const client = createBookeoClientFromConfig(config.bookeo, logger);
   await admin.connect();
   try {
     const bookeo = new Map<string, Map<ResourceName, ResourceState>>();

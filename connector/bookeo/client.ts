@@ -18,6 +18,7 @@
  *   BookeoAccountClient.getJson(path, query?, {signal}?): Promise<unknown>
  *   BookeoAccountClient.list(request, options?): AsyncGenerator<Page>   (see pagination.ts)
  */
+import type { AppConfig } from '../../common/config/schema.js';
 import { ConnectError } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
 import { DEFAULT_RETRY_POLICY, createRetry, type RetryPolicy } from '../../common/retry.js';
@@ -234,4 +235,23 @@ function safeStringify(value: unknown): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** The client as the `bookeo` configuration section describes it (the source and reconcile share it). */
+export function createBookeoClientFromConfig(
+  config: Pick<AppConfig['bookeo'], 'baseUrl' | 'secretKey' | 'requestsPerSecond' | 'maxConcurrency' | 'connectTimeoutMs' | 'requestTimeoutMs' | 'retries'>,
+  logger: Logger,
+  observer?: BookeoRequestObserver,
+): BookeoClient {
+  return createBookeoClient({
+    baseUrl: config.baseUrl,
+    secretKey: config.secretKey ?? '',
+    requestsPerSecond: config.requestsPerSecond,
+    maxConcurrency: config.maxConcurrency,
+    connectTimeoutMs: config.connectTimeoutMs,
+    requestTimeoutMs: config.requestTimeoutMs,
+    retries: config.retries,
+    logger,
+    ...(observer === undefined ? {} : { observer }),
+  });
 }

@@ -13,7 +13,7 @@ import { startOpsServer, type OpsServer } from '../../common/ops-server.js';
 import { createSchemaRegistry, type SchemaRegistry } from '../../avro/registry.js';
 import { isResource } from '../../avro/schemas.js';
 import { createTopicSerializer, type TopicSerializer } from '../../avro/topic-serializer.js';
-import { createBookeoClient, type BookeoClient } from '../bookeo/client.js';
+import { createBookeoClientFromConfig, type BookeoClient } from '../bookeo/client.js';
 import { RESOURCE_CATALOG, type ResourceDefinition } from '../catalog/catalog.js';
 import { createKafka } from '../kafka/client.js';
 import { ensureTopics, type TopicSpec } from '../kafka/topics.js';
@@ -91,22 +91,12 @@ export async function startSourceRuntime(options: SourceRuntimeOptions): Promise
     const states = await loadStates(kafka, rows, accounts.map((account) => account.id), topicOf);
 
     const metrics = createSourceMetrics(options.metrics);
-    const client: BookeoClient = createBookeoClient({
-      baseUrl: config.bookeo.baseUrl,
-      secretKey: config.bookeo.secretKey as string,
-      requestsPerSecond: config.bookeo.requestsPerSecond,
-      maxConcurrency: config.bookeo.maxConcurrency,
-      connectTimeoutMs: config.bookeo.connectTimeoutMs,
-      requestTimeoutMs: config.bookeo.requestTimeoutMs,
-      retries: config.bookeo.retries,
-      logger,
-      observer: {
-        response: ({ account, label, status }) => {
-          metrics.apiCalls.inc({ account, resource: label, status: String(status) });
-          if (status === 429) metrics.throttled.inc({ account });
-        },
-        retry: ({ account, label }) => metrics.apiRetries.inc({ account, resource: label }),
+    const client: BookeoClient = createBookeoClientFromConfig(config.bookeo, logger, {
+      response: ({ account, label, status }) => {
+        metrics.apiCalls.inc({ account, resource: label, status: String(status) });
+        if (status === 429) metrics.throttled.inc({ account });
       },
+      retry: ({ account, label }) => metrics.apiRetries.inc({ account, resource: label }),
     });
     cleanups.push(() => client.close());
 
