@@ -102,6 +102,9 @@ function run(command: string, args: readonly string[], options: { cwd: string; i
     child.stderr.on('data', collect);
     child.once('error', reject);
     child.once('exit', (code) => (code === 0 ? resolve(output) : reject(new ConnectError(`${command} ${args.join(' ')} exited with ${code}:\n${output}`))));
+    // A command that does not read its input (getent) may exit before we finish writing: its exit
+    // code is the answer, the broken pipe is not an error.
+    child.stdin.once('error', () => undefined);
     child.stdin.end(options.input ?? '');
   });
 }
