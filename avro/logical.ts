@@ -17,9 +17,13 @@ const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const DECIMAL = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/;
 const MS_PER_DAY = 86_400_000;
 
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** Runs for every timestamp of every entity: plain arithmetic, no Date object. */
 function validCalendarDate(year: number, month: number, day: number): boolean {
   if (month < 1 || month > 12 || day < 1) return false;
-  return day <= new Date(Date.UTC(year, month, 0)).getUTCDate();
+  const leap = month === 2 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  return day <= (DAYS_IN_MONTH[month - 1] as number) + (leap ? 1 : 0);
 }
 
 /** Epoch millis (UTC) of an RFC 3339 timestamp, or undefined when the text is not one. */

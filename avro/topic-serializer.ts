@@ -85,11 +85,12 @@ export async function createTopicSerializer(options: TopicSerializerOptions): Pr
     options.logger?.info({ topic, subject: subjects.value, schemaId: current.id, version: current.version, added: paths }, 'value schema evolved for new Bookeo fields');
   };
 
-  const convertOrEvolve = async (entity: Record<string, unknown>): Promise<Current & { converted: Record<string, unknown> }> => {
+  /** The version to write `entity` with (evolved first if it carries new fields) and the value converted for it. */
+  const convertOrEvolve = async (entity: Record<string, unknown>): Promise<{ version: Current; converted: Record<string, unknown> }> => {
     const context: ConvertContext = { drift: false };
     const version = current;
     const converted = version.convert(entity, context);
-    if (!context.drift) return { ...version, converted };
+    if (!context.drift) return { version, converted };
     const next = evolving.then(() => evolve(entity));
     evolving = next.catch(() => undefined);
     await next;
@@ -98,7 +99,7 @@ export async function createTopicSerializer(options: TopicSerializerOptions): Pr
     const again = evolved.convert(entity, after);
     // Evolution adds every informative key, so drift here would mean a field would be lost: refuse loudly.
     if (after.drift) throw new AvroRecordError(rootPath, 'record still has fields the evolved schema lacks');
-    return { ...evolved, converted: again };
+    return { version: evolved, converted: again };
   };
 
   return {
@@ -112,8 +113,8 @@ export async function createTopicSerializer(options: TopicSerializerOptions): Pr
       return encoder.encode(registered.key.id, keyType, { account, id });
     },
     async serializeValue(entity) {
-      const { id, type, converted } = await convertOrEvolve(entity);
-      return encoder.encode(id, type, converted);
+      const { version, converted } = await convertOrEvolve(entity);
+      return encoder.encode(version.id, version.type, converted);
     },
   };
 }

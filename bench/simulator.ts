@@ -1,13 +1,14 @@
 /**
  * Raw page-serving rate of the simulator, in-process: a plain undici client (raw-client.ts) reads
- * a year of 31-day /bookings windows, `concurrency` windows at a time. Prints pages/s, items/s and
- * RSS. (The source benchmark measures the same limit against a simulator in its own process.)
+ * the source's backfill plan of /bookings for the last year, `concurrency` windows at a time.
+ * Prints pages/s, items/s and RSS. (The source benchmark measures the same limit against a
+ * simulator in its own process.)
  *
  *   npx tsx bench/simulator.ts [scale] [concurrency]
  */
 import { pathToFileURL } from 'node:url';
 import { startSimulator } from '../simulator/index.js';
-import { readWindows } from './raw-client.js';
+import { bookingsBackfillPlan, readWindows } from './raw-client.js';
 
 export interface SimulatorBenchResult {
   scale: number;
@@ -23,16 +24,6 @@ export interface SimulatorBenchResult {
 
 const DAY_MS = 86_400_000;
 
-/** 31-day windows on `startParam`/`endParam` covering `[fromMs, toMs]`, as query strings. */
-export function windowQueries(fromMs: number, toMs: number, startParam: string, endParam: string): string[] {
-  const windows: string[] = [];
-  for (let start = fromMs; start <= toMs; start += 30 * DAY_MS) {
-    const end = Math.min(start + 30 * DAY_MS - 1000, toMs);
-    windows.push(`${startParam}=${new Date(start).toISOString().replace(/\.\d{3}Z$/, 'Z')}&${endParam}=${new Date(end).toISOString().replace(/\.\d{3}Z$/, 'Z')}`);
-  }
-  return windows;
-}
-
 export async function benchSimulator(options: { scale?: number; concurrency?: number } = {}): Promise<SimulatorBenchResult> {
   const scale = options.scale ?? 200_000;
   const started = performance.now();
@@ -44,7 +35,7 @@ export async function benchSimulator(options: { scale?: number; concurrency?: nu
       url: sim.url,
       secretKey: sim.secretKey,
       apiKey: sim.apiKeys[0] ?? '',
-      windows: windowQueries(now - 365 * DAY_MS, now, 'startTime', 'endTime'),
+      requests: bookingsBackfillPlan(new Date(now - 365 * DAY_MS).toISOString().slice(0, 10), now),
       concurrency: options.concurrency ?? 4,
     });
     return {

@@ -1,18 +1,24 @@
 /**
  * Source throughput against the simulator, next to the simulator's raw serving rate measured in
  * the same run on the same simulator process: bookings backfill (records/s), API calls made vs the
- * minimum (the raw client's page count over the same windows), and the source's peak RSS. The
- * simulator and the source (`bookeo-connect source --once`) each run in their own process.
+ * minimum (the pages of the source's own window plan, raw-client.ts), and the source's peak RSS.
+ * The simulator and the source (`bookeo-connect source --once`) each run in their own process; the
+ * raw client runs in this one.
+ *
+ * CPU time is accounted per process (Linux /proc), because on a small machine the source, the
+ * simulator and the raw client compete for the same cores: the figures say who was the limit.
+ *
+ * `BENCH_SOURCE_NODE_OPTIONS` becomes the NODE_OPTIONS of the source child only (e.g. a heap limit,
+ * or an `--import` preload that profiles), so what it measures is the source and nothing else.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stackEndpoints } from '../deploy/stack/endpoints.js';
 import { DEFAULT_API_KEY, DEFAULT_SECRET_KEY } from '../simulator/index.js';
 import { waitFor } from '../test/helpers/wait-for.js';
 import { runCli, type Child } from './processes.js';
-import { readWindows } from './raw-client.js';
-import { windowQueries } from './simulator.js';
+import { bookingsBackfillPlan, countPages, readWindows } from './raw-client.js';
 
 export interface SourceBenchOptions {
   readonly scale: number;
@@ -33,12 +39,25 @@ export interface SourceBenchResult {
   readonly recordsPerSecond: number;
   readonly rawItemsPerSecond: number | null;
   readonly calls: number;
-  readonly minimumCalls: number | null;
+  readonly minimumCalls: number;
   readonly peakRssMb: number;
   readonly simulatorPeakRssMb: number;
+  /** CPU seconds (user + system) of each process during each phase. */
+  readonly cpuSeconds: { readonly source: number; readonly simulatorDuringSource: number; readonly rawClient: number | null; readonly simulatorDuringRaw: number | null };
 }
 
 const DAY_MS = 86_400_000;
+/** Linux reports CPU times in /proc in USER_HZ ticks, 100 per second on every mainstream build. */
+const TICKS_PER_SECOND = 100;
+
+/** CPU seconds of a live process, or of this process's children that have exited and been reaped (`reaped`). */
+function cpuSeconds(pid: number | 'self', reaped = false): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after "(comm) ": state is field 3, utime/stime 14/15, cutime/cstime 16/17.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
+  const [user, system] = reaped ? [fields[13], fields[14]] : [fields[11], fields[12]];
+  return ((user ?? 0) + (system ?? 0)) / TICKS_PER_SECOND;
+}
 
 async function startSimulatorProcess(scale: number): Promise<{ child: Child; url: string }> {
   const child = runCli(['simulator', '--port', '0', '--scale', String(scale), '--tick-ms', '0', '--seed', '1']);
@@ -55,12 +74,15 @@ async function admin(url: string, method: string, path: string, body?: unknown):
 export async function benchSource(options: SourceBenchOptions): Promise<SourceBenchResult> {
   const { child, url } = await startSimulatorProcess(options.scale);
   try {
-    const now = Date.now();
-    const from = now - 400 * DAY_MS;
-    let raw: { items: number; pages: number; seconds: number } | undefined;
-    if (options.measureRaw) {
-      raw = await readWindows({ url, secretKey: DEFAULT_SECRET_KEY, apiKey: DEFAULT_API_KEY, windows: windowQueries(from, now, 'lastUpdatedStartTime', 'lastUpdatedEndTime'), concurrency: options.concurrency });
-    }
+    const backfillFrom = new Date(Date.now() - 400 * DAY_MS).toISOString().slice(0, 10);
+    const reader = { url, secretKey: DEFAULT_SECRET_KEY, apiKey: DEFAULT_API_KEY, requests: bookingsBackfillPlan(backfillFrom, Date.now()), concurrency: options.concurrency };
+    // The raw read is also the minimum of calls; without it, page 1 of each planned window tells the minimum.
+    const simulatorPid = child.process.pid as number;
+    const rawCpu = { client: process.cpuUsage(), simulator: cpuSeconds(simulatorPid) };
+    const raw = options.measureRaw ? await readWindows(reader) : undefined;
+    const rawClientCpu = process.cpuUsage(rawCpu.client);
+    const simulatorDuringRaw = cpuSeconds(simulatorPid) - rawCpu.simulator;
+    const minimumCalls = raw?.pages ?? (await countPages(reader));
     if (options.latencyMs > 0) await admin(url, 'PUT', `faults?apiKey=${DEFAULT_API_KEY}`, { latencyMs: options.latencyMs });
     await admin(url, 'DELETE', 'counters');
 
@@ -74,7 +96,7 @@ export async function benchSource(options: SourceBenchOptions): Promise<SourceBe
         schemaRegistry: { url: stackEndpoints().registryUrl },
         source: {
           resources: ['bookings'],
-          backfillFrom: new Date(from).toISOString().slice(0, 10),
+          backfillFrom,
           parallelWindows: options.parallelWindows,
           offsetsTopic: `${options.topicPrefix}.offsets`,
           deadLetterTopic: `${options.topicPrefix}.dlq`,
@@ -84,9 +106,14 @@ export async function benchSource(options: SourceBenchOptions): Promise<SourceBe
     // The source in its own process (its peak RSS is its own); timed from the spawn, so process
     // start-up (≈ 2-3 s: node, topics, registry subjects) is included in the rate.
     const started = performance.now();
-    const source = runCli(['source', '--once', '--config', configFile]);
+    const cpuBefore = { source: cpuSeconds('self', true), simulator: cpuSeconds(simulatorPid) };
+    const nodeOptions = process.env.BENCH_SOURCE_NODE_OPTIONS;
+    const source = runCli(['source', '--once', '--config', configFile], nodeOptions === undefined ? {} : { NODE_OPTIONS: nodeOptions });
     const exitCode = await source.exit;
     const seconds = (performance.now() - started) / 1000;
+    // The source has exited and been reaped: its CPU time is now in this process's children's total.
+    const sourceCpu = cpuSeconds('self', true) - cpuBefore.source;
+    const simulatorDuringSource = cpuSeconds(simulatorPid) - cpuBefore.simulator;
     if (exitCode !== 0) throw new Error(`the source exited with ${String(exitCode)}: ${source.output().slice(-2000)}`);
     const status = JSON.parse(source.stdout()) as Array<{ resources: Record<string, { state: string; records: number; lastError: string | null }> }>;
     const bookings = status[0]?.resources.bookings;
@@ -102,9 +129,15 @@ export async function benchSource(options: SourceBenchOptions): Promise<SourceBe
       recordsPerSecond: Math.round(records / seconds),
       rawItemsPerSecond: raw === undefined ? null : Math.round(raw.items / raw.seconds),
       calls,
-      minimumCalls: raw?.pages ?? null,
+      minimumCalls,
       peakRssMb: source.peakRssMb(),
       simulatorPeakRssMb: child.peakRssMb(),
+      cpuSeconds: {
+        source: Number(sourceCpu.toFixed(2)),
+        simulatorDuringSource: Number(simulatorDuringSource.toFixed(2)),
+        rawClient: raw === undefined ? null : Number(((rawClientCpu.user + rawClientCpu.system) / 1e6).toFixed(2)),
+        simulatorDuringRaw: raw === undefined ? null : Number(simulatorDuringRaw.toFixed(2)),
+      },
     };
   } finally {
     child.process.kill('SIGTERM');

@@ -3,10 +3,11 @@
  *
  * Page 1 is fetched with the query; its `info.pageNavigationToken` is kept and pages
  * 2..totalPages are fetched with only `pageNavigationToken` + `pageNumber` (the token carries the
- * search). Later pages may be fetched ahead (`prefetch`, still inside the account's rate budget)
- * but are always yielded in order, so a caller can checkpoint per page. When Bookeo refuses the
- * token (PageTokenError: expired or unknown) the query restarts from page 1, at most `maxRestarts`
- * times; with `fingerprint` given, items already yielded unchanged are not yielded again.
+ * search). Once the caller asks for page 2, later pages may be fetched ahead (`prefetch`, still
+ * inside the account's rate budget) but are always yielded in order, so a caller can checkpoint
+ * per page. When Bookeo refuses the token (PageTokenError: expired or unknown) the query restarts
+ * from page 1, at most `maxRestarts` times; with `fingerprint` given, items already yielded
+ * unchanged are not yielded again.
  *
  * Public API:
  *   paginate(fetchPage, query, options): AsyncGenerator<Page>
@@ -98,9 +99,11 @@ export async function* paginate(fetchPage: PageFetcher, query: Query, options: P
           inflight.set(pageNumber, pending);
         }
       };
-      launch(prefetch);
+      // Pages ahead are requested only once the consumer comes back for more: one that stops after
+      // page 1 (e.g. a window split because page 1 reports too many items) pays for no page it never reads.
       yield toPage(first, 1, first);
       if (token === undefined) return;
+      launch(prefetch);
       for (let pageNumber = 2; pageNumber <= totalPages; pageNumber++) {
         launch(Math.max(1, prefetch));
         const pending = inflight.get(pageNumber);

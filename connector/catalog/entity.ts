@@ -5,7 +5,7 @@
  * Public API: entityId, entityTime, entityFingerprint, childPath, parseBookeoTime
  */
 import type { ResourceDefinition } from './catalog.js';
-import { contentHash } from './snapshot-diff.js';
+import { contentHash } from './content-hash.js';
 
 /** Thrown when Bookeo sends an entity without its key: it cannot be keyed, so it cannot be published. */
 export class EntityKeyError extends Error {

@@ -5,11 +5,12 @@
 export { DAY_SECONDS, RESOURCE_CATALOG, UNLISTED_RESOURCES, resourceByName, selectResources } from './catalog.js';
 export type { CursorStrategy, Pagination, ResourceDefinition, ResourceName, UnlistedResource, WindowedStrategy } from './catalog.js';
 export { EntityKeyError, childPath, entityFingerprint, entityId, entityTime, parseBookeoTime } from './entity.js';
-export { advanceCursor, formatBookeoTime, maxWindowSeconds, parseBackfillFrom, planWindows, windowQuery } from './windows.js';
+export { formatBookeoTime, maxWindowSeconds, parseBackfillFrom, planWindows, windowQuery } from './windows.js';
 export type { TimeWindow, WindowPlanInput } from './windows.js';
 export { decodeSeen, encodeSeen, isNewOrChanged, lookbackHorizon, rememberEmitted } from './dedupe.js';
 export type { SeenEntry, SeenVersions } from './dedupe.js';
-export { canonicalJson, contentHash, diffIncrement, diffSnapshot, groupByParent } from './snapshot-diff.js';
+export { canonicalJson, contentHash } from './content-hash.js';
+export { diffIncrement, diffSnapshot, groupByParent } from './snapshot-diff.js';
 export type { SnapshotDiff, SnapshotEntry } from './snapshot-diff.js';
 export { planSnapshot } from './snapshot-plan.js';
 export type { SnapshotPlanInput, SnapshotStep } from './snapshot-plan.js';

@@ -1,42 +1,17 @@
 /**
  * Change detection for resources without an "updated since" filter (customers, settings,
- * webhooks, linked people): compare a full listing with what was last published, by content hash.
- * The previous state (id → hash) is rebuilt at start from the compacted topic, so the hash must be
- * stable across processes and versions: sha1 of canonical JSON (object keys sorted recursively,
- * array order kept, `undefined` members dropped as JSON does).
+ * webhooks, linked people): compare a full listing with what was last published, by content hash
+ * (content-hash.ts). The previous state (id → hash) is rebuilt at start from the compacted topic.
  *
  * Public API:
- *   canonicalJson(value), contentHash(value)
  *   diffSnapshot(previous, listing, idOf): { upserts, deletedIds, unchanged }
  *   diffIncrement(previous, items, idOf): { upserts, unchanged }   (partial listing, e.g. createdSince)
  *   groupByParent(previous): parentId → that parent's child state (for child resources)
+ *   canonicalJson, contentHash   (re-exported from content-hash.ts, where they live)
  */
-import { createHash } from 'node:crypto';
+import { contentHash } from './content-hash.js';
 
-export function canonicalJson(value: unknown): string {
-  return writeCanonical(value) ?? 'null';
-}
-
-/**
- * JSON.stringify with object keys sorted, written directly (no sorted copy is built: this runs
- * for every entity fetched). Same text as JSON.stringify of a key-sorted copy for JSON data:
- * `undefined` members are dropped, `undefined` array items become null.
- */
-function writeCanonical(value: unknown): string | undefined {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value);
-  if (Array.isArray(value)) return `[${value.map((item) => writeCanonical(item) ?? 'null').join(',')}]`;
-  const source = value as Record<string, unknown>;
-  const parts: string[] = [];
-  for (const key of Object.keys(source).sort()) {
-    const text = writeCanonical(source[key]);
-    if (text !== undefined) parts.push(`${JSON.stringify(key)}:${text}`);
-  }
-  return `{${parts.join(',')}}`;
-}
-
-export function contentHash(value: unknown): string {
-  return createHash('sha1').update(canonicalJson(value)).digest('hex');
-}
+export { canonicalJson, contentHash } from './content-hash.js';
 
 export interface SnapshotEntry<T> {
   readonly id: string;

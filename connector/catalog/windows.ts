@@ -16,11 +16,11 @@
  *     late, and dedupe.ts keeps that overlap from re-emitting unchanged entities.
  *   - No wasted calls: when now - lag <= cursor nothing new can exist and the plan is empty (the
  *     look-back alone never triggers a call); windows already covered are never planned again.
- *   - A backfill (no cursor) yields many windows; the caller may run several at once and advances
- *     the cursor with `advanceCursor` over the completed prefix only.
+ *   - A backfill (no cursor) yields many windows; the caller may fetch several at once but commits
+ *     them in plan order, so the cursor only covers a contiguous prefix (source/ordered-units.ts).
  *
- * Public API: planWindows, advanceCursor, windowQuery, formatBookeoTime, parseBackfillFrom,
- *             maxWindowSeconds, TimeWindow, WindowPlanInput
+ * Public API: planWindows, windowQuery, formatBookeoTime, parseBackfillFrom, maxWindowSeconds,
+ *             TimeWindow, WindowPlanInput
  */
 import type { Query } from '../bookeo/pagination.js';
 import { DAY_SECONDS, type WindowedStrategy } from './catalog.js';
@@ -72,19 +72,6 @@ export function planWindows(input: WindowPlanInput): TimeWindow[] {
     start = end + 1;
   }
   return windows;
-}
-
-/**
- * The cursor after some windows of a plan completed (possibly out of order when run in
- * parallel): the end of the longest completed prefix, else the previous cursor. Never moves back.
- */
-export function advanceCursor(plan: readonly TimeWindow[], completed: ReadonlySet<number>, previous: number | undefined): number | undefined {
-  let cursor = previous;
-  for (let index = 0; index < plan.length && completed.has(index); index++) {
-    const end = plan[index]?.end;
-    if (end !== undefined && (cursor === undefined || end > cursor)) cursor = end;
-  }
-  return cursor;
 }
 
 /** RFC 3339 in UTC with `Z` and no fraction: the form every Bookeo client is known to send. */

@@ -88,7 +88,8 @@ export async function createTransactionalWriter(kafka: Kafka, transactionalId: s
 
 function sizeOf(record: OutgoingRecord): number {
   let size = record.key.length + (record.value?.length ?? 0) + 64;
-  for (const [name, value] of Object.entries(record.headers ?? {})) size += name.length + value.length;
+  const headers = record.headers;
+  for (const name in headers) size += name.length + (headers[name] as string).length;
   return size;
 }
 
@@ -116,7 +117,8 @@ function groupByTopic(records: readonly OutgoingRecord[]): TopicMessages[] {
   for (const record of records) {
     let messages = byTopic.get(record.topic);
     if (messages === undefined) byTopic.set(record.topic, (messages = []));
-    messages.push({ key: record.key, value: record.value, ...(record.headers ? { headers: { ...record.headers } } : {}) });
+    // kafkajs only reads the headers: they are handed over as they are, not copied per record.
+    messages.push({ key: record.key, value: record.value, headers: record.headers as Message['headers'] });
   }
   return [...byTopic].map(([topic, messages]) => ({ topic, messages }));
 }

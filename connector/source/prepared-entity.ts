@@ -3,7 +3,7 @@
  * time computed once from the catalog row, and its Kafka record already built (encoding happens
  * while later pages are still being fetched, and only bytes are kept, which bounds memory).
  */
-import { contentHash } from '../catalog/snapshot-diff.js';
+import { contentHash } from '../catalog/content-hash.js';
 import { EntityKeyError, entityId, entityTime } from '../catalog/entity.js';
 import type { ResourceDefinition } from '../catalog/catalog.js';
 import type { BuiltRecord, RecordFactory } from './record-factory.js';

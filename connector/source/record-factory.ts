@@ -12,7 +12,7 @@
  *   bookeo.content-hash               sha1 of the canonical JSON as Bookeo sent it (change detection state)
  *   bookeo.idempotency-key            sha1(account, resource, id, content-hash): equal for equal versions
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { AvroRecordError } from '../../avro/errors.js';
 import type { TopicSerializer } from '../../avro/topic-serializer.js';
 import type { OutgoingRecord } from '../kafka/transactional-writer.js';
@@ -92,5 +92,5 @@ export function createRecordFactory(options: { account: string; resource: string
 }
 
 function idempotencyKey(account: string, resource: string, id: string, version: string): string {
-  return createHash('sha1').update(`${account}\u0000${resource}\u0000${id}\u0000${version}`).digest('hex');
+  return hash('sha1', `${account}\u0000${resource}\u0000${id}\u0000${version}`);
 }

@@ -3,12 +3,12 @@
  *
  * One poll plans windows from the saved cursor (catalog/windows.ts), fetches up to
  * `parallelWindows` of them at once within the account's rate budget, and commits them strictly
- * in plan order: each window's records and the new cursor go out in one Kafka transaction, so
- * the cursor never passes a window that is not in Kafka. A window whose page 1 reports more than
- * `maxRecordsPerTransaction` items is split by time and its parts committed one by one, which
- * bounds transaction size. Memory is not bounded yet: the parts of a split window are all fetched
- * before the first is committed (see the README's benchmark notes; the parts should become
- * separate units of the plan).
+ * in plan order (ordered-units.ts): each window's records and the new cursor go out in one Kafka
+ * transaction, so the cursor never passes a window that is not in Kafka. A window whose page 1
+ * reports more than `maxRecordsPerTransaction` items is split by time, and its parts take its place
+ * in the plan as windows of their own (split again if still too full). So a transaction holds at
+ * most about `maxRecordsPerTransaction` records and the stream holds at most `parallelWindows`
+ * fetched windows, whatever the density of the data: memory does not grow with the backfill.
  *
  * The offset also carries the look-back memory (catalog/dedupe.ts), so the overlap that each poll
  * re-reads never re-emits an unchanged entity, across restarts too.
@@ -17,13 +17,9 @@ import { decodeSeen, encodeSeen, isNewOrChanged, lookbackHorizon, rememberEmitte
 import type { WindowedStrategy } from '../catalog/catalog.js';
 import { listRequest } from '../catalog/requests.js';
 import { formatBookeoTime, maxWindowSeconds, parseBackfillFrom, planWindows, type TimeWindow } from '../catalog/windows.js';
+import { runOrderedUnits, type FetchOutcome } from './ordered-units.js';
 import { prepareEntity, type PreparedEntity } from './prepared-entity.js';
 import { recordCommitted, type StreamContext } from './stream-context.js';
-
-interface FetchedWindow {
-  readonly window: TimeWindow;
-  readonly entities: readonly PreparedEntity[];
-}
 
 /** Smallest window worth splitting further (seconds): below it a dense window is taken whole. */
 const MIN_SPLIT_SECONDS = 60;
@@ -63,50 +59,46 @@ export async function pollWindowed(context: StreamContext, maxRecordsPerTransact
 
   const backfill = plan.length > 1;
   context.status.update(context.account, row.name, { state: backfill ? 'backfilling' : 'running', progress: backfill ? { done: 0, total: plan.length } : null });
-  const abort = new AbortController();
-  const signal = AbortSignal.any([context.signal, abort.signal]);
-  const inFlight: Promise<FetchedWindow[]>[] = [];
-  let next = 0;
-  const launch = (): void => {
-    while (inFlight.length < settings.parallelWindows && next < plan.length) {
-      const pending = fetchWindow(context, plan[next++] as TimeWindow, maxRecordsPerTransaction, signal);
-      pending.catch(() => undefined); // awaited in order below; this only prevents an unhandled rejection meanwhile
-      inFlight.push(pending);
-    }
+  // Planned windows tile, and split parts are committed in order, so a planned window is complete
+  // exactly when the cursor reaches its end.
+  let windowsDone = 0;
+  const reportProgress = (): void => {
+    const before = windowsDone;
+    while (windowsDone < plan.length && cursor !== undefined && (plan[windowsDone] as TimeWindow).end <= cursor) windowsDone++;
+    if (!backfill || windowsDone === before) return;
+    context.status.update(context.account, row.name, { progress: { done: windowsDone, total: plan.length } });
+    context.logger.info({ resource: row.name, windows: `${windowsDone}/${plan.length}`, cursor: cursor === undefined ? null : formatBookeoTime(cursor) }, 'backfill progress');
   };
 
+  const commit = async (window: TimeWindow, entities: readonly PreparedEntity[]): Promise<void> => {
+    const emitted = entities.filter((entity) => isNewOrChanged(seen, entity.id, entity.hash));
+    const nextCursor = Math.max(cursor ?? window.end, window.end);
+    const nextSeen = rememberEmitted(
+      seen,
+      emitted.map((entity) => ({ id: entity.id, version: entity.hash, at: entity.at ?? window.end })),
+      lookbackHorizon(nextCursor, settings.lookbackSeconds),
+    );
+    const offset = { cursor: nextCursor, seen: encodeSeen(nextSeen) };
+    await context.committer.commit({ records: emitted.map((entity) => entity.built.record), offsets: [{ partition: row.name, offset }] });
+    cursor = nextCursor;
+    seen = nextSeen;
+    recordCommitted(context, row.name, emitted.map((entity) => entity.built), 0, formatBookeoTime(nextCursor));
+    updateLag(context, cursor);
+    reportProgress();
+  };
+
+  const abort = new AbortController();
+  const signal = AbortSignal.any([context.signal, abort.signal]);
   try {
-    launch();
-    for (let done = 0; inFlight.length > 0; done++) {
-      const parts = await (inFlight.shift() as Promise<FetchedWindow[]>);
-      for (const part of parts) {
-        const emitted = part.entities.filter((entity) => isNewOrChanged(seen, entity.id, entity.hash));
-        const nextCursor = Math.max(cursor ?? part.window.end, part.window.end);
-        const nextSeen = rememberEmitted(
-          seen,
-          emitted.map((entity) => ({ id: entity.id, version: entity.hash, at: entity.at ?? part.window.end })),
-          lookbackHorizon(nextCursor, settings.lookbackSeconds),
-        );
-        const offset = { cursor: nextCursor, seen: encodeSeen(nextSeen) };
-        await context.committer.commit({ records: emitted.map((entity) => entity.built.record), offsets: [{ partition: row.name, offset }] });
-        cursor = nextCursor;
-        seen = nextSeen;
-        recordCommitted(context, row.name, emitted.map((entity) => entity.built), 0, formatBookeoTime(nextCursor));
-        updateLag(context, cursor);
-      }
-      if (backfill) {
-        context.status.update(context.account, row.name, { progress: { done: done + 1, total: plan.length } });
-        context.logger.info({ resource: row.name, windows: `${done + 1}/${plan.length}`, cursor: cursor === undefined ? null : formatBookeoTime(cursor) }, 'backfill progress');
-      }
-      launch();
-    }
+    await runOrderedUnits(plan, { limit: settings.parallelWindows, fetch: (window) => fetchWindow(context, window, maxRecordsPerTransaction, signal), commit });
     context.status.update(context.account, row.name, { state: 'running', progress: null });
   } finally {
     abort.abort();
   }
 }
 
-async function fetchWindow(context: StreamContext, window: TimeWindow, maxRecords: number, signal: AbortSignal): Promise<FetchedWindow[]> {
+/** One window's entities (latest version per id), or its parts when page 1 shows it holds too many for one transaction. */
+async function fetchWindow(context: StreamContext, window: TimeWindow, maxRecords: number, signal: AbortSignal): Promise<FetchOutcome<TimeWindow, PreparedEntity[]>> {
   const { row } = context;
   const label = windowLabel(window);
   // Latest version per id: a restarted pagination may hand an entity twice.
@@ -115,9 +107,7 @@ async function fetchWindow(context: StreamContext, window: TimeWindow, maxRecord
     if (page.pageNumber === 1 && page.totalItems > maxRecords && window.end - window.start + 1 >= 2 * MIN_SPLIT_SECONDS) {
       const parts = splitWindow(window, Math.ceil(page.totalItems / maxRecords));
       context.logger.debug({ resource: row.name, window: label, totalItems: page.totalItems, parts: parts.length }, 'window too large for one transaction, splitting');
-      const fetched: FetchedWindow[] = [];
-      for (const part of parts) fetched.push(...(await fetchWindow(context, part, maxRecords, signal)));
-      return fetched;
+      return { kind: 'split', parts };
     }
     const fetchedAt = new Date(context.now()).toISOString();
     for (const item of page.items) {
@@ -125,7 +115,7 @@ async function fetchWindow(context: StreamContext, window: TimeWindow, maxRecord
       entities.set(entity.id, entity);
     }
   }
-  return [{ window, entities: [...entities.values()] }];
+  return { kind: 'fetched', result: [...entities.values()] };
 }
 
 function updateLag(context: StreamContext, cursor: number | undefined): void {

@@ -36,6 +36,20 @@ describe('avro logical types', () => {
     assert.equal(parseDateDays('2024-3-1'), undefined);
   });
 
+  it('knows the calendar: month lengths and the Gregorian leap years', () => {
+    assert.equal(parseDateDays('2000-02-29'), 11016);
+    assert.equal(parseDateDays('1900-02-29'), undefined);
+    assert.equal(parseDateDays('2100-02-29'), undefined);
+    for (const [month, days] of [['01', 31], ['02', 28], ['04', 30], ['06', 30], ['09', 30], ['11', 30], ['12', 31]] as const) {
+      assert.notEqual(parseDateDays(`2023-${month}-${days}`), undefined);
+      assert.equal(parseDateDays(`2023-${month}-${days + 1}`), undefined);
+    }
+    assert.equal(parseDateDays('2023-13-01'), undefined);
+    assert.equal(parseDateDays('2023-00-10'), undefined);
+    assert.equal(parseTimestampMillis('2024-02-29T12:00:00Z'), Date.UTC(2024, 1, 29, 12));
+    assert.equal(parseTimestampMillis('2023-02-29T12:00:00Z'), undefined);
+  });
+
   it('keeps decimals exact at scale 4, from strings and numbers', () => {
     assert.equal(unscaled('0.10'), 1000n);
     assert.equal(unscaled('12.5'), 125000n);

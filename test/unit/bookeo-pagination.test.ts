@@ -97,6 +97,12 @@ describe('paginate', () => {
     assert.equal(endpoint.calls.filter((c) => !c.context.continuation).length, 3);
   });
 
+  it('requests no page ahead until the consumer asks for page 2 (stopping after page 1 costs one call)', async () => {
+    const endpoint = fakeEndpoint(items, 5);
+    for await (const page of paginate(endpoint.fetchPage, {}, { prefetch: 3 })) if (page.pageNumber === 1) break;
+    assert.equal(endpoint.calls.length, 1);
+  });
+
   it('aborts pages fetched ahead when the consumer stops early', async () => {
     const signals: AbortSignal[] = [];
     const endpoint = fakeEndpoint(items, 5, { delays: () => 5 });
@@ -104,7 +110,8 @@ describe('paginate', () => {
       signals.push(context.signal);
       return endpoint.fetchPage(query, context);
     };
-    for await (const page of paginate(spying, {}, { prefetch: 3 })) if (page.pageNumber === 1) break;
+    for await (const page of paginate(spying, {}, { prefetch: 3 })) if (page.pageNumber === 2) break;
+    assert.ok(signals.length > 2, 'pages were fetched ahead');
     assert.ok(signals.every((signal) => signal.aborted));
   });
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { resourceByName, type WindowedStrategy } from '../../connector/catalog/catalog.js';
-import { advanceCursor, formatBookeoTime, maxWindowSeconds, parseBackfillFrom, planWindows, windowQuery, type TimeWindow } from '../../connector/catalog/windows.js';
+import { formatBookeoTime, maxWindowSeconds, parseBackfillFrom, planWindows, windowQuery, type TimeWindow } from '../../connector/catalog/windows.js';
 
 const DAY = 86_400;
 const MAX = 31 * DAY;
@@ -87,26 +87,6 @@ describe('planWindows', () => {
     assert.throws(() => planWindows({ ...base, cursor: undefined, backfillFrom: Number.NaN, now: 1 }), RangeError);
     assert.throws(() => planWindows({ ...base, maxWindowSeconds: 0, cursor: undefined, backfillFrom: 0, now: 1 }), RangeError);
     assert.throws(() => planWindows({ ...base, safetyLagSeconds: -1, cursor: undefined, backfillFrom: 0, now: 1 }), RangeError);
-  });
-});
-
-describe('advanceCursor', () => {
-  const plan = [
-    { start: 0, end: 9 },
-    { start: 10, end: 19 },
-    { start: 20, end: 29 },
-  ];
-
-  it('moves to the end of the completed prefix only', () => {
-    assert.equal(advanceCursor(plan, new Set(), undefined), undefined);
-    assert.equal(advanceCursor(plan, new Set([1, 2]), undefined), undefined);
-    assert.equal(advanceCursor(plan, new Set([0, 2]), undefined), 9);
-    assert.equal(advanceCursor(plan, new Set([0, 1, 2]), undefined), 29);
-  });
-
-  it('never moves backwards', () => {
-    assert.equal(advanceCursor(plan, new Set([0]), 15), 15);
-    assert.equal(advanceCursor([], new Set(), 15), 15);
   });
 });
 
