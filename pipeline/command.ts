@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import { loadConfig } from '../common/config/load.js';
 import { describeError } from '../common/errors.js';
 import { createLogger } from '../common/logger.js';
-import { DESTINATIONS, destinationFactory } from '../sinks/runner/destinations.js';
+import { DESTINATIONS, checkDestination } from '../sinks/runner/destinations.js';
 import { startPipeline } from './run.js';
 
 export function registerRunCommand(program: Command): void {
@@ -18,7 +18,7 @@ export function registerRunCommand(program: Command): void {
     .option('-c, --config <file>', 'configuration file (JSON or YAML); environment overrides apply')
     .option('-d, --destination <names...>', `destinations to load: ${Object.keys(DESTINATIONS).join(', ')}`, ['clickhouse'])
     .action(async (options: { config?: string; destination: string[] }) => {
-      for (const name of options.destination) destinationFactory(name);
+      for (const name of options.destination) checkDestination(name);
       const config = loadConfig({ file: options.config });
       const logger = createLogger({ ...config.log, name: 'bookeo-connect' });
       const pipeline = await startPipeline({ config, logger, destinations: options.destination });

@@ -35,7 +35,7 @@ export interface ConfiguredSink {
 
 export async function startConfiguredSink(options: ConfiguredSinkOptions): Promise<ConfiguredSink> {
   const { config, destinationName } = options;
-  const factory = destinationFactory(destinationName);
+  const factory = await destinationFactory(destinationName);
   const logger = options.logger.child({ component: `sink-${destinationName}` });
   const registry = createSchemaRegistry({ url: config.schemaRegistry.url, username: config.schemaRegistry.username, password: config.schemaRegistry.password });
   const destination = factory(config, logger);

@@ -46,7 +46,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ResourceReco
   const accounts = config.bookeo.accounts.filter((account) => account.enabled);
   const kafka = createKafka(config.kafka, logger, 'reconcile');
   const admin = kafka.admin();
-  const destination = destinationFactory(options.destinationName)(config, logger);
+  const destination = (await destinationFactory(options.destinationName))(config, logger);
   const client = createBookeoClientFromConfig(config.bookeo, logger);
   await admin.connect();
   try {

@@ -1,7 +1,7 @@
 /** `bookeo-connect simulator`: runs the Bookeo simulator until SIGINT/SIGTERM. */
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
-import { DEFAULT_SECRET_KEY, startSimulator, type SimulatorOptions } from './index.js';
+import type { SimulatorOptions } from './index.js';
 
 interface SimulatorCliOptions {
   port: string;
@@ -9,7 +9,7 @@ interface SimulatorCliOptions {
   seed: string;
   scale: string;
   accounts: string;
-  secretKey: string;
+  secretKey?: string;
   clock: 'virtual' | 'real';
   now?: string;
   historyDays: string;
@@ -47,7 +47,7 @@ export function registerSimulatorCommand(program: Command): void {
     .option('--seed <seed>', 'seed of the generated data', '1')
     .option('--scale <bookings>', 'bookings per account (customers ≈ scale / 5)', '2000')
     .option('--accounts <countOrKeys>', 'number of accounts, or a comma-separated list of apiKeys', '1')
-    .option('--secret-key <key>', 'the secretKey clients must send', DEFAULT_SECRET_KEY)
+    .option('--secret-key <key>', 'the secretKey clients must send (default: the demo key demo-secret-key)')
     .option('--clock <mode>', 'virtual (moves by --speed on every tick, or via /_admin/clock/advance) or real', 'real')
     .option('--now <iso>', 'start of the clock (default: now for a real clock, 2026-06-01T00:00:00Z for a virtual one)')
     .option('--history-days <days>', 'how far back the generated history goes', '365')
@@ -64,15 +64,17 @@ export function registerSimulatorCommand(program: Command): void {
         seed: integer('--seed', raw.seed, 0),
         scale: integer('--scale', raw.scale, 1),
         accounts: parseAccounts(raw.accounts),
-        secretKey: raw.secretKey,
         clock: raw.clock,
         historyDays: integer('--history-days', raw.historyDays, 1),
         tokenTtlSeconds: integer('--token-ttl', raw.tokenTtl, 0),
       };
+      if (raw.secretKey !== undefined) options.secretKey = raw.secretKey;
       if (raw.now !== undefined) options.now = raw.now;
       if (raw.mutationRate !== undefined) options.mutationRate = Number(raw.mutationRate);
       if (tickMs > 0) options.autoTick = { intervalMs: tickMs, speed: Number(raw.speed) };
       const started = performance.now();
+      // Imported when run: the simulator's data generator is not needed by any other command.
+      const { startSimulator } = await import('./index.js');
       const sim = await startSimulator(options);
       const seconds = ((performance.now() - started) / 1000).toFixed(1);
       const rss = Math.round(process.memoryUsage().rss / 1e6);

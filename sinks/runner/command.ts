@@ -13,7 +13,7 @@ import { startOpsServer } from '../../common/ops-server.js';
 import { createSchemaRegistry } from '../../avro/registry.js';
 import { RESOURCE_CATALOG } from '../../connector/catalog/catalog.js';
 import { createKafka } from '../../connector/kafka/client.js';
-import { DESTINATIONS, destinationFactory } from './destinations.js';
+import { DESTINATIONS, checkDestination, destinationFactory } from './destinations.js';
 import { resetGroup, type ResetTarget } from './group-admin.js';
 import { createSinkMetrics } from './metrics.js';
 import { rebuildResource } from './rebuild.js';
@@ -55,7 +55,7 @@ export async function sinkTopics(admin: Admin, config: AppConfig): Promise<strin
 }
 
 async function runSink(destinationName: string, options: CommonOptions): Promise<void> {
-  const factory = destinationFactory(destinationName);
+  const factory = await destinationFactory(destinationName);
   const { config, logger, kafka } = setup(options, `sink-${destinationName}`);
   const metricsRegistry = createMetricsRegistry();
   const metrics = createSinkMetrics(metricsRegistry);
@@ -134,7 +134,7 @@ export function registerSinkCommands(program: Command): void {
     .option('--to-timestamp <iso>', 'first offset at or after this time instead of the earliest')
     .option('-c, --config <file>', 'configuration file (JSON or YAML)')
     .action(async (options: CommonOptions & { destination: string; resource?: string; toTimestamp?: string }) => {
-      destinationFactory(options.destination);
+      checkDestination(options.destination);
       const target = parseTarget(options);
       const { config, kafka } = setup(options, 'sink-reset');
       const groupId = config.sink.groupId ?? defaultGroupId(options.destination);
@@ -152,7 +152,7 @@ export function registerSinkCommands(program: Command): void {
     .requiredOption('-d, --destination <name>', `the destination holding the table: ${Object.keys(DESTINATIONS).join(', ')}`)
     .option('-c, --config <file>', 'configuration file (JSON or YAML)')
     .action(async (resource: string, options: CommonOptions & { destination: string }) => {
-      const factory = destinationFactory(options.destination);
+      const factory = await destinationFactory(options.destination);
       const { config, logger, kafka } = setup(options, 'sink-rebuild');
       const registry = createSchemaRegistry({ url: config.schemaRegistry.url, username: config.schemaRegistry.username, password: config.schemaRegistry.password });
       const destination = factory(config, logger);
