@@ -54,12 +54,16 @@ class DecimalText extends avsc.types.LogicalType {
   }
 }
 
-export function createAvroDecoder(registry: SchemaRegistry, options: AvroDecoderOptions = {}): AvroDecoder {
+/** avsc parse of a schema JSON as the decoder reads it (with `decimalsAsText`: decimals as exact text). */
+export function parseAvroSchema(schema: AvroType, options: AvroDecoderOptions = {}): avsc.Type {
   // Fresh options per parse: avsc stores its named-type registry in the options object it is given.
-  const parse = (schema: AvroType): avsc.Type =>
-    options.decimalsAsText === true
-      ? avsc.Type.forSchema(schema as avsc.Schema, { logicalTypes: { decimal: DecimalText } } as unknown as Partial<avsc.ForSchemaOptions>)
-      : avroTypeOf(schema);
+  return options.decimalsAsText === true
+    ? avsc.Type.forSchema(schema as avsc.Schema, { logicalTypes: { decimal: DecimalText } } as unknown as Partial<avsc.ForSchemaOptions>)
+    : avroTypeOf(schema);
+}
+
+export function createAvroDecoder(registry: SchemaRegistry, options: AvroDecoderOptions = {}): AvroDecoder {
+  const parse = (schema: AvroType): avsc.Type => parseAvroSchema(schema, options);
   const types = new Map<number, Promise<{ schema: AvroType; type: avsc.Type }>>();
   const schemaFor = (schemaId: number): Promise<{ schema: AvroType; type: avsc.Type }> => {
     let entry = types.get(schemaId);

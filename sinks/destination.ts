@@ -46,6 +46,21 @@ export interface WriteBatch {
   readonly ingestedAtMs: number;
 }
 
+/** A record whose value is still Avro binary, for a destination that reads Avro itself (`writeAvro`). */
+export interface AvroSinkRecord {
+  readonly key: Readonly<Record<string, unknown>>;
+  /** The value's Avro body (the bytes after the Confluent header), or null for a tombstone. */
+  readonly body: Buffer | null;
+  readonly offset: number;
+  readonly schemaId: number;
+}
+
+export interface AvroWriteBatch extends Omit<WriteBatch, 'records'> {
+  /** The Avro value schema (JSON) `table` was described from: every body was written with it. */
+  readonly valueSchema: unknown;
+  readonly records: readonly AvroSinkRecord[];
+}
+
 export interface PrepareResult {
   readonly created: boolean;
   readonly addedColumns: readonly string[];
@@ -82,6 +97,13 @@ export interface Destination {
    * retry or replay after a crash between write and offset commit.
    */
   write(batch: WriteBatch): Promise<WriteResult>;
+  /**
+   * Optional: `write` for a batch whose values are still Avro binary, all of one schema version,
+   * so that no objects are built for them (the ClickHouse destination transcodes Avro straight into
+   * its Native format). Same contract as `write`; a body that does not decode is `bad-data`. The
+   * runner uses it when present and the batch holds one value schema version, `write` otherwise.
+   */
+  writeAvro?(batch: AvroWriteBatch): Promise<WriteResult>;
   /**
    * Every live (not deleted) entity of a table with the version it holds, after deduplication
    * (the latest version per key); nothing when the table does not exist. For `reconcile`, which

@@ -21,7 +21,8 @@ export interface LineageContext {
 }
 
 type Convert = (value: unknown) => unknown;
-type Cell = (record: SinkRecord, context: LineageContext) => unknown;
+/** One column's value of a record. */
+export type Cell = (record: SinkRecord, context: LineageContext) => unknown;
 
 /** Leaf rewriting for a type, or undefined when the decoded value is already the row value (the common case). */
 function converterFor(type: ColumnType): Convert | undefined {
@@ -114,8 +115,13 @@ function cellFor(column: Column): Cell {
 
 export type RowConverter = (record: SinkRecord, context: LineageContext) => Row;
 
+/** One reader per column of `spec`, in column order: for destinations that fill columns directly instead of building row arrays. */
+export function createCellReaders(spec: TableSpec): readonly Cell[] {
+  return spec.columns.map(cellFor);
+}
+
 export function createRowConverter(spec: TableSpec): RowConverter {
-  const cells = spec.columns.map(cellFor);
+  const cells = createCellReaders(spec);
   const width = cells.length;
   return (record, context) => {
     const row: Row = new Array(width);

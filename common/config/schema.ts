@@ -131,8 +131,8 @@ export const sourceSchema = z.strictObject({
 export const sinkBatchSchema = z.strictObject({
   /**
    * Kafka records per batch (per topic-partition); also the deterministic cut that dedup tokens rely on.
-   * Decoded rows take about ten times their wire size and two batches may wait per partition, so
-   * this bounds the sink's memory (measured: 50,000 let a 3-partition sink reach 1.1 GB RSS).
+   * Queued batches hold raw Kafka bytes and are decoded when written, so this bounds the sink's
+   * memory (measured, 3 partitions, ClickHouse: ≈ 400 MB RSS at 10,000, ≈ 500 MB and ≈ 25 % faster at 50,000).
    */
   maxRows: z.number().int().min(1).max(1_000_000).default(10_000),
   /** Key+value bytes per batch (per topic-partition); a deterministic cut as well. */

@@ -5,23 +5,25 @@
  * - prepare: reads the table's columns from `system.columns`, then creates the table or adds the
  *   columns of new fields (mode `evolve`), or refuses with every difference listed (mode `freeze`).
  *   A column that cannot hold the new values is an `incompatible` error in both modes.
- * - write: one INSERT per batch in JSONCompactEachRow, naming its columns, with the batch token as
- *   `insert_deduplication_token`: a retried or replayed batch is dropped by the server, and
- *   ReplacingMergeTree collapses versions of a key whatever the batching was. The format is the
- *   fastest that works on every server (bench/clickhouse-insert-formats.ts: about 4x JSONEachRow,
- *   whose per-row objects and key parsing cost both sides; RowBinary cannot pass through the
- *   chdb-backed stack service, whose engine takes insert bodies as text).
+ * - write: one INSERT per batch in the Native format (native.ts), naming its columns, with the
+ *   batch token as `insert_deduplication_token`: a retried or replayed batch is dropped by the
+ *   server, and ReplacingMergeTree collapses versions of a key whatever the batching was. Native is
+ *   the format the engine reads fastest (bench/clickhouse-insert-formats.ts), and writing it costs
+ *   the sink less than JSON text. `optimize_on_insert = 0`: collapsing a batch's versions of a key
+ *   at insert is what merges and FINAL do anyway, and for wide rows it cost more than the rest of
+ *   the insert.
  * - Every request carries its own timeout signal, so a timeout is recognised by our signal, not by
  *   the client's message text. Table names are always qualified; the client's default database is
  *   left alone because it must exist before the first request, and prepare is what creates it.
  */
+import { Readable } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
 import type { AppConfig } from '../../common/config/schema.js';
 import type { Logger } from '../../common/logger.js';
 import type { TableSpec } from '../columns.js';
-import { batchToken, type Destination, type LiveVersion, type PrepareResult, type Rebuild, type SchemaMode, type WriteBatch, type WriteResult } from '../destination.js';
+import { batchToken, type AvroWriteBatch, type Destination, type LiveVersion, type PrepareResult, type Rebuild, type SchemaMode, type WriteBatch, type WriteResult } from '../destination.js';
 import { DestinationError, checkStorable, frozenTableError } from '../errors.js';
-import { createRowConverter, type RowConverter } from '../rows.js';
 import {
   addColumnsSql,
   createDatabaseSql,
@@ -34,6 +36,7 @@ import {
   quoteIdentifier,
 } from './ddl.js';
 import { classifyClickHouseError } from './errors.js';
+import { BlockPlan } from './native-batch.js';
 import { clickhouseType } from './types.js';
 
 export interface ClickHouseDestinationOptions {
@@ -44,9 +47,9 @@ export interface ClickHouseDestinationOptions {
 
 /** Per table spec: compiled once, reused for every batch of that schema version. */
 interface WritePlan {
-  readonly convert: RowConverter;
-  readonly table: string;
-  readonly columns: [string, ...string[]];
+  readonly block: BlockPlan;
+  /** `INSERT INTO db.table (columns) FORMAT Native`, names quoted. */
+  readonly insert: string;
 }
 
 /** The client's own timeout is a backstop only; our per-request signal fires first and is what we classify. */
@@ -94,16 +97,33 @@ export function createClickHouseDestination(options: ClickHouseDestinationOption
     return new Map(rows.map((row) => [row.name, row.type]));
   }
 
+  /** One INSERT of the batch as a Native block (encoded only when there are rows). */
+  async function insert(batch: Omit<WriteBatch, 'records'>, rows: number, plan: WritePlan, encode: () => Buffer): Promise<WriteResult> {
+    const token = batchToken(batch);
+    if (rows === 0) return { rows: 0, token };
+    const body = encode();
+    await request('insert', batch.table.name, async (signal) => {
+      const result = await client.exec({
+        query: plan.insert,
+        values: Readable.from([body]),
+        // Explicit, not server defaults: dedup is what makes retries safe.
+        clickhouse_settings: { insert_deduplicate: 1, insert_deduplication_token: token, optimize_on_insert: 0 },
+        abort_signal: signal,
+      });
+      // The answer of an INSERT is empty; reading it to the end completes the request.
+      await finished(result.stream.resume());
+    });
+    return { rows, token };
+  }
+
   const frozen = (table: string, problem: string): DestinationError => frozenTableError(`${database}.${table}`, [problem]);
 
   function planFor(spec: TableSpec): WritePlan {
     let plan = plans.get(spec);
     if (plan === undefined) {
-      // The client pastes table and column names into the INSERT as given: quote them here.
       plan = {
-        convert: createRowConverter(spec),
-        table: qualifiedName(database, spec.name),
-        columns: spec.columns.map((column) => quoteIdentifier(column.name)) as [string, ...string[]],
+        block: new BlockPlan(spec),
+        insert: `INSERT INTO ${qualifiedName(database, spec.name)} (${spec.columns.map((column) => quoteIdentifier(column.name)).join(', ')}) FORMAT Native`,
       };
       plans.set(spec, plan);
     }
@@ -141,24 +161,13 @@ export function createClickHouseDestination(options: ClickHouseDestinationOption
     },
 
     async write(batch: WriteBatch): Promise<WriteResult> {
-      const token = batchToken(batch);
-      if (batch.records.length === 0) return { rows: 0, token };
       const plan = planFor(batch.table);
-      const context = { topic: batch.topic, partition: batch.partition, ingestedAtMs: batch.ingestedAtMs };
-      const values = batch.records.map((record) => plan.convert(record, context));
-      await request('insert', batch.table.name, (signal) =>
-        client.insert({
-          table: plan.table,
-          columns: plan.columns,
-          values,
-          format: 'JSONCompactEachRow',
-          // Explicit, not server defaults: dedup is what makes retries safe, and a tombstone's null
-          // value columns must become the column defaults where the column is not Nullable.
-          clickhouse_settings: { insert_deduplicate: 1, insert_deduplication_token: token, input_format_null_as_default: 1 },
-          abort_signal: signal,
-        }),
-      );
-      return { rows: batch.records.length, token };
+      return insert(batch, batch.records.length, plan, () => plan.block.records(batch));
+    },
+
+    async writeAvro(batch: AvroWriteBatch): Promise<WriteResult> {
+      const plan = planFor(batch.table);
+      return insert(batch, batch.records.length, plan, () => plan.block.avro(batch));
     },
 
     async *liveVersions(table: string, keyColumns: readonly string[]): AsyncIterable<LiveVersion> {

@@ -8,6 +8,10 @@
  * - A destination that is down, slow or shedding load (retriable errors) is retried with back-off
  *   from common/retry.ts, round after round, until it answers or the runner stops; nothing is
  *   committed meanwhile.
+ * - Values are decoded right before the write (decode.ts keeps only the Avro bytes until then), by
+ *   the runner (records.ts) or by a destination that reads Avro itself (`writeAvro`). A record
+ *   whose body does not decode goes to the DLQ (stage `decode`) and the others are written without
+ *   it; a re-delivery fails on the same record, so the range written (and its token) repeats.
  * - A batch the destination refuses for its data (`bad-data`, `schema`) is split in halves until the
  *   refused records stand alone; those go to the DLQ, the rest is written. The halves' tokens are
  *   deterministic because the split is (a re-delivery refuses and splits the same way).
@@ -18,14 +22,13 @@ import { RetriesExhaustedError } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
 import type { Retrier } from '../../common/retry.js';
 import { describeTable, type TableSpec } from '../columns.js';
-import type { Destination, SinkRecord } from '../destination.js';
+import type { Destination } from '../destination.js';
 import { DestinationError } from '../errors.js';
 import type { DeadLetterReporter } from '../dlq/dead-letter.js';
 import { dedupToken, type Batch } from './batcher.js';
-import type { RecordDecoder, SinkEntry } from './decode.js';
+import type { RecordDecoder, RegisteredSchema, SinkEntry } from './decode.js';
+import { avroRecords, decodedRecords, decodeFailure, oneVersion, UndecodableRecords, type RowEntry } from './records.js';
 import type { SinkMetrics } from './metrics.js';
-
-type RowEntry = Extract<SinkEntry, { kind: 'upsert' | 'delete' }>;
 
 export interface BatchWriterOptions {
   readonly destination: Destination;
@@ -56,9 +59,9 @@ export interface BatchWriter {
 export function createBatchWriter(options: BatchWriterOptions): BatchWriter {
   const prepared = new Map<string, Promise<TableSpec>>();
 
-  async function tableFor(topic: string, rows: readonly RowEntry[]): Promise<{ spec: TableSpec; valueSchemaId: number }> {
+  async function tableFor(topic: string, rows: readonly RowEntry[]): Promise<{ spec: TableSpec; value: RegisteredSchema }> {
     const first = rows[0] as RowEntry;
-    let value: { schemaId: number; schema: unknown } | undefined;
+    let value: RegisteredSchema | undefined;
     for (const row of rows) if (row.kind === 'upsert' && (value === undefined || row.value.schemaId > value.schemaId)) value = row.value;
     value ??= (await options.decoder.latestSchemas(topic)).value;
     const table = options.tableOf(topic);
@@ -75,31 +78,19 @@ export function createBatchWriter(options: BatchWriterOptions): BatchWriter {
       // A failed prepare (destination down) must be tried again next time, not cached.
       spec.catch(() => prepared.delete(cacheKey));
     }
-    return { spec: await spec, valueSchemaId: value.schemaId };
-  }
-
-  async function toRecords(rows: readonly RowEntry[], valueSchemaId: number): Promise<SinkRecord[]> {
-    return Promise.all(
-      rows.map(async (row): Promise<SinkRecord> => {
-        const key = row.key.value as Record<string, unknown>;
-        if (row.kind === 'delete') return { key, value: null, offset: row.offset, schemaId: row.key.schemaId };
-        const value = row.value.schemaId === valueSchemaId ? row.value : await options.decoder.decodeValue(row.message.value as Buffer, valueSchemaId);
-        return { key, value: value.value as Record<string, unknown>, offset: row.offset, schemaId: row.value.schemaId };
-      }),
-    );
+    return { spec: await spec, value };
   }
 
   async function writeOnce(topic: string, partition: number, rows: readonly RowEntry[]): Promise<void> {
-    const { spec, valueSchemaId } = await tableFor(topic, rows);
-    await options.destination.write({
-      table: spec,
-      topic,
-      partition,
-      firstOffset: (rows[0] as RowEntry).offset,
-      lastOffset: (rows[rows.length - 1] as RowEntry).offset,
-      records: await toRecords(rows, valueSchemaId),
-      ingestedAtMs: Date.now(),
-    });
+    const { spec, value } = await tableFor(topic, rows);
+    const range = { table: spec, topic, partition, firstOffset: (rows[0] as RowEntry).offset, lastOffset: (rows[rows.length - 1] as RowEntry).offset };
+    const destination = options.destination;
+    if (destination.writeAvro !== undefined && oneVersion(rows, value.schemaId)) {
+      await destination.writeAvro({ ...range, valueSchema: value.schema, records: avroRecords(rows), ingestedAtMs: Date.now() });
+      return;
+    }
+    const records = await decodedRecords(options.decoder, rows, value.schemaId);
+    await destination.write({ ...range, records, ingestedAtMs: Date.now() });
   }
 
   /** Retries retriable failures round after round: an outage is waited out, not turned into data loss or a crash. */
@@ -132,10 +123,19 @@ export function createBatchWriter(options: BatchWriterOptions): BatchWriter {
       options.metrics.records.inc({ topic: batch.topic, kind: 'upsert' }, rows.length - deletes);
       options.metrics.records.inc({ topic: batch.topic, kind: 'delete' }, deletes);
     } catch (error) {
+      if (error instanceof UndecodableRecords) {
+        // Known records, not a guess: dead-letter exactly those and write the rest (whose reader version may differ).
+        for (const [row, cause] of error.rows) await deadLetter(batch, row, 'decode', row.kind === 'upsert' ? row.value.schemaId : undefined, cause);
+        const rest = rows.filter((row) => !error.rows.has(row));
+        if (rest.length > 0) await writeOrSplit(batch, rest, signal);
+        return;
+      }
       if (!isRecordLevel(error)) throw error;
       if (rows.length === 1) {
         const row = rows[0] as RowEntry;
-        await deadLetter(batch, row, 'write', row.kind === 'upsert' ? row.value.schemaId : undefined, error);
+        // A destination reading Avro itself refuses an undecodable body as bad data: say which it was.
+        const undecodable = await decodeFailure(options.decoder, row);
+        await deadLetter(batch, row, undecodable === undefined ? 'write' : 'decode', row.kind === 'upsert' ? row.value.schemaId : undefined, undecodable ?? error);
         return;
       }
       const middle = Math.ceil(rows.length / 2);

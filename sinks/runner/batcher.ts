@@ -5,9 +5,9 @@
  * `<topic>-<partition>-<firstOffset>-<lastOffset>`, so after a crash the records re-read from the
  * committed position must be cut at the same offsets again. Row and byte cuts are functions of the
  * records alone (counted from the committed position), so they repeat by themselves. Cuts that
- * depend on time or on the process (age, shutdown) do not; the runner records their last offset in
- * the commit metadata BEFORE writing such a batch (see commit-tracker.ts), and a re-delivery gets
- * that offset back as `intentLastOffset` and cuts there too.
+ * depend on time or on the process (age, caught-up, shutdown) do not; the runner records their
+ * last offset in the commit metadata BEFORE writing such a batch (see commit-tracker.ts), and a
+ * re-delivery gets that offset back as `intentLastOffset` and cuts there too.
  *
  * Pure: no I/O, the clock is passed in.
  */
@@ -19,10 +19,11 @@ export interface BatchLimits {
 }
 
 /**
- * Why a batch was closed. `rows`, `bytes` and `intent` repeat on re-delivery; `age` and `shutdown`
- * do not, which is why they need an intent commit before the write (see `needsIntent`).
+ * Why a batch was closed. `rows`, `bytes` and `intent` repeat on re-delivery; `age`, `caught-up`
+ * (the partition had nothing more to read) and `shutdown` do not, which is why they need an intent
+ * commit before the write (see `needsIntent`).
  */
-export type CutReason = 'rows' | 'bytes' | 'intent' | 'age' | 'shutdown';
+export type CutReason = 'rows' | 'bytes' | 'intent' | 'age' | 'caught-up' | 'shutdown';
 
 export interface Batch<T> {
   readonly topic: string;
@@ -42,7 +43,7 @@ export function dedupToken(batch: Pick<Batch<unknown>, 'topic' | 'partition' | '
 
 /** Whether the batch's end must be recorded (commit metadata) before it is written, so that a re-delivery repeats it. */
 export function needsIntent(batch: Pick<Batch<unknown>, 'cutBy'>): boolean {
-  return batch.cutBy === 'age' || batch.cutBy === 'shutdown';
+  return batch.cutBy === 'age' || batch.cutBy === 'caught-up' || batch.cutBy === 'shutdown';
 }
 
 export class PartitionBatcher<T> {
@@ -51,14 +52,16 @@ export class PartitionBatcher<T> {
   private lastOffset = -1;
   private bytes = 0;
   private openedAt = 0;
+  /** When the last age or caught-up cut happened: caught-up cuts are spaced like age cuts. */
+  private lastTimedCut = -Infinity;
   private intentLastOffset: number | undefined;
   readonly topic: string;
   readonly partition: number;
   private readonly limits: BatchLimits;
 
   /**
-   * @param intentLastOffset the end of a batch that was cut by age or shutdown and recorded in the
-   *   commit metadata, but whose commit never happened: the first batch ends there again.
+   * @param intentLastOffset the end of a batch that was cut by age, caught-up or shutdown and
+   *   recorded in the commit metadata, but whose commit never happened: the first batch ends there again.
    */
   constructor(topic: string, partition: number, limits: BatchLimits, intentLastOffset?: number) {
     this.topic = topic;
@@ -99,7 +102,20 @@ export class PartitionBatcher<T> {
   /** Closes the open batch if its first record waited at least maxAgeMs. */
   cutIfOlderThanLimit(now: number): Batch<T> | undefined {
     if (this.entries.length === 0 || now - this.openedAt < this.limits.maxAgeMs) return undefined;
+    this.lastTimedCut = now;
     return this.close('age');
+  }
+
+  /**
+   * Closes the open batch because the partition is read to its end: the tail of a finite topic (or
+   * of a burst) is written at once instead of after maxAgeMs. At most once per maxAgeMs, counting
+   * age cuts: a partition that receives a trickle of records reaches its end after every fetch, and
+   * cutting each time would turn the trickle into one tiny insert (and two commits) per fetch.
+   */
+  cutIfCaughtUp(now: number): Batch<T> | undefined {
+    if (this.entries.length === 0 || now - this.lastTimedCut < this.limits.maxAgeMs) return undefined;
+    this.lastTimedCut = now;
+    return this.close('caught-up');
   }
 
   /** Closes whatever is open (graceful shutdown). */

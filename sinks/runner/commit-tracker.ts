@@ -7,10 +7,10 @@
  * of the newest batch such that it and every batch before it are settled; parts of a batch (its
  * write, its dead letters) may finish in any order.
  *
- * Before a batch cut by age or shutdown is written, its end is recorded as commit metadata on the
- * batch's own first offset (`intent`): the position does not move past unwritten records, and a
- * re-delivery after a crash reads the metadata back and cuts the same batch (batcher.ts), so the
- * dedup token matches. The next real commit clears the metadata.
+ * Before a batch cut by time (age, caught-up) or shutdown is written, its end is recorded as commit
+ * metadata on the batch's own first offset (`intent`): the position does not move past unwritten
+ * records, and a re-delivery after a crash reads the metadata back and cuts the same batch
+ * (batcher.ts), so the dedup token matches. The next real commit clears the metadata.
  *
  * Pure: the runner sends what `pending()` returns and reports back with `committed()`.
  */

@@ -1,9 +1,12 @@
 /**
  * Turns one Kafka record into what a batch carries: an upsert, a delete (tombstone) or a dead
- * letter (bytes that cannot be decoded). Decoding goes through the registry by the schema id in the
- * record (any version; the decoder caches by id). A registry that is unreachable is a retriable
- * failure and is retried, never dead-lettered: only records that are wrong in themselves go to the
- * DLQ.
+ * letter (bytes that cannot be read). The key is decoded here; the value only has its framing
+ * checked and its writer schema fetched from the registry by id (any version; cached by id). The
+ * value's body is decoded when the batch is written (batch-writer.ts): a queued batch then holds
+ * the Avro bytes, about a tenth of the decoded objects' size, and a destination that reads Avro
+ * itself never builds the objects. A body that does not decode is dead-lettered at write time.
+ * A registry that is unreachable is a retriable failure and is retried, never dead-lettered: only
+ * records that are wrong in themselves go to the DLQ.
  */
 import type { KafkaMessage } from 'kafkajs';
 import { RetriesExhaustedError, isRetriable } from '../../common/errors.js';
@@ -16,13 +19,15 @@ import type { Retrier } from '../../common/retry.js';
  */
 export interface RecordDecoder {
   decodeKey(buffer: Buffer): Promise<DecodedAvro>;
+  /** The writer schema of framed bytes (from the id in them), without decoding the body. */
+  schemaOf(buffer: Buffer): Promise<RegisteredSchema>;
   /** Decodes with the writer's schema (from the id in the bytes), resolved into `readerSchemaId`'s schema when given. */
   decodeValue(buffer: Buffer, readerSchemaId?: number): Promise<DecodedAvro>;
   /** The newest key and value schemas of a topic (`<topic>-key`, `<topic>-value`): for batches of tombstones only, and rebuilds. */
-  latestSchemas(topic: string): Promise<{ readonly key: LatestSchema; readonly value: LatestSchema }>;
+  latestSchemas(topic: string): Promise<{ readonly key: RegisteredSchema; readonly value: RegisteredSchema }>;
 }
 
-export interface LatestSchema {
+export interface RegisteredSchema {
   readonly schemaId: number;
   readonly schema: unknown;
 }
@@ -40,7 +45,7 @@ interface EntryBase {
 }
 
 export type SinkEntry =
-  | (EntryBase & { readonly kind: 'upsert'; readonly key: DecodedAvro; readonly value: DecodedAvro })
+  | (EntryBase & { readonly kind: 'upsert'; readonly key: DecodedAvro; readonly value: RegisteredSchema })
   | (EntryBase & { readonly kind: 'delete'; readonly key: DecodedAvro })
   | (EntryBase & { readonly kind: 'dead'; readonly schemaId: number | undefined; readonly error: unknown });
 
@@ -62,7 +67,7 @@ export async function decodeEntry(decoder: RecordDecoder, message: KafkaMessage,
         if (message.key === null) throw new KeylessRecordError();
         const key = await decoder.decodeKey(message.key);
         if (message.value === null) return { kind: 'delete', offset, message, key } as const;
-        return { kind: 'upsert', offset, message, key, value: await decoder.decodeValue(message.value) } as const;
+        return { kind: 'upsert', offset, message, key, value: await decoder.schemaOf(message.value) } as const;
       },
       { operation: `decode offset ${offset}`, ...(signal ? { signal } : {}), ...(onRetry ? { onRetry } : {}) },
     );

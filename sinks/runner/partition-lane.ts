@@ -1,7 +1,7 @@
 /**
  * One topic-partition's path through the runner: a batcher for the open batch, a queue of closed
  * batches, and a pump that writes them one at a time, in offset order. Order per partition is what
- * makes "commit lastOffset + 1" safe and the intent commit of an age/shutdown cut legal (nothing
+ * makes "commit lastOffset + 1" safe and the intent commit of a timed or shutdown cut legal (nothing
  * earlier is unsettled). Different partitions and tables pump in parallel, bounded by a shared
  * limiter.
  */
@@ -62,6 +62,11 @@ export class PartitionLane {
 
   cutIfOld(now: number): void {
     const batch = this.batcher.cutIfOlderThanLimit(now);
+    if (batch !== undefined) this.enqueue(batch);
+  }
+
+  cutIfCaughtUp(now: number): void {
+    const batch = this.batcher.cutIfCaughtUp(now);
     if (batch !== undefined) this.enqueue(batch);
   }
 

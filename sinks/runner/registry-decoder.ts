@@ -8,11 +8,12 @@ import { createAvroDecoder } from '../../avro/codec.js';
 import { SchemaRegistryError } from '../../avro/errors.js';
 import { subjectsOf, type SchemaRegistry } from '../../avro/registry.js';
 import { WireFormatError, unframe } from '../../avro/wire.js';
-import type { DecodedAvro, LatestSchema, RecordDecoder } from './decode.js';
+import type { DecodedAvro, RegisteredSchema, RecordDecoder } from './decode.js';
 
 export function createRegistryDecoder(registry: SchemaRegistry): RecordDecoder {
   const avro = createAvroDecoder(registry, { decimalsAsText: true });
   const resolvers = new Map<string, avsc.Resolver>();
+  const registered = new Map<number, RegisteredSchema>();
 
   async function decode(buffer: Buffer, readerSchemaId?: number): Promise<DecodedAvro> {
     if (readerSchemaId === undefined) {
@@ -32,8 +33,15 @@ export function createRegistryDecoder(registry: SchemaRegistry): RecordDecoder {
   return {
     decodeKey: (buffer) => decode(buffer),
     decodeValue: decode,
+    async schemaOf(buffer) {
+      const { schemaId } = unframe(buffer);
+      let found = registered.get(schemaId);
+      // One object per id, shared by every entry of that version (entries are held until written).
+      if (found === undefined) registered.set(schemaId, (found = { schemaId, schema: (await avro.schemaFor(schemaId)).schema }));
+      return found;
+    },
     async latestSchemas(topic) {
-      const latest = async (subject: string): Promise<LatestSchema> => {
+      const latest = async (subject: string): Promise<RegisteredSchema> => {
         const found = await registry.latest(subject);
         if (found === undefined) throw new SchemaRegistryError(`no schema registered under ${subject}`, { subject, retriable: false });
         return { schemaId: found.id, schema: found.schema };

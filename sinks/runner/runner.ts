@@ -220,7 +220,12 @@ export async function startSinkRunner(options: SinkRunnerOptions): Promise<SinkR
     logger.info({ assignment: event.payload.memberAssignment, generationId: (event.payload as { generationId?: number }).generationId }, 'joined the group; uncommitted batches will be re-read');
   });
   consumer.on(consumer.events.END_BATCH_PROCESS, (event) => {
-    consumedUpTo.set(keyOf(event.payload.topic, event.payload.partition), Number(event.payload.lastOffset) + 1);
+    const { topic, partition, lastOffset, highWatermark } = event.payload;
+    const key = keyOf(topic, partition);
+    consumedUpTo.set(key, Number(lastOffset) + 1);
+    // Read to the end (a transaction's commit marker included: kafkajs counts it in lastOffset, and
+    // reports marker-only fetches here too): nothing more will come soon, so write what is open.
+    if (!closing && Number(lastOffset) + 1 >= Number(highWatermark)) lanes.get(key)?.cutIfCaughtUp(Date.now());
   });
   consumer.on(consumer.events.CRASH, (event) => {
     if (!event.payload.restart) fail(event.payload.error);

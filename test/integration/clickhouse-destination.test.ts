@@ -15,7 +15,10 @@ import type { Destination, SinkRecord, WriteBatch } from '../../sinks/destinatio
 import { DestinationError } from '../../sinks/errors.js';
 import { createClickHouseDestination } from '../../sinks/clickhouse/destination.js';
 import { clickhouseType } from '../../sinks/clickhouse/types.js';
+import { avroTypeOf } from '../../avro/codec.js';
+import type { AvroType } from '../../avro/schema-json.js';
 import { bookingKeySchema, bookingRecord, bookingValueSchema } from '../helpers/booking-avro.js';
+import { edge, edgeKey, edgeValue } from '../helpers/edge-avro.js';
 import { uniqueName, waitFor } from '../helpers/wait-for.js';
 
 const url = stackEndpoints().clickhouseUrl;
@@ -166,9 +169,39 @@ describe('ClickHouse destination (real engine over HTTP)', () => {
     assert.deepEqual(await rows(`SELECT name FROM system.tables WHERE database = '${database}' ORDER BY name`), [{ name: 'bookings' }]);
   });
 
+  it('loads Avro bodies as they came (writeAvro): every column shape reads back as written', async () => {
+    const edges = describeTable('edges', edgeKey, edgeValue);
+    await destination.prepare(edges);
+    const avro = avroTypeOf(edgeValue as unknown as AvroType);
+    const records = Array.from({ length: 6 }, (_, n) => ({ key: { account: 'acme', id: `e${n}` }, body: avro.toBuffer(edge(n)), offset: n, schemaId: 5 }));
+    const writeAvro = destination.writeAvro?.bind(destination);
+    assert.ok(writeAvro, 'the ClickHouse destination reads Avro itself');
+    const result = await writeAvro({ table: edges, topic, partition: 3, firstOffset: 0, lastOffset: 5, ingestedAtMs: Date.now(), valueSchema: edgeValue, records });
+    assert.deepEqual(result, { rows: 6, token: `${topic}-3-0-5` });
+    const read = await rows<Record<string, unknown>>(
+      `SELECT id, kind, raw, digest, toString(money) AS money, toString(wide) AS wide, toString(small) AS small, outer_label, outer_inner_n, outer_inner_tags,
+              items, props, maybeList, either, choice, toString(toUnixTimestamp64Milli(when)) AS ms, toInt32(day) AS day, _partition, _is_deleted
+       FROM \`${database}\`.edges WHERE id IN ('e1', 'e2') ORDER BY id`,
+    );
+    // Bytes are stored as base64 text (sinks/rows.ts).
+    assert.deepEqual(read, [
+      {
+        id: 'e1', kind: 'b', raw: 'AQD/', digest: 'AQIDAQ==', money: '-987.66', wide: '-100000000000000000.001', small: '-1', outer_label: 'ü'.repeat(70), outer_inner_n: -1, outer_inner_tags: ['x', 'yz'],
+        items: [{ sku: null, qty: 1, attrs: { w: 1.5, h: null } }, { sku: 's1', qty: -1, attrs: {} }], props: { a: 1, b: -1_125_899_906_842_624 }, maybeList: [1, 2], either: '"e1"', choice: '-1',
+        ms: '1767225600124', day: 20453, _partition: 3, _is_deleted: 0,
+      },
+      {
+        id: 'e2', kind: 'c', raw: 'AgD/', digest: 'AQIDAg==', money: '1234.58', wide: '10000000000000000000000.002', small: '999999999', outer_label: 'o2', outer_inner_n: null, outer_inner_tags: [],
+        items: [{ sku: null, qty: 2, attrs: { w: 1.5, h: null } }, { sku: 's2', qty: -1, attrs: {} }], props: {}, maybeList: [2, 3], either: '14', choice: '"text"',
+        ms: '1767225600125', day: 20452, _partition: 3, _is_deleted: 0,
+      },
+    ]);
+  });
+
   it('refuses a row it cannot store as bad data, not as a retriable failure', async () => {
     const bad = bookingRecord(9, 200, { price: { totalGross: { amount: 'twelve', currency: 'EUR' }, totalNet: { amount: '1', currency: 'EUR' }, totalPaid: { amount: '0', currency: 'EUR' } } });
-    await assert.rejects(destination.write(batch(spec, [bad])), (error: unknown) => error instanceof DestinationError && error.reason === 'bad-data' && !error.retriable && error.code !== undefined);
+    // Refused while encoding the Native block, before any request: no engine code, the column and offset named instead.
+    await assert.rejects(destination.write(batch(spec, [bad])), (error: unknown) => error instanceof DestinationError && error.reason === 'bad-data' && !error.retriable && /price_totalGross_amount, offset 200/.test(error.message));
   });
 
   it('reports an unreachable server as retriable', async () => {

@@ -221,6 +221,29 @@ describe('sink runner (real Kafka, registry, ClickHouse)', () => {
     assert.equal(afterReplay.length, 2, `the replay dead-letters the poison record again (at-least-once DLQ): ${JSON.stringify(afterReplay.slice(0, 3).map((e) => [e.offset, e.stage, e.errorClass, e.errorMessage]))}`);
   });
 
+  it('dead-letters a value that is framed right but does not decode, writes the rest, and writes tails without waiting for maxAgeMs', async () => {
+    const topic = await newTopic('garbled');
+    const database = uniqueName('sinkit_db');
+    const groupId = uniqueName('sinkit-group');
+    const { records, expected } = versions(topic, 8);
+    const whole = record(topic, 'garbled', { name: 'cut short', amount: 5 });
+    records.splice(5, 0, { ...whole, value: (whole.value as Buffer).subarray(0, (whole.value as Buffer).length - 1) });
+    await produce(records);
+
+    // maxAgeMs far beyond the wait below: the partitions' last batches are cut because they are read to the end.
+    const sinkConfig = sinkSchema.parse({ batch: { maxRows: 7, maxBytes: 1024 * 1024, maxAgeMs: 120_000 }, concurrency: 3, deadLetterTopic: `${topic}.dlq`, shutdownTimeoutMs: 10_000 });
+    const sink = await runSink(topic, destinationFor(database), { groupId, sinkConfig });
+    await waitFor(() => committedEverything(groupId, topic), { what: 'offsets committed to the end, tails included', timeoutMs: 30_000 });
+    assert.deepEqual(await tableState(database, 'garbled'), expected);
+    const dead = await readDeadLetters(kafka, `${topic}.dlq`);
+    assert.deepEqual(
+      dead.map((letter) => [letter.stage, letter.errorClass]),
+      [['decode', 'WireFormatError']],
+      'found while writing (the destination reads Avro itself), reported as the decode failure it is',
+    );
+    await sink.stop();
+  });
+
   it('a crash between the destination write and the offset commit duplicates nothing', async () => {
     const topic = await newTopic('crashy');
     const database = uniqueName('sinkit_db');

@@ -36,7 +36,7 @@ describe('ClickHouse DDL', () => {
         ')',
         'ENGINE = ReplacingMergeTree(`_version`, `_is_deleted`)',
         'ORDER BY (`account`, `id`)',
-        'SETTINGS non_replicated_deduplication_window = 1000',
+        'SETTINGS non_replicated_deduplication_window = 1000, min_bytes_for_wide_part = 536870912',
       ].join('\n'),
     );
   });

@@ -60,6 +60,32 @@ describe('sink batcher', () => {
     assert.deepEqual(feed(replay, [[20, 1], [23, 1], [24, 1], [25, 1]]), ['20-20:intent', '23-25:rows']);
   });
 
+  it('cuts at once when the partition is read to its end, such a cut needs an intent, and a re-delivery repeats it', () => {
+    const batcher = new PartitionBatcher<number>('t', 0, LIMITS);
+    assert.equal(batcher.cutIfCaughtUp(0), undefined, 'nothing open, nothing cut');
+    batcher.add(0, 1, 0, 1_000);
+    batcher.add(1, 1, 1, 1_000);
+    const cut = batcher.cutIfCaughtUp(1_000);
+    assert.ok(cut);
+    assert.equal(label(cut), '0-1:caught-up');
+    assert.equal(needsIntent(cut), true);
+    // The intent recorded before the write (cut at 1) makes a re-read cut at the same place.
+    assert.deepEqual(feed(new PartitionBatcher<number>('t', 0, LIMITS, 1), [[0, 1], [1, 1], [2, 1]]), ['0-1:intent']);
+  });
+
+  it('spaces caught-up cuts like age cuts, so a trickle of records is still batched', () => {
+    const batcher = new PartitionBatcher<number>('t', 0, LIMITS);
+    batcher.add(0, 1, 0, 0);
+    assert.ok(batcher.cutIfCaughtUp(0));
+    batcher.add(1, 1, 1, 100);
+    assert.equal(batcher.cutIfCaughtUp(100), undefined, 'a second end-of-partition cut within maxAgeMs waits');
+    assert.equal(label(batcher.cutIfOlderThanLimit(5_100) as Batch<number>), '1-1:age');
+    batcher.add(2, 1, 2, 6_000);
+    assert.equal(batcher.cutIfCaughtUp(6_000), undefined, 'an age cut counts as well');
+    batcher.add(3, 1, 3, 10_100);
+    assert.equal(label(batcher.cutIfCaughtUp(10_100) as Batch<number>), '2-3:caught-up');
+  });
+
   it('cutNow closes the open batch for shutdown', () => {
     const batcher = new PartitionBatcher<number>('t', 0, LIMITS);
     assert.equal(batcher.cutNow(), undefined);

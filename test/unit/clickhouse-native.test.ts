@@ -1,0 +1,171 @@
+/**
+ * The ClickHouse destination's Native encoding: exact bytes of a small block (the layout ClickHouse
+ * reads), decimals, refusals, and the Avro transcoder writing the very bytes the object path writes
+ * for the same records (booking schema, and a schema with every shape the column model produces).
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { parseAvroSchema, avroTypeOf } from '../../avro/codec.js';
+import { integerToBytes } from '../../avro/logical.js';
+import type { AvroType } from '../../avro/schema-json.js';
+import { describeTable, type TableSpec } from '../../sinks/columns.js';
+import type { AvroSinkRecord, SinkRecord } from '../../sinks/destination.js';
+import { DestinationError } from '../../sinks/errors.js';
+import { compileTranscoder } from '../../sinks/clickhouse/avro-native.js';
+import { NativeBlock, scaledDecimal, type ColumnWriter } from '../../sinks/clickhouse/native.js';
+import { BlockPlan } from '../../sinks/clickhouse/native-batch.js';
+import { bookingKeySchema, bookingValue, bookingValueSchema } from '../helpers/booking-avro.js';
+import { edgeKey, edgeValue, edge } from '../helpers/edge-avro.js';
+
+const lineage = { topic: 'bookeo.t', partition: 1, firstOffset: 0, lastOffset: 0, ingestedAtMs: 1_767_225_600_000 };
+
+function bytesOf(block: NativeBlock): Buffer {
+  return Buffer.concat(block.chunks());
+}
+
+function columnBytes(writer: ColumnWriter | undefined): number[] {
+  const out: Buffer[] = [];
+  writer?.chunks(out);
+  return [...Buffer.concat(out)];
+}
+
+/** A ClickHouse String: one-byte length (short texts here), then the bytes. */
+function str(text: string): number[] {
+  const bytes = [...Buffer.from(text)];
+  return [bytes.length, ...bytes];
+}
+
+function u64(value: number): number[] {
+  const out = Buffer.alloc(8);
+  out.writeBigUInt64LE(BigInt(value));
+  return [...out];
+}
+
+describe('ClickHouse Native encoding', () => {
+  it('writes a block as ClickHouse lays it out: header, null map, offsets, tuple elements', () => {
+    const spec: TableSpec = {
+      name: 't',
+      keyColumns: [],
+      columns: [
+        { name: 's', role: 'value', path: ['s'], type: { kind: 'nullable', inner: { kind: 'string', lowCardinality: true } } },
+        {
+          name: 'a',
+          role: 'value',
+          path: ['a'],
+          type: {
+            kind: 'array',
+            items: {
+              kind: 'struct',
+              fields: [
+                { name: 'x', type: { kind: 'nullable', inner: { kind: 'string', lowCardinality: false } } },
+                { name: 'y', type: { kind: 'int64' } },
+              ],
+            },
+          },
+        },
+      ],
+    };
+    const block = new NativeBlock(spec);
+    block.columns[0]?.add('q');
+    block.columns[1]?.add([{ x: 'k', y: 5 }]);
+    block.columns[0]?.add(null);
+    block.columns[1]?.add(null);
+    block.rows = 2;
+    const expected = [
+      2, 2,
+      ...str('s'), ...str('Nullable(String)'), 0, 1, ...str('q'), 0,
+      ...str('a'), ...str('Array(Tuple(x Nullable(String), y Int64))'), ...u64(1), ...u64(1), 0, ...str('k'), ...u64(5),
+    ];
+    assert.deepEqual([...bytesOf(block)], expected);
+  });
+
+  it('scales decimal text exactly and refuses what would need rounding or does not fit', () => {
+    assert.equal(scaledDecimal('12.5000', 4), 125_000);
+    assert.equal(scaledDecimal('-0.01', 4), -100);
+    assert.equal(scaledDecimal('7', 2), 700);
+    assert.equal(scaledDecimal('1.2300', 2), 123, 'trailing zeros beyond the scale are not digits');
+    assert.equal(scaledDecimal('12345678901234567.89', 2), 1_234_567_890_123_456_789n);
+    assert.throws(() => scaledDecimal('1.234', 2), RangeError);
+    assert.throws(() => scaledDecimal('twelve', 2), RangeError);
+    const spec = describeTable('d', { type: 'record', name: 'K', fields: [{ name: 'id', type: 'string' }] }, {
+      type: 'record',
+      name: 'D',
+      fields: [
+        { name: 'small', type: { type: 'bytes', logicalType: 'decimal', precision: 9, scale: 2 } },
+        { name: 'wide', type: { type: 'bytes', logicalType: 'decimal', precision: 30, scale: 2 } },
+      ],
+    });
+    const block = new NativeBlock(spec);
+    block.columns[2]?.add('-1.00');
+    assert.deepEqual(columnBytes(block.columns[2]), [0x9c, ...Array<number>(15).fill(0xff)], 'Decimal128, two\'s complement, little-endian');
+    assert.throws(() => block.columns[1]?.add('99999999.99'), RangeError, 'Decimal32 holds at most 2^31 - 1');
+  });
+
+  it('refuses a value of the wrong shape as a record-level error naming column and offset', () => {
+    const plan = new BlockPlan(describeTable('bookings', bookingKeySchema, bookingValueSchema));
+    const record: SinkRecord = { key: { account: 'a', id: 'x' }, value: { ...bookingValue(1), startTime: 'soon' }, offset: 42, schemaId: 7 };
+    assert.throws(() => plan.records({ ...lineage, table: plan.spec, records: [record] }), (error: unknown) => error instanceof DestinationError && error.reason === 'bad-data' && /column startTime, offset 42/.test(error.message));
+  });
+});
+
+/** The same records through the object path (`write`) and the Avro path (`writeAvro`): same block bytes. */
+function assertSameBytes(keySchema: unknown, valueSchema: unknown, values: Array<Record<string, unknown> | null>): void {
+  const spec = describeTable('t', keySchema, valueSchema);
+  const writer = avroTypeOf(valueSchema as AvroType);
+  const reader = parseAvroSchema(valueSchema as AvroType, { decimalsAsText: true });
+  const bodies = values.map((value) => (value === null ? null : writer.toBuffer(value)));
+  const keys = values.map((_, n) => ({ account: 'acme', id: `k${n}` }));
+  const avroRecords: AvroSinkRecord[] = bodies.map((body, n) => ({ key: keys[n] as Record<string, unknown>, body, offset: 100 + n, schemaId: 3 }));
+  const records: SinkRecord[] = bodies.map((body, n) => ({ key: keys[n] as Record<string, unknown>, value: body === null ? null : (reader.fromBuffer(body) as Record<string, unknown>), offset: 100 + n, schemaId: 3 }));
+  assert.ok(compileTranscoder(reader, spec), 'the schema transcodes (no fallback)');
+  const plan = new BlockPlan(spec);
+  const fromObjects = plan.records({ ...lineage, table: spec, records });
+  const fromAvro = plan.avro({ ...lineage, table: spec, valueSchema, records: avroRecords });
+  assert.equal(fromAvro.toString('hex'), fromObjects.toString('hex'));
+}
+
+describe('Avro → Native transcoder', () => {
+  it('writes the bytes the object path writes, for bookings with tombstones', () => {
+    const toAvro = (n: number): Record<string, unknown> => {
+      const value = bookingValue(n);
+      const money = (amount: string) => ({ amount: integerToBytes(BigInt(amount.replace('.', ''))), currency: 'EUR' });
+      const price = value.price as Record<string, { amount: string }>;
+      return { ...value, price: { totalGross: money(price.totalGross?.amount ?? '0'), totalNet: money('80.0000'), totalPaid: money('0.0000') } };
+    };
+    assertSameBytes(bookingKeySchema, bookingValueSchema, [...Array.from({ length: 40 }, (_, n) => toAvro(n)), null, { ...toAvro(7), price: null, lastChangeTime: null }]);
+  });
+
+  it('writes the bytes the object path writes, for every shape the column model produces', () => {
+    assertSameBytes(edgeKey, edgeValue, [...Array.from({ length: 24 }, (_, n) => edge(n)), null]);
+  });
+
+  it('reads arrays written in several blocks, with and without byte sizes', () => {
+    const schema = { type: 'record', name: 'L', fields: [{ name: 'xs', type: { type: 'array', items: 'int' } }] };
+    const spec = describeTable('l', edgeKey, schema);
+    const transcode = compileTranscoder(parseAvroSchema(schema), spec);
+    assert.ok(transcode);
+    // Blocks: count -2 (zig-zag 3) with byte size 2 (zig-zag 4), items 1, 2; count 1 (zig-zag 2), item 3; end.
+    const body = Buffer.from([3, 4, 2, 4, 2, 6, 0]);
+    const block = new NativeBlock(spec);
+    transcode(body, block.columns);
+    const expected = new NativeBlock(spec);
+    const xs = spec.columns.findIndex((column) => column.name === 'xs');
+    expected.columns[xs]?.add([1, 2, 3]);
+    assert.deepEqual(columnBytes(block.columns[xs]), columnBytes(expected.columns[xs]));
+  });
+
+  it('refuses a body that is cut short or too long as bad data naming the offset', () => {
+    const spec = describeTable('bookings', bookingKeySchema, bookingValueSchema);
+    const plan = new BlockPlan(spec);
+    const body = avroTypeOf(bookingValueSchema as unknown as AvroType).toBuffer({ ...bookingValue(3), price: null });
+    const write = (bytes: Buffer) => plan.avro({ ...lineage, table: spec, valueSchema: bookingValueSchema, records: [{ key: { account: 'a', id: 'b' }, body: bytes, offset: 9, schemaId: 1 }] });
+    for (const bad of [body.subarray(0, body.length - 3), Buffer.concat([body, Buffer.from([0])])]) {
+      assert.throws(() => write(bad), (error: unknown) => error instanceof DestinationError && error.reason === 'bad-data' && /offset 9/.test(error.message));
+    }
+  });
+
+  it('declines a schema whose columns do not match it (the caller decodes instead)', () => {
+    const spec = describeTable('x', edgeKey, { type: 'record', name: 'X', fields: [{ name: 'n', type: 'int' }] });
+    assert.equal(compileTranscoder(parseAvroSchema({ type: 'record', name: 'X', fields: [{ name: 'n', type: 'string' }] } as AvroType), spec), undefined);
+  });
+});
