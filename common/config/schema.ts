@@ -85,6 +85,8 @@ export const duckdbSchema = z.strictObject({
   path: z.string().min(1).default('data/bookeo.duckdb'),
   /** Schema inside the file for the resource tables. */
   schema: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a DuckDB schema name').default('main'),
+  /** DuckDB's own memory limit (its buffer manager runs inside the sink process); DuckDB's default is 80 % of RAM. */
+  memoryLimit: z.string().regex(/^\d+(\.\d+)?\s*(KB|MB|GB|KiB|MiB|GiB)$/i, 'a size such as 512MB or 2GiB').default('512MB'),
 });
 
 /** The PostgreSQL destination: any server by connection string (TLS via `sslmode` or the `ssl` keys). */

@@ -53,16 +53,20 @@ interface Opened {
   readonly catalog: string;
 }
 
-async function catalogOf(instance: DuckDBInstance): Promise<string> {
+/** The catalog the file is attached as; sets the engine's memory limit on the way (a global setting of the instance). */
+async function prepareInstance(instance: DuckDBInstance, memoryLimit: string): Promise<string> {
   const probe = await instance.connect();
   try {
+    // Set with SET, not as an open option: node-api caches one instance per file, and a reader
+    // opening the same file without that option would otherwise be refused.
+    await probe.run(`SET memory_limit = '${memoryLimit.replace(/'/g, "''")}'`);
     return String((await probe.runAndReadAll('SELECT current_database()')).getRows()[0]?.[0]);
   } finally {
     probe.closeSync();
   }
 }
 
-export function duckdbFile(configuredPath: string): DuckDBFile {
+export function duckdbFile(configuredPath: string, memoryLimit: string): DuckDBFile {
   const path = resolve(configuredPath);
   let opened: Promise<Opened> | undefined;
   const lanes = new Map<string, Lane>();
@@ -77,7 +81,7 @@ export function duckdbFile(configuredPath: string): DuckDBFile {
         } catch (error) {
           throw classifyOpenError(error, path);
         }
-        return { instance, catalog: await catalogOf(instance) };
+        return { instance, catalog: await prepareInstance(instance, memoryLimit) };
       })();
       opened = attempt;
       // A failed open (the file held by another process) is tried again by the next call.

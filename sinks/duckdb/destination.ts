@@ -96,7 +96,7 @@ async function existingColumns(connection: DuckDBConnection, at: Location, table
 export function createDuckDBDestination(options: DuckDBDestinationOptions): Destination {
   const { mode } = options;
   const schema = options.connection.schema;
-  const file = duckdbFile(options.connection.path);
+  const file = duckdbFile(options.connection.path, options.connection.memoryLimit);
   const logger = options.logger.child({ component: 'duckdb-destination', path: file.path, schema });
   const plans = new WeakMap<TableSpec, WritePlan>();
 

@@ -24,12 +24,45 @@ export function isoDay(daysSinceEpoch: number): string {
   return new Date(daysSinceEpoch * 86_400_000).toISOString().slice(0, 10);
 }
 
-/** The normal form of one decoded value of a column type. */
-export function normalValue(type: ColumnType, value: unknown): NormalValue {
+/** How a source hands out the parts of container values (arrays, records, maps). */
+export interface ContainerReader {
+  items(value: unknown): readonly unknown[];
+  field(value: unknown, name: string): unknown;
+  entries(value: unknown): ReadonlyArray<readonly [string, unknown]>;
+}
+
+/** Plain JS: arrays, objects by field name, objects as maps (decoded Avro, JSON). */
+export const PLAIN_CONTAINERS: ContainerReader = {
+  items: (value) => value as unknown[],
+  field: (value, name) => (value as Record<string, unknown>)[name],
+  entries: (value) => Object.entries(value as Record<string, unknown>),
+};
+
+/**
+ * The normal form of a value: null, nullable, arrays, records and maps (keys sorted) are walked
+ * here for every source; `leaf` turns one scalar of a type into its normal form.
+ */
+export function normalWith(type: ColumnType, value: unknown, leaf: (type: ColumnType, value: unknown) => NormalValue, reader: ContainerReader = PLAIN_CONTAINERS): NormalValue {
   if (value === null || value === undefined) return null;
   switch (type.kind) {
     case 'nullable':
-      return normalValue(type.inner, value);
+      return normalWith(type.inner, value, leaf, reader);
+    case 'array':
+      return reader.items(value).map((item) => normalWith(type.items, item, leaf, reader));
+    case 'struct':
+      return Object.fromEntries(type.fields.map((field) => [field.name, normalWith(field.type, reader.field(value, field.name), leaf, reader)]));
+    case 'map': {
+      const entries = [...reader.entries(value)].sort(([a], [b]) => a.localeCompare(b));
+      return Object.fromEntries(entries.map(([key, inner]) => [key, normalWith(type.values, inner, leaf, reader)]));
+    }
+    default:
+      return leaf(type, value);
+  }
+}
+
+/** A decoded Avro scalar → the normal form. */
+function decodedLeaf(type: ColumnType, value: unknown): NormalValue {
+  switch (type.kind) {
     case 'timestamp':
       return isoMillis(Number(value));
     case 'date':
@@ -38,32 +71,21 @@ export function normalValue(type: ColumnType, value: unknown): NormalValue {
       return decimalText(String(value), type.scale);
     case 'boolean':
       return Boolean(value);
-    case 'int32':
-    case 'int64':
-    case 'uint8':
-    case 'uint32':
-    case 'uint64':
-    case 'float32':
-    case 'float64':
-      return Number(value);
     case 'bytes':
       return Buffer.from(value as Uint8Array).toString('hex');
     case 'json':
       return typeof value === 'string' ? value : JSON.stringify(value);
-    case 'array':
-      return (value as unknown[]).map((item) => normalValue(type.items, item));
-    case 'struct': {
-      const source = value as Record<string, unknown>;
-      return Object.fromEntries(type.fields.map((field) => [field.name, normalValue(field.type, source[field.name])]));
-    }
-    case 'map': {
-      const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b));
-      return Object.fromEntries(entries.map(([key, inner]) => [key, normalValue(type.values, inner)]));
-    }
     case 'string':
     case 'enum':
       return String(value);
+    default:
+      return Number(value);
   }
+}
+
+/** The normal form of one decoded value of a column type. */
+export function normalValue(type: ColumnType, value: unknown): NormalValue {
+  return normalWith(type, value, decodedLeaf);
 }
 
 /** Walks a flattened column's path through the value record; null as soon as a parent is missing. */

@@ -28,7 +28,7 @@ const quiet = createLogger({ level: 'warn', format: 'json', destination: new Wri
 const topic = 'bookeo.bookings';
 const directory = mkdtempSync(join(tmpdir(), 'bookeo-duckdb-it-'));
 const path = join(directory, 'nested', 'bookeo.duckdb');
-const connection = { path, schema: 'main' };
+const connection = { path, schema: 'main', memoryLimit: '256MB' };
 
 function batch(table: TableSpec, records: readonly SinkRecord[], partition = 0, ingestedAtMs = Date.now()): WriteBatch {
   return {
@@ -341,7 +341,7 @@ describe('DuckDB destination (embedded engine, temporary file)', () => {
   });
 
   it('works in a schema named like the file (catalog and schema share the name `bookeo`)', async () => {
-    const own = createDuckDBDestination({ connection: { path: join(directory, 'bookeo.duckdb'), schema: 'bookeo' }, mode: 'evolve', logger: quiet });
+    const own = createDuckDBDestination({ connection: { path: join(directory, 'bookeo.duckdb'), schema: 'bookeo', memoryLimit: '256MB' }, mode: 'evolve', logger: quiet });
     try {
       assert.deepEqual(await own.prepare(spec), { created: true, addedColumns: [] });
       await own.write(batch(spec, [bookingRecord(1, 1), deleted(2, 2)]));
@@ -358,7 +358,7 @@ describe('DuckDB destination (embedded engine, temporary file)', () => {
     const holder = nodeScript(
       `import { DuckDBInstance } from '@duckdb/node-api'; await DuckDBInstance.create(${JSON.stringify(heldPath)}); process.stdout.write('holding\\n'); process.stdin.resume(); process.stdin.on('end', () => process.exit(0));`,
     );
-    const blocked = createDuckDBDestination({ connection: { path: heldPath, schema: 'main' }, mode: 'evolve', logger: quiet });
+    const blocked = createDuckDBDestination({ connection: { path: heldPath, schema: 'main', memoryLimit: '256MB' }, mode: 'evolve', logger: quiet });
     try {
       while (!holder.stdout().includes('holding')) {
         assert.equal(holder.child.exitCode, null, `the holder exited: ${holder.stdout()}`);

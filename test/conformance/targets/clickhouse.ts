@@ -8,46 +8,34 @@ import { createLogger } from '../../../common/logger.js';
 import { stackEndpoints } from '../../../deploy/stack/endpoints.js';
 import { createClickHouseDestination } from '../../../sinks/clickhouse/destination.js';
 import type { ColumnType } from '../../../sinks/columns.js';
-import { decimalText, sortByKey } from '../expected.js';
+import { decimalText, normalWith, sortByKey } from '../expected.js';
 import type { ConformanceTarget, NormalValue, TargetNamespace } from '../target.js';
 
 const quiet = createLogger({ level: 'silent', format: 'json' });
 
-/** ClickHouse's JSON rendering of a value → the normal form. */
-function normal(type: ColumnType, value: unknown): NormalValue {
-  if (value === null || value === undefined) return null;
+/** One scalar of ClickHouse's JSON rendering → the normal form. */
+function leaf(type: ColumnType, value: unknown): NormalValue {
   switch (type.kind) {
-    case 'nullable':
-      return normal(type.inner, value);
     case 'timestamp':
       // DateTime64(3, 'UTC') renders as `2024-05-01 10:00:00.123`.
       return `${String(value).replace(' ', 'T')}Z`;
     case 'date':
+    case 'string':
+    case 'enum':
+    case 'json':
       return String(value);
     case 'decimal':
       return decimalText(String(value), type.scale);
     case 'boolean':
       return value === true || value === 1 || value === 'true';
-    case 'array':
-      return (value as unknown[]).map((item) => normal(type.items, item));
-    case 'struct': {
-      const source = value as Record<string, unknown>;
-      return Object.fromEntries(type.fields.map((field) => [field.name, normal(field.type, source[field.name])]));
-    }
-    case 'map': {
-      const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b));
-      return Object.fromEntries(entries.map(([key, inner]) => [key, normal(type.values, inner)]));
-    }
     case 'bytes':
       return Buffer.from(String(value), 'base64').toString('hex');
-    case 'string':
-    case 'enum':
-    case 'json':
-      return String(value);
     default:
       return Number(value);
   }
 }
+
+const normal = (type: ColumnType, value: unknown): NormalValue => normalWith(type, value, leaf);
 
 export const clickhouseTarget: ConformanceTarget = {
   name: 'clickhouse',

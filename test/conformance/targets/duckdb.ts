@@ -29,17 +29,21 @@ import type { ColumnType } from '../../../sinks/columns.js';
 import { createDuckDBDestination } from '../../../sinks/duckdb/destination.js';
 import { duckdbExceptionType } from '../../../sinks/duckdb/errors.js';
 import { qualifiedName, quoteIdentifier, type Location } from '../../../sinks/duckdb/sql.js';
-import { decimalText, isoDay, isoMillis, sortByKey } from '../expected.js';
+import { decimalText, isoDay, isoMillis, normalWith, sortByKey, type ContainerReader } from '../expected.js';
 import type { ConformanceTarget, NormalValue, TargetNamespace } from '../target.js';
 
 const quiet = createLogger({ level: 'silent', format: 'json' });
 
-/** A node-api value read from a column of this type → the normal form. */
-function normal(type: ColumnType, value: DuckDBValue): NormalValue {
-  if (value === null) return null;
+/** node-api's container values: lists, structs and maps hold their parts in their own shapes. */
+const DUCKDB_CONTAINERS: ContainerReader = {
+  items: (value) => (value as DuckDBListValue).items,
+  field: (value, name) => (value as DuckDBStructValue).entries[name] ?? null,
+  entries: (value) => [...(value as DuckDBMapValue).entries].map(({ key, value: inner }) => [String(key), inner] as const),
+};
+
+/** One node-api scalar read from a column of this type → the normal form. */
+function leaf(type: ColumnType, value: unknown): NormalValue {
   switch (type.kind) {
-    case 'nullable':
-      return normal(type.inner, value);
     case 'timestamp':
       return isoMillis(Number((value as DuckDBTimestampTZValue).micros / 1000n));
     case 'date':
@@ -50,16 +54,6 @@ function normal(type: ColumnType, value: DuckDBValue): NormalValue {
       return value === true;
     case 'bytes':
       return Buffer.from((value as DuckDBBlobValue).bytes).toString('hex');
-    case 'array':
-      return (value as DuckDBListValue).items.map((item) => normal(type.items, item));
-    case 'struct': {
-      const entries = (value as DuckDBStructValue).entries;
-      return Object.fromEntries(type.fields.map((field) => [field.name, normal(field.type, entries[field.name] ?? null)]));
-    }
-    case 'map': {
-      const entries = [...(value as DuckDBMapValue).entries].map(({ key, value: inner }) => [String(key), inner] as const).sort(([a], [b]) => a.localeCompare(b));
-      return Object.fromEntries(entries.map(([key, inner]) => [key, normal(type.values, inner)]));
-    }
     case 'string':
     case 'enum':
     case 'json':
@@ -69,11 +63,13 @@ function normal(type: ColumnType, value: DuckDBValue): NormalValue {
   }
 }
 
+const normal = (type: ColumnType, value: DuckDBValue): NormalValue => normalWith(type, value, leaf, DUCKDB_CONTAINERS);
+
 export const duckdbTarget: ConformanceTarget = {
   name: 'duckdb',
   async open(namespace: string): Promise<TargetNamespace> {
     const directory = mkdtempSync(join(tmpdir(), 'bookeo-conformance-duckdb-'));
-    const connection = { path: join(directory, `${namespace}.duckdb`), schema: namespace };
+    const connection = { path: join(directory, `${namespace}.duckdb`), schema: namespace, memoryLimit: '256MB' };
     let reader: { instance: DuckDBInstance; connection: DuckDBConnection; at: Location } | undefined;
 
     /** Runs a query built for where the tables live (the catalog is named after the file). */

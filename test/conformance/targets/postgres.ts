@@ -14,7 +14,7 @@ import type { ColumnType, TableSpec } from '../../../sinks/columns.js';
 import { createPostgresDestination } from '../../../sinks/postgres/destination.js';
 import { qualifiedName, quoteIdentifier } from '../../../sinks/postgres/ddl.js';
 import { scalarArrayItems, scalarType, withoutNull } from '../../../sinks/postgres/types.js';
-import { decimalText, sortByKey } from '../expected.js';
+import { decimalText, normalWith, sortByKey } from '../expected.js';
 import type { ConformanceTarget, NormalValue, TargetNamespace } from '../target.js';
 
 const quiet = createLogger({ level: 'silent', format: 'json' });
@@ -63,11 +63,9 @@ function fromText(type: ColumnType, text: string): NormalValue {
   }
 }
 
-/** A value inside jsonb, as the destination writes it (timestamps/dates as ISO text, decimals as text, bytes base64) → the normal form. */
-function fromJson(type: ColumnType, value: unknown): NormalValue {
-  if (value === null || value === undefined) return null;
-  const inner = withoutNull(type);
-  switch (inner.kind) {
+/** A scalar inside jsonb, as the destination writes it (timestamps/dates as ISO text, decimals as text, bytes base64) → the normal form. */
+function jsonLeaf(type: ColumnType, value: unknown): NormalValue {
+  switch (type.kind) {
     case 'timestamp':
     case 'date':
     case 'string':
@@ -75,25 +73,17 @@ function fromJson(type: ColumnType, value: unknown): NormalValue {
     case 'json':
       return String(value);
     case 'decimal':
-      return decimalText(String(value), inner.scale);
+      return decimalText(String(value), type.scale);
     case 'bytes':
       return Buffer.from(String(value), 'base64').toString('hex');
     case 'boolean':
       return Boolean(value);
-    case 'array':
-      return (value as unknown[]).map((item) => fromJson(inner.items, item));
-    case 'struct': {
-      const source = value as Record<string, unknown>;
-      return Object.fromEntries(inner.fields.map((field) => [field.name, fromJson(field.type, source[field.name])]));
-    }
-    case 'map': {
-      const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b));
-      return Object.fromEntries(entries.map(([key, item]) => [key, fromJson(inner.values, item)]));
-    }
     default:
       return Number(value);
   }
 }
+
+const fromJson = (type: ColumnType, value: unknown): NormalValue => normalWith(type, value, jsonLeaf);
 
 function normal(type: ColumnType, value: unknown): NormalValue {
   if (value === null || value === undefined) return null;
