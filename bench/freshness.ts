@@ -8,14 +8,12 @@
  * eligible after the safety lag, waits for the next poll (up to the poll interval), and for the
  * sink's batch age cut; the rest is the pipeline's own cost.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
 import { ClickHouseLogLevel, createClient } from '@clickhouse/client';
 import { stackEndpoints } from '../deploy/stack/endpoints.js';
 import { startSimulator } from '../simulator/index.js';
 import { waitFor } from '../test/helpers/wait-for.js';
-import { runCli } from './processes.js';
+import { benchConfigPath, runCli } from './processes.js';
 
 export interface FreshnessBenchResult {
   readonly edits: number;
@@ -34,7 +32,7 @@ const percentile = (sorted: readonly number[], p: number): number => sorted[Math
 export async function benchFreshness(options: { topicPrefix: string; database: string; scale: number; edits: number }): Promise<FreshnessBenchResult> {
   const simulator = await startSimulator({ seed: 5, scale: options.scale, clock: 'real', mutationRate: 0.0001 });
   const clickhouse = createClient({ url: stackEndpoints().clickhouseUrl, log: { level: ClickHouseLogLevel.OFF } });
-  const configFile = join(mkdtempSync(join(tmpdir(), 'bookeo-bench-')), 'run.json');
+  const configFile = benchConfigPath('run');
   const from = new Date(simulator.admin.now().getTime() - 800 * 86_400_000).toISOString().slice(0, 10);
   writeFileSync(
     configFile,

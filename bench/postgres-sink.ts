@@ -10,9 +10,7 @@
  * Avro decoding, the staging table, the version-guarded upsert, the tombstone checks), so the
  * ratio says how much of the server's own load rate the pipeline keeps. Export is not timed.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import { stackEndpoints } from '../deploy/stack/endpoints.js';
@@ -20,7 +18,7 @@ import { copyFromStdin } from '../sinks/postgres/copy-in.js';
 import { copyEscape } from '../sinks/postgres/copy-text.js';
 import { qualifiedName, quoteIdentifier } from '../sinks/postgres/ddl.js';
 import { waitFor } from '../test/helpers/wait-for.js';
-import { runCli } from './processes.js';
+import { benchConfigPath, runCli } from './processes.js';
 
 export interface PostgresSinkBenchResult {
   readonly rows: number;
@@ -47,8 +45,7 @@ export async function benchPostgresSink(options: { topicPrefix: string; expected
   const client = new pg.Client({ connectionString: endpoints.postgresUrl });
   await client.connect();
   const count = async (name: string): Promise<number> => Number((await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${name}`)).rows[0]?.n ?? 0);
-  const configDir = mkdtempSync(join(tmpdir(), 'bookeo-bench-'));
-  const configFile = join(configDir, 'sink.json');
+  const configFile = benchConfigPath('postgres-sink');
   writeFileSync(
     configFile,
     JSON.stringify({
@@ -84,7 +81,6 @@ export async function benchPostgresSink(options: { topicPrefix: string; expected
       peakRssMb: sink.peakRssMb(),
     };
   } finally {
-    rmSync(configDir, { recursive: true, force: true });
     await client.query(`DROP SCHEMA IF EXISTS ${quoteIdentifier(schema)} CASCADE`);
     await client.end();
     const admin = new Kafka({ brokers: [endpoints.kafkaBroker], logLevel: logLevel.NOTHING }).admin();

@@ -3,7 +3,8 @@
  * (VmHWM, sampled while it runs) are its own. Only processes started here are signalled, by PID.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const CLI = join(import.meta.dirname, '..', 'cli', 'main.ts');
@@ -46,4 +47,18 @@ export function runCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): Ch
     }),
   );
   return { process: child, output: () => output, stdout: () => stdout, peakRssMb: () => Math.round(Math.max(peak, vmHwmMb(child.pid as number))), exit };
+}
+
+/** One scratch folder per bench run for the children's config files, removed when the run exits. */
+let scratch: string | undefined;
+let files = 0;
+
+/** A fresh path for a child's config file (`<name>-<n>.json`) in the run's scratch folder. */
+export function benchConfigPath(name: string): string {
+  if (scratch === undefined) {
+    const dir = mkdtempSync(join(tmpdir(), 'bookeo-bench-'));
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    scratch = dir;
+  }
+  return join(scratch, `${name}-${++files}.json`);
 }

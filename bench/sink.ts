@@ -9,15 +9,13 @@
  * - The limit: the same rows exported from the sink's table in the format the destination writes
  *   (Native), inserted in one request into a copy of the table with the destination's settings.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
-import { join } from 'node:path';
 import { ClickHouseLogLevel, createClient } from '@clickhouse/client';
 import { stackEndpoints } from '../deploy/stack/endpoints.js';
 import { waitFor } from '../test/helpers/wait-for.js';
-import { runCli } from './processes.js';
+import { benchConfigPath, runCli } from './processes.js';
 
 /** What the destination sends (sinks/clickhouse/destination.ts), and so what the direct insert sends. */
 const FORMAT = 'Native';
@@ -54,7 +52,7 @@ export async function benchSink(options: SinkBenchOptions): Promise<SinkBenchRes
     return Number((await result.json<{ n: string | number }>())[0]?.n ?? 0);
   };
   const batchMaxRows = options.batchMaxRows ?? DEFAULT_MAX_ROWS;
-  const configFile = join(mkdtempSync(join(tmpdir(), 'bookeo-bench-')), 'sink.json');
+  const configFile = benchConfigPath('sink');
   writeFileSync(
     configFile,
     JSON.stringify({

@@ -11,13 +11,11 @@
  * `BENCH_SOURCE_NODE_OPTIONS` becomes the NODE_OPTIONS of the source child only (e.g. a heap limit,
  * or an `--import` preload that profiles), so what it measures is the source and nothing else.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { stackEndpoints } from '../deploy/stack/endpoints.js';
 import { DEFAULT_API_KEY, DEFAULT_SECRET_KEY } from '../simulator/index.js';
 import { waitFor } from '../test/helpers/wait-for.js';
-import { runCli, type Child } from './processes.js';
+import { benchConfigPath, runCli, type Child } from './processes.js';
 import { bookingsBackfillPlan, countPages, readWindows } from './raw-client.js';
 
 export interface SourceBenchOptions {
@@ -86,7 +84,7 @@ export async function benchSource(options: SourceBenchOptions): Promise<SourceBe
     if (options.latencyMs > 0) await admin(url, 'PUT', `faults?apiKey=${DEFAULT_API_KEY}`, { latencyMs: options.latencyMs });
     await admin(url, 'DELETE', 'counters');
 
-    const configFile = join(mkdtempSync(join(tmpdir(), 'bookeo-bench-')), 'source.json');
+    const configFile = benchConfigPath('source');
     writeFileSync(
       configFile,
       JSON.stringify({
