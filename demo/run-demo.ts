@@ -10,7 +10,7 @@ import { createSchemaRegistry } from '../avro/registry.js';
 import { loadConfig, validateConfig } from '../common/config/load.js';
 import type { AppConfig } from '../common/config/schema.js';
 import { createLogger, type Logger } from '../common/logger.js';
-import { createMetricsRegistry } from '../common/metrics.js';
+import { createMetricsRegistry, type Registry } from '../common/metrics.js';
 import { createKafka } from '../connector/kafka/client.js';
 import { startSourceRuntime, type SourceRuntime } from '../connector/source/runtime.js';
 import { stackEndpoints } from '../deploy/stack/endpoints.js';
@@ -51,15 +51,28 @@ function demoConfig(base: AppConfig, simulator: RunningSimulator | undefined): A
   return validateConfig(raw, 'demo configuration');
 }
 
-function progressLine(runtime: SourceRuntime, account: string, started: number): string {
+/** API calls (pages) per resource so far, from the source's own metric. */
+async function pagesByResource(metrics: Registry): Promise<Map<string, number>> {
+  const pages = new Map<string, number>();
+  const metric = metrics.getSingleMetric('bookeo_connect_source_api_calls_total');
+  for (const sample of metric === undefined ? [] : (await metric.get()).values) {
+    const resource = String(sample.labels.resource);
+    pages.set(resource, (pages.get(resource) ?? 0) + sample.value);
+  }
+  return pages;
+}
+
+async function progressLine(runtime: SourceRuntime, metrics: Registry, account: string, started: number): Promise<string> {
   const status = runtime.status.get(account);
+  const pages = await pagesByResource(metrics);
   const seconds = (Date.now() - started) / 1000;
   const parts = Object.entries(status?.resources ?? {}).map(([name, entry]) => {
-    if (entry.progress === null || entry.progress.total === 0) return `${name} ${entry.records}`;
+    const head = `${name} ${entry.records} (${pages.get(name) ?? 0} pages`;
+    if (entry.progress === null || entry.progress.total === 0) return `${head})`;
     const { done, total } = entry.progress;
     // ETA from the share of windows done so far; windows hold similar numbers of bookings.
     const eta = done === 0 ? '?' : done >= total ? '0' : ((seconds * (total - done)) / done).toFixed(0);
-    return `${name} ${entry.records} (${Math.round(entry.records / Math.max(seconds, 0.001))}/s, ${done}/${total} windows, ETA ${eta} s)`;
+    return `${head}, ${Math.round(entry.records / Math.max(seconds, 0.001))}/s, ${done}/${total} windows, ETA ${eta} s)`;
   });
   const total = Object.values(status?.resources ?? {}).reduce((sum, entry) => sum + entry.records, 0);
   return `[${seconds.toFixed(0)} s] ${total} records (${Math.round(total / Math.max(seconds, 0.001))}/s): ${parts.join(', ')}`;
@@ -81,6 +94,7 @@ export async function runDemo(options: DemoOptions): Promise<void> {
   const registry = createSchemaRegistry({ url: config.schemaRegistry.url });
   const clickhouse = createClient({ url: config.clickhouse.url, log: { level: ClickHouseLogLevel.OFF } });
   const destination = createClickHouseDestination({ connection: config.clickhouse, mode: config.sink.mode, logger });
+  const sourceMetrics = createMetricsRegistry();
   let runtime: SourceRuntime | undefined;
   let sink: Sink | undefined;
   const stopAll = async (): Promise<void> => {
@@ -99,7 +113,7 @@ export async function runDemo(options: DemoOptions): Promise<void> {
       groupId: config.sink.groupId as string,
       database: config.clickhouse.database,
     });
-    runtime = await startSourceRuntime({ config, logger, metrics: createMetricsRegistry() });
+    runtime = await startSourceRuntime({ config, logger, metrics: sourceMetrics });
     const source = runtime;
     say(`source running; REST and metrics at ${source.http?.url ?? '(none)'}`);
     const sinkKafka = createKafka(config.kafka, logger, 'demo-sink');
@@ -117,15 +131,15 @@ export async function runDemo(options: DemoOptions): Promise<void> {
       logger,
     });
 
-    say('backfilling (per resource: records published, rate, windows done, ETA):');
+    say('backfilling (per resource: records published, pages fetched, rate, windows done, ETA):');
     const backfillStarted = Date.now();
-    const ticker = setInterval(() => say(`  ${progressLine(source, account, backfillStarted)}`), 2_000);
+    const ticker = setInterval(() => void progressLine(source, sourceMetrics, account, backfillStarted).then((line) => say(`  ${line}`)), 2_000);
     try {
       for (const task of source.tasks) await task.pollOnce();
     } finally {
       clearInterval(ticker);
     }
-    say(`  ${progressLine(source, account, backfillStarted)}`);
+    say(`  ${await progressLine(source, sourceMetrics, account, backfillStarted)}`);
     say('waiting for the ClickHouse sink to catch up...');
     const admin = sinkKafka.admin();
     await admin.connect();
@@ -151,7 +165,7 @@ export async function runDemo(options: DemoOptions): Promise<void> {
     });
     const live = Promise.all(source.tasks.map((task) => task.run()));
     const liveTicker = setInterval(() => {
-      void rowsIn(clickhouse, config.clickhouse.database, 'bookings').then((rows) => say(`  live: ${progressLine(source, account, began)}; bookings in ClickHouse: ${rows}`));
+      void Promise.all([progressLine(source, sourceMetrics, account, began), rowsIn(clickhouse, config.clickhouse.database, 'bookings')]).then(([line, rows]) => say(`  live: ${line}; bookings in ClickHouse: ${rows}`));
     }, 10_000);
     await stopped;
     clearInterval(liveTicker);
