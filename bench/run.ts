@@ -9,7 +9,7 @@ import { Writable } from 'node:stream';
 import { createLogger } from '../common/logger.js';
 import { createKafka } from '../connector/kafka/client.js';
 import { stackEndpoints } from '../deploy/stack/endpoints.js';
-import { formatTable } from '../demo/summary.js';
+import { formatTable } from '../common/text-table.js';
 import { cleanupPrefix } from '../test/helpers/source-cleanup.js';
 import { benchDuckdbSink } from './duckdb-sink.js';
 import { benchFreshness } from './freshness.js';

@@ -22,7 +22,8 @@ import { topicEnds } from '../sinks/runner/group-admin.js';
 import { startSink, type Sink } from '../sinks/runner/sink.js';
 import { startSimulator, type RunningSimulator } from '../simulator/index.js';
 import { resetDemoNamespace } from './reset.js';
-import { SAMPLE_QUERIES, formatTable, rowsIn, runQuery, summarize } from './summary.js';
+import { formatTable } from '../common/text-table.js';
+import { SAMPLE_QUERIES, rowsIn, runQuery, summarize } from './summary.js';
 
 export interface DemoOptions {
   readonly config?: string | undefined;

@@ -6,6 +6,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { SchemaRegistry } from '../avro/registry.js';
 import type { SourceRuntime } from '../connector/source/runtime.js';
+import { formatTable } from '../common/text-table.js';
 
 export interface ResourceSummary {
   readonly resource: string;
@@ -32,13 +33,6 @@ export async function summarize(runtime: SourceRuntime, registry: SchemaRegistry
     out.push({ resource, fetched: entry.records, topic, schemaVersion: (await registry.latest(`${topic}-value`))?.version ?? null, rows: await rowsIn(clickhouse, database, resource) });
   }
   return out;
-}
-
-export function formatTable(headers: readonly string[], rows: ReadonlyArray<ReadonlyArray<string | number | null>>): string {
-  const cells = [headers, ...rows.map((row) => row.map((cell) => (cell === null ? '-' : String(cell))))];
-  const widths = headers.map((_, column) => Math.max(...cells.map((row) => (row[column] ?? '').length)));
-  const line = (row: readonly string[]): string => row.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ');
-  return [line(cells[0] as string[]), widths.map((width) => '-'.repeat(width)).join('  '), ...cells.slice(1).map((row) => line(row as string[]))].join('\n');
 }
 
 export const SAMPLE_QUERIES: ReadonlyArray<{ title: string; sql: (database: string) => string }> = [

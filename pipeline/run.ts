@@ -15,7 +15,7 @@ import { sourceRoutes } from '../connector/source/rest.js';
 import { startSourceRuntime, type SourceRuntime } from '../connector/source/runtime.js';
 import { defaultDeadLetterTopic } from '../sinks/dlq/dead-letter.js';
 import { defaultGroupId } from '../sinks/runner/sink.js';
-import { startConfiguredSink, type ConfiguredSink } from './sink-from-config.js';
+import { startConfiguredSink, type ConfiguredSink } from '../sinks/runner/configured-sink.js';
 
 export interface PipelineOptions {
   readonly config: AppConfig;
@@ -52,7 +52,7 @@ function sinkNames(config: AppConfig, destination: string, several: boolean): { 
 export async function startPipeline(options: PipelineOptions): Promise<Pipeline> {
   const { config, logger } = options;
   const processMetrics = createMetricsRegistry();
-  const source = await startSourceRuntime({ config, logger: logger.child({ component: 'source' }), metrics: processMetrics, serveHttp: false, ...(options.now === undefined ? {} : { now: options.now }) });
+  const source = await startSourceRuntime({ config, logger, metrics: processMetrics, serveHttp: false, ...(options.now === undefined ? {} : { now: options.now }) });
   const sinks: ConfiguredSink[] = [];
   const stop = async (): Promise<void> => {
     await source.stop();
@@ -77,8 +77,7 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
       notReadyReason: () => {
         const sourceReason = source.status.notReadyReason();
         if (sourceReason !== undefined) return sourceReason;
-        const failing = sinks.map((entry) => ({ name: entry.name, status: entry.sink.runner.status() })).find((entry) => entry.status.state !== 'running');
-        return failing === undefined ? undefined : `sink ${failing.name} is ${failing.status.state}${failing.status.error === null ? '' : `: ${failing.status.error}`}`;
+        return sinks.map((entry) => entry.notReadyReason()).find((reason) => reason !== undefined);
       },
       routes: [
         ...sourceRoutes(source.tasks, source.status),

@@ -68,9 +68,9 @@ export async function readBookeoState(client: BookeoAccountClient, resources: re
   const parents = new Set(rows.flatMap((row) => (row.cursor.kind === 'child' ? [row.cursor.parent] : [])));
   for (const row of [...rows.filter((r) => r.cursor.kind !== 'child'), ...[...parents].filter((p) => !resources.includes(p)).map((p) => resourceByName(p))]) {
     if (parentIds.has(row.name)) continue;
-    const items = await listItems(client, row, scope);
-    if (resources.includes(row.name)) states.set(row.name, stateOf(row, items));
-    parentIds.set(row.name, [...stateOf(row, items).keys()]);
+    const state = stateOf(row, await listItems(client, row, scope));
+    if (resources.includes(row.name)) states.set(row.name, state);
+    parentIds.set(row.name, [...state.keys()]);
   }
   for (const row of rows) {
     if (row.cursor.kind !== 'child') continue;

@@ -57,9 +57,10 @@ export async function reconcile(options: ReconcileOptions): Promise<ResourceReco
     }
     const groupId = options.groupId ?? config.sink.groupId ?? defaultGroupId(options.destinationName);
     const results: ResourceReconciliation[] = [];
+    const existingTopics = new Set(await admin.listTopics());
     for (const row of rows) {
       const topicName = `${config.kafka.topicPrefix}.${row.topicSuffix}`;
-      const exists = (await admin.listTopics()).includes(topicName);
+      const exists = existingTopics.has(topicName);
       const topic: TopicState = exists ? await readTopicState(kafka, topicName) : { accounts: new Map(), unattributed: 0 };
       const [offsets] = exists ? await admin.fetchOffsets({ groupId, topics: [topicName] }) : [];
       const committed = new Map((offsets?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]));

@@ -1,5 +1,5 @@
 /** The reconcile report: one line per resource and account, then the first few ids of each difference. */
-import { formatTable } from '../demo/summary.js';
+import { formatTable } from '../common/text-table.js';
 import type { Difference } from './compare.js';
 import type { ResourceReconciliation } from './reconcile.js';
 

@@ -83,7 +83,8 @@ export async function pollSnapshot(context: StreamContext, state: PublishedState
   // starts after the request: this one started before, so the request stays pending.
   const current = context.offsets.get(row.name);
   const requestedMeanwhile = current !== saved && current?.lastFullAt === null;
-  const finished = { lastFullAt: step.kind === 'full' && !requestedMeanwhile ? Math.floor(context.now() / 1000) : requestedMeanwhile ? null : (lastFullAt ?? null), createdCursor: step.createdCursorAfter };
+  const lastFullAfter = requestedMeanwhile ? null : step.kind === 'full' ? Math.floor(context.now() / 1000) : (lastFullAt ?? null);
+  const finished = { lastFullAt: lastFullAfter, createdCursor: step.createdCursorAfter };
   const output = emptyOutput();
   if (step.kind === 'full') {
     const fetchedAt = new Date(context.now()).toISOString();

@@ -18,7 +18,8 @@ import { resetGroup, type ResetTarget } from './group-admin.js';
 import { createSinkMetrics } from './metrics.js';
 import { rebuildResource } from './rebuild.js';
 import { createRegistryDecoder } from './registry-decoder.js';
-import { defaultGroupId, startSink } from './sink.js';
+import { defaultGroupId } from './sink.js';
+import { startConfiguredSink } from './configured-sink.js';
 
 interface CommonOptions {
   readonly config?: string;
@@ -55,36 +56,23 @@ export async function sinkTopics(admin: Admin, config: AppConfig): Promise<strin
 }
 
 async function runSink(destinationName: string, options: CommonOptions): Promise<void> {
-  const factory = await destinationFactory(destinationName);
-  const { config, logger, kafka } = setup(options, `sink-${destinationName}`);
+  checkDestination(destinationName);
+  const config = loadConfig({ file: options.config });
+  // No component here: the configured sink names its own (a second one would repeat the key in each line).
+  const logger = createLogger({ level: config.log.level, format: config.log.format });
+  const kafka = createKafka(config.kafka, logger, `sink-${destinationName}-admin`);
   const metricsRegistry = createMetricsRegistry();
-  const metrics = createSinkMetrics(metricsRegistry);
-  const registry = createSchemaRegistry({ url: config.schemaRegistry.url, username: config.schemaRegistry.username, password: config.schemaRegistry.password });
-  const destination = factory(config, logger);
+  const topics = await withAdmin(kafka, (admin) => sinkTopics(admin, config));
+  const configured = await startConfiguredSink({ config, destinationName, topics, metrics: metricsRegistry, logger });
+  const { sink } = configured;
   try {
-    const topics = await withAdmin(kafka, (admin) => sinkTopics(admin, config));
-    const sink = await startSink({
-      kafka,
-      kafkaConfig: config.kafka,
-      sinkConfig: config.sink,
-      destination,
-      destinationName,
-      decoder: createRegistryDecoder(registry),
-      topics,
-      topicPrefix: config.kafka.topicPrefix,
-      metrics,
-      logger,
-    });
     const ops = await startOpsServer({
       host: config.http.host,
       port: config.http.port,
       bearerToken: config.http.bearerToken,
       metrics: metricsRegistry,
       logger,
-      notReadyReason: () => {
-        const status = sink.runner.status();
-        return status.state === 'running' ? undefined : `sink is ${status.state}${status.error === null ? '' : `: ${status.error}`}`;
-      },
+      notReadyReason: () => configured.notReadyReason(),
       routes: [{ method: 'GET', path: '/sink/status', handler: () => ({ destination: destinationName, topics, deadLetterTopic: sink.deadLetterTopic, ...sink.runner.status() }) }],
     });
     logger.info({ topics, groupId: sink.groupId, deadLetterTopic: sink.deadLetterTopic, ops: ops.url }, 'sink running');
@@ -103,8 +91,7 @@ async function runSink(destinationName: string, options: CommonOptions): Promise
       await ops.close();
     }
   } finally {
-    await destination.close();
-    await registry.close();
+    await configured.close();
   }
 }
 

@@ -1,18 +1,19 @@
 /**
  * One sink built from the validated configuration: its destination (from the DESTINATIONS map),
- * a registry-backed decoder, its Kafka client, and the runner. Used by `bookeo-connect run`, which
- * starts one of these per destination next to the source; `close()` undoes everything it built.
+ * a registry-backed decoder, its Kafka client, and the runner. `bookeo-connect sink <destination>`
+ * starts one; `bookeo-connect run` starts one per destination next to the source. `close()` undoes
+ * everything it built.
  */
 import type { Registry } from 'prom-client';
-import { createSchemaRegistry } from '../avro/registry.js';
-import type { AppConfig } from '../common/config/schema.js';
-import type { Logger } from '../common/logger.js';
-import { createKafka } from '../connector/kafka/client.js';
-import type { Destination } from '../sinks/destination.js';
-import { destinationFactory } from '../sinks/runner/destinations.js';
-import { createSinkMetrics } from '../sinks/runner/metrics.js';
-import { createRegistryDecoder } from '../sinks/runner/registry-decoder.js';
-import { startSink, type Sink } from '../sinks/runner/sink.js';
+import { createSchemaRegistry } from '../../avro/registry.js';
+import type { AppConfig } from '../../common/config/schema.js';
+import type { Logger } from '../../common/logger.js';
+import { createKafka } from '../../connector/kafka/client.js';
+import type { Destination } from '../destination.js';
+import { destinationFactory } from './destinations.js';
+import { createSinkMetrics } from './metrics.js';
+import { createRegistryDecoder } from './registry-decoder.js';
+import { startSink, type Sink } from './sink.js';
 
 export interface ConfiguredSinkOptions {
   readonly config: AppConfig;
@@ -29,6 +30,8 @@ export interface ConfiguredSink {
   readonly name: string;
   readonly sink: Sink;
   readonly destination: Destination;
+  /** Undefined while the runner is running, else why /readyz should say not ready. */
+  notReadyReason(): string | undefined;
   /** Stops the runner gracefully (flush, write, commit), then closes the destination and registry client. */
   close(): Promise<void>;
 }
@@ -61,6 +64,10 @@ export async function startConfiguredSink(options: ConfiguredSinkOptions): Promi
       name: destinationName,
       sink,
       destination,
+      notReadyReason() {
+        const status = sink.runner.status();
+        return status.state === 'running' ? undefined : `sink ${destinationName} is ${status.state}${status.error === null ? '' : `: ${status.error}`}`;
+      },
       async close() {
         await sink.stop().catch((error: unknown) => logger.error({ err: error }, 'graceful stop failed'));
         await release();
