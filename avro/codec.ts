@@ -28,6 +28,8 @@ export interface AvroDecoder {
   decode(message: Buffer): Promise<Decoded>;
   /** The parsed writer schema of an id (fetched once). */
   schemaFor(schemaId: number): Promise<{ schema: AvroType; type: avsc.Type }>;
+  /** The parsed writer schema of an id already fetched, without waiting (a record's hot path). */
+  cachedSchema(schemaId: number): { schema: AvroType; type: avsc.Type } | undefined;
 }
 
 /** avsc parse of a schema JSON; logical types stay their underlying types (long, int, bytes). */
@@ -65,10 +67,15 @@ export function parseAvroSchema(schema: AvroType, options: AvroDecoderOptions = 
 export function createAvroDecoder(registry: SchemaRegistry, options: AvroDecoderOptions = {}): AvroDecoder {
   const parse = (schema: AvroType): avsc.Type => parseAvroSchema(schema, options);
   const types = new Map<number, Promise<{ schema: AvroType; type: avsc.Type }>>();
+  const ready = new Map<number, { schema: AvroType; type: avsc.Type }>();
   const schemaFor = (schemaId: number): Promise<{ schema: AvroType; type: avsc.Type }> => {
     let entry = types.get(schemaId);
     if (entry === undefined) {
-      entry = registry.schemaById(schemaId).then((schema) => ({ schema, type: parse(schema) }));
+      entry = registry.schemaById(schemaId).then((schema) => {
+        const parsed = { schema, type: parse(schema) };
+        ready.set(schemaId, parsed);
+        return parsed;
+      });
       entry.catch(() => types.delete(schemaId));
       types.set(schemaId, entry);
     }
@@ -76,6 +83,7 @@ export function createAvroDecoder(registry: SchemaRegistry, options: AvroDecoder
   };
   return {
     schemaFor,
+    cachedSchema: (schemaId) => ready.get(schemaId),
     async decode(message) {
       const { schemaId, body } = unframe(message);
       const { schema, type } = await schemaFor(schemaId);

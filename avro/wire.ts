@@ -40,7 +40,12 @@ export function createFramedEncoder(initialSize = 4096): FramedEncoder {
 
 /** Splits a framed message into its schema id and Avro body (a view, not a copy). */
 export function unframe(message: Buffer): { schemaId: number; body: Buffer } {
+  return { schemaId: schemaIdOf(message), body: message.subarray(HEADER_SIZE) };
+}
+
+/** The schema id of a framed message (checks the framing); the body starts at HEADER_SIZE. No view is made: a sink reads this per record. */
+export function schemaIdOf(message: Buffer): number {
   if (message.length < HEADER_SIZE) throw new WireFormatError(`message of ${message.length} bytes is too short for the Confluent wire format (needs at least ${HEADER_SIZE})`);
   if (message[0] !== MAGIC_BYTE) throw new WireFormatError(`message starts with byte ${message[0]}, expected magic byte ${MAGIC_BYTE} (not Confluent-framed Avro)`);
-  return { schemaId: message.readInt32BE(1), body: message.subarray(HEADER_SIZE) };
+  return message.readInt32BE(1);
 }

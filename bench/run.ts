@@ -14,6 +14,7 @@ import { cleanupPrefix } from '../test/helpers/source-cleanup.js';
 import { benchDuckdbSink } from './duckdb-sink.js';
 import { benchFreshness } from './freshness.js';
 import { benchPostgresSink } from './postgres-sink.js';
+import { buildCli } from './processes.js';
 import { benchSimulator } from './simulator.js';
 import { benchSink } from './sink.js';
 import { benchSource } from './source.js';
@@ -40,6 +41,8 @@ async function main(): Promise<void> {
   const kafka = createKafka({ brokers: [stackEndpoints().kafkaBroker], clientId: prefix, topicPrefix: prefix, partitions: 1, replicationFactor: 1, ssl: false }, createLogger({ level: 'silent', format: 'json', destination: new Writable({ write: (_c, _e, done) => done() }) }));
 
   try {
+    say('building the CLI the children run (dist/, as the image runs it)…');
+    buildCli();
     say(`simulator raw serving (${sizes.sim} bookings, in-process client)…`);
     const simulator = await benchSimulator({ scale: sizes.sim, concurrency: 4 });
     results.simulator = simulator;

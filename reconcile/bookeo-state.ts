@@ -1,6 +1,6 @@
 /**
  * What Bookeo says now, within the connector's scope: every entity of each resource with the
- * content hash the source would stamp on its record (`bookeo.content-hash`) and its version time.
+ * content hash the source would stamp on its record (the version in `bookeo.idempotency-key`) and its version time.
  * Windowed resources are listed over the same windows a fresh backfill would use (from
  * `source.backfillFrom` to now, no safety lag), snapshot resources in full, and child resources
  * (linked people) once per parent, with the parent reference added exactly as the source adds it.

@@ -1,11 +1,11 @@
 /**
  * The latest state of every key in a resource topic, read to its end (read_committed): per
  * account and entity id, where its last record sits and the content hash it carries (null for a
- * tombstone). Only headers are read (`bookeo.account`, `bookeo.id`, `bookeo.content-hash`), so no
- * schema is needed and any schema version is fine.
+ * tombstone). Only the `bookeo.idempotency-key` header is read (`<account>/<resource>/<id>@<hash>`),
+ * so no schema is needed and any schema version is fine.
  */
 import type { IHeaders, Kafka } from 'kafkajs';
-import { HEADER } from '../connector/source/record-factory.js';
+import { HEADER, parseIdempotencyKey } from '../connector/source/record-factory.js';
 import { readTopicToEnd } from '../connector/kafka/topic-reader.js';
 
 export interface TopicEntry {
@@ -35,15 +35,14 @@ export async function readTopicState(kafka: Kafka, topic: string, signal?: Abort
     topic,
     ...(signal === undefined ? {} : { signal }),
     onMessage: (message, partition) => {
-      const account = header(message.headers, HEADER.account);
-      const id = header(message.headers, HEADER.id);
-      if (account === undefined || id === undefined) {
+      const entity = parseIdempotencyKey(header(message.headers, HEADER.idempotencyKey));
+      if (entity === undefined) {
         unattributed++;
         return;
       }
-      let entries = accounts.get(account);
-      if (entries === undefined) accounts.set(account, (entries = new Map()));
-      entries.set(id, { partition, offset: Number(message.offset), hash: message.value === null ? null : (header(message.headers, HEADER.contentHash) ?? '') });
+      let entries = accounts.get(entity.account);
+      if (entries === undefined) accounts.set(entity.account, (entries = new Map()));
+      entries.set(entity.id, { partition, offset: Number(message.offset), hash: message.value === null ? null : entity.version });
     },
   });
   return { accounts, unattributed };

@@ -4,26 +4,26 @@
  * A record that cannot be made to fit its schema becomes a dead-letter record with the reason, in
  * the same transaction as the rest, so it is never silently dropped and never blocks the others.
  *
- * Headers (UTF-8 strings):
- *   bookeo.account, bookeo.resource   where the record comes from
- *   bookeo.id                         the entity id (as in the key), readable without the key schema
- *   bookeo.fetched-at                 when the page was fetched (ISO 8601, UTC)
- *   bookeo.request                    the query that found it: a window `start/end`, `full`, `created-since:<t>`, `parent:<id>`
- *   bookeo.content-hash               sha1 of the canonical JSON as Bookeo sent it (change detection state)
- *   bookeo.idempotency-key            sha1(account, resource, id, content-hash): equal for equal versions
+ * Headers (UTF-8 strings), four and no more: every header costs each producer and each consumer a
+ * few microseconds per record (kafkajs encodes and decodes them one object at a time), which at
+ * hundreds of thousands of records is a large share of both sides' work.
+ *   bookeo.resource         the resource (as the topic says, kept for consumers of mixed streams)
+ *   bookeo.fetched-at       when the page was fetched (ISO 8601, UTC)
+ *   bookeo.request          the query that found it: a window `start/end`, `full`, `created-since:<t>`, `parent:<id>`
+ *   bookeo.idempotency-key  `<account>/<resource>/<id>@<version>`, the version being the sha1 of the
+ *                           canonical JSON as Bookeo sent it (`deleted` for a tombstone): equal for
+ *                           equal versions, unique across accounts and resources, and readable, so
+ *                           the published state (change detection, reconcile) is rebuilt from the
+ *                           headers alone without decoding keys.
  */
-import { hash } from 'node:crypto';
 import { AvroRecordError } from '../../avro/errors.js';
 import type { TopicSerializer } from '../../avro/topic-serializer.js';
 import type { OutgoingRecord } from '../kafka/transactional-writer.js';
 
 export const HEADER = Object.freeze({
-  account: 'bookeo.account',
   resource: 'bookeo.resource',
   fetchedAt: 'bookeo.fetched-at',
   request: 'bookeo.request',
-  id: 'bookeo.id',
-  contentHash: 'bookeo.content-hash',
   idempotencyKey: 'bookeo.idempotency-key',
   dlqReason: 'dlq.reason',
   dlqErrorClass: 'dlq.error-class',
@@ -50,18 +50,14 @@ export interface RecordFactory {
 
 export function createRecordFactory(options: { account: string; resource: string; serializer: TopicSerializer; deadLetterTopic: string }): RecordFactory {
   const { account, resource, serializer, deadLetterTopic } = options;
-  const baseHeaders = { [HEADER.account]: account, [HEADER.resource]: resource };
-
   return {
     topic: serializer.topic,
     async upsert(input) {
       const headers = {
-        ...baseHeaders,
-        [HEADER.id]: input.id,
+        [HEADER.resource]: resource,
         [HEADER.fetchedAt]: input.fetchedAt,
         [HEADER.request]: input.request,
-        [HEADER.contentHash]: input.contentHash,
-        [HEADER.idempotencyKey]: idempotencyKey(account, resource, input.id, input.contentHash),
+        [HEADER.idempotencyKey]: idempotencyKey({ account, resource, id: input.id, version: input.contentHash }),
       };
       try {
         const key = serializer.serializeKey(account, input.id);
@@ -85,12 +81,37 @@ export function createRecordFactory(options: { account: string; resource: string
         topic: serializer.topic,
         key: serializer.serializeKey(account, id),
         value: null,
-        headers: { ...baseHeaders, [HEADER.id]: id, [HEADER.fetchedAt]: fetchedAt, [HEADER.request]: request, [HEADER.idempotencyKey]: idempotencyKey(account, resource, id, 'deleted') },
+        headers: { [HEADER.resource]: resource, [HEADER.fetchedAt]: fetchedAt, [HEADER.request]: request, [HEADER.idempotencyKey]: idempotencyKey({ account, resource, id, version: DELETED }) },
       };
     },
   };
 }
 
-function idempotencyKey(account: string, resource: string, id: string, version: string): string {
-  return hash('sha1', `${account}\u0000${resource}\u0000${id}\u0000${version}`);
+/** The version of a tombstone in its idempotency key. */
+export const DELETED = 'deleted';
+
+/** What an idempotency key names: an entity of an account and resource, at a version (content hash, or DELETED). */
+export interface EntityVersion {
+  readonly account: string;
+  readonly resource: string;
+  readonly id: string;
+  readonly version: string;
+}
+
+export function idempotencyKey(entity: EntityVersion): string {
+  return `${entity.account}/${entity.resource}/${entity.id}@${entity.version}`;
+}
+
+/**
+ * The parts of an idempotency key, or undefined for text that is not one. Unambiguous whatever the
+ * id holds: account ids and resource names contain no `/` (config and catalog say so), and the
+ * version (hex or `deleted`) no `@`.
+ */
+export function parseIdempotencyKey(text: string | undefined): EntityVersion | undefined {
+  if (text === undefined) return undefined;
+  const accountEnd = text.indexOf('/');
+  const resourceEnd = text.indexOf('/', accountEnd + 1);
+  const versionStart = text.lastIndexOf('@');
+  if (accountEnd <= 0 || resourceEnd <= accountEnd + 1 || versionStart <= resourceEnd + 1 || versionStart === text.length - 1) return undefined;
+  return { account: text.slice(0, accountEnd), resource: text.slice(accountEnd + 1, resourceEnd), id: text.slice(resourceEnd + 1, versionStart), version: text.slice(versionStart + 1) };
 }

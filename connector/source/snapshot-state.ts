@@ -1,11 +1,12 @@
 /**
  * "What was last published" for snapshot resources: id → content hash, per account. It is not
- * kept anywhere else: at start it is rebuilt from the compacted topic itself (headers only, no
- * Avro decoding), as the architecture decided, and afterwards it moves only after a commit.
+ * kept anywhere else: at start it is rebuilt from the compacted topic itself (the idempotency key
+ * header names account, id and version; no Avro decoding), as the architecture decided, and
+ * afterwards it moves only after a commit.
  */
 import type { Kafka } from 'kafkajs';
 import { readTopicToEnd } from '../kafka/topic-reader.js';
-import { HEADER } from './record-factory.js';
+import { HEADER, parseIdempotencyKey } from './record-factory.js';
 
 export type PublishedState = Map<string, string>;
 
@@ -14,12 +15,11 @@ export async function loadPublishedStates(kafka: Kafka, topic: string, accounts:
   await readTopicToEnd(kafka, {
     topic,
     onMessage: (message) => {
-      const headers = message.headers ?? {};
-      const state = states.get(text(headers[HEADER.account]) ?? '');
-      const id = text(headers[HEADER.id]);
-      if (state === undefined || id === undefined) return;
-      if (message.value === null) state.delete(id);
-      else state.set(id, text(headers[HEADER.contentHash]) ?? '');
+      const entity = parseIdempotencyKey(text(message.headers?.[HEADER.idempotencyKey]));
+      const state = states.get(entity?.account ?? '');
+      if (entity === undefined || state === undefined) return;
+      if (message.value === null) state.delete(entity.id);
+      else state.set(entity.id, entity.version);
     },
   });
   return states;

@@ -136,8 +136,12 @@ function scalarStep(type: avsc.Type, column: ColumnType): Step {
       };
     case 'enum': {
       if (avroType !== 'enum') break;
-      const symbols = (type as avsc.types.EnumType).symbols;
-      return (cursor, writer) => out(writer).string(symbols[branchIndex(cursor, symbols.length)] as string);
+      // Each symbol's UTF-8 bytes once, copied per row rather than encoded per row.
+      const symbols = (type as avsc.types.EnumType).symbols.map((symbol) => Buffer.from(symbol, 'utf8'));
+      return (cursor, writer) => {
+        const symbol = symbols[branchIndex(cursor, symbols.length)] as Buffer;
+        out(writer).stringBytes(symbol, 0, symbol.length);
+      };
     }
     case 'bytes':
       if (avroType === 'bytes') return (cursor, writer) => out(writer).string(cursor.buf.toString('base64', readSpan(cursor), cursor.pos));

@@ -19,8 +19,12 @@ import type { Retrier } from '../../common/retry.js';
  */
 export interface RecordDecoder {
   decodeKey(buffer: Buffer): Promise<DecodedAvro>;
+  /** decodeKey without waiting, when the key's schema is already known; undefined when it must be fetched first. */
+  decodeKeyNow(buffer: Buffer): DecodedAvro | undefined;
   /** The writer schema of framed bytes (from the id in them), without decoding the body. */
   schemaOf(buffer: Buffer): Promise<RegisteredSchema>;
+  /** schemaOf without waiting, when it is already known; undefined when it must be fetched first. */
+  schemaOfNow(buffer: Buffer): RegisteredSchema | undefined;
   /** Decodes with the writer's schema (from the id in the bytes), resolved into `readerSchemaId`'s schema when given. */
   decodeValue(buffer: Buffer, readerSchemaId?: number): Promise<DecodedAvro>;
   /** The newest key and value schemas of a topic (`<topic>-key`, `<topic>-value`): for batches of tombstones only, and rebuilds. */
@@ -57,6 +61,27 @@ export function messageBytes(message: KafkaMessage): number {
 /** The schema id of Confluent wire-format bytes, when they look like it (for DLQ headers of undecodable records). */
 export function wireSchemaId(buffer: Buffer | null): number | undefined {
   return buffer !== null && buffer.length >= 5 && buffer[0] === 0 ? buffer.readInt32BE(1) : undefined;
+}
+
+/**
+ * The entry of a record whose schemas are already known, built without waiting (no promise per
+ * record: the common case once a topic's versions are cached); undefined when a schema must be
+ * fetched first, and then `decodeEntry` does it with retries.
+ */
+export function decodeEntryNow(decoder: RecordDecoder, message: KafkaMessage): SinkEntry | undefined {
+  const offset = Number(message.offset);
+  try {
+    if (message.key === null) throw new KeylessRecordError();
+    const key = decoder.decodeKeyNow(message.key);
+    if (key === undefined) return undefined;
+    if (message.value === null) return { kind: 'delete', offset, message, key };
+    const value = decoder.schemaOfNow(message.value);
+    return value === undefined ? undefined : { kind: 'upsert', offset, message, key, value };
+  } catch (error) {
+    // Nothing here does I/O, so a failure is the record's own; the slow path classifies anything else.
+    if (isRetriable(error)) return undefined;
+    return { kind: 'dead', offset, message, schemaId: wireSchemaId(message.value), error };
+  }
 }
 
 export async function decodeEntry(decoder: RecordDecoder, message: KafkaMessage, retry: Retrier, signal?: AbortSignal, onRetry?: () => void): Promise<SinkEntry> {

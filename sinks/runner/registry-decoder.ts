@@ -7,7 +7,7 @@ import type avsc from 'avsc';
 import { createAvroDecoder } from '../../avro/codec.js';
 import { SchemaRegistryError } from '../../avro/errors.js';
 import { subjectsOf, type SchemaRegistry } from '../../avro/registry.js';
-import { WireFormatError, unframe } from '../../avro/wire.js';
+import { HEADER_SIZE, WireFormatError, schemaIdOf, unframe } from '../../avro/wire.js';
 import type { DecodedAvro, RegisteredSchema, RecordDecoder } from './decode.js';
 
 export function createRegistryDecoder(registry: SchemaRegistry): RecordDecoder {
@@ -32,14 +32,20 @@ export function createRegistryDecoder(registry: SchemaRegistry): RecordDecoder {
 
   return {
     decodeKey: (buffer) => decode(buffer),
+    decodeKeyNow(buffer) {
+      const schemaId = schemaIdOf(buffer);
+      const writer = avro.cachedSchema(schemaId);
+      return writer === undefined ? undefined : { schemaId, schema: writer.schema, value: decodeFramed(writer.type, buffer, schemaId) };
+    },
     decodeValue: decode,
     async schemaOf(buffer) {
-      const { schemaId } = unframe(buffer);
+      const schemaId = schemaIdOf(buffer);
       let found = registered.get(schemaId);
       // One object per id, shared by every entry of that version (entries are held until written).
       if (found === undefined) registered.set(schemaId, (found = { schemaId, schema: (await avro.schemaFor(schemaId)).schema }));
       return found;
     },
+    schemaOfNow: (buffer) => registered.get(schemaIdOf(buffer)),
     async latestSchemas(topic) {
       const latest = async (subject: string): Promise<RegisteredSchema> => {
         const found = await registry.latest(subject);
@@ -56,6 +62,23 @@ function decodeBody(type: avsc.Type, body: Buffer, schemaId: number, resolver?: 
   try {
     return type.fromBuffer(body, resolver);
   } catch (error) {
-    throw new WireFormatError(`message with schema id ${schemaId} does not decode with that schema: ${(error as Error).message}`);
+    throw undecodable(schemaId, (error as Error).message);
   }
+}
+
+/** decodeBody of a whole framed message, reading past the header in place (no view per record). */
+function decodeFramed(type: avsc.Type, message: Buffer, schemaId: number): unknown {
+  let decoded: { value: unknown; offset: number };
+  try {
+    decoded = type.decode(message, HEADER_SIZE);
+  } catch (error) {
+    throw undecodable(schemaId, (error as Error).message);
+  }
+  // As fromBuffer: the value must use every byte, no more and no fewer.
+  if (decoded.offset !== message.length) throw undecodable(schemaId, decoded.offset < 0 ? 'truncated buffer' : 'trailing data');
+  return decoded.value;
+}
+
+function undecodable(schemaId: number, reason: string): WireFormatError {
+  return new WireFormatError(`message with schema id ${schemaId} does not decode with that schema: ${reason}`);
 }

@@ -18,7 +18,7 @@ import type { Logger } from '../../common/logger.js';
 import { describeError } from '../../common/errors.js';
 import type { BatchLimits, Batch } from './batcher.js';
 import { CommitTracker, keyOf, parseIntent, type Ticket } from './commit-tracker.js';
-import { decodeEntry, messageBytes, type RecordDecoder, type SinkEntry } from './decode.js';
+import { decodeEntry, decodeEntryNow, messageBytes, type RecordDecoder, type SinkEntry } from './decode.js';
 import type { Retrier } from '../../common/retry.js';
 import type { BatchWriter } from './batch-writer.js';
 import type { SinkMetrics } from './metrics.js';
@@ -252,7 +252,9 @@ export async function startSinkRunner(options: SinkRunnerOptions): Promise<SinkR
         lane.highWatermark = Number(batch.highWatermark);
         for (const message of batch.messages) {
           // While the registry is retried, keep the membership alive (kafkajs throttles heartbeats itself).
-          const entry = await decodeEntry(options.decoder, message, options.decodeRetry, generation.signal, () => void heartbeat().catch(() => undefined));
+          const entry =
+            decodeEntryNow(options.decoder, message) ??
+            (await decodeEntry(options.decoder, message, options.decodeRetry, generation.signal, () => void heartbeat().catch(() => undefined)));
           lane.add(entry.offset, messageBytes(message), entry, Date.now());
         }
       } catch (error) {

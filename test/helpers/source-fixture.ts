@@ -12,7 +12,7 @@ import { contentHash } from '../../connector/catalog/snapshot-diff.js';
 import { entityId } from '../../connector/catalog/entity.js';
 import { resourceByName, type ResourceName } from '../../connector/catalog/catalog.js';
 import { readTopicToEnd } from '../../connector/kafka/topic-reader.js';
-import { HEADER } from '../../connector/source/record-factory.js';
+import { HEADER, parseIdempotencyKey } from '../../connector/source/record-factory.js';
 import { stackEndpoints } from '../../deploy/stack/endpoints.js';
 import type { RunningSimulator } from '../../simulator/index.js';
 import { uniqueName } from './wait-for.js';
@@ -64,14 +64,13 @@ export async function viewTopic(kafka: Kafka, topic: string, account = 'acme'): 
   await readTopicToEnd(kafka, {
     topic,
     onMessage: (message) => {
-      const header = (name: string): string | undefined => message.headers?.[name]?.toString();
-      if (header(HEADER.account) !== account) return;
+      const key = message.headers?.[HEADER.idempotencyKey]?.toString();
+      const entity = parseIdempotencyKey(key);
+      if (entity === undefined || entity.account !== account) return;
       records++;
-      const id = header(HEADER.id) as string;
       if (message.value === null) tombstones++;
-      latest.set(id, message.value === null ? null : (header(HEADER.contentHash) ?? ''));
-      const key = header(HEADER.idempotencyKey) as string;
-      keys.set(key, (keys.get(key) ?? 0) + 1);
+      latest.set(entity.id, message.value === null ? null : entity.version);
+      keys.set(key as string, (keys.get(key as string) ?? 0) + 1);
     },
   });
   return { latest, records, tombstones, repeated: [...keys].filter(([, count]) => count > 1).map(([key]) => key) };
