@@ -42,6 +42,18 @@ function vmHwmMb(pid: number): number {
   }
 }
 
+/** Linux reports CPU times in /proc in USER_HZ ticks, 100 per second on every mainstream build. */
+const TICKS_PER_SECOND = 100;
+
+/** CPU seconds of a live process, or of this process's children that have exited and been reaped (`reaped`). */
+export function cpuSeconds(pid: number | 'self', reaped = false): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after "(comm) ": state is field 3, utime/stime 14/15, cutime/cstime 16/17.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
+  const [user, system] = reaped ? [fields[13], fields[14]] : [fields[11], fields[12]];
+  return ((user ?? 0) + (system ?? 0)) / TICKS_PER_SECOND;
+}
+
 export function runCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): Child {
   buildCli();
   const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });

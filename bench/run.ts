@@ -4,6 +4,7 @@
  * Needs the local stack (`npm run stack -- up`). Cleans up the topics and subjects it makes.
  */
 import { writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { createLogger } from '../common/logger.js';
@@ -16,7 +17,7 @@ import { benchFreshness } from './freshness.js';
 import { benchPostgresSink } from './postgres-sink.js';
 import { buildCli } from './processes.js';
 import { benchSimulator } from './simulator.js';
-import { benchSink } from './sink.js';
+import { benchSink, type SinkBenchResult } from './sink.js';
 import { benchSource } from './source.js';
 
 const quick = process.argv.includes('--quick');
@@ -30,6 +31,10 @@ interface Row {
   readonly target: string;
   readonly peakRss: string;
 }
+
+/** Where a sink's time goes on this machine: CPU per row of the sink and of the engine, and the rate those allow on its cores. */
+const cpuNote = (result: SinkBenchResult): string =>
+  `CPU per row: sink ${result.cpuMicrosPerRow.sink} µs + engine ${result.cpuMicrosPerRow.engine} µs → at most ${result.coreBoundRowsPerSecond} rows/s on ${availableParallelism()} cores`;
 
 const ratio = (value: number, limit: number | null): string => (limit === null || limit === 0 ? '-' : `${(value / limit).toFixed(2)}×`);
 
@@ -66,8 +71,8 @@ async function main(): Promise<void> {
     results.sink = sink;
     rows.push({
       benchmark: `ClickHouse sink, ${sink.rows} booking rows (${sink.format}, batches of ${sink.batchMaxRows})`,
-      figure: `${sink.rowsPerSecond} rows/s from the first write (${sink.seconds} s); ${sink.rowsPerSecondFromSpawn} rows/s from spawn`,
-      limit: `direct ${sink.format} insert ${sink.directRowsPerSecond} rows/s`,
+      figure: `${sink.rowsPerSecond} rows/s from the first write (${sink.seconds} s); ${sink.rowsPerSecondFromSpawn} rows/s from spawn; ${cpuNote(sink)}`,
+      limit: `direct ${sink.format} insert ${sink.directRowsPerSecond} rows/s (engine ${sink.cpuMicrosPerRow.engineDirect} µs CPU/row)`,
       ratio: ratio(sink.rowsPerSecond, sink.directRowsPerSecond),
       target: '≥ 100k rows/s, ≥ 0.5×',
       peakRss: `${sink.peakRssMb} MB`,
@@ -126,8 +131,8 @@ async function main(): Promise<void> {
     results.replay = replay;
     rows.push({
       benchmark: `replay ${replay.rows} rows into a fresh ClickHouse table`,
-      figure: `${replay.rowsPerSecond} rows/s from the first write (${replay.seconds} s); ${replay.rowsPerSecondFromSpawn} rows/s from spawn`,
-      limit: `direct insert ${replay.directRowsPerSecond} rows/s`,
+      figure: `${replay.rowsPerSecond} rows/s from the first write (${replay.seconds} s); ${replay.rowsPerSecondFromSpawn} rows/s from spawn; ${cpuNote(replay)}`,
+      limit: `direct insert ${replay.directRowsPerSecond} rows/s (engine ${replay.cpuMicrosPerRow.engineDirect} µs CPU/row)`,
       ratio: ratio(replay.rowsPerSecond, replay.directRowsPerSecond),
       target: '-',
       peakRss: `${replay.peakRssMb} MB`,

@@ -10,14 +10,19 @@
  *   join, first fetch and decode included) is given next to it.
  * - The limit: the same rows exported from the sink's table in the format the destination writes
  *   (Native), inserted in one request into a copy of the table with the destination's settings.
+ * - CPU per row of the sink process and of the ClickHouse engine (the stack's front, which runs
+ *   chDB in-process), from the first rows visible to the last: on a small machine both share the
+ *   same cores, so their sum bounds what any sink could reach there (cores / CPU per row).
  */
 import { writeFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { ClickHouseLogLevel, createClient } from '@clickhouse/client';
 import { stackEndpoints } from '../deploy/stack/endpoints.js';
+import { stackStatus } from '../deploy/stack/stack.js';
 import { waitFor } from '../test/helpers/wait-for.js';
-import { benchConfigPath, runCli } from './processes.js';
+import { availableParallelism } from 'node:os';
+import { benchConfigPath, cpuSeconds, runCli } from './processes.js';
 
 /** What the destination sends (sinks/clickhouse/destination.ts), and so what the direct insert sends. */
 const FORMAT = 'Native';
@@ -35,6 +40,10 @@ export interface SinkBenchResult {
   readonly rowsPerSecondFromSpawn: number;
   readonly directRowsPerSecond: number;
   readonly peakRssMb: number;
+  /** CPU microseconds per row while rows arrived: the sink process, the ClickHouse engine, and the engine for the direct insert. */
+  readonly cpuMicrosPerRow: { readonly sink: number; readonly engine: number; readonly engineDirect: number };
+  /** This machine's cores ÷ (sink + engine CPU per row): the most any pipeline of that cost reaches here. */
+  readonly coreBoundRowsPerSecond: number;
 }
 
 export interface SinkBenchOptions {
@@ -67,11 +76,23 @@ export async function benchSink(options: SinkBenchOptions): Promise<SinkBenchRes
       sink: { groupId: `${options.topicPrefix}-bench-sink`, resources: ['bookings'], deadLetterTopic: `${options.topicPrefix}.dlq-sink`, batch: { maxRows: batchMaxRows } },
     }),
   );
+  const enginePid = (await stackStatus()).find((service) => service.name === 'clickhouse')?.pid;
+  if (enginePid === undefined) throw new Error('the stack\'s ClickHouse is not running (npm run stack -- up)');
   try {
     const spawnedAt = Date.now();
     const sink = runCli(['sink', 'clickhouse', '--config', configFile]);
-    await waitFor(async () => (await scalar(`SELECT count() AS n FROM ${table}`).catch(() => 0)) >= options.expectedRows, { what: 'the sink to load every row', timeoutMs: 600_000, intervalMs: 50 });
+    const sinkPid = sink.process.pid as number;
+    let first: { rows: number; sink: number; engine: number } | undefined;
+    await waitFor(
+      async () => {
+        const rows = await scalar(`SELECT count() AS n FROM ${table}`).catch(() => 0);
+        if (rows > 0 && first === undefined) first = { rows, sink: cpuSeconds(sinkPid), engine: cpuSeconds(enginePid) };
+        return rows >= options.expectedRows;
+      },
+      { what: 'the sink to load every row', timeoutMs: 600_000, intervalMs: 50 },
+    );
     const doneAt = Date.now();
+    const cpu = { sink: cpuSeconds(sinkPid), engine: cpuSeconds(enginePid) };
     const firstWriteAt = await scalar(`SELECT toUnixTimestamp64Milli(min(_ingested_at)) AS n FROM ${table}`);
     const firstWriteRows = await scalar(`SELECT count() AS n FROM ${table} WHERE _ingested_at = (SELECT min(_ingested_at) FROM ${table})`);
     sink.process.kill('SIGTERM');
@@ -83,6 +104,7 @@ export async function benchSink(options: SinkBenchOptions): Promise<SinkBenchRes
     const chunks: Buffer[] = [];
     for await (const chunk of exported as AsyncIterable<Buffer>) chunks.push(chunk);
     const directStarted = performance.now();
+    const engineBeforeDirect = cpuSeconds(enginePid);
     const inserted = await clickhouse.exec({
       query: `INSERT INTO \`${options.database}\`.bookings_direct FORMAT ${FORMAT}`,
       values: Readable.from(chunks),
@@ -90,9 +112,17 @@ export async function benchSink(options: SinkBenchOptions): Promise<SinkBenchRes
     });
     await finished(inserted.stream.resume());
     const directSeconds = (performance.now() - directStarted) / 1000;
+    const engineDirect = cpuSeconds(enginePid) - engineBeforeDirect;
     const directRows = await scalar(`SELECT count() AS n FROM \`${options.database}\`.bookings_direct`);
 
     const seconds = (doneAt - firstWriteAt) / 1000;
+    const rowsMeasured = Math.max(1, options.expectedRows - (first?.rows ?? 0));
+    const perRow = (cpuSecondsSpent: number, rows: number): number => Math.round((cpuSecondsSpent * 1e6) / rows);
+    const cpuMicrosPerRow = {
+      sink: perRow(cpu.sink - (first?.sink ?? 0), rowsMeasured),
+      engine: perRow(cpu.engine - (first?.engine ?? 0), rowsMeasured),
+      engineDirect: perRow(engineDirect, directRows),
+    };
     const secondsFromSpawn = (doneAt - spawnedAt) / 1000;
     return {
       rows: options.expectedRows,
@@ -104,9 +134,11 @@ export async function benchSink(options: SinkBenchOptions): Promise<SinkBenchRes
       rowsPerSecondFromSpawn: Math.round(options.expectedRows / secondsFromSpawn),
       directRowsPerSecond: Math.round(directRows / directSeconds),
       peakRssMb: sink.peakRssMb(),
+      cpuMicrosPerRow,
+      coreBoundRowsPerSecond: Math.round((availableParallelism() * 1e6) / Math.max(1, cpuMicrosPerRow.sink + cpuMicrosPerRow.engine)),
     };
   } finally {
-    if (process.env.KEEP === undefined) await clickhouse.command({ query: `DROP DATABASE IF EXISTS \`${options.database}\`` });
+    await clickhouse.command({ query: `DROP DATABASE IF EXISTS \`${options.database}\`` });
     await clickhouse.close();
   }
 }

@@ -11,11 +11,11 @@
  * `BENCH_SOURCE_NODE_OPTIONS` becomes the NODE_OPTIONS of the source child only (e.g. a heap limit,
  * or an `--import` preload that profiles), so what it measures is the source and nothing else.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { stackEndpoints } from '../deploy/stack/endpoints.js';
 import { DEFAULT_API_KEY, DEFAULT_SECRET_KEY } from '../simulator/index.js';
 import { waitFor } from '../test/helpers/wait-for.js';
-import { benchConfigPath, runCli, type Child } from './processes.js';
+import { benchConfigPath, cpuSeconds, runCli, type Child } from './processes.js';
 import { bookingsBackfillPlan, countPages, readWindows } from './raw-client.js';
 
 export interface SourceBenchOptions {
@@ -45,18 +45,6 @@ export interface SourceBenchResult {
 }
 
 const DAY_MS = 86_400_000;
-/** Linux reports CPU times in /proc in USER_HZ ticks, 100 per second on every mainstream build. */
-const TICKS_PER_SECOND = 100;
-
-/** CPU seconds of a live process, or of this process's children that have exited and been reaped (`reaped`). */
-function cpuSeconds(pid: number | 'self', reaped = false): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // Fields after "(comm) ": state is field 3, utime/stime 14/15, cutime/cstime 16/17.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
-  const [user, system] = reaped ? [fields[13], fields[14]] : [fields[11], fields[12]];
-  return ((user ?? 0) + (system ?? 0)) / TICKS_PER_SECOND;
-}
-
 async function startSimulatorProcess(scale: number): Promise<{ child: Child; url: string }> {
   const child = runCli(['simulator', '--port', '0', '--scale', String(scale), '--tick-ms', '0', '--seed', '1']);
   const url = await waitFor(() => /(http:\/\/127\.0\.0\.1:\d+\/v2)/.exec(child.output())?.[1], { what: 'the simulator to listen', timeoutMs: 120_000, intervalMs: 200 });
