@@ -98,7 +98,9 @@ export async function benchSink(options: SinkBenchOptions): Promise<SinkBenchRes
     sink.process.kill('SIGTERM');
     await sink.exit;
 
-    // The limit: the same rows, same format, same settings, straight into a copy of the table.
+    // The limit: the same rows, same format, same settings, straight into a copy of the table, once
+    // the engine has finished merging the sink's parts (so the two do not share the engine's CPU).
+    await waitFor(async () => (await scalar(`SELECT count() AS n FROM system.merges WHERE database = '${options.database}'`)) === 0, { what: 'merges of the sink table to finish', timeoutMs: 120_000, intervalMs: 100 });
     await clickhouse.command({ query: `CREATE TABLE \`${options.database}\`.bookings_direct AS ${table}` });
     const exported = (await clickhouse.exec({ query: `SELECT * FROM ${table} FORMAT ${FORMAT}` })).stream;
     const chunks: Buffer[] = [];

@@ -7,89 +7,30 @@
  * big-endian two's complement into ClickHouse's little-endian integers, and nothing is left for the
  * garbage collector.
  *
+ * The reader is generated as JavaScript source per (schema, table), the way avsc compiles its own
+ * codecs: one function per top-level field (small enough for V8 to optimise; one function for the
+ * whole record is not), the read position in a local, the writers bound once per block, and the
+ * common one-byte varints (union branches, small lengths) read inline. A tree of closures doing
+ * the same work spends its time in calls that cannot be inlined (one call site reaching a hundred
+ * different steps): on a booking the generated reader takes 3.9 µs where the closures took 5.2.
+ * Only names of our own making and numbers reach the source text: everything that comes from a
+ * schema (field names, types, enum symbols) is passed in as a constant, never spliced in.
+ *
  * The bytes written are exactly those native.ts writes for the same record decoded by avro/codec.ts
- * (test/unit/clickhouse-native.test.ts compares both). Anything the compiler does not map (a
+ * (test/unit/clickhouse-native.test.ts compares both). Anything the generator does not map (a
  * column type that does not match the Avro type) makes `compileTranscoder` return undefined and the
  * destination decodes instead. Multi-branch unions (JSON text columns) are decoded by avsc in place,
  * as the object path would.
  */
 import type avsc from 'avsc';
 import type { Column, ColumnType, TableSpec } from '../columns.js';
-import type { ByteWriter } from './bytes.js';
-import { decimalWidth, type ArrayWriter, type ColumnWriter, type MapWriter, type NullableWriter, type ScalarWriter, type TupleWriter } from './native.js';
-
-/** A read position in one Avro body. */
-class Cursor {
-  buf: Buffer = Buffer.alloc(0);
-  pos = 0;
-}
-
-/** Reads one value of an Avro type and appends it to the column writer shaped for it. */
-type Step = (cursor: Cursor, writer: ColumnWriter) => void;
-/** Reads one top-level field (or a flattened record of them) into the block's columns. */
-type FieldStep = (cursor: Cursor, columns: readonly ColumnWriter[]) => void;
+import { HELPERS } from './avro-native-runtime.js';
+import { decimalWidth, type ColumnWriter } from './native.js';
 
 /** Appends the value columns of one record body to `columns` (the block's writers, in spec order). */
 export type Transcoder = (body: Buffer, columns: readonly ColumnWriter[]) => void;
 
-/** A body that does not decode with its schema (a record-level problem, not a bug). */
-export class AvroBodyError extends RangeError {}
-
 class Unmapped extends Error {}
-
-/** Zig-zag varint as Avro writes int and long; exact up to 2^53 (as avsc). */
-function readLong(cursor: Cursor): number {
-  const buf = cursor.buf;
-  let b = buf[cursor.pos++] as number;
-  let n = b & 0x7f;
-  let shift = 7;
-  while (b & 0x80 && shift < 28) {
-    b = buf[cursor.pos++] as number;
-    n |= (b & 0x7f) << shift;
-    shift += 7;
-  }
-  if (!(b & 0x80)) return (n >>> 1) ^ -(n & 1);
-  let f = n >>> 0;
-  let scale = 268_435_456; // 2^28
-  do {
-    b = buf[cursor.pos++] as number;
-    f += (b & 0x7f) * scale;
-    scale *= 128;
-  } while (b & 0x80);
-  return (f % 2 ? -(f + 1) : f) / 2;
-}
-
-/** Start of a length-prefixed byte run (string, bytes); moves the cursor past it. */
-function readSpan(cursor: Cursor): number {
-  const length = readLong(cursor);
-  const start = cursor.pos;
-  if (length < 0 || start + length > cursor.buf.length) throw new AvroBodyError(`length ${length} at byte ${start} runs past the end of the body`);
-  cursor.pos = start + length;
-  return start;
-}
-
-function branchIndex(cursor: Cursor, branches: number): number {
-  const index = readLong(cursor);
-  if (index < 0 || index >= branches) throw new AvroBodyError(`union branch ${index} does not exist`);
-  return index;
-}
-
-/** Writes the big-endian two's-complement bytes buf[start, end) as a little-endian integer of `width` bytes. */
-function writeDecimal(out: ByteWriter, buf: Buffer, start: number, end: number, width: number): void {
-  const negative = end > start && ((buf[start] as number) & 0x80) !== 0;
-  const fill = negative ? 0xff : 0;
-  // Minimal encodings never exceed the width for values within the precision; longer ones must be
-  // sign extension only (the bytes dropped equal the fill and the kept top bit keeps the sign).
-  const keptTop = end - width;
-  if (keptTop > start && (buf.subarray(start, keptTop).some((byte) => byte !== fill) || (((buf[keptTop] as number) & 0x80) !== 0) !== negative)) {
-    throw new AvroBodyError(`decimal of ${end - start} bytes does not fit ${width} bytes`);
-  }
-  out.reserve(width);
-  const target = out.buffer;
-  const base = out.at;
-  for (let i = 0; i < width; i++) target[base + i] = end - 1 - i >= start ? (buf[end - 1 - i] as number) : fill;
-  out.at = base + width;
-}
 
 function isNullable(type: ColumnType): type is Extract<ColumnType, { kind: 'nullable' }> {
   return type.kind === 'nullable';
@@ -103,79 +44,156 @@ function nullableBranch(type: avsc.Type): { inner: avsc.Type; nullIndex: number 
   return nullIndex < 0 ? undefined : { inner: branches[1 - nullIndex] as avsc.Type, nullIndex };
 }
 
-/** One value decoded by avsc where the cursor stands (for what the steps do not read themselves). */
-function decodeInPlace(type: avsc.Type, cursor: Cursor): unknown {
-  let decoded: { value: unknown; offset: number };
-  try {
-    decoded = type.decode(cursor.buf, cursor.pos);
-  } catch (error) {
-    throw new AvroBodyError(`value at byte ${cursor.pos} does not decode: ${(error as Error).message}`);
+/**
+ * The source of one reader being generated. Writers are locals (`w<n>`) bound from the block's
+ * columns when a block is first seen; constants from the schema are `k<n>`; temporaries `t<n>`.
+ * Code reads `buf` at `pos` and checks runs against `end`.
+ */
+class Source {
+  body: string[] = [];
+  /** Functions of one top-level field each (`f<n>(buf, pos, end) → pos`), see `compileTranscoder`. */
+  readonly functions: string[] = [];
+  readonly binds: string[] = [];
+  readonly constants: unknown[] = [];
+  private names = 0;
+
+  /** A fresh local name. */
+  temp(): string {
+    return `t${this.names++}`;
   }
-  if (decoded.offset < 0) throw new AvroBodyError(`value at byte ${cursor.pos} runs past the end of the body`);
-  cursor.pos = decoded.offset;
-  return decoded.value;
+
+  /** A writer local bound to `expression` (over `columns` and earlier writer locals). */
+  writer(expression: string): string {
+    const name = `w${this.names++}`;
+    this.binds.push(`${name} = ${expression};`);
+    return name;
+  }
+
+  constant(value: unknown): string {
+    this.constants.push(value);
+    return `k[${this.constants.length - 1}]`;
+  }
+
+  emit(line: string): void {
+    this.body.push(line);
+  }
+
+  /** Generates into a function of its own, `(buf, pos, end) → pos`, and emits the call to it here. */
+  call(generate: () => void): void {
+    const outer = this.body;
+    this.body = [];
+    generate();
+    const name = `f${this.names++}`;
+    this.functions.push(`function ${name}(buf, pos, end) {\n${this.body.join('\n')}\nreturn pos;\n}`);
+    this.body = outer;
+    this.emit(`pos = ${name}(buf, pos, end);`);
+  }
+
+  /** Reads a zig-zag varint into the new local it returns (one byte inline, longer ones by the helper). */
+  long(): string {
+    const value = this.temp();
+    this.emit(`let ${value} = buf[pos++];`);
+    this.emit(`if (${value} < 0x80) ${value} = (${value} >>> 1) ^ -(${value} & 1); else { c.pos = pos - 1; ${value} = h.readLong(c); pos = c.pos; }`);
+    return value;
+  }
+
+  /** Reads a length-prefixed run; returns the local holding its start (it ends at `pos`). */
+  span(): string {
+    const length = this.long();
+    const start = this.temp();
+    this.emit(`if (${length} < 0 || pos + ${length} > end) throw h.spanError(${length}, pos);`);
+    this.emit(`const ${start} = pos; pos += ${length};`);
+    return start;
+  }
+
+  /** Skips `size` fixed bytes; returns the local holding their start. */
+  fixed(size: number): string {
+    const start = this.temp();
+    this.emit(`if (pos + ${size} > end) throw h.fixedError(${size}, pos);`);
+    this.emit(`const ${start} = pos; pos += ${size};`);
+    return start;
+  }
+
+  /** Reads a two-branch union index (0 or 1) into the local it returns. */
+  branch(): string {
+    const index = this.long();
+    this.emit(`if (${index} !== 0 && ${index} !== 1) throw h.branchError(${index});`);
+    return index;
+  }
+
+  /** Lets avsc decode one value of `type` in place; returns the local holding it. */
+  decoded(type: avsc.Type): string {
+    const value = this.temp();
+    this.emit(`c.pos = pos; const ${value} = h.decodeInPlace(${this.constant(type)}, c); pos = c.pos;`);
+    return value;
+  }
+
+  /** Runs `item` for every element of Avro blocks (count, items…; a negative count is followed by a byte size; 0 ends). */
+  blocks(item: () => void): string {
+    const total = this.temp();
+    const count = this.temp();
+    this.emit(`let ${total} = 0;`);
+    this.emit(`for (;;) {`);
+    this.emit(`let ${count} = ${this.long()};`);
+    this.emit(`if (${count} === 0) break;`);
+    this.emit(`if (${count} < 0) { ${count} = -${count};`);
+    this.long(); // the block's byte size, not needed
+    this.emit(`}`);
+    // A count read from a body cut short must not spin: stop once the body is overrun.
+    this.emit(`for (let i = 0; i < ${count}; i++) { if (pos > end) throw h.endError(pos, end);`);
+    item();
+    this.emit(`}`);
+    this.emit(`${total} += ${count};`);
+    this.emit(`}`);
+    return total;
+  }
 }
 
-/** Multi-branch unions → JSON text of avsc's value, as rows.ts writes them. */
-function jsonStep(type: avsc.Type, nullable: boolean): Step {
-  return (cursor, writer) => {
-    const value = decodeInPlace(type, cursor);
-    writer.add(nullable && (value === null || value === undefined) ? null : JSON.stringify(value));
-  };
-}
-
-function scalarStep(type: avsc.Type, column: ColumnType): Step {
+/** Code appending one scalar value of an Avro type to the ByteWriter `out` (a writer local's `.out`). */
+function scalarCode(src: Source, type: avsc.Type, column: ColumnType, out: string): void {
   const avroType = type.typeName;
-  const out = (writer: ColumnWriter): ByteWriter => (writer as ScalarWriter).out;
   switch (column.kind) {
     case 'string':
       if (avroType !== 'string') break;
-      return (cursor, writer) => {
-        const start = readSpan(cursor);
-        out(writer).stringBytes(cursor.buf, start, cursor.pos);
-      };
+      return src.emit(`${out}.stringBytes(buf, ${src.span()}, pos);`);
     case 'enum': {
       if (avroType !== 'enum') break;
       // Each symbol's UTF-8 bytes once, copied per row rather than encoded per row.
-      const symbols = (type as avsc.types.EnumType).symbols.map((symbol) => Buffer.from(symbol, 'utf8'));
-      return (cursor, writer) => {
-        const symbol = symbols[branchIndex(cursor, symbols.length)] as Buffer;
-        out(writer).stringBytes(symbol, 0, symbol.length);
-      };
+      const symbols = src.constant((type as avsc.types.EnumType).symbols.map((symbol) => Buffer.from(symbol, 'utf8')));
+      const index = src.long();
+      src.emit(`if (${index} < 0 || ${index} >= ${symbols}.length) throw h.branchError(${index});`);
+      return src.emit(`${out}.stringBytes(${symbols}[${index}], 0, ${symbols}[${index}].length);`);
     }
     case 'bytes':
-      if (avroType === 'bytes') return (cursor, writer) => out(writer).string(cursor.buf.toString('base64', readSpan(cursor), cursor.pos));
+      if (avroType === 'bytes') return src.emit(`${out}.string(buf.toString('base64', ${src.span()}, pos));`);
       if (avroType !== 'fixed') break;
-      return fixedStep((type as avsc.types.FixedType).size, (cursor, writer, start) => out(writer).string(cursor.buf.toString('base64', start, cursor.pos)));
+      return src.emit(`${out}.string(buf.toString('base64', ${src.fixed((type as avsc.types.FixedType).size)}, pos));`);
     case 'boolean':
       if (avroType !== 'boolean') break;
-      return (cursor, writer) => out(writer).u8(cursor.buf[cursor.pos++] ? 1 : 0);
+      return src.emit(`${out}.u8(buf[pos++] ? 1 : 0);`);
     case 'int32':
     case 'date':
       if (avroType !== 'int') break;
-      return (cursor, writer) => out(writer).i32(readLong(cursor));
+      return src.emit(`${out}.i32(${src.long()});`);
     case 'int64':
     case 'timestamp':
       if (avroType !== 'long') break;
-      return (cursor, writer) => out(writer).i64(readLong(cursor));
+      return src.emit(`${out}.i64(${src.long()});`);
     case 'float32':
     case 'float64': {
       const size = column.kind === 'float32' ? 4 : 8;
       if (avroType !== (size === 4 ? 'float' : 'double')) break;
       // Avro and ClickHouse both store IEEE 754 little-endian: copy the bytes.
-      return fixedStep(size, (cursor, writer, start) => {
-        const target = out(writer);
-        target.reserve(size);
-        cursor.buf.copy(target.buffer, target.at, start, cursor.pos);
-        target.at += size;
-      });
+      const start = src.fixed(size);
+      src.emit(`${out}.reserve(${size});`);
+      return src.emit(`for (let i = 0; i < ${size}; i++) ${out}.buffer[${out}.at + i] = buf[${start} + i]; ${out}.at += ${size};`);
     }
     case 'decimal': {
       const width = decimalWidth(column.precision);
       const underlying = type.typeName.startsWith('logical') ? (type as avsc.types.LogicalType).underlyingType : type;
-      if (underlying.typeName === 'bytes') return (cursor, writer) => writeDecimal(out(writer), cursor.buf, readSpan(cursor), cursor.pos, width);
+      if (underlying.typeName === 'bytes') return src.emit(`h.writeDecimal(${out}, buf, ${src.span()}, pos, ${width});`);
       if (underlying.typeName !== 'fixed') break;
-      return fixedStep((underlying as avsc.types.FixedType).size, (cursor, writer, start) => writeDecimal(out(writer), cursor.buf, start, cursor.pos, width));
+      return src.emit(`h.writeDecimal(${out}, buf, ${src.fixed((underlying as avsc.types.FixedType).size)}, pos, ${width});`);
     }
     default:
       break;
@@ -183,125 +201,92 @@ function scalarStep(type: avsc.Type, column: ColumnType): Step {
   throw new Unmapped(`Avro ${avroType} → column ${column.kind}`);
 }
 
-/** A value of `size` bytes: checks the end, advances, then hands over where it started. */
-function fixedStep(size: number, use: (cursor: Cursor, writer: ColumnWriter, start: number) => void): Step {
-  return (cursor, writer) => {
-    const start = cursor.pos;
-    if (start + size > cursor.buf.length) throw new AvroBodyError(`${size} bytes at byte ${start} run past the end of the body`);
-    cursor.pos = start + size;
-    use(cursor, writer, start);
-  };
-}
-
-/** Avro blocks (count, items…; a negative count is followed by the block's byte size), ended by a zero count. */
-function readBlocks(cursor: Cursor, item: () => void): number {
-  let total = 0;
-  for (let count = readLong(cursor); count !== 0; count = readLong(cursor)) {
-    if (count < 0) {
-      count = -count;
-      readLong(cursor);
-    }
-    for (let i = 0; i < count; i++) item();
-    total += count;
+/** Code appending one value of an Avro type to the writer local `writer`, shaped for `column`. */
+function valueCode(src: Source, type: avsc.Type, column: ColumnType, writer: string): void {
+  if (column.kind === 'json' || (isNullable(column) && column.inner.kind === 'json')) {
+    // Multi-branch unions → JSON text of avsc's value, as rows.ts writes them.
+    const value = src.decoded(type);
+    const text = `JSON.stringify(${value})`;
+    return src.emit(`${writer}.add(${isNullable(column) ? `${value} === null || ${value} === undefined ? null : ${text}` : text});`);
   }
-  return total;
-}
-
-function valueStep(type: avsc.Type, column: ColumnType): Step {
-  if (column.kind === 'json') return jsonStep(type, false);
   if (isNullable(column)) {
-    if (column.inner.kind === 'json') return jsonStep(type, true);
     const union = nullableBranch(type);
+    const inner = union?.inner ?? type;
     // ClickHouse has no Nullable(Array/Map/Tuple): the writer is the inner one and null is its empty value.
     const flat = column.inner.kind === 'array' || column.inner.kind === 'map' || column.inner.kind === 'struct';
-    const inner = valueStep(union?.inner ?? type, column.inner);
-    const present: Step = flat
-      ? inner
-      : (cursor, writer) => {
-          (writer as NullableWriter).nulls.u8(0);
-          inner(cursor, (writer as NullableWriter).inner);
-        };
-    if (union === undefined) return present; // a non-null Avro value under a nullable parent record
-    const { nullIndex } = union;
-    return (cursor, writer) => {
-      if (branchIndex(cursor, 2) === nullIndex) writer.addEmpty();
-      else present(cursor, writer);
+    if (flat) {
+      if (union === undefined) return valueCode(src, inner, column.inner, writer); // a non-null Avro value under a nullable parent record
+      src.emit(`if (${src.branch()} === ${union.nullIndex}) ${writer}.addEmpty(); else {`);
+      valueCode(src, inner, column.inner, writer);
+      return src.emit(`}`);
+    }
+    // Nullable(scalar), most of a booking's columns: the null map and the value's bytes written
+    // straight to their two ByteWriters (a null is 1 in the map and the type's zero bytes).
+    const nulls = src.writer(`${writer}.nulls`);
+    const value = src.writer(`${writer}.inner`);
+    const present = (): void => {
+      src.emit(`${nulls}.u8(0);`);
+      valueCode(src, inner, column.inner, value);
     };
+    if (union === undefined) return present();
+    src.emit(`if (${src.branch()} === ${union.nullIndex}) { ${nulls}.u8(1); ${value}.addEmpty(); } else {`);
+    present();
+    return src.emit(`}`);
   }
   switch (column.kind) {
     case 'array': {
       if (type.typeName !== 'array') break;
-      const items = valueStep((type as avsc.types.ArrayType).itemsType, column.items);
-      return (cursor, writer) => {
-        const array = writer as ArrayWriter;
-        const target = array.items;
-        array.total += readBlocks(cursor, () => items(cursor, target));
-        array.offsets.i64(array.total);
-      };
+      const items = src.writer(`${writer}.items`);
+      const total = src.blocks(() => valueCode(src, (type as avsc.types.ArrayType).itemsType, column.items, items));
+      return src.emit(`${writer}.total += ${total}; ${writer}.offsets.i64(${writer}.total);`);
     }
     case 'map': {
       if (type.typeName !== 'map') break;
-      const values = valueStep((type as avsc.types.MapType).valuesType as avsc.Type, column.values);
-      return (cursor, writer) => {
-        const map = writer as MapWriter;
-        const keys = map.keys.out;
-        const target = map.values;
-        map.total += readBlocks(cursor, () => {
-          const start = readSpan(cursor);
-          keys.stringBytes(cursor.buf, start, cursor.pos);
-          values(cursor, target);
-        });
-        map.offsets.i64(map.total);
-      };
+      const keys = src.writer(`${writer}.keys.out`);
+      const values = src.writer(`${writer}.values`);
+      const total = src.blocks(() => {
+        src.emit(`${keys}.stringBytes(buf, ${src.span()}, pos);`);
+        valueCode(src, (type as avsc.types.MapType).valuesType as avsc.Type, column.values, values);
+      });
+      return src.emit(`${writer}.total += ${total}; ${writer}.offsets.i64(${writer}.total);`);
     }
     case 'struct': {
       const fields = (type as avsc.types.RecordType).fields;
       if (type.typeName !== 'record' || fields.length !== column.fields.length || fields.some((field, i) => field.name !== column.fields[i]?.name)) break;
-      const steps = fields.map((field, i) => valueStep(field.type, (column.fields[i] as { type: ColumnType }).type));
-      return (cursor, writer) => {
-        const writers = (writer as TupleWriter).fields;
-        for (let i = 0; i < steps.length; i++) (steps[i] as Step)(cursor, writers[i] as ColumnWriter);
-      };
+      fields.forEach((field, i) => valueCode(src, field.type, (column.fields[i] as { type: ColumnType }).type, src.writer(`${writer}.fields[${i}]`)));
+      return;
     }
     default:
-      return scalarStep(type, column);
+      return scalarCode(src, type, column, src.writer(`${writer}.out`));
   }
   throw new Unmapped(`Avro ${type.typeName} → column ${column.kind}`);
 }
 
-/** Steps for a record's fields, flattened as columns.ts flattens them (`parent_child` columns). */
-function fieldSteps(type: avsc.types.RecordType, prefix: readonly string[], columns: ReadonlyMap<string, { index: number; column: Column }>): FieldStep[] {
-  const steps: FieldStep[] = [];
+/** Code for a record's fields, flattened as columns.ts flattens them (`parent_child` columns); the top level's fields each get a function. */
+function fieldsCode(src: Source, type: avsc.types.RecordType, prefix: readonly string[], columns: ReadonlyMap<string, { index: number; column: Column }>, writerOf: (index: number) => string): void {
   for (const field of type.fields) {
-    const path = [...prefix, field.name];
-    const union = nullableBranch(field.type);
-    const record = union?.inner ?? field.type;
-    if (record.typeName === 'record') {
-      const inner = fieldSteps(record as avsc.types.RecordType, path, columns);
-      if (union === undefined) {
-        steps.push(...inner);
-        continue;
-      }
-      // A null parent record: every column below it is NULL (or empty) for this row.
-      const below = [...columns.values()].filter(({ column }) => path.every((step, i) => column.path[i] === step)).map(({ index }) => index);
-      const { nullIndex } = union;
-      steps.push((cursor, writers) => {
-        if (branchIndex(cursor, 2) === nullIndex) for (const index of below) (writers[index] as ColumnWriter).addEmpty();
-        else for (const step of inner) step(cursor, writers);
-      });
-      continue;
-    }
-    const target = columns.get(path.join('\u0000'));
-    if (target === undefined) {
-      // A value field the table does not take (its name is a key column's): read past it.
-      steps.push((cursor) => void decodeInPlace(field.type, cursor));
-      continue;
-    }
-    const step = valueStep(field.type, target.column.type);
-    const { index } = target;
-    steps.push((cursor, writers) => step(cursor, writers[index] as ColumnWriter));
+    if (prefix.length === 0) src.call(() => fieldCode(src, field, [], columns, writerOf));
+    else fieldCode(src, field, prefix, columns, writerOf);
   }
-  return steps;
+}
+
+/** Code for one field: a value column, a flattened record, or a value the table does not take. */
+function fieldCode(src: Source, field: avsc.types.Field, prefix: readonly string[], columns: ReadonlyMap<string, { index: number; column: Column }>, writerOf: (index: number) => string): void {
+  const path = [...prefix, field.name];
+  const union = nullableBranch(field.type);
+  const record = union?.inner ?? field.type;
+  if (record.typeName === 'record') {
+    if (union === undefined) return fieldsCode(src, record as avsc.types.RecordType, path, columns, writerOf);
+    // A null parent record: every column below it is NULL (or empty) for this row.
+    const below = [...columns.values()].filter(({ column }) => path.every((step, i) => column.path[i] === step)).map(({ index }) => index);
+    src.emit(`if (${src.branch()} === ${union.nullIndex}) { ${below.map((index) => `${writerOf(index)}.addEmpty();`).join(' ')} } else {`);
+    fieldsCode(src, record as avsc.types.RecordType, path, columns, writerOf);
+    return src.emit(`}`);
+  }
+  const target = columns.get(path.join('\u0000'));
+  // A value field the table does not take (its name is a key column's): read past it.
+  if (target === undefined) src.decoded(field.type);
+  else valueCode(src, field.type, target.column.type, writerOf(target.index));
 }
 
 /**
@@ -314,18 +299,39 @@ export function compileTranscoder(type: avsc.Type, spec: TableSpec): Transcoder 
   spec.columns.forEach((column, index) => {
     if (column.role === 'value') columns.set(column.path.join('\u0000'), { index, column });
   });
-  let steps: FieldStep[];
+  const src = new Source();
+  const topWriters = new Map<number, string>();
+  const writerOf = (index: number): string => {
+    let name = topWriters.get(index);
+    if (name === undefined) topWriters.set(index, (name = src.writer(`columns[${index}]`)));
+    return name;
+  };
   try {
-    steps = fieldSteps(type as avsc.types.RecordType, [], columns);
+    fieldsCode(src, type as avsc.types.RecordType, [], columns, writerOf);
   } catch (error) {
     if (error instanceof Unmapped) return undefined;
     throw error;
   }
-  const cursor = new Cursor();
-  return (body, writers) => {
-    cursor.buf = body;
-    cursor.pos = 0;
-    for (const step of steps) step(cursor, writers);
-    if (cursor.pos !== body.length) throw new AvroBodyError(cursor.pos > body.length ? 'the body ends inside a value' : `${body.length - cursor.pos} bytes left after the record`);
-  };
+  const writers = src.binds.map((bind) => bind.slice(0, bind.indexOf(' ')));
+  const factory = new Function(
+    'h',
+    'k',
+    `'use strict';
+let bound = null;
+${writers.length > 0 ? `let ${writers.join(', ')};` : ''}
+const c = { buf: null, pos: 0 };
+${src.functions.join('\n')}
+return function transcode(buf, columns) {
+  if (columns !== bound) {
+    ${src.binds.join('\n    ')}
+    bound = columns;
+  }
+  const end = buf.length;
+  let pos = 0;
+  c.buf = buf;
+${src.body.join('\n')}
+  if (pos !== end) throw h.endError(pos, end);
+};`,
+  ) as (helpers: typeof HELPERS, constants: readonly unknown[]) => Transcoder;
+  return factory(HELPERS, src.constants);
 }

@@ -18,7 +18,8 @@ import type { TableSpec } from '../columns.js';
 import type { AvroWriteBatch, SinkRecord, WriteBatch } from '../destination.js';
 import { DestinationError } from '../errors.js';
 import { createCellReaders, type Cell, type LineageContext } from '../rows.js';
-import { AvroBodyError, compileTranscoder, type Transcoder } from './avro-native.js';
+import { compileTranscoder, type Transcoder } from './avro-native.js';
+import { AvroBodyError } from './avro-native-runtime.js';
 import { BadValueError, NativeBlock, type ColumnWriter } from './native.js';
 
 /** What one table spec needs to fill blocks; built once per spec. */
