@@ -18,7 +18,7 @@ import { benchPostgresSink } from './postgres-sink.js';
 import { buildCli } from './processes.js';
 import { benchSimulator } from './simulator.js';
 import { benchSink, type SinkBenchResult } from './sink.js';
-import { benchSource } from './source.js';
+import { benchSource, type SourceBenchResult } from './source.js';
 
 const quick = process.argv.includes('--quick');
 const say = (line: string): void => void process.stdout.write(`${line}\n`);
@@ -35,6 +35,14 @@ interface Row {
 /** Where a sink's time goes on this machine: CPU per row of the sink and of the engine, and the rate those allow on its cores. */
 const cpuNote = (result: SinkBenchResult): string =>
   `CPU per row: sink ${result.cpuMicrosPerRow.sink} µs + engine ${result.cpuMicrosPerRow.engine} µs → at most ${result.coreBoundRowsPerSecond} rows/s on ${availableParallelism()} cores`;
+
+/** The same for the source: its CPU per record (start-up included) and the simulator's, and the rate those allow on this machine's cores. */
+function sourceCpuNote(result: SourceBenchResult): string {
+  const perRecord = (seconds: number): number => Math.round((seconds * 1e6) / Math.max(1, result.records));
+  const source = perRecord(result.cpuSeconds.source);
+  const simulator = perRecord(result.cpuSeconds.simulatorDuringSource);
+  return `CPU per record: source ${source} µs + simulator ${simulator} µs → at most ${Math.round((availableParallelism() * 1e6) / Math.max(1, source + simulator))} records/s on ${availableParallelism()} cores`;
+}
 
 const ratio = (value: number, limit: number | null): string => (limit === null || limit === 0 ? '-' : `${(value / limit).toFixed(2)}×`);
 
@@ -58,7 +66,7 @@ async function main(): Promise<void> {
     results.source = source;
     rows.push({
       benchmark: `source backfill, ${source.records} bookings`,
-      figure: `${source.recordsPerSecond} records/s (${source.seconds} s)`,
+      figure: `${source.recordsPerSecond} records/s (${source.seconds} s); ${sourceCpuNote(source)}`,
       limit: `raw client ${source.rawItemsPerSecond ?? '-'} items/s`,
       ratio: ratio(source.recordsPerSecond, source.rawItemsPerSecond),
       target: '≥ 0.8×, RSS < 300 MB',
