@@ -12,8 +12,7 @@
  * flight then holds only its body (about twice its Avro size), never a block of its own.
  */
 import type avsc from 'avsc';
-import { parseAvroSchema } from '../../avro/codec.js';
-import type { AvroType } from '../../avro/schema-json.js';
+import { avroValueType, decodeAvroValue } from '../avro-values.js';
 import type { TableSpec } from '../columns.js';
 import type { AvroWriteBatch, SinkRecord, WriteBatch } from '../destination.js';
 import { DestinationError } from '../errors.js';
@@ -61,7 +60,7 @@ export class BlockPlan {
         reader ??= this.readerOf(batch.valueSchema as object);
         const { type, transcode } = reader;
         if (transcode === undefined) {
-          this.addRecord(columns, { key, value: decode(type, body, this.spec.name, offset), offset, schemaId }, context);
+          this.addRecord(columns, { key, value: decodeAvroValue(type, body, this.spec.name, offset), offset, schemaId }, context);
         } else {
           const outside: SinkRecord = { key, value: PRESENT, offset, schemaId };
           for (const index of this.outsideValue) (columns[index] as ColumnWriter).add((this.cells[index] as Cell)(outside, context));
@@ -99,7 +98,7 @@ export class BlockPlan {
     let reader = this.readers.get(schema);
     if (reader === undefined) {
       // Parsed as the runner's decoder parses (decimals as text), so both paths write the same bytes.
-      const type = parseAvroSchema(schema as AvroType, { decimalsAsText: true });
+      const type = avroValueType(schema);
       this.readers.set(schema, (reader = { type, transcode: compileTranscoder(type, this.spec) }));
     }
     return reader;
@@ -111,14 +110,6 @@ const PRESENT: Readonly<Record<string, unknown>> = Object.freeze({});
 
 function lineage(batch: Omit<WriteBatch, 'records'>): LineageContext {
   return { topic: batch.topic, partition: batch.partition, ingestedAtMs: batch.ingestedAtMs };
-}
-
-function decode(type: avsc.Type, body: Buffer, table: string, offset: number): Record<string, unknown> {
-  try {
-    return type.fromBuffer(body) as Record<string, unknown>;
-  } catch (error) {
-    throw new DestinationError(`table ${table}, offset ${offset}: the value does not decode: ${(error as Error).message}`, { reason: 'bad-data', table, cause: error });
-  }
 }
 
 /** Record-level problems become `bad-data`; anything else (a bug) passes through unchanged. */
