@@ -13,6 +13,7 @@ import { DuckDBDataChunkWriter, type DuckDBDataChunk, type DuckDBType, type Duck
 import { isProgrammingError } from '../../common/errors.js';
 import type { TableSpec } from '../columns.js';
 import { avroValueType, decodedAvroRecord } from '../avro-values.js';
+import { latestPerKey } from '../latest-per-key.js';
 import type { AvroWriteBatch, SinkRecord, WriteBatch } from '../destination.js';
 import { DestinationError } from '../errors.js';
 import { createRowConverter, type RowConverter } from '../rows.js';
@@ -38,13 +39,6 @@ export function compileChunkPlan(spec: TableSpec): ChunkPlan {
     toValue: spec.columns.map((column) => toDuckDBValue(column.type)),
     types: spec.columns.map((column) => chunkType(column.type)),
   };
-}
-
-/** The last record of each key, in first-seen order of the keys. */
-export function latestPerKey<R extends { readonly key: Readonly<Record<string, unknown>> }>(records: readonly R[], keyColumns: readonly string[]): R[] {
-  const latest = new Map<string, R>();
-  for (const record of records) latest.set(JSON.stringify(keyColumns.map((name) => record.key[name])), record);
-  return [...latest.values()];
 }
 
 function badData(plan: ChunkPlan, detail: string, cause: unknown): DestinationError {

@@ -17,6 +17,8 @@
  *   rows/s, one INSERT … SELECT FROM unnest($1::text[], …) 16k/18k, one INSERT … SELECT FROM
  *   jsonb_to_recordset($1) 11k/9k. COPY wins because the server parses plain text per column with
  *   no per-row expression or JSON parsing, and the parameters need no array literal building.
+ * - writeAvro: the same from a batch still in Avro, each value decoded as its COPY line is written
+ *   (a batch's decoded bookings are not all held at once).
  * - startRebuild: `<table>__rebuild` and its tombstone table next to the live ones (a leftover of an
  *   interrupted rebuild is dropped first); commit swaps them in by drop + rename in one transaction,
  *   so readers see the old table or the new one, never neither.
@@ -30,8 +32,10 @@ import pg from 'pg';
 import type { Logger } from '../../common/logger.js';
 import type { TableSpec } from '../columns.js';
 import { describeConflicts, planColumns, type TypeDialect } from '../ddl-plan.js';
-import { batchToken, type Destination, type LiveVersion, type PrepareResult, type Rebuild, type SchemaMode, type SinkRecord, type WriteBatch, type WriteResult } from '../destination.js';
+import { avroValueType, decodedAvroRecord } from '../avro-values.js';
+import { batchToken, type AvroSinkRecord, type AvroWriteBatch, type Destination, type LiveVersion, type PrepareResult, type Rebuild, type SchemaMode, type SinkRecord, type WriteBatch, type WriteResult } from '../destination.js';
 import { DestinationError, checkStorable, frozenTableError } from '../errors.js';
+import { latestPerKey } from '../latest-per-key.js';
 import { createRowConverter, type RowConverter } from '../rows.js';
 import { postgresConnection, type PostgresConfig } from './connection.js';
 import { copyFromStdin } from './copy-in.js';
@@ -82,17 +86,6 @@ interface WritePlan {
   readonly stage: string;
   readonly createStage: string;
   readonly merge: MergeSql;
-}
-
-/** The last record of each key in the batch (records of a partition arrive in offset order; the highest offset wins anyway). */
-function latestPerKey(records: readonly SinkRecord[], keyColumns: readonly string[]): SinkRecord[] {
-  const latest = new Map<string, SinkRecord>();
-  for (const record of records) {
-    const key = keyColumns.length === 1 ? String(record.key[keyColumns[0] as string]) : JSON.stringify(keyColumns.map((name) => record.key[name]));
-    const seen = latest.get(key);
-    if (seen === undefined || seen.offset < record.offset) latest.set(key, record);
-  }
-  return [...latest.values()];
 }
 
 function stagingName(spec: TableSpec): string {
@@ -186,6 +179,41 @@ export function createPostgresDestination(options: PostgresDestinationOptions): 
     return columns;
   }
 
+  /** One batch in either form: each record decoded (if still Avro) as its COPY line is encoded, then staged and merged in one transaction. */
+  async function writeRows<R extends SinkRecord | AvroSinkRecord>(batch: Omit<WriteBatch, 'records'> & { readonly records: readonly R[] }, recordOf: (record: R) => SinkRecord): Promise<WriteResult> {
+    const token = batchToken(batch);
+    if (batch.records.length === 0) return { rows: 0, token };
+    const spec = batch.table;
+    const plan = await planFor(spec);
+    const context = { topic: batch.topic, partition: batch.partition, ingestedAtMs: batch.ingestedAtMs };
+    const records = latestPerKey(batch.records, spec.keyColumns);
+    // Encoded before a connection is taken: the transaction stays open for database work only.
+    const body = plan.encode(records, (record) => plan.convert(recordOf(record), context));
+    const deletes = records.some((record) => ('body' in record ? record.body : record.value) === null);
+    await transaction(
+      'write',
+      spec.name,
+      async (client) => {
+        await copyFromStdin(client, plan.merge.copy, body);
+        await client.query(plan.merge.upsert);
+        await client.query(plan.merge.revive);
+        if (deletes) {
+          await client.query(plan.merge.deleteLive);
+          await client.query(plan.merge.recordTombstones);
+        }
+      },
+      // Outside the transaction, so a rolled-back batch does not take the staging table with it.
+      async (client) => {
+        const known = staged.get(client) ?? new Set<string>();
+        if (known.has(plan.stage)) return;
+        await client.query(plan.createStage);
+        known.add(plan.stage);
+        staged.set(client, known);
+      },
+    );
+    return { rows: batch.records.length, token };
+  }
+
   async function planFor(spec: TableSpec): Promise<WritePlan> {
     const columns = await columnsOf(spec.name);
     let plan = plans.get(spec);
@@ -241,38 +269,10 @@ export function createPostgresDestination(options: PostgresDestinationOptions): 
       return { created: result.created, addedColumns: result.added };
     },
 
-    async write(batch: WriteBatch): Promise<WriteResult> {
-      const token = batchToken(batch);
-      if (batch.records.length === 0) return { rows: 0, token };
-      const spec = batch.table;
-      const plan = await planFor(spec);
-      const context = { topic: batch.topic, partition: batch.partition, ingestedAtMs: batch.ingestedAtMs };
-      const records = latestPerKey(batch.records, spec.keyColumns);
-      // Encoded before a connection is taken: the transaction stays open for database work only.
-      const body = plan.encode(records.map((record) => plan.convert(record, context)));
-      const deletes = records.some((record) => record.value === null);
-      await transaction(
-        'write',
-        spec.name,
-        async (client) => {
-          await copyFromStdin(client, plan.merge.copy, body);
-          await client.query(plan.merge.upsert);
-          await client.query(plan.merge.revive);
-          if (deletes) {
-            await client.query(plan.merge.deleteLive);
-            await client.query(plan.merge.recordTombstones);
-          }
-        },
-        // Outside the transaction, so a rolled-back batch does not take the staging table with it.
-        async (client) => {
-          const known = staged.get(client) ?? new Set<string>();
-          if (known.has(plan.stage)) return;
-          await client.query(plan.createStage);
-          known.add(plan.stage);
-          staged.set(client, known);
-        },
-      );
-      return { rows: batch.records.length, token };
+    write: (batch: WriteBatch) => writeRows(batch, (record) => record),
+    writeAvro(batch: AvroWriteBatch) {
+      const type = avroValueType(batch.valueSchema);
+      return writeRows(batch, (record) => decodedAvroRecord(type, batch.table.name, record));
     },
 
     async *liveVersions(table: string, keyColumns: readonly string[]): AsyncIterable<LiveVersion> {
