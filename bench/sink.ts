@@ -15,13 +15,13 @@
  *   same cores, so their sum bounds what any sink could reach there (cores / CPU per row).
  */
 import { writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { ClickHouseLogLevel, createClient } from '@clickhouse/client';
 import { stackEndpoints } from '../deploy/stack/endpoints.js';
 import { stackStatus } from '../deploy/stack/stack.js';
 import { waitFor } from '../test/helpers/wait-for.js';
-import { availableParallelism } from 'node:os';
 import { benchConfigPath, cpuSeconds, runCli } from './processes.js';
 
 /** What the destination sends (sinks/clickhouse/destination.ts), and so what the direct insert sends. */

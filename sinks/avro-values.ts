@@ -7,7 +7,7 @@
 import type avsc from 'avsc';
 import { parseAvroSchema } from '../avro/codec.js';
 import type { AvroType } from '../avro/schema-json.js';
-import type { AvroSinkRecord, SinkRecord } from './destination.js';
+import type { AvroSinkRecord, AvroWriteBatch, SinkRecord } from './destination.js';
 import { DestinationError } from './errors.js';
 
 /** Parsed once per schema object (the runner hands over the registry decoder's cached one, so once per version). */
@@ -28,8 +28,9 @@ export function decodeAvroValue(type: avsc.Type, body: Buffer, table: string, of
   }
 }
 
-/** An Avro record as the record `write` would have been given (a tombstone stays a null value). */
-export function decodedAvroRecord(type: avsc.Type, table: string, record: AvroSinkRecord): SinkRecord {
-  const { key, body, offset, schemaId } = record;
-  return { key, value: body === null ? null : decodeAvroValue(type, body, table, offset), offset, schemaId };
+/** Turns each record of a batch still in Avro into the record `write` would have been given (a tombstone stays a null value), decoding its value only when called. */
+export function avroRecordDecoder(batch: AvroWriteBatch): (record: AvroSinkRecord) => SinkRecord {
+  const type = avroValueType(batch.valueSchema);
+  const table = batch.table.name;
+  return ({ key, body, offset, schemaId }) => ({ key, value: body === null ? null : decodeAvroValue(type, body, table, offset), offset, schemaId });
 }

@@ -12,7 +12,7 @@
 import { DuckDBDataChunkWriter, type DuckDBDataChunk, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
 import { isProgrammingError } from '../../common/errors.js';
 import type { TableSpec } from '../columns.js';
-import { avroValueType, decodedAvroRecord } from '../avro-values.js';
+import { avroRecordDecoder } from '../avro-values.js';
 import { latestPerKey } from '../latest-per-key.js';
 import type { AvroWriteBatch, SinkRecord, WriteBatch } from '../destination.js';
 import { DestinationError } from '../errors.js';
@@ -50,8 +50,7 @@ export function batchChunks(plan: ChunkPlan, batch: WriteBatch): DuckDBDataChunk
 }
 
 export function avroBatchChunks(plan: ChunkPlan, batch: AvroWriteBatch): DuckDBDataChunk[] {
-  const type = avroValueType(batch.valueSchema);
-  return chunksOf(plan, batch, latestPerKey(batch.records, plan.keyColumns), (record) => decodedAvroRecord(type, plan.table, record));
+  return chunksOf(plan, batch, latestPerKey(batch.records, plan.keyColumns), avroRecordDecoder(batch));
 }
 
 function chunksOf<R>(plan: ChunkPlan, batch: Omit<WriteBatch, 'records'>, records: readonly R[], recordOf: (row: R) => SinkRecord): DuckDBDataChunk[] {

@@ -32,7 +32,7 @@ import pg from 'pg';
 import type { Logger } from '../../common/logger.js';
 import type { TableSpec } from '../columns.js';
 import { describeConflicts, planColumns, type TypeDialect } from '../ddl-plan.js';
-import { avroValueType, decodedAvroRecord } from '../avro-values.js';
+import { avroRecordDecoder } from '../avro-values.js';
 import { batchToken, type AvroSinkRecord, type AvroWriteBatch, type Destination, type LiveVersion, type PrepareResult, type Rebuild, type SchemaMode, type SinkRecord, type WriteBatch, type WriteResult } from '../destination.js';
 import { DestinationError, checkStorable, frozenTableError } from '../errors.js';
 import { latestPerKey } from '../latest-per-key.js';
@@ -270,10 +270,7 @@ export function createPostgresDestination(options: PostgresDestinationOptions): 
     },
 
     write: (batch: WriteBatch) => writeRows(batch, (record) => record),
-    writeAvro(batch: AvroWriteBatch) {
-      const type = avroValueType(batch.valueSchema);
-      return writeRows(batch, (record) => decodedAvroRecord(type, batch.table.name, record));
-    },
+    writeAvro: (batch: AvroWriteBatch) => writeRows(batch, avroRecordDecoder(batch)),
 
     async *liveVersions(table: string, keyColumns: readonly string[]): AsyncIterable<LiveVersion> {
       const where = qualified(table);

@@ -66,7 +66,7 @@ export function wireSchemaId(buffer: Buffer | null): number | undefined {
 /**
  * The entry of a record whose schemas are already known, built without waiting (no promise per
  * record: the common case once a topic's versions are cached); undefined when a schema must be
- * fetched first, and then `decodeEntry` does it with retries.
+ * fetched first, which `decodeEntry` does, with retries, before building it here.
  */
 export function decodeEntryNow(decoder: RecordDecoder, message: KafkaMessage): SinkEntry | undefined {
   const offset = Number(message.offset);
@@ -80,27 +80,33 @@ export function decodeEntryNow(decoder: RecordDecoder, message: KafkaMessage): S
   } catch (error) {
     // Nothing here does I/O, so a failure is the record's own; the slow path classifies anything else.
     if (isRetriable(error)) return undefined;
-    return { kind: 'dead', offset, message, schemaId: wireSchemaId(message.value), error };
+    return deadEntry(message, offset, error);
   }
 }
 
+/** decodeEntryNow after fetching the record's schemas from the registry (retried while it is unreachable). */
 export async function decodeEntry(decoder: RecordDecoder, message: KafkaMessage, retry: Retrier, signal?: AbortSignal, onRetry?: () => void): Promise<SinkEntry> {
   const offset = Number(message.offset);
   try {
-    return await retry(
+    await retry(
       async () => {
-        if (message.key === null) throw new KeylessRecordError();
-        const key = await decoder.decodeKey(message.key);
-        if (message.value === null) return { kind: 'delete', offset, message, key } as const;
-        return { kind: 'upsert', offset, message, key, value: await decoder.schemaOf(message.value) } as const;
+        if (message.key !== null) await decoder.decodeKey(message.key);
+        if (message.value !== null) await decoder.schemaOf(message.value);
       },
       { operation: `decode offset ${offset}`, ...(signal ? { signal } : {}), ...(onRetry ? { onRetry } : {}) },
     );
   } catch (error) {
     // Retries exhausted on a retriable failure is an outage, not a bad record; an abort is a shutdown.
     if (isRetriable(error) || error instanceof RetriesExhaustedError || signal?.aborted === true) throw error;
-    return { kind: 'dead', offset, message, schemaId: wireSchemaId(message.value), error };
+    return deadEntry(message, offset, error);
   }
+  const entry = decodeEntryNow(decoder, message);
+  if (entry === undefined) throw new Error(`offset ${offset}: the record's schemas were fetched but are not cached`);
+  return entry;
+}
+
+function deadEntry(message: KafkaMessage, offset: number, error: unknown): SinkEntry {
+  return { kind: 'dead', offset, message, schemaId: wireSchemaId(message.value), error };
 }
 
 /** Every resource topic is keyed by (account, id); a record without a key cannot be placed in a table. */

@@ -7,7 +7,7 @@ import type avsc from 'avsc';
 import { createAvroDecoder } from '../../avro/codec.js';
 import { SchemaRegistryError } from '../../avro/errors.js';
 import { subjectsOf, type SchemaRegistry } from '../../avro/registry.js';
-import { HEADER_SIZE, WireFormatError, schemaIdOf, unframe } from '../../avro/wire.js';
+import { WireFormatError, schemaIdOf, unframe } from '../../avro/wire.js';
 import type { DecodedAvro, RegisteredSchema, RecordDecoder } from './decode.js';
 
 export function createRegistryDecoder(registry: SchemaRegistry): RecordDecoder {
@@ -33,9 +33,9 @@ export function createRegistryDecoder(registry: SchemaRegistry): RecordDecoder {
   return {
     decodeKey: (buffer) => decode(buffer),
     decodeKeyNow(buffer) {
-      const schemaId = schemaIdOf(buffer);
+      const { schemaId, body } = unframe(buffer);
       const writer = avro.cachedSchema(schemaId);
-      return writer === undefined ? undefined : { schemaId, schema: writer.schema, value: decodeFramed(writer.type, buffer, schemaId) };
+      return writer === undefined ? undefined : { schemaId, schema: writer.schema, value: decodeBody(writer.type, body, schemaId) };
     },
     decodeValue: decode,
     async schemaOf(buffer) {
@@ -62,23 +62,6 @@ function decodeBody(type: avsc.Type, body: Buffer, schemaId: number, resolver?: 
   try {
     return type.fromBuffer(body, resolver);
   } catch (error) {
-    throw undecodable(schemaId, (error as Error).message);
+    throw new WireFormatError(`message with schema id ${schemaId} does not decode with that schema: ${(error as Error).message}`);
   }
-}
-
-/** decodeBody of a whole framed message, reading past the header in place (no view per record). */
-function decodeFramed(type: avsc.Type, message: Buffer, schemaId: number): unknown {
-  let decoded: { value: unknown; offset: number };
-  try {
-    decoded = type.decode(message, HEADER_SIZE);
-  } catch (error) {
-    throw undecodable(schemaId, (error as Error).message);
-  }
-  // As fromBuffer: the value must use every byte, no more and no fewer.
-  if (decoded.offset !== message.length) throw undecodable(schemaId, decoded.offset < 0 ? 'truncated buffer' : 'trailing data');
-  return decoded.value;
-}
-
-function undecodable(schemaId: number, reason: string): WireFormatError {
-  return new WireFormatError(`message with schema id ${schemaId} does not decode with that schema: ${reason}`);
 }
