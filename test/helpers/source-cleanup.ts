@@ -1,4 +1,4 @@
-/** Removes what a source test created under a prefix: its topics and its registry subjects. */
+/** Removes what a test (or a bench run) created under a prefix: its topics, consumer groups and registry subjects. */
 import type { Kafka } from 'kafkajs';
 import { stackEndpoints } from '../../deploy/stack/endpoints.js';
 
@@ -8,6 +8,8 @@ export async function cleanupPrefix(kafka: Kafka, prefix: string): Promise<void>
   try {
     const topics = (await admin.listTopics()).filter((name) => name.startsWith(prefix));
     if (topics.length > 0) await admin.deleteTopics({ topics }).catch(() => undefined);
+    const groups = (await admin.listGroups()).groups.map((group) => group.groupId).filter((id) => id.startsWith(prefix));
+    if (groups.length > 0) await admin.deleteGroups(groups).catch(() => undefined);
   } finally {
     await admin.disconnect();
   }

@@ -59,10 +59,6 @@ describe('run + reconcile: the demo pipeline with mutations on, then a reconcile
     await clickhouse.close();
     const kafka = createKafka(config.kafka, logger);
     await cleanupPrefix(kafka, prefix);
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin.deleteGroups([`${prefix}-sink`]).catch(() => undefined);
-    await admin.disconnect();
     await simulator.close();
     rmSync(workDir, { recursive: true, force: true });
   });

@@ -74,10 +74,6 @@ describe('pipeline: simulator → source → Kafka → sink → ClickHouse', () 
     await clickhouse.command({ query: `DROP DATABASE IF EXISTS \`${database}\`` });
     await clickhouse.close();
     await cleanupPrefix(kafka, prefix);
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin.deleteGroups([`${prefix}-sink`]).catch(() => undefined);
-    await admin.disconnect();
     await simulator.close();
   });
 
