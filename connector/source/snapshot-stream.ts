@@ -21,6 +21,7 @@ import type { ResourceDefinition } from '../catalog/catalog.js';
 import { formatBookeoTime } from '../catalog/windows.js';
 import type { OutgoingRecord } from '../kafka/transactional-writer.js';
 import { prepareEntity, type PreparedEntity } from './prepared-entity.js';
+import type { CommitStep } from './committer.js';
 import type { BuiltRecord, RecordFactory } from './record-factory.js';
 import type { PublishedState } from './snapshot-state.js';
 import { recordCommitted, type StreamContext } from './stream-context.js';
@@ -79,12 +80,7 @@ export async function pollSnapshot(context: StreamContext, state: PublishedState
     await commit(context, child, output, []);
   }
 
-  // A re-snapshot requested while this step ran (it wrote lastFullAt: null) asks for a listing that
-  // starts after the request: this one started before, so the request stays pending.
-  const current = context.offsets.get(row.name);
-  const requestedMeanwhile = current !== saved && current?.lastFullAt === null;
-  const lastFullAfter = requestedMeanwhile ? null : step.kind === 'full' ? Math.floor(context.now() / 1000) : (lastFullAt ?? null);
-  const finished = { lastFullAt: lastFullAfter, createdCursor: step.createdCursorAfter };
+  const finished = { lastFullAt: step.kind === 'full' ? Math.floor(context.now() / 1000) : (lastFullAt ?? null), createdCursor: step.createdCursorAfter };
   const output = emptyOutput();
   if (step.kind === 'full') {
     const fetchedAt = new Date(context.now()).toISOString();
@@ -99,7 +95,8 @@ export async function pollSnapshot(context: StreamContext, state: PublishedState
       }
     }
   }
-  await commit(context, child, output, [{ partition: row.name, offset: finished }]);
+  // Only if no re-snapshot was asked for meanwhile: that asks for a listing that starts after it.
+  await commit(context, child, output, [{ partition: row.name, offset: finished }], { partition: row.name, offset: saved });
   context.status.update(context.account, row.name, { state: 'running', cursor: step.kind === 'full' ? `full listing at ${new Date(context.now()).toISOString()}` : undefined });
 }
 
@@ -153,7 +150,7 @@ function emptyOutput(): StepOutput {
   return { built: [], tombstones: [], childBuilt: [], childTombstones: [], apply: [] };
 }
 
-async function commit(context: StreamContext, child: ChildStream | undefined, output: StepOutput, offsets: Parameters<StreamContext['committer']['commit']>[0]['offsets']): Promise<void> {
+async function commit(context: StreamContext, child: ChildStream | undefined, output: StepOutput, offsets: CommitStep['offsets'], basedOn?: CommitStep['basedOn']): Promise<void> {
   const records = [
     ...output.built.map((item) => item.record),
     ...output.tombstones,
@@ -161,7 +158,7 @@ async function commit(context: StreamContext, child: ChildStream | undefined, ou
     ...output.childTombstones,
   ];
   if (records.length === 0 && offsets.length === 0) return;
-  await context.committer.commit({ records, offsets });
+  await context.committer.commit({ records, offsets, basedOn });
   for (const apply of output.apply) apply();
   recordCommitted(context, context.row.name, output.built, output.tombstones.length, null);
   if (child !== undefined && (output.childBuilt.length > 0 || output.childTombstones.length > 0)) {

@@ -17,7 +17,7 @@ import type { ResourceDefinition } from '../catalog/catalog.js';
 import { parseBackfillFrom } from '../catalog/windows.js';
 import { loadOffsetStore, type OffsetStore } from '../kafka/offsets.js';
 import { ProducerFencedError, createTransactionalWriter, type TransactionalWriter } from '../kafka/transactional-writer.js';
-import { createCommitter, type Committer } from './committer.js';
+import { OffsetReplacedError, createCommitter, type Committer } from './committer.js';
 import type { SourceMetrics } from './metrics.js';
 import type { RecordFactory } from './record-factory.js';
 import { pollSnapshot, type ChildStream } from './snapshot-stream.js';
@@ -105,6 +105,16 @@ export function createSourceTask(options: SourceTaskOptions): SourceTask {
   };
 
   async function pollResource(definition: ResourceDefinition): Promise<void> {
+    try {
+      await pollStream(definition);
+    } catch (error) {
+      if (!(error instanceof OffsetReplacedError)) throw error;
+      status.update(account.id, definition.name, { state: 'running', progress: null });
+      log.info({ resource: definition.name }, 'an operator request replaced the offset during this poll; the next poll starts from it');
+    }
+  }
+
+  async function pollStream(definition: ResourceDefinition): Promise<void> {
     const context = contextOf(definition);
     switch (definition.cursor.kind) {
       case 'lastUpdatedWindow':

@@ -43,7 +43,7 @@ export function splitWindow(window: TimeWindow, parts: number): TimeWindow[] {
 export async function pollWindowed(context: StreamContext, maxRecordsPerTransaction: number): Promise<void> {
   const { row, settings } = context;
   const strategy = row.cursor as WindowedStrategy;
-  const saved = context.offsets.get(row.name);
+  let saved = context.offsets.get(row.name);
   let cursor = typeof saved?.cursor === 'number' ? saved.cursor : undefined;
   let seen: SeenVersions = decodeSeen(typeof saved?.seen === 'string' ? saved.seen : undefined);
   const plan = planWindows({
@@ -79,7 +79,8 @@ export async function pollWindowed(context: StreamContext, maxRecordsPerTransact
       lookbackHorizon(nextCursor, settings.lookbackSeconds),
     );
     const offset = { cursor: nextCursor, seen: encodeSeen(nextSeen) };
-    await context.committer.commit({ records: emitted.map((entity) => entity.built.record), offsets: [{ partition: row.name, offset }] });
+    await context.committer.commit({ records: emitted.map((entity) => entity.built.record), offsets: [{ partition: row.name, offset }], basedOn: { partition: row.name, offset: saved } });
+    saved = offset;
     cursor = nextCursor;
     seen = nextSeen;
     recordCommitted(context, row.name, emitted.map((entity) => entity.built), 0, formatBookeoTime(nextCursor));

@@ -87,9 +87,12 @@ describe('run + reconcile: the demo pipeline with mutations on, then a reconcile
       clearInterval(churn);
     }
 
-    // Changes stop. One more poll after the safety lag, with full listings for the snapshot
-    // resources (customers have no change time), then the sink catches up with every topic.
-    simulator.admin.advance(config.source.safetyLagSeconds + 1);
+    // Changes stop. The clock moves past the safety lag and the sweep interval: the next poll reads
+    // the last windows and sweeps, which republishes bookings whose product or resource was renamed
+    // (Bookeo fills those names in without changing lastChangeTime). Snapshot resources get a full
+    // listing (customers have no change time). Then the sink catches up with every topic. The
+    // first pollOnce may join the live loop's poll in flight; the second one starts after it.
+    simulator.admin.advance(Math.max(config.source.safetyLagSeconds + 1, config.source.sweepIntervalSeconds));
     for (const task of running.source.tasks) {
       for (const resource of SNAPSHOT_RESOURCES) await task.resnapshot(resource);
       await task.pollOnce();

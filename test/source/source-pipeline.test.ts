@@ -21,6 +21,7 @@ import { capturingLogger, liveEntries, sourceTestConfig, truthOf, viewTopic } fr
 
 const RESOURCES = RESOURCE_CATALOG.map((row) => row.name);
 const TOKEN = 'rest-token-0123456789abcdef';
+const APIKEY = 'ak-test-APIKEY-19c2b44d';
 
 describe('source connector against the simulator', () => {
   let simulator: RunningSimulator;
@@ -41,7 +42,7 @@ describe('source connector against the simulator', () => {
   const topic = (resource: string): string => (runtime as SourceRuntime).topicOf(resource);
 
   before(async () => {
-    simulator = await startSimulator({ seed: 7, scale: 400, secretKey: 'sk-test-SECRET-7f3a9c1e', accounts: [{ apiKey: 'ak-test-APIKEY-19c2b44d' }] });
+    simulator = await startSimulator({ seed: 7, scale: 400, secretKey: 'sk-test-SECRET-7f3a9c1e', accounts: [{ apiKey: APIKEY }] });
     prefix = `srcit${Date.now().toString(36)}`;
     kafka = createKafka(config().kafka, capture.logger);
   });
@@ -150,6 +151,29 @@ describe('source connector against the simulator', () => {
     await eventually(async () => assert.equal((await viewTopic(kafka, topic('bookings'))).records, before + 2, 'resumed: the two edits arrive'));
     assert.equal((await fetch(`${url}/tasks/acme/resources/nope/pause`, { method: 'POST', headers: auth })).status, 404);
     assert.match(await (await fetch(`${url}/metrics`)).text(), /bookeo_connect_source_cursor_lag_seconds\{account="acme",resource="bookings"\}/);
+  });
+
+  it('keeps operator requests made during a poll: the poll in flight does not overwrite them', async () => {
+    const url = (runtime as SourceRuntime).http?.url as string;
+    const headers = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
+    simulator.admin.advance(120); // a full listing is due: the poll below lists customers and would record that it did
+    // Slow calls while the requests land, so the poll is certainly in flight and commits after them.
+    simulator.admin.setFaults(APIKEY, { latencyMs: 300 });
+    const inFlight = poll();
+    const asked = await Promise.all([
+      fetch(`${url}/tasks/acme/resources/customers/resnapshot`, { method: 'POST', headers }),
+      fetch(`${url}/tasks/acme/resources/bookings/backfill`, { method: 'POST', headers, body: JSON.stringify({ from: '2025-01-01' }) }),
+    ]);
+    simulator.admin.clearFaults(APIKEY);
+    await inFlight;
+    assert.deepEqual(asked.map((response) => response.status), [200, 200]);
+    const before = { customers: (await viewTopic(kafka, topic('customers'))).records, bookings: (await viewTopic(kafka, topic('bookings'))).records };
+    simulator.admin.mutate({ editCustomers: 1 });
+    simulator.admin.advance(1); // well inside snapshotIntervalSeconds: only the re-snapshot lists customers again
+    await poll();
+    await eventually(async () => assert.equal((await viewTopic(kafka, topic('customers'))).records, before.customers + 1, 're-snapshot: the edit is found'));
+    const bookings = (await viewTopic(kafka, topic('bookings'))).records;
+    assert.ok(bookings > before.bookings, `backfill: the bookings since the date are read and published again (${before.bookings} → ${bookings})`);
   });
 
   it('never writes a secret to logs, metrics or status', async () => {
