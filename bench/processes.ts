@@ -54,9 +54,17 @@ export function cpuSeconds(pid: number | 'self', reaped = false): number {
   return ((user ?? 0) + (system ?? 0)) / TICKS_PER_SECOND;
 }
 
+/** Children still running: a benchmark that fails (a timeout, say) must not leave them behind, holding groups and files. */
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
 export function runCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): Child {
   buildCli();
   const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  running.add(child);
+  child.once('exit', () => running.delete(child));
   let output = '';
   let stdout = '';
   child.stdout?.on('data', (chunk: Buffer) => {

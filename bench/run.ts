@@ -14,6 +14,7 @@ import { formatTable } from '../common/text-table.js';
 import { cleanupPrefix } from '../test/helpers/source-cleanup.js';
 import { benchDuckdbSink } from './duckdb-sink.js';
 import { benchFreshness } from './freshness.js';
+import { kafkaReadFloor, kafkaWriteFloor } from './kafka-floor.js';
 import { benchPostgresSink } from './postgres-sink.js';
 import { buildCli } from './processes.js';
 import { benchSimulator } from './simulator.js';
@@ -71,6 +72,26 @@ async function main(): Promise<void> {
       ratio: ratio(source.recordsPerSecond, source.rawItemsPerSecond),
       target: '≥ 0.8×, RSS < 300 MB',
       peakRss: `${source.peakRssMb} MB (simulator ${source.simulatorPeakRssMb} MB)`,
+    });
+    say('the Kafka client alone on the same records: the source\'s transactional writer, and a read_committed consumer…');
+    const writeFloor = await kafkaWriteFloor(kafka, `${prefix}a.bookings`, `${prefix}a.floor`);
+    const readFloor = await kafkaReadFloor(kafka, `${prefix}a.bookings`, `${prefix}a-floor-read`, source.records);
+    results.kafkaFloor = { write: writeFloor, read: readFloor };
+    rows.push({
+      benchmark: `Kafka write floor, ${writeFloor.records} of those records (kafkajs, transactions of 5,000, nothing else)`,
+      figure: `${writeFloor.recordsPerSecond} records/s, ${writeFloor.cpuMicrosPerRecord} µs CPU/record`,
+      limit: `raw client ${source.rawItemsPerSecond ?? '-'} items/s`,
+      ratio: ratio(writeFloor.recordsPerSecond, source.rawItemsPerSecond),
+      target: '-',
+      peakRss: '-',
+    });
+    rows.push({
+      benchmark: `Kafka read floor, ${readFloor.records} records (kafkajs, read_committed, nothing else)`,
+      figure: `${readFloor.recordsPerSecond} records/s, ${readFloor.cpuMicrosPerRecord} µs CPU/record`,
+      limit: '-',
+      ratio: '-',
+      target: '-',
+      peakRss: '-',
     });
     rows.push({ benchmark: 'source API calls', figure: `${source.calls} calls`, limit: `minimum ${source.minimumCalls ?? '-'} pages`, ratio: ratio(source.calls, source.minimumCalls), target: '≈ 1×', peakRss: '-' });
 
