@@ -24,7 +24,13 @@ export type ProcessState =
   | { readonly kind: 'stale'; readonly pid: number };
 
 /** Starts a process that outlives us: own process group, no stdin, output appended to the log. */
-export function spawnDetached(spec: LaunchSpec, logFile: string, pidFile: string): number {
+/** A process just started: its PID, and whether it has exited (known from its exit event, not from /proc). */
+export interface StartedProcess {
+  readonly pid: number;
+  readonly exited: () => boolean;
+}
+
+export function spawnDetached(spec: LaunchSpec, logFile: string, pidFile: string): StartedProcess {
   mkdirSync(dirname(logFile), { recursive: true });
   // The previous run's log is kept once (<log>.1): enough to compare, never unbounded.
   if (existsSync(logFile)) renameSync(logFile, `${logFile}.1`);
@@ -36,12 +42,14 @@ export function spawnDetached(spec: LaunchSpec, logFile: string, pidFile: string
       detached: true,
       stdio: ['ignore', fd, fd],
     });
+    // A launch failure (ENOENT...) also arrives as an event, after this returns: it must find a listener.
+    let exited = false;
+    child.on('error', () => (exited = true));
+    child.once('exit', () => (exited = true));
     if (child.pid === undefined) throw new Error(`could not start ${spec.command}`);
-    // A launch failure (ENOENT...) arrives as an event; the caller sees the process as dead.
-    child.on('error', () => undefined);
     child.unref();
     writeFileSync(pidFile, `${child.pid}\n`);
-    return child.pid;
+    return { pid: child.pid, exited: () => exited };
   } finally {
     closeSync(fd);
   }

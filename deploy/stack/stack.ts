@@ -88,9 +88,13 @@ export async function startService(name: ServiceName, context: StackContext): Pr
   const ours = marker(endpoints, name);
   const current = processState(paths.pidFile, ours);
   let started = false;
-  let pid: number;
+  // While a process we started execs its way to the service (setpriv → postgres, a launcher → a
+  // JVM), /proc shows its command line only in part or not at all for a moment; its exit event is
+  // exact. A process found running is checked by its command line (its PID may have been reused).
+  let stillAlive: () => boolean;
   if (current.kind === 'running') {
-    pid = current.pid;
+    const pid = current.pid;
+    stillAlive = () => isOurProcess(pid, ours);
   } else {
     if (current.kind === 'stale') removePidFile(paths.pidFile);
     for (const port of definition.ports(endpoints)) {
@@ -105,12 +109,13 @@ export async function startService(name: ServiceName, context: StackContext): Pr
       throw new ServiceFailedError(name, `preparing failed: ${describeError(error)}`, '', error);
     }
     context.say(`starting ${name}`);
-    pid = spawnDetached(spec, paths.logFile, paths.pidFile);
+    const child = spawnDetached(spec, paths.logFile, paths.pidFile);
+    stillAlive = () => !child.exited();
     started = true;
   }
   const began = Date.now();
   try {
-    await waitHealthy(() => definition.probe(endpoints), { timeoutMs: definition.startTimeoutMs, stillAlive: () => isOurProcess(pid, ours) });
+    await waitHealthy(() => definition.probe(endpoints), { timeoutMs: definition.startTimeoutMs, stillAlive });
   } catch (error) {
     throw new ServiceFailedError(name, describeError(error).replace(/^ConnectError: /, ''), await tailFile(paths.logFile, LOG_TAIL_LINES), error);
   }
