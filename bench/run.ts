@@ -19,7 +19,7 @@ import { benchPostgresSink } from './postgres-sink.js';
 import { buildCli } from './processes.js';
 import { benchSimulator } from './simulator.js';
 import { benchSink, type SinkBenchResult } from './sink.js';
-import { benchSource, type SourceBenchResult } from './source.js';
+import { benchFullListing, benchSource, type SourceBenchResult } from './source.js';
 
 const quick = process.argv.includes('--quick');
 const say = (line: string): void => void process.stdout.write(`${line}\n`);
@@ -153,6 +153,18 @@ async function main(): Promise<void> {
       ratio: '-',
       target: '< 600 s',
       peakRss: `${big.peakRssMb} MB`,
+    });
+
+    say('first full listing of customers and their linked people, 50 ms API latency (rate budget 100/s, 8 concurrent)…');
+    const listing = await benchFullListing({ scale: quick ? 5_000 : 10_000, latencyMs: 50, requestsPerSecond: 100, concurrency: 8, topicPrefix: `${prefix}c` });
+    results.fullListing = listing;
+    rows.push({
+      benchmark: `full listing, ${listing.customers} customers + ${listing.linkedPeople} linked people, 50 ms latency`,
+      figure: `${listing.seconds} s, ${listing.calls} calls`,
+      limit: `budget 100 calls/s → ≥ ${listing.budgetSeconds} s`,
+      ratio: ratio(listing.budgetSeconds, listing.seconds),
+      target: '-',
+      peakRss: `${listing.peakRssMb} MB`,
     });
 
     say(`replay of the ${big.records}-record bookings topic into a fresh ClickHouse table…`);

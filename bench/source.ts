@@ -57,6 +57,22 @@ async function admin(url: string, method: string, path: string, body?: unknown):
   return response.json();
 }
 
+/** The source's config file for a bench run against the simulator at `url`. */
+function sourceConfigFile(url: string, options: Pick<SourceBenchOptions, 'requestsPerSecond' | 'concurrency' | 'topicPrefix'>, source: Record<string, unknown>): string {
+  const configFile = benchConfigPath('source');
+  writeFileSync(
+    configFile,
+    JSON.stringify({
+      log: { level: 'warn', format: 'json' },
+      bookeo: { baseUrl: url, secretKey: DEFAULT_SECRET_KEY, accounts: [{ id: 'bench', apiKey: DEFAULT_API_KEY }], requestsPerSecond: options.requestsPerSecond, maxConcurrency: options.concurrency },
+      kafka: { brokers: [stackEndpoints().kafkaBroker], topicPrefix: options.topicPrefix, clientId: options.topicPrefix, partitions: 3 },
+      schemaRegistry: { url: stackEndpoints().registryUrl },
+      source: { ...source, offsetsTopic: `${options.topicPrefix}.offsets`, deadLetterTopic: `${options.topicPrefix}.dlq` },
+    }),
+  );
+  return configFile;
+}
+
 export async function benchSource(options: SourceBenchOptions): Promise<SourceBenchResult> {
   const { child, url } = await startSimulatorProcess(options.scale);
   try {
@@ -72,23 +88,7 @@ export async function benchSource(options: SourceBenchOptions): Promise<SourceBe
     if (options.latencyMs > 0) await admin(url, 'PUT', `faults?apiKey=${DEFAULT_API_KEY}`, { latencyMs: options.latencyMs });
     await admin(url, 'DELETE', 'counters');
 
-    const configFile = benchConfigPath('source');
-    writeFileSync(
-      configFile,
-      JSON.stringify({
-        log: { level: 'warn', format: 'json' },
-        bookeo: { baseUrl: url, secretKey: DEFAULT_SECRET_KEY, accounts: [{ id: 'bench', apiKey: DEFAULT_API_KEY }], requestsPerSecond: options.requestsPerSecond, maxConcurrency: options.concurrency },
-        kafka: { brokers: [stackEndpoints().kafkaBroker], topicPrefix: options.topicPrefix, clientId: options.topicPrefix, partitions: 3 },
-        schemaRegistry: { url: stackEndpoints().registryUrl },
-        source: {
-          resources: ['bookings'],
-          backfillFrom,
-          parallelWindows: options.parallelWindows,
-          offsetsTopic: `${options.topicPrefix}.offsets`,
-          deadLetterTopic: `${options.topicPrefix}.dlq`,
-        },
-      }),
-    );
+    const configFile = sourceConfigFile(url, options, { resources: ['bookings'], backfillFrom, parallelWindows: options.parallelWindows });
     // The source in its own process (its peak RSS is its own); timed from the spawn, so process
     // start-up (≈ 2-3 s: node, topics, registry subjects) is included in the rate.
     const started = performance.now();
@@ -124,6 +124,48 @@ export async function benchSource(options: SourceBenchOptions): Promise<SourceBe
         rawClient: raw === undefined ? null : Number(((rawClientCpu.user + rawClientCpu.system) / 1e6).toFixed(2)),
         simulatorDuringRaw: raw === undefined ? null : Number(simulatorDuringRaw.toFixed(2)),
       },
+    };
+  } finally {
+    child.process.kill('SIGTERM');
+    await child.exit;
+  }
+}
+
+export interface FullListingBenchResult {
+  readonly customers: number;
+  readonly linkedPeople: number;
+  readonly calls: number;
+  readonly seconds: number;
+  /** Calls ÷ the rate budget: the least time any run within the budget takes. */
+  readonly budgetSeconds: number;
+  readonly peakRssMb: number;
+}
+
+/**
+ * The first full listing of customers with their linked people (one call per customer) with API
+ * latency: the calls are paced by the account's rate budget, not made one at a time.
+ */
+export async function benchFullListing(options: { readonly scale: number; readonly latencyMs: number; readonly requestsPerSecond: number; readonly concurrency: number; readonly topicPrefix: string }): Promise<FullListingBenchResult> {
+  const { child, url } = await startSimulatorProcess(options.scale);
+  try {
+    await admin(url, 'PUT', `faults?apiKey=${DEFAULT_API_KEY}`, { latencyMs: options.latencyMs });
+    await admin(url, 'DELETE', 'counters');
+    const configFile = sourceConfigFile(url, options, { resources: ['customers', 'customers_people'] });
+    const started = performance.now();
+    const source = runCli(['source', '--once', '--config', configFile]);
+    const exitCode = await source.exit;
+    const seconds = (performance.now() - started) / 1000;
+    if (exitCode !== 0) throw new Error(`the source exited with ${String(exitCode)}: ${source.output().slice(-2000)}`);
+    const status = JSON.parse(source.stdout()) as Array<{ resources: Record<string, { records: number }> }>;
+    const { counters } = (await admin(url, 'GET', 'counters')) as { counters: Array<{ endpoint: string; count: number }> };
+    const calls = counters.filter((row) => row.endpoint.startsWith('GET /customers')).reduce((sum, row) => sum + row.count, 0);
+    return {
+      customers: status[0]?.resources.customers?.records ?? 0,
+      linkedPeople: status[0]?.resources.customers_people?.records ?? 0,
+      calls,
+      seconds: Number(seconds.toFixed(1)),
+      budgetSeconds: Number((calls / options.requestsPerSecond).toFixed(1)),
+      peakRssMb: source.peakRssMb(),
     };
   } finally {
     child.process.kill('SIGTERM');

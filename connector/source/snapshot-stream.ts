@@ -70,11 +70,11 @@ export async function pollSnapshot(context: StreamContext, state: PublishedState
     }
     if (child !== undefined && childGroups !== undefined) {
       // Children change without their parent changing (a linked person edited), so a full
-      // listing re-reads every parent's children; in between, only new or changed parents'.
+      // listing re-reads every parent's children; in between, only new or changed parents'. One
+      // call per parent, all of a page's at once: the account's rate budget (requests per second,
+      // concurrency) paces them, and a full listing of many customers is not one call at a time.
       const parents = step.kind === 'full' ? prepared : changed;
-      for (const parent of parents) {
-        if (parent.built.kind === 'upsert') await refreshChildren(context, child, childGroups, parent.id, fetchedAt, output);
-      }
+      await Promise.all(parents.filter((parent) => parent.built.kind === 'upsert').map((parent) => refreshChildren(context, child, childGroups, parent.id, fetchedAt, output)));
     }
     for (const entity of prepared) listed.add(entity.id);
     await commit(context, child, output, []);
