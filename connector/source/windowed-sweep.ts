@@ -9,10 +9,11 @@
  * matters: an entity edited during the sweep moves past the swept range and would otherwise look
  * deleted. The sweep never moves the cursor; its own offset only remembers when it last ran.
  */
+import { createLimiter } from '../../common/limiter.js';
 import { BookeoApiError } from '../bookeo/errors.js';
 import type { WindowedStrategy } from '../catalog/catalog.js';
 import { listRequest } from '../catalog/requests.js';
-import { formatBookeoTime, maxWindowSeconds, parseBackfillFrom, planWindows } from '../catalog/windows.js';
+import { formatBookeoTime, maxWindowSeconds, parseBackfillFrom, planWindows, type TimeWindow } from '../catalog/windows.js';
 import { prepareEntity } from './prepared-entity.js';
 import type { PublishedState } from './snapshot-state.js';
 import { recordCommitted, type StreamContext } from './stream-context.js';
@@ -45,22 +46,46 @@ async function sweep(context: StreamContext, cursor: number, state: PublishedSta
     maxWindowSeconds: maxWindowSeconds(row.cursor as WindowedStrategy),
   });
   const listed = new Set<string>();
-  for (const window of windows) {
+  // `parallelWindows` windows at a time, as a backfill reads them; the rate budget paces the calls.
+  // The first failure stops the others (the sweep is retried whole at the next poll).
+  const abort = new AbortController();
+  const signal = AbortSignal.any([context.signal, abort.signal]);
+  const limit = createLimiter(settings.parallelWindows);
+  const guarded = (task: () => Promise<void>): Promise<void> =>
+    limit(task).catch((error: unknown) => {
+      abort.abort();
+      throw error;
+    });
+  const sweepWindow = async (window: TimeWindow): Promise<void> => {
     const label = `sweep:${formatBookeoTime(window.start)}/${formatBookeoTime(window.end)}`;
-    for await (const page of context.client.list(listRequest(row, { window }), { signal: context.signal })) {
+    for await (const page of context.client.list(listRequest(row, { window }), { signal })) {
       const fetchedAt = new Date(context.now()).toISOString();
       const prepared = await Promise.all(page.items.map((item) => prepareEntity(row, context.factory, item, label, fetchedAt, settings.deadLetterTopic)));
+      // Filtered and marked listed in one synchronous step: an entity met by two windows at once
+      // (edited during the sweep) is published once.
       const changed = prepared.filter((entity) => !listed.has(entity.id) && state.get(entity.id) !== entity.hash);
       for (const entity of prepared) listed.add(entity.id);
       if (changed.length === 0) continue;
       await context.committer.commit({ records: changed.map((entity) => entity.built.record), offsets: [] });
       recordCommitted(context, row.name, changed.map((entity) => entity.built), 0, null);
     }
+  };
+  const gone = new Set<string>();
+  let unlisted: string[];
+  try {
+    await Promise.all(windows.map((window) => guarded(() => sweepWindow(window))));
+    unlisted = [...state.keys()].filter((id) => !listed.has(id));
+    await Promise.all(
+      unlisted.map((id) =>
+        guarded(async () => {
+          if (await isGone(context, id, signal)) gone.add(id);
+        }),
+      ),
+    );
+  } finally {
+    abort.abort();
   }
-  const vanished: string[] = [];
-  for (const id of state.keys()) {
-    if (!listed.has(id) && (await isGone(context, id))) vanished.push(id);
-  }
+  const vanished = unlisted.filter((id) => gone.has(id));
   if (vanished.length === 0) return;
   const fetchedAt = new Date(context.now()).toISOString();
   await context.committer.commit({ records: vanished.map((id) => context.factory.tombstone(id, 'sweep:deleted', fetchedAt)), offsets: [] });
@@ -68,9 +93,9 @@ async function sweep(context: StreamContext, cursor: number, state: PublishedSta
   context.logger.info({ resource: row.name, deleted: vanished.length }, 'sweep found hard-deleted entities');
 }
 
-async function isGone(context: StreamContext, id: string): Promise<boolean> {
+async function isGone(context: StreamContext, id: string, signal: AbortSignal): Promise<boolean> {
   try {
-    await context.client.getJson((context.row.itemPath as string).replace('{id}', encodeURIComponent(id)), {}, { signal: context.signal, label: context.row.name });
+    await context.client.getJson((context.row.itemPath as string).replace('{id}', encodeURIComponent(id)), {}, { signal, label: context.row.name });
     return false;
   } catch (error) {
     if (error instanceof BookeoApiError && (error.status === 404 || error.status === 410)) return true;

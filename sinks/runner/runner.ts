@@ -23,7 +23,7 @@ import type { Retrier } from '../../common/retry.js';
 import type { BatchWriter } from './batch-writer.js';
 import type { SinkMetrics } from './metrics.js';
 import { MAX_QUEUED_BATCHES, PartitionLane, type LaneContext } from './partition-lane.js';
-import { createLimiter } from './limiter.js';
+import { createLimiter } from '../../common/limiter.js';
 
 export interface SinkRunnerOptions {
   readonly kafka: Kafka;

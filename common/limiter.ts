@@ -1,4 +1,4 @@
-/** At most `concurrency` tasks at once, the rest wait in arrival order (bounds writes in flight across tables). */
+/** At most `concurrency` tasks at once, the rest wait in arrival order (a sink's writes in flight, a sweep's windows). */
 export function createLimiter(concurrency: number): <T>(task: () => Promise<T>) => Promise<T> {
   let running = 0;
   const waiting: Array<() => void> = [];
