@@ -86,7 +86,11 @@ describe('sink runner (real Kafka, registry, ClickHouse)', () => {
     await admin.disconnect();
     for (const destination of destinations) await destination.close().catch(() => undefined);
     for (const database of databases) await clickhouse.command({ query: `DROP DATABASE IF EXISTS \`${database}\`` }).catch(() => undefined);
-    for (const subject of subjects) await registry.deleteSubject(subject, true).catch(() => undefined);
+    // A permanent delete needs a soft one first (the registry refuses it otherwise).
+    for (const subject of subjects) {
+      await registry.deleteSubject(subject).catch(() => undefined);
+      await registry.deleteSubject(subject, true).catch(() => undefined);
+    }
     await clickhouse.close();
     await registry.close();
   });
