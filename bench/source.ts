@@ -73,9 +73,50 @@ function sourceConfigFile(url: string, options: Pick<SourceBenchOptions, 'reques
   return configFile;
 }
 
-export async function benchSource(options: SourceBenchOptions): Promise<SourceBenchResult> {
-  const { child, url } = await startSimulatorProcess(options.scale);
+/** Runs `work` against a simulator process of `scale` bookings, stopped afterwards whatever happens. */
+async function withSimulator<T>(scale: number, work: (simulator: { child: Child; url: string }) => Promise<T>): Promise<T> {
+  const simulator = await startSimulatorProcess(scale);
   try {
+    return await work(simulator);
+  } finally {
+    simulator.child.process.kill('SIGTERM');
+    await simulator.child.exit;
+  }
+}
+
+interface SourceRun {
+  readonly seconds: number;
+  /** The status `--once` prints, per resource of the (one) account. */
+  readonly resources: Readonly<Record<string, { readonly state: string; readonly records: number; readonly lastError: string | null }>>;
+  readonly peakRssMb: number;
+}
+
+/**
+ * `bookeo-connect source --once` in its own process (its peak RSS is its own), timed from the
+ * spawn, so start-up (≈ 2-3 s: node, topics, registry subjects) is in the time. Fails when the
+ * process or any of its resources failed.
+ */
+async function runSourceOnce(configFile: string, env: NodeJS.ProcessEnv = {}): Promise<SourceRun> {
+  const started = performance.now();
+  const source = runCli(['source', '--once', '--config', configFile], env);
+  const exitCode = await source.exit;
+  const seconds = (performance.now() - started) / 1000;
+  if (exitCode !== 0) throw new Error(`the source exited with ${String(exitCode)}: ${source.output().slice(-2000)}`);
+  const resources = (JSON.parse(source.stdout()) as Array<{ resources: SourceRun['resources'] }>)[0]?.resources ?? {};
+  for (const [name, resource] of Object.entries(resources)) {
+    if (resource.state === 'failed') throw new Error(`${name} failed during the benchmark: ${resource.lastError ?? 'unknown error'}`);
+  }
+  return { seconds, resources, peakRssMb: source.peakRssMb() };
+}
+
+/** Calls the simulator counted on endpoints starting with `endpoint` (e.g. `GET /bookings`). */
+async function callsTo(url: string, endpoint: string): Promise<number> {
+  const { counters } = (await admin(url, 'GET', 'counters')) as { counters: Array<{ endpoint: string; count: number }> };
+  return counters.filter((row) => row.endpoint.startsWith(endpoint)).reduce((sum, row) => sum + row.count, 0);
+}
+
+export function benchSource(options: SourceBenchOptions): Promise<SourceBenchResult> {
+  return withSimulator(options.scale, async ({ child, url }) => {
     const backfillFrom = new Date(Date.now() - 400 * DAY_MS).toISOString().slice(0, 10);
     const reader = { url, secretKey: DEFAULT_SECRET_KEY, apiKey: DEFAULT_API_KEY, requests: bookingsBackfillPlan(backfillFrom, Date.now()), concurrency: options.concurrency };
     // The raw read is also the minimum of calls; without it, page 1 of each planned window tells the minimum.
@@ -89,24 +130,14 @@ export async function benchSource(options: SourceBenchOptions): Promise<SourceBe
     await admin(url, 'DELETE', 'counters');
 
     const configFile = sourceConfigFile(url, options, { resources: ['bookings'], backfillFrom, parallelWindows: options.parallelWindows });
-    // The source in its own process (its peak RSS is its own); timed from the spawn, so process
-    // start-up (≈ 2-3 s: node, topics, registry subjects) is included in the rate.
-    const started = performance.now();
     const cpuBefore = { source: cpuSeconds('self', true), simulator: cpuSeconds(simulatorPid) };
     const nodeOptions = process.env.BENCH_SOURCE_NODE_OPTIONS;
-    const source = runCli(['source', '--once', '--config', configFile], nodeOptions === undefined ? {} : { NODE_OPTIONS: nodeOptions });
-    const exitCode = await source.exit;
-    const seconds = (performance.now() - started) / 1000;
+    const { seconds, resources, peakRssMb } = await runSourceOnce(configFile, nodeOptions === undefined ? {} : { NODE_OPTIONS: nodeOptions });
     // The source has exited and been reaped: its CPU time is now in this process's children's total.
     const sourceCpu = cpuSeconds('self', true) - cpuBefore.source;
     const simulatorDuringSource = cpuSeconds(simulatorPid) - cpuBefore.simulator;
-    if (exitCode !== 0) throw new Error(`the source exited with ${String(exitCode)}: ${source.output().slice(-2000)}`);
-    const status = JSON.parse(source.stdout()) as Array<{ resources: Record<string, { state: string; records: number; lastError: string | null }> }>;
-    const bookings = status[0]?.resources.bookings;
-    if (bookings?.state === 'failed') throw new Error(`the source failed during the benchmark: ${bookings.lastError ?? 'unknown error'}`);
-    const records = bookings?.records ?? 0;
-    const { counters } = (await admin(url, 'GET', 'counters')) as { counters: Array<{ endpoint: string; count: number }> };
-    const calls = counters.filter((row) => row.endpoint.startsWith('GET /bookings')).reduce((sum, row) => sum + row.count, 0);
+    const records = resources.bookings?.records ?? 0;
+    const calls = await callsTo(url, 'GET /bookings');
     return {
       scale: options.scale,
       latencyMs: options.latencyMs,
@@ -116,7 +147,7 @@ export async function benchSource(options: SourceBenchOptions): Promise<SourceBe
       rawItemsPerSecond: raw === undefined ? null : Math.round(raw.items / raw.seconds),
       calls,
       minimumCalls,
-      peakRssMb: source.peakRssMb(),
+      peakRssMb,
       simulatorPeakRssMb: child.peakRssMb(),
       cpuSeconds: {
         source: Number(sourceCpu.toFixed(2)),
@@ -125,10 +156,7 @@ export async function benchSource(options: SourceBenchOptions): Promise<SourceBe
         simulatorDuringRaw: raw === undefined ? null : Number(simulatorDuringRaw.toFixed(2)),
       },
     };
-  } finally {
-    child.process.kill('SIGTERM');
-    await child.exit;
-  }
+  });
 }
 
 export interface FullListingBenchResult {
@@ -145,30 +173,19 @@ export interface FullListingBenchResult {
  * The first full listing of customers with their linked people (one call per customer) with API
  * latency: the calls are paced by the account's rate budget, not made one at a time.
  */
-export async function benchFullListing(options: { readonly scale: number; readonly latencyMs: number; readonly requestsPerSecond: number; readonly concurrency: number; readonly topicPrefix: string }): Promise<FullListingBenchResult> {
-  const { child, url } = await startSimulatorProcess(options.scale);
-  try {
+export function benchFullListing(options: { readonly scale: number; readonly latencyMs: number; readonly requestsPerSecond: number; readonly concurrency: number; readonly topicPrefix: string }): Promise<FullListingBenchResult> {
+  return withSimulator(options.scale, async ({ url }) => {
     await admin(url, 'PUT', `faults?apiKey=${DEFAULT_API_KEY}`, { latencyMs: options.latencyMs });
     await admin(url, 'DELETE', 'counters');
-    const configFile = sourceConfigFile(url, options, { resources: ['customers', 'customers_people'] });
-    const started = performance.now();
-    const source = runCli(['source', '--once', '--config', configFile]);
-    const exitCode = await source.exit;
-    const seconds = (performance.now() - started) / 1000;
-    if (exitCode !== 0) throw new Error(`the source exited with ${String(exitCode)}: ${source.output().slice(-2000)}`);
-    const status = JSON.parse(source.stdout()) as Array<{ resources: Record<string, { records: number }> }>;
-    const { counters } = (await admin(url, 'GET', 'counters')) as { counters: Array<{ endpoint: string; count: number }> };
-    const calls = counters.filter((row) => row.endpoint.startsWith('GET /customers')).reduce((sum, row) => sum + row.count, 0);
+    const { seconds, resources, peakRssMb } = await runSourceOnce(sourceConfigFile(url, options, { resources: ['customers', 'customers_people'] }));
+    const calls = await callsTo(url, 'GET /customers');
     return {
-      customers: status[0]?.resources.customers?.records ?? 0,
-      linkedPeople: status[0]?.resources.customers_people?.records ?? 0,
+      customers: resources.customers?.records ?? 0,
+      linkedPeople: resources.customers_people?.records ?? 0,
       calls,
       seconds: Number(seconds.toFixed(1)),
       budgetSeconds: Number((calls / options.requestsPerSecond).toFixed(1)),
-      peakRssMb: source.peakRssMb(),
+      peakRssMb,
     };
-  } finally {
-    child.process.kill('SIGTERM');
-    await child.exit;
-  }
+  });
 }

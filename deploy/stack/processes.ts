@@ -23,13 +23,13 @@ export type ProcessState =
   /** A PID file whose process is gone or is some other program now. */
   | { readonly kind: 'stale'; readonly pid: number };
 
-/** Starts a process that outlives us: own process group, no stdin, output appended to the log. */
 /** A process just started: its PID, and whether it has exited (known from its exit event, not from /proc). */
 export interface StartedProcess {
   readonly pid: number;
   readonly exited: () => boolean;
 }
 
+/** Starts a process that outlives us: own process group, no stdin, output appended to the log. */
 export function spawnDetached(spec: LaunchSpec, logFile: string, pidFile: string): StartedProcess {
   mkdirSync(dirname(logFile), { recursive: true });
   // The previous run's log is kept once (<log>.1): enough to compare, never unbounded.
