@@ -127,6 +127,8 @@ export const sourceSchema = z.strictObject({
   offsetsTopic: z.string().min(1).default('bookeo-connect.offsets'),
   deadLetterTopic: z.string().min(1).default('bookeo-connect.dlq'),
   resources: stringList.optional(),
+  /** /readyz turns false once a resource has been failing (no successful poll) for longer than this. */
+  unhealthyAfterSeconds: z.number().int().min(1).default(300),
 });
 
 /** The sink runner: one consumer group per sink instance, deterministic per-partition batches. */
@@ -157,6 +159,14 @@ export const sinkSchema = z.strictObject({
   deadLetterTopic: z.string().regex(/^[A-Za-z0-9._-]+$/, 'a Kafka topic name').optional(),
   /** How long SIGTERM may spend flushing and committing before giving up (nothing is committed for what did not finish). */
   shutdownTimeoutMs: z.number().int().min(1_000).default(30_000),
+  /** How long a running sink keeps retrying Kafka (offset commits, rejoining the group) after losing it, before it stops and exits non-zero. */
+  kafkaOutageTimeoutSeconds: z.number().int().min(1).default(300),
+});
+
+/** Every long-running command: dependencies unreachable at start are waited for, with back-off, this long. */
+export const startupSchema = z.strictObject({
+  /** Kafka, the registry and the destination are retried this long at start (/readyz says which is awaited), then the process exits non-zero. */
+  timeoutSeconds: z.number().int().min(0).default(300),
 });
 
 export const configSchema = z.strictObject({
@@ -170,6 +180,7 @@ export const configSchema = z.strictObject({
   postgres: postgresSchema.default(postgresSchema.parse({})),
   source: sourceSchema.default(sourceSchema.parse({})),
   sink: sinkSchema.default(sinkSchema.parse({})),
+  startup: startupSchema.default(startupSchema.parse({})),
 });
 
 export type AppConfig = z.infer<typeof configSchema>;

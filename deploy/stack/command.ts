@@ -1,11 +1,11 @@
-/** `bookeo-connect stack up|down|status|logs`: the local Kafka + Schema Registry + ClickHouse + PostgreSQL. */
+/** `bookeo-connect stack up|down|restart|status|logs`: the local Kafka + Schema Registry + ClickHouse + PostgreSQL. */
 import { Argument, type Command } from 'commander';
 import { ConnectError } from '../../common/errors.js';
 import { stackEndpoints } from './endpoints.js';
 import { ServiceFailedError } from './errors.js';
 import { tailFile } from './processes.js';
 import { servicePaths } from './service.js';
-import { createStackContext, downStack, SERVICE_NAMES, stackStatus, upStack, type ServiceName, type ServiceStatus } from './stack.js';
+import { createStackContext, downStack, restartStack, SERVICE_NAMES, stackStatus, upStack, type ServiceName, type ServiceStatus } from './stack.js';
 
 function formatTable(header: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)));
@@ -40,19 +40,33 @@ export function registerStackCommand(program: Command): void {
     .description('Run the local stack (Kafka KRaft, Apicurio Schema Registry, ClickHouse engine over HTTP, PostgreSQL from the Debian packages) without Docker')
     .addHelpText('after', '\nDownloads go to $BOOKEO_STACK_CACHE (default ~/.cache/bookeo-connect); PID files, logs and data to $BOOKEO_STACK_STATE (default <cache>/stack).\nPorts: BOOKEO_STACK_KAFKA_PORT (9092), BOOKEO_STACK_KAFKA_CONTROLLER_PORT (9093), BOOKEO_STACK_REGISTRY_PORT (8081),\nBOOKEO_STACK_REGISTRY_MANAGEMENT_PORT (9001), BOOKEO_STACK_CLICKHOUSE_PORT (8123), BOOKEO_STACK_POSTGRES_PORT (5432).');
 
+  const services = (): Argument => new Argument('[services...]', 'which services (default: all)').choices(SERVICE_NAMES);
+  const named = (given: readonly ServiceName[]): readonly ServiceName[] => (given.length === 0 ? SERVICE_NAMES : given);
+
   stack
     .command('up')
-    .description('Install on first use, start whatever is not running, wait until every service is healthy, print where they listen')
-    .action(async () => {
-      const result = await upStack(createStackContext()).catch(reportFailure);
+    .description('Install on first use, start the services (all, or those named and what they need) that are not running, wait until healthy, print where they listen')
+    .addArgument(services())
+    .action(async (given: ServiceName[]) => {
+      const result = await upStack(createStackContext(), named(given)).catch(reportFailure);
       process.stdout.write(statusTable(result.statuses, false));
     });
 
   stack
     .command('down')
-    .description('Stop the services this stack started (by the PIDs in its PID files); data is kept for the next `up`')
-    .action(async () => {
-      for (const { name, outcome } of await downStack()) process.stdout.write(`${name}: ${outcome}\n`);
+    .description('Stop the services (all, or those named) this stack started, by the PIDs in its PID files; data is kept for the next `up`')
+    .addArgument(services())
+    .action(async (given: ServiceName[]) => {
+      for (const { name, outcome } of await downStack(undefined, named(given))) process.stdout.write(`${name}: ${outcome}\n`);
+    });
+
+  stack
+    .command('restart')
+    .description('Stop the named services and start them again, waiting until healthy; the others keep running (e.g. `restart kafka` under a running source)')
+    .addArgument(new Argument('<services...>', 'which services').choices(SERVICE_NAMES))
+    .action(async (given: ServiceName[]) => {
+      const result = await restartStack(given, createStackContext()).catch(reportFailure);
+      process.stdout.write(statusTable(result.statuses, false));
     });
 
   stack

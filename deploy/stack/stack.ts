@@ -138,15 +138,32 @@ export interface UpResult {
   readonly started: readonly ServiceName[];
 }
 
+/** What each service needs running first: the registry keeps its schemas in Kafka. */
+const DEPENDENCIES: Readonly<Record<ServiceName, readonly ServiceName[]>> = { kafka: [], clickhouse: [], postgres: [], registry: ['kafka'] };
+
+/** The named services and what they depend on, in start order. */
+function withDependencies(names: readonly ServiceName[]): ServiceName[] {
+  const wanted = new Set<ServiceName>();
+  const add = (name: ServiceName): void => {
+    for (const dependency of DEPENDENCIES[name]) add(dependency);
+    wanted.add(name);
+  };
+  names.forEach(add);
+  return SERVICE_NAMES.filter((name) => wanted.has(name)).sort((a, b) => DEPENDENCIES[a].length - DEPENDENCIES[b].length);
+}
+
 /**
- * Kafka's jars are installed first (Maven's local repository has no locking, so downloads run one
- * at a time), the registry's archive downloads while Kafka, ClickHouse and PostgreSQL start, and
- * the registry starts last because its storage lives in Kafka.
+ * Starts the named services (all by default) and what they depend on. Kafka's jars are installed
+ * first (Maven's local repository has no locking, so downloads run one at a time), the registry's
+ * archive downloads while Kafka, ClickHouse and PostgreSQL start, and the registry starts last
+ * because its storage lives in Kafka.
  */
-export async function upStack(context: StackContext = createStackContext()): Promise<UpResult> {
-  await kafkaService.install(context);
-  const registryInstall = registryService.install(context);
-  const first = await Promise.allSettled([startService('kafka', context), startService('clickhouse', context), startService('postgres', context)]);
+export async function upStack(context: StackContext = createStackContext(), names: readonly ServiceName[] = SERVICE_NAMES): Promise<UpResult> {
+  const wanted = withDependencies(names);
+  const independent = wanted.filter((name) => name !== 'registry');
+  if (wanted.includes('kafka')) await kafkaService.install(context);
+  const registryInstall = wanted.includes('registry') ? registryService.install(context) : Promise.resolve();
+  const first = await Promise.allSettled(independent.map((name) => startService(name, context)));
   // Settle the download before throwing, so no promise is left unobserved.
   const registryInstalled = await registryInstall.then(
     () => undefined,
@@ -154,9 +171,8 @@ export async function upStack(context: StackContext = createStackContext()): Pro
   );
   for (const outcome of first) if (outcome.status === 'rejected') throw outcome.reason;
   if (registryInstalled !== undefined) throw new ServiceFailedError('registry', `install failed: ${describeError(registryInstalled)}`, '', registryInstalled);
-  const registry = await startService('registry', context);
   const results = first.map((outcome) => (outcome as PromiseFulfilledResult<{ status: ServiceStatus; started: boolean }>).value);
-  results.push(registry);
+  if (wanted.includes('registry')) results.push(await startService('registry', context));
   return { statuses: results.map((result) => result.status), started: results.filter((result) => result.started).map((result) => result.status.name) };
 }
 
@@ -167,4 +183,13 @@ export async function downStack(endpoints: StackEndpoints = stackEndpoints(), na
     if (names.includes(name)) outcomes.push({ name, outcome: await stopService(name, endpoints) });
   }
   return outcomes;
+}
+
+/**
+ * Stops the named services and starts them again, waiting until healthy. The services that depend
+ * on them keep running: they ride out the restart as a client of theirs would.
+ */
+export async function restartStack(names: readonly ServiceName[], context: StackContext = createStackContext()): Promise<UpResult> {
+  await downStack(context.endpoints, names);
+  return upStack(context, names);
 }
