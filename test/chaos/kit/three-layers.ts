@@ -1,0 +1,99 @@
+/**
+ * The check every chaos scenario ends with, once Bookeo stops changing and the faults are over:
+ *
+ * 1. Bookeo (the simulator) against each topic's latest state and against the ClickHouse table,
+ *    through `reconcile` with no grace: nothing missing (lost), nothing stale or extra, nothing
+ *    left in flight (the sink's group has committed up to the end of every topic).
+ * 2. Every record of every resource topic read by an outside Avro client
+ *    (@kafkajs/confluent-schema-registry, not the project's own decoder): each value decodes, and
+ *    no key carries the same idempotency key twice in a row (the same version published twice).
+ *
+ * The wait for convergence is part of the measurement: it returns how long the layers took to
+ * agree after the call.
+ */
+import type { KafkaMessage } from 'kafkajs';
+import { createLogger } from '../../../common/logger.js';
+import { RESOURCE_CATALOG } from '../../../connector/catalog/catalog.js';
+import { readTopicToEnd } from '../../../connector/kafka/topic-reader.js';
+import { HEADER } from '../../../connector/source/record-factory.js';
+import { reconcile, type ResourceReconciliation } from '../../../reconcile/reconcile.js';
+import { stackRegistry } from '../../helpers/stack.js';
+import type { ChaosWorld } from './world.js';
+
+export interface LayerDifference {
+  readonly resource: string;
+  readonly layer: string;
+  readonly kind: string;
+  readonly id: string;
+}
+
+export interface ThreeLayerReport {
+  /** Milliseconds until Bookeo, topics and table agreed. */
+  readonly convergedMs: number;
+  readonly resources: readonly ResourceReconciliation[];
+  /** Per key, an idempotency key that followed itself: `<topic> <idempotency key>`. */
+  readonly duplicates: readonly string[];
+  readonly undecodable: number;
+  readonly records: number;
+}
+
+function header(message: KafkaMessage, name: string): string | undefined {
+  const value = message.headers?.[name];
+  const single = Array.isArray(value) ? value[0] : value;
+  return single?.toString();
+}
+
+function differencesOf(results: readonly ResourceReconciliation[]): LayerDifference[] {
+  return results.flatMap((result) => result.differences.map((difference) => ({ resource: result.resource, ...difference })));
+}
+
+async function scanTopics(world: ChaosWorld): Promise<Pick<ThreeLayerReport, 'duplicates' | 'undecodable' | 'records'>> {
+  const registry = stackRegistry();
+  const duplicates: string[] = [];
+  let undecodable = 0;
+  let records = 0;
+  for (const row of RESOURCE_CATALOG) {
+    const topic = `${world.prefix}.${row.topicSuffix}`;
+    const lastVersion = new Map<string, string>();
+    await readTopicToEnd(world.kafka, {
+      topic,
+      onMessage: async (message) => {
+        records++;
+        const key = message.key?.toString('hex') ?? '';
+        const version = header(message, HEADER.idempotencyKey) ?? '';
+        if (lastVersion.get(key) === version) duplicates.push(`${topic} ${version}`);
+        lastVersion.set(key, version);
+        if (message.value !== null) await registry.decode(message.value).catch(() => undecodable++);
+      },
+    });
+  }
+  return { duplicates, undecodable, records };
+}
+
+/**
+ * Waits (up to `timeoutMs`) until reconcile finds no difference and nothing in flight, then scans
+ * the topics. Throws with the differences still found when the layers never agree.
+ */
+export async function checkThreeLayers(world: ChaosWorld, timeoutMs = 90_000): Promise<ThreeLayerReport> {
+  const logger = createLogger({ level: 'silent', format: 'json' });
+  const started = Date.now();
+  let last: ResourceReconciliation[] = [];
+  for (;;) {
+    last = await reconcile({ config: world.config, destinationName: 'clickhouse', logger, graceSeconds: 0, groupId: world.groupId });
+    const inFlight = last.reduce((sum, result) => sum + result.inFlight, 0);
+    if (differencesOf(last).length === 0 && inFlight === 0) break;
+    if (Date.now() - started > timeoutMs) {
+      const summary = differencesOf(last).slice(0, 12).map((d) => `${d.resource} ${d.layer} ${d.kind} ${d.id}`);
+      throw new Error(`the three layers did not agree within ${timeoutMs} ms: ${differencesOf(last).length} differences, ${inFlight} in flight\n${summary.join('\n')}\n${await world.logs()}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+  }
+  const convergedMs = Date.now() - started;
+  return { convergedMs, resources: last, ...(await scanTopics(world)) };
+}
+
+/** One line per scenario for the test output: what was checked and how long recovery took. */
+export function describeReport(report: ThreeLayerReport): string {
+  const counts = report.resources.map((result) => `${result.resource}=${result.bookeo}`).join(' ');
+  return `converged in ${(report.convergedMs / 1000).toFixed(1)} s; ${report.records} records scanned; entities: ${counts}`;
+}
