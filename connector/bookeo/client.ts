@@ -133,8 +133,13 @@ export function createBookeoClient(options: BookeoClientOptions): BookeoClient {
     const budget = createRateBudget({ ...options.budget, requestsPerSecond: options.requestsPerSecond, maxConcurrency: options.maxConcurrency });
     const accountLog = log.child({ account: account.id });
 
-    /** One retried call; `parse` runs inside the retry so a malformed body is retried too. */
-    async function call<T>(path: string, query: Query, parse: (body: unknown, endpoint: string) => T, continuation: boolean, signal?: AbortSignal, label = path): Promise<T> {
+    /**
+     * One retried call; `parse` runs inside the retry so a malformed body is retried too. Its waits
+     * (budget, back-off) listen on a signal derived from the caller's, never on the caller's own:
+     * many calls share one caller signal, and listeners on it would pile up while they wait.
+     */
+    async function call<T>(path: string, query: Query, parse: (body: unknown, endpoint: string) => T, continuation: boolean, callerSignal?: AbortSignal, label = path): Promise<T> {
+      const signal = callerSignal === undefined ? undefined : AbortSignal.any([callerSignal]);
       const endpoint = describeEndpoint(path, query);
       const observed = { account: account.id, label };
       let malformed = 0;

@@ -6,8 +6,13 @@
  * search). Once the caller asks for page 2, later pages may be fetched ahead (`prefetch`, still
  * inside the account's rate budget) but are always yielded in order, so a caller can checkpoint
  * per page. When Bookeo refuses the token (PageTokenError: expired or unknown) the query restarts
- * from page 1, at most `maxRestarts` times; with `fingerprint` given, items already yielded
- * unchanged are not yielded again.
+ * from page 1; with `fingerprint` given, items already yielded unchanged are not yielded again, so
+ * a consumer never handles an item twice while every page is fetched again (pages are cheap, the
+ * work a consumer does per item may not be). A listing may outlive several tokens: only restarts
+ * that make no progress (no page further than any page before them) count toward `maxRestarts`.
+ *
+ * The caller's signal gets no listener of ours: each query runs on a signal derived from it
+ * (AbortSignal.any), so any number of listings may share one long-lived signal.
  *
  * Public API:
  *   paginate(fetchPage, query, options): AsyncGenerator<Page>
@@ -37,7 +42,7 @@ export interface Page<T = unknown> {
   /** 0 when the query matched nothing (a single empty page is still yielded). */
   readonly totalPages: number;
   readonly totalItems: number;
-  /** How many times the query was restarted from page 1 because the token was refused. */
+  /** How many times the query was restarted from page 1 because the token was refused (progress or not). */
   readonly restarts: number;
 }
 
@@ -53,7 +58,7 @@ export type PageFetcher = (query: Query, context: FetchPageContext) => Promise<E
 export interface PaginateOptions {
   /** Pages fetched ahead of the one being consumed (default 2; 0 = strictly sequential). */
   readonly prefetch?: number;
-  /** Restarts from page 1 on a refused token before giving up (default 3). */
+  /** Restarts in a row without progress (no page further than before) before giving up (default 3). */
   readonly maxRestarts?: number;
   /** Identity + version of an item (e.g. `id@lastChangeTime`); used to skip repeats after a restart. */
   readonly fingerprint?: (item: unknown) => string;
@@ -66,8 +71,14 @@ export async function* paginate(fetchPage: PageFetcher, query: Query, options: P
   const maxRestarts = options.maxRestarts ?? 3;
   const yielded = new Set<string>();
   let restarts = 0;
+  let fruitlessRestarts = 0;
+  let furthestPage = 0;
 
   const toPage = (envelope: Envelope, pageNumber: number, first: Envelope): Page => {
+    if (pageNumber > furthestPage) {
+      furthestPage = pageNumber;
+      fruitlessRestarts = 0;
+    }
     let items = envelope.data;
     if (options.fingerprint !== undefined) {
       const fingerprint = options.fingerprint;
@@ -79,12 +90,11 @@ export async function* paginate(fetchPage: PageFetcher, query: Query, options: P
 
   for (;;) {
     const controller = new AbortController();
-    const onOuterAbort = (): void => controller.abort(options.signal?.reason);
-    options.signal?.addEventListener('abort', onOuterAbort, { once: true });
+    const signal = options.signal === undefined ? controller.signal : AbortSignal.any([options.signal, controller.signal]);
     const inflight = new Map<number, Promise<Envelope>>();
     try {
       options.signal?.throwIfAborted();
-      const first = await fetchPage(query, { continuation: false, pageNumber: 1, signal: controller.signal });
+      const first = await fetchPage(query, { continuation: false, pageNumber: 1, signal });
       const totalPages = first.info.totalPages;
       const token = first.info.pageNavigationToken;
       let next = 2;
@@ -93,7 +103,7 @@ export async function* paginate(fetchPage: PageFetcher, query: Query, options: P
       const launch = (limit: number): void => {
         while (token !== undefined && next <= totalPages && inflight.size < limit) {
           const pageNumber = next++;
-          const pending = fetchPage({ pageNavigationToken: token, pageNumber }, { continuation: true, pageNumber, signal: controller.signal });
+          const pending = fetchPage({ pageNavigationToken: token, pageNumber }, { continuation: true, pageNumber, signal });
           // Observed later, in order; this only keeps an early failure from being "unhandled".
           pending.catch(() => undefined);
           inflight.set(pageNumber, pending);
@@ -115,14 +125,14 @@ export async function* paginate(fetchPage: PageFetcher, query: Query, options: P
       }
       return;
     } catch (error) {
-      if (error instanceof PageTokenError && restarts < maxRestarts && options.signal?.aborted !== true) {
+      if (error instanceof PageTokenError && fruitlessRestarts < maxRestarts && options.signal?.aborted !== true) {
         restarts++;
+        fruitlessRestarts++;
         options.onRestart?.(error, restarts);
         continue;
       }
       throw error;
     } finally {
-      options.signal?.removeEventListener('abort', onOuterAbort);
       // Stop pages fetched ahead when the consumer stops early, fails or restarts.
       controller.abort();
     }

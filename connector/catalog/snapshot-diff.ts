@@ -4,7 +4,7 @@
  * (content-hash.ts). The previous state (id → hash) is rebuilt at start from the compacted topic.
  *
  * Public API:
- *   diffSnapshot(previous, listing, idOf): { upserts, deletedIds, unchanged }
+ *   diffSnapshot(previous, listing, idOf): { upserts, deletedIds, unchanged, listed }
  *   diffIncrement(previous, items, idOf): { upserts, unchanged }   (partial listing, e.g. createdSince)
  *   groupByParent(previous): parentId → that parent's child state (for child resources)
  *   canonicalJson, contentHash   (re-exported from content-hash.ts, where they live)
@@ -25,6 +25,8 @@ export interface SnapshotDiff<T> {
   /** Ids in the previous state that the full listing no longer has: publish tombstones. */
   readonly deletedIds: readonly string[];
   readonly unchanged: number;
+  /** id → hash of every entity of the listing: the state to keep once the diff is published. */
+  readonly listed: ReadonlyMap<string, string>;
 }
 
 function collect<T>(previous: ReadonlyMap<string, string>, items: Iterable<T>, idOf: (item: T) => string): { seen: Map<string, SnapshotEntry<T>>; upserts: SnapshotEntry<T>[]; unchanged: number } {
@@ -49,11 +51,11 @@ function collect<T>(previous: ReadonlyMap<string, string>, items: Iterable<T>, i
 export function diffSnapshot<T>(previous: ReadonlyMap<string, string>, listing: Iterable<T>, idOf: (item: T) => string): SnapshotDiff<T> {
   const { seen, upserts, unchanged } = collect(previous, listing, idOf);
   const deletedIds = [...previous.keys()].filter((id) => !seen.has(id)).sort();
-  return { upserts, deletedIds, unchanged };
+  return { upserts, deletedIds, unchanged, listed: new Map([...seen.values()].map((entry) => [entry.id, entry.hash])) };
 }
 
 /** A partial listing (created-since pull) can reveal upserts but never deletes. */
-export function diffIncrement<T>(previous: ReadonlyMap<string, string>, items: Iterable<T>, idOf: (item: T) => string): Omit<SnapshotDiff<T>, 'deletedIds'> {
+export function diffIncrement<T>(previous: ReadonlyMap<string, string>, items: Iterable<T>, idOf: (item: T) => string): Pick<SnapshotDiff<T>, 'upserts' | 'unchanged'> {
   const { upserts, unchanged } = collect(previous, items, idOf);
   return { upserts, unchanged };
 }

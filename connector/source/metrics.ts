@@ -12,6 +12,7 @@ export interface SourceMetrics {
   readonly bytes: Counter<'account' | 'resource'>;
   readonly transactionSeconds: Histogram<'account'>;
   readonly cursorLagSeconds: Gauge<'account' | 'resource'>;
+  readonly childListingsFailed: Counter<'account' | 'resource'>;
 }
 
 export function createSourceMetrics(registry: Registry): SourceMetrics {
@@ -26,6 +27,11 @@ export function createSourceMetrics(registry: Registry): SourceMetrics {
       help: 'Kafka transaction latency (send + commit)',
       labelNames: ['account'],
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    }),
+    childListingsFailed: counter(registry, {
+      name: 'bookeo_connect_source_child_listings_failed_total',
+      help: "Parents whose children (e.g. a customer's linked people) stayed malformed after retries: dead-lettered, kept as published, read again at the next full listing",
+      labelNames: ['account', 'resource'],
     }),
     cursorLagSeconds: gauge(registry, { name: 'bookeo_connect_source_cursor_lag_seconds', help: 'Now minus the point up to which a resource is known to be in Kafka (freshness)', labelNames: ['account', 'resource'] }),
   };

@@ -7,7 +7,6 @@ import { contentHash } from '../catalog/content-hash.js';
 import { EntityKeyError, entityId, entityTime } from '../catalog/entity.js';
 import type { ResourceDefinition } from '../catalog/catalog.js';
 import type { BuiltRecord, RecordFactory } from './record-factory.js';
-import { HEADER } from './record-factory.js';
 
 export interface PreparedEntity {
   readonly id: string;
@@ -17,14 +16,7 @@ export interface PreparedEntity {
   readonly built: BuiltRecord;
 }
 
-export async function prepareEntity(
-  row: ResourceDefinition,
-  factory: RecordFactory,
-  item: unknown,
-  request: string,
-  fetchedAt: string,
-  deadLetterTopic: string,
-): Promise<PreparedEntity> {
+export async function prepareEntity(row: ResourceDefinition, factory: RecordFactory, item: unknown, request: string, fetchedAt: string): Promise<PreparedEntity> {
   const hash = contentHash(item);
   let id: string;
   try {
@@ -32,23 +24,7 @@ export async function prepareEntity(
   } catch (error) {
     if (!(error instanceof EntityKeyError)) throw error;
     // No key, no place in a compacted topic: dead-letter it with the whole entity for a human.
-    const value = Buffer.from(JSON.stringify(item) ?? 'null');
-    return {
-      id: `?${hash}`,
-      hash,
-      at: undefined,
-      built: {
-        kind: 'dead_letter',
-        bytes: value.length,
-        reason: error.message,
-        record: {
-          topic: deadLetterTopic,
-          key: `${factory.topic}/${hash}`,
-          value,
-          headers: { [HEADER.dlqReason]: error.message, [HEADER.dlqErrorClass]: error.name, [HEADER.dlqTopic]: factory.topic, [HEADER.request]: request, [HEADER.fetchedAt]: fetchedAt },
-        },
-      },
-    };
+    return { id: `?${hash}`, hash, at: undefined, built: factory.deadLetter({ id: `?${hash}`, value: item, reason: error.message, errorClass: error.name, request, fetchedAt }) };
   }
   const entity = typeof item === 'object' && item !== null ? (item as Record<string, unknown>) : { value: item };
   const built = await factory.upsert({ id, entity, contentHash: hash, request, fetchedAt });

@@ -42,16 +42,48 @@ export type BuiltRecord =
   | { readonly kind: 'upsert'; readonly record: OutgoingRecord; readonly bytes: number }
   | { readonly kind: 'dead_letter'; readonly record: OutgoingRecord; readonly bytes: number; readonly reason: string };
 
+/** Something of this resource that could not be published: an entity, or a parent's children that could not be read. */
+export interface DeadLetterInput {
+  /** The entity's id (`?<hash>` when it has none), or the parent's id for its children. */
+  readonly id: string;
+  /** What a human needs to redo it: the entity's JSON as Bookeo sent it, or a description of the failed call. */
+  readonly value: unknown;
+  readonly reason: string;
+  readonly errorClass: string;
+  readonly request: string;
+  readonly fetchedAt: string;
+}
+
 export interface RecordFactory {
   readonly topic: string;
   upsert(input: EntityRecordInput): Promise<BuiltRecord>;
   tombstone(id: string, request: string, fetchedAt: string): OutgoingRecord;
+  /** A record for the dead-letter topic, with the reason, error class and the topic it was meant for. */
+  deadLetter(input: DeadLetterInput): BuiltRecord;
 }
 
 export function createRecordFactory(options: { account: string; resource: string; serializer: TopicSerializer; deadLetterTopic: string }): RecordFactory {
   const { account, resource, serializer, deadLetterTopic } = options;
+  const deadLetter = (input: DeadLetterInput): BuiltRecord => {
+    const value = Buffer.from(JSON.stringify(input.value) ?? 'null');
+    const record: OutgoingRecord = {
+      topic: deadLetterTopic,
+      key: `${account}/${resource}/${input.id}`,
+      value,
+      headers: {
+        [HEADER.resource]: resource,
+        [HEADER.fetchedAt]: input.fetchedAt,
+        [HEADER.request]: input.request,
+        [HEADER.dlqReason]: input.reason,
+        [HEADER.dlqErrorClass]: input.errorClass,
+        [HEADER.dlqTopic]: serializer.topic,
+      },
+    };
+    return { kind: 'dead_letter', record, bytes: value.length, reason: input.reason };
+  };
   return {
     topic: serializer.topic,
+    deadLetter,
     async upsert(input) {
       const headers = {
         [HEADER.resource]: resource,
@@ -66,14 +98,7 @@ export function createRecordFactory(options: { account: string; resource: string
       } catch (error) {
         if (!(error instanceof AvroRecordError)) throw error;
         // The original JSON goes to the DLQ untouched, so a fix can redrive it.
-        const value = Buffer.from(JSON.stringify(input.entity));
-        const record: OutgoingRecord = {
-          topic: deadLetterTopic,
-          key: `${account}/${resource}/${input.id}`,
-          value,
-          headers: { ...headers, [HEADER.dlqReason]: error.reason, [HEADER.dlqErrorClass]: error.name, [HEADER.dlqTopic]: serializer.topic },
-        };
-        return { kind: 'dead_letter', record, bytes: value.length, reason: error.reason };
+        return deadLetter({ id: input.id, value: input.entity, reason: error.reason, errorClass: error.name, request: input.request, fetchedAt: input.fetchedAt });
       }
     },
     tombstone(id, request, fetchedAt) {

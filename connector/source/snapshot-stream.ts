@@ -5,14 +5,23 @@
  * published (content hashes, snapshot-state.ts). Each page's new and changed entities are
  * committed as the page arrives; entities the full listing no longer has become tombstones, with
  * the snapshot offset, once the listing is complete. Between full listings, a row with a
- * created-since filter pulls new entities only. A restart mid-listing re-lists from page 1 and the
- * hash comparison keeps already-published entities from being published again.
+ * created-since filter pulls new entities only.
+ *
+ * A listing can outlive its page token (a full listing reads every customer's linked people, which
+ * takes hours on a large account). When Bookeo refuses the token, the paginator fetches the pages
+ * again from page 1 but hands over only entities it has not handed over before (by content hash),
+ * so nothing already handled is handled again: no parent is re-read, republished or has its
+ * children re-read. The entities it skips were handed over, committed and counted as listed
+ * before the restart, so the tombstone pass still knows them.
  *
  * Children are fetched for every new or changed parent, and for every parent on a full listing
  * (a child can change while its parent does not), then diffed against that parent's children;
- * a deleted parent's children are deleted with it, in the same transaction.
+ * a deleted parent's children are deleted with it, in the same transaction. A parent whose children
+ * keep coming back malformed does not fail the listing: its children stay as published, a dead
+ * letter names the call and what was wrong, and the next full listing reads them again.
  */
-import { BookeoApiError } from '../bookeo/errors.js';
+import { BookeoApiError, MalformedResponseError } from '../bookeo/errors.js';
+import { contentHash } from '../catalog/content-hash.js';
 import { diffIncrement, diffSnapshot, groupByParent } from '../catalog/snapshot-diff.js';
 import { entityId } from '../catalog/entity.js';
 import { listRequest } from '../catalog/requests.js';
@@ -59,9 +68,9 @@ export async function pollSnapshot(context: StreamContext, state: PublishedState
   const listed = new Set<string>();
   const childGroups = child === undefined ? undefined : groupByParent(child.state);
 
-  for await (const page of context.client.list(listRequest(row, { query: step.query }), { signal: context.signal })) {
+  for await (const page of context.client.list(listRequest(row, { query: step.query }), { signal: context.signal, fingerprint: contentHash })) {
     const fetchedAt = new Date(context.now()).toISOString();
-    const prepared = await Promise.all(page.items.map((item) => prepareEntity(row, context.factory, item, request, fetchedAt, settings.deadLetterTopic)));
+    const prepared = await Promise.all(page.items.map((item) => prepareEntity(row, context.factory, item, request, fetchedAt)));
     const output = emptyOutput();
     const changed = diffPrepared(state, prepared);
     for (const entity of changed) {
@@ -118,6 +127,7 @@ async function refreshChildren(
 ): Promise<void> {
   const cursor = child.row.cursor;
   if (cursor.kind !== 'child') throw new RangeError(`${child.row.name} is not a child resource`);
+  const request = `parent:${parentId}`;
   const items: Record<string, unknown>[] = [];
   try {
     for await (const page of context.client.list(listRequest(child.row, { parentId }), { signal: context.signal })) {
@@ -129,13 +139,20 @@ async function refreshChildren(
     // now: the next listing no longer has the parent, and deletes its children with it. Failing the
     // whole step instead would stall the resource for as long as deletions keep happening.
     if (error instanceof BookeoApiError && error.status === 404) return;
+    // Answers that stayed malformed through the client's retries: one parent must not stall the
+    // listing of all the others. Its children stay as published; the dead letter says why.
+    if (error instanceof MalformedResponseError) {
+      output.childBuilt.push(child.factory.deadLetter({ id: `${parentId}/*`, value: { parentId, endpoint: error.endpoint, problem: error.reason }, reason: error.message, errorClass: error.name, request, fetchedAt }));
+      context.metrics.childListingsFailed.inc({ account: context.account, resource: child.row.name });
+      context.logger.warn({ resource: child.row.name, parentId, error: error.message }, 'children of a parent could not be read; kept as published until the next listing');
+      return;
+    }
     throw error;
   }
   const previous = groups.get(parentId) ?? new Map<string, string>();
   const diff = diffSnapshot(previous, items, (item) => entityId(child.row, item));
-  const request = `parent:${parentId}`;
   for (const entry of diff.upserts) {
-    const entity = await prepareEntity(child.row, child.factory, entry.item, request, fetchedAt, context.settings.deadLetterTopic);
+    const entity = await prepareEntity(child.row, child.factory, entry.item, request, fetchedAt);
     output.childBuilt.push(entity.built);
     if (entity.built.kind === 'upsert') output.apply.push(() => child.state.set(entity.id, entity.hash));
   }
@@ -143,7 +160,9 @@ async function refreshChildren(
     output.childTombstones.push(child.factory.tombstone(id, request, fetchedAt));
     output.apply.push(() => child.state.delete(id));
   }
-  groups.set(parentId, new Map(items.map((item) => [entityId(child.row, item), ''])));
+  // The hashes, not just the ids: this parent's children may be compared again in this listing
+  // (the parent handed over again after it changed), and only unchanged hashes compare as unchanged.
+  groups.set(parentId, new Map(diff.listed));
 }
 
 function emptyOutput(): StepOutput {
@@ -161,7 +180,6 @@ async function commit(context: StreamContext, child: ChildStream | undefined, ou
   await context.committer.commit({ records, offsets, basedOn });
   for (const apply of output.apply) apply();
   recordCommitted(context, context.row.name, output.built, output.tombstones.length, null);
-  if (child !== undefined && (output.childBuilt.length > 0 || output.childTombstones.length > 0)) {
-    recordCommitted(context, child.row.name, output.childBuilt, output.childTombstones.length, null);
-  }
+  // A parent's commit covers its children too (they were read up to this point), changed or not.
+  if (child !== undefined) recordCommitted(context, child.row.name, output.childBuilt, output.childTombstones.length, null);
 }

@@ -112,7 +112,7 @@ async function fetchWindow(context: StreamContext, window: TimeWindow, maxRecord
     }
     const fetchedAt = new Date(context.now()).toISOString();
     for (const item of page.items) {
-      const entity = await prepareEntity(row, context.factory, item, label, fetchedAt, context.settings.deadLetterTopic);
+      const entity = await prepareEntity(row, context.factory, item, label, fetchedAt);
       entities.set(entity.id, entity);
     }
   }

@@ -60,7 +60,7 @@ async function sweep(context: StreamContext, cursor: number, state: PublishedSta
     const label = `sweep:${formatBookeoTime(window.start)}/${formatBookeoTime(window.end)}`;
     for await (const page of context.client.list(listRequest(row, { window }), { signal })) {
       const fetchedAt = new Date(context.now()).toISOString();
-      const prepared = await Promise.all(page.items.map((item) => prepareEntity(row, context.factory, item, label, fetchedAt, settings.deadLetterTopic)));
+      const prepared = await Promise.all(page.items.map((item) => prepareEntity(row, context.factory, item, label, fetchedAt)));
       // Filtered and marked listed in one synchronous step: an entity met by two windows at once
       // (edited during the sweep) is published once.
       const changed = prepared.filter((entity) => !listed.has(entity.id) && state.get(entity.id) !== entity.hash);

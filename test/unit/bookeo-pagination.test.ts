@@ -97,6 +97,23 @@ describe('paginate', () => {
     assert.equal(endpoint.calls.filter((c) => !c.context.continuation).length, 3);
   });
 
+  it('outlives more tokens than maxRestarts when each restart gets further than the last', async () => {
+    const endpoint = fakeEndpoint(items, 5);
+    const seen: string[] = [];
+    const refusedAfter = new Set<number>();
+    const generator = paginate(endpoint.fetchPage, {}, { prefetch: 0, maxRestarts: 1, fingerprint: String });
+    for await (const page of generator) {
+      seen.push(...(page.items as string[]));
+      // Refused once after each page: a restart after every page, each one after new ground.
+      if (page.items.length > 0 && !refusedAfter.has(page.pageNumber)) {
+        refusedAfter.add(page.pageNumber);
+        endpoint.expireToken();
+      }
+    }
+    assert.equal(refusedAfter.size, 5);
+    assert.deepEqual(seen, items, 'every item exactly once');
+  });
+
   it('requests no page ahead until the consumer asks for page 2 (stopping after page 1 costs one call)', async () => {
     const endpoint = fakeEndpoint(items, 5);
     for await (const page of paginate(endpoint.fetchPage, {}, { prefetch: 3 })) if (page.pageNumber === 1) break;
