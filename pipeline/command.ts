@@ -1,15 +1,16 @@
 /**
  * `bookeo-connect run --config … [--destination clickhouse duckdb …]`: source and sinks in one
  * process until SIGTERM/SIGINT. Exits non-zero when a source task stopped for a reason no retry
- * fixes (all accounts' tasks ended) or a sink failed, with that reason; the rest is stopped
- * gracefully first.
+ * fixes (all accounts' tasks ended) or a sink failed (a failure no wait fixes, or Kafka away for
+ * longer than `sink.kafkaOutageTimeoutSeconds`), with that reason; the rest is stopped gracefully
+ * first. A signal during the start (while Kafka or the registry is awaited) ends it quietly.
  */
 import type { Command } from 'commander';
 import { loadConfig } from '../common/config/load.js';
 import { describeError } from '../common/errors.js';
 import { createLogger } from '../common/logger.js';
 import { DESTINATIONS, checkDestination } from '../sinks/runner/destinations.js';
-import { startPipeline } from './run.js';
+import { startPipeline, type Pipeline } from './run.js';
 
 export function registerRunCommand(program: Command): void {
   program
@@ -21,17 +22,25 @@ export function registerRunCommand(program: Command): void {
       for (const name of options.destination) checkDestination(name);
       const config = loadConfig({ file: options.config });
       const logger = createLogger({ ...config.log, name: 'bookeo-connect' });
-      const pipeline = await startPipeline({ config, logger, destinations: options.destination });
+      const starting = new AbortController();
       let stopping = false;
       const stopped = new Promise<void>((resolve) => {
         const onSignal = (signal: NodeJS.Signals): void => {
           logger.info({ signal }, 'stopping: source transaction first, then sinks flush and commit');
           stopping = true;
+          starting.abort();
           resolve();
         };
         process.once('SIGTERM', onSignal);
         process.once('SIGINT', onSignal);
       });
+      let pipeline: Pipeline;
+      try {
+        pipeline = await startPipeline({ config, logger, destinations: options.destination, signal: starting.signal });
+      } catch (error) {
+        if (starting.signal.aborted) return;
+        throw error;
+      }
       const tasks = Promise.allSettled(pipeline.source.tasks.map((task) => task.run()));
       const sinkFailure = Promise.race(pipeline.sinks.map((entry) => entry.sink.runner.done.then(() => new Promise<never>(() => undefined))));
       let failure: unknown;

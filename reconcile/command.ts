@@ -31,7 +31,7 @@ export function registerReconcileCommand(program: Command): void {
     .option('-d, --destination <name>', `the table's destination: ${Object.keys(DESTINATIONS).join(', ')}`, 'clickhouse')
     .option('-r, --resource <names...>', 'only these resources (default: the source’s)')
     .option('--grace-seconds <n>', 'changes at Bookeo newer than this are in flight, not differences (default: safety lag + 2 poll intervals)')
-    .option('--group <id>', "the sink's consumer group (default: sink.groupId or bookeo-connect-sink-<destination>)")
+    .option('--group <id>', "the sink's consumer group (default: sink.groupId or bookeo-connect-sink-<topic prefix>-<destination>)")
     .option('--json', 'print the result as JSON')
     .action(async (options: ReconcileCommandOptions) => {
       const config = loadConfig({ file: options.config });

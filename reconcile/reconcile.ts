@@ -10,7 +10,7 @@ import { createBookeoClientFromConfig } from '../connector/bookeo/client.js';
 import { parseBackfillFrom, selectResources, type ResourceName } from '../connector/catalog/index.js';
 import { createKafka } from '../connector/kafka/client.js';
 import { destinationFactory } from '../sinks/runner/destinations.js';
-import { defaultGroupId } from '../sinks/runner/sink.js';
+import { sinkGroupId } from '../sinks/runner/group-id.js';
 import { readBookeoState, type ResourceState } from './bookeo-state.js';
 import { compare, type Comparison } from './compare.js';
 import { readTopicState, type TopicState } from './topic-state.js';
@@ -25,7 +25,7 @@ export interface ReconcileOptions {
   readonly graceSeconds: number;
   /** Bookeo's clock in epoch ms (the simulator's in tests). */
   readonly now?: () => number;
-  /** The sink's consumer group (default: `sink.groupId`, else the destination's default group). */
+  /** The sink's consumer group (default: `sink.groupId`, else the deployment's default group, group-id.ts). */
   readonly groupId?: string;
 }
 
@@ -55,7 +55,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ResourceReco
     for (const account of accounts) {
       bookeo.set(account.id, await readBookeoState(client.forAccount(account), rows.map((row) => row.name), scope));
     }
-    const groupId = options.groupId ?? config.sink.groupId ?? defaultGroupId(options.destinationName);
+    const groupId = options.groupId ?? sinkGroupId(config.sink.groupId, config.kafka.topicPrefix, options.destinationName);
     const results: ResourceReconciliation[] = [];
     const existingTopics = new Set(await admin.listTopics());
     for (const row of rows) {

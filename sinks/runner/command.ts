@@ -10,6 +10,7 @@ import { ConfigError } from '../../common/errors.js';
 import { createLogger, type Logger } from '../../common/logger.js';
 import { createMetricsRegistry } from '../../common/metrics.js';
 import { startOpsServer } from '../../common/ops-server.js';
+import { waitForDependency } from '../../common/startup.js';
 import { createSchemaRegistry } from '../../avro/registry.js';
 import { RESOURCE_CATALOG } from '../../connector/catalog/catalog.js';
 import { createKafka } from '../../connector/kafka/client.js';
@@ -18,8 +19,8 @@ import { resetGroup, type ResetTarget } from './group-admin.js';
 import { createSinkMetrics } from './metrics.js';
 import { rebuildResource } from './rebuild.js';
 import { createRegistryDecoder } from './registry-decoder.js';
-import { defaultGroupId } from './sink.js';
-import { startConfiguredSink } from './configured-sink.js';
+import { sinkGroupId } from './group-id.js';
+import { startConfiguredSink, type ConfiguredSink } from './configured-sink.js';
 
 interface CommonOptions {
   readonly config?: string;
@@ -55,6 +56,12 @@ export async function sinkTopics(admin: Admin, config: AppConfig): Promise<strin
   return topics;
 }
 
+/**
+ * The ops server listens first, so /readyz says what the start waits for (Kafka, the registry; each
+ * waited for up to `startup.timeoutSeconds`); a signal during the start ends it quietly. The
+ * command returns when the sink stopped: after SIGTERM/SIGINT, or with the failure that stopped it
+ * (the CLI then exits non-zero).
+ */
 async function runSink(destinationName: string, options: CommonOptions): Promise<void> {
   checkDestination(destinationName);
   const config = loadConfig({ file: options.config });
@@ -62,36 +69,56 @@ async function runSink(destinationName: string, options: CommonOptions): Promise
   const logger = createLogger({ level: config.log.level, format: config.log.format });
   const kafka = createKafka(config.kafka, logger, `sink-${destinationName}-admin`);
   const metricsRegistry = createMetricsRegistry();
-  const topics = await withAdmin(kafka, (admin) => sinkTopics(admin, config));
-  const configured = await startConfiguredSink({ config, destinationName, topics, metrics: metricsRegistry, logger });
-  const { sink } = configured;
+  let waiting: string | undefined = 'starting';
+  let started: { configured: ConfiguredSink; topics: readonly string[] } | undefined;
+  const starting = new AbortController();
+  const stop = (): void => void started?.configured.sink.stop().catch((error: unknown) => logger.error({ err: error }, 'graceful stop failed'));
+  const onSignal = (signal: NodeJS.Signals): void => {
+    logger.info({ signal }, 'stopping: flushing open batches and committing what is written');
+    starting.abort();
+    stop();
+  };
+  const ops = await startOpsServer({
+    host: config.http.host,
+    port: config.http.port,
+    bearerToken: config.http.bearerToken,
+    metrics: metricsRegistry,
+    logger,
+    notReadyReason: () => waiting ?? started?.configured.notReadyReason(),
+    routes: [
+      {
+        method: 'GET',
+        path: '/sink/status',
+        handler: () => {
+          if (started === undefined) return { destination: destinationName, state: 'starting', reason: waiting };
+          const { sink } = started.configured;
+          return { destination: destinationName, topics: started.topics, deadLetterTopic: sink.deadLetterTopic, ...sink.runner.status() };
+        },
+      },
+    ],
+  });
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
   try {
-    const ops = await startOpsServer({
-      host: config.http.host,
-      port: config.http.port,
-      bearerToken: config.http.bearerToken,
-      metrics: metricsRegistry,
-      logger,
-      notReadyReason: () => configured.notReadyReason(),
-      routes: [{ method: 'GET', path: '/sink/status', handler: () => ({ destination: destinationName, topics, deadLetterTopic: sink.deadLetterTopic, ...sink.runner.status() }) }],
-    });
+    const wait = { timeoutMs: config.startup.timeoutSeconds * 1000, logger, signal: starting.signal, onWaiting: (reason: string | undefined) => void (waiting = reason ?? 'starting') };
+    const topics = await waitForDependency(() => withAdmin(kafka, (admin) => sinkTopics(admin, config)), { ...wait, dependency: `Kafka at ${config.kafka.brokers.join(',')}` });
+    const configured = await startConfiguredSink({ config, destinationName, topics, metrics: metricsRegistry, logger, signal: wait.signal, onWaiting: wait.onWaiting });
+    started = { configured, topics };
+    waiting = undefined;
+    const { sink } = configured;
     logger.info({ topics, groupId: sink.groupId, deadLetterTopic: sink.deadLetterTopic, ops: ops.url }, 'sink running');
-
-    const onSignal = (signal: NodeJS.Signals): void => {
-      logger.info({ signal }, 'stopping: flushing open batches and committing what is written');
-      sink.stop().catch((error: unknown) => logger.error({ err: error }, 'graceful stop failed'));
-    };
-    process.once('SIGTERM', onSignal);
-    process.once('SIGINT', onSignal);
+    if (starting.signal.aborted) stop();
     try {
       await sink.runner.done;
     } finally {
-      process.off('SIGTERM', onSignal);
-      process.off('SIGINT', onSignal);
-      await ops.close();
+      await configured.close();
     }
+  } catch (error) {
+    if (!starting.signal.aborted || started !== undefined) throw error;
   } finally {
-    await configured.close();
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+    await ops.close();
   }
 }
 
@@ -116,7 +143,7 @@ export function registerSinkCommands(program: Command): void {
   sink
     .command('reset')
     .description("Move a stopped sink's consumer group to the earliest offset (or a time), for one resource or all; the next run replays")
-    .requiredOption('-d, --destination <name>', 'the sink whose group to move (its default group is bookeo-connect-sink-<destination>)')
+    .requiredOption('-d, --destination <name>', 'the sink whose group to move (its default group is bookeo-connect-sink-<topic prefix>-<destination>)')
     .option('-r, --resource <name>', 'only this resource (default: all the sink loads)')
     .option('--to-timestamp <iso>', 'first offset at or after this time instead of the earliest')
     .option('-c, --config <file>', 'configuration file (JSON or YAML)')
@@ -124,7 +151,7 @@ export function registerSinkCommands(program: Command): void {
       checkDestination(options.destination);
       const target = parseTarget(options);
       const { config, kafka } = setup(options, 'sink-reset');
-      const groupId = config.sink.groupId ?? defaultGroupId(options.destination);
+      const groupId = sinkGroupId(config.sink.groupId, config.kafka.topicPrefix, options.destination);
       const positions = await withAdmin(kafka, async (admin) => {
         const topics = options.resource === undefined ? await sinkTopics(admin, config) : [`${config.kafka.topicPrefix}.${options.resource}`];
         return resetGroup(admin, groupId, topics, target);

@@ -2,12 +2,14 @@
  * One sink built from the validated configuration: its destination (from the DESTINATIONS map),
  * a registry-backed decoder, its Kafka client, and the runner. `bookeo-connect sink <destination>`
  * starts one; `bookeo-connect run` starts one per destination next to the source. `close()` undoes
- * everything it built.
+ * everything it built. A registry that does not answer yet is waited for (`startup.timeoutSeconds`,
+ * with back-off), the reason reported through `onWaiting` for /readyz.
  */
 import type { Registry } from 'prom-client';
 import { createSchemaRegistry } from '../../avro/registry.js';
 import type { AppConfig } from '../../common/config/schema.js';
 import type { Logger } from '../../common/logger.js';
+import { waitForDependency } from '../../common/startup.js';
 import { createKafka } from '../../connector/kafka/client.js';
 import type { Destination } from '../destination.js';
 import { destinationFactory } from './destinations.js';
@@ -24,6 +26,10 @@ export interface ConfiguredSinkOptions {
   /** Overrides `sink.groupId` / `sink.deadLetterTopic` (several sinks in one process need their own). */
   readonly groupId?: string;
   readonly deadLetterTopic?: string;
+  /** Told why the start waits (a dependency unreachable), and undefined once it goes on. */
+  readonly onWaiting?: (reason: string | undefined) => void;
+  /** Aborts the wait, e.g. on SIGTERM during the start. */
+  readonly signal?: AbortSignal;
 }
 
 export interface ConfiguredSink {
@@ -47,6 +53,16 @@ export async function startConfiguredSink(options: ConfiguredSinkOptions): Promi
     await registry.close();
   };
   try {
+    const [firstTopic] = options.topics;
+    if (firstTopic !== undefined) {
+      await waitForDependency(() => registry.latest(`${firstTopic}-value`), {
+        dependency: `the schema registry at ${registry.url}`,
+        timeoutMs: config.startup.timeoutSeconds * 1000,
+        logger,
+        ...(options.onWaiting === undefined ? {} : { onWaiting: options.onWaiting }),
+        ...(options.signal === undefined ? {} : { signal: options.signal }),
+      });
+    }
     const sink = await startSink({
       kafka: createKafka(config.kafka, logger, `sink-${destinationName}`),
       kafkaConfig: config.kafka,

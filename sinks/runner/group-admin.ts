@@ -1,21 +1,60 @@
 /**
- * Consumer-group operations for replays: checking that a group is stopped, moving its offsets to
- * the earliest record or a point in time, and reading where topics end. Offsets are set to real
- * positions (never kafkajs's -2 "earliest" sentinel), so other Kafka tools show what happened.
+ * Consumer-group operations: checking that a group is stopped, or that its members consume what
+ * this sink consumes; moving its offsets to the earliest record or a point in time; copying
+ * offsets between groups; reading where topics end. Offsets are set to real positions (never
+ * kafkajs's -2 "earliest" sentinel), so other Kafka tools show what happened.
  */
-import type { Admin } from 'kafkajs';
+import { AssignerProtocol, type Admin, type GroupDescription } from 'kafkajs';
 import { ConnectError } from '../../common/errors.js';
 import { keyOf } from './commit-tracker.js';
 
 export class GroupActiveError extends ConnectError {}
 
-/** Refuses, naming the members, when the group has any: moving offsets under a running sink would be overwritten by its next commit. */
-export async function assertGroupStopped(admin: Admin, groupId: string): Promise<void> {
+/** Members of one group consuming different topics: kafkajs' assigner would hand each the other's partitions. */
+export class ForeignTopicsError extends ConnectError {
+  constructor(groupId: string, foreignTopics: readonly string[], how: string) {
+    super(
+      `consumer group ${groupId} ${how} topics this sink does not consume (${foreignTopics.join(', ')}): another deployment (another kafka.topicPrefix or sink.resources) uses the same group; give each deployment its own sink.groupId, or leave it unset for the per-prefix default`,
+    );
+  }
+}
+
+async function describeGroup(admin: Admin, groupId: string): Promise<GroupDescription | undefined> {
   const { groups } = await admin.describeGroups([groupId]);
   const group = groups[0];
-  if (group === undefined || group.state === 'Empty' || group.state === 'Dead' || group.members.length === 0) return;
+  return group === undefined || group.state === 'Empty' || group.state === 'Dead' || group.members.length === 0 ? undefined : group;
+}
+
+export async function groupHasMembers(admin: Admin, groupId: string): Promise<boolean> {
+  return (await describeGroup(admin, groupId)) !== undefined;
+}
+
+/** Refuses, naming the members, when the group has any: moving offsets under a running sink would be overwritten by its next commit. */
+export async function assertGroupStopped(admin: Admin, groupId: string): Promise<void> {
+  const group = await describeGroup(admin, groupId);
+  if (group === undefined) return;
   const members = group.members.map((member) => `${member.clientId}@${member.clientHost}`).join(', ');
   throw new GroupActiveError(`consumer group ${groupId} is ${group.state} with ${group.members.length} member(s) (${members}); stop those sinks first, then run this again`);
+}
+
+/**
+ * Refuses to join a group whose running members subscribe to other topics (a deployment with
+ * another prefix configured with the same group): joining would stall them and this sink alike.
+ * Members whose metadata is not the consumer protocol's are not judged.
+ */
+export async function assertSameSubscription(admin: Admin, groupId: string, topics: readonly string[]): Promise<void> {
+  const ours = new Set(topics);
+  const foreign = new Set<string>();
+  for (const member of (await describeGroup(admin, groupId))?.members ?? []) {
+    let theirs: readonly string[];
+    try {
+      theirs = AssignerProtocol.MemberMetadata.decode(member.memberMetadata)?.topics ?? [];
+    } catch {
+      continue;
+    }
+    for (const topic of theirs) if (!ours.has(topic)) foreign.add(topic);
+  }
+  if (foreign.size > 0) throw new ForeignTopicsError(groupId, [...foreign].sort(), 'has running members subscribed to');
 }
 
 export type ResetTarget = { readonly kind: 'earliest' } | { readonly kind: 'timestamp'; readonly ms: number };
@@ -49,9 +88,23 @@ export async function topicEnds(admin: Admin, topics: readonly string[]): Promis
   return ends;
 }
 
-/** Copies one group's committed offsets of a topic to another group (a rebuild hands its end position to the live sink). */
-export async function copyGroupOffsets(admin: Admin, from: string, to: string, topic: string): Promise<void> {
+/** Copies one group's committed offsets of a topic to another group (a rebuild hands its end position to the live sink); returns how many partitions had one. */
+export async function copyGroupOffsets(admin: Admin, from: string, to: string, topic: string): Promise<number> {
   const [offsets] = await admin.fetchOffsets({ groupId: from, topics: [topic] });
   const partitions = (offsets?.partitions ?? []).filter((p) => Number(p.offset) >= 0).map((p) => ({ partition: p.partition, offset: p.offset }));
   if (partitions.length > 0) await admin.setOffsets({ groupId: to, topic, partitions });
+  return partitions.length;
+}
+
+/**
+ * Carries a group's positions over to its successor: when `to` has committed nothing for `topics`
+ * and `from` has, `from`'s offsets of these topics (only these: `from` may hold another
+ * deployment's too) are copied into `to`. Returns the topics copied, empty when nothing was.
+ */
+export async function adoptGroupOffsets(admin: Admin, from: string, to: string, topics: readonly string[]): Promise<string[]> {
+  const current = await admin.fetchOffsets({ groupId: to, topics: [...topics] });
+  if (current.some((topic) => topic.partitions.some((p) => Number(p.offset) >= 0))) return [];
+  const adopted: string[] = [];
+  for (const topic of topics) if ((await copyGroupOffsets(admin, from, to, topic)) > 0) adopted.push(topic);
+  return adopted;
 }

@@ -15,7 +15,8 @@ import type { Destination } from '../destination.js';
 import type { RecordDecoder } from './decode.js';
 import { assertGroupStopped, copyGroupOffsets, resetGroup, topicEnds } from './group-admin.js';
 import type { SinkMetrics } from './metrics.js';
-import { defaultGroupId, startSink } from './sink.js';
+import { sinkGroupId } from './group-id.js';
+import { startSink } from './sink.js';
 
 export interface RebuildOptions {
   readonly kafka: Kafka;
@@ -31,7 +32,7 @@ export interface RebuildOptions {
 export async function rebuildResource(options: RebuildOptions): Promise<{ table: string; groupId: string }> {
   const { config, kafka, resource } = options;
   const topic = `${config.kafka.topicPrefix}.${resource}`;
-  const liveGroup = config.sink.groupId ?? defaultGroupId(options.destinationName);
+  const liveGroup = sinkGroupId(config.sink.groupId, config.kafka.topicPrefix, options.destinationName);
   const rebuildGroup = `${liveGroup}-rebuild-${resource}-${Date.now()}`;
   const logger = options.logger.child({ component: 'sink-rebuild', topic });
   const admin = kafka.admin();

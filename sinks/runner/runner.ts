@@ -12,14 +12,25 @@
  * runner drops all uncommitted state and starts a new generation of lanes; a write still in flight
  * from the old generation finishes before the new lane of that partition writes (same ranges, same
  * tokens). Intent metadata is re-read from the group at the start of each generation.
+ *
+ * Kafka going away is waited out (kafka-outage.ts): commits are retried (committer.ts) and the
+ * consumer restarts after a crash, both until Kafka has failed for `kafkaOutageTimeoutMs`; after
+ * that, or on a failure no wait fixes, the runner stops the consumer and `done` rejects, so the
+ * process can exit instead of holding its partitions while committing nothing. A member handed a
+ * topic it does not consume (another deployment in the same group) stops the same way.
  */
-import type { Consumer, Kafka } from 'kafkajs';
+import { setTimeout as delay } from 'node:timers/promises';
+import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
 import type { Logger } from '../../common/logger.js';
-import { describeError } from '../../common/errors.js';
+import { describeError, isRetriable } from '../../common/errors.js';
 import type { BatchLimits, Batch } from './batcher.js';
-import { CommitTracker, keyOf, parseIntent, type Ticket } from './commit-tracker.js';
+import { CommitTracker, keyOf, type Ticket } from './commit-tracker.js';
+import { createCommitter } from './committer.js';
 import { decodeEntry, decodeEntryNow, messageBytes, type RecordDecoder, type SinkEntry } from './decode.js';
-import type { Retrier } from '../../common/retry.js';
+import { ForeignTopicsError } from './group-admin.js';
+import { createIntentReader } from './intents.js';
+import { isTransientKafkaError, KafkaOutage } from './kafka-outage.js';
+import type { Retrier, RetryPolicy } from '../../common/retry.js';
 import type { BatchWriter } from './batch-writer.js';
 import type { SinkMetrics } from './metrics.js';
 import { MAX_QUEUED_BATCHES, PartitionLane, type LaneContext } from './partition-lane.js';
@@ -37,6 +48,10 @@ export interface SinkRunnerOptions {
   readonly writer: BatchWriter;
   readonly metrics: SinkMetrics;
   readonly logger: Logger;
+  /** How long Kafka may stay unavailable (commits failing, the consumer restarting) before the runner stops. */
+  readonly kafkaOutageTimeoutMs: number;
+  /** Back-off of commit retries; tests pass short delays. */
+  readonly commitRetryPolicy?: RetryPolicy;
   /** Test seam: runs after a batch is durably written and before its offsets are committed (throw to simulate a crash there). */
   readonly afterWrite?: (batch: Batch<SinkEntry>) => void;
 }
@@ -71,21 +86,39 @@ export interface SinkRunner {
   caughtUp(ends: ReadonlyMap<string, number>): Promise<void>;
 }
 
-const REBALANCE_ERRORS = new Set(['REBALANCE_IN_PROGRESS', 'ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID', 'NOT_COORDINATOR']);
+/** Leaving the group needs the coordinator; with Kafka gone, stopping does not wait for it longer than this. */
+const DISCONNECT_TIMEOUT_MS = 10_000;
 
 export async function startSinkRunner(options: SinkRunnerOptions): Promise<SinkRunner> {
   const logger = options.logger.child({ component: 'sink-runner', groupId: options.groupId });
+  const outage = new KafkaOutage(options.kafkaOutageTimeoutMs);
+  /** Set when the consumer may not restart after a crash: the CRASH event then stops the runner with it. */
+  let crashVerdict: unknown;
   const consumer: Consumer = options.kafka.consumer({
     groupId: options.groupId,
     readUncommitted: false,
     allowAutoTopicCreation: false,
     maxWaitTimeInMs: 500,
+    retry: {
+      retries: 5,
+      // kafkajs restarts a crashed consumer (Kafka went away) by itself; the outage limit bounds that.
+      restartOnFailure: async (error) => {
+        if (closing || state === 'failed') return false;
+        const verdict = outage.failed('consumer', error);
+        if (verdict.retriable) {
+          logger.warn({ error: describeError(error), outage: outage.reason() }, 'consumer crashed; kafkajs restarts it and rejoins the group');
+          return true;
+        }
+        crashVerdict = verdict;
+        return false;
+      },
+    },
   });
   const tracker = new CommitTracker();
   const limit = createLimiter(options.concurrency);
   let lanes = new Map<string, PartitionLane>();
   let generation = new AbortController();
-  let intents = new Map<string, Promise<Map<number, number>>>();
+  let intentsOf = createIntentReader(options.kafka, options.groupId);
   let state: RunnerState = 'starting';
   let lastError: unknown;
   let closing = false;
@@ -100,46 +133,46 @@ export async function startSinkRunner(options: SinkRunnerOptions): Promise<SinkR
   });
   done.catch(() => undefined);
 
-  let committing: Promise<void> = Promise.resolve();
-  /** Commits are serialised; each call sends what is pending when its turn comes. One failed commit does not poison the next. */
-  function commit(): Promise<void> {
-    const run = committing.then(sendPending);
-    committing = run.catch(() => undefined);
-    return run;
-  }
+  const commit = createCommitter({
+    consumer,
+    tracker,
+    outage,
+    logger,
+    ...(options.commitRetryPolicy === undefined ? {} : { retryPolicy: options.commitRetryPolicy }),
+    onCommitted: (positions) => {
+      options.metrics.commits.inc();
+      for (const p of positions) {
+        const lane = lanes.get(keyOf(p.topic, p.partition));
+        if (lane !== undefined) options.metrics.consumerLag.set({ topic: p.topic, partition: String(p.partition) }, Math.max(0, lane.highWatermark - p.offset));
+      }
+    },
+  });
 
-  async function sendPending(): Promise<void> {
-    const positions = tracker.pending();
-    if (positions.length === 0) return;
-    try {
-      await consumer.commitOffsets(positions.map((p) => ({ topic: p.topic, partition: p.partition, offset: String(p.offset), metadata: p.metadata })));
-    } catch (error) {
-      // The group moved on: the new owner re-reads from the last commit and re-forms the same
-      // batches, whose tokens the destination dedups. Losing this commit loses nothing.
-      if (!REBALANCE_ERRORS.has((error as { type?: string }).type ?? '')) throw error;
-      logger.info({ err: error }, 'commit refused during a rebalance; the batches will be re-delivered and deduplicated');
-      return;
-    }
-    tracker.committed(positions);
-    options.metrics.commits.inc();
-    for (const p of positions) {
-      const lane = lanes.get(keyOf(p.topic, p.partition));
-      if (lane !== undefined) options.metrics.consumerLag.set({ topic: p.topic, partition: String(p.partition) }, Math.max(0, lane.highWatermark - p.offset));
-    }
+  /** Settles once the consumer's start settled; leaving the group before that would leave nothing. */
+  let started: Promise<unknown> = Promise.resolve();
+  /** Stops the consumer (no restart follows: restartOnFailure refuses once closing or failed), bounded in time. */
+  async function disconnect(): Promise<void> {
+    const timeout = new AbortController();
+    const leaving = started
+      .catch(() => undefined)
+      .then(() => consumer.disconnect())
+      .catch((error: unknown) => logger.warn({ err: error }, 'disconnecting the consumer failed'));
+    await Promise.race([leaving, delay(DISCONNECT_TIMEOUT_MS, undefined, { signal: timeout.signal }).catch(() => undefined)]);
+    timeout.abort();
   }
 
   function fail(error: unknown): void {
-    if (state === 'failed') return;
+    if (state === 'failed' || state === 'stopped') return;
     state = 'failed';
     lastError = error;
     logger.error({ err: error }, 'sink runner failed; stopping without committing what was not written');
     generation.abort();
-    void consumer.disconnect().finally(() => rejectDone(error));
+    void disconnect().finally(() => rejectDone(error));
   }
 
   const laneContext = (signal: AbortSignal): LaneContext => ({
     tracker,
-    commit,
+    commit: () => commit(signal),
     limit,
     signal,
     write: async (batch: Batch<SinkEntry>, ticket: Ticket, abort: AbortSignal) => {
@@ -160,33 +193,14 @@ export async function startSinkRunner(options: SinkRunnerOptions): Promise<SinkR
     if (lane.paused === paused || closing) return;
     lane.paused = paused;
     const target = [{ topic: lane.topic, partitions: [lane.partition] }];
-    if (paused) consumer.pause(target);
-    else consumer.resume(target);
-    options.metrics.pausedPartitions.set([...lanes.values()].filter((l) => l.paused).length);
-  }
-
-  /** Committed intent metadata of a topic's partitions, read once per generation. */
-  function intentsOf(topic: string): Promise<Map<number, number>> {
-    let found = intents.get(topic);
-    if (found === undefined) {
-      found = (async () => {
-        const admin = options.kafka.admin();
-        await admin.connect();
-        try {
-          const [offsets] = await admin.fetchOffsets({ groupId: options.groupId, topics: [topic] });
-          const result = new Map<number, number>();
-          for (const p of offsets?.partitions ?? []) {
-            const cut = parseIntent(p.metadata, Number(p.offset));
-            if (cut !== undefined) result.set(p.partition, cut);
-          }
-          return result;
-        } finally {
-          await admin.disconnect();
-        }
-      })();
-      intents.set(topic, found);
+    try {
+      if (paused) consumer.pause(target);
+      else consumer.resume(target);
+    } catch (error) {
+      // The consumer is restarting after a crash: its rejoin starts a new generation, unpaused.
+      logger.debug({ err: error }, 'pause or resume while the consumer restarts');
     }
-    return found;
+    options.metrics.pausedPartitions.set([...lanes.values()].filter((l) => l.paused).length);
   }
 
   async function laneFor(topic: string, partition: number): Promise<PartitionLane> {
@@ -211,12 +225,13 @@ export async function startSinkRunner(options: SinkRunnerOptions): Promise<SinkR
     generation.abort();
     generation = new AbortController();
     lanes = new Map();
-    intents = new Map();
+    intentsOf = createIntentReader(options.kafka, options.groupId);
     tracker.forget();
     consumedUpTo.clear();
     for (const lane of previous.values()) if (lane.paused) consumer.resume([{ topic: lane.topic, partitions: [lane.partition] }]);
     options.metrics.pausedPartitions.set(0);
     if (state === 'starting' || state === 'degraded') state = 'running';
+    outage.recovered();
     logger.info({ assignment: event.payload.memberAssignment, generationId: (event.payload as { generationId?: number }).generationId }, 'joined the group; uncommitted batches will be re-read');
   });
   consumer.on(consumer.events.END_BATCH_PROCESS, (event) => {
@@ -227,8 +242,11 @@ export async function startSinkRunner(options: SinkRunnerOptions): Promise<SinkR
     // reports marker-only fetches here too): nothing more will come soon, so write what is open.
     if (!closing && Number(lastOffset) + 1 >= Number(highWatermark)) lanes.get(key)?.cutIfCaughtUp(Date.now());
   });
+  consumer.on(consumer.events.RECEIVED_UNSUBSCRIBED_TOPICS, (event) => {
+    fail(new ForeignTopicsError(options.groupId, event.payload.topicsNotSubscribed, 'assigned this member'));
+  });
   consumer.on(consumer.events.CRASH, (event) => {
-    if (!event.payload.restart) fail(event.payload.error);
+    if (!event.payload.restart) fail(crashVerdict ?? event.payload.error);
   });
 
   const ageTimer = setInterval(() => {
@@ -238,48 +256,74 @@ export async function startSinkRunner(options: SinkRunnerOptions): Promise<SinkR
   ageTimer.unref();
   void done.finally(() => clearInterval(ageTimer)).catch(() => undefined);
 
-  await consumer.connect();
-  for (const topic of options.topics) await consumer.subscribe({ topic, fromBeginning: true });
-  await consumer.run({
-    autoCommit: false,
-    partitionsConsumedConcurrently: options.concurrency,
-    eachBatch: async ({ batch, heartbeat }) => {
-      // Records that arrive after a stop began are not added: no later commit can pass them.
-      if (closing || state === 'failed') return;
-      activeBatches++;
-      try {
-        const lane = await laneFor(batch.topic, batch.partition);
-        lane.highWatermark = Number(batch.highWatermark);
-        for (const message of batch.messages) {
-          // While the registry is retried, keep the membership alive (kafkajs throttles heartbeats itself).
-          const entry =
-            decodeEntryNow(options.decoder, message) ??
-            (await decodeEntry(options.decoder, message, options.decodeRetry, generation.signal, () => void heartbeat().catch(() => undefined)));
-          lane.add(entry.offset, messageBytes(message), entry, Date.now());
-        }
-      } catch (error) {
-        fail(error);
-      } finally {
-        if (--activeBatches === 0) batchesDrained?.();
+  async function consume(topic: string, partition: number, highWatermark: string, messages: readonly KafkaMessage[], heartbeat: () => Promise<void>): Promise<void> {
+    const signal = generation.signal;
+    let lane: PartitionLane;
+    try {
+      lane = await laneFor(topic, partition);
+    } catch (error) {
+      const verdict = isTransientKafkaError(error) ? outage.failed('reading batch boundaries', error) : error;
+      // Nothing of the batch was taken: kafkajs retries it (and restarts the consumer if Kafka stays away).
+      if (isRetriable(verdict)) throw error;
+      fail(verdict);
+      return;
+    }
+    lane.highWatermark = Number(highWatermark);
+    try {
+      for (const message of messages) {
+        // While the registry is retried, keep the membership alive (kafkajs throttles heartbeats itself).
+        const entry =
+          decodeEntryNow(options.decoder, message) ?? (await decodeEntry(options.decoder, message, options.decodeRetry, signal, () => void heartbeat().catch(() => undefined)));
+        lane.add(entry.offset, messageBytes(message), entry, Date.now());
       }
-    },
-  });
+    } catch (error) {
+      // A rebalance aborted the decode: the new generation reads the batch again.
+      if (!signal.aborted) fail(error);
+    }
+  }
+
+  try {
+    await consumer.connect();
+    for (const topic of options.topics) await consumer.subscribe({ topic, fromBeginning: true });
+    started = consumer.run({
+      autoCommit: false,
+      partitionsConsumedConcurrently: options.concurrency,
+      eachBatch: async ({ batch, heartbeat }) => {
+        // Records that arrive after a stop began are not added: no later commit can pass them.
+        if (closing || state === 'failed') return;
+        activeBatches++;
+        try {
+          await consume(batch.topic, batch.partition, batch.highWatermark, batch.messages, heartbeat);
+        } finally {
+          if (--activeBatches === 0) batchesDrained?.();
+        }
+      },
+    });
+    await started;
+  } catch (error) {
+    closing = true;
+    await disconnect();
+    throw error;
+  }
 
   return {
     done,
-    status: () => ({
-      groupId: options.groupId,
-      state,
-      error: lastError === undefined ? null : describeError(lastError),
-      partitions: [...lanes.values()].map((lane) => ({
-        topic: lane.topic,
-        partition: lane.partition,
-        bufferedRows: lane.batcher.rows,
-        queuedBatches: lane.queued,
-        paused: lane.paused,
-        highWatermark: lane.highWatermark,
-      })),
-    }),
+    status: () => {
+      const kafka = state === 'running' || state === 'degraded' ? outage.reason() : undefined;
+      return {
+        groupId: options.groupId,
+        state: kafka === undefined ? state : 'degraded',
+        error: kafka ?? (lastError === undefined ? null : describeError(lastError)),
+        partitions: [...lanes.values()].map((lane) => ({
+          topic: lane.topic,
+          partition: lane.partition,
+          bufferedRows: lane.batcher.rows,
+          queuedBatches: lane.queued,
+          paused: lane.paused,
+          highWatermark: lane.highWatermark,
+        })),
+      };
+    },
     destinationState({ healthy, error }) {
       if (state !== 'running' && state !== 'degraded') return;
       state = healthy ? 'running' : 'degraded';
@@ -305,19 +349,23 @@ export async function startSinkRunner(options: SinkRunnerOptions): Promise<SinkR
       if (state === 'stopped' || state === 'failed') return;
       closing = true;
       state = 'stopping';
-      consumer.pause(options.topics.map((topic) => ({ topic })));
-      if (activeBatches > 0) await new Promise<void>((resolve) => (batchesDrained = resolve));
-      for (const lane of lanes.values()) lane.cutNow();
+      const signal = generation.signal;
       const timer = setTimeout(() => generation.abort(), timeoutMs);
       try {
+        consumer.pause(options.topics.map((topic) => ({ topic })));
+        if (activeBatches > 0) await new Promise<void>((resolve) => (batchesDrained = resolve));
+        for (const lane of lanes.values()) lane.cutNow();
         await Promise.all([...lanes.values()].map((lane) => lane.idle()));
-        await commit();
+        await commit(signal);
+      } catch (error) {
+        // Kafka away past the stop's time (or restarting): what is not committed is re-read by the next run.
+        if (!signal.aborted) logger.warn({ err: error }, 'the final commit failed');
       } finally {
         clearTimeout(timer);
       }
       if (!tracker.idle()) logger.warn('stop timed out; batches not written are not committed and will be re-read');
-      await consumer.disconnect();
-      state = 'stopped';
+      await disconnect();
+      if (state === 'stopping') state = 'stopped';
       resolveDone();
     },
   };

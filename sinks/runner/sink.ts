@@ -14,6 +14,8 @@ import type { Batch } from './batcher.js';
 import { createBatchWriter } from './batch-writer.js';
 import type { RecordDecoder, SinkEntry } from './decode.js';
 import type { SinkMetrics } from './metrics.js';
+import { adoptGroupOffsets, assertSameSubscription, groupHasMembers } from './group-admin.js';
+import { legacyDefaultGroupId, sinkGroupId } from './group-id.js';
 import { startSinkRunner, type SinkRunner } from './runner.js';
 
 export interface SinkOptions {
@@ -45,17 +47,14 @@ export interface Sink {
   stop(): Promise<void>;
 }
 
-export function defaultGroupId(destinationName: string): string {
-  return `bookeo-connect-sink-${destinationName}`;
-}
-
 export function resourceOf(topic: string, topicPrefix: string): string {
   return topic.startsWith(`${topicPrefix}.`) ? topic.slice(topicPrefix.length + 1) : topic;
 }
 
 export async function startSink(options: SinkOptions): Promise<Sink> {
   const { sinkConfig } = options;
-  const groupId = options.groupId ?? sinkConfig.groupId ?? defaultGroupId(options.destinationName);
+  const defaultGroup = sinkGroupId(undefined, options.topicPrefix, options.destinationName);
+  const groupId = options.groupId ?? sinkGroupId(sinkConfig.groupId, options.topicPrefix, options.destinationName);
   const deadLetterTopic = sinkConfig.deadLetterTopic ?? defaultDeadLetterTopic(options.destinationName);
   const retry = options.retry ?? createRetry(DEFAULT_RETRY_POLICY);
 
@@ -63,6 +62,16 @@ export async function startSink(options: SinkOptions): Promise<Sink> {
   await admin.connect();
   try {
     await ensureTopics(admin, [{ topic: deadLetterTopic, partitions: options.kafkaConfig.partitions, replicationFactor: options.kafkaConfig.replicationFactor, compacted: false }]);
+    await assertSameSubscription(admin, groupId, options.topics);
+    if (groupId === defaultGroup) {
+      const legacyGroup = legacyDefaultGroupId(options.destinationName);
+      const adopted = await adoptGroupOffsets(admin, legacyGroup, groupId, options.topics).catch(async (error: unknown) => {
+        // Another instance of this sink joined first and adopted them (a group with members refuses offsets).
+        if (await groupHasMembers(admin, groupId)) return [];
+        throw error;
+      });
+      if (adopted.length > 0) options.logger.info({ groupId, from: legacyGroup, topics: adopted }, 'continuing from the offsets of the previous default group (the group id now includes the topic prefix)');
+    }
   } finally {
     await admin.disconnect();
   }
@@ -92,6 +101,7 @@ export async function startSink(options: SinkOptions): Promise<Sink> {
       writer,
       metrics: options.metrics,
       logger: options.logger,
+      kafkaOutageTimeoutMs: sinkConfig.kafkaOutageTimeoutSeconds * 1000,
       ...(options.afterWrite ? { afterWrite: options.afterWrite } : {}),
     });
   } catch (error) {
