@@ -75,6 +75,7 @@ export function createSchemaRegistry(options: SchemaRegistryOptions): SchemaRegi
   const headers: Record<string, string> = { 'content-type': CONTENT_TYPE, accept: `${CONTENT_TYPE}, application/json` };
   if (username !== '') headers.authorization = `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
   const byId = new Map<number, Promise<AvroType>>();
+  let closing: Promise<void> | undefined;
 
   async function call(method: Dispatcher.HttpMethod, path: string, subject: string | undefined, body?: unknown): Promise<Reply> {
     let response: Dispatcher.ResponseData;
@@ -176,7 +177,8 @@ export function createSchemaRegistry(options: SchemaRegistryOptions): SchemaRegi
       if (reply.status !== 200 && reply.status !== 404) throw failure(reply, `delete ${subject}`, subject);
     },
 
-    close: () => dispatcher.close(),
+    // Idempotent like every other client's close: undici rejects a second close of its agent.
+    close: () => (closing ??= dispatcher.close()),
   };
 }
 
