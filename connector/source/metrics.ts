@@ -1,8 +1,26 @@
 /**
  * The source's Prometheus metrics, labelled per account and resource. Created once per process
  * from the registry main made; the task code only calls these handles.
+ *
+ * Freshness, failure streaks and cursor lag are gauges computed when scraped, from what each
+ * running source reports (`track`): a gauge set only inside a poll would freeze exactly when a
+ * resource stops being polled, which is when it matters.
  */
-import { counter, gauge, histogram, type Counter, type Gauge, type Histogram, type Registry } from '../../common/metrics.js';
+import { Gauge, counter, histogram, type Counter, type Histogram, type Registry } from '../../common/metrics.js';
+
+/** What a running source reports about one resource of one account, when the metrics are scraped. */
+export interface ResourceSample {
+  readonly account: string;
+  readonly resource: string;
+  /** Since the resource's last successful commit to Kafka (since its task started, when none yet). */
+  readonly sinceLastCommitSeconds: number;
+  /** Polls that failed in a row; 0 after a successful one. */
+  readonly consecutiveFailures: number;
+  /** Windowed resources: Bookeo's now minus the cursor (the point up to which Kafka has everything). */
+  readonly cursorLagSeconds?: number;
+}
+
+export type ResourceSampler = () => readonly ResourceSample[];
 
 export interface SourceMetrics {
   readonly apiCalls: Counter<'account' | 'resource' | 'status'>;
@@ -11,11 +29,41 @@ export interface SourceMetrics {
   readonly records: Counter<'account' | 'resource' | 'kind'>;
   readonly bytes: Counter<'account' | 'resource'>;
   readonly transactionSeconds: Histogram<'account'>;
-  readonly cursorLagSeconds: Gauge<'account' | 'resource'>;
   readonly childListingsFailed: Counter<'account' | 'resource'>;
+  /** Reports a running source's resources to the scrape-time gauges until the returned function is called. */
+  track(sampler: ResourceSampler): () => void;
+}
+
+type Labels = Partial<Record<'account' | 'resource', string>>;
+
+/** A gauge whose series are recomputed from the registered samplers at each scrape (series of stopped sources disappear). */
+class SampledGauge extends Gauge<'account' | 'resource'> {
+  readonly samplers = new Set<() => Iterable<readonly [Labels, number]>>();
+
+  resample(): void {
+    this.reset();
+    for (const sampler of this.samplers) for (const [labels, value] of sampler()) this.set(labels, value);
+  }
+}
+
+function sampledGauge(registry: Registry, name: string, help: string): SampledGauge {
+  const existing = registry.getSingleMetric(name);
+  if (existing instanceof SampledGauge) return existing;
+  return new SampledGauge({
+    name,
+    help,
+    labelNames: ['account', 'resource'],
+    registers: [registry],
+    collect(this: Gauge) {
+      (this as SampledGauge).resample();
+    },
+  });
 }
 
 export function createSourceMetrics(registry: Registry): SourceMetrics {
+  const sinceLastCommit = sampledGauge(registry, 'bookeo_connect_source_since_last_commit_seconds', 'Seconds since the resource last committed to Kafka, or since its task started (freshness; moves while nothing is polled)');
+  const consecutiveFailures = sampledGauge(registry, 'bookeo_connect_source_consecutive_failures', 'Polls of the resource that failed in a row (0 after a successful poll)');
+  const cursorLag = sampledGauge(registry, 'bookeo_connect_source_cursor_lag_seconds', "Bookeo's now minus the point up to which a windowed resource is in Kafka");
   return {
     apiCalls: counter(registry, { name: 'bookeo_connect_source_api_calls_total', help: 'Bookeo API answers by HTTP status (0 = no answer: network error or timeout)', labelNames: ['account', 'resource', 'status'] }),
     apiRetries: counter(registry, { name: 'bookeo_connect_source_api_retries_total', help: 'Bookeo API calls retried (429, 5xx, network, malformed page)', labelNames: ['account', 'resource'] }),
@@ -33,6 +81,17 @@ export function createSourceMetrics(registry: Registry): SourceMetrics {
       help: "Parents whose children (e.g. a customer's linked people) stayed malformed after retries: dead-lettered, kept as published, read again at the next full listing",
       labelNames: ['account', 'resource'],
     }),
-    cursorLagSeconds: gauge(registry, { name: 'bookeo_connect_source_cursor_lag_seconds', help: 'Now minus the point up to which a resource is known to be in Kafka (freshness)', labelNames: ['account', 'resource'] }),
+    track(sampler) {
+      const labelsOf = (sample: ResourceSample): Labels => ({ account: sample.account, resource: sample.resource });
+      const projections: Array<[SampledGauge, () => Iterable<readonly [Labels, number]>]> = [
+        [sinceLastCommit, () => sampler().map((sample) => [labelsOf(sample), sample.sinceLastCommitSeconds] as const)],
+        [consecutiveFailures, () => sampler().map((sample) => [labelsOf(sample), sample.consecutiveFailures] as const)],
+        [cursorLag, () => sampler().flatMap((sample) => (sample.cursorLagSeconds === undefined ? [] : [[labelsOf(sample), sample.cursorLagSeconds] as const]))],
+      ];
+      for (const [gauge, projection] of projections) gauge.samplers.add(projection);
+      return () => {
+        for (const [gauge, projection] of projections) gauge.samplers.delete(projection);
+      };
+    },
   };
 }

@@ -1,8 +1,10 @@
 /**
- * Builds a running source from a validated configuration: topics (compacted resource topics, the
+ * Builds a running source from a validated configuration: the operations server first (so /readyz
+ * says what the start is doing or waiting for), then topics (compacted resource topics, the
  * offsets topic, the dead-letter topic), one serializer per resource topic (subjects registered,
  * compatibility set), the published state of snapshot resources rebuilt from their topics, one
- * task per enabled account, and the operations server. `stop()` ends everything in reverse.
+ * task per enabled account. Kafka and the registry unreachable at start are waited for, with
+ * back-off, for `startup.timeoutSeconds` (common/startup.ts). `stop()` ends everything in reverse.
  */
 import type { Kafka } from 'kafkajs';
 import type { AppConfig } from '../../common/config/schema.js';
@@ -10,6 +12,8 @@ import { ConfigError, type ConfigProblem } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
 import type { Registry } from '../../common/metrics.js';
 import { startOpsServer, type OpsServer } from '../../common/ops-server.js';
+import { waitForDependency } from '../../common/startup.js';
+import { SchemaRegistryError } from '../../avro/errors.js';
 import { createSchemaRegistry, type SchemaRegistry } from '../../avro/registry.js';
 import { isResource } from '../../avro/schemas.js';
 import { createTopicSerializer, type TopicSerializer } from '../../avro/topic-serializer.js';
@@ -30,11 +34,16 @@ export interface SourceRuntimeOptions {
   readonly metrics: Registry;
   /** Bookeo's clock; Date.now in production, the simulator's virtual clock in tests. */
   readonly now?: () => number;
-  /** Start the ops server (default true). */
+  /** Start the ops server (default true), before anything else. */
   readonly serveHttp?: boolean;
+  /** Told what the start is doing or waiting for, then undefined once the source runs: feeds a /readyz served elsewhere (`run`). */
+  readonly onStarting?: (reason: string | undefined) => void;
+  /** Aborts the start, e.g. on SIGTERM while a dependency is awaited. */
+  readonly signal?: AbortSignal;
 }
 
 export interface SourceRuntime {
+  /** Every task, once started (the array the REST API reads). */
   readonly tasks: readonly SourceTask[];
   readonly status: StatusBoard;
   readonly http: OpsServer | undefined;
@@ -73,61 +82,77 @@ export async function startSourceRuntime(options: SourceRuntimeOptions): Promise
   const rows = RESOURCE_CATALOG.filter((row) => config.source.resources === undefined || config.source.resources.includes(row.name));
   const accounts = config.bookeo.accounts.filter((account) => account.enabled);
   const topicOf = (resource: string): string => `${config.kafka.topicPrefix}.${(rows.find((row) => row.name === resource) ?? { topicSuffix: resource }).topicSuffix}`;
+  const status = new StatusBoard({ unhealthyAfterMs: config.source.unhealthyAfterSeconds * 1000 });
+  const tasks: SourceTask[] = [];
+  let starting: string | undefined;
+  const reportStarting = (reason: string | undefined): void => {
+    starting = reason;
+    options.onStarting?.(reason);
+  };
 
   const cleanups: Array<() => Promise<void>> = [];
   const stop = async (): Promise<void> => {
     for (const cleanup of cleanups.reverse()) await cleanup().catch((error: unknown) => logger.warn({ err: error }, 'error during shutdown'));
   };
   try {
+    reportStarting('starting');
+    const http = (options.serveHttp ?? true) ? await serveOps(options, () => starting ?? status.notReadyReason(), sourceRoutes(tasks, status)) : undefined;
+    if (http !== undefined) cleanups.push(() => http.close());
+
+    /** A step that needs a dependency: retried with back-off until it is reachable or the start-up timeout ends. */
+    const reach = <T>(dependency: string, step: string, attempt: () => Promise<T>): Promise<T> => {
+      reportStarting(`starting: ${step}`);
+      return waitForDependency(attempt, {
+        dependency,
+        timeoutMs: config.startup.timeoutSeconds * 1000,
+        logger,
+        ...(options.signal === undefined ? {} : { signal: options.signal }),
+        onWaiting: (reason) => reportStarting(reason ?? `starting: ${step}`),
+      });
+    };
+
     const kafka: Kafka = createKafka(config.kafka, logger, 'source');
-    await createTopics(kafka, config, rows, topicOf);
+    await reach(`Kafka at ${config.kafka.brokers.join(',')}`, 'creating topics', () => createTopics(kafka, config, rows, topicOf));
     const registry: SchemaRegistry = createSchemaRegistry({ url: config.schemaRegistry.url, username: config.schemaRegistry.username, password: config.schemaRegistry.password });
     cleanups.push(() => registry.close());
-    const serializers = new Map<string, TopicSerializer>();
-    for (const row of rows) {
-      if (!isResource(row.name)) throw new ConfigError([{ key: 'source.resources', expected: 'a resource with an Avro schema', found: row.name }]);
-      serializers.set(row.name, await createTopicSerializer({ registry, topic: topicOf(row.name), resource: row.name, compatibility: config.schemaRegistry.compatibility, logger }));
-    }
+    const registered = await reach(`the schema registry at ${registry.url}`, 'registering schemas', async () => {
+      try {
+        return { serializers: await createSerializers(registry, config, rows, topicOf, logger) };
+      } catch (error) {
+        // The registry answered and refused (an incompatible schema, another compatibility level): no wait changes that.
+        if (error instanceof SchemaRegistryError && !error.retriable) return { refused: error };
+        throw error;
+      }
+    });
+    if ('refused' in registered) throw registered.refused;
+    const { serializers } = registered;
+    reportStarting('starting: reading the published state of snapshot resources');
     const states = await loadStates(kafka, rows, accounts.map((account) => account.id), topicOf);
 
     const metrics = createSourceMetrics(options.metrics);
     const client: BookeoClient = createBookeoClientFromConfig(config.bookeo, logger, {
-      response: ({ account, label, status }) => {
-        metrics.apiCalls.inc({ account, resource: label, status: String(status) });
-        if (status === 429) metrics.throttled.inc({ account });
+      response: ({ account, label, status: httpStatus }) => {
+        metrics.apiCalls.inc({ account, resource: label, status: String(httpStatus) });
+        if (httpStatus === 429) metrics.throttled.inc({ account });
       },
       retry: ({ account, label }) => metrics.apiRetries.inc({ account, resource: label }),
     });
     cleanups.push(() => client.close());
 
-    const status = new StatusBoard();
-    const tasks = accounts.map((account) => {
+    reportStarting('starting: tasks (fencing older instances, reading offsets)');
+    for (const account of accounts) {
       const factories = new Map<string, RecordFactory>(
         rows.map((row) => [row.name, createRecordFactory({ account: account.id, resource: row.name, serializer: serializers.get(row.name) as TopicSerializer, deadLetterTopic: config.source.deadLetterTopic })]),
       );
       const accountStates = new Map<string, PublishedState>([...states].map(([resource, byAccount]) => [resource, byAccount.get(account.id) ?? new Map()]));
-      return createSourceTask({ account, config, kafka, client, rows, factories, states: accountStates, metrics, status, logger, now });
-    });
-    for (const task of tasks) {
+      const task = createSourceTask({ account, config, kafka, client, rows, factories, states: accountStates, metrics, status, logger, now });
       await task.start();
       cleanups.push(() => task.stop());
+      tasks.push(task);
     }
-
-    let http: OpsServer | undefined;
-    if (options.serveHttp ?? true) {
-      http = await startOpsServer({
-        host: config.http.host,
-        port: config.http.port,
-        bearerToken: config.http.bearerToken,
-        metrics: options.metrics,
-        logger,
-        notReadyReason: () => status.notReadyReason(),
-        routes: sourceRoutes(tasks, status),
-      });
-      const server = http;
-      cleanups.push(() => server.close());
-      logger.info({ url: http.url }, 'source operations API listening');
-    }
+    const untrack = metrics.track(() => tasks.flatMap((task) => task.sample()));
+    cleanups.push(async () => untrack());
+    reportStarting(undefined);
     return { tasks, status, http, topicOf, stop };
   } catch (error) {
     await stop();
@@ -135,10 +160,26 @@ export async function startSourceRuntime(options: SourceRuntimeOptions): Promise
   }
 }
 
+async function serveOps(options: SourceRuntimeOptions, notReadyReason: () => string | undefined, routes: ReturnType<typeof sourceRoutes>): Promise<OpsServer> {
+  const { config, logger } = options;
+  const http = await startOpsServer({ host: config.http.host, port: config.http.port, bearerToken: config.http.bearerToken, metrics: options.metrics, logger, notReadyReason, routes });
+  logger.info({ url: http.url }, 'source operations API listening');
+  return http;
+}
+
+async function createSerializers(registry: SchemaRegistry, config: AppConfig, rows: readonly ResourceDefinition[], topicOf: (resource: string) => string, logger: Logger): Promise<Map<string, TopicSerializer>> {
+  const serializers = new Map<string, TopicSerializer>();
+  for (const row of rows) {
+    if (!isResource(row.name)) throw new ConfigError([{ key: 'source.resources', expected: 'a resource with an Avro schema', found: row.name }]);
+    serializers.set(row.name, await createTopicSerializer({ registry, topic: topicOf(row.name), resource: row.name, compatibility: config.schemaRegistry.compatibility, logger }));
+  }
+  return serializers;
+}
+
 async function createTopics(kafka: Kafka, config: AppConfig, rows: readonly ResourceDefinition[], topicOf: (resource: string) => string): Promise<void> {
   const admin = kafka.admin();
-  await admin.connect();
   try {
+    await admin.connect();
     const { partitions, replicationFactor } = config.kafka;
     const specs: TopicSpec[] = [
       ...rows.map((row) => ({ topic: topicOf(row.name), partitions, replicationFactor, compacted: true })),

@@ -1,11 +1,10 @@
 /**
  * One source task = one Bookeo account: its own transactional id (so a second instance fences the
  * first), its own offsets, its own rate budget (inside the Bookeo client), one stream per catalog
- * row. Resources poll concurrently; a resource's failure is recorded and retried on the next
- * poll, while failures that no retry can fix (bad credentials, a fenced producer, a registry that
- * refuses us) stop this account's task only — other accounts go on.
+ * row. Each resource polls on its own timer (resource-scheduler.ts); a resource's failure is
+ * recorded and retried at its next poll, while failures that no retry can fix (bad credentials, a
+ * fenced producer, a registry that refuses us) stop this account's task only — other accounts go on.
  */
-import { setTimeout as delay } from 'node:timers/promises';
 import type { Kafka } from 'kafkajs';
 import type { AppConfig, BookeoAccountConfig } from '../../common/config/schema.js';
 import { ConnectError, describeError, isRetriable } from '../../common/errors.js';
@@ -18,10 +17,11 @@ import { parseBackfillFrom } from '../catalog/windows.js';
 import { loadOffsetStore, type OffsetStore } from '../kafka/offsets.js';
 import { ProducerFencedError, createTransactionalWriter, type TransactionalWriter } from '../kafka/transactional-writer.js';
 import { OffsetReplacedError, createCommitter, type Committer } from './committer.js';
-import type { SourceMetrics } from './metrics.js';
+import type { ResourceSample, SourceMetrics } from './metrics.js';
 import type { RecordFactory } from './record-factory.js';
 import { pollSnapshot, type ChildStream } from './snapshot-stream.js';
 import { loadPublishedStates, type PublishedState } from './snapshot-state.js';
+import { createResourceScheduler } from './resource-scheduler.js';
 import type { StatusBoard } from './status.js';
 import type { StreamContext } from './stream-context.js';
 import { sweepIfDue } from './windowed-sweep.js';
@@ -46,12 +46,17 @@ export interface SourceTaskOptions {
 /** A failure that stops the whole task (no poll can succeed until a human acts). */
 export class TaskStoppedError extends ConnectError {}
 
+/** What one poll of every resource came to: the resources whose poll failed, with why. */
+export interface PollReport {
+  readonly failed: ReadonlyArray<{ readonly resource: string; readonly error: string }>;
+}
+
 export interface SourceTask {
   readonly account: string;
   start(): Promise<void>;
-  /** One poll of every resource that is not paused; resolves when all are done. */
-  pollOnce(): Promise<void>;
-  /** Polls every `pollIntervalSeconds` until stopped or failed. */
+  /** One poll of every resource that is not paused (joining polls in flight); resolves when all are done. */
+  pollOnce(): Promise<PollReport>;
+  /** Polls each resource every `pollIntervalSeconds`, each on its own timer, until stopped or failed. */
   run(): Promise<void>;
   pause(resource: string): void;
   resume(resource: string): void;
@@ -59,6 +64,8 @@ export interface SourceTask {
   resnapshot(resource: string): Promise<void>;
   /** Moves a windowed resource's cursor back so the next poll re-reads from `date`. */
   backfillFrom(resource: string, date: string): Promise<void>;
+  /** Freshness, failure streak and cursor lag of each resource, for the scrape-time metrics. */
+  sample(): ResourceSample[];
   /** Stops polling; an open transaction is aborted (never half-committed). */
   stop(): Promise<void>;
 }
@@ -71,11 +78,10 @@ export function createSourceTask(options: SourceTaskOptions): SourceTask {
   const { account, config, rows, status, logger } = options;
   const log = logger.child({ component: 'source-task', account: account.id });
   const controller = new AbortController();
-  const paused = new Set<string>();
   let writer: TransactionalWriter | undefined;
   let offsets: OffsetStore | undefined;
   let committer: Committer | undefined;
-  let polling: Promise<void> | undefined;
+  let stoppedBy: unknown;
 
   const row = (name: string): ResourceDefinition => {
     const found = rows.find((candidate) => candidate.name === name);
@@ -132,6 +138,36 @@ export function createSourceTask(options: SourceTaskOptions): SourceTask {
     return error instanceof BookeoAuthError || error instanceof ProducerFencedError || (error instanceof SchemaRegistryError && !isRetriable(error));
   }
 
+  /** One poll of a resource, its outcome recorded in the status; rejects with the failure. */
+  async function pollRecorded(name: string): Promise<void> {
+    const startedAt = Date.now();
+    try {
+      await pollResource(row(name));
+      status.succeeded(account.id, name);
+    } catch (error) {
+      // Stopping aborts polls in flight: that is no failure of the resource.
+      if (controller.signal.aborted) throw error;
+      status.failed(account.id, name, error, startedAt);
+      log.error({ resource: name, error: describeError(error) }, 'poll failed; it is retried on the next poll');
+      if (isFatal(error)) {
+        stoppedBy ??= error;
+        status.setTask(account.id, 'failed', error);
+        // Nothing of this account can succeed any more: the other resources' polls stop too.
+        controller.abort();
+      }
+      throw error;
+    }
+  }
+
+  const scheduler = createResourceScheduler({
+    resources: rows.filter((definition) => definition.cursor.kind !== 'child').map((definition) => definition.name),
+    intervalMs: config.source.pollIntervalSeconds * 1000,
+    poll: pollRecorded,
+    isFatal,
+  });
+
+  const stoppedError = (): TaskStoppedError => new TaskStoppedError(`task for account ${account.id} stopped: ${describeError(stoppedBy)}`, { cause: stoppedBy });
+
   async function writeOffset(resource: string, offset: Parameters<OffsetStore['record']>[1]): Promise<void> {
     if (committer === undefined) throw new ConnectError(`task ${account.id} is not started`);
     await committer.commit({ records: [], offsets: [{ partition: resource, offset }] });
@@ -148,60 +184,61 @@ export function createSourceTask(options: SourceTaskOptions): SourceTask {
       log.info({ resources: rows.map((definition) => definition.name), offsets: offsets.entries().size }, 'source task started');
     },
     async pollOnce() {
-      if (polling !== undefined) return polling;
-      polling = (async () => {
-        const active = rows.filter((definition) => !paused.has(definition.name) && definition.cursor.kind !== 'child');
-        const results = await Promise.allSettled(active.map((definition) => pollResource(definition)));
-        let fatal: unknown;
-        results.forEach((result, index) => {
-          if (result.status === 'fulfilled') return;
-          const name = (active[index] as ResourceDefinition).name;
-          if (controller.signal.aborted) return;
-          status.failed(account.id, name, result.reason);
-          log.error({ resource: name, error: describeError(result.reason) }, 'poll failed; it is retried on the next poll');
-          if (isFatal(result.reason)) fatal ??= result.reason;
-        });
-        if (fatal !== undefined) {
-          status.setTask(account.id, 'failed', fatal);
-          throw new TaskStoppedError(`task for account ${account.id} stopped: ${describeError(fatal)}`, { cause: fatal });
-        }
-      })().finally(() => {
-        polling = undefined;
-      });
-      return polling;
+      if (stoppedBy !== undefined) throw stoppedError();
+      const outcomes = await scheduler.pollAll();
+      if (stoppedBy !== undefined) throw stoppedError();
+      if (controller.signal.aborted) return { failed: [] };
+      return { failed: outcomes.flatMap((outcome) => (outcome.error === undefined ? [] : [{ resource: outcome.resource, error: describeError(outcome.error) }])) };
     },
     async run() {
-      while (!controller.signal.aborted) {
-        await task.pollOnce();
-        // The poll interval is a schedule, not synchronisation: stop() cuts it short.
-        await delay(config.source.pollIntervalSeconds * 1000, undefined, { signal: controller.signal }).catch(() => undefined);
-      }
+      await scheduler.run().catch((error: unknown) => {
+        throw isFatal(error) ? stoppedError() : error;
+      });
     },
     pause(resource) {
       row(resource);
-      paused.add(resource);
+      scheduler.pause(resource);
       status.update(account.id, resource, { state: 'paused' });
     },
     resume(resource) {
       row(resource);
-      paused.delete(resource);
       status.update(account.id, resource, { state: 'running' });
+      scheduler.resume(resource);
     },
     async resnapshot(resource) {
       const definition = row(resource);
       if (definition.cursor.kind !== 'snapshot') throw new ConnectError(`${resource} is not a snapshot resource`);
       const saved = offsets?.get(resource);
       await writeOffset(resource, { lastFullAt: null, createdCursor: typeof saved?.createdCursor === 'number' ? saved.createdCursor : null });
+      scheduler.wake(resource);
     },
     async backfillFrom(resource, date) {
       const definition = row(resource);
       if (definition.cursor.kind !== 'lastUpdatedWindow' && definition.cursor.kind !== 'timeWindow') throw new ConnectError(`${resource} is not a windowed resource`);
       // A cursor just before the date: the next poll plans windows from there (and the look-back memory starts empty).
       await writeOffset(resource, { cursor: parseBackfillFrom(date) - 1, seen: '' });
+      scheduler.wake(resource);
+    },
+    sample() {
+      const entry = status.get(account.id);
+      if (entry === undefined) return [];
+      const now = Date.now();
+      return rows.map((definition) => {
+        const resource = entry.resources[definition.name];
+        const since = Date.parse(resource?.lastCommitAt ?? entry.startedAt);
+        const cursor = offsets?.get(definition.name)?.cursor;
+        return {
+          account: account.id,
+          resource: definition.name,
+          sinceLastCommitSeconds: Math.max(0, (now - since) / 1000),
+          consecutiveFailures: resource?.consecutiveFailures ?? 0,
+          ...(typeof cursor === 'number' ? { cursorLagSeconds: Math.max(0, options.now() / 1000 - cursor) } : {}),
+        };
+      });
     },
     async stop() {
       controller.abort();
-      await polling?.catch(() => undefined);
+      await scheduler.stop();
       await writer?.close();
       status.setTask(account.id, 'stopped');
     },

@@ -54,7 +54,6 @@ export async function pollWindowed(context: StreamContext, maxRecordsPerTransact
     lookbackSeconds: settings.lookbackSeconds,
     maxWindowSeconds: maxWindowSeconds(strategy),
   });
-  updateLag(context, cursor);
   if (plan.length === 0) return;
 
   const backfill = plan.length > 1;
@@ -84,7 +83,6 @@ export async function pollWindowed(context: StreamContext, maxRecordsPerTransact
     cursor = nextCursor;
     seen = nextSeen;
     recordCommitted(context, row.name, emitted.map((entity) => entity.built), 0, formatBookeoTime(nextCursor));
-    updateLag(context, cursor);
     reportProgress();
   };
 
@@ -117,9 +115,4 @@ async function fetchWindow(context: StreamContext, window: TimeWindow, maxRecord
     }
   }
   return { kind: 'fetched', result: [...entities.values()] };
-}
-
-function updateLag(context: StreamContext, cursor: number | undefined): void {
-  if (cursor === undefined) return;
-  context.metrics.cursorLagSeconds.set({ account: context.account, resource: context.row.name }, Math.max(0, context.now() / 1000 - cursor));
 }

@@ -1,8 +1,8 @@
 /**
  * The `bookeo-connect source` process as operators run it: killed with SIGKILL in the middle of a
  * backfill and started again, it loses nothing and publishes no version twice (read_committed);
- * bad configuration and bad credentials end it with a clear message and a non-zero exit, and no
- * secret in its output.
+ * bad configuration, bad credentials and (with --once) any resource that failed end it with a
+ * clear message and a non-zero exit, and no secret in its output.
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -102,6 +102,18 @@ describe('the source process', () => {
     assert.equal(await run.exit, 2);
     for (const key of ['kafka.partitions', 'kafka.brokres', 'bookeo.requestsPerSecond', 'bookeo.secretKey']) assert.match(run.output(), new RegExp(key.replace('.', '\\.')));
     assert.ok(!run.output().includes('12345'), 'the invalid secret value is masked');
+  });
+
+  it('--once with Bookeo unreachable: exit 1 naming every failed resource, status printed', async () => {
+    const file = writeConfig('unreachable', (raw) => {
+      raw.bookeo = { ...raw.bookeo, baseUrl: 'http://127.0.0.1:9/v2', retries: 0 };
+      raw.source = { ...raw.source, resources: ['settings_languages', 'webhooks'] };
+    });
+    const run = runSource(file);
+    started.push(run.child);
+    assert.equal(await run.exit, 1, run.output());
+    assert.match(run.output(), /2 resource polls failed: acme\/settings_languages \(.*ECONNREFUSED.*\); acme\/webhooks \(.*ECONNREFUSED.*\)/);
+    assert.match(run.output(), /"state": "failed"/, 'the status is printed');
   });
 
   it("bad credentials: exit 1 with Bookeo's errorId, never a key", async () => {
