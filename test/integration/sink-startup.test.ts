@@ -1,0 +1,147 @@
+/**
+ * `sink run` started before its dependencies, as a child process on the real stack: its ops server
+ * answers at once and /readyz says what it waits for. A registry that comes up later (a small proxy
+ * to the stack's registry, started on the port the sink was given) lets it go on and load by
+ * itself; Kafka that never comes makes it exit non-zero once `startup.timeoutSeconds` passed.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, request, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { after, before, describe, it } from 'node:test';
+import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
+import type { Admin, Kafka } from 'kafkajs';
+import { createSchemaRegistry, type SchemaRegistry } from '../../avro/registry.js';
+import type { AppConfig } from '../../common/config/schema.js';
+import { createLogger } from '../../common/logger.js';
+import { createKafka } from '../../connector/kafka/client.js';
+import { stackEndpoints } from '../../deploy/stack/endpoints.js';
+import { cleanupPrefix } from '../helpers/source-cleanup.js';
+import { exitWithin, freePort, itemTopics, liveRows, readiness, spawnCli, type CliRun } from '../helpers/sink-fixture.js';
+import { uniqueName, waitFor } from '../helpers/wait-for.js';
+
+const endpoints = stackEndpoints();
+const quiet = createLogger({ level: 'silent', format: 'json', destination: new Writable({ write: (_c, _e, done) => done() }) });
+
+/** An HTTP proxy to the stack's registry on `port`. */
+async function registryProxy(port: number): Promise<Server> {
+  const target = new URL(endpoints.registryUrl);
+  const server = createServer((incoming, outgoing) => {
+    const upstream = request({ host: target.hostname, port: target.port, path: incoming.url, method: incoming.method, headers: incoming.headers }, (answer) => {
+      outgoing.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(outgoing);
+    });
+    upstream.on('error', () => outgoing.destroy());
+    incoming.pipe(upstream);
+  });
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  return server;
+}
+
+/** Adds the child's last output to a failure. */
+const withOutput =
+  (run: CliRun) =>
+  (error: unknown): never => {
+    throw new Error(`${(error as Error).message}; output:\n${run.output().slice(-3_000)}`);
+  };
+
+describe('sink start-up with its dependencies unreachable (real stack, `sink run` process)', () => {
+  const prefix = uniqueName('sinkstart');
+  const topic = `${prefix}.items`;
+  const database = uniqueName('sinkstart_db');
+  const dir = mkdtempSync(join(tmpdir(), 'bc-sink-start-'));
+  const children: CliRun[] = [];
+  let proxy: Server | undefined;
+  let kafka: Kafka;
+  let admin: Admin;
+  let registry: SchemaRegistry;
+  let clickhouse: ClickHouseClient;
+
+  before(async () => {
+    const kafkaConfig: AppConfig['kafka'] = { brokers: [endpoints.kafkaBroker], clientId: prefix, topicPrefix: prefix, partitions: 2, replicationFactor: 1, ssl: false };
+    kafka = createKafka(kafkaConfig, quiet);
+    admin = kafka.admin();
+    await admin.connect();
+    registry = createSchemaRegistry({ url: endpoints.registryUrl });
+    clickhouse = createClient({ url: endpoints.clickhouseUrl, log: { level: ClickHouseLogLevel.OFF } });
+    const items = itemTopics(kafka, admin, registry);
+    await items.create(topic);
+    await items.produce(topic, 0, 12);
+  });
+
+  after(async () => {
+    for (const run of children) if (run.child.exitCode === null && run.child.signalCode === null) run.child.kill('SIGKILL');
+    await new Promise<void>((resolve) => (proxy === undefined ? resolve() : proxy.close(() => resolve())));
+    await admin.disconnect();
+    await cleanupPrefix(kafka, prefix);
+    await clickhouse.command({ query: `DROP DATABASE IF EXISTS \`${database}\`` });
+    await clickhouse.close();
+    await registry.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  function startSinkProcess(name: string, overrides: { brokers?: string[]; registryUrl?: string; startupSeconds: number; httpPort: number }): CliRun {
+    const file = join(dir, `${name}.json`);
+    writeFileSync(
+      file,
+      JSON.stringify({
+        log: { level: 'info', format: 'json' },
+        kafka: { brokers: overrides.brokers ?? [endpoints.kafkaBroker], topicPrefix: prefix, partitions: 2 },
+        schemaRegistry: { url: overrides.registryUrl ?? endpoints.registryUrl },
+        clickhouse: { url: endpoints.clickhouseUrl, database },
+        http: { port: overrides.httpPort },
+        sink: { groupId: `${prefix}-sink`, resources: ['items'], deadLetterTopic: `${prefix}.dlq`, batch: { maxAgeMs: 200 } },
+        startup: { timeoutSeconds: overrides.startupSeconds },
+      }),
+    );
+    const run = spawnCli(['sink', 'run', 'clickhouse', '-c', file]);
+    children.push(run);
+    return run;
+  }
+
+  it('waits for a registry that is not there yet, says so in /readyz, and loads once it answers', async () => {
+    const registryPort = await freePort();
+    const httpPort = await freePort();
+    const ops = `http://127.0.0.1:${httpPort}`;
+    const run = startSinkProcess('late-registry', { registryUrl: `http://127.0.0.1:${registryPort}${new URL(endpoints.registryUrl).pathname}`, startupSeconds: 120, httpPort });
+
+    const waiting = await waitFor(
+      async () => {
+        const ready = await readiness(ops);
+        return ready.status === 503 && /waiting for the schema registry at http:\/\/127\.0\.0\.1:\d+/.test(ready.reason ?? '') ? ready.reason : undefined;
+      },
+      { what: '/readyz to say the registry is awaited', timeoutMs: 60_000, intervalMs: 250 },
+    ).catch(withOutput(run));
+    assert.match(waiting ?? '', /unreachable/);
+    assert.equal(run.child.exitCode, null, 'still running while it waits');
+
+    proxy = await registryProxy(registryPort);
+    await waitFor(async () => (await liveRows(clickhouse, database, 'items')) === 12, { what: 'the sink to load once the registry answers', timeoutMs: 90_000, intervalMs: 250 }).catch(withOutput(run));
+    await waitFor(async () => (await readiness(ops)).status === 200, { what: '/readyz to turn ready', timeoutMs: 30_000 });
+
+    run.child.kill('SIGTERM');
+    assert.equal(await exitWithin(run, 60_000), 0, `a graceful stop (output: ${run.output().slice(-2_000)})`);
+  });
+
+  it('gives up on Kafka after startup.timeoutSeconds and exits non-zero, /readyz saying why meanwhile', async () => {
+    const httpPort = await freePort();
+    const ops = `http://127.0.0.1:${httpPort}`;
+    const closedPort = await freePort();
+    const started = Date.now();
+    const run = startSinkProcess('no-kafka', { brokers: [`127.0.0.1:${closedPort}`], startupSeconds: 20, httpPort });
+
+    await waitFor(
+      async () => {
+        const ready = await readiness(ops);
+        return ready.status === 503 && new RegExp(`waiting for Kafka at 127\\.0\\.0\\.1:${closedPort}`).test(ready.reason ?? '');
+      },
+      { what: '/readyz to say Kafka is awaited', timeoutMs: 60_000, intervalMs: 250 },
+    ).catch(withOutput(run));
+    const code = await exitWithin(run, 120_000);
+    assert.equal(code, 1, `exit code (output: ${run.output().slice(-2_000)})`);
+    assert.match(run.output(), new RegExp(`bookeo-connect: DependencyUnavailableError: Kafka at 127\\.0\\.0\\.1:${closedPort} still unreachable after \\d+ s`));
+    assert.ok(Date.now() - started >= 20_000, 'not before the start-up timeout');
+  });
+});
