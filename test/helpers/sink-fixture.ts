@@ -1,11 +1,10 @@
 /**
  * Shared pieces of the sink's fault tests: resource topics of a small Avro "item" record (subjects
  * registered, records produced in Kafka transactions), what the group committed and what a table
- * holds, a free TCP port, and the CLI as a child process (with its output and exit).
+ * holds, and the CLI as a child process (with its output and exit).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import avsc from 'avsc';
 import type { ClickHouseClient } from '@clickhouse/client';
@@ -87,15 +86,6 @@ export async function committedToEnd(admin: Admin, groupId: string, topic: strin
     const partition = Number(key.split('/').pop());
     return Number(offsets?.partitions.find((p) => p.partition === partition)?.offset ?? -1) >= end - 1;
   });
-}
-
-/** A port nothing listens on right now. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 export interface CliRun {

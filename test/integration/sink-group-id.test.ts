@@ -26,7 +26,8 @@ import { createSinkMetrics } from '../../sinks/runner/metrics.js';
 import { createRegistryDecoder } from '../../sinks/runner/registry-decoder.js';
 import { startSink, type Sink } from '../../sinks/runner/sink.js';
 import { cleanupPrefix } from '../helpers/source-cleanup.js';
-import { committedToEnd, exitWithin, freePort, itemTopics, liveRows, spawnCli, type CliRun, type ItemTopics } from '../helpers/sink-fixture.js';
+import { freePort } from '../helpers/forwarders.js';
+import { committedToEnd, exitWithin, itemTopics, liveRows, spawnCli, type CliRun, type ItemTopics } from '../helpers/sink-fixture.js';
 import { uniqueName, waitFor } from '../helpers/wait-for.js';
 
 const endpoints = stackEndpoints();

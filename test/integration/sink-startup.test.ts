@@ -1,12 +1,11 @@
 /**
  * `sink run` started before its dependencies, as a child process on the real stack: its ops server
- * answers at once and /readyz says what it waits for. A registry that comes up later (a small proxy
+ * answers at once and /readyz says what it waits for. A registry that comes up later (a forwarder
  * to the stack's registry, started on the port the sink was given) lets it go on and load by
  * itself; Kafka that never comes makes it exit non-zero once `startup.timeoutSeconds` passed.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, request, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -19,26 +18,12 @@ import { createLogger } from '../../common/logger.js';
 import { createKafka } from '../../connector/kafka/client.js';
 import { stackEndpoints } from '../../deploy/stack/endpoints.js';
 import { cleanupPrefix } from '../helpers/source-cleanup.js';
-import { exitWithin, freePort, itemTopics, liveRows, readiness, spawnCli, type CliRun } from '../helpers/sink-fixture.js';
+import { freePort, startHttpForwarder, type Forwarder } from '../helpers/forwarders.js';
+import { exitWithin, itemTopics, liveRows, readiness, spawnCli, type CliRun } from '../helpers/sink-fixture.js';
 import { uniqueName, waitFor } from '../helpers/wait-for.js';
 
 const endpoints = stackEndpoints();
 const quiet = createLogger({ level: 'silent', format: 'json', destination: new Writable({ write: (_c, _e, done) => done() }) });
-
-/** An HTTP proxy to the stack's registry on `port`. */
-async function registryProxy(port: number): Promise<Server> {
-  const target = new URL(endpoints.registryUrl);
-  const server = createServer((incoming, outgoing) => {
-    const upstream = request({ host: target.hostname, port: target.port, path: incoming.url, method: incoming.method, headers: incoming.headers }, (answer) => {
-      outgoing.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(outgoing);
-    });
-    upstream.on('error', () => outgoing.destroy());
-    incoming.pipe(upstream);
-  });
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-  return server;
-}
 
 /** Adds the child's last output to a failure. */
 const withOutput =
@@ -53,7 +38,7 @@ describe('sink start-up with its dependencies unreachable (real stack, `sink run
   const database = uniqueName('sinkstart_db');
   const dir = mkdtempSync(join(tmpdir(), 'bc-sink-start-'));
   const children: CliRun[] = [];
-  let proxy: Server | undefined;
+  let proxy: Forwarder | undefined;
   let kafka: Kafka;
   let admin: Admin;
   let registry: SchemaRegistry;
@@ -73,7 +58,7 @@ describe('sink start-up with its dependencies unreachable (real stack, `sink run
 
   after(async () => {
     for (const run of children) if (run.child.exitCode === null && run.child.signalCode === null) run.child.kill('SIGKILL');
-    await new Promise<void>((resolve) => (proxy === undefined ? resolve() : proxy.close(() => resolve())));
+    await proxy?.close();
     await admin.disconnect();
     await cleanupPrefix(kafka, prefix);
     await clickhouse.command({ query: `DROP DATABASE IF EXISTS \`${database}\`` });
@@ -117,7 +102,7 @@ describe('sink start-up with its dependencies unreachable (real stack, `sink run
     assert.match(waiting ?? '', /unreachable/);
     assert.equal(run.child.exitCode, null, 'still running while it waits');
 
-    proxy = await registryProxy(registryPort);
+    proxy = await startHttpForwarder(endpoints.registryUrl, { port: registryPort });
     await waitFor(async () => (await liveRows(clickhouse, database, 'items')) === 12, { what: 'the sink to load once the registry answers', timeoutMs: 90_000, intervalMs: 250 }).catch(withOutput(run));
     await waitFor(async () => (await readiness(ops)).status === 200, { what: '/readyz to turn ready', timeoutMs: 30_000 });
 
