@@ -4,6 +4,7 @@
  * row. Each resource polls on its own timer (resource-scheduler.ts); a resource's failure is
  * recorded and retried at its next poll, while failures that no retry can fix (bad credentials, a
  * fenced producer, a registry that refuses us) stop this account's task only — other accounts go on.
+ * After a failed commit the task's Kafka session is renewed before the next poll (task-session.ts).
  */
 import type { Kafka } from 'kafkajs';
 import type { AppConfig, BookeoAccountConfig } from '../../common/config/schema.js';
@@ -16,12 +17,13 @@ import type { ResourceDefinition } from '../catalog/catalog.js';
 import { parseBackfillFrom } from '../catalog/windows.js';
 import { loadOffsetStore, type OffsetStore } from '../kafka/offsets.js';
 import { ProducerFencedError, createTransactionalWriter, type TransactionalWriter } from '../kafka/transactional-writer.js';
-import { OffsetReplacedError, createCommitter, type Committer } from './committer.js';
+import { OffsetReplacedError } from './committer.js';
 import type { ResourceSample, SourceMetrics } from './metrics.js';
 import type { RecordFactory } from './record-factory.js';
 import { pollSnapshot, type ChildStream } from './snapshot-stream.js';
 import { loadPublishedStates, type PublishedState } from './snapshot-state.js';
 import { createResourceScheduler } from './resource-scheduler.js';
+import { openTaskSession, type TaskSession } from './task-session.js';
 import type { StatusBoard } from './status.js';
 import type { StreamContext } from './stream-context.js';
 import { sweepIfDue } from './windowed-sweep.js';
@@ -78,9 +80,7 @@ export function createSourceTask(options: SourceTaskOptions): SourceTask {
   const { account, config, rows, status, logger } = options;
   const log = logger.child({ component: 'source-task', account: account.id });
   const controller = new AbortController();
-  let writer: TransactionalWriter | undefined;
-  let offsets: OffsetStore | undefined;
-  let committer: Committer | undefined;
+  let session: TaskSession | undefined;
   let stoppedBy: unknown;
 
   const row = (name: string): ResourceDefinition => {
@@ -89,13 +89,18 @@ export function createSourceTask(options: SourceTaskOptions): SourceTask {
     return found;
   };
 
+  const started = (): TaskSession => {
+    if (session === undefined) throw new ConnectError(`task ${account.id} is not started`);
+    return session;
+  };
+
   const contextOf = (definition: ResourceDefinition): StreamContext => ({
     account: account.id,
     row: definition,
     client: options.client.forAccount(account),
     factory: options.factories.get(definition.name) as RecordFactory,
-    committer: committer as Committer,
-    offsets: offsets as OffsetStore,
+    committer: started().committer,
+    offsets: started().offsets,
     settings: config.source,
     now: options.now,
     status,
@@ -142,6 +147,7 @@ export function createSourceTask(options: SourceTaskOptions): SourceTask {
   async function pollRecorded(name: string): Promise<void> {
     const startedAt = Date.now();
     try {
+      await started().ready();
       await pollResource(row(name));
       status.succeeded(account.id, name);
     } catch (error) {
@@ -166,22 +172,45 @@ export function createSourceTask(options: SourceTaskOptions): SourceTask {
     isFatal,
   });
 
+  /** A producer that fences any older instance of this task, then the task's offsets as Kafka holds them. */
+  async function openKafka(): Promise<{ writer: TransactionalWriter; offsets: OffsetStore }> {
+    const writer = await createTransactionalWriter(options.kafka, transactionalIdOf(config, account.id));
+    try {
+      return { writer, offsets: await loadOffsetStore(options.kafka, config.source.offsetsTopic, `bookeo-connect/${account.id}`) };
+    } catch (error) {
+      await writer.close().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /** The published state of snapshot and child resources, read back from their topics (kept in the same maps the streams hold). */
+  async function reloadPublishedStates(): Promise<void> {
+    for (const [resource, state] of options.states) {
+      const loaded = (await loadPublishedStates(options.kafka, options.factories.get(resource)?.topic ?? '', [account.id])).get(account.id) ?? new Map<string, string>();
+      state.clear();
+      for (const [id, hash] of loaded) state.set(id, hash);
+    }
+  }
+
   const stoppedError = (): TaskStoppedError => new TaskStoppedError(`task for account ${account.id} stopped: ${describeError(stoppedBy)}`, { cause: stoppedBy });
 
   async function writeOffset(resource: string, offset: Parameters<OffsetStore['record']>[1]): Promise<void> {
-    if (committer === undefined) throw new ConnectError(`task ${account.id} is not started`);
-    await committer.commit({ records: [], offsets: [{ partition: resource, offset }] });
+    await started().ready();
+    await started().committer.commit({ records: [], offsets: [{ partition: resource, offset }] });
   }
 
   const task: SourceTask = {
     account: account.id,
     async start() {
       status.task(account.id, rows.map((definition) => definition.name));
-      writer = await createTransactionalWriter(options.kafka, transactionalIdOf(config, account.id));
-      offsets = await loadOffsetStore(options.kafka, config.source.offsetsTopic, `bookeo-connect/${account.id}`);
-      committer = createCommitter(writer, offsets, (_step, latencyMs) => options.metrics.transactionSeconds.observe({ account: account.id }, latencyMs / 1000));
+      session = await openTaskSession({
+        open: openKafka,
+        reloadState: reloadPublishedStates,
+        onCommitted: (_step, latencyMs) => options.metrics.transactionSeconds.observe({ account: account.id }, latencyMs / 1000),
+        logger: log,
+      });
       status.setTask(account.id, 'running');
-      log.info({ resources: rows.map((definition) => definition.name), offsets: offsets.entries().size }, 'source task started');
+      log.info({ resources: rows.map((definition) => definition.name), offsets: session.offsets.entries().size }, 'source task started');
     },
     async pollOnce() {
       if (stoppedBy !== undefined) throw stoppedError();
@@ -208,7 +237,7 @@ export function createSourceTask(options: SourceTaskOptions): SourceTask {
     async resnapshot(resource) {
       const definition = row(resource);
       if (definition.cursor.kind !== 'snapshot') throw new ConnectError(`${resource} is not a snapshot resource`);
-      const saved = offsets?.get(resource);
+      const saved = started().offsets.get(resource);
       await writeOffset(resource, { lastFullAt: null, createdCursor: typeof saved?.createdCursor === 'number' ? saved.createdCursor : null });
       scheduler.wake(resource);
     },
@@ -226,7 +255,7 @@ export function createSourceTask(options: SourceTaskOptions): SourceTask {
       return rows.map((definition) => {
         const resource = entry.resources[definition.name];
         const since = Date.parse(resource?.lastCommitAt ?? entry.startedAt);
-        const cursor = offsets?.get(definition.name)?.cursor;
+        const cursor = session?.offsets.get(definition.name)?.cursor;
         return {
           account: account.id,
           resource: definition.name,
@@ -239,7 +268,7 @@ export function createSourceTask(options: SourceTaskOptions): SourceTask {
     async stop() {
       controller.abort();
       await scheduler.stop();
-      await writer?.close();
+      await session?.close();
       status.setTask(account.id, 'stopped');
     },
   };
