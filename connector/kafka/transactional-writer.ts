@@ -28,6 +28,18 @@ export class ProducerFencedError extends ConnectError {
 export class KafkaWriteError extends ConnectError {}
 
 /**
+ * The producer lost track of its transaction: the broker did not confirm a commit (it may or may
+ * not have happened), or a failed transaction could not be aborted. kafkajs cannot start another
+ * transaction on that producer; the task must restart from what Kafka holds (a new producer
+ * settles the open transaction, and the offsets and published state are read back).
+ */
+export class TransactionStateLostError extends ConnectError {
+  constructor(transactionalId: string, cause: unknown) {
+    super(`the transaction state of ${transactionalId} is lost (${(cause as Error).message ?? String(cause)}); the task restarts from Kafka's state`, { cause, retriable: false });
+  }
+}
+
+/**
  * kafkajs sends a partition's records of one sendBatch as one record batch, which the broker
  * refuses past message.max.bytes (1 MiB by default); a transaction is therefore sent in chunks of
  * at most this many bytes, all inside the same transaction.
@@ -62,21 +74,29 @@ export async function createTransactionalWriter(kafka: Kafka, transactionalId: s
   });
   await init.abort();
 
+  // Once lost, every later commit fails the same way: kafkajs would only report a state error.
+  let lost: TransactionStateLostError | ProducerFencedError | undefined;
   return {
     async commit(records) {
+      if (lost !== undefined) throw lost;
       const started = performance.now();
       const transaction = await producer.transaction().catch((error: unknown) => {
         throw classify(error, transactionalId);
       });
+      let committing = false;
       try {
         for (const chunk of chunkByBytes(records, MAX_REQUEST_BYTES)) {
           await transaction.sendBatch({ topicMessages: groupByTopic(chunk), acks: -1 });
         }
+        committing = true;
         await transaction.commit();
       } catch (error) {
-        // Abort is best effort: if we were fenced the broker has already aborted for us.
-        await transaction.abort().catch(() => undefined);
-        throw classify(error, transactionalId);
+        const failure = classify(error, transactionalId);
+        if (failure instanceof ProducerFencedError) throw (lost = failure);
+        // A commit that failed is neither known to have happened nor abortable (kafkajs stays in
+        // its COMMITTING state); a send that failed is aborted, and if even that fails, the same.
+        if (committing || !(await transaction.abort().then(() => true, () => false))) throw (lost = new TransactionStateLostError(transactionalId, error));
+        throw failure;
       }
       return { latencyMs: performance.now() - started };
     },
