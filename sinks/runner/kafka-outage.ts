@@ -75,11 +75,9 @@ export class KafkaOutage {
   private since: number | undefined;
   private last: unknown;
   private readonly limitMs: number;
-  private readonly now: () => number;
 
-  constructor(limitMs: number, now: () => number = Date.now) {
+  constructor(limitMs: number) {
     this.limitMs = limitMs;
-    this.now = now;
   }
 
   /**
@@ -88,7 +86,7 @@ export class KafkaOutage {
    */
   failed(operation: string, error: unknown): ConnectError {
     if (!isTransientKafkaError(error)) return new KafkaRefusedError(operation, error);
-    this.since ??= this.now();
+    this.since ??= Date.now();
     this.last = error;
     return this.exceeded() ? new KafkaOutageError(this.limitMs, error) : new KafkaUnavailableError(operation, error);
   }
@@ -98,14 +96,14 @@ export class KafkaOutage {
     this.last = undefined;
   }
 
-  exceeded(): boolean {
-    return this.since !== undefined && this.now() - this.since >= this.limitMs;
+  private exceeded(): boolean {
+    return this.since !== undefined && Date.now() - this.since >= this.limitMs;
   }
 
   /** Why the sink is not ready while Kafka is retried; undefined when Kafka is fine. */
   reason(): string | undefined {
     if (this.since === undefined) return undefined;
-    const seconds = Math.round((this.now() - this.since) / 1000);
+    const seconds = Math.round((Date.now() - this.since) / 1000);
     return `Kafka unavailable for ${seconds} s, retrying for up to ${Math.round(this.limitMs / 1000)} s: ${describeError(this.last)}`;
   }
 }

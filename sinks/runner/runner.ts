@@ -246,7 +246,8 @@ export async function startSinkRunner(options: SinkRunnerOptions): Promise<SinkR
     fail(new ForeignTopicsError(options.groupId, event.payload.topicsNotSubscribed, 'assigned this member'));
   });
   consumer.on(consumer.events.CRASH, (event) => {
-    if (!event.payload.restart) fail(crashVerdict ?? event.payload.error);
+    // A crash during a graceful stop ends nothing more than the stop already does.
+    if (!event.payload.restart && !closing) fail(crashVerdict ?? event.payload.error);
   });
 
   const ageTimer = setInterval(() => {
