@@ -14,8 +14,8 @@ import type { AvroRecord } from '../../avro/schema-json.js';
 import { createFramedEncoder } from '../../avro/wire.js';
 import { ensureTopics } from '../../connector/kafka/topics.js';
 import { createTransactionalWriter } from '../../connector/kafka/transactional-writer.js';
-import { topicEnds } from '../../sinks/runner/group-admin.js';
-import { uniqueName } from './wait-for.js';
+import { groupHasMembers, topicEnds } from '../../sinks/runner/group-admin.js';
+import { uniqueName, waitFor } from './wait-for.js';
 
 const keySchema = JSON.parse(readFileSync(new URL('../../avro/schemas/key.avsc', import.meta.url), 'utf8')) as AvroRecord;
 const valueSchema: AvroRecord = {
@@ -104,6 +104,18 @@ export function spawnCli(args: readonly string[]): CliRun {
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return { child, output: () => output, exit };
+}
+
+/**
+ * Ends a child still running (a test that failed half-way) and waits until its consumer group has
+ * no member left: a killed member stays in the group until its session times out, and a group with
+ * members cannot be deleted.
+ */
+export async function killChild(run: CliRun, admin: Admin, groupId: string): Promise<void> {
+  if (run.child.exitCode !== null || run.child.signalCode !== null) return;
+  run.child.kill('SIGKILL');
+  await run.exit;
+  await waitFor(async () => !(await groupHasMembers(admin, groupId)), { what: `group ${groupId} to lose its killed member`, timeoutMs: 90_000, intervalMs: 1_000 });
 }
 
 /** The child's exit code, or a failure when it has not exited within `timeoutMs`. */

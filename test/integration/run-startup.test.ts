@@ -16,7 +16,7 @@ import { createKafka } from '../../connector/kafka/client.js';
 import { stackEndpoints } from '../../deploy/stack/endpoints.js';
 import { startSimulator, type RunningSimulator } from '../../simulator/index.js';
 import { freePort, startHttpForwarder, type Forwarder } from '../helpers/forwarders.js';
-import { exitWithin, liveRows, readiness, spawnCli, type CliRun } from '../helpers/sink-fixture.js';
+import { exitWithin, killChild, liveRows, readiness, spawnCli, type CliRun } from '../helpers/sink-fixture.js';
 import { cleanupPrefix } from '../helpers/source-cleanup.js';
 import { capturingLogger, sourceTestConfig } from '../helpers/source-fixture.js';
 import { uniqueName, waitFor } from '../helpers/wait-for.js';
@@ -40,7 +40,13 @@ describe('run start-up with the registry unreachable (real stack, `run` process)
   });
 
   after(async () => {
-    if (run !== undefined && run.child.exitCode === null && run.child.signalCode === null) run.child.kill('SIGKILL');
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      if (run !== undefined) await killChild(run, admin, `${prefix}-sink`);
+    } finally {
+      await admin.disconnect();
+    }
     await forwarder?.close();
     await cleanupPrefix(kafka, prefix);
     await clickhouse.command({ query: `DROP DATABASE IF EXISTS \`${database}\`` });

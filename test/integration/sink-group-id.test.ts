@@ -27,7 +27,7 @@ import { createRegistryDecoder } from '../../sinks/runner/registry-decoder.js';
 import { startSink, type Sink } from '../../sinks/runner/sink.js';
 import { cleanupPrefix } from '../helpers/source-cleanup.js';
 import { freePort } from '../helpers/forwarders.js';
-import { committedToEnd, exitWithin, itemTopics, liveRows, spawnCli, type CliRun, type ItemTopics } from '../helpers/sink-fixture.js';
+import { committedToEnd, exitWithin, itemTopics, killChild, liveRows, spawnCli, type CliRun, type ItemTopics } from '../helpers/sink-fixture.js';
 import { uniqueName, waitFor } from '../helpers/wait-for.js';
 
 const endpoints = stackEndpoints();
@@ -65,7 +65,7 @@ describe('sink group ids across deployments (real stack)', () => {
   });
 
   after(async () => {
-    for (const run of children) if (run.child.exitCode === null && run.child.signalCode === null) run.child.kill('SIGKILL');
+    for (const run of children) await killChild(run, admin, `${prefixA}-shared`);
     for (const sink of sinks) await sink.stop().catch(() => undefined);
     for (const destination of destinations) await destination.close().catch(() => undefined);
     for (const group of groups) await admin.deleteGroups([group]).catch(() => undefined);

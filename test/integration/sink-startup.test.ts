@@ -19,7 +19,7 @@ import { createKafka } from '../../connector/kafka/client.js';
 import { stackEndpoints } from '../../deploy/stack/endpoints.js';
 import { cleanupPrefix } from '../helpers/source-cleanup.js';
 import { freePort, startHttpForwarder, type Forwarder } from '../helpers/forwarders.js';
-import { exitWithin, itemTopics, liveRows, readiness, spawnCli, type CliRun } from '../helpers/sink-fixture.js';
+import { exitWithin, itemTopics, killChild, liveRows, readiness, spawnCli, type CliRun } from '../helpers/sink-fixture.js';
 import { uniqueName, waitFor } from '../helpers/wait-for.js';
 
 const endpoints = stackEndpoints();
@@ -57,7 +57,7 @@ describe('sink start-up with its dependencies unreachable (real stack, `sink run
   });
 
   after(async () => {
-    for (const run of children) if (run.child.exitCode === null && run.child.signalCode === null) run.child.kill('SIGKILL');
+    for (const run of children) await killChild(run, admin, `${prefix}-sink`);
     await proxy?.close();
     await admin.disconnect();
     await cleanupPrefix(kafka, prefix);
