@@ -35,6 +35,8 @@ export interface WaitForOptions {
   readonly signal?: AbortSignal;
   /** Called with the reason while waiting and with undefined once reached (feeds /readyz). */
   readonly onWaiting?: (reason: string | undefined) => void;
+  /** Failures not worth waiting on; default isPermanentStartupError. */
+  readonly permanent?: (error: unknown) => boolean;
   readonly random?: () => number;
 }
 
@@ -49,7 +51,7 @@ export async function waitForDependency<T>(attempt: () => Promise<T>, options: W
       options.onWaiting?.(undefined);
       return result;
     } catch (error) {
-      if (isPermanentStartupError(error)) throw error;
+      if ((options.permanent ?? isPermanentStartupError)(error)) throw error;
       const waited = Date.now() - started;
       if (waited >= options.timeoutMs) throw new DependencyUnavailableError(options.dependency, waited, error);
       const reason = `waiting for ${options.dependency}: ${describeError(error)}`;

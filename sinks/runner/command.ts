@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import type { Admin, Kafka } from 'kafkajs';
 import { loadConfig } from '../../common/config/load.js';
 import type { AppConfig } from '../../common/config/schema.js';
-import { ConfigError } from '../../common/errors.js';
+import { ConfigError, ConnectError } from '../../common/errors.js';
 import { createLogger, type Logger } from '../../common/logger.js';
 import { createMetricsRegistry } from '../../common/metrics.js';
 import { startOpsServer } from '../../common/ops-server.js';
@@ -45,14 +45,15 @@ async function withAdmin<T>(kafka: Kafka, body: (admin: Admin) => Promise<T>): P
 /**
  * The configured resources' topics, or every resource topic (`<prefix>.<resource>` of a catalog
  * resource) that exists. Only catalog resources: an offsets or dead-letter topic that happens to
- * sit under the prefix is not a table (loading its own dead letters would loop).
+ * sit under the prefix is not a table (loading its own dead letters would loop). None yet is a
+ * retriable failure: a sink deployed next to a new source waits for the source to create them.
  */
 export async function sinkTopics(admin: Admin, config: AppConfig): Promise<string[]> {
   const prefix = `${config.kafka.topicPrefix}.`;
   if (config.sink.resources !== undefined) return config.sink.resources.map((resource) => prefix + resource);
   const resourceTopics = new Set(RESOURCE_CATALOG.map((row) => prefix + row.topicSuffix));
   const topics = (await admin.listTopics()).filter((topic) => resourceTopics.has(topic)).sort();
-  if (topics.length === 0) throw new ConfigError([{ key: 'sink.resources', expected: `resources to load, or existing topics named ${prefix}<resource>`, found: 'no such topic' }]);
+  if (topics.length === 0) throw new ConnectError(`no resource topic named ${prefix}<resource> exists yet (the source creates them at its start; or list sink.resources)`, { retriable: true });
   return topics;
 }
 

@@ -9,7 +9,8 @@ import type { Registry } from 'prom-client';
 import { createSchemaRegistry } from '../../avro/registry.js';
 import type { AppConfig } from '../../common/config/schema.js';
 import type { Logger } from '../../common/logger.js';
-import { waitForDependency } from '../../common/startup.js';
+import { ConnectError } from '../../common/errors.js';
+import { isPermanentStartupError, waitForDependency } from '../../common/startup.js';
 import { createKafka } from '../../connector/kafka/client.js';
 import type { Destination } from '../destination.js';
 import { destinationFactory } from './destinations.js';
@@ -53,29 +54,35 @@ export async function startConfiguredSink(options: ConfiguredSinkOptions): Promi
     await registry.close();
   };
   try {
-    const [firstTopic] = options.topics;
-    if (firstTopic !== undefined) {
-      await waitForDependency(() => registry.latest(`${firstTopic}-value`), {
-        dependency: `the schema registry at ${registry.url}`,
-        timeoutMs: config.startup.timeoutSeconds * 1000,
-        logger,
-        ...(options.onWaiting === undefined ? {} : { onWaiting: options.onWaiting }),
-        ...(options.signal === undefined ? {} : { signal: options.signal }),
-      });
-    }
-    const sink = await startSink({
-      kafka: createKafka(config.kafka, logger, `sink-${destinationName}`),
-      kafkaConfig: config.kafka,
-      sinkConfig: options.deadLetterTopic === undefined ? config.sink : { ...config.sink, deadLetterTopic: options.deadLetterTopic },
-      destination,
-      destinationName,
-      decoder: createRegistryDecoder(registry),
-      topics: options.topics,
-      topicPrefix: config.kafka.topicPrefix,
-      metrics: createSinkMetrics(options.metrics),
+    const wait = {
+      timeoutMs: config.startup.timeoutSeconds * 1000,
       logger,
-      ...(options.groupId === undefined ? {} : { groupId: options.groupId }),
-    });
+      ...(options.onWaiting === undefined ? {} : { onWaiting: options.onWaiting }),
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+    };
+    const [firstTopic] = options.topics;
+    if (firstTopic !== undefined) await waitForDependency(() => registry.latest(`${firstTopic}-value`), { ...wait, dependency: `the schema registry at ${registry.url}` });
+    // Topics the source has just created can be unknown to the broker for a moment (kafkajs'
+    // own retries may run out first): Kafka's failures are waited on, the sink's own refusals
+    // (a group another deployment uses) are not.
+    const metrics = createSinkMetrics(options.metrics);
+    const sink = await waitForDependency(
+      () =>
+        startSink({
+          kafka: createKafka(config.kafka, logger, `sink-${destinationName}`),
+          kafkaConfig: config.kafka,
+          sinkConfig: options.deadLetterTopic === undefined ? config.sink : { ...config.sink, deadLetterTopic: options.deadLetterTopic },
+          destination,
+          destinationName,
+          decoder: createRegistryDecoder(registry),
+          topics: options.topics,
+          topicPrefix: config.kafka.topicPrefix,
+          metrics,
+          logger,
+          ...(options.groupId === undefined ? {} : { groupId: options.groupId }),
+        }),
+      { ...wait, dependency: `Kafka at ${config.kafka.brokers.join(',')}`, permanent: (error) => isPermanentStartupError(error) || error instanceof ConnectError },
+    );
     return {
       name: destinationName,
       sink,

@@ -68,16 +68,29 @@ export class KafkaRefusedError extends ConnectError {
 }
 
 /**
+ * A consumer that is fine answers a fetch or a heartbeat every few seconds, idle or not; kafkajs
+ * reports a lost broker only once its own retries ran out, much later. Silence this long already
+ * makes the sink not ready (it does not count toward the outage limit).
+ */
+export const KAFKA_SILENCE_MS = 10_000;
+
+/**
  * One runner's view of Kafka's health: since when it has been failing, and what failed last.
  * Any success (a commit, a rejoin) ends the outage.
  */
 export class KafkaOutage {
   private since: number | undefined;
   private last: unknown;
+  private heardAt = Date.now();
   private readonly limitMs: number;
 
   constructor(limitMs: number) {
     this.limitMs = limitMs;
+  }
+
+  /** Kafka answered (a fetch, a heartbeat). */
+  heard(): void {
+    this.heardAt = Date.now();
   }
 
   /**
@@ -100,9 +113,10 @@ export class KafkaOutage {
     return this.since !== undefined && Date.now() - this.since >= this.limitMs;
   }
 
-  /** Why the sink is not ready while Kafka is retried; undefined when Kafka is fine. */
+  /** Why the sink is not ready while Kafka is retried or silent; undefined when Kafka is fine. */
   reason(): string | undefined {
-    if (this.since === undefined) return undefined;
+    const silentMs = Date.now() - this.heardAt;
+    if (this.since === undefined) return silentMs < KAFKA_SILENCE_MS ? undefined : `no answer from Kafka for ${Math.round(silentMs / 1000)} s (no fetch, no heartbeat)`;
     const seconds = Math.round((Date.now() - this.since) / 1000);
     return `Kafka unavailable for ${seconds} s, retrying for up to ${Math.round(this.limitMs / 1000)} s: ${describeError(this.last)}`;
   }

@@ -99,6 +99,9 @@ export async function startSinkRunner(options: SinkRunnerOptions): Promise<SinkR
     readUncommitted: false,
     allowAutoTopicCreation: false,
     maxWaitTimeInMs: 500,
+    // A member that died (kill -9) is replaced after this, not after kafkajs' default 30 s.
+    sessionTimeout: 10_000,
+    heartbeatInterval: 3_000,
     retry: {
       retries: 5,
       // kafkajs restarts a crashed consumer (Kafka went away) by itself; the outage limit bounds that.
@@ -234,6 +237,9 @@ export async function startSinkRunner(options: SinkRunnerOptions): Promise<SinkR
     outage.recovered();
     logger.info({ assignment: event.payload.memberAssignment, generationId: (event.payload as { generationId?: number }).generationId }, 'joined the group; uncommitted batches will be re-read');
   });
+  const heard = (): void => outage.heard();
+  consumer.on(consumer.events.FETCH, heard);
+  consumer.on(consumer.events.HEARTBEAT, heard);
   consumer.on(consumer.events.END_BATCH_PROCESS, (event) => {
     const { topic, partition, lastOffset, highWatermark } = event.payload;
     const key = keyOf(topic, partition);

@@ -17,8 +17,9 @@ import { createTransactionalWriter } from '../../connector/kafka/transactional-w
 import { groupHasMembers, topicEnds } from '../../sinks/runner/group-admin.js';
 import { uniqueName, waitFor } from './wait-for.js';
 
-const keySchema = JSON.parse(readFileSync(new URL('../../avro/schemas/key.avsc', import.meta.url), 'utf8')) as AvroRecord;
-const valueSchema: AvroRecord = {
+/** The key every resource topic shares, and a small value schema: the items the sink tests write. */
+export const itemKeySchema = JSON.parse(readFileSync(new URL('../../avro/schemas/key.avsc', import.meta.url), 'utf8')) as AvroRecord;
+export const itemValueSchema: AvroRecord = {
   type: 'record',
   name: 'Item',
   namespace: 'com.bookeo.connect.test',
@@ -27,8 +28,8 @@ const valueSchema: AvroRecord = {
     { name: 'amount', type: 'long' },
   ],
 };
-const keyType = avsc.Type.forSchema(keySchema as avsc.Schema);
-const valueType = avsc.Type.forSchema(valueSchema as avsc.Schema);
+const keyType = avsc.Type.forSchema(itemKeySchema as avsc.Schema);
+const valueType = avsc.Type.forSchema(itemValueSchema as avsc.Schema);
 
 export interface ItemTopics {
   /** Creates `<topic>` (2 partitions, compacted) and registers its subjects. */
@@ -47,7 +48,7 @@ export function itemTopics(kafka: Kafka, admin: Admin, registry: SchemaRegistry)
     subjects,
     async create(topic) {
       await ensureTopics(admin, [{ topic, partitions: 2, replicationFactor: 1, compacted: true }]);
-      const registered = await ensureSubjects(registry, topic, keySchema, valueSchema);
+      const registered = await ensureSubjects(registry, topic, itemKeySchema, itemValueSchema);
       subjects.push(`${topic}-key`, `${topic}-value`);
       ids.set(topic, { key: registered.key.id, value: registered.value.id });
     },

@@ -5,7 +5,6 @@
  * time.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { Writable } from 'node:stream';
 import avsc from 'avsc';
@@ -16,7 +15,6 @@ import { createLogger } from '../../common/logger.js';
 import { createMetricsRegistry } from '../../common/metrics.js';
 import { createRetry } from '../../common/retry.js';
 import { createSchemaRegistry, ensureSubjects, type SchemaRegistry } from '../../avro/registry.js';
-import type { AvroRecord } from '../../avro/schema-json.js';
 import { createFramedEncoder } from '../../avro/wire.js';
 import { createKafka } from '../../connector/kafka/client.js';
 import { ensureTopics } from '../../connector/kafka/topics.js';
@@ -32,21 +30,12 @@ import { validateConfig } from '../../common/config/load.js';
 import { createSinkMetrics } from '../../sinks/runner/metrics.js';
 import { createRegistryDecoder } from '../../sinks/runner/registry-decoder.js';
 import { startSink, type Sink, type SinkOptions } from '../../sinks/runner/sink.js';
+import { itemKeySchema as keySchema, itemValueSchema as valueSchema } from '../helpers/sink-fixture.js';
 import { uniqueName, waitFor } from '../helpers/wait-for.js';
 
 const endpoints = stackEndpoints();
 const quiet = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent', format: 'json', destination: new Writable({ write: (_c, _e, done) => done() }) });
 const kafkaConfig: AppConfig['kafka'] = { brokers: [endpoints.kafkaBroker], clientId: 'sink-it', topicPrefix: 'x', partitions: 2, replicationFactor: 1, ssl: false };
-const keySchema = JSON.parse(readFileSync(new URL('../../avro/schemas/key.avsc', import.meta.url), 'utf8')) as AvroRecord;
-const valueSchema: AvroRecord = {
-  type: 'record',
-  name: 'Item',
-  namespace: 'com.bookeo.connect.test',
-  fields: [
-    { name: 'name', type: 'string' },
-    { name: 'amount', type: 'long' },
-  ],
-};
 const fastRetry = createRetry({ retries: 3, initialDelayMs: 50, maxDelayMs: 300, multiplier: 2 });
 
 interface Item {

@@ -67,17 +67,17 @@ describe('sink start-up with its dependencies unreachable (real stack, `sink run
     rmSync(dir, { recursive: true, force: true });
   });
 
-  function startSinkProcess(name: string, overrides: { brokers?: string[]; registryUrl?: string; startupSeconds: number; httpPort: number }): CliRun {
+  function startSinkProcess(name: string, overrides: { brokers?: string[]; registryUrl?: string; startupSeconds: number; httpPort: number; topicPrefix?: string; resources?: string[] }): CliRun {
     const file = join(dir, `${name}.json`);
     writeFileSync(
       file,
       JSON.stringify({
         log: { level: 'info', format: 'json' },
-        kafka: { brokers: overrides.brokers ?? [endpoints.kafkaBroker], topicPrefix: prefix, partitions: 2 },
+        kafka: { brokers: overrides.brokers ?? [endpoints.kafkaBroker], topicPrefix: overrides.topicPrefix ?? prefix, partitions: 2 },
         schemaRegistry: { url: overrides.registryUrl ?? endpoints.registryUrl },
         clickhouse: { url: endpoints.clickhouseUrl, database },
         http: { port: overrides.httpPort },
-        sink: { groupId: `${prefix}-sink`, resources: ['items'], deadLetterTopic: `${prefix}.dlq`, batch: { maxAgeMs: 200 } },
+        sink: { groupId: `${prefix}-sink`, ...(overrides.resources === undefined ? {} : { resources: overrides.resources }), deadLetterTopic: `${prefix}.dlq`, batch: { maxAgeMs: 200 } },
         startup: { timeoutSeconds: overrides.startupSeconds },
       }),
     );
@@ -90,7 +90,7 @@ describe('sink start-up with its dependencies unreachable (real stack, `sink run
     const registryPort = await freePort();
     const httpPort = await freePort();
     const ops = `http://127.0.0.1:${httpPort}`;
-    const run = startSinkProcess('late-registry', { registryUrl: `http://127.0.0.1:${registryPort}${new URL(endpoints.registryUrl).pathname}`, startupSeconds: 120, httpPort });
+    const run = startSinkProcess('late-registry', { resources: ['items'], registryUrl: `http://127.0.0.1:${registryPort}${new URL(endpoints.registryUrl).pathname}`, startupSeconds: 120, httpPort });
 
     const waiting = await waitFor(
       async () => {
@@ -110,12 +110,32 @@ describe('sink start-up with its dependencies unreachable (real stack, `sink run
     assert.equal(await exitWithin(run, 60_000), 0, `a graceful stop (output: ${run.output().slice(-2_000)})`);
   });
 
+  it('deployed before its source, waits for the resource topics to exist, then joins', async () => {
+    const httpPort = await freePort();
+    const ops = `http://127.0.0.1:${httpPort}`;
+    const fresh = `${prefix}.fresh`;
+    const run = startSinkProcess('before-source', { topicPrefix: fresh, startupSeconds: 120, httpPort });
+    await waitFor(
+      async () => {
+        const ready = await readiness(ops);
+        return ready.status === 503 && /no resource topic named .*\.fresh\.<resource> exists yet/.test(ready.reason ?? '');
+      },
+      { what: '/readyz to say the resource topics are awaited', timeoutMs: 60_000, intervalMs: 250 },
+    ).catch(withOutput(run));
+    assert.equal(run.child.exitCode, null, 'still running while it waits');
+
+    await admin.createTopics({ topics: [{ topic: `${fresh}.settings_languages`, numPartitions: 1 }], waitForLeaders: true });
+    await waitFor(async () => (await readiness(ops)).status === 200, { what: 'the sink to join once a resource topic exists', timeoutMs: 90_000, intervalMs: 250 }).catch(withOutput(run));
+    run.child.kill('SIGTERM');
+    assert.equal(await exitWithin(run, 60_000), 0, `a graceful stop (output: ${run.output().slice(-2_000)})`);
+  });
+
   it('gives up on Kafka after startup.timeoutSeconds and exits non-zero, /readyz saying why meanwhile', async () => {
     const httpPort = await freePort();
     const ops = `http://127.0.0.1:${httpPort}`;
     const closedPort = await freePort();
     const started = Date.now();
-    const run = startSinkProcess('no-kafka', { brokers: [`127.0.0.1:${closedPort}`], startupSeconds: 20, httpPort });
+    const run = startSinkProcess('no-kafka', { resources: ['items'], brokers: [`127.0.0.1:${closedPort}`], startupSeconds: 20, httpPort });
 
     await waitFor(
       async () => {

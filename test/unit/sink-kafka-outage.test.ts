@@ -14,7 +14,7 @@ import { createRetry } from '../../common/retry.js';
 import type { Batch } from '../../sinks/runner/batcher.js';
 import type { RecordDecoder, SinkEntry } from '../../sinks/runner/decode.js';
 import { ForeignTopicsError } from '../../sinks/runner/group-admin.js';
-import { isRebalanceError, isTransientKafkaError, KafkaOutageError, KafkaRefusedError } from '../../sinks/runner/kafka-outage.js';
+import { isRebalanceError, isTransientKafkaError, KAFKA_SILENCE_MS, KafkaOutage, KafkaOutageError, KafkaRefusedError } from '../../sinks/runner/kafka-outage.js';
 import { createSinkMetrics } from '../../sinks/runner/metrics.js';
 import { startSinkRunner, type SinkRunner } from '../../sinks/runner/runner.js';
 import { waitFor } from '../helpers/wait-for.js';
@@ -170,6 +170,18 @@ describe('sink runner: Kafka failures', () => {
     assert.equal(isTransientKafkaError(new Error('Connection error')), false, 'not a Kafka error at all');
     assert.equal(isRebalanceError(wrapped(protocolError('REBALANCE_IN_PROGRESS', false))), true);
     assert.equal(isRebalanceError(connectionLost()), false);
+  });
+
+  it('is not ready once Kafka has been silent (no fetch, no heartbeat) for a while, before kafkajs gives up', (t) => {
+    t.mock.timers.enable({ apis: ['Date'], now: 1_000_000 });
+    const outage = new KafkaOutage(300_000);
+    assert.equal(outage.reason(), undefined);
+    t.mock.timers.tick(KAFKA_SILENCE_MS - 1);
+    assert.equal(outage.reason(), undefined, 'a quiet moment is not an outage');
+    t.mock.timers.tick(2);
+    assert.match(outage.reason() ?? '', /^no answer from Kafka for 10 s/);
+    outage.heard();
+    assert.equal(outage.reason(), undefined, 'an answer makes it ready again');
   });
 
   it('keeps positions pending while commits fail because Kafka went away, says so in its status, and commits them once Kafka answers', async () => {

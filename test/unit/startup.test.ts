@@ -49,6 +49,22 @@ describe('waiting for a dependency at start', () => {
     }
   });
 
+  it('takes a narrower rule of what is permanent from the caller', async () => {
+    let calls = 0;
+    const refusal = new ConnectError('group used by another deployment');
+    await assert.rejects(
+      waitForDependency(
+        () => {
+          calls++;
+          return Promise.reject(refusal);
+        },
+        { dependency: 'Kafka', timeoutMs: 10_000, logger, random: noJitter, permanent: (error) => error instanceof ConnectError },
+      ),
+      (error: unknown) => error === refusal,
+    );
+    assert.equal(calls, 1);
+  });
+
   it('stops waiting when aborted', async () => {
     const controller = new AbortController();
     const waiting = waitForDependency(() => Promise.reject(new ConnectError('down')), { dependency: 'Kafka', timeoutMs: 60_000, logger, random: noJitter, signal: controller.signal });

@@ -102,6 +102,19 @@ export function startConnector(name: string, args: readonly string[], options: {
   };
 }
 
+/** What /readyz said from `from` on, as status changes: `+1.2s 503 <reason>` lines, for a failure message. */
+export function readinessChanges(process: ConnectorProcess, from: number): string {
+  const lines: string[] = [];
+  let last = '';
+  for (const sample of process.readiness) {
+    if (sample.at < from) continue;
+    const now = `${sample.status} ${sample.reason ?? ''}`;
+    if (now !== last) lines.push(`  ${process.name} +${((sample.at - from) / 1000).toFixed(1)}s ${now.slice(0, 200)}`);
+    last = now;
+  }
+  return lines.join('\n');
+}
+
 /** The first sample at or after `from` (and before `to`) that satisfies `test`. */
 export function firstSample(samples: readonly ReadinessSample[], from: number, test: (sample: ReadinessSample) => boolean, to = Number.POSITIVE_INFINITY): ReadinessSample | undefined {
   return samples.find((sample) => sample.at >= from && sample.at < to && test(sample));

@@ -34,6 +34,8 @@ export interface ThreeLayerReport {
   /** Per key, an idempotency key that followed itself: `<topic> <idempotency key>`. */
   readonly duplicates: readonly string[];
   readonly undecodable: number;
+  /** The first decoding failure, to say why. */
+  readonly decodeError: string | undefined;
   readonly records: number;
 }
 
@@ -47,10 +49,11 @@ function differencesOf(results: readonly ResourceReconciliation[]): LayerDiffere
   return results.flatMap((result) => result.differences.map((difference) => ({ resource: result.resource, ...difference })));
 }
 
-async function scanTopics(world: ChaosWorld): Promise<Pick<ThreeLayerReport, 'duplicates' | 'undecodable' | 'records'>> {
+async function scanTopics(world: ChaosWorld): Promise<Pick<ThreeLayerReport, 'duplicates' | 'undecodable' | 'decodeError' | 'records'>> {
   const registry = stackRegistry();
   const duplicates: string[] = [];
   let undecodable = 0;
+  let decodeError: string | undefined;
   let records = 0;
   for (const row of RESOURCE_CATALOG) {
     const topic = `${world.prefix}.${row.topicSuffix}`;
@@ -63,11 +66,15 @@ async function scanTopics(world: ChaosWorld): Promise<Pick<ThreeLayerReport, 'du
         const version = header(message, HEADER.idempotencyKey) ?? '';
         if (lastVersion.get(key) === version) duplicates.push(`${topic} ${version}`);
         lastVersion.set(key, version);
-        if (message.value !== null) await registry.decode(message.value).catch(() => undecodable++);
+        if (message.value === null) return;
+        await registry.decode(message.value).catch((error: unknown) => {
+          undecodable++;
+          decodeError ??= `${topic}: ${error instanceof Error ? error.message : String(error)}`;
+        });
       },
     });
   }
-  return { duplicates, undecodable, records };
+  return { duplicates, undecodable, decodeError, records };
 }
 
 /**
