@@ -165,7 +165,7 @@ export const sinkSchema = z.strictObject({
 
 /** Every long-running command: dependencies unreachable at start are waited for, with back-off, this long. */
 export const startupSchema = z.strictObject({
-  /** Kafka, the registry and the destination are retried this long at start (/readyz says which is awaited), then the process exits non-zero. */
+  /** Kafka, the registry and (for a sink) the resource topics are retried this long at start (/readyz says which is awaited), then the process exits non-zero. */
   timeoutSeconds: z.number().int().min(0).default(300),
 });
 
