@@ -10,7 +10,7 @@ import { COMPATIBILITY, SchemaType } from '@kafkajs/confluent-schema-registry';
 import type { ClickHouseError } from '@clickhouse/client';
 import type { Admin, Consumer } from 'kafkajs';
 import { stackEndpoints } from '../../deploy/stack/endpoints.js';
-import { createStackContext, startService, stopService } from '../../deploy/stack/stack.js';
+import { createStackContext, restartStack, serviceStatus } from '../../deploy/stack/stack.js';
 import { deleteSubjects, deleteTopics, dropTables, requireStack, stackAdmin, stackClickHouse, stackKafka, stackRegistry } from '../helpers/stack.js';
 import { uniqueName, waitFor } from '../helpers/wait-for.js';
 
@@ -77,8 +77,10 @@ describe('local stack smoke', () => {
     const before = await subjectVersionIds(subject);
     assert.deepEqual(before, [{ version: 1, id: id1 }, { version: 2, id: id2 }]);
 
-    assert.equal(await stopService('registry'), 'terminated');
-    await startService('registry', createStackContext());
+    const kafkaPid = (await serviceStatus('kafka')).pid;
+    const restarted = await restartStack(['registry'], createStackContext());
+    assert.deepEqual(restarted.started, ['registry'], 'only the registry was restarted');
+    assert.equal((await serviceStatus('kafka')).pid, kafkaPid, 'Kafka, which it needs, kept running');
 
     assert.deepEqual(await subjectVersionIds(subject), before);
     // A fresh client (no cache) decodes what was encoded before the restart.
