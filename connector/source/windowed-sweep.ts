@@ -4,7 +4,8 @@
  * Bookeo hard-deletes bookings (e.g. with their customer) and nothing about them is then listed
  * anywhere; only the `deleted` webhook would tell. So every `sweepIntervalSeconds` the windows
  * already covered (backfillFrom .. cursor) are listed again and compared with what the topic holds
- * (ids and content hashes, rebuilt from the topic's headers): entities that differ are published,
+ * (ids and content hashes, rebuilt from the topic's headers): entities that differ, and did not
+ * change after the cursor (the windows publish those), are published,
  * and ids that vanished get a tombstone once `GET <itemPath>` confirms them gone (404). The check
  * matters: an entity edited during the sweep moves past the swept range and would otherwise look
  * deleted. The sweep never moves the cursor; its own offset only remembers when it last ran.
@@ -62,8 +63,10 @@ async function sweep(context: StreamContext, cursor: number, state: PublishedSta
       const fetchedAt = new Date(context.now()).toISOString();
       const prepared = await Promise.all(page.items.map((item) => prepareEntity(row, context.factory, item, label, fetchedAt)));
       // Filtered and marked listed in one synchronous step: an entity met by two windows at once
-      // (edited during the sweep) is published once.
-      const changed = prepared.filter((entity) => !listed.has(entity.id) && state.get(entity.id) !== entity.hash);
+      // (edited during the sweep) is published once. One changed after the cursor is the windows'
+      // to publish (pages past the first show an entity as it is now, not as the query matched it):
+      // published here too, the next window would publish the same version again.
+      const changed = prepared.filter((entity) => !listed.has(entity.id) && state.get(entity.id) !== entity.hash && !(entity.at !== undefined && entity.at > cursor));
       for (const entity of prepared) listed.add(entity.id);
       if (changed.length === 0) continue;
       await context.committer.commit({ records: changed.map((entity) => entity.built.record), offsets: [] });

@@ -112,6 +112,7 @@ async function main(): Promise<number> {
     say('changes stopped; waiting for Bookeo, the topics and the table to agree');
     const report = await checkThreeLayers(world, 180_000);
     say(`three layers: ${describeReport(report)}; duplicates ${report.duplicates.length}, undecodable ${report.undecodable}`);
+    for (const duplicate of report.duplicates.slice(0, 10)) say(`duplicate: ${duplicate}`);
     say(`faults: ${faults.join(', ')}`);
     for (const entry of roles) {
       const flat = flatness(entry.samples);

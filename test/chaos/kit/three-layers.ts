@@ -57,15 +57,17 @@ async function scanTopics(world: ChaosWorld): Promise<Pick<ThreeLayerReport, 'du
   let records = 0;
   for (const row of RESOURCE_CATALOG) {
     const topic = `${world.prefix}.${row.topicSuffix}`;
-    const lastVersion = new Map<string, string>();
+    const last = new Map<string, { version: string; at: string }>();
     await readTopicToEnd(world.kafka, {
       topic,
-      onMessage: async (message) => {
+      onMessage: async (message, partition) => {
         records++;
         const key = message.key?.toString('hex') ?? '';
         const version = header(message, HEADER.idempotencyKey) ?? '';
-        if (lastVersion.get(key) === version) duplicates.push(`${topic} ${version}`);
-        lastVersion.set(key, version);
+        const at = `${partition}:${message.offset} fetched ${header(message, HEADER.fetchedAt) ?? '?'} for ${header(message, HEADER.request) ?? '?'}`;
+        const previous = last.get(key);
+        if (previous?.version === version) duplicates.push(`${topic} ${version} at ${previous.at} and ${at}`);
+        last.set(key, { version, at });
         if (message.value === null) return;
         await registry.decode(message.value).catch((error: unknown) => {
           undecodable++;
