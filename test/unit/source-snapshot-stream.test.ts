@@ -15,7 +15,6 @@ import type { BookeoAccountClient, ListRequest } from '../../connector/bookeo/cl
 import { MalformedResponseError, PageTokenError } from '../../connector/bookeo/errors.js';
 import { paginate, type Envelope, type FetchPageContext, type Query } from '../../connector/bookeo/pagination.js';
 import { resourceByName } from '../../connector/catalog/catalog.js';
-import type { OffsetStore, SourceOffset } from '../../connector/kafka/offsets.js';
 import type { OutgoingRecord } from '../../connector/kafka/transactional-writer.js';
 import { createCommitter } from '../../connector/source/committer.js';
 import { createSourceMetrics } from '../../connector/source/metrics.js';
@@ -24,7 +23,7 @@ import { pollSnapshot, type ChildStream } from '../../connector/source/snapshot-
 import type { PublishedState } from '../../connector/source/snapshot-state.js';
 import { StatusBoard } from '../../connector/source/status.js';
 import type { StreamContext } from '../../connector/source/stream-context.js';
-import type { TopicSerializer } from '../../avro/topic-serializer.js';
+import { jsonSerializer, memoryOffsets } from '../helpers/source-fakes.js';
 
 const PAGE_SIZE = 2;
 const NOW = Date.parse('2026-06-01T00:00:00Z');
@@ -79,32 +78,6 @@ function fakeBookeo(customers: Customer[], peopleOf: (customerId: string) => Arr
     malformedParents,
     expireToken: () => void tokenVersion++,
     whenPageServed: (hook: (page: number) => void) => void (onPageServed = hook),
-  };
-}
-
-function jsonSerializer(topic: string): TopicSerializer {
-  return {
-    topic,
-    subjects: { key: `${topic}-key`, value: `${topic}-value` },
-    keySchemaId: 1,
-    value: { id: 2, version: 1, schema: { type: 'record', name: 'X', fields: [] } },
-    serializeKey: (account, id) => Buffer.from(`${account}/${id}`),
-    serializeValue: async (entity) => Buffer.from(JSON.stringify(entity)),
-  };
-}
-
-function memoryOffsets(): OffsetStore {
-  const offsets = new Map<string, SourceOffset>();
-  return {
-    get: (partition) => offsets.get(partition),
-    record: (partition, offset) => ({ topic: 'offsets', key: partition, value: offset === null ? null : JSON.stringify(offset) }),
-    applied(records) {
-      for (const { partition, offset } of records) {
-        if (offset === null) offsets.delete(partition);
-        else offsets.set(partition, offset);
-      }
-    },
-    entries: () => offsets,
   };
 }
 
