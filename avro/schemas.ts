@@ -1,18 +1,12 @@
 /**
- * The reviewed schemas in avro/schemas/*.avsc, by resource, and how each resource's entity id (the
- * `id` of the shared key) is formed.
+ * The reviewed schemas in avro/schemas/*.avsc: one value schema per published resource
+ * (`<resource>.avsc`, for each name of contract/resources.ts) and the key schema they share.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { ResourceName } from '../contract/resources.js';
 import type { AvroRecord } from './schema-json.js';
-
-export const RESOURCES = ['bookings', 'customers', 'customers_people', 'settings_languages', 'settings_products', 'resources', 'payments', 'webhooks'] as const;
-export type Resource = (typeof RESOURCES)[number];
-
-export function isResource(name: string): name is Resource {
-  return (RESOURCES as readonly string[]).includes(name);
-}
 
 /**
  * The folder holding the .avsc files. Under tsx this module sits next to it; when built, it runs
@@ -39,7 +33,7 @@ function load(file: string): AvroRecord {
 }
 
 /** The reviewed value schema of a resource. */
-export function valueSchemaOf(resource: Resource): AvroRecord {
+export function valueSchemaOf(resource: ResourceName): AvroRecord {
   return load(resource);
 }
 

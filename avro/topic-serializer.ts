@@ -18,14 +18,15 @@ import { createConverter, type Converter, type ConvertContext } from './convert.
 import { evolveSchema } from './drift.js';
 import { AvroRecordError, IncompatibleSchemaError } from './errors.js';
 import { DEFAULT_COMPATIBILITY, ensureSubjects, subjectsOf, type CompatibilityLevel, type SchemaRegistry } from './registry.js';
-import { keySchema as reviewedKeySchema, valueSchemaOf, type Resource } from './schemas.js';
+import type { ResourceName } from '../contract/resources.js';
+import { keySchema as reviewedKeySchema, valueSchemaOf } from './schemas.js';
 import type { AvroRecord } from './schema-json.js';
 import { createFramedEncoder } from './wire.js';
 
 export interface TopicSerializerOptions {
   readonly registry: SchemaRegistry;
   readonly topic: string;
-  readonly resource: Resource;
+  readonly resource: ResourceName;
   readonly compatibility?: CompatibilityLevel;
   readonly logger?: Logger;
   /** Replaces the reviewed schema of `resource` (tests). */

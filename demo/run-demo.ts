@@ -147,7 +147,7 @@ export async function runDemo(options: DemoOptions): Promise<void> {
     const ends = await topicEnds(admin, topics).finally(() => admin.disconnect());
     await sink.runner.caughtUp(ends);
 
-    const summary = await summarize(source, registry, clickhouse, config.clickhouse.database, account);
+    const summary = await summarize(source, registry, clickhouse, { database: config.clickhouse.database, topicPrefix: config.kafka.topicPrefix, account });
     say();
     say(formatTable(['resource', 'records fetched', 'topic', 'schema version', 'rows in ClickHouse (FINAL)'], summary.map((row) => [row.resource, row.fetched, row.topic, row.schemaVersion, row.rows])));
     for (const query of SAMPLE_QUERIES) {

@@ -6,6 +6,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { SchemaRegistry } from '../avro/registry.js';
 import type { SourceRuntime } from '../connector/source/runtime.js';
+import { tableOfTopic } from '../contract/topics.js';
 import { formatTable } from '../common/text-table.js';
 
 export interface ResourceSummary {
@@ -25,12 +26,13 @@ export async function rowsIn(clickhouse: ClickHouseClient, database: string, tab
   }
 }
 
-export async function summarize(runtime: SourceRuntime, registry: SchemaRegistry, clickhouse: ClickHouseClient, database: string, account: string): Promise<ResourceSummary[]> {
+export async function summarize(runtime: SourceRuntime, registry: SchemaRegistry, clickhouse: ClickHouseClient, options: { database: string; topicPrefix: string; account: string }): Promise<ResourceSummary[]> {
+  const { database, topicPrefix, account } = options;
   const status = runtime.status.get(account);
   const out: ResourceSummary[] = [];
   for (const [resource, entry] of Object.entries(status?.resources ?? {})) {
     const topic = runtime.topicOf(resource);
-    out.push({ resource, fetched: entry.records, topic, schemaVersion: (await registry.latest(`${topic}-value`))?.version ?? null, rows: await rowsIn(clickhouse, database, resource) });
+    out.push({ resource, fetched: entry.records, topic, schemaVersion: (await registry.latest(`${topic}-value`))?.version ?? null, rows: await rowsIn(clickhouse, database, tableOfTopic(topic, topicPrefix)) });
   }
   return out;
 }

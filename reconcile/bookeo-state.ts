@@ -16,8 +16,8 @@ import {
   planWindows,
   resourceByName,
   type ResourceDefinition,
-  type ResourceName,
 } from '../connector/catalog/index.js';
+import type { ResourceName } from '../contract/resources.js';
 
 export interface BookeoEntity {
   readonly hash: string;

@@ -7,8 +7,10 @@
 import type { AppConfig } from '../common/config/schema.js';
 import type { Logger } from '../common/logger.js';
 import { createBookeoClientFromConfig } from '../connector/bookeo/client.js';
-import { parseBackfillFrom, selectResources, type ResourceName } from '../connector/catalog/index.js';
+import { parseBackfillFrom, selectResources } from '../connector/catalog/index.js';
 import { createKafka } from '../connector/kafka/client.js';
+import type { ResourceName } from '../contract/resources.js';
+import { resourceTopic, tableOfTopic } from '../contract/topics.js';
 import { destinationFactory } from '../sinks/runner/destinations.js';
 import { sinkGroupId } from '../sinks/runner/group-id.js';
 import { readBookeoState, type ResourceState } from './bookeo-state.js';
@@ -59,13 +61,13 @@ export async function reconcile(options: ReconcileOptions): Promise<ResourceReco
     const results: ResourceReconciliation[] = [];
     const existingTopics = new Set(await admin.listTopics());
     for (const row of rows) {
-      const topicName = `${config.kafka.topicPrefix}.${row.topicSuffix}`;
+      const topicName = resourceTopic(config.kafka.topicPrefix, row.name);
       const exists = existingTopics.has(topicName);
       const topic: TopicState = exists ? await readTopicState(kafka, topicName) : { accounts: new Map(), unattributed: 0 };
       const [offsets] = exists ? await admin.fetchOffsets({ groupId, topics: [topicName] }) : [];
       const committed = new Map((offsets?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]));
       const table = new Map<string, Map<string, number>>();
-      for await (const live of destination.liveVersions(row.topicSuffix, KEY_COLUMNS)) {
+      for await (const live of destination.liveVersions(tableOfTopic(topicName, config.kafka.topicPrefix), KEY_COLUMNS)) {
         const [account = '', id = ''] = live.key;
         let versions = table.get(account);
         if (versions === undefined) table.set(account, (versions = new Map()));

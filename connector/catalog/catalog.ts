@@ -1,7 +1,9 @@
 /**
  * The resource catalog: one data row per Bookeo resource drives the whole source (endpoint, key,
- * cursor strategy, window limit, page size, fixed query params, topic, Avro schema). Code never
- * asks "is this bookings?"; it reads the row. Adding a resource = one row + one .avsc.
+ * cursor strategy, window limit, page size, fixed query params, Avro schema). Code never asks "is
+ * this bookings?"; it reads the row. The rows follow the published resource list
+ * (contract/resources.ts: names, topic suffixes, order); adding a resource = a name there, one
+ * definition here, one .avsc.
  *
  * Cursor strategies (discriminated by `kind`):
  *   lastUpdatedWindow  closed [start, end] windows on the "last changed or created" filter
@@ -16,21 +18,12 @@
  * nothing about them. Their reasons are data too, so status output can show them.
  *
  * Public API: RESOURCE_CATALOG, UNLISTED_RESOURCES, resourceByName(name), selectResources(names?),
- *             types ResourceDefinition, CursorStrategy, WindowedStrategy, ResourceName.
+ *             types ResourceDefinition, CursorStrategy, WindowedStrategy.
  */
+import { RESOURCES, type ResourceName } from '../../contract/resources.js';
 import type { Query } from '../bookeo/pagination.js';
 
 export const DAY_SECONDS = 86_400;
-
-export type ResourceName =
-  | 'bookings'
-  | 'customers'
-  | 'customers_people'
-  | 'settings_languages'
-  | 'settings_products'
-  | 'resources'
-  | 'payments'
-  | 'webhooks';
 
 interface WindowFields {
   /** Query parameter names of the inclusive window bounds. */
@@ -80,8 +73,6 @@ export interface ResourceDefinition {
   readonly pagination: Pagination;
   /** Fixed query parameters sent with the first page of every query. */
   readonly params: Query;
-  /** Topic = `<kafka.topicPrefix>.<topicSuffix>`. */
-  readonly topicSuffix: string;
   /** Full name of the value schema, kept in `avro/schemas/<name>.avsc` (keys use the shared key.avsc). */
   readonly avroSchema: string;
   /** One entity by id (`{id}` replaced); a 404 there confirms a hard delete that polling cannot see. */
@@ -90,9 +81,9 @@ export interface ResourceDefinition {
 
 const WINDOW_LIMIT_DAYS = 31;
 
-const ROWS: ResourceDefinition[] = [
-  {
-    name: 'bookings',
+/** How each published resource is fetched; its topic comes from the resource list. */
+const DEFINITIONS: { readonly [name in ResourceName]: Omit<ResourceDefinition, 'name'> } = {
+  bookings: {
     doc: 'Bookings, canceled ones included (a cancelation is a change). Bookeo filters on "last changed or created", so new bookings appear too.',
     path: '/bookings',
     key: ['bookingNumber'],
@@ -105,91 +96,76 @@ const ROWS: ResourceDefinition[] = [
     },
     pagination: { kind: 'pages', itemsPerPage: 100, maxItemsPerPage: 100 },
     params: { includeCanceled: true, expandParticipants: true },
-    topicSuffix: 'bookings',
     avroSchema: 'com.bookeo.connect.Booking',
     itemPath: '/bookings/{id}',
   },
-  {
-    name: 'customers',
+  customers: {
     doc: 'Customers: no update timestamp exists, so new ones come through createdSince and changes/deletes through periodic full listings.',
     path: '/customers',
     key: ['id'],
     cursor: { kind: 'snapshot', createdSinceParam: 'createdSince', createdField: 'creationTime' },
     pagination: { kind: 'pages', itemsPerPage: 100, maxItemsPerPage: 100 },
     params: {},
-    topicSuffix: 'customers',
     avroSchema: 'com.bookeo.connect.Customer',
   },
-  {
-    name: 'customers_people',
+  customers_people: {
     doc: "A customer's linked people, re-read for every new or changed customer; a deleted customer's people are deleted with it.",
     path: '/customers/{id}/linkedpeople',
     key: ['customerId', 'id'],
     cursor: { kind: 'child', parent: 'customers', parentKeyField: 'id', parentRefField: 'customerId' },
     pagination: { kind: 'pages', itemsPerPage: 100, maxItemsPerPage: 100 },
     params: {},
-    topicSuffix: 'customers_people',
     avroSchema: 'com.bookeo.connect.LinkedPerson',
   },
-  {
-    name: 'settings_languages',
+  settings_languages: {
     doc: 'Languages enabled on the account; tiny, one unpaged {data} answer.',
     path: '/settings/languages',
     key: ['tag'],
     cursor: { kind: 'snapshot' },
     pagination: { kind: 'none' },
     params: {},
-    topicSuffix: 'settings_languages',
     avroSchema: 'com.bookeo.connect.Language',
   },
-  {
-    name: 'settings_products',
+  settings_products: {
     doc: 'Products (Bookeo asks clients to cache them 10-15 minutes; the snapshot interval is far longer).',
     path: '/settings/products',
     key: ['productId'],
     cursor: { kind: 'snapshot' },
     pagination: { kind: 'pages', itemsPerPage: 100, maxItemsPerPage: 100 },
     params: {},
-    topicSuffix: 'settings_products',
     avroSchema: 'com.bookeo.connect.Product',
   },
-  {
-    name: 'resources',
+  resources: {
     doc: 'Resource types, each with its resources.',
     path: '/settings/resources',
     key: ['id'],
     cursor: { kind: 'snapshot' },
     pagination: { kind: 'pages', itemsPerPage: 100, maxItemsPerPage: 100 },
     params: {},
-    topicSuffix: 'resources',
     avroSchema: 'com.bookeo.connect.ResourceType',
   },
-  {
-    name: 'payments',
+  payments: {
     doc: 'Payments are append-only (refunds are new negative payments), so windows over the payment time suffice.',
     path: '/payments',
     key: ['id'],
     cursor: { kind: 'timeWindow', startParam: 'startTime', endParam: 'endTime', cursorFields: ['creationTime'], maxWindowDays: WINDOW_LIMIT_DAYS },
     pagination: { kind: 'pages', itemsPerPage: 300, maxItemsPerPage: 300 },
     params: {},
-    topicSuffix: 'payments',
     avroSchema: 'com.bookeo.connect.Payment',
     itemPath: '/payments/{id}',
   },
-  {
-    name: 'webhooks',
+  webhooks: {
     doc: "The installation's webhooks (blockedTime shows a webhook Bookeo stopped delivering to).",
     path: '/webhooks',
     key: ['id'],
     cursor: { kind: 'snapshot' },
     pagination: { kind: 'none' },
     params: {},
-    topicSuffix: 'webhooks',
     avroSchema: 'com.bookeo.connect.Webhook',
   },
-];
+};
 
-export const RESOURCE_CATALOG: readonly ResourceDefinition[] = Object.freeze(ROWS);
+export const RESOURCE_CATALOG: readonly ResourceDefinition[] = Object.freeze(RESOURCES.map(({ name }) => Object.freeze({ name, ...DEFINITIONS[name] })));
 
 export interface UnlistedResource {
   readonly name: string;

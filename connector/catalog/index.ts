@@ -3,7 +3,7 @@
  * See each module's header for its rules; catalog.ts explains the cursor strategies.
  */
 export { DAY_SECONDS, RESOURCE_CATALOG, UNLISTED_RESOURCES, resourceByName, selectResources } from './catalog.js';
-export type { CursorStrategy, Pagination, ResourceDefinition, ResourceName, UnlistedResource, WindowedStrategy } from './catalog.js';
+export type { CursorStrategy, Pagination, ResourceDefinition, UnlistedResource, WindowedStrategy } from './catalog.js';
 export { EntityKeyError, childPath, entityFingerprint, entityId, entityTime, parseBookeoTime } from './entity.js';
 export { formatBookeoTime, maxWindowSeconds, parseBackfillFrom, planWindows, windowQuery } from './windows.js';
 export type { TimeWindow, WindowPlanInput } from './windows.js';

@@ -15,8 +15,8 @@ import { startOpsServer, type OpsServer } from '../../common/ops-server.js';
 import { waitForDependency } from '../../common/startup.js';
 import { SchemaRegistryError } from '../../avro/errors.js';
 import { createSchemaRegistry, type SchemaRegistry } from '../../avro/registry.js';
-import { isResource } from '../../avro/schemas.js';
 import { createTopicSerializer, type TopicSerializer } from '../../avro/topic-serializer.js';
+import { resourceTopic } from '../../contract/topics.js';
 import { createBookeoClientFromConfig, type BookeoClient } from '../bookeo/client.js';
 import { RESOURCE_CATALOG, type ResourceDefinition } from '../catalog/catalog.js';
 import { createKafka } from '../kafka/client.js';
@@ -81,7 +81,7 @@ export async function startSourceRuntime(options: SourceRuntimeOptions): Promise
   const now = options.now ?? Date.now;
   const rows = RESOURCE_CATALOG.filter((row) => config.source.resources === undefined || config.source.resources.includes(row.name));
   const accounts = config.bookeo.accounts.filter((account) => account.enabled);
-  const topicOf = (resource: string): string => `${config.kafka.topicPrefix}.${(rows.find((row) => row.name === resource) ?? { topicSuffix: resource }).topicSuffix}`;
+  const topicOf = (resource: string): string => resourceTopic(config.kafka.topicPrefix, resource);
   const status = new StatusBoard({ unhealthyAfterMs: config.source.unhealthyAfterSeconds * 1000 });
   const tasks: SourceTask[] = [];
   let starting: string | undefined;
@@ -170,7 +170,6 @@ async function serveOps(options: SourceRuntimeOptions, notReadyReason: () => str
 async function createSerializers(registry: SchemaRegistry, config: AppConfig, rows: readonly ResourceDefinition[], topicOf: (resource: string) => string, logger: Logger): Promise<Map<string, TopicSerializer>> {
   const serializers = new Map<string, TopicSerializer>();
   for (const row of rows) {
-    if (!isResource(row.name)) throw new ConfigError([{ key: 'source.resources', expected: 'a resource with an Avro schema', found: row.name }]);
     serializers.set(row.name, await createTopicSerializer({ registry, topic: topicOf(row.name), resource: row.name, compatibility: config.schemaRegistry.compatibility, logger }));
   }
   return serializers;

@@ -12,8 +12,8 @@ import { createMetricsRegistry } from '../../common/metrics.js';
 import { startOpsServer } from '../../common/ops-server.js';
 import { waitForDependency } from '../../common/startup.js';
 import { createSchemaRegistry } from '../../avro/registry.js';
-import { RESOURCE_CATALOG } from '../../connector/catalog/catalog.js';
 import { createKafka } from '../../connector/kafka/client.js';
+import { resourceTopic, resourceTopics, topicName } from '../../contract/topics.js';
 import { DESTINATIONS, checkDestination, destinationFactory } from './destinations.js';
 import { resetGroup, type ResetTarget } from './group-admin.js';
 import { createSinkMetrics } from './metrics.js';
@@ -43,17 +43,17 @@ async function withAdmin<T>(kafka: Kafka, body: (admin: Admin) => Promise<T>): P
 }
 
 /**
- * The configured resources' topics, or every resource topic (`<prefix>.<resource>` of a catalog
- * resource) that exists. Only catalog resources: an offsets or dead-letter topic that happens to
+ * The configured resources' topics, or every resource topic (of a published resource,
+ * contract/resources.ts) that exists. Only those: an offsets or dead-letter topic that happens to
  * sit under the prefix is not a table (loading its own dead letters would loop). None yet is a
  * retriable failure: a sink deployed next to a new source waits for the source to create them.
  */
 export async function sinkTopics(admin: Admin, config: AppConfig): Promise<string[]> {
-  const prefix = `${config.kafka.topicPrefix}.`;
-  if (config.sink.resources !== undefined) return config.sink.resources.map((resource) => prefix + resource);
-  const resourceTopics = new Set(RESOURCE_CATALOG.map((row) => prefix + row.topicSuffix));
-  const topics = (await admin.listTopics()).filter((topic) => resourceTopics.has(topic)).sort();
-  if (topics.length === 0) throw new ConnectError(`no resource topic named ${prefix}<resource> exists yet (the source creates them at its start; or list sink.resources)`, { retriable: true });
+  const prefix = config.kafka.topicPrefix;
+  if (config.sink.resources !== undefined) return config.sink.resources.map((resource) => resourceTopic(prefix, resource));
+  const published = new Set(resourceTopics(prefix));
+  const topics = (await admin.listTopics()).filter((topic) => published.has(topic)).sort();
+  if (topics.length === 0) throw new ConnectError(`no resource topic named ${topicName(prefix, '<resource>')} exists yet (the source creates them at its start; or list sink.resources)`, { retriable: true });
   return topics;
 }
 
@@ -154,7 +154,7 @@ export function registerSinkCommands(program: Command): void {
       const { config, kafka } = setup(options, 'sink-reset');
       const groupId = sinkGroupId(config.sink.groupId, config.kafka.topicPrefix, options.destination);
       const positions = await withAdmin(kafka, async (admin) => {
-        const topics = options.resource === undefined ? await sinkTopics(admin, config) : [`${config.kafka.topicPrefix}.${options.resource}`];
+        const topics = options.resource === undefined ? await sinkTopics(admin, config) : [resourceTopic(config.kafka.topicPrefix, options.resource)];
         return resetGroup(admin, groupId, topics, target);
       });
       for (const p of positions) process.stdout.write(`${groupId} ${p.topic} partition ${p.partition} -> offset ${p.offset}\n`);

@@ -10,6 +10,7 @@
 import type { Kafka } from 'kafkajs';
 import type { AppConfig } from '../../common/config/schema.js';
 import type { Logger } from '../../common/logger.js';
+import { resourceTopic, tableOfTopic } from '../../contract/topics.js';
 import { describeTable } from '../columns.js';
 import type { Destination } from '../destination.js';
 import type { RecordDecoder } from './decode.js';
@@ -31,7 +32,8 @@ export interface RebuildOptions {
 
 export async function rebuildResource(options: RebuildOptions): Promise<{ table: string; groupId: string }> {
   const { config, kafka, resource } = options;
-  const topic = `${config.kafka.topicPrefix}.${resource}`;
+  const topic = resourceTopic(config.kafka.topicPrefix, resource);
+  const table = tableOfTopic(topic, config.kafka.topicPrefix);
   const liveGroup = sinkGroupId(config.sink.groupId, config.kafka.topicPrefix, options.destinationName);
   const rebuildGroup = `${liveGroup}-rebuild-${resource}-${Date.now()}`;
   const logger = options.logger.child({ component: 'sink-rebuild', topic });
@@ -41,7 +43,7 @@ export async function rebuildResource(options: RebuildOptions): Promise<{ table:
     await assertGroupStopped(admin, liveGroup);
     const ends = await topicEnds(admin, [topic]);
     const schemas = await options.decoder.latestSchemas(topic);
-    const rebuild = await options.destination.startRebuild(describeTable(resource, schemas.key.schema, schemas.value.schema));
+    const rebuild = await options.destination.startRebuild(describeTable(table, schemas.key.schema, schemas.value.schema));
     logger.info({ table: rebuild.table.name, ends: Object.fromEntries(ends) }, 'rebuilding into a fresh table');
     try {
       // Offsets set explicitly to the earliest, so the throw-away group never depends on a default.
@@ -68,8 +70,8 @@ export async function rebuildResource(options: RebuildOptions): Promise<{ table:
       await assertGroupStopped(admin, liveGroup);
       await rebuild.commit();
       await copyGroupOffsets(admin, rebuildGroup, liveGroup, topic);
-      logger.info({ table: resource, groupId: liveGroup }, 'rebuilt table swapped in; the live group continues from the rebuild position');
-      return { table: resource, groupId: liveGroup };
+      logger.info({ table, groupId: liveGroup }, 'rebuilt table swapped in; the live group continues from the rebuild position');
+      return { table, groupId: liveGroup };
     } catch (error) {
       await rebuild.abort().catch((abortError: unknown) => logger.error({ err: abortError }, 'could not drop the rebuild table'));
       throw error;

@@ -8,6 +8,7 @@ import type { AppConfig } from '../../common/config/schema.js';
 import type { Logger } from '../../common/logger.js';
 import { createRetry, DEFAULT_RETRY_POLICY, type Retrier } from '../../common/retry.js';
 import { ensureTopics } from '../../connector/kafka/topics.js';
+import { tableOfTopic } from '../../contract/topics.js';
 import type { Destination } from '../destination.js';
 import { createDeadLetterReporter, defaultDeadLetterTopic, type DeadLetterReporter } from '../dlq/dead-letter.js';
 import type { Batch } from './batcher.js';
@@ -26,7 +27,7 @@ export interface SinkOptions {
   readonly destinationName: string;
   readonly decoder: RecordDecoder;
   readonly topics: readonly string[];
-  /** Resource topics are `<prefix>.<resource>`; the table is named after the resource. */
+  /** Tables are named after the topics under this prefix (contract/topics.ts). */
   readonly topicPrefix: string;
   readonly metrics: SinkMetrics;
   readonly logger: Logger;
@@ -45,10 +46,6 @@ export interface Sink {
   readonly deadLetterTopic: string;
   /** Graceful: flush, write, commit, leave the group, close the DLQ producer. */
   stop(): Promise<void>;
-}
-
-export function resourceOf(topic: string, topicPrefix: string): string {
-  return topic.startsWith(`${topicPrefix}.`) ? topic.slice(topicPrefix.length + 1) : topic;
 }
 
 export async function startSink(options: SinkOptions): Promise<Sink> {
@@ -84,7 +81,7 @@ export async function startSink(options: SinkOptions): Promise<Sink> {
     decoder: options.decoder,
     deadLetters,
     retry,
-    tableOf: options.tableOf ?? ((topic) => resourceOf(topic, options.topicPrefix)),
+    tableOf: options.tableOf ?? ((topic) => tableOfTopic(topic, options.topicPrefix)),
     metrics: options.metrics,
     logger: options.logger.child({ component: 'sink-writer' }),
     onDestinationState: (state) => runner?.destinationState(state),

@@ -11,9 +11,9 @@ import { createSchemaRegistry, type SchemaRegistry } from '../../avro/registry.j
 import { validateConfig } from '../../common/config/load.js';
 import type { AppConfig } from '../../common/config/schema.js';
 import { createMetricsRegistry } from '../../common/metrics.js';
-import { RESOURCE_CATALOG, type ResourceName } from '../../connector/catalog/catalog.js';
 import { createKafka } from '../../connector/kafka/client.js';
 import { startSourceRuntime, type SourceRuntime } from '../../connector/source/runtime.js';
+import { RESOURCE_NAMES } from '../../contract/resources.js';
 import { stackEndpoints } from '../../deploy/stack/endpoints.js';
 import { createClickHouseDestination } from '../../sinks/clickhouse/destination.js';
 import type { Destination } from '../../sinks/destination.js';
@@ -27,7 +27,7 @@ import { createLogger } from '../../common/logger.js';
 import { stackClickHouse } from '../helpers/stack.js';
 import { eventually, uniqueName } from '../helpers/wait-for.js';
 
-const RESOURCES = RESOURCE_CATALOG.map((row) => row.name);
+const RESOURCES = RESOURCE_NAMES;
 
 describe('pipeline: simulator → source → Kafka → sink → ClickHouse', () => {
   let simulator: RunningSimulator;
@@ -48,7 +48,7 @@ describe('pipeline: simulator → source → Kafka → sink → ClickHouse', () 
   };
   const expectTablesEqualTruth = async (): Promise<void> => {
     for (const resource of RESOURCES) {
-      const truth = await truthOf(simulator, resource as ResourceName);
+      const truth = await truthOf(simulator, resource);
       await eventually(async () => assert.deepEqual(await idsInTable(resource), new Set(truth.keys()), `${resource}: table equals ground truth`), { timeoutMs: 60_000 });
     }
   };

@@ -8,9 +8,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Kafka } from 'kafkajs';
 import { createMetricsRegistry } from '../../common/metrics.js';
-import { RESOURCE_CATALOG, type ResourceName } from '../../connector/catalog/catalog.js';
 import { createKafka } from '../../connector/kafka/client.js';
 import { startSourceRuntime, type SourceRuntime } from '../../connector/source/runtime.js';
+import { RESOURCE_NAMES } from '../../contract/resources.js';
 import { startSimulator, type RunningSimulator } from '../../simulator/index.js';
 import { SchemaRegistry as ConfluentSchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { readTopicToEnd } from '../../connector/kafka/topic-reader.js';
@@ -19,7 +19,7 @@ import { cleanupPrefix } from '../helpers/source-cleanup.js';
 import { eventually } from '../helpers/wait-for.js';
 import { capturingLogger, liveEntries, sourceTestConfig, truthOf, viewTopic } from '../helpers/source-fixture.js';
 
-const RESOURCES = RESOURCE_CATALOG.map((row) => row.name);
+const RESOURCES = RESOURCE_NAMES;
 const TOKEN = 'rest-token-0123456789abcdef';
 const APIKEY = 'ak-test-APIKEY-19c2b44d';
 
@@ -57,7 +57,7 @@ describe('source connector against the simulator', () => {
     await start();
     await poll();
     for (const resource of RESOURCES) {
-      const truth = await truthOf(simulator, resource as ResourceName);
+      const truth = await truthOf(simulator, resource);
       assert.ok(truth.size > 0, `${resource}: the simulator has data`);
       await eventually(async () => {
         const view = await viewTopic(kafka, topic(resource));
@@ -79,7 +79,7 @@ describe('source connector against the simulator', () => {
     await poll();
 
     for (const resource of RESOURCES) {
-      const truth = await truthOf(simulator, resource as ResourceName);
+      const truth = await truthOf(simulator, resource);
       await eventually(async () => {
         const view = await viewTopic(kafka, topic(resource));
         assert.deepEqual(liveEntries(view), truth, `${resource}: topic equals ground truth after mutations`);

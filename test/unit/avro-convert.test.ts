@@ -6,20 +6,21 @@ import { avroTypeOf } from '../../avro/codec.js';
 import { createConverter, type ConvertContext } from '../../avro/convert.js';
 import { AvroRecordError } from '../../avro/errors.js';
 import { decimalText } from '../../avro/logical.js';
-import { valueSchemaOf, type Resource } from '../../avro/schemas.js';
+import { valueSchemaOf } from '../../avro/schemas.js';
+import type { ResourceName } from '../../contract/resources.js';
 
 function fixture(name: string): Record<string, unknown> {
   return JSON.parse(readFileSync(new URL(`../fixtures/bookeo/${name}.json`, import.meta.url), 'utf8')) as Record<string, unknown>;
 }
 
-function roundTrip(resource: Resource, entity: Record<string, unknown>): Record<string, unknown> {
+function roundTrip(resource: ResourceName, entity: Record<string, unknown>): Record<string, unknown> {
   const schema = valueSchemaOf(resource);
   const value = createConverter(schema, `${resource}.value`)(entity);
   const type = avroTypeOf(schema);
   return type.fromBuffer(type.toBuffer(value)) as Record<string, unknown>;
 }
 
-function rejects(resource: Resource, entity: unknown, reason: string | RegExp): void {
+function rejects(resource: ResourceName, entity: unknown, reason: string | RegExp): void {
   const convert = createConverter(valueSchemaOf(resource), `${resource}.value`);
   assert.throws(
     () => convert(entity),

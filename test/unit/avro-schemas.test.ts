@@ -2,13 +2,14 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import avsc from 'avsc';
 import { indexRecords, nullableInner, type AvroType } from '../../avro/schema-json.js';
-import { keySchema, RESOURCES, valueSchemaOf } from '../../avro/schemas.js';
-import { resourceByName, type ResourceName } from '../../connector/catalog/catalog.js';
+import { keySchema, valueSchemaOf } from '../../avro/schemas.js';
+import { resourceByName } from '../../connector/catalog/catalog.js';
+import { RESOURCE_NAMES, type ResourceName } from '../../contract/resources.js';
 import { EntityKeyError, entityId } from '../../connector/catalog/entity.js';
 
 describe('avro reviewed schemas', () => {
   it('every .avsc parses with avsc, in namespace com.bookeo.connect', () => {
-    for (const resource of RESOURCES) {
+    for (const resource of RESOURCE_NAMES) {
       const schema = valueSchemaOf(resource);
       const type = avsc.Type.forSchema(schema as avsc.Schema);
       assert.match(String(type.name), /^com\.bookeo\.connect\./, resource);
@@ -17,7 +18,7 @@ describe('avro reviewed schemas', () => {
   });
 
   it('documents every field, and every nullable field defaults to null', () => {
-    for (const resource of RESOURCES) {
+    for (const resource of RESOURCE_NAMES) {
       for (const [name, record] of indexRecords(valueSchemaOf(resource))) {
         assert.ok(record.doc, `${resource}: ${name} has no doc`);
         for (const field of record.fields) {

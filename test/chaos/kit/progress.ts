@@ -4,12 +4,13 @@
  * once the topic grew; a service comes back once the connector noticed it was gone) and time
  * recovery with them.
  */
-import { resourceByName, type ResourceName } from '../../../connector/catalog/catalog.js';
+import type { ResourceName } from '../../../contract/resources.js';
+import { resourceTopic } from '../../../contract/topics.js';
 import { waitFor } from '../../helpers/wait-for.js';
 import type { ChaosWorld } from './world.js';
 
 export function topicOf(world: ChaosWorld, resource: ResourceName): string {
-  return `${world.prefix}.${resourceByName(resource).topicSuffix}`;
+  return resourceTopic(world.prefix, resource);
 }
 
 /** Records (markers included) in the topic's partitions: it only grows. */

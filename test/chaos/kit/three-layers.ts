@@ -13,9 +13,9 @@
  */
 import type { KafkaMessage } from 'kafkajs';
 import { createLogger } from '../../../common/logger.js';
-import { RESOURCE_CATALOG } from '../../../connector/catalog/catalog.js';
 import { readTopicToEnd } from '../../../connector/kafka/topic-reader.js';
 import { HEADER } from '../../../connector/source/record-factory.js';
+import { resourceTopics } from '../../../contract/topics.js';
 import { reconcile, type ResourceReconciliation } from '../../../reconcile/reconcile.js';
 import { stackRegistry } from '../../helpers/stack.js';
 import type { ChaosWorld } from './world.js';
@@ -55,8 +55,7 @@ async function scanTopics(world: ChaosWorld): Promise<Pick<ThreeLayerReport, 'du
   let undecodable = 0;
   let decodeError: string | undefined;
   let records = 0;
-  for (const row of RESOURCE_CATALOG) {
-    const topic = `${world.prefix}.${row.topicSuffix}`;
+  for (const topic of resourceTopics(world.prefix)) {
     const last = new Map<string, { version: string; at: string }>();
     await readTopicToEnd(world.kafka, {
       topic,
