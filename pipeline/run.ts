@@ -15,7 +15,7 @@ import { HttpError, startOpsServer, type OpsServer, type Route } from '../common
 import { sourceRoutes } from '../connector/source/rest.js';
 import { startSourceRuntime, type SourceRuntime } from '../connector/source/runtime.js';
 import { StatusBoard } from '../connector/source/status.js';
-import { defaultDeadLetterTopic } from '../sinks/dlq/dead-letter.js';
+import { siblingSinkDeadLetterTopic, sinkDeadLetterTopic } from '../contract/dead-letter-topics.js';
 import { sinkGroupId } from '../sinks/runner/group-id.js';
 import { startConfiguredSink, type ConfiguredSink } from '../sinks/runner/configured-sink.js';
 
@@ -49,7 +49,7 @@ function sinkNames(config: AppConfig, destination: string, several: boolean): { 
   const { groupId, deadLetterTopic } = config.sink;
   return {
     groupId: several && groupId !== undefined ? `${groupId}-${destination}` : sinkGroupId(groupId, config.kafka.topicPrefix, destination),
-    deadLetterTopic: deadLetterTopic === undefined ? defaultDeadLetterTopic(destination) : several ? `${deadLetterTopic}-${destination}` : deadLetterTopic,
+    deadLetterTopic: several ? siblingSinkDeadLetterTopic(deadLetterTopic, destination) : sinkDeadLetterTopic(deadLetterTopic, destination),
   };
 }
 

@@ -5,7 +5,8 @@
  * so no schema is needed and any schema version is fine.
  */
 import type { IHeaders, Kafka } from 'kafkajs';
-import { HEADER, parseIdempotencyKey } from '../connector/source/record-factory.js';
+import { RECORD_HEADER } from '../contract/headers.js';
+import { parseIdempotencyKey } from '../contract/idempotency-key.js';
 import { readTopicToEnd } from '../connector/kafka/topic-reader.js';
 
 export interface TopicEntry {
@@ -35,7 +36,7 @@ export async function readTopicState(kafka: Kafka, topic: string, signal?: Abort
     topic,
     ...(signal === undefined ? {} : { signal }),
     onMessage: (message, partition) => {
-      const entity = parseIdempotencyKey(header(message.headers, HEADER.idempotencyKey));
+      const entity = parseIdempotencyKey(header(message.headers, RECORD_HEADER.idempotencyKey));
       if (entity === undefined) {
         unattributed++;
         return;

@@ -4,6 +4,7 @@
  * typo never silently falls back to a default.
  */
 import { z } from 'zod';
+import { DEFAULT_SOURCE_DEAD_LETTER_TOPIC } from '../../contract/dead-letter-topics.js';
 
 /** Accepts a JSON array or a comma-separated string (convenient in environment variables). */
 const stringList = z.preprocess(
@@ -125,7 +126,7 @@ export const sourceSchema = z.strictObject({
   /** A window holding more items is split by time, so one transaction (and the memory it needs) stays bounded. */
   maxRecordsPerTransaction: z.number().int().min(100).max(100_000).default(5000),
   offsetsTopic: z.string().min(1).default('bookeo-connect.offsets'),
-  deadLetterTopic: z.string().min(1).default('bookeo-connect.dlq'),
+  deadLetterTopic: z.string().min(1).default(DEFAULT_SOURCE_DEAD_LETTER_TOPIC),
   resources: stringList.optional(),
   /** /readyz turns false once a resource has been failing (no successful poll) for longer than this. */
   unhealthyAfterSeconds: z.number().int().min(1).default(300),
@@ -155,7 +156,7 @@ export const sinkSchema = z.strictObject({
   concurrency: z.number().int().min(1).max(64).default(4),
   /** `evolve`: the destination adds columns for new schema versions; `freeze`: a new version is a write error (dead-lettered). */
   mode: z.enum(['evolve', 'freeze']).default('evolve'),
-  /** Dead-letter topic; default `bookeo-connect.dlq.sink-<destination>`. */
+  /** Dead-letter topic; default `bookeo-connect.dlq.sink-<destination>` (contract/dead-letter-topics.ts). */
   deadLetterTopic: z.string().regex(/^[A-Za-z0-9._-]+$/, 'a Kafka topic name').optional(),
   /** How long SIGTERM may spend flushing and committing before giving up (nothing is committed for what did not finish). */
   shutdownTimeoutMs: z.number().int().min(1_000).default(30_000),

@@ -1,34 +1,17 @@
 /**
  * Turns entities into Kafka records for one resource of one account: key (Avro {account, id}),
- * value (Avro, schema evolved on drift), tombstones, and the headers every record carries.
- * A record that cannot be made to fit its schema becomes a dead-letter record with the reason, in
- * the same transaction as the rest, so it is never silently dropped and never blocks the others.
- *
- * Headers (UTF-8 strings), four and no more: every header costs each producer and each consumer a
- * few microseconds per record (kafkajs encodes and decodes them one object at a time), which at
- * hundreds of thousands of records is a large share of both sides' work.
- *   bookeo.resource         the resource (as the topic says, kept for consumers of mixed streams)
- *   bookeo.fetched-at       when the page was fetched (ISO 8601, UTC)
- *   bookeo.request          the query that found it: a window `start/end`, `full`, `created-since:<t>`, `parent:<id>`
- *   bookeo.idempotency-key  `<account>/<resource>/<id>@<version>`, the version being the sha1 of the
- *                           canonical JSON as Bookeo sent it (`deleted` for a tombstone): equal for
- *                           equal versions, unique across accounts and resources, and readable, so
- *                           the published state (change detection, reconcile) is rebuilt from the
- *                           headers alone without decoding keys.
+ * value (Avro, schema evolved on drift), tombstones, and the headers every record carries
+ * (contract/headers.ts, the idempotency key of contract/idempotency-key.ts).
+ * A record that cannot be made to fit its schema becomes a dead-letter record with the reason
+ * (contract/dead-letter-headers.ts), in the same transaction as the rest, so it is never silently
+ * dropped and never blocks the others.
  */
 import { AvroRecordError } from '../../avro/errors.js';
 import type { TopicSerializer } from '../../avro/topic-serializer.js';
+import { deadLetterHeaders } from '../../contract/dead-letter-headers.js';
+import { RECORD_HEADER } from '../../contract/headers.js';
+import { DELETED, idempotencyKey } from '../../contract/idempotency-key.js';
 import type { OutgoingRecord } from '../kafka/transactional-writer.js';
-
-export const HEADER = Object.freeze({
-  resource: 'bookeo.resource',
-  fetchedAt: 'bookeo.fetched-at',
-  request: 'bookeo.request',
-  idempotencyKey: 'bookeo.idempotency-key',
-  dlqReason: 'dlq.reason',
-  dlqErrorClass: 'dlq.error-class',
-  dlqTopic: 'dlq.topic',
-});
 
 export interface EntityRecordInput {
   readonly id: string;
@@ -71,12 +54,10 @@ export function createRecordFactory(options: { account: string; resource: string
       key: `${account}/${resource}/${input.id}`,
       value,
       headers: {
-        [HEADER.resource]: resource,
-        [HEADER.fetchedAt]: input.fetchedAt,
-        [HEADER.request]: input.request,
-        [HEADER.dlqReason]: input.reason,
-        [HEADER.dlqErrorClass]: input.errorClass,
-        [HEADER.dlqTopic]: serializer.topic,
+        [RECORD_HEADER.resource]: resource,
+        [RECORD_HEADER.fetchedAt]: input.fetchedAt,
+        [RECORD_HEADER.request]: input.request,
+        ...deadLetterHeaders({ topic: serializer.topic, errorClass: input.errorClass, errorMessage: input.reason }),
       },
     };
     return { kind: 'dead_letter', record, bytes: value.length, reason: input.reason };
@@ -86,10 +67,10 @@ export function createRecordFactory(options: { account: string; resource: string
     deadLetter,
     async upsert(input) {
       const headers = {
-        [HEADER.resource]: resource,
-        [HEADER.fetchedAt]: input.fetchedAt,
-        [HEADER.request]: input.request,
-        [HEADER.idempotencyKey]: idempotencyKey({ account, resource, id: input.id, version: input.contentHash }),
+        [RECORD_HEADER.resource]: resource,
+        [RECORD_HEADER.fetchedAt]: input.fetchedAt,
+        [RECORD_HEADER.request]: input.request,
+        [RECORD_HEADER.idempotencyKey]: idempotencyKey({ account, resource, id: input.id, version: input.contentHash }),
       };
       try {
         const key = serializer.serializeKey(account, input.id);
@@ -106,37 +87,8 @@ export function createRecordFactory(options: { account: string; resource: string
         topic: serializer.topic,
         key: serializer.serializeKey(account, id),
         value: null,
-        headers: { [HEADER.resource]: resource, [HEADER.fetchedAt]: fetchedAt, [HEADER.request]: request, [HEADER.idempotencyKey]: idempotencyKey({ account, resource, id, version: DELETED }) },
+        headers: { [RECORD_HEADER.resource]: resource, [RECORD_HEADER.fetchedAt]: fetchedAt, [RECORD_HEADER.request]: request, [RECORD_HEADER.idempotencyKey]: idempotencyKey({ account, resource, id, version: DELETED }) },
       };
     },
   };
-}
-
-/** The version of a tombstone in its idempotency key. */
-export const DELETED = 'deleted';
-
-/** What an idempotency key names: an entity of an account and resource, at a version (content hash, or DELETED). */
-export interface EntityVersion {
-  readonly account: string;
-  readonly resource: string;
-  readonly id: string;
-  readonly version: string;
-}
-
-export function idempotencyKey(entity: EntityVersion): string {
-  return `${entity.account}/${entity.resource}/${entity.id}@${entity.version}`;
-}
-
-/**
- * The parts of an idempotency key, or undefined for text that is not one. Unambiguous whatever the
- * id holds: account ids and resource names contain no `/` (config and catalog say so), and the
- * version (hex or `deleted`) no `@`.
- */
-export function parseIdempotencyKey(text: string | undefined): EntityVersion | undefined {
-  if (text === undefined) return undefined;
-  const accountEnd = text.indexOf('/');
-  const resourceEnd = text.indexOf('/', accountEnd + 1);
-  const versionStart = text.lastIndexOf('@');
-  if (accountEnd <= 0 || resourceEnd <= accountEnd + 1 || versionStart <= resourceEnd + 1 || versionStart === text.length - 1) return undefined;
-  return { account: text.slice(0, accountEnd), resource: text.slice(accountEnd + 1, resourceEnd), id: text.slice(resourceEnd + 1, versionStart), version: text.slice(versionStart + 1) };
 }

@@ -6,7 +6,8 @@
  */
 import type { Kafka } from 'kafkajs';
 import { readTopicToEnd } from '../kafka/topic-reader.js';
-import { HEADER, parseIdempotencyKey } from './record-factory.js';
+import { RECORD_HEADER } from '../../contract/headers.js';
+import { parseIdempotencyKey } from '../../contract/idempotency-key.js';
 
 export type PublishedState = Map<string, string>;
 
@@ -15,7 +16,7 @@ export async function loadPublishedStates(kafka: Kafka, topic: string, accounts:
   await readTopicToEnd(kafka, {
     topic,
     onMessage: (message) => {
-      const entity = parseIdempotencyKey(text(message.headers?.[HEADER.idempotencyKey]));
+      const entity = parseIdempotencyKey(text(message.headers?.[RECORD_HEADER.idempotencyKey]));
       const state = states.get(entity?.account ?? '');
       if (entity === undefined || state === undefined) return;
       if (message.value === null) state.delete(entity.id);

@@ -8,12 +8,13 @@
  * in the original partition (it reads those partitions first) unless `--include-superseded`.
  */
 import type { Command } from 'commander';
-import { Partitioners, type IHeaders, type Kafka, type KafkaMessage } from 'kafkajs';
+import { Partitioners, type Kafka, type KafkaMessage } from 'kafkajs';
 import { loadConfig } from '../../common/config/load.js';
 import { createLogger } from '../../common/logger.js';
 import { createKafka } from '../../connector/kafka/client.js';
 import { readTopicToEnd } from '../../connector/kafka/topic-reader.js';
-import { DLQ_HEADER, defaultDeadLetterTopic, originalHeaders } from './dead-letter.js';
+import { originalHeaders, readDeadLetterHeaders, REDRIVEN_FROM_HEADER } from '../../contract/dead-letter-headers.js';
+import { sinkDeadLetterTopic } from '../../contract/dead-letter-topics.js';
 
 export interface DeadLetterEntry {
   readonly dlqPartition: number;
@@ -29,25 +30,20 @@ export interface DeadLetterEntry {
   readonly message: KafkaMessage;
 }
 
-function header(headers: IHeaders | undefined, name: string): string | null {
-  const value = headers?.[name];
-  const first = Array.isArray(value) ? value[0] : value;
-  return first === undefined ? null : first.toString();
-}
-
+/** A dead letter as listed; it reads the names the source used before the one vocabulary too. */
 export function toEntry(message: KafkaMessage, dlqPartition: number): DeadLetterEntry {
-  const h = message.headers;
+  const h = readDeadLetterHeaders(message.headers);
   return {
     dlqPartition,
     dlqOffset: Number(message.offset),
-    topic: header(h, DLQ_HEADER.topic) ?? '?',
-    partition: Number(header(h, DLQ_HEADER.partition) ?? -1),
-    offset: Number(header(h, DLQ_HEADER.offset) ?? -1),
-    schemaId: header(h, DLQ_HEADER.schemaId),
-    stage: header(h, DLQ_HEADER.stage) ?? '?',
-    errorClass: header(h, DLQ_HEADER.errorClass) ?? '?',
-    errorMessage: header(h, DLQ_HEADER.errorMessage) ?? '',
-    failedAt: header(h, DLQ_HEADER.failedAt) ?? '',
+    topic: h.topic ?? '?',
+    partition: Number(h.partition ?? -1),
+    offset: Number(h.offset ?? -1),
+    schemaId: h.schemaId ?? null,
+    stage: h.stage ?? '?',
+    errorClass: h.errorClass ?? '?',
+    errorMessage: h.errorMessage ?? '',
+    failedAt: h.failedAt ?? '',
     message,
   };
 }
@@ -104,7 +100,7 @@ export async function redrive(kafka: Kafka, dlqTopic: string, entries: readonly 
         topic: entry.topic,
         acks: -1,
         // Same partition as before: every state of a key stays in one partition, in order.
-        messages: [{ partition: entry.partition, key: entry.message.key, value: entry.message.value, headers: { ...originalHeaders(entry.message.headers), 'bookeo.dlq.redriven.from': `${dlqTopic}:${entry.dlqPartition}:${entry.dlqOffset}` } }],
+        messages: [{ partition: entry.partition, key: entry.message.key, value: entry.message.value, headers: { ...originalHeaders(entry.message.headers), [REDRIVEN_FROM_HEADER]: `${dlqTopic}:${entry.dlqPartition}:${entry.dlqOffset}` } }],
       });
     }
   } finally {
@@ -122,7 +118,7 @@ interface DlqOptions {
 function setup(options: DlqOptions): { kafka: Kafka; dlqTopic: string } {
   const config = loadConfig({ file: options.config });
   const logger = createLogger({ level: config.log.level, format: config.log.format }).child({ component: 'dlq' });
-  return { kafka: createKafka(config.kafka, logger, 'dlq'), dlqTopic: config.sink.deadLetterTopic ?? defaultDeadLetterTopic(options.destination) };
+  return { kafka: createKafka(config.kafka, logger, 'dlq'), dlqTopic: sinkDeadLetterTopic(config.sink.deadLetterTopic, options.destination) };
 }
 
 export function registerDlqCommand(program: Command): void {

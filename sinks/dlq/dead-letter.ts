@@ -1,29 +1,16 @@
 /**
  * The dead-letter topic of a sink: a record that cannot be decoded or written is copied there with
  * its original key, value and headers, plus headers that say where it came from and why it failed
- * (Kafka Connect's ErrantRecordReporter, with our own header names). The runner awaits each send
- * before the record's offset may be committed, so a dead letter is never lost; a crash between the
- * send and the commit can send it twice (at-least-once in the DLQ, by design).
+ * (Kafka Connect's ErrantRecordReporter, with the project's one dead-letter vocabulary,
+ * contract/dead-letter-headers.ts). The runner awaits each send before the record's offset may be
+ * committed, so a dead letter is never lost; a crash between the send and the commit can send it
+ * twice (at-least-once in the DLQ, by design).
  *
  * The DLQ topic is NOT compacted: two failed versions of one entity must both stay visible.
  */
-import { Partitioners, type IHeaders, type Kafka, type KafkaMessage, type Producer } from 'kafkajs';
+import { Partitioners, type Kafka, type KafkaMessage, type Producer } from 'kafkajs';
 import { ConnectError } from '../../common/errors.js';
-
-export const DLQ_HEADER = Object.freeze({
-  topic: 'bookeo.dlq.topic',
-  partition: 'bookeo.dlq.partition',
-  offset: 'bookeo.dlq.offset',
-  schemaId: 'bookeo.dlq.schema.id',
-  stage: 'bookeo.dlq.stage',
-  errorClass: 'bookeo.dlq.error.class',
-  errorMessage: 'bookeo.dlq.error.message',
-  destination: 'bookeo.dlq.destination',
-  failedAt: 'bookeo.dlq.failed.at',
-});
-
-/** Where a record failed: it could not be decoded from Avro, or the destination refused it. */
-export type DeadLetterStage = 'decode' | 'write';
+import { deadLetterHeaders, originalHeaders, type DeadLetterStage } from '../../contract/dead-letter-headers.js';
 
 export interface DeadLetterCause {
   readonly topic: string;
@@ -36,36 +23,19 @@ export interface DeadLetterCause {
   readonly destination: string;
 }
 
-/** Kafka headers values are bytes; a message over this is cut so one huge error never makes the DLQ record too large. */
-const MAX_MESSAGE_CHARS = 4_000;
-
 export function buildDeadLetterHeaders(cause: DeadLetterCause, now: Date): Record<string, string> {
-  const error = cause.error;
-  const errorClass = error instanceof Error ? error.name : typeof error;
-  const message = error instanceof Error ? error.message : String(error);
-  const headers: Record<string, string> = {
-    [DLQ_HEADER.topic]: cause.topic,
-    [DLQ_HEADER.partition]: String(cause.partition),
-    [DLQ_HEADER.offset]: String(cause.offset),
-    [DLQ_HEADER.stage]: cause.stage,
-    [DLQ_HEADER.errorClass]: errorClass,
-    [DLQ_HEADER.errorMessage]: message.length > MAX_MESSAGE_CHARS ? `${message.slice(0, MAX_MESSAGE_CHARS)}…` : message,
-    [DLQ_HEADER.destination]: cause.destination,
-    [DLQ_HEADER.failedAt]: now.toISOString(),
-  };
-  if (cause.schemaId !== undefined) headers[DLQ_HEADER.schemaId] = String(cause.schemaId);
-  return headers;
-}
-
-/** The original headers of a record without our DLQ headers (what a redrive sends back). */
-export function originalHeaders(headers: IHeaders | undefined): IHeaders {
-  const names = new Set<string>(Object.values(DLQ_HEADER));
-  return Object.fromEntries(Object.entries(headers ?? {}).filter(([name]) => !names.has(name)));
-}
-
-/** The DLQ topic of a sink when the configuration names none. */
-export function defaultDeadLetterTopic(destinationName: string): string {
-  return `bookeo-connect.dlq.sink-${destinationName}`;
+  const { error } = cause;
+  return deadLetterHeaders({
+    topic: cause.topic,
+    partition: cause.partition,
+    offset: cause.offset,
+    stage: cause.stage,
+    errorClass: error instanceof Error ? error.name : typeof error,
+    errorMessage: error instanceof Error ? error.message : String(error),
+    destination: cause.destination,
+    failedAt: now,
+    schemaId: cause.schemaId,
+  });
 }
 
 export class DeadLetterError extends ConnectError {}

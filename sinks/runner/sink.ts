@@ -10,7 +10,8 @@ import { createRetry, DEFAULT_RETRY_POLICY, type Retrier } from '../../common/re
 import { ensureTopics } from '../../connector/kafka/topics.js';
 import { tableOfTopic } from '../../contract/topics.js';
 import type { Destination } from '../destination.js';
-import { createDeadLetterReporter, defaultDeadLetterTopic, type DeadLetterReporter } from '../dlq/dead-letter.js';
+import { sinkDeadLetterTopic } from '../../contract/dead-letter-topics.js';
+import { createDeadLetterReporter, type DeadLetterReporter } from '../dlq/dead-letter.js';
 import type { Batch } from './batcher.js';
 import { createBatchWriter } from './batch-writer.js';
 import type { RecordDecoder, SinkEntry } from './decode.js';
@@ -52,7 +53,7 @@ export async function startSink(options: SinkOptions): Promise<Sink> {
   const { sinkConfig } = options;
   const defaultGroup = sinkGroupId(undefined, options.topicPrefix, options.destinationName);
   const groupId = options.groupId ?? sinkGroupId(sinkConfig.groupId, options.topicPrefix, options.destinationName);
-  const deadLetterTopic = sinkConfig.deadLetterTopic ?? defaultDeadLetterTopic(options.destinationName);
+  const deadLetterTopic = sinkDeadLetterTopic(sinkConfig.deadLetterTopic, options.destinationName);
   const retry = options.retry ?? createRetry(DEFAULT_RETRY_POLICY);
 
   const admin = options.kafka.admin();

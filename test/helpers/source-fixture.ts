@@ -13,7 +13,8 @@ import { entityId } from '../../connector/catalog/entity.js';
 import { resourceByName } from '../../connector/catalog/catalog.js';
 import type { ResourceName } from '../../contract/resources.js';
 import { readTopicToEnd } from '../../connector/kafka/topic-reader.js';
-import { HEADER, parseIdempotencyKey } from '../../connector/source/record-factory.js';
+import { RECORD_HEADER } from '../../contract/headers.js';
+import { parseIdempotencyKey } from '../../contract/idempotency-key.js';
 import { stackEndpoints } from '../../deploy/stack/endpoints.js';
 import type { RunningSimulator } from '../../simulator/index.js';
 import { uniqueName } from './wait-for.js';
@@ -65,7 +66,7 @@ export async function viewTopic(kafka: Kafka, topic: string, account = 'acme'): 
   await readTopicToEnd(kafka, {
     topic,
     onMessage: (message) => {
-      const key = message.headers?.[HEADER.idempotencyKey]?.toString();
+      const key = message.headers?.[RECORD_HEADER.idempotencyKey]?.toString();
       const entity = parseIdempotencyKey(key);
       if (entity === undefined || entity.account !== account) return;
       records++;

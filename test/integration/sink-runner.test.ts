@@ -22,7 +22,7 @@ import { createTransactionalWriter, type OutgoingRecord } from '../../connector/
 import { stackEndpoints } from '../../deploy/stack/endpoints.js';
 import { createClickHouseDestination } from '../../sinks/clickhouse/destination.js';
 import type { Destination } from '../../sinks/destination.js';
-import { DLQ_HEADER } from '../../sinks/dlq/dead-letter.js';
+import { DEAD_LETTER_HEADER } from '../../contract/dead-letter-headers.js';
 import { readDeadLetters } from '../../sinks/dlq/command.js';
 import { GroupActiveError, resetGroup, topicEnds } from '../../sinks/runner/group-admin.js';
 import { rebuildResource } from '../../sinks/runner/rebuild.js';
@@ -201,7 +201,7 @@ describe('sink runner (real Kafka, registry, ClickHouse)', () => {
     assert.equal(letter?.stage, 'decode');
     assert.equal(letter?.errorClass, 'WireFormatError');
     assert.equal(letter?.message.value?.toString(), 'these bytes are not Avro');
-    assert.ok(letter?.message.headers?.[DLQ_HEADER.offset] !== undefined);
+    assert.ok(letter?.message.headers?.[DEAD_LETTER_HEADER.offset] !== undefined);
     await sink.stop();
 
     // Replay: move the group to the earliest offsets and run again; the final state is identical.

@@ -13,7 +13,7 @@ import { validateConfig } from '../../common/config/load.js';
 import { createMetricsRegistry } from '../../common/metrics.js';
 import { createKafka } from '../../connector/kafka/client.js';
 import { readTopicToEnd } from '../../connector/kafka/topic-reader.js';
-import { HEADER } from '../../connector/source/record-factory.js';
+import { DEAD_LETTER_HEADER } from '../../contract/dead-letter-headers.js';
 import { startSourceRuntime, type SourceRuntime } from '../../connector/source/runtime.js';
 import { startSimulator, type RunningSimulator } from '../../simulator/index.js';
 import { startHttpForwarder, type Forwarder } from '../helpers/forwarders.js';
@@ -82,9 +82,9 @@ describe("source: a customer's linked people that stay malformed", () => {
     });
     const [letter] = letters;
     assert.equal(letter?.key, `acme/customers_people/${created}/*`);
-    assert.match(letter?.headers[HEADER.dlqReason] ?? '', new RegExp(`malformed Bookeo response from GET /customers/${created}/linkedpeople.*: body is not JSON .*still after 3 attempts`));
-    assert.equal(letter?.headers[HEADER.dlqErrorClass], 'MalformedResponseError');
-    assert.equal(letter?.headers[HEADER.dlqTopic], runtime.topicOf('customers_people'));
+    assert.match(letter?.headers[DEAD_LETTER_HEADER.errorMessage] ?? '', new RegExp(`malformed Bookeo response from GET /customers/${created}/linkedpeople.*: body is not JSON .*still after 3 attempts`));
+    assert.equal(letter?.headers[DEAD_LETTER_HEADER.errorClass], 'MalformedResponseError');
+    assert.equal(letter?.headers[DEAD_LETTER_HEADER.topic], runtime.topicOf('customers_people'));
     assert.match(await metrics.metrics(), /bookeo_connect_source_child_listings_failed_total\{account="acme",resource="customers_people"\} 1/);
 
     const people = (await viewTopic(kafka, runtime.topicOf('customers_people'))).latest;

@@ -12,7 +12,7 @@ import { validateConfig } from '../../common/config/load.js';
 import { createMetricsRegistry } from '../../common/metrics.js';
 import { createKafka } from '../../connector/kafka/client.js';
 import { readTopicToEnd } from '../../connector/kafka/topic-reader.js';
-import { HEADER } from '../../connector/source/record-factory.js';
+import { DEAD_LETTER_HEADER } from '../../contract/dead-letter-headers.js';
 import { startSourceRuntime, type SourceRuntime } from '../../connector/source/runtime.js';
 import { TaskStoppedError } from '../../connector/source/task.js';
 import { stackEndpoints } from '../../deploy/stack/endpoints.js';
@@ -89,7 +89,7 @@ describe('source connector under faults', () => {
       await readTopicToEnd(kafka, {
         topic: config.source.deadLetterTopic,
         onMessage: (message) =>
-          void dead.push({ reason: String(message.headers?.[HEADER.dlqReason]), topic: String(message.headers?.[HEADER.dlqTopic]), id: String(message.key).split('/').slice(2).join('/') }),
+          void dead.push({ reason: String(message.headers?.[DEAD_LETTER_HEADER.errorMessage]), topic: String(message.headers?.[DEAD_LETTER_HEADER.topic]), id: String(message.key).split('/').slice(2).join('/') }),
       });
       // The look-back re-reads the earlier drifted edits too; they now conflict as well.
       assert.deepEqual(new Set(dead.map((letter) => letter.id)), new Set([...drifted.ids.editBookings, ...conflict.ids.editBookings]), 'each conflicting record is dead-lettered');

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DELETED, idempotencyKey, parseIdempotencyKey } from '../../connector/source/record-factory.js';
+import { DELETED, idempotencyKey, parseIdempotencyKey } from '../../contract/idempotency-key.js';
 
 describe('idempotency key', () => {
   it('round-trips ids holding the separators', () => {

@@ -18,7 +18,9 @@ import { resourceByName } from '../../connector/catalog/catalog.js';
 import type { OutgoingRecord } from '../../connector/kafka/transactional-writer.js';
 import { createCommitter } from '../../connector/source/committer.js';
 import { createSourceMetrics } from '../../connector/source/metrics.js';
-import { HEADER, createRecordFactory } from '../../connector/source/record-factory.js';
+import { createRecordFactory } from '../../connector/source/record-factory.js';
+import { DEAD_LETTER_HEADER } from '../../contract/dead-letter-headers.js';
+import { RECORD_HEADER } from '../../contract/headers.js';
 import { pollSnapshot, type ChildStream } from '../../connector/source/snapshot-stream.js';
 import type { PublishedState } from '../../connector/source/snapshot-state.js';
 import { StatusBoard } from '../../connector/source/status.js';
@@ -122,7 +124,7 @@ function harness(bookeo: ReturnType<typeof fakeBookeo>) {
     logger: createLogger({ level: 'silent', format: 'json' }),
     signal: new AbortController().signal,
   };
-  const idempotencyKeys = (topic: string): string[] => written.filter((record) => record.topic === topic).map((record) => String(record.headers?.[HEADER.idempotencyKey]));
+  const idempotencyKeys = (topic: string): string[] => written.filter((record) => record.topic === topic).map((record) => String(record.headers?.[RECORD_HEADER.idempotencyKey]));
   return {
     written,
     transactions,
@@ -225,11 +227,11 @@ describe('snapshot stream: children that stay malformed', () => {
     assert.equal(dead.length, 1);
     const letter = dead[0] as OutgoingRecord;
     assert.equal(letter.key, 'acme/customers_people/C2/*');
-    assert.match(String(letter.headers?.[HEADER.dlqReason]), /malformed Bookeo response from GET \/customers\/C2\/linkedpeople: body is not JSON/);
-    assert.equal(letter.headers?.[HEADER.dlqErrorClass], 'MalformedResponseError');
-    assert.equal(letter.headers?.[HEADER.dlqTopic], 't.customers_people');
+    assert.match(String(letter.headers?.[DEAD_LETTER_HEADER.errorMessage]), /malformed Bookeo response from GET \/customers\/C2\/linkedpeople: body is not JSON/);
+    assert.equal(letter.headers?.[DEAD_LETTER_HEADER.errorClass], 'MalformedResponseError');
+    assert.equal(letter.headers?.[DEAD_LETTER_HEADER.topic], 't.customers_people');
     const letterTransaction = run.transactions.find((records) => records.includes(letter)) ?? [];
-    assert.ok(letterTransaction.some((record) => record.topic === 't.customers' && record.headers?.[HEADER.idempotencyKey]?.startsWith('acme/customers/C2@')), 'in the transaction of its parent');
+    assert.ok(letterTransaction.some((record) => record.topic === 't.customers' && record.headers?.[RECORD_HEADER.idempotencyKey]?.startsWith('acme/customers/C2@')), 'in the transaction of its parent');
     assert.ok(!run.written.some((record) => record.value === null), "C2's children are not tombstoned");
     assert.equal(run.child.state.get('C2/P1'), published.get('C2/P1'), "C2's children stay as published");
     assert.match(await run.registry.metrics(), /bookeo_connect_source_child_listings_failed_total\{account="acme",resource="customers_people"\} 1/);

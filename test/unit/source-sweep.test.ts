@@ -19,7 +19,8 @@ import { formatBookeoTime } from '../../connector/catalog/windows.js';
 import type { OutgoingRecord } from '../../connector/kafka/transactional-writer.js';
 import { createCommitter } from '../../connector/source/committer.js';
 import { createSourceMetrics } from '../../connector/source/metrics.js';
-import { HEADER, createRecordFactory } from '../../connector/source/record-factory.js';
+import { createRecordFactory } from '../../connector/source/record-factory.js';
+import { RECORD_HEADER } from '../../contract/headers.js';
 import { StatusBoard } from '../../connector/source/status.js';
 import type { StreamContext } from '../../connector/source/stream-context.js';
 import { sweepIfDue, sweepPartition } from '../../connector/source/windowed-sweep.js';
@@ -65,7 +66,7 @@ function sweepOver(bookings: Array<Record<string, unknown>>, published: Map<stri
   };
   return {
     run: () => sweepIfDue(context, () => Promise.resolve(published)),
-    publishedIds: () => written.filter((record) => record.topic === 't.bookings').map((record) => String(record.headers?.[HEADER.idempotencyKey]).split('/')[2]?.split('@')[0]),
+    publishedIds: () => written.filter((record) => record.topic === 't.bookings').map((record) => String(record.headers?.[RECORD_HEADER.idempotencyKey]).split('/')[2]?.split('@')[0]),
   };
 }
 

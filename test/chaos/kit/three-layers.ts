@@ -11,10 +11,9 @@
  * The wait for convergence is part of the measurement: it returns how long the layers took to
  * agree after the call.
  */
-import type { KafkaMessage } from 'kafkajs';
 import { createLogger } from '../../../common/logger.js';
 import { readTopicToEnd } from '../../../connector/kafka/topic-reader.js';
-import { HEADER } from '../../../connector/source/record-factory.js';
+import { headerText, RECORD_HEADER } from '../../../contract/headers.js';
 import { resourceTopics } from '../../../contract/topics.js';
 import { reconcile, type ResourceReconciliation } from '../../../reconcile/reconcile.js';
 import { stackRegistry } from '../../helpers/stack.js';
@@ -39,12 +38,6 @@ export interface ThreeLayerReport {
   readonly records: number;
 }
 
-function header(message: KafkaMessage, name: string): string | undefined {
-  const value = message.headers?.[name];
-  const single = Array.isArray(value) ? value[0] : value;
-  return single?.toString();
-}
-
 function differencesOf(results: readonly ResourceReconciliation[]): LayerDifference[] {
   return results.flatMap((result) => result.differences.map((difference) => ({ resource: result.resource, ...difference })));
 }
@@ -62,8 +55,8 @@ async function scanTopics(world: ChaosWorld): Promise<Pick<ThreeLayerReport, 'du
       onMessage: async (message, partition) => {
         records++;
         const key = message.key?.toString('hex') ?? '';
-        const version = header(message, HEADER.idempotencyKey) ?? '';
-        const at = `${partition}:${message.offset} fetched ${header(message, HEADER.fetchedAt) ?? '?'} for ${header(message, HEADER.request) ?? '?'}`;
+        const version = headerText(message.headers, RECORD_HEADER.idempotencyKey) ?? '';
+        const at = `${partition}:${message.offset} fetched ${headerText(message.headers, RECORD_HEADER.fetchedAt) ?? '?'} for ${headerText(message.headers, RECORD_HEADER.request) ?? '?'}`;
         const previous = last.get(key);
         if (previous?.version === version) duplicates.push(`${topic} ${version} at ${previous.at} and ${at}`);
         last.set(key, { version, at });
