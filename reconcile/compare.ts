@@ -11,8 +11,8 @@
  * - Entities whose version time at Bookeo is newer than `graceFrom` are in flight too: the source
  *   reads up to now − safety lag, on its poll interval.
  */
+import type { LatestEntry } from '../contract/latest-state.js';
 import type { ResourceState } from './bookeo-state.js';
-import type { TopicEntry } from './topic-state.js';
 
 export type DifferenceKind = 'missing' | 'extra' | 'stale';
 export type Layer = 'topic' | 'table';
@@ -36,7 +36,7 @@ export interface Comparison {
 export interface CompareInput {
   /** Undefined: Bookeo was not read (topic and table only). */
   readonly bookeo: ResourceState | undefined;
-  readonly topic: ReadonlyMap<string, TopicEntry>;
+  readonly topic: ReadonlyMap<string, LatestEntry>;
   /** Entity id → version (offset) held by the table; undefined: the table was not read. */
   readonly table: ReadonlyMap<string, number> | undefined;
   /** Partition → next offset the sink will read (its committed offset); absent: nothing committed. */

@@ -10,12 +10,12 @@ import { createBookeoClientFromConfig } from '../connector/bookeo/client.js';
 import { parseBackfillFrom, selectResources } from '../connector/catalog/index.js';
 import { createKafka } from '../connector/kafka/client.js';
 import type { ResourceName } from '../contract/resources.js';
+import { readLatestState, type LatestState } from '../contract/latest-state.js';
 import { resourceTopic, tableOfTopic } from '../contract/topics.js';
 import { destinationFactory } from '../sinks/runner/destinations.js';
 import { sinkGroupId } from '../sinks/runner/group-id.js';
 import { readBookeoState, type ResourceState } from './bookeo-state.js';
 import { compare, type Comparison } from './compare.js';
-import { readTopicState, type TopicState } from './topic-state.js';
 
 export interface ReconcileOptions {
   readonly config: AppConfig;
@@ -63,7 +63,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ResourceReco
     for (const row of rows) {
       const topicName = resourceTopic(config.kafka.topicPrefix, row.name);
       const exists = existingTopics.has(topicName);
-      const topic: TopicState = exists ? await readTopicState(kafka, topicName) : { accounts: new Map(), unattributed: 0 };
+      const topic: LatestState = exists ? await readLatestState(kafka, topicName) : { accounts: new Map(), unattributed: 0 };
       const [offsets] = exists ? await admin.fetchOffsets({ groupId, topics: [topicName] }) : [];
       const committed = new Map((offsets?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]));
       const table = new Map<string, Map<string, number>>();
