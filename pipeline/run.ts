@@ -16,7 +16,7 @@ import { sourceRoutes } from '../connector/source/rest.js';
 import { startSourceRuntime, type SourceRuntime } from '../connector/source/runtime.js';
 import { StatusBoard } from '../connector/source/status.js';
 import { siblingSinkDeadLetterTopic, sinkDeadLetterTopic } from '../contract/dead-letter-topics.js';
-import { sinkGroupId } from '../sinks/runner/group-id.js';
+import { siblingSinkGroupId, sinkGroupId } from '../contract/group-id.js';
 import { startConfiguredSink, type ConfiguredSink } from '../sinks/runner/configured-sink.js';
 
 export interface PipelineOptions {
@@ -48,7 +48,7 @@ export interface Pipeline {
 function sinkNames(config: AppConfig, destination: string, several: boolean): { groupId: string; deadLetterTopic: string } {
   const { groupId, deadLetterTopic } = config.sink;
   return {
-    groupId: several && groupId !== undefined ? `${groupId}-${destination}` : sinkGroupId(groupId, config.kafka.topicPrefix, destination),
+    groupId: several ? siblingSinkGroupId(groupId, config.kafka.topicPrefix, destination) : sinkGroupId(groupId, config.kafka.topicPrefix, destination),
     deadLetterTopic: several ? siblingSinkDeadLetterTopic(deadLetterTopic, destination) : sinkDeadLetterTopic(deadLetterTopic, destination),
   };
 }

@@ -9,11 +9,11 @@ import type { Logger } from '../common/logger.js';
 import { createBookeoClientFromConfig } from '../connector/bookeo/client.js';
 import { parseBackfillFrom, selectResources } from '../connector/catalog/index.js';
 import { createKafka } from '../connector/kafka/client.js';
+import { sinkGroupId } from '../contract/group-id.js';
 import type { ResourceName } from '../contract/resources.js';
 import { readLatestState, type LatestState } from '../contract/latest-state.js';
 import { resourceTopic, tableOfTopic } from '../contract/topics.js';
 import { destinationFactory } from '../sinks/runner/destinations.js';
-import { sinkGroupId } from '../sinks/runner/group-id.js';
 import { readBookeoState, type ResourceState } from './bookeo-state.js';
 import { compare, type Comparison } from './compare.js';
 
@@ -27,7 +27,7 @@ export interface ReconcileOptions {
   readonly graceSeconds: number;
   /** Bookeo's clock in epoch ms (the simulator's in tests). */
   readonly now?: () => number;
-  /** The sink's consumer group (default: `sink.groupId`, else the deployment's default group, group-id.ts). */
+  /** The sink's consumer group (default: `sink.groupId`, else the deployment's default group, contract/group-id.ts). */
   readonly groupId?: string;
 }
 

@@ -147,7 +147,7 @@ export const sinkBatchSchema = z.strictObject({
 });
 
 export const sinkSchema = z.strictObject({
-  /** Consumer group; default `bookeo-connect-sink-<destination>`. Two sinks with different groups each receive everything. */
+  /** Consumer group; default `bookeo-connect-sink-<kafka.topicPrefix>-<destination>` (contract/group-id.ts). Two sinks with different groups each receive everything. */
   groupId: z.string().min(1).optional(),
   /** Resources to load (topics `<kafka.topicPrefix>.<resource>`); default: every resource topic that exists. */
   resources: stringList.optional(),

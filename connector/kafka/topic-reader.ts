@@ -8,8 +8,8 @@
  * only of transaction markers or aborted records; so the reader knows it is done without waiting
  * for a quiet period.
  */
-import { randomUUID } from 'node:crypto';
 import type { Kafka, KafkaMessage } from 'kafkajs';
+import { readerGroupId } from '../../contract/group-id.js';
 
 export interface ReadTopicOptions {
   readonly topic: string;
@@ -30,7 +30,7 @@ export async function readTopicToEnd(kafka: Kafka, options: ReadTopicOptions): P
   if (ends.size === 0) return { records: 0 };
 
   // A throw-away group: we never commit, and every start reads from the beginning.
-  const groupId = `bookeo-connect-reader-${randomUUID()}`;
+  const groupId = readerGroupId();
   const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false, maxWaitTimeInMs: 250 });
   const positions = new Map<number, number>();
   let records = 0;

@@ -13,13 +13,13 @@ import { startOpsServer } from '../../common/ops-server.js';
 import { waitForDependency } from '../../common/startup.js';
 import { createSchemaRegistry } from '../../avro/registry.js';
 import { createKafka } from '../../connector/kafka/client.js';
+import { sinkGroupId } from '../../contract/group-id.js';
 import { resourceTopic, resourceTopics, topicName } from '../../contract/topics.js';
 import { DESTINATIONS, checkDestination, destinationFactory } from './destinations.js';
 import { resetGroup, type ResetTarget } from './group-admin.js';
 import { createSinkMetrics } from './metrics.js';
 import { rebuildResource } from './rebuild.js';
 import { createRegistryDecoder } from './registry-decoder.js';
-import { sinkGroupId } from './group-id.js';
 import { startConfiguredSink, type ConfiguredSink } from './configured-sink.js';
 
 interface CommonOptions {

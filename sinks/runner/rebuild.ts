@@ -10,13 +10,13 @@
 import type { Kafka } from 'kafkajs';
 import type { AppConfig } from '../../common/config/schema.js';
 import type { Logger } from '../../common/logger.js';
+import { rebuildGroupId, sinkGroupId } from '../../contract/group-id.js';
 import { resourceTopic, tableOfTopic } from '../../contract/topics.js';
 import { describeTable } from '../columns.js';
 import type { Destination } from '../destination.js';
 import type { RecordDecoder } from './decode.js';
 import { assertGroupStopped, copyGroupOffsets, resetGroup, topicEnds } from './group-admin.js';
 import type { SinkMetrics } from './metrics.js';
-import { sinkGroupId } from './group-id.js';
 import { startSink } from './sink.js';
 
 export interface RebuildOptions {
@@ -35,7 +35,7 @@ export async function rebuildResource(options: RebuildOptions): Promise<{ table:
   const topic = resourceTopic(config.kafka.topicPrefix, resource);
   const table = tableOfTopic(topic, config.kafka.topicPrefix);
   const liveGroup = sinkGroupId(config.sink.groupId, config.kafka.topicPrefix, options.destinationName);
-  const rebuildGroup = `${liveGroup}-rebuild-${resource}-${Date.now()}`;
+  const rebuildGroup = rebuildGroupId(liveGroup, resource, Date.now());
   const logger = options.logger.child({ component: 'sink-rebuild', topic });
   const admin = kafka.admin();
   await admin.connect();

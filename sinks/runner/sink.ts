@@ -11,13 +11,13 @@ import { ensureTopics } from '../../connector/kafka/topics.js';
 import { tableOfTopic } from '../../contract/topics.js';
 import type { Destination } from '../destination.js';
 import { sinkDeadLetterTopic } from '../../contract/dead-letter-topics.js';
+import { legacyDefaultGroupId, sinkGroupId } from '../../contract/group-id.js';
 import { createDeadLetterReporter, type DeadLetterReporter } from '../dlq/dead-letter.js';
 import type { Batch } from './batcher.js';
 import { createBatchWriter } from './batch-writer.js';
 import type { RecordDecoder, SinkEntry } from './decode.js';
 import type { SinkMetrics } from './metrics.js';
 import { adoptGroupOffsets, assertSameSubscription, groupHasMembers } from './group-admin.js';
-import { legacyDefaultGroupId, sinkGroupId } from './group-id.js';
 import { startSinkRunner, type SinkRunner } from './runner.js';
 
 export interface SinkOptions {

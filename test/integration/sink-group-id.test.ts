@@ -21,7 +21,7 @@ import { createKafka } from '../../connector/kafka/client.js';
 import { stackEndpoints } from '../../deploy/stack/endpoints.js';
 import { createClickHouseDestination } from '../../sinks/clickhouse/destination.js';
 import type { Destination } from '../../sinks/destination.js';
-import { legacyDefaultGroupId, sinkGroupId } from '../../sinks/runner/group-id.js';
+import { legacyDefaultGroupId, sinkGroupId } from '../../contract/group-id.js';
 import { createSinkMetrics } from '../../sinks/runner/metrics.js';
 import { createRegistryDecoder } from '../../sinks/runner/registry-decoder.js';
 import { startSink, type Sink } from '../../sinks/runner/sink.js';

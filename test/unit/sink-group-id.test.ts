@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { AssignerProtocol, type Admin } from 'kafkajs';
 import { adoptGroupOffsets, assertSameSubscription, ForeignTopicsError } from '../../sinks/runner/group-admin.js';
-import { legacyDefaultGroupId, sinkGroupId } from '../../sinks/runner/group-id.js';
+import { legacyDefaultGroupId, readerGroupId, rebuildGroupId, siblingSinkGroupId, sinkGroupId } from '../../contract/group-id.js';
 
 /** Committed offsets per group and topic (partition → offset), as an admin client would see them. */
 type Offsets = Map<string, Map<string, Map<number, string>>>;
@@ -47,6 +47,14 @@ describe('sink consumer group ids', () => {
     assert.notEqual(sinkGroupId(undefined, 'staging', 'clickhouse'), sinkGroupId(undefined, 'production', 'clickhouse'));
     assert.equal(sinkGroupId('my-group', 'bookeo', 'clickhouse'), 'my-group');
     assert.equal(legacyDefaultGroupId('clickhouse'), 'bookeo-connect-sink-clickhouse');
+  });
+
+  it('gives each of several sinks in one process its own group, and throw-away readers their own', () => {
+    assert.equal(siblingSinkGroupId('my-group', 'bookeo', 'duckdb'), 'my-group-duckdb');
+    assert.equal(siblingSinkGroupId(undefined, 'bookeo', 'duckdb'), sinkGroupId(undefined, 'bookeo', 'duckdb'));
+    assert.equal(rebuildGroupId('my-group', 'bookings', 1_700_000_000_000), 'my-group-rebuild-bookings-1700000000000');
+    assert.notEqual(readerGroupId(), readerGroupId());
+    assert.match(readerGroupId(), /^bookeo-connect-reader-/);
   });
 
   it("adopts the old default group's offsets of this deployment's topics only, once", async () => {
