@@ -20,6 +20,7 @@ import { Writable } from 'node:stream';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { createLogger } from '../common/logger.js';
 import { createKafka } from '../connector/kafka/client.js';
+import { namespacedNames } from '../contract/namespace.js';
 import { stackEndpoints } from '../deploy/stack/endpoints.js';
 import { waitFor } from '../test/helpers/wait-for.js';
 import { runCli, type Child } from './processes.js';
@@ -76,7 +77,8 @@ export async function benchDuckdbSink(options: { topicPrefix: string; expectedRo
   const directory = mkdtempSync(join(tmpdir(), 'bookeo-bench-duckdb-'));
   const path = join(directory, 'bench.duckdb');
   const configFile = join(directory, 'sink.json');
-  const groupId = `${options.topicPrefix}-bench-duckdb-sink`;
+  const namespaced = namespacedNames(options.topicPrefix);
+  const groupId = namespaced.sinkGroupId('duckdb');
   writeFileSync(
     configFile,
     JSON.stringify({
@@ -86,7 +88,7 @@ export async function benchDuckdbSink(options: { topicPrefix: string; expectedRo
       schemaRegistry: { url: stackEndpoints().registryUrl },
       duckdb: { path, schema: 'main' },
       http: { port: 0 },
-      sink: { groupId, resources: ['bookings'], deadLetterTopic: `${options.topicPrefix}.dlq-duckdb-sink` },
+      sink: { groupId, resources: ['bookings'], deadLetterTopic: namespaced.sinkDeadLetterTopic('duckdb') },
     }),
   );
   const kafka = createKafka(

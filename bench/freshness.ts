@@ -10,6 +10,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { ClickHouseLogLevel, createClient } from '@clickhouse/client';
+import { namespacedNames } from '../contract/namespace.js';
 import { stackEndpoints } from '../deploy/stack/endpoints.js';
 import { startSimulator } from '../simulator/index.js';
 import { waitFor } from '../test/helpers/wait-for.js';
@@ -33,6 +34,7 @@ export async function benchFreshness(options: { topicPrefix: string; database: s
   const simulator = await startSimulator({ seed: 5, scale: options.scale, clock: 'real', mutationRate: 0.0001 });
   const clickhouse = createClient({ url: stackEndpoints().clickhouseUrl, log: { level: ClickHouseLogLevel.OFF } });
   const configFile = benchConfigPath('run');
+  const namespaced = namespacedNames(options.topicPrefix);
   const from = new Date(simulator.admin.now().getTime() - 800 * 86_400_000).toISOString().slice(0, 10);
   writeFileSync(
     configFile,
@@ -43,8 +45,8 @@ export async function benchFreshness(options: { topicPrefix: string; database: s
       schemaRegistry: { url: stackEndpoints().registryUrl },
       clickhouse: { url: stackEndpoints().clickhouseUrl, database: options.database },
       http: { port: 0 },
-      source: { backfillFrom: from, pollIntervalSeconds: SETTINGS.pollIntervalSeconds, safetyLagSeconds: SETTINGS.safetyLagSeconds, lookbackSeconds: 30, resources: ['bookings'], offsetsTopic: `${options.topicPrefix}.offsets`, deadLetterTopic: `${options.topicPrefix}.dlq` },
-      sink: { groupId: `${options.topicPrefix}-fresh`, deadLetterTopic: `${options.topicPrefix}.dlq-fresh`, batch: { maxAgeMs: SETTINGS.maxAgeMs } },
+      source: { backfillFrom: from, pollIntervalSeconds: SETTINGS.pollIntervalSeconds, safetyLagSeconds: SETTINGS.safetyLagSeconds, lookbackSeconds: 30, resources: ['bookings'], offsetsTopic: namespaced.offsetsTopic, deadLetterTopic: namespaced.deadLetterTopic },
+      sink: { groupId: namespaced.sinkGroupId('clickhouse'), deadLetterTopic: namespaced.sinkDeadLetterTopic('clickhouse'), batch: { maxAgeMs: SETTINGS.maxAgeMs } },
     }),
   );
   const versionOf = async (id: string): Promise<number> => {

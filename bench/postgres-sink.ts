@@ -13,6 +13,7 @@
 import { writeFileSync } from 'node:fs';
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
+import { namespacedNames } from '../contract/namespace.js';
 import { stackEndpoints } from '../deploy/stack/endpoints.js';
 import { copyFromStdin } from '../sinks/postgres/copy-in.js';
 import { copyEscape } from '../sinks/postgres/copy-text.js';
@@ -41,7 +42,8 @@ export async function benchPostgresSink(options: { topicPrefix: string; expected
   const endpoints = stackEndpoints();
   const schema = `${options.topicPrefix.replace(/[^A-Za-z0-9_]/g, '_').toLowerCase()}_pgsink`;
   const table = qualifiedName(schema, 'bookings');
-  const groupId = `${options.topicPrefix}-bench-postgres-sink`;
+  const namespaced = namespacedNames(options.topicPrefix);
+  const groupId = namespaced.sinkGroupId('postgres');
   const client = new pg.Client({ connectionString: endpoints.postgresUrl });
   await client.connect();
   const count = async (name: string): Promise<number> => Number((await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${name}`)).rows[0]?.n ?? 0);
@@ -54,7 +56,7 @@ export async function benchPostgresSink(options: { topicPrefix: string; expected
       schemaRegistry: { url: endpoints.registryUrl },
       postgres: { connectionString: endpoints.postgresUrl, schema },
       http: { port: 0 },
-      sink: { groupId, resources: ['bookings'], deadLetterTopic: `${options.topicPrefix}.dlq-sink-postgres` },
+      sink: { groupId, resources: ['bookings'], deadLetterTopic: namespaced.sinkDeadLetterTopic('postgres') },
     }),
   );
   try {

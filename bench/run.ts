@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { createLogger } from '../common/logger.js';
 import { createKafka } from '../connector/kafka/client.js';
+import { namespacedNames } from '../contract/namespace.js';
+import { resourceTopic, topicName } from '../contract/topics.js';
 import { stackEndpoints } from '../deploy/stack/endpoints.js';
 import { formatTable } from '../common/text-table.js';
 import { cleanupPrefix } from '../test/helpers/source-cleanup.js';
@@ -74,8 +76,9 @@ async function main(): Promise<void> {
       peakRss: `${source.peakRssMb} MB (simulator ${source.simulatorPeakRssMb} MB)`,
     });
     say('the Kafka client alone on the same records: the source\'s transactional writer, and a read_committed consumer…');
-    const writeFloor = await kafkaWriteFloor(kafka, `${prefix}a.bookings`, `${prefix}a.floor`);
-    const readFloor = await kafkaReadFloor(kafka, `${prefix}a.bookings`, `${prefix}a-floor-read`, source.records);
+    const loaded = resourceTopic(`${prefix}a`, 'bookings');
+    const writeFloor = await kafkaWriteFloor(kafka, loaded, topicName(`${prefix}a`, 'floor'));
+    const readFloor = await kafkaReadFloor(kafka, loaded, namespacedNames(`${prefix}a`).groupId('floor-read'), source.records);
     results.kafkaFloor = { write: writeFloor, read: readFloor };
     rows.push({
       benchmark: `Kafka write floor, ${writeFloor.records} of those records (kafkajs, transactions of 5,000, nothing else)`,

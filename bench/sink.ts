@@ -19,6 +19,7 @@ import { availableParallelism } from 'node:os';
 import { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { ClickHouseLogLevel, createClient } from '@clickhouse/client';
+import { namespacedNames } from '../contract/namespace.js';
 import { stackEndpoints } from '../deploy/stack/endpoints.js';
 import { stackStatus } from '../deploy/stack/stack.js';
 import { waitFor } from '../test/helpers/wait-for.js';
@@ -65,6 +66,7 @@ export async function benchSink(options: SinkBenchOptions): Promise<SinkBenchRes
   };
   const batchMaxRows = options.batchMaxRows ?? DEFAULT_MAX_ROWS;
   const configFile = benchConfigPath('sink');
+  const namespaced = namespacedNames(options.topicPrefix);
   writeFileSync(
     configFile,
     JSON.stringify({
@@ -73,7 +75,7 @@ export async function benchSink(options: SinkBenchOptions): Promise<SinkBenchRes
       schemaRegistry: { url: stackEndpoints().registryUrl },
       clickhouse: { url: stackEndpoints().clickhouseUrl, database: options.database },
       http: { port: 0 },
-      sink: { groupId: `${options.topicPrefix}-bench-sink`, resources: ['bookings'], deadLetterTopic: `${options.topicPrefix}.dlq-sink`, batch: { maxRows: batchMaxRows } },
+      sink: { groupId: namespaced.sinkGroupId('clickhouse'), resources: ['bookings'], deadLetterTopic: namespaced.sinkDeadLetterTopic('clickhouse'), batch: { maxRows: batchMaxRows } },
     }),
   );
   const enginePid = (await stackStatus()).find((service) => service.name === 'clickhouse')?.pid;

@@ -12,6 +12,7 @@
  * or an `--import` preload that profiles), so what it measures is the source and nothing else.
  */
 import { writeFileSync } from 'node:fs';
+import { namespacedNames } from '../contract/namespace.js';
 import { stackEndpoints } from '../deploy/stack/endpoints.js';
 import { DEFAULT_API_KEY, DEFAULT_SECRET_KEY } from '../simulator/index.js';
 import { waitFor } from '../test/helpers/wait-for.js';
@@ -60,6 +61,7 @@ async function admin(url: string, method: string, path: string, body?: unknown):
 /** The source's config file for a bench run against the simulator at `url`. */
 function sourceConfigFile(url: string, options: Pick<SourceBenchOptions, 'requestsPerSecond' | 'concurrency' | 'topicPrefix'>, source: Record<string, unknown>): string {
   const configFile = benchConfigPath('source');
+  const namespaced = namespacedNames(options.topicPrefix);
   writeFileSync(
     configFile,
     JSON.stringify({
@@ -67,7 +69,7 @@ function sourceConfigFile(url: string, options: Pick<SourceBenchOptions, 'reques
       bookeo: { baseUrl: url, secretKey: DEFAULT_SECRET_KEY, accounts: [{ id: 'bench', apiKey: DEFAULT_API_KEY }], requestsPerSecond: options.requestsPerSecond, maxConcurrency: options.concurrency },
       kafka: { brokers: [stackEndpoints().kafkaBroker], topicPrefix: options.topicPrefix, clientId: options.topicPrefix, partitions: 3 },
       schemaRegistry: { url: stackEndpoints().registryUrl },
-      source: { ...source, offsetsTopic: `${options.topicPrefix}.offsets`, deadLetterTopic: `${options.topicPrefix}.dlq` },
+      source: { ...source, offsetsTopic: namespaced.offsetsTopic, deadLetterTopic: namespaced.deadLetterTopic },
     }),
   );
   return configFile;

@@ -6,12 +6,13 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Kafka } from 'kafkajs';
 import type { SchemaRegistry } from '../avro/registry.js';
+import { isUnderPrefix } from '../contract/topics.js';
 
 export async function resetDemoNamespace(kafka: Kafka, registry: SchemaRegistry, clickhouse: ClickHouseClient, options: { prefix: string; groupId: string; database: string }): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
   try {
-    const topics = (await admin.listTopics()).filter((topic) => topic.startsWith(`${options.prefix}.`));
+    const topics = (await admin.listTopics()).filter((topic) => isUnderPrefix(topic, options.prefix));
     if (topics.length > 0) await admin.deleteTopics({ topics });
     await admin.deleteGroups([options.groupId]).catch(() => undefined); // absent on a first run
     for (const topic of topics) {

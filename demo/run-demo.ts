@@ -12,6 +12,7 @@ import type { AppConfig } from '../common/config/schema.js';
 import { createLogger, type Logger } from '../common/logger.js';
 import { createMetricsRegistry, type Registry } from '../common/metrics.js';
 import { createKafka } from '../connector/kafka/client.js';
+import { namespacedNames } from '../contract/namespace.js';
 import { startSourceRuntime, type SourceRuntime } from '../connector/source/runtime.js';
 import { stackEndpoints } from '../deploy/stack/endpoints.js';
 import { createStackContext, downStack, upStack } from '../deploy/stack/stack.js';
@@ -34,16 +35,20 @@ export interface DemoOptions {
 
 const say = (line = ''): void => void process.stdout.write(`${line}\n`);
 
+/** The demo's namespace: every topic and group of the demo starts with it, so a run can start from scratch. */
+const DEMO_PREFIX = 'demo';
+
 /** The demo's configuration: the user's file/environment, with the local stack and (without Bookeo credentials) the simulator filled in. */
 function demoConfig(base: AppConfig, simulator: RunningSimulator | undefined): AppConfig {
   const endpoints = stackEndpoints();
   const raw = JSON.parse(JSON.stringify(base)) as Record<string, Record<string, unknown>>;
   raw.log = { level: 'warn', format: 'json' };
-  raw.kafka = { ...raw.kafka, brokers: [endpoints.kafkaBroker], topicPrefix: 'demo', partitions: 2 };
+  const names = namespacedNames(DEMO_PREFIX);
+  raw.kafka = { ...raw.kafka, brokers: [endpoints.kafkaBroker], topicPrefix: DEMO_PREFIX, partitions: 2 };
   raw.schemaRegistry = { ...raw.schemaRegistry, url: endpoints.registryUrl };
   raw.clickhouse = { ...raw.clickhouse, url: endpoints.clickhouseUrl, database: 'demo' };
-  raw.sink = { ...raw.sink, groupId: 'demo-sink-clickhouse', deadLetterTopic: 'demo.dlq.sink-clickhouse', batch: { maxRows: 50_000, maxAgeMs: 1_000 } };
-  raw.source = { ...raw.source, offsetsTopic: 'demo.offsets', deadLetterTopic: 'demo.dlq', pollIntervalSeconds: 5, safetyLagSeconds: 5, lookbackSeconds: 60, snapshotIntervalSeconds: 60 };
+  raw.sink = { ...raw.sink, groupId: names.sinkGroupId('clickhouse'), deadLetterTopic: names.sinkDeadLetterTopic('clickhouse'), batch: { maxRows: 50_000, maxAgeMs: 1_000 } };
+  raw.source = { ...raw.source, offsetsTopic: names.offsetsTopic, deadLetterTopic: names.deadLetterTopic, pollIntervalSeconds: 5, safetyLagSeconds: 5, lookbackSeconds: 60, snapshotIntervalSeconds: 60 };
   if (simulator !== undefined) {
     const from = new Date(simulator.admin.now().getTime() - 400 * 86_400_000).toISOString().slice(0, 10);
     raw.bookeo = { ...raw.bookeo, baseUrl: simulator.url, secretKey: simulator.secretKey, accounts: [{ id: 'demo', apiKey: simulator.apiKeys[0] }], requestsPerSecond: 200, maxConcurrency: 8 };

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { namespacedNames } from '../../contract/namespace.js';
 import { RESOURCE_NAMES, RESOURCES, isResourceName, topicSuffixOf } from '../../contract/resources.js';
 import { isUnderPrefix, resourceTopic, resourceTopics, tableOfTopic, topicName } from '../../contract/topics.js';
 
@@ -29,5 +30,16 @@ describe('contract: resources, topics and tables', () => {
     assert.equal(tableOfTopic('bookeo2.bookings', 'bookeo'), 'bookeo2.bookings');
     assert.equal(isUnderPrefix('bookeo2.bookings', 'bookeo'), false);
     assert.equal(isUnderPrefix('bookeo.bookings', 'bookeo'), true);
+  });
+
+  it('keeps every topic and group of a namespaced run under its prefix (the demo keeps its names)', () => {
+    const demo = namespacedNames('demo');
+    assert.deepEqual(
+      [demo.offsetsTopic, demo.deadLetterTopic, demo.sinkDeadLetterTopic('clickhouse'), demo.sinkGroupId('clickhouse'), demo.groupId('floor-read')],
+      ['demo.offsets', 'demo.dlq', 'demo.dlq.sink-clickhouse', 'demo-sink-clickhouse', 'demo-floor-read'],
+    );
+    const run = namespacedNames('bench1a');
+    for (const topic of [run.offsetsTopic, run.deadLetterTopic, run.sinkDeadLetterTopic('duckdb')]) assert.ok(isUnderPrefix(topic, 'bench1a'), topic);
+    assert.notEqual(run.sinkGroupId('duckdb'), run.sinkGroupId('postgres'));
   });
 });
