@@ -49,7 +49,10 @@ export function createRegistryDecoder(registry: SchemaRegistry): RecordDecoder {
     async latestSchemas(topic) {
       const latest = async (subject: string): Promise<RegisteredSchema> => {
         const found = await registry.latest(subject);
-        if (found === undefined) throw new SchemaRegistryError(`no schema registered under ${subject}`, { subject, retriable: false });
+        // The topic holds records, so its subjects exist: a registry that knows none is still loading
+        // its storage after a restart (Apicurio replays it from Kafka). Retried with the write; a
+        // subject that stays missing fails the sink once the retries run out.
+        if (found === undefined) throw new SchemaRegistryError(`no schema registered under ${subject}`, { subject, retriable: true });
         return { schemaId: found.id, schema: found.schema };
       };
       const subjects = subjectsOf(topic);
