@@ -24,7 +24,7 @@ import { ensureTopics, type TopicSpec } from '../kafka/topics.js';
 import { createSourceMetrics } from './metrics.js';
 import { createRecordFactory, type RecordFactory } from './record-factory.js';
 import { sourceRoutes } from './rest.js';
-import { loadPublishedStates, type PublishedState } from './snapshot-state.js';
+import type { PublishedState } from './snapshot-state.js';
 import { StatusBoard } from './status.js';
 import { createSourceTask, type SourceTask } from './task.js';
 
@@ -126,8 +126,6 @@ export async function startSourceRuntime(options: SourceRuntimeOptions): Promise
     });
     if ('refused' in registered) throw registered.refused;
     const { serializers } = registered;
-    reportStarting('starting: reading the published state of snapshot resources');
-    const states = await loadStates(kafka, rows, accounts.map((account) => account.id), topicOf);
 
     const metrics = createSourceMetrics(options.metrics);
     const client: BookeoClient = createBookeoClientFromConfig(config.bookeo, logger, {
@@ -139,12 +137,13 @@ export async function startSourceRuntime(options: SourceRuntimeOptions): Promise
     });
     cleanups.push(() => client.close());
 
-    reportStarting('starting: tasks (fencing older instances, reading offsets)');
+    reportStarting('starting: tasks (fencing older instances, reading offsets and published state)');
     for (const account of accounts) {
       const factories = new Map<string, RecordFactory>(
         rows.map((row) => [row.name, createRecordFactory({ account: account.id, resource: row.name, serializer: serializers.get(row.name) as TopicSerializer, deadLetterTopic: config.source.deadLetterTopic })]),
       );
-      const accountStates = new Map<string, PublishedState>([...states].map(([resource, byAccount]) => [resource, byAccount.get(account.id) ?? new Map()]));
+      // Filled by the task once it has fenced older instances: what they committed until then counts.
+      const accountStates = new Map<string, PublishedState>(rows.filter((row) => row.cursor.kind === 'snapshot' || row.cursor.kind === 'child').map((row) => [row.name, new Map()]));
       const task = createSourceTask({ account, config, kafka, client, rows, factories, states: accountStates, metrics, status, logger, now });
       await task.start();
       cleanups.push(() => task.stop());
@@ -193,10 +192,3 @@ async function createTopics(kafka: Kafka, config: AppConfig, rows: readonly Reso
   }
 }
 
-async function loadStates(kafka: Kafka, rows: readonly ResourceDefinition[], accounts: readonly string[], topicOf: (resource: string) => string): Promise<Map<string, Map<string, PublishedState>>> {
-  const states = new Map<string, Map<string, PublishedState>>();
-  for (const row of rows) {
-    if (row.cursor.kind === 'snapshot' || row.cursor.kind === 'child') states.set(row.name, await loadPublishedStates(kafka, topicOf(row.name), accounts));
-  }
-  return states;
-}

@@ -38,7 +38,7 @@ export interface TaskSession {
 export interface TaskSessionOptions {
   /** A new transactional producer (fencing any older one) and the offsets read after it. */
   open(): Promise<{ readonly writer: TransactionalWriter; readonly offsets: OffsetStore }>;
-  /** Reads the published state back from Kafka; called on renewal only (the first open has it already). */
+  /** Reads the published state back from Kafka; after every open, so that what an older instance committed before the fence counts. */
   reloadState(): Promise<void>;
   onCommitted?(step: CommitStep, latencyMs: number): void;
   readonly logger: Logger;
@@ -54,6 +54,7 @@ interface Generation {
 
 export async function openTaskSession(options: TaskSessionOptions): Promise<TaskSession> {
   let current: Generation = await open();
+  await options.reloadState();
   let renewing: Promise<void> | undefined;
 
   async function open(): Promise<Generation> {
