@@ -154,7 +154,7 @@ export const sinkSchema = z.strictObject({
   batch: sinkBatchSchema.default(sinkBatchSchema.parse({})),
   /** Batches written at once, across tables and partitions (one at a time per partition, to keep order). */
   concurrency: z.number().int().min(1).max(64).default(4),
-  /** `evolve`: the destination adds columns for new schema versions; `freeze`: a new version is a write error (dead-lettered). */
+  /** `evolve`: the destination adds columns for new schema versions; `freeze`: a new version stops the sink (the table is not changed), it is not a record error. */
   mode: z.enum(['evolve', 'freeze']).default('evolve'),
   /** Dead-letter topic; default `bookeo-connect.dlq.sink-<destination>` (contract/dead-letter-topics.ts). */
   deadLetterTopic: z.string().regex(/^[A-Za-z0-9._-]+$/, 'a Kafka topic name').optional(),
