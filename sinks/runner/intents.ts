@@ -1,7 +1,7 @@
 /**
  * The batch boundaries recorded as commit metadata (commit-tracker.ts `intent`), read from the
  * group once per topic; the runner makes a new reader per generation. A read that failed (Kafka
- * away) is not kept: the batch kafkajs delivers again reads again.
+ * away) is not kept: the batch the consumer delivers again reads again.
  */
 import type { GroupConsumer } from '../../kafka/consumer.js';
 import { parseIntent } from './commit-tracker.js';

@@ -28,7 +28,7 @@ export class KafkaRefusedError extends ConnectError {
 }
 
 /**
- * A consumer that is fine answers a fetch or a heartbeat every few seconds, idle or not; kafkajs
+ * A consumer that is fine answers a fetch or a heartbeat every few seconds, idle or not; the client
  * reports a lost broker only once its own retries ran out, much later. Silence this long already
  * makes the sink not ready (it does not count toward the outage limit).
  */

@@ -15,11 +15,12 @@ import { ConsumerRestartingError } from '../../kafka/consumer-errors.js';
 import type { BatchWriter } from '../../sinks/runner/batch-writer.js';
 import { dedupToken, type Batch } from '../../sinks/runner/batcher.js';
 import { encodeIntent } from '../../sinks/runner/commit-tracker.js';
-import type { RecordDecoder, SinkEntry } from '../../sinks/runner/decode.js';
+import type { SinkEntry } from '../../sinks/runner/decode.js';
 import { startSinkEngine, type SinkRunner } from '../../sinks/runner/engine.js';
 import { ForeignTopicsError } from '../../sinks/runner/group-admin.js';
 import { KafkaOutageError } from '../../sinks/runner/kafka-outage.js';
 import { createSinkMetrics } from '../../sinks/runner/metrics.js';
+import { knownSchemasDecoder } from '../helpers/sink-fakes.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 const TOPIC = 'p.items';
@@ -111,15 +112,6 @@ function heldWriter(): BatchWriter & { readonly writes: PendingWrite[]; confirme
   };
 }
 
-const decoder: RecordDecoder = {
-  decodeKeyNow: (buffer) => ({ schemaId: 1, schema: {}, value: buffer.toString() }),
-  schemaOfNow: () => ({ schemaId: 2, schema: {} }),
-  decodeKey: async (buffer) => ({ schemaId: 1, schema: {}, value: buffer.toString() }),
-  schemaOf: async () => ({ schemaId: 2, schema: {} }),
-  decodeValue: async () => ({ schemaId: 2, schema: {}, value: {} }),
-  latestSchemas: async () => ({ key: { schemaId: 1, schema: {} }, value: { schemaId: 2, schema: {} } }),
-};
-
 async function startEngine(group: FakeGroup, writer: BatchWriter, options: { maxRows?: number; kafkaOutageTimeoutMs?: number } = {}): Promise<SinkRunner> {
   const runner = await startSinkEngine({
     consumer: group,
@@ -127,7 +119,7 @@ async function startEngine(group: FakeGroup, writer: BatchWriter, options: { max
     topics: [TOPIC],
     limits: { maxRows: options.maxRows ?? 2, maxBytes: 1_000_000, maxAgeMs: 600_000 },
     concurrency: 2,
-    decoder,
+    decoder: knownSchemasDecoder,
     decodeRetry: createRetry({ retries: 0, initialDelayMs: 1, maxDelayMs: 1, multiplier: 1 }),
     writer,
     metrics: createSinkMetrics(createMetricsRegistry()),
