@@ -9,18 +9,19 @@
  * loses nothing: the group's new owner re-reads from the last commit and re-forms the same batches,
  * whose tokens the destination dedups.
  */
-import type { Consumer } from 'kafkajs';
 import type { Logger } from '../../common/logger.js';
 import { describeError } from '../../common/errors.js';
 import { createRetry, type RetryPolicy } from '../../common/retry.js';
 import type { CommitPosition, CommitTracker } from './commit-tracker.js';
-import { ConsumerRestartingError, isRebalanceError, type KafkaOutage } from './kafka-outage.js';
+import type { GroupConsumer } from '../../kafka/consumer.js';
+import { isRebalanceError } from '../../kafka/consumer-errors.js';
+import type { KafkaOutage } from './kafka-outage.js';
 
 /** Retries until the outage limit ends them (KafkaOutage turns the failure non-retriable). */
 export const COMMIT_RETRY_POLICY: RetryPolicy = Object.freeze({ retries: Number.MAX_SAFE_INTEGER, initialDelayMs: 200, maxDelayMs: 5_000, multiplier: 2 });
 
 export interface CommitterOptions {
-  readonly consumer: Pick<Consumer, 'commitOffsets' | 'on' | 'events'>;
+  readonly consumer: Pick<GroupConsumer, 'commit'>;
   readonly tracker: CommitTracker;
   readonly outage: KafkaOutage;
   readonly logger: Logger;
@@ -35,17 +36,12 @@ export function createCommitter(options: CommitterOptions): Commit {
   const { tracker, outage, logger } = options;
   const retry = createRetry(options.retryPolicy ?? COMMIT_RETRY_POLICY);
   let queue: Promise<void> = Promise.resolve();
-  // Commits are serialised and autoCommit is off: a commit event during a call is that call's.
-  let sent = 0;
-  options.consumer.on(options.consumer.events.COMMIT_OFFSETS, () => void sent++);
 
   async function sendPending(): Promise<void> {
     const positions = tracker.pending();
     if (positions.length === 0) return;
-    const before = sent;
     try {
-      await options.consumer.commitOffsets(positions.map((p) => ({ topic: p.topic, partition: p.partition, offset: String(p.offset), metadata: p.metadata })));
-      if (sent === before) throw new ConsumerRestartingError();
+      await options.consumer.commit(positions);
     } catch (error) {
       if (isRebalanceError(error)) {
         logger.info({ err: error }, 'commit refused during a rebalance; the batches will be re-delivered and deduplicated');

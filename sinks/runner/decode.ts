@@ -8,7 +8,7 @@
  * A registry that is unreachable is a retriable failure and is retried, never dead-lettered: only
  * records that are wrong in themselves go to the DLQ.
  */
-import type { KafkaMessage } from 'kafkajs';
+import type { ConsumedMessage } from '../../kafka/consumer.js';
 import { RetriesExhaustedError, isRetriable } from '../../common/errors.js';
 import type { Retrier } from '../../common/retry.js';
 
@@ -45,7 +45,7 @@ export interface DecodedAvro {
 interface EntryBase {
   readonly offset: number;
   /** The Kafka record as read, kept for the DLQ (a write can still fail after decoding). */
-  readonly message: KafkaMessage;
+  readonly message: ConsumedMessage;
 }
 
 export type SinkEntry =
@@ -54,7 +54,7 @@ export type SinkEntry =
   | (EntryBase & { readonly kind: 'dead'; readonly schemaId: number | undefined; readonly error: unknown });
 
 /** Bytes the batcher counts for a record: key + value as they came from Kafka (deterministic across re-deliveries). */
-export function messageBytes(message: KafkaMessage): number {
+export function messageBytes(message: ConsumedMessage): number {
   return (message.key?.length ?? 0) + (message.value?.length ?? 0);
 }
 
@@ -68,7 +68,7 @@ export function wireSchemaId(buffer: Buffer | null): number | undefined {
  * record: the common case once a topic's versions are cached); undefined when a schema must be
  * fetched first, which `decodeEntry` does, with retries, before building it here.
  */
-export function decodeEntryNow(decoder: RecordDecoder, message: KafkaMessage): SinkEntry | undefined {
+export function decodeEntryNow(decoder: RecordDecoder, message: ConsumedMessage): SinkEntry | undefined {
   const offset = Number(message.offset);
   try {
     if (message.key === null) throw new KeylessRecordError();
@@ -85,7 +85,7 @@ export function decodeEntryNow(decoder: RecordDecoder, message: KafkaMessage): S
 }
 
 /** decodeEntryNow after fetching the record's schemas from the registry (retried while it is unreachable). */
-export async function decodeEntry(decoder: RecordDecoder, message: KafkaMessage, retry: Retrier, signal?: AbortSignal, onRetry?: () => void): Promise<SinkEntry> {
+export async function decodeEntry(decoder: RecordDecoder, message: ConsumedMessage, retry: Retrier, signal?: AbortSignal, onRetry?: () => void): Promise<SinkEntry> {
   const offset = Number(message.offset);
   try {
     await retry(
@@ -105,7 +105,7 @@ export async function decodeEntry(decoder: RecordDecoder, message: KafkaMessage,
   return entry;
 }
 
-function deadEntry(message: KafkaMessage, offset: number, error: unknown): SinkEntry {
+function deadEntry(message: ConsumedMessage, offset: number, error: unknown): SinkEntry {
   return { kind: 'dead', offset, message, schemaId: wireSchemaId(message.value), error };
 }
 

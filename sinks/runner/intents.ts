@@ -1,31 +1,24 @@
 /**
  * The batch boundaries recorded as commit metadata (commit-tracker.ts `intent`), read from the
  * group once per topic; the runner makes a new reader per generation. A read that failed (Kafka
- * away) is not kept: the batch kafkajs delivers again reads again.
+ * away) is not kept: the batch the consumer delivers again reads again.
  */
-import type { Kafka } from 'kafkajs';
+import type { GroupConsumer } from '../../kafka/consumer.js';
 import { parseIntent } from './commit-tracker.js';
 
 /** Partition → the last offset of the batch recorded for it. */
 export type IntentReader = (topic: string) => Promise<Map<number, number>>;
 
-export function createIntentReader(kafka: Kafka, groupId: string): IntentReader {
+export function createIntentReader(group: Pick<GroupConsumer, 'committed'>): IntentReader {
   const reads = new Map<string, Promise<Map<number, number>>>();
 
   async function read(topic: string): Promise<Map<number, number>> {
-    const admin = kafka.admin();
-    await admin.connect();
-    try {
-      const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] });
-      const result = new Map<number, number>();
-      for (const p of offsets?.partitions ?? []) {
-        const cut = parseIntent(p.metadata, Number(p.offset));
-        if (cut !== undefined) result.set(p.partition, cut);
-      }
-      return result;
-    } finally {
-      await admin.disconnect();
+    const result = new Map<number, number>();
+    for (const p of await group.committed(topic)) {
+      const cut = parseIntent(p.metadata, p.offset);
+      if (cut !== undefined) result.set(p.partition, cut);
     }
+    return result;
   }
 
   return (topic) => {

@@ -30,7 +30,7 @@ export class PartitionLane {
   readonly batcher: PartitionBatcher<SinkEntry>;
   private readonly queue: Array<{ batch: Batch<SinkEntry>; ticket: Ticket }> = [];
   private pumping: Promise<void> | undefined;
-  /** Set when kafkajs was asked to pause this partition for back-pressure. */
+  /** Set when the consumer was asked to pause this partition for back-pressure. */
   paused = false;
   highWatermark = 0;
   readonly topic: string;

@@ -1,7 +1,7 @@
 /**
- * The sink runner through Kafka failures, against an in-memory stand-in for the part of the kafkajs
- * consumer the runner uses (connect, subscribe, run, commitOffsets, pause/resume, events, the
- * restartOnFailure hook): passing failures are waited out and the pending positions committed
+ * The sink runner on its kafkajs group consumer (kafka/consumer.ts) through Kafka failures, against
+ * an in-memory stand-in for the part of the kafkajs consumer the adapter uses (connect, subscribe,
+ * run, commitOffsets, pause/resume, events, the restartOnFailure hook): passing failures are waited out and the pending positions committed
  * afterwards; failures past the outage limit, refusals no wait fixes, and a foreign topic in the
  * assignment stop the runner (done rejects, consumer disconnected).
  */
@@ -12,11 +12,13 @@ import { createLogger } from '../../common/logger.js';
 import { createMetricsRegistry } from '../../common/metrics.js';
 import { createRetry } from '../../common/retry.js';
 import type { Batch } from '../../sinks/runner/batcher.js';
-import type { RecordDecoder, SinkEntry } from '../../sinks/runner/decode.js';
+import type { SinkEntry } from '../../sinks/runner/decode.js';
 import { ForeignTopicsError } from '../../sinks/runner/group-admin.js';
-import { isRebalanceError, isTransientKafkaError, KAFKA_SILENCE_MS, KafkaOutage, KafkaOutageError, KafkaRefusedError } from '../../sinks/runner/kafka-outage.js';
+import { isRebalanceError, isTransientKafkaError } from '../../kafka/consumer-errors.js';
+import { KAFKA_SILENCE_MS, KafkaOutage, KafkaOutageError, KafkaRefusedError } from '../../sinks/runner/kafka-outage.js';
 import { createSinkMetrics } from '../../sinks/runner/metrics.js';
 import { startSinkRunner, type SinkRunner } from '../../sinks/runner/runner.js';
+import { knownSchemasDecoder } from '../helpers/sink-fakes.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 // kafkajs is CommonJS: its error classes are reachable through the default export only.
@@ -95,15 +97,6 @@ class FakeConsumer {
   }
 }
 
-const decoder: RecordDecoder = {
-  decodeKeyNow: (buffer) => ({ schemaId: 1, schema: {}, value: buffer.toString() }),
-  schemaOfNow: () => ({ schemaId: 2, schema: {} }),
-  decodeKey: async (buffer) => ({ schemaId: 1, schema: {}, value: buffer.toString() }),
-  schemaOf: async () => ({ schemaId: 2, schema: {} }),
-  decodeValue: async () => ({ schemaId: 2, schema: {}, value: {} }),
-  latestSchemas: async () => ({ key: { schemaId: 1, schema: {} }, value: { schemaId: 2, schema: {} } }),
-};
-
 interface Harness {
   readonly consumer: FakeConsumer;
   readonly runner: SinkRunner;
@@ -126,7 +119,7 @@ async function startHarness(kafkaOutageTimeoutMs: number, maxRows = 2): Promise<
     topics: [TOPIC],
     limits: { maxRows, maxBytes: 1_000_000, maxAgeMs: 600_000 },
     concurrency: 2,
-    decoder,
+    decoder: knownSchemasDecoder,
     decodeRetry: createRetry({ retries: 0, initialDelayMs: 1, maxDelayMs: 1, multiplier: 1 }),
     writer: {
       write: async (batch) => {
