@@ -19,7 +19,6 @@
 import { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
-import type { AppConfig } from '../../common/config/schema.js';
 import type { Logger } from '../../common/logger.js';
 import type { TableSpec } from '../columns.js';
 import { batchToken, type AvroWriteBatch, type Destination, type LiveVersion, type PrepareResult, type Rebuild, type SchemaMode, type WriteBatch, type WriteResult } from '../destination.js';
@@ -35,12 +34,13 @@ import {
   qualifiedName,
   quoteIdentifier,
 } from './ddl.js';
+import type { ClickHouseConfig } from './config.js';
 import { classifyClickHouseError } from './errors.js';
 import { BlockPlan } from './native-batch.js';
 import { clickhouseType } from './types.js';
 
 export interface ClickHouseDestinationOptions {
-  readonly connection: AppConfig['clickhouse'];
+  readonly connection: ClickHouseConfig;
   readonly mode: SchemaMode;
   readonly logger: Logger;
 }

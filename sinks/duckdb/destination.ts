@@ -17,13 +17,13 @@
  * table: `withConnection` names the table whose lane the work runs in).
  */
 import type { DuckDBAppender, DuckDBConnection, DuckDBDataChunk } from '@duckdb/node-api';
-import type { AppConfig } from '../../common/config/schema.js';
 import type { Logger } from '../../common/logger.js';
 import type { TableSpec } from '../columns.js';
 import { describeConflicts, planColumns } from '../ddl-plan.js';
 import { batchToken, type AvroWriteBatch, type Destination, type LiveVersion, type PrepareResult, type Rebuild, type SchemaMode, type WriteBatch, type WriteResult } from '../destination.js';
 import { DestinationError, checkStorable, frozenTableError } from '../errors.js';
 import { avroBatchChunks, batchChunks, compileChunkPlan, type ChunkPlan } from './chunks.js';
+import type { DuckDBConfig } from './config.js';
 import { duckdbFile, type Session } from './database.js';
 import { classifyDuckDBError, duckdbExceptionType } from './errors.js';
 import {
@@ -45,7 +45,7 @@ import {
 import { duckdbDialect, duckdbType } from './types.js';
 
 export interface DuckDBDestinationOptions {
-  readonly connection: AppConfig['duckdb'];
+  readonly connection: DuckDBConfig;
   readonly mode: SchemaMode;
   readonly logger: Logger;
 }

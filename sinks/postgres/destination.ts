@@ -37,7 +37,8 @@ import { batchToken, type AvroSinkRecord, type AvroWriteBatch, type Destination,
 import { DestinationError, checkStorable, frozenTableError } from '../errors.js';
 import { latestPerKey } from '../latest-per-key.js';
 import { createRowConverter, type RowConverter } from '../rows.js';
-import { postgresConnection, type PostgresConfig } from './connection.js';
+import type { PostgresConfig } from './config.js';
+import { postgresConnection } from './connection.js';
 import { copyFromStdin } from './copy-in.js';
 import { createCopyEncoder, type CopyEncoder } from './copy-text.js';
 import {

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
-import { postgresSchema } from '../../common/config/schema.js';
+import { postgresSchema } from '../../sinks/postgres/config.js';
 import { ConfigError } from '../../common/errors.js';
 import { createLogger } from '../../common/logger.js';
 import { stackEndpoints } from '../../deploy/stack/endpoints.js';

@@ -7,7 +7,7 @@
  * so it is compared re-serialised compactly (key order as jsonb keeps it).
  */
 import pg from 'pg';
-import { postgresSchema } from '../../../common/config/schema.js';
+import { postgresSchema } from '../../../sinks/postgres/config.js';
 import { createLogger } from '../../../common/logger.js';
 import { stackEndpoints } from '../../../deploy/stack/endpoints.js';
 import type { ColumnType, TableSpec } from '../../../sinks/columns.js';
