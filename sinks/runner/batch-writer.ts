@@ -21,7 +21,8 @@
 import { RetriesExhaustedError } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
 import type { Retrier } from '../../common/retry.js';
-import { describeTable, type TableSpec } from '../columns.js';
+import type { TableSpec } from '../columns.js';
+import { describeTable } from './avro-table.js';
 import type { Destination } from '../destination.js';
 import { DestinationError } from '../errors.js';
 import type { DeadLetterReporter } from '../dlq/dead-letter.js';
