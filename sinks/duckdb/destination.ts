@@ -10,7 +10,6 @@
  *   Appender (data chunks, chunks.ts), then merged by version in one transaction (sql.ts): the
  *   latest state per key is kept, older versions and replays change nothing, deletes move the key
  *   to `<table>__deleted` so an older upsert replayed later cannot bring it back.
- * - writeAvro: the same from a batch still in Avro, each value decoded as its row is converted.
  * - startRebuild: `<table>__rebuild` (and its tombstones) next to the live table, swapped in by a
  *   DROP + RENAME in one transaction.
  * See database.ts for how the file and connections are shared and serialized (one connection per
@@ -20,9 +19,9 @@ import type { DuckDBAppender, DuckDBConnection, DuckDBDataChunk } from '@duckdb/
 import type { Logger } from '../../common/logger.js';
 import type { TableSpec } from '../columns.js';
 import { describeConflicts, planColumns } from '../ddl-plan.js';
-import { batchToken, type AvroWriteBatch, type Destination, type LiveVersion, type PrepareResult, type Rebuild, type SchemaMode, type WriteBatch, type WriteResult } from '../destination.js';
+import { batchToken, type Destination, type LiveVersion, type PrepareResult, type Rebuild, type SchemaMode, type WriteBatch, type WriteResult } from '../destination.js';
 import { DestinationError, checkStorable, frozenTableError } from '../errors.js';
-import { avroBatchChunks, batchChunks, compileChunkPlan, type ChunkPlan } from './chunks.js';
+import { batchChunks, compileChunkPlan, type ChunkPlan } from './chunks.js';
 import type { DuckDBConfig } from './config.js';
 import { duckdbFile, type Session } from './database.js';
 import { classifyDuckDBError, duckdbExceptionType } from './errors.js';
@@ -131,16 +130,17 @@ export function createDuckDBDestination(options: DuckDBDestinationOptions): Dest
     return plan;
   }
 
-  /** One batch in either form: chunks converted before taking the connection (a bad value fails the batch here, without touching the file), then staged and merged. */
-  async function writeChunks(batch: WriteBatch | AvroWriteBatch, chunksOf: (plan: ChunkPlan) => DuckDBDataChunk[]): Promise<WriteResult> {
+  /** Chunks converted before taking the connection (a bad value fails the batch here, without touching the file), then staged and merged. */
+  async function write(batch: WriteBatch): Promise<WriteResult> {
     const token = batchToken(batch);
     if (batch.records.length === 0) return { rows: 0, token };
-    const plan = planFor(batch.table);
-    const chunks = chunksOf(plan.chunks);
-    await withConnection('write', batch.table.name, async (connection, at) => {
+    const spec = batch.schema.table;
+    const plan = planFor(spec);
+    const chunks = batchChunks(plan.chunks, batch);
+    await withConnection('write', spec.name, async (connection, at) => {
       await connection.run(plan.createStaging);
       appendAll(await connection.createAppender(STAGING_TABLE.name, STAGING_TABLE.schema, STAGING_TABLE.catalog), chunks);
-      plan.merge ??= mergeStagedSql(at, batch.table);
+      plan.merge ??= mergeStagedSql(at, spec);
       await inTransaction(connection, plan.merge);
     });
     return { rows: batch.records.length, token };
@@ -169,6 +169,8 @@ export function createDuckDBDestination(options: DuckDBDestinationOptions): Dest
   }
 
   return {
+    capabilities: { idempotency: 'version' },
+
     async prepare(spec): Promise<PrepareResult> {
       checkTypes(spec);
       return withConnection('prepare', spec.name, async (connection, at) => {
@@ -180,8 +182,7 @@ export function createDuckDBDestination(options: DuckDBDestinationOptions): Dest
       });
     },
 
-    write: (batch: WriteBatch) => writeChunks(batch, (plan) => batchChunks(plan, batch)),
-    writeAvro: (batch: AvroWriteBatch) => writeChunks(batch, (plan) => avroBatchChunks(plan, batch)),
+    write,
 
     async *liveVersions(table: string, keyColumns: readonly string[]): AsyncIterable<LiveVersion> {
       const where = qualified(table);

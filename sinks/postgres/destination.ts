@@ -17,8 +17,8 @@
  *   rows/s, one INSERT … SELECT FROM unnest($1::text[], …) 16k/18k, one INSERT … SELECT FROM
  *   jsonb_to_recordset($1) 11k/9k. COPY wins because the server parses plain text per column with
  *   no per-row expression or JSON parsing, and the parameters need no array literal building.
- * - writeAvro: the same from a batch still in Avro, each value decoded as its COPY line is written
- *   (a batch's decoded bookings are not all held at once).
+ * - Each value of the batch (still Avro) is decoded as its COPY line is written (a batch's decoded
+ *   bookings are not all held at once).
  * - startRebuild: `<table>__rebuild` and its tombstone table next to the live ones (a leftover of an
  *   interrupted rebuild is dropped first); commit swaps them in by drop + rename in one transaction,
  *   so readers see the old table or the new one, never neither.
@@ -32,8 +32,8 @@ import pg from 'pg';
 import type { Logger } from '../../common/logger.js';
 import type { TableSpec } from '../columns.js';
 import { describeConflicts, planColumns, type TypeDialect } from '../ddl-plan.js';
-import { avroRecordDecoder } from '../avro-values.js';
-import { batchToken, type AvroSinkRecord, type AvroWriteBatch, type Destination, type LiveVersion, type PrepareResult, type Rebuild, type SchemaMode, type SinkRecord, type WriteBatch, type WriteResult } from '../destination.js';
+import { recordDecoder } from '../avro-values.js';
+import { batchToken, type Destination, type LiveVersion, type PrepareResult, type Rebuild, type SchemaMode, type WriteBatch, type WriteResult } from '../destination.js';
 import { DestinationError, checkStorable, frozenTableError } from '../errors.js';
 import { latestPerKey } from '../latest-per-key.js';
 import { createRowConverter, type RowConverter } from '../rows.js';
@@ -180,17 +180,18 @@ export function createPostgresDestination(options: PostgresDestinationOptions): 
     return columns;
   }
 
-  /** One batch in either form: each record decoded (if still Avro) as its COPY line is encoded, then staged and merged in one transaction. */
-  async function writeRows<R extends SinkRecord | AvroSinkRecord>(batch: Omit<WriteBatch, 'records'> & { readonly records: readonly R[] }, recordOf: (record: R) => SinkRecord): Promise<WriteResult> {
+  /** Each record decoded as its COPY line is encoded, then staged and merged in one transaction. */
+  async function write(batch: WriteBatch): Promise<WriteResult> {
     const token = batchToken(batch);
     if (batch.records.length === 0) return { rows: 0, token };
-    const spec = batch.table;
+    const spec = batch.schema.table;
+    const recordOf = recordDecoder(batch.schema);
     const plan = await planFor(spec);
     const context = { topic: batch.topic, partition: batch.partition, ingestedAtMs: batch.ingestedAtMs };
     const records = latestPerKey(batch.records, spec.keyColumns);
     // Encoded before a connection is taken: the transaction stays open for database work only.
     const body = plan.encode(records, (record) => plan.convert(recordOf(record), context));
-    const deletes = records.some((record) => ('body' in record ? record.body : record.value) === null);
+    const deletes = records.some((record) => record.body === null);
     await transaction(
       'write',
       spec.name,
@@ -256,6 +257,8 @@ export function createPostgresDestination(options: PostgresDestinationOptions): 
   }
 
   return {
+    capabilities: { idempotency: 'version' },
+
     async prepare(spec): Promise<PrepareResult> {
       checkSpec(spec);
       const result = await transaction('prepare', spec.name, async (client) => {
@@ -270,8 +273,7 @@ export function createPostgresDestination(options: PostgresDestinationOptions): 
       return { created: result.created, addedColumns: result.added };
     },
 
-    write: (batch: WriteBatch) => writeRows(batch, (record) => record),
-    writeAvro: (batch: AvroWriteBatch) => writeRows(batch, avroRecordDecoder(batch)),
+    write,
 
     async *liveVersions(table: string, keyColumns: readonly string[]): AsyncIterable<LiveVersion> {
       const where = qualified(table);
