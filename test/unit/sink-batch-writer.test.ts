@@ -1,0 +1,116 @@
+/**
+ * The batch writer over in-memory fakes of a Destination, the dead-letter reporter and the registry
+ * decoder: a batch reaches the destination as Avro with one resolved schema, prepared once per
+ * version; a record the destination refuses is isolated by splitting and dead-lettered with the
+ * stage its error names (a body that does not decode: `decode`; bad data: `write`), never decoded
+ * again to find out.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { Writable } from 'node:stream';
+import type { KafkaMessage } from 'kafkajs';
+import { Registry } from 'prom-client';
+import { WireFormatError } from '../../avro/wire.js';
+import { createLogger } from '../../common/logger.js';
+import { createRetry } from '../../common/retry.js';
+import type { DeadLetterCause } from '../../sinks/dlq/dead-letter.js';
+import type { Destination, ResolvedSchema, WriteBatch } from '../../sinks/destination.js';
+import { DestinationError } from '../../sinks/errors.js';
+import { createBatchWriter } from '../../sinks/runner/batch-writer.js';
+import type { Batch } from '../../sinks/runner/batcher.js';
+import type { RecordDecoder, SinkEntry } from '../../sinks/runner/decode.js';
+import { createSinkMetrics } from '../../sinks/runner/metrics.js';
+import { describeTable } from '../../sinks/runner/avro-table.js';
+import { resolvedSchema, schemaVersion } from '../../sinks/runner/registry-decoder.js';
+
+const keySchema = { type: 'record', name: 'K', fields: [{ name: 'id', type: 'string' }] };
+const valueSchema = { type: 'record', name: 'V', fields: [{ name: 'n', type: 'int' }] };
+const version = schemaVersion(2, valueSchema);
+const quiet = createLogger({ level: 'silent', format: 'json', destination: new Writable({ write: (_c, _e, done) => done() }) });
+
+/** Offsets whose body the fake destination cannot decode, and whose row it refuses as bad data. */
+const UNDECODABLE = 3;
+const REFUSED = 5;
+
+function entry(offset: number): SinkEntry {
+  const message = { key: Buffer.from(`k${offset}`), value: Buffer.from(`v${offset}`), offset: String(offset), timestamp: '0', attributes: 0, headers: {} } as KafkaMessage;
+  const key = { schemaId: 1, schema: keySchema, value: { id: `k${offset}` } };
+  return { kind: 'upsert', offset, message, key, value: { schemaId: 2, schema: valueSchema }, body: Buffer.from([offset * 2]) };
+}
+
+function harness() {
+  const resolved: ResolvedSchema[] = [];
+  const decoder: RecordDecoder = {
+    decodeKey: () => Promise.reject(new Error('not used')),
+    decodeKeyNow: () => undefined,
+    schemaOf: () => Promise.reject(new Error('not used')),
+    schemaOfNow: () => undefined,
+    latestSchemas: () => Promise.reject(new Error('not used')),
+    resolve: async (table) => {
+      resolved[0] ??= resolvedSchema(version, describeTable(table, keySchema, valueSchema), () => version);
+      return resolved[0];
+    },
+  };
+  const written: number[] = [];
+  const prepared: string[] = [];
+  const schemas = new Set<ResolvedSchema>();
+  const destination: Destination = {
+    capabilities: { idempotency: 'version' },
+    prepare: async (table) => {
+      prepared.push(table.name);
+      return { created: true, addedColumns: [] };
+    },
+    write: async (batch: WriteBatch) => {
+      schemas.add(batch.schema);
+      const offsets = batch.records.map((record) => record.offset);
+      if (offsets.includes(UNDECODABLE)) batch.schema.decode(Buffer.from([0x80]), 2);
+      if (offsets.includes(REFUSED)) throw new DestinationError(`offset ${REFUSED}: not storable`, { reason: 'bad-data' });
+      written.push(...offsets);
+      return { rows: offsets.length, token: 'x' };
+    },
+    liveVersions: () => (async function* () {})(),
+    startRebuild: () => Promise.reject(new Error('not used')),
+    close: async () => undefined,
+  };
+  const dead: Array<DeadLetterCause & { errorClass: string }> = [];
+  const writer = createBatchWriter({
+    destination,
+    destinationName: 'fake',
+    decoder,
+    deadLetters: { topic: 'dlq', report: async (_message, cause) => void dead.push({ ...cause, errorClass: (cause.error as Error).constructor.name }), close: async () => undefined },
+    retry: createRetry({ retries: 0, initialDelayMs: 1, maxDelayMs: 1, multiplier: 1 }),
+    tableOf: (topic) => topic.replace('p.', ''),
+    metrics: createSinkMetrics(new Registry()),
+    logger: quiet,
+  });
+  return { writer, written, prepared, schemas, dead };
+}
+
+function batch(offsets: readonly number[]): Batch<SinkEntry> {
+  return { topic: 'p.things', partition: 0, firstOffset: offsets[0] ?? 0, lastOffset: offsets.at(-1) ?? 0, entries: offsets.map(entry), bytes: 0, cutBy: 'rows' };
+}
+
+describe('sink batch writer', () => {
+  it('hands the destination Avro batches with one resolved schema, prepared once per version', async () => {
+    const { writer, written, prepared, schemas } = harness();
+    await writer.write(batch([0, 1]), new AbortController().signal, () => undefined);
+    await writer.write(batch([2]), new AbortController().signal, () => undefined);
+    assert.deepEqual(written, [0, 1, 2]);
+    assert.deepEqual(prepared, ['things']);
+    assert.equal(schemas.size, 1);
+  });
+
+  it('dead-letters a refused record with the stage its error names, and writes the rest', async () => {
+    const { writer, written, dead } = harness();
+    await writer.write(batch([0, 1, 2, 3, 4, 5, 6]), new AbortController().signal, () => undefined);
+    assert.deepEqual(written, [0, 1, 2, 4, 6]);
+    assert.deepEqual(
+      dead.map((cause) => [cause.offset, cause.stage, cause.errorClass, cause.schemaId]),
+      [
+        [UNDECODABLE, 'decode', 'WireFormatError', 2],
+        [REFUSED, 'write', 'DestinationError', 2],
+      ],
+    );
+    assert.ok(dead[0]?.error instanceof WireFormatError && /schema id 2 does not decode/.test(dead[0].error.message));
+  });
+});
