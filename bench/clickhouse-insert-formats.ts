@@ -8,8 +8,8 @@
  *
  * Targets the stack's ClickHouse (BOOKEO_STACK_CLICKHOUSE_PORT moves it); uses and drops its own
  * database; inserts with the destination's settings (dedup off, so that runs can repeat rows).
- * Results decided the sink's format: Native (sinks/clickhouse/native.ts), and for batches of one
- * schema version Native transcoded straight from the Avro bytes (avro-native.ts). RowBinary is
+ * Results decided the sink's format: Native (sinks/clickhouse/native.ts), transcoded straight from
+ * the Avro bytes (avro-native.ts); the row filled from decoded records is shown next to it. RowBinary is
  * encoded here (https://clickhouse.com/docs/interfaces/formats/RowBinary) to measure it; Parquet
  * and Arrow bodies are made by ClickHouse itself (no encoder in this project), so their rows show
  * the server's side only.
@@ -22,14 +22,17 @@ import { integerToBytes } from '../avro/logical.js';
 import type { AvroType } from '../avro/schema-json.js';
 import { createLogger } from '../common/logger.js';
 import { stackEndpoints } from '../deploy/stack/endpoints.js';
-import { describeTable, type ColumnType, type TableSpec } from '../sinks/columns.js';
+import type { ColumnType, TableSpec } from '../sinks/columns.js';
+import { describeTable } from '../sinks/runner/avro-table.js';
 import { ByteWriter } from '../sinks/clickhouse/bytes.js';
 import { qualifiedName, quoteIdentifier } from '../sinks/clickhouse/ddl.js';
 import { createClickHouseDestination } from '../sinks/clickhouse/destination.js';
 import { decimalWidth, scaledDecimal } from '../sinks/clickhouse/native.js';
 import { BlockPlan } from '../sinks/clickhouse/native-batch.js';
-import type { AvroSinkRecord } from '../sinks/destination.js';
-import { createRowConverter, type Row } from '../sinks/rows.js';
+import type { AvroSinkRecord, SinkRecord } from '../sinks/destination.js';
+import { resolvedSchema, schemaVersion } from '../sinks/runner/registry-decoder.js';
+import { createCellReaders, createRowConverter, type Row } from '../sinks/rows.js';
+import { NativeBlock } from '../sinks/clickhouse/native.js';
 import { bookingKeySchema, bookingRecord, bookingValueSchema } from '../test/helpers/booking-avro.js';
 import { uniqueName } from '../test/helpers/wait-for.js';
 
@@ -129,7 +132,22 @@ const convert = createRowConverter(spec);
 const encodeRowBinary = createRowBinaryEncoder(spec);
 const target = qualifiedName(database, table);
 const columnList = names.map(quoteIdentifier).join(', ');
-const blocks = new BlockPlan(spec);
+const version = schemaVersion(7, bookingValueSchema);
+const schema = resolvedSchema(version, spec, () => version);
+const blocks = new BlockPlan(schema);
+const cells = createCellReaders(spec);
+const objectBlock = new NativeBlock(spec);
+
+/** Native filled from decoded records, every column through rows.ts's cells (the sink transcodes instead). */
+function objectBody(rows: readonly SinkRecord[]): Buffer {
+  try {
+    for (const record of rows) cells.forEach((cell, i) => objectBlock.columns[i]?.add(cell(record, lineage)));
+    objectBlock.rows = rows.length;
+    return Buffer.concat(objectBlock.chunks());
+  } finally {
+    objectBlock.reset();
+  }
+}
 
 /** The same bookings as Avro bodies, as the sink receives them (decimals as bytes). */
 const avroValue = avroTypeOf(bookingValueSchema as unknown as AvroType);
@@ -159,7 +177,7 @@ async function execBody(format: string, body: Buffer | string): Promise<void> {
 /** A body ClickHouse makes of the stored rows (formats this project has no encoder for). */
 async function serverBody(format: string): Promise<Buffer> {
   await client.command({ query: `TRUNCATE TABLE ${target}` });
-  await execBody('Native', blocks.records({ ...lineage, table: spec, firstOffset: 0, lastOffset: rowCount - 1, records }));
+  await execBody('Native', objectBody(records));
   const chunks: Buffer[] = [];
   for await (const chunk of (await client.exec({ query: `SELECT ${columnList} FROM ${target} FORMAT ${format}` })).stream as AsyncIterable<Buffer>) chunks.push(chunk);
   await client.command({ query: `TRUNCATE TABLE ${target}` });
@@ -189,9 +207,8 @@ const formats: Record<string, () => Promise<Run>> = {
   },
   JSONCompactEachRow: () => timed('JSONCompactEachRow', () => records.map((record) => JSON.stringify(convert(record, lineage))).join('\n')),
   RowBinary: () => timed('RowBinary', () => encodeRowBinary(records.map((record) => convert(record, lineage)))),
-  'Native (records → columns)': () => timed('Native', () => blocks.records({ ...lineage, table: spec, firstOffset: 0, lastOffset: rowCount - 1, records })),
-  'Native (Avro bytes → columns)': () =>
-    timed('Native', () => blocks.avro({ ...lineage, table: spec, firstOffset: 0, lastOffset: rowCount - 1, valueSchema: bookingValueSchema, records: avroRecords })),
+  'Native (records → columns)': () => timed('Native', () => objectBody(records)),
+  'Native (Avro bytes → columns)': () => timed('Native', () => blocks.body({ ...lineage, schema, firstOffset: 0, lastOffset: rowCount - 1, records: avroRecords })),
 };
 
 function print(line: string): void {

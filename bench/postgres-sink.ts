@@ -17,7 +17,8 @@ import { namespacedNames } from '../contract/namespace.js';
 import { stackEndpoints } from '../deploy/stack/endpoints.js';
 import { copyFromStdin } from '../sinks/postgres/copy-in.js';
 import { copyEscape } from '../sinks/postgres/copy-text.js';
-import { qualifiedName, quoteIdentifier } from '../sinks/postgres/ddl.js';
+import { qualifiedName } from '../sinks/postgres/ddl.js';
+import { quoteIdentifier } from '../sinks/sql-tables.js';
 import { waitFor } from '../test/helpers/wait-for.js';
 import { benchConfigPath, runCli } from './processes.js';
 

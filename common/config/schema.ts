@@ -5,6 +5,9 @@
  */
 import { z } from 'zod';
 import { DEFAULT_SOURCE_DEAD_LETTER_TOPIC } from '../../contract/dead-letter-topics.js';
+import { clickhouseSchema } from '../../sinks/clickhouse/config.js';
+import { duckdbSchema } from '../../sinks/duckdb/config.js';
+import { postgresSchema } from '../../sinks/postgres/config.js';
 
 /** Accepts a JSON array or a comma-separated string (convenient in environment variables). */
 const stringList = z.preprocess(
@@ -70,43 +73,6 @@ export const httpSchema = z.strictObject({
   port: z.number().int().min(0).max(65535).default(8083),
   /** When set, the REST API (not /healthz, /readyz, /metrics) requires `Authorization: Bearer <token>`. */
   bearerToken: z.string().min(16).optional(),
-});
-
-export const clickhouseSchema = z.strictObject({
-  url: z.url().default('http://127.0.0.1:8123'),
-  username: z.string().default('default'),
-  password: z.string().default(''),
-  database: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a ClickHouse database name').default('bookeo'),
-  requestTimeoutMs: z.number().int().positive().default(60_000),
-});
-
-/** The DuckDB destination: one embedded database file, held open by one sink process at a time. */
-export const duckdbSchema = z.strictObject({
-  /** Database file; created with its folder on first use. Open it with the DuckDB CLI or Python while the sink is stopped. */
-  path: z.string().min(1).default('data/bookeo.duckdb'),
-  /** Schema inside the file for the resource tables. */
-  schema: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a DuckDB schema name').default('main'),
-  /** DuckDB's own memory limit (its buffer manager runs inside the sink process); DuckDB's default is 80 % of RAM. */
-  memoryLimit: z.string().regex(/^\d+(\.\d+)?\s*(KB|MB|GB|KiB|MiB|GiB)$/i, 'a size such as 512MB or 2GiB').default('512MB'),
-});
-
-/** The PostgreSQL destination: any server by connection string (TLS via `sslmode` or the `ssl` keys). */
-export const postgresSchema = z.strictObject({
-  /** `postgres://user@host:port/database`; keep the password in `password` (masked everywhere), not in the URL. */
-  connectionString: z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// connection string').default('postgres://bookeo@127.0.0.1:5432/bookeo'),
-  password: z.string().optional(),
-  /** Schema (namespace) for the resource tables; created when missing unless the sink runs in freeze mode. */
-  schema: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a PostgreSQL schema name').default('bookeo'),
-  ssl: z
-    .strictObject({
-      rejectUnauthorized: z.boolean().default(true),
-      /** PEM of the CA to trust, for servers with a private CA. */
-      ca: z.string().min(1).optional(),
-    })
-    .optional(),
-  requestTimeoutMs: z.number().int().positive().default(60_000),
-  /** Connections in the pool (batches of different tables write at once). */
-  poolSize: z.number().int().min(1).max(64).default(4),
 });
 
 export const sourceSchema = z.strictObject({
@@ -176,6 +142,7 @@ export const configSchema = z.strictObject({
   kafka: kafkaSchema.default(kafkaSchema.parse({})),
   schemaRegistry: schemaRegistrySchema.default(schemaRegistrySchema.parse({})),
   http: httpSchema.default(httpSchema.parse({})),
+  // Each destination owns its section (its config.ts); composed here under the same keys.
   clickhouse: clickhouseSchema.default(clickhouseSchema.parse({})),
   duckdb: duckdbSchema.default(duckdbSchema.parse({})),
   postgres: postgresSchema.default(postgresSchema.parse({})),

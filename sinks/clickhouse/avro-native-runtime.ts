@@ -4,6 +4,7 @@
  */
 import type avsc from 'avsc';
 import type { ByteWriter } from './bytes.js';
+import { BadValueError } from './native.js';
 
 /** A body that does not decode with its schema (a record-level problem, not a bug). */
 export class AvroBodyError extends RangeError {}
@@ -44,7 +45,8 @@ function writeDecimal(out: ByteWriter, buf: Buffer, start: number, end: number, 
   // sign extension only (the bytes dropped equal the fill and the kept top bit keeps the sign).
   const keptTop = end - width;
   if (keptTop > start && (buf.subarray(start, keptTop).some((byte) => byte !== fill) || (((buf[keptTop] as number) & 0x80) !== 0) !== negative)) {
-    throw new AvroBodyError(`decimal of ${end - start} bytes does not fit ${width} bytes`);
+    // The body decodes; the value is what the column cannot hold.
+    throw new BadValueError(`decimal of ${end - start} bytes does not fit ${width} bytes`);
   }
   out.reserve(width);
   const target = out.buffer;

@@ -19,10 +19,9 @@
 import { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
-import type { AppConfig } from '../../common/config/schema.js';
 import type { Logger } from '../../common/logger.js';
 import type { TableSpec } from '../columns.js';
-import { batchToken, type AvroWriteBatch, type Destination, type LiveVersion, type PrepareResult, type Rebuild, type SchemaMode, type WriteBatch, type WriteResult } from '../destination.js';
+import { batchToken, type Destination, type LiveVersion, type PrepareResult, type Rebuild, type ResolvedSchema, type SchemaMode, type WriteBatch, type WriteResult } from '../destination.js';
 import { DestinationError, checkStorable, frozenTableError } from '../errors.js';
 import {
   addColumnsSql,
@@ -35,17 +34,18 @@ import {
   qualifiedName,
   quoteIdentifier,
 } from './ddl.js';
+import type { ClickHouseConfig } from './config.js';
 import { classifyClickHouseError } from './errors.js';
 import { BlockPlan } from './native-batch.js';
 import { clickhouseType } from './types.js';
 
 export interface ClickHouseDestinationOptions {
-  readonly connection: AppConfig['clickhouse'];
+  readonly connection: ClickHouseConfig;
   readonly mode: SchemaMode;
   readonly logger: Logger;
 }
 
-/** Per table spec: compiled once, reused for every batch of that schema version. */
+/** Per resolved schema: compiled once, reused for every batch of that schema version. */
 interface WritePlan {
   readonly block: BlockPlan;
   /** `INSERT INTO db.table (columns) FORMAT Native`, names quoted. */
@@ -68,7 +68,7 @@ export function createClickHouseDestination(options: ClickHouseDestinationOption
     // The client would print to the console on its own; every failure reaches our logs through the runner, classified.
     log: { level: ClickHouseLogLevel.OFF },
   });
-  const plans = new WeakMap<TableSpec, WritePlan>();
+  const plans = new WeakMap<ResolvedSchema, WritePlan>();
 
   async function request<T>(what: string, table: string | undefined, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
     const signal = AbortSignal.timeout(connection.requestTimeoutMs);
@@ -98,11 +98,13 @@ export function createClickHouseDestination(options: ClickHouseDestinationOption
   }
 
   /** One INSERT of the batch as a Native block (encoded only when there are rows). */
-  async function insert(batch: Omit<WriteBatch, 'records'>, rows: number, plan: WritePlan, encode: () => Buffer): Promise<WriteResult> {
+  async function write(batch: WriteBatch): Promise<WriteResult> {
     const token = batchToken(batch);
+    const rows = batch.records.length;
     if (rows === 0) return { rows: 0, token };
-    const body = encode();
-    await request('insert', batch.table.name, async (signal) => {
+    const plan = planFor(batch.schema);
+    const body = plan.block.body(batch);
+    await request('insert', batch.schema.table.name, async (signal) => {
       const result = await client.exec({
         query: plan.insert,
         values: Readable.from([body]),
@@ -118,14 +120,15 @@ export function createClickHouseDestination(options: ClickHouseDestinationOption
 
   const frozen = (table: string, problem: string): DestinationError => frozenTableError(`${database}.${table}`, [problem]);
 
-  function planFor(spec: TableSpec): WritePlan {
-    let plan = plans.get(spec);
+  function planFor(schema: ResolvedSchema): WritePlan {
+    let plan = plans.get(schema);
     if (plan === undefined) {
+      const spec = schema.table;
       plan = {
-        block: new BlockPlan(spec),
+        block: new BlockPlan(schema),
         insert: `INSERT INTO ${qualifiedName(database, spec.name)} (${spec.columns.map((column) => quoteIdentifier(column.name)).join(', ')}) FORMAT Native`,
       };
-      plans.set(spec, plan);
+      plans.set(schema, plan);
     }
     return plan;
   }
@@ -134,6 +137,8 @@ export function createClickHouseDestination(options: ClickHouseDestinationOption
   const checkTypes = (spec: TableSpec): void => checkStorable(spec.name, () => spec.columns.forEach((column) => clickhouseType(column.type)));
 
   return {
+    capabilities: { idempotency: 'batch-token' },
+
     async prepare(spec): Promise<PrepareResult> {
       checkTypes(spec);
       let existing = await existingColumns(spec.name);
@@ -160,15 +165,7 @@ export function createClickHouseDestination(options: ClickHouseDestinationOption
       return { created, addedColumns: names };
     },
 
-    async write(batch: WriteBatch): Promise<WriteResult> {
-      const plan = planFor(batch.table);
-      return insert(batch, batch.records.length, plan, () => plan.block.records(batch));
-    },
-
-    async writeAvro(batch: AvroWriteBatch): Promise<WriteResult> {
-      const plan = planFor(batch.table);
-      return insert(batch, batch.records.length, plan, () => plan.block.avro(batch));
-    },
+    write,
 
     async *liveVersions(table: string, keyColumns: readonly string[]): AsyncIterable<LiveVersion> {
       if ((await existingColumns(table)).size === 0) return;

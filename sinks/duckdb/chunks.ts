@@ -1,7 +1,7 @@
 /**
  * A batch → the data chunks the appender loads into the staging table (DuckDB's bulk path: whole
- * column vectors handed over per 2048 rows, no SQL per row). A batch still in Avro (`writeAvro`)
- * has each value decoded only as its row is converted, so a booking's objects live for one row
+ * column vectors handed over per 2048 rows, no SQL per row). Each value of the batch (still Avro) is
+ * decoded only as its row is converted, so a booking's objects live for one row
  * rather than a batch (a 10,000-row batch of decoded bookings is ≈ 100 MB of JS heap).
  *
  * Only the latest record of each key is staged: all states of a key sit in one partition in
@@ -12,9 +12,9 @@
 import { DuckDBDataChunkWriter, type DuckDBDataChunk, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
 import { isProgrammingError } from '../../common/errors.js';
 import type { TableSpec } from '../columns.js';
-import { avroRecordDecoder } from '../avro-values.js';
+import { recordDecoder } from '../avro-values.js';
 import { latestPerKey } from '../latest-per-key.js';
-import type { AvroWriteBatch, SinkRecord, WriteBatch } from '../destination.js';
+import type { WriteBatch } from '../destination.js';
 import { DestinationError } from '../errors.js';
 import { createRowConverter, type RowConverter } from '../rows.js';
 import { chunkType } from './types.js';
@@ -46,20 +46,13 @@ function badData(plan: ChunkPlan, detail: string, cause: unknown): DestinationEr
 }
 
 export function batchChunks(plan: ChunkPlan, batch: WriteBatch): DuckDBDataChunk[] {
-  return chunksOf(plan, batch, latestPerKey(batch.records, plan.keyColumns), (record) => record);
-}
-
-export function avroBatchChunks(plan: ChunkPlan, batch: AvroWriteBatch): DuckDBDataChunk[] {
-  return chunksOf(plan, batch, latestPerKey(batch.records, plan.keyColumns), avroRecordDecoder(batch));
-}
-
-function chunksOf<R>(plan: ChunkPlan, batch: Omit<WriteBatch, 'records'>, records: readonly R[], recordOf: (row: R) => SinkRecord): DuckDBDataChunk[] {
+  const recordOf = recordDecoder(batch.schema);
   const chunks: DuckDBDataChunk[] = [];
   const writer = new DuckDBDataChunkWriter<DuckDBValue>(plan.types, (chunk) => chunks.push(chunk));
   const context = { topic: batch.topic, partition: batch.partition, ingestedAtMs: batch.ingestedAtMs };
   const width = plan.columnNames.length;
   const values: DuckDBValue[] = new Array(width);
-  for (const entry of records) {
+  for (const entry of latestPerKey(batch.records, plan.keyColumns)) {
     const record = recordOf(entry);
     const row = plan.convertRow(record, context);
     for (let i = 0; i < width; i++) {

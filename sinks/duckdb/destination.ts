@@ -10,42 +10,26 @@
  *   Appender (data chunks, chunks.ts), then merged by version in one transaction (sql.ts): the
  *   latest state per key is kept, older versions and replays change nothing, deletes move the key
  *   to `<table>__deleted` so an older upsert replayed later cannot bring it back.
- * - writeAvro: the same from a batch still in Avro, each value decoded as its row is converted.
  * - startRebuild: `<table>__rebuild` (and its tombstones) next to the live table, swapped in by a
  *   DROP + RENAME in one transaction.
  * See database.ts for how the file and connections are shared and serialized (one connection per
  * table: `withConnection` names the table whose lane the work runs in).
  */
 import type { DuckDBAppender, DuckDBConnection, DuckDBDataChunk } from '@duckdb/node-api';
-import type { AppConfig } from '../../common/config/schema.js';
 import type { Logger } from '../../common/logger.js';
 import type { TableSpec } from '../columns.js';
-import { describeConflicts, planColumns } from '../ddl-plan.js';
-import { batchToken, type AvroWriteBatch, type Destination, type LiveVersion, type PrepareResult, type Rebuild, type SchemaMode, type WriteBatch, type WriteResult } from '../destination.js';
-import { DestinationError, checkStorable, frozenTableError } from '../errors.js';
-import { avroBatchChunks, batchChunks, compileChunkPlan, type ChunkPlan } from './chunks.js';
+import { batchToken, type Destination, type LiveVersion, type PrepareResult, type Rebuild, type SchemaMode, type WriteBatch, type WriteResult } from '../destination.js';
+import { checkStorable, frozenTableError, type DestinationError } from '../errors.js';
+import { batchChunks, compileChunkPlan, type ChunkPlan } from './chunks.js';
+import type { DuckDBConfig } from './config.js';
 import { duckdbFile, type Session } from './database.js';
 import { classifyDuckDBError, duckdbExceptionType } from './errors.js';
-import {
-  addColumnSql,
-  createSchemaSql,
-  createStagingSql,
-  createTableSql,
-  createTombstoneTableSql,
-  dropTableSql,
-  existingColumnsSql,
-  liveVersionsSql,
-  mergeStagedSql,
-  type Location,
-  rebuildTable,
-  renameTableSql,
-  STAGING_TABLE,
-  tombstoneTable,
-} from './sql.js';
-import { duckdbDialect, duckdbType } from './types.js';
+import { createTableSql, createTombstoneTableSql, dropRebuildSql, planEvolution, rebuildTable, startRebuildSql, swapInRebuildSql, tombstoneTable } from '../sql-tables.js';
+import { addColumnSql, createSchemaSql, createStagingSql, duckdbSqlDialect, existingColumnsSql, liveVersionsSql, mergeStagedSql, type Location, renameTableSql, STAGING_TABLE } from './sql.js';
+import { duckdbType } from './types.js';
 
 export interface DuckDBDestinationOptions {
-  readonly connection: AppConfig['duckdb'];
+  readonly connection: DuckDBConfig;
   readonly mode: SchemaMode;
   readonly logger: Logger;
 }
@@ -131,57 +115,53 @@ export function createDuckDBDestination(options: DuckDBDestinationOptions): Dest
     return plan;
   }
 
-  /** One batch in either form: chunks converted before taking the connection (a bad value fails the batch here, without touching the file), then staged and merged. */
-  async function writeChunks(batch: WriteBatch | AvroWriteBatch, chunksOf: (plan: ChunkPlan) => DuckDBDataChunk[]): Promise<WriteResult> {
+  /** Chunks converted before taking the connection (a bad value fails the batch here, without touching the file), then staged and merged. */
+  async function write(batch: WriteBatch): Promise<WriteResult> {
     const token = batchToken(batch);
     if (batch.records.length === 0) return { rows: 0, token };
-    const plan = planFor(batch.table);
-    const chunks = chunksOf(plan.chunks);
-    await withConnection('write', batch.table.name, async (connection, at) => {
+    const spec = batch.schema.table;
+    const plan = planFor(spec);
+    const chunks = batchChunks(plan.chunks, batch);
+    await withConnection('write', spec.name, async (connection, at) => {
       await connection.run(plan.createStaging);
       appendAll(await connection.createAppender(STAGING_TABLE.name, STAGING_TABLE.schema, STAGING_TABLE.catalog), chunks);
-      plan.merge ??= mergeStagedSql(at, batch.table);
+      plan.merge ??= mergeStagedSql(at, spec);
       await inTransaction(connection, plan.merge);
     });
     return { rows: batch.records.length, token };
   }
 
   async function prepareExisting(connection: DuckDBConnection, at: Location, spec: TableSpec, existing: ReadonlyMap<string, string>): Promise<PrepareResult> {
-    const plan = planColumns(existing, spec, duckdbDialect);
-    const newKeys = plan.missing.filter((column) => column.role === 'key').map((column) => `${column.name} is a new key column`);
-    if (plan.conflicts.length > 0 || newKeys.length > 0) {
-      const problems = [describeConflicts(plan.conflicts), ...newKeys].filter(Boolean).join('; ');
-      throw new DestinationError(`table ${qualified(spec.name)} cannot take this schema version: ${problems} (rebuild the table from the topic)`, {
-        reason: 'incompatible',
-        table: qualified(spec.name),
-      });
-    }
+    const dialect = duckdbSqlDialect(at);
+    // The key is the table's PRIMARY KEY: a key column the table lacks cannot be added.
+    const newKeys = spec.keyColumns.filter((name) => !existing.has(name)).map((name) => `${name} is a new key column`);
     const hasTombstones = (await existingColumns(connection, at, tombstoneTable(spec.name))).size > 0;
-    const names = plan.missing.map((column) => column.name);
+    const plan = planEvolution(dialect, existing, spec, newKeys, hasTombstones, qualified(spec.name));
     if (mode === 'freeze') {
-      const problems = [...(names.length > 0 ? [`columns missing: ${names.join(', ')}`] : []), ...(hasTombstones ? [] : [`the table ${tombstoneTable(spec.name)} does not exist`])];
-      if (problems.length > 0) throw frozen(spec.name, problems);
+      if (plan.frozenProblems.length > 0) throw frozen(spec.name, plan.frozenProblems);
       return { created: false, addedColumns: [] };
     }
-    const statements = [...(hasTombstones ? [] : [createTombstoneTableSql(at, spec)]), ...plan.missing.map((column) => addColumnSql(at, spec.name, column))];
+    const statements = [...(hasTombstones ? [] : [createTombstoneTableSql(dialect, spec)]), ...plan.missing.map((column) => addColumnSql(at, spec.name, column))];
     if (statements.length > 0) await ddl(connection, spec.name, statements);
-    return { created: false, addedColumns: names };
+    return { created: false, addedColumns: plan.missing.map((column) => column.name) };
   }
 
   return {
+    capabilities: { idempotency: 'version' },
+
     async prepare(spec): Promise<PrepareResult> {
       checkTypes(spec);
       return withConnection('prepare', spec.name, async (connection, at) => {
         const existing = await existingColumns(connection, at, spec.name);
         if (existing.size > 0) return prepareExisting(connection, at, spec, existing);
         if (mode === 'freeze') throw frozen(spec.name, ['the table does not exist']);
-        await ddl(connection, spec.name, [createSchemaSql(at), createTableSql(at, spec), createTombstoneTableSql(at, spec)]);
+        const dialect = duckdbSqlDialect(at);
+        await ddl(connection, spec.name, [createSchemaSql(at), createTableSql(dialect, spec), createTombstoneTableSql(dialect, spec)]);
         return { created: true, addedColumns: [] };
       });
     },
 
-    write: (batch: WriteBatch) => writeChunks(batch, (plan) => batchChunks(plan, batch)),
-    writeAvro: (batch: AvroWriteBatch) => writeChunks(batch, (plan) => avroBatchChunks(plan, batch)),
+    write,
 
     async *liveVersions(table: string, keyColumns: readonly string[]): AsyncIterable<LiveVersion> {
       const where = qualified(table);
@@ -212,28 +192,14 @@ export function createDuckDBDestination(options: DuckDBDestinationOptions): Dest
       checkTypes(spec);
       const live = spec.name;
       const table: TableSpec = Object.freeze({ ...spec, name: rebuildTable(live) });
-      // A leftover twin from an interrupted rebuild is replaced: the replay starts from the first offset anyway.
-      await withConnection('start rebuild', table.name, (connection, at) =>
-        ddl(connection, table.name, [
-          createSchemaSql(at),
-          dropTableSql(at, table.name),
-          dropTableSql(at, tombstoneTable(table.name)),
-          createTableSql(at, table),
-          createTombstoneTableSql(at, table),
-        ]),
-      );
+      await withConnection('start rebuild', table.name, (connection, at) => ddl(connection, table.name, startRebuildSql(duckdbSqlDialect(at), createSchemaSql(at), table)));
       return {
         table,
         commit: () =>
           withConnection('swap in rebuild', live, (connection, at) =>
-            ddl(connection, live, [
-              dropTableSql(at, live),
-              dropTableSql(at, tombstoneTable(live)),
-              renameTableSql(at, table.name, live),
-              renameTableSql(at, tombstoneTable(table.name), tombstoneTable(live)),
-            ]),
+            ddl(connection, live, swapInRebuildSql(duckdbSqlDialect(at), (from, to) => renameTableSql(at, from, to), table.name, live)),
           ),
-        abort: () => withConnection('drop rebuild', table.name, (connection, at) => ddl(connection, table.name, [dropTableSql(at, table.name), dropTableSql(at, tombstoneTable(table.name))])),
+        abort: () => withConnection('drop rebuild', table.name, (connection, at) => ddl(connection, table.name, dropRebuildSql(duckdbSqlDialect(at), table.name))),
       };
     },
 

@@ -1,15 +1,6 @@
 /**
- * DuckDB statements as text: the table layout and the merge that applies one staged batch. Pure
- * text only; destination.ts runs it.
- *
- * Layout, per resource (`bookings`):
- * - `bookings`: the latest state of every live entity, PRIMARY KEY on the key columns, lineage
- *   columns included (`_version` = Kafka offset of that state; `_is_deleted` is always 0 here).
- *   `SELECT * FROM bookings` is what an analyst expects: no deleted rows, no old versions.
- * - `bookings__deleted`: one row per deleted entity (key columns, `_version` of the delete,
- *   `_ingested_at`). A key is in at most one of the two tables. The tombstone is what keeps a
- *   delete from being undone by a replay of an older upsert (a rebalance re-delivery, `sink reset`):
- *   without it, the deleted key would look new again.
+ * DuckDB statements as text: its dialect of the shared layout (sinks/sql-tables.ts) and the merge
+ * that applies one staged batch. Pure text only; destination.ts runs it.
  *
  * Merge of a staged batch (one row per key, see chunks.ts), in one transaction:
  *   1. drop the staged rows that are not newer than what is stored for their key (live row or
@@ -23,15 +14,12 @@
  * took 0.5-0.7 s as DELETE + INSERT and 1.3-2.0 s as INSERT … ON CONFLICT DO UPDATE.
  */
 import type { Column, TableSpec } from '../columns.js';
-import { duckdbType } from './types.js';
+import { columnDefinition, quoteIdentifier, sameKey, tombstoneColumns, tombstoneTable, type SqlDialect } from '../sql-tables.js';
+import { canHold, duckdbType } from './types.js';
 
 /** Where a batch is appended before the merge: a temporary table, private to one connection (each table's lane has its own). */
 export const STAGING_TABLE = { catalog: 'temp', schema: 'main', name: 'bookeo_connect_staging' } as const;
 const STAGING = `${STAGING_TABLE.catalog}.${STAGING_TABLE.schema}.${STAGING_TABLE.name}`;
-
-export function quoteIdentifier(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
-}
 
 /** Where the tables live: the file's catalog and the configured schema. */
 export interface Location {
@@ -44,59 +32,29 @@ export function qualifiedName(at: Location, table: string): string {
   return `${quoteIdentifier(at.catalog)}.${quoteIdentifier(at.schema)}.${quoteIdentifier(table)}`;
 }
 
-export function tombstoneTable(table: string): string {
-  return `${table}__deleted`;
-}
-
-export function rebuildTable(table: string): string {
-  return `${table}__rebuild`;
-}
-
-/** Tombstone columns after the key columns. */
-export const TOMBSTONE_COLUMNS = ['_version', '_ingested_at'] as const;
-
-function columnDefinition(column: Column): string {
-  return `${quoteIdentifier(column.name)} ${duckdbType(column.type)}`;
-}
-
-function keyColumns(spec: TableSpec): Column[] {
-  return spec.keyColumns.map((name) => spec.columns.find((column) => column.name === name) as Column);
-}
-
-function lineageColumn(spec: TableSpec, name: string): Column {
-  return spec.columns.find((column) => column.name === name) as Column;
-}
-
-function primaryKey(spec: TableSpec): string {
-  return `PRIMARY KEY (${spec.keyColumns.map(quoteIdentifier).join(', ')})`;
+/** DuckDB's dialect of the shared layout, for tables at `at`. */
+export function duckdbSqlDialect(at: Location): SqlDialect {
+  return {
+    render: duckdbType,
+    canHold,
+    tableName: (table) => qualifiedName(at, table),
+    notNullKeys: false,
+    primaryKey: (_table, keyColumns) => `PRIMARY KEY (${keyColumns.map(quoteIdentifier).join(', ')})`,
+    indent: '    ',
+  };
 }
 
 export function createSchemaSql(at: Location): string {
   return `CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(at.catalog)}.${quoteIdentifier(at.schema)}`;
 }
 
-export function createTableSql(at: Location, spec: TableSpec): string {
-  const lines = [...spec.columns.map(columnDefinition), primaryKey(spec)];
-  return `CREATE TABLE IF NOT EXISTS ${qualifiedName(at, spec.name)} (\n    ${lines.join(',\n    ')}\n)`;
-}
-
-export function createTombstoneTableSql(at: Location, spec: TableSpec): string {
-  const columns = [...keyColumns(spec), ...TOMBSTONE_COLUMNS.map((name) => lineageColumn(spec, name))];
-  const lines = [...columns.map(columnDefinition), primaryKey(spec)];
-  return `CREATE TABLE IF NOT EXISTS ${qualifiedName(at, tombstoneTable(spec.name))} (\n    ${lines.join(',\n    ')}\n)`;
-}
-
 /** One statement per column (DuckDB's ALTER TABLE takes one action); the caller runs them in one transaction. */
 export function addColumnSql(at: Location, table: string, column: Column): string {
-  return `ALTER TABLE ${qualifiedName(at, table)} ADD COLUMN IF NOT EXISTS ${columnDefinition(column)}`;
+  return `ALTER TABLE ${qualifiedName(at, table)} ADD COLUMN IF NOT EXISTS ${columnDefinition(duckdbSqlDialect(at), column)}`;
 }
 
-export function dropTableSql(at: Location, table: string): string {
-  return `DROP TABLE IF EXISTS ${qualifiedName(at, table)}`;
-}
-
-export function renameTableSql(at: Location, from: string, to: string): string {
-  return `ALTER TABLE ${qualifiedName(at, from)} RENAME TO ${quoteIdentifier(to)}`;
+export function renameTableSql(at: Location, from: string, to: string): string[] {
+  return [`ALTER TABLE ${qualifiedName(at, from)} RENAME TO ${quoteIdentifier(to)}`];
 }
 
 export function existingColumnsSql(): string {
@@ -107,11 +65,7 @@ ORDER BY column_index`;
 
 /** The staging table for a spec: same columns and types, no key (a tombstone stages NULL values). */
 export function createStagingSql(spec: TableSpec): string {
-  return `CREATE OR REPLACE TEMPORARY TABLE ${STAGING_TABLE.name} (\n    ${spec.columns.map(columnDefinition).join(',\n    ')}\n)`;
-}
-
-function keysMatch(spec: TableSpec, left: string, right: string): string {
-  return spec.keyColumns.map((name) => `${left}.${quoteIdentifier(name)} = ${right}.${quoteIdentifier(name)}`).join(' AND ');
+  return `CREATE OR REPLACE TEMPORARY TABLE ${STAGING_TABLE.name} (\n    ${spec.columns.map((column) => `${quoteIdentifier(column.name)} ${duckdbType(column.type)}`).join(',\n    ')}\n)`;
 }
 
 /** The merge of the staged batch into the table and its tombstones; run in order, in one transaction. */
@@ -120,16 +74,17 @@ export function mergeStagedSql(at: Location, spec: TableSpec): string[] {
   const tombstones = qualifiedName(at, tombstoneTable(spec.name));
   const keys = spec.keyColumns.map(quoteIdentifier).join(', ');
   const columns = spec.columns.map((column) => quoteIdentifier(column.name)).join(', ');
-  const tombstoneColumns = [...spec.keyColumns, ...TOMBSTONE_COLUMNS].map(quoteIdentifier).join(', ');
+  const tombstone = tombstoneColumns(spec);
+  const keysMatch = (left: string, right: string): string => sameKey(spec.keyColumns, left, right);
   return [
     `DELETE FROM ${STAGING} AS staged USING (
     SELECT ${keys}, "_version" FROM ${live} UNION ALL SELECT ${keys}, "_version" FROM ${tombstones}
 ) AS stored
-WHERE ${keysMatch(spec, 'staged', 'stored')} AND stored."_version" >= staged."_version"`,
-    `DELETE FROM ${live} AS stored USING ${STAGING} AS staged WHERE ${keysMatch(spec, 'stored', 'staged')}`,
-    `DELETE FROM ${tombstones} AS stored USING ${STAGING} AS staged WHERE ${keysMatch(spec, 'stored', 'staged')}`,
+WHERE ${keysMatch('staged', 'stored')} AND stored."_version" >= staged."_version"`,
+    `DELETE FROM ${live} AS stored USING ${STAGING} AS staged WHERE ${keysMatch('stored', 'staged')}`,
+    `DELETE FROM ${tombstones} AS stored USING ${STAGING} AS staged WHERE ${keysMatch('stored', 'staged')}`,
     `INSERT INTO ${live} (${columns}) SELECT ${columns} FROM ${STAGING} WHERE "_is_deleted" = 0`,
-    `INSERT INTO ${tombstones} (${tombstoneColumns}) SELECT ${tombstoneColumns} FROM ${STAGING} WHERE "_is_deleted" = 1`,
+    `INSERT INTO ${tombstones} (${tombstone}) SELECT ${tombstone} FROM ${STAGING} WHERE "_is_deleted" = 1`,
   ];
 }
 

@@ -37,7 +37,6 @@ import {
   type DuckDBType,
 } from '@duckdb/node-api';
 import type { ColumnType } from '../columns.js';
-import type { TypeDialect } from '../ddl-plan.js';
 
 const MAX_DECIMAL_PRECISION = 38;
 
@@ -122,5 +121,3 @@ export function canHold(existing: string, wanted: string): boolean {
   const want = withoutIdentifierQuotes(wanted);
   return have === want || WIDER.has(`${have}<${want}`);
 }
-
-export const duckdbDialect: TypeDialect = { render: duckdbType, canHold };

@@ -20,11 +20,9 @@
 import { readFileSync } from 'node:fs';
 import type { ConnectionOptions } from 'node:tls';
 import type { PoolConfig } from 'pg';
-import type { AppConfig } from '../../common/config/schema.js';
 import { ConfigError, type ConfigProblem } from '../../common/errors.js';
 import { maskUrlPassword } from '../../common/secrets.js';
-
-export type PostgresConfig = AppConfig['postgres'];
+import type { PostgresConfig } from './config.js';
 
 /** The client's own timeouts are a backstop: the server's statement_timeout fires first and names itself. */
 const CLIENT_TIMEOUT_MARGIN_MS = 5_000;

@@ -1,18 +1,12 @@
 /**
- * PostgreSQL statements as text: the tables of a resource and the merge of one staged batch. Pure,
- * so every statement can be read and tested without a server.
+ * PostgreSQL statements as text: its dialect of the shared layout (sinks/sql-tables.ts: live table,
+ * `__deleted` tombstones, `__rebuild` twins) and the merge of one staged batch. Pure, so every
+ * statement can be read and tested without a server.
  *
- * Layout per resource (`bookings`), the same as the DuckDB destination's:
- * - `bookings`: the latest state of every live entity, PRIMARY KEY on the key columns, lineage
- *   columns included (`_version` = Kafka offset of that state; `_is_deleted` is always 0 here), so
- *   `SELECT * FROM bookeo.bookings` shows live entities only, with no view in between (a view would
- *   have to be recreated on every ADD COLUMN and swapped with the table on a rebuild).
- * - `bookings__deleted`: one row per deleted entity, key columns + `_version` of the delete +
- *   `_ingested_at`. It is what keeps a replayed older upsert (a rebalance re-delivery, `sink reset`)
- *   from bringing a deleted entity back: without it the key would look new. A key is live or
- *   tombstoned, never both.
- * Key columns are NOT NULL (primary key); every other column is nullable, because a field removed
- * from the schema keeps its column and rows written after the removal have no value for it.
+ * Dialect: key columns are NOT NULL with a named primary key (`<table>_pkey`, so a rebuild can
+ * rename it with its table); every other column is nullable, because a field removed from the
+ * schema keeps its column and rows written after the removal have no value for it. No view sits
+ * over the table (a view would have to be recreated on every ADD COLUMN and swapped on a rebuild).
  *
  * Merge of a staged batch (one row per key, the highest offset, see destination.ts), in one
  * transaction, every step guarded by `_version` so a replay or an out-of-order batch is a no-op:
@@ -24,28 +18,14 @@
  *      the stored live row is newer.
  */
 import type { Column, TableSpec } from '../columns.js';
-import { postgresType } from './types.js';
+import { columnDefinition, quoteIdentifier, rebuildTable, sameKey, tombstoneColumns, tombstoneTable, type SqlDialect } from '../sql-tables.js';
+import { canHold, postgresType } from './types.js';
 
 /** PostgreSQL truncates longer identifiers (NAMEDATALEN - 1 bytes), which would make names collide. */
 export const MAX_IDENTIFIER_BYTES = 63;
 
-/** Columns of a tombstone after the key columns; both are lineage columns of every spec. */
-export const TOMBSTONE_LINEAGE = ['_version', '_ingested_at'] as const;
-
-export function quoteIdentifier(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
-}
-
 export function qualifiedName(schema: string, table: string): string {
   return `${quoteIdentifier(schema)}.${quoteIdentifier(table)}`;
-}
-
-export function tombstoneTable(table: string): string {
-  return `${table}__deleted`;
-}
-
-export function rebuildTable(table: string): string {
-  return `${table}__rebuild`;
 }
 
 /** Named so that a rebuild can rename it with its table (the index name is schema-wide: two `_pkey`s would clash). */
@@ -59,40 +39,26 @@ export function derivedIdentifiers(spec: TableSpec): string[] {
   return [...tables, ...tables.map(primaryKeyName), ...spec.columns.map((column) => column.name)];
 }
 
-function column(spec: TableSpec, name: string): Column {
-  return spec.columns.find((candidate) => candidate.name === name) as Column;
-}
-
-function definition(col: Column): string {
-  return `${quoteIdentifier(col.name)} ${postgresType(col.type)}${col.role === 'key' ? ' NOT NULL' : ''}`;
-}
-
-function primaryKey(table: string, spec: TableSpec): string {
-  return `CONSTRAINT ${quoteIdentifier(primaryKeyName(table))} PRIMARY KEY (${spec.keyColumns.map(quoteIdentifier).join(', ')})`;
+/** PostgreSQL's dialect of the shared layout, for tables in `schema`. */
+export function postgresSqlDialect(schema: string): SqlDialect {
+  return {
+    render: postgresType,
+    canHold,
+    tableName: (table) => qualifiedName(schema, table),
+    notNullKeys: true,
+    primaryKey: (table, keyColumns) => `CONSTRAINT ${quoteIdentifier(primaryKeyName(table))} PRIMARY KEY (${keyColumns.map(quoteIdentifier).join(', ')})`,
+    indent: '  ',
+  };
 }
 
 export function createSchemaSql(schema: string): string {
   return `CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(schema)}`;
 }
 
-export function createTableSql(schema: string, spec: TableSpec): string {
-  const lines = [...spec.columns.map(definition), primaryKey(spec.name, spec)];
-  return `CREATE TABLE IF NOT EXISTS ${qualifiedName(schema, spec.name)} (\n  ${lines.join(',\n  ')}\n)`;
-}
-
-export function createTombstoneTableSql(schema: string, spec: TableSpec): string {
-  const table = tombstoneTable(spec.name);
-  const columns = [...spec.keyColumns, ...TOMBSTONE_LINEAGE].map((name) => `${definition(column(spec, name))}${name.startsWith('_') ? ' NOT NULL' : ''}`);
-  return `CREATE TABLE IF NOT EXISTS ${qualifiedName(schema, table)} (\n  ${[...columns, primaryKey(table, spec)].join(',\n  ')}\n)`;
-}
-
 /** One ALTER for all new columns, so a schema version appears at once. */
 export function addColumnsSql(schema: string, table: string, columns: readonly Column[]): string {
-  return `ALTER TABLE ${qualifiedName(schema, table)}\n  ${columns.map((col) => `ADD COLUMN IF NOT EXISTS ${definition(col)}`).join(',\n  ')}`;
-}
-
-export function dropTableSql(schema: string, table: string): string {
-  return `DROP TABLE IF EXISTS ${qualifiedName(schema, table)}`;
+  const dialect = postgresSqlDialect(schema);
+  return `ALTER TABLE ${qualifiedName(schema, table)}\n  ${columns.map((col: Column) => `ADD COLUMN IF NOT EXISTS ${columnDefinition(dialect, col)}`).join(',\n  ')}`;
 }
 
 /** Renames a table and its primary key (which renames the key's index too). */
@@ -146,25 +112,25 @@ export function mergeSql(schema: string, spec: TableSpec, tableColumns: readonly
   const staged = `pg_temp.${quoteIdentifier(stage)}`;
   const names = spec.columns.map((col) => quoteIdentifier(col.name)).join(', ');
   const keys = spec.keyColumns.map(quoteIdentifier);
-  const sameKey = (a: string, b: string): string => keys.map((key) => `${a}.${key} = ${b}.${key}`).join(' AND ');
+  const keysMatch = (a: string, b: string): string => sameKey(spec.keyColumns, a, b);
   const keySet = new Set(spec.keyColumns);
   const updates = tableColumns.filter((name) => !keySet.has(name)).map((name) => `${quoteIdentifier(name)} = excluded.${quoteIdentifier(name)}`);
-  const tombstoneColumns = [...spec.keyColumns, ...TOMBSTONE_LINEAGE].map(quoteIdentifier).join(', ');
+  const tombstone = tombstoneColumns(spec);
   return {
     copy: `COPY ${staged} (${names}) FROM STDIN`,
     upsert: [
       `INSERT INTO ${table} AS t (${names})`,
       `SELECT ${names} FROM ${staged} s`,
-      `WHERE s."_is_deleted" = 0 AND NOT EXISTS (SELECT 1 FROM ${tombstones} d WHERE ${sameKey('d', 's')} AND d."_version" > s."_version")`,
+      `WHERE s."_is_deleted" = 0 AND NOT EXISTS (SELECT 1 FROM ${tombstones} d WHERE ${keysMatch('d', 's')} AND d."_version" > s."_version")`,
       `ON CONFLICT (${keys.join(', ')}) DO UPDATE SET ${updates.join(', ')}`,
       'WHERE t."_version" < excluded."_version"',
     ].join('\n'),
-    revive: `DELETE FROM ${tombstones} d USING ${staged} s WHERE s."_is_deleted" = 0 AND ${sameKey('d', 's')} AND d."_version" < s."_version"`,
-    deleteLive: `DELETE FROM ${table} t USING ${staged} s WHERE s."_is_deleted" = 1 AND ${sameKey('t', 's')} AND t."_version" < s."_version"`,
+    revive: `DELETE FROM ${tombstones} d USING ${staged} s WHERE s."_is_deleted" = 0 AND ${keysMatch('d', 's')} AND d."_version" < s."_version"`,
+    deleteLive: `DELETE FROM ${table} t USING ${staged} s WHERE s."_is_deleted" = 1 AND ${keysMatch('t', 's')} AND t."_version" < s."_version"`,
     recordTombstones: [
-      `INSERT INTO ${tombstones} AS d (${tombstoneColumns})`,
-      `SELECT ${tombstoneColumns} FROM ${staged} s`,
-      `WHERE s."_is_deleted" = 1 AND NOT EXISTS (SELECT 1 FROM ${table} t WHERE ${sameKey('t', 's')} AND t."_version" > s."_version")`,
+      `INSERT INTO ${tombstones} AS d (${tombstone})`,
+      `SELECT ${tombstone} FROM ${staged} s`,
+      `WHERE s."_is_deleted" = 1 AND NOT EXISTS (SELECT 1 FROM ${table} t WHERE ${keysMatch('t', 's')} AND t."_version" > s."_version")`,
       `ON CONFLICT (${keys.join(', ')}) DO UPDATE SET "_version" = excluded."_version", "_ingested_at" = excluded."_ingested_at"`,
       'WHERE d."_version" < excluded."_version"',
     ].join('\n'),

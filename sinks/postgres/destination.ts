@@ -17,8 +17,8 @@
  *   rows/s, one INSERT … SELECT FROM unnest($1::text[], …) 16k/18k, one INSERT … SELECT FROM
  *   jsonb_to_recordset($1) 11k/9k. COPY wins because the server parses plain text per column with
  *   no per-row expression or JSON parsing, and the parameters need no array literal building.
- * - writeAvro: the same from a batch still in Avro, each value decoded as its COPY line is written
- *   (a batch's decoded bookings are not all held at once).
+ * - Each value of the batch (still Avro) is decoded as its COPY line is written (a batch's decoded
+ *   bookings are not all held at once).
  * - startRebuild: `<table>__rebuild` and its tombstone table next to the live ones (a leftover of an
  *   interrupted rebuild is dropped first); commit swaps them in by drop + rename in one transaction,
  *   so readers see the old table or the new one, never neither.
@@ -31,45 +31,40 @@ import { createHash } from 'node:crypto';
 import pg from 'pg';
 import type { Logger } from '../../common/logger.js';
 import type { TableSpec } from '../columns.js';
-import { describeConflicts, planColumns, type TypeDialect } from '../ddl-plan.js';
-import { avroRecordDecoder } from '../avro-values.js';
-import { batchToken, type AvroSinkRecord, type AvroWriteBatch, type Destination, type LiveVersion, type PrepareResult, type Rebuild, type SchemaMode, type SinkRecord, type WriteBatch, type WriteResult } from '../destination.js';
+import { recordDecoder } from '../avro-values.js';
+import { batchToken, type Destination, type LiveVersion, type PrepareResult, type Rebuild, type SchemaMode, type WriteBatch, type WriteResult } from '../destination.js';
 import { DestinationError, checkStorable, frozenTableError } from '../errors.js';
 import { latestPerKey } from '../latest-per-key.js';
 import { createRowConverter, type RowConverter } from '../rows.js';
-import { postgresConnection, type PostgresConfig } from './connection.js';
+import type { PostgresConfig } from './config.js';
+import { postgresConnection } from './connection.js';
 import { copyFromStdin } from './copy-in.js';
 import { createCopyEncoder, type CopyEncoder } from './copy-text.js';
+import { createTableSql, createTombstoneTableSql, dropRebuildSql, planEvolution, rebuildTable, startRebuildSql, swapInRebuildSql, tombstoneTable } from '../sql-tables.js';
 import {
   addColumnsSql,
   createSchemaSql,
   createStagingSql,
-  createTableSql,
-  createTombstoneTableSql,
   declareLiveVersionsSql,
   derivedIdentifiers,
-  dropTableSql,
   LIVE_VERSIONS_FETCH,
   LOCK_SQL,
   MAX_IDENTIFIER_BYTES,
   mergeSql,
+  postgresSqlDialect,
   qualifiedName,
   READ_COLUMNS_SQL,
-  rebuildTable,
   renameTableSql,
-  tombstoneTable,
   type MergeSql,
 } from './ddl.js';
 import { classifyPostgresError } from './errors.js';
-import { canHold, postgresType } from './types.js';
+import { postgresType } from './types.js';
 
 export interface PostgresDestinationOptions {
   readonly connection: PostgresConfig;
   readonly mode: SchemaMode;
   readonly logger: Logger;
 }
-
-const dialect: TypeDialect = { render: postgresType, canHold };
 
 /** A table as the catalog shows it; undefined when it does not exist. */
 interface ExistingTable {
@@ -97,6 +92,7 @@ export function createPostgresDestination(options: PostgresDestinationOptions): 
   const { mode } = options;
   const schema = options.connection.schema;
   const connection = postgresConnection(options.connection);
+  const dialect = postgresSqlDialect(schema);
   const logger = options.logger.child({ component: 'postgres-destination', server: connection.display, schema });
   const pool = new pg.Pool(connection.pool);
   // An idle connection that dies (server restart) is reported here; without a listener it would crash the process.
@@ -179,17 +175,18 @@ export function createPostgresDestination(options: PostgresDestinationOptions): 
     return columns;
   }
 
-  /** One batch in either form: each record decoded (if still Avro) as its COPY line is encoded, then staged and merged in one transaction. */
-  async function writeRows<R extends SinkRecord | AvroSinkRecord>(batch: Omit<WriteBatch, 'records'> & { readonly records: readonly R[] }, recordOf: (record: R) => SinkRecord): Promise<WriteResult> {
+  /** Each record decoded as its COPY line is encoded, then staged and merged in one transaction. */
+  async function write(batch: WriteBatch): Promise<WriteResult> {
     const token = batchToken(batch);
     if (batch.records.length === 0) return { rows: 0, token };
-    const spec = batch.table;
+    const spec = batch.schema.table;
+    const recordOf = recordDecoder(batch.schema);
     const plan = await planFor(spec);
     const context = { topic: batch.topic, partition: batch.partition, ingestedAtMs: batch.ingestedAtMs };
     const records = latestPerKey(batch.records, spec.keyColumns);
     // Encoded before a connection is taken: the transaction stays open for database work only.
     const body = plan.encode(records, (record) => plan.convert(recordOf(record), context));
-    const deletes = records.some((record) => ('body' in record ? record.body : record.value) === null);
+    const deletes = records.some((record) => record.body === null);
     await transaction(
       'write',
       spec.name,
@@ -227,34 +224,26 @@ export function createPostgresDestination(options: PostgresDestinationOptions): 
 
   /** Checks an existing table against the spec; adds what is missing (evolve) or lists it (freeze). Returns the added columns and the table's columns. */
   async function evolve(client: pg.ClientBase, spec: TableSpec, table: ExistingTable): Promise<{ added: string[]; columns: string[] }> {
-    const plan = planColumns(table.columns, spec, dialect);
-    const problems = plan.conflicts.length > 0 ? [describeConflicts(plan.conflicts)] : [];
-    if (table.primaryKey.join(',') !== spec.keyColumns.join(',')) {
-      problems.push(`the primary key is (${table.primaryKey.join(', ') || 'none'}), the schema's key is (${spec.keyColumns.join(', ')})`);
-    }
-    if (problems.length > 0) {
-      throw new DestinationError(`table ${qualified(spec.name)} cannot take this schema version: ${problems.join('; ')} (rebuild the table from the topic)`, {
-        reason: 'incompatible',
-        table: qualified(spec.name),
-      });
-    }
-    const added = plan.missing.map((column) => column.name);
+    const keyProblems = table.primaryKey.join(',') === spec.keyColumns.join(',') ? [] : [`the primary key is (${table.primaryKey.join(', ') || 'none'}), the schema's key is (${spec.keyColumns.join(', ')})`];
     const hasTombstones = (await readTable(client, tombstoneTable(spec.name))) !== undefined;
+    const plan = planEvolution(dialect, table.columns, spec, keyProblems, hasTombstones, qualified(spec.name));
+    const added = plan.missing.map((column) => column.name);
     if (mode === 'freeze') {
-      const missing = [...(added.length > 0 ? [`columns missing: ${added.join(', ')}`] : []), ...(hasTombstones ? [] : [`the table ${tombstoneTable(spec.name)} does not exist`])];
-      if (missing.length > 0) throw frozen(spec.name, missing);
+      if (plan.frozenProblems.length > 0) throw frozen(spec.name, plan.frozenProblems);
     } else {
-      await ddl(client, spec.name, [...(added.length > 0 ? [addColumnsSql(schema, spec.name, plan.missing)] : []), ...(hasTombstones ? [] : [createTombstoneTableSql(schema, spec)])]);
+      await ddl(client, spec.name, [...(added.length > 0 ? [addColumnsSql(schema, spec.name, plan.missing)] : []), ...(hasTombstones ? [] : [createTombstoneTableSql(dialect, spec)])]);
     }
     return { added, columns: [...table.columns.keys(), ...added] };
   }
 
   async function createTables(client: pg.ClientBase, spec: TableSpec): Promise<void> {
     // An existing tombstone table is kept: its deletes still hold for a replay into the new table.
-    await ddl(client, spec.name, [createSchemaSql(schema), createTableSql(schema, spec), createTombstoneTableSql(schema, spec)]);
+    await ddl(client, spec.name, [createSchemaSql(schema), createTableSql(dialect, spec), createTombstoneTableSql(dialect, spec)]);
   }
 
   return {
+    capabilities: { idempotency: 'version' },
+
     async prepare(spec): Promise<PrepareResult> {
       checkSpec(spec);
       const result = await transaction('prepare', spec.name, async (client) => {
@@ -269,8 +258,7 @@ export function createPostgresDestination(options: PostgresDestinationOptions): 
       return { created: result.created, addedColumns: result.added };
     },
 
-    write: (batch: WriteBatch) => writeRows(batch, (record) => record),
-    writeAvro: (batch: AvroWriteBatch) => writeRows(batch, avroRecordDecoder(batch)),
+    write,
 
     async *liveVersions(table: string, keyColumns: readonly string[]): AsyncIterable<LiveVersion> {
       const where = qualified(table);
@@ -309,31 +297,23 @@ export function createPostgresDestination(options: PostgresDestinationOptions): 
       checkSpec(spec);
       const live = spec.name;
       const table: TableSpec = Object.freeze({ ...spec, name: rebuildTable(live) });
-      const twins = [table.name, tombstoneTable(table.name)];
       await transaction('start rebuild', table.name, async (client) => {
         await client.query(LOCK_SQL, [`bookeo-connect:${schema}`]);
-        // A leftover twin from an interrupted rebuild is replaced: the replay starts from the first offset anyway.
-        await ddl(client, table.name, twins.map((name) => dropTableSql(schema, name)));
-        await createTables(client, table);
+        await ddl(client, table.name, startRebuildSql(dialect, createSchemaSql(schema), table));
       });
       return {
         table,
         async commit() {
           await transaction('swap in rebuild', live, async (client) => {
             await client.query(LOCK_SQL, [`bookeo-connect:${schema}`]);
-            await ddl(client, live, [
-              dropTableSql(schema, live),
-              dropTableSql(schema, tombstoneTable(live)),
-              ...renameTableSql(schema, table.name, live),
-              ...renameTableSql(schema, tombstoneTable(table.name), tombstoneTable(live)),
-            ]);
+            await ddl(client, live, swapInRebuildSql(dialect, (from, to) => renameTableSql(schema, from, to), table.name, live));
           });
           // The rebuilt table has the rebuild spec's columns only; the next write reads them again.
           tableColumns.delete(live);
           tableColumns.delete(table.name);
         },
         async abort() {
-          await transaction('drop rebuild', table.name, (client) => ddl(client, table.name, twins.map((name) => dropTableSql(schema, name))));
+          await transaction('drop rebuild', table.name, (client) => ddl(client, table.name, dropRebuildSql(dialect, table.name)));
         },
       };
     },

@@ -3,31 +3,30 @@
  * resolves only when both are durable; the runner commits after that.
  *
  * - Table layout: one value schema version per write (destination contract). The newest schema id
- *   among the batch's records is the reader; records written with older versions are resolved into
- *   it. A batch of tombstones only uses the topic's latest value schema.
+ *   among the batch's records is the batch's version, resolved by the registry decoder; records
+ *   written with older versions are read into it by the destination. A batch of tombstones only
+ *   uses the topic's latest value schema.
  * - A destination that is down, slow or shedding load (retriable errors) is retried with back-off
  *   from common/retry.ts, round after round, until it answers or the runner stops; nothing is
  *   committed meanwhile.
- * - Values are decoded right before the write (decode.ts keeps only the Avro bytes until then), by
- *   the runner (records.ts) or by a destination that reads Avro itself (`writeAvro`). A record
- *   whose body does not decode goes to the DLQ (stage `decode`) and the others are written without
- *   it; a re-delivery fails on the same record, so the range written (and its token) repeats.
- * - A batch the destination refuses for its data (`bad-data`, `schema`) is split in halves until the
- *   refused records stand alone; those go to the DLQ, the rest is written. The halves' tokens are
- *   deterministic because the split is (a re-delivery refuses and splits the same way).
+ * - Values stay Avro until the destination reads them (one write path: sinks/destination.ts).
+ * - A batch the destination refuses for its data (`bad-data`, `schema`, or a body that does not
+ *   decode) is split in halves until the refused records stand alone; those go to the DLQ (stage
+ *   `decode` for a body that does not decode, known from the error, `write` otherwise), the rest is
+ *   written. The halves' tokens are deterministic because the split is (a re-delivery refuses and
+ *   splits the same way).
  * - Any other refusal (frozen or incompatible table, permissions) stops the runner: dead-lettering
  *   every record of a topic because a migration is missing would be worse than waiting.
  */
 import { RetriesExhaustedError } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
 import type { Retrier } from '../../common/retry.js';
-import { describeTable, type TableSpec } from '../columns.js';
-import type { Destination } from '../destination.js';
+import { WireFormatError } from '../../avro/wire.js';
+import type { AvroSinkRecord, Destination, ResolvedSchema } from '../destination.js';
 import { DestinationError } from '../errors.js';
 import type { DeadLetterReporter } from '../dlq/dead-letter.js';
 import { dedupToken, type Batch } from './batcher.js';
 import type { RecordDecoder, RegisteredSchema, SinkEntry } from './decode.js';
-import { avroRecords, decodedRecords, decodeFailure, oneVersion, UndecodableRecords, type RowEntry } from './records.js';
 import type { SinkMetrics } from './metrics.js';
 
 export interface BatchWriterOptions {
@@ -48,7 +47,18 @@ export interface BatchWriterOptions {
 const RECORD_REASONS = new Set(['bad-data', 'schema']);
 
 export function isRecordLevel(error: unknown): boolean {
-  return error instanceof DestinationError && RECORD_REASONS.has(error.reason);
+  return (error instanceof DestinationError && RECORD_REASONS.has(error.reason)) || error instanceof WireFormatError;
+}
+
+type RowEntry = Extract<SinkEntry, { kind: 'upsert' | 'delete' }>;
+
+/** The rows as the destination takes them: bodies as they came (unframed once, in decode.ts). */
+function avroRecords(rows: readonly RowEntry[]): AvroSinkRecord[] {
+  return rows.map((row) =>
+    row.kind === 'delete'
+      ? { key: row.key.value as Record<string, unknown>, body: null, offset: row.offset, schemaId: row.key.schemaId }
+      : { key: row.key.value as Record<string, unknown>, body: row.body, offset: row.offset, schemaId: row.value.schemaId },
+  );
 }
 
 export interface BatchWriter {
@@ -57,40 +67,30 @@ export interface BatchWriter {
 }
 
 export function createBatchWriter(options: BatchWriterOptions): BatchWriter {
-  const prepared = new Map<string, Promise<TableSpec>>();
+  const prepared = new WeakMap<ResolvedSchema, Promise<void>>();
 
-  async function tableFor(topic: string, rows: readonly RowEntry[]): Promise<{ spec: TableSpec; value: RegisteredSchema }> {
+  /** The batch's version (its newest value schema) and its table, prepared once per version. */
+  async function schemaFor(topic: string, rows: readonly RowEntry[]): Promise<ResolvedSchema> {
     const first = rows[0] as RowEntry;
     let value: RegisteredSchema | undefined;
     for (const row of rows) if (row.kind === 'upsert' && (value === undefined || row.value.schemaId > value.schemaId)) value = row.value;
     value ??= (await options.decoder.latestSchemas(topic)).value;
-    const table = options.tableOf(topic);
-    const cacheKey = `${table}|${first.key.schemaId}|${value.schemaId}`;
-    let spec = prepared.get(cacheKey);
-    if (spec === undefined) {
-      const chosen = value;
-      spec = (async () => {
-        const described = describeTable(table, first.key.schema, chosen.schema);
-        await options.destination.prepare(described);
-        return described;
-      })();
-      prepared.set(cacheKey, spec);
+    const schema = await options.decoder.resolve(options.tableOf(topic), first.key, value);
+    let ready = prepared.get(schema);
+    if (ready === undefined) {
+      ready = options.destination.prepare(schema.table).then(() => undefined);
+      prepared.set(schema, ready);
       // A failed prepare (destination down) must be tried again next time, not cached.
-      spec.catch(() => prepared.delete(cacheKey));
+      ready.catch(() => prepared.delete(schema));
     }
-    return { spec: await spec, value };
+    await ready;
+    return schema;
   }
 
   async function writeOnce(topic: string, partition: number, rows: readonly RowEntry[]): Promise<void> {
-    const { spec, value } = await tableFor(topic, rows);
-    const range = { table: spec, topic, partition, firstOffset: (rows[0] as RowEntry).offset, lastOffset: (rows[rows.length - 1] as RowEntry).offset };
-    const destination = options.destination;
-    if (destination.writeAvro !== undefined && oneVersion(rows, value.schemaId)) {
-      await destination.writeAvro({ ...range, valueSchema: value.schema, records: avroRecords(rows), ingestedAtMs: Date.now() });
-      return;
-    }
-    const records = await decodedRecords(options.decoder, rows, value.schemaId);
-    await destination.write({ ...range, records, ingestedAtMs: Date.now() });
+    const schema = await schemaFor(topic, rows);
+    const range = { topic, partition, firstOffset: (rows[0] as RowEntry).offset, lastOffset: (rows[rows.length - 1] as RowEntry).offset };
+    await options.destination.write({ ...range, schema, records: avroRecords(rows), ingestedAtMs: Date.now() });
   }
 
   /** Retries retriable failures round after round: an outage is waited out, not turned into data loss or a crash. */
@@ -104,7 +104,8 @@ export function createBatchWriter(options: BatchWriterOptions): BatchWriter {
           onRetry: ({ attempt, error, delayMs }) => {
             options.metrics.writeRetries.inc({ topic });
             options.onDestinationState?.({ healthy: false, error });
-            options.logger.warn({ err: error, batch: range, attempt, delayMs }, 'destination write failed; retrying');
+            // The destination's idempotency is what makes the retry safe (a token it deduplicates, or a version merge).
+            options.logger.warn({ err: error, batch: range, attempt, delayMs, idempotency: options.destination.capabilities.idempotency }, 'destination write failed; retrying');
           },
         });
         options.onDestinationState?.({ healthy: true });
@@ -123,19 +124,11 @@ export function createBatchWriter(options: BatchWriterOptions): BatchWriter {
       options.metrics.records.inc({ topic: batch.topic, kind: 'upsert' }, rows.length - deletes);
       options.metrics.records.inc({ topic: batch.topic, kind: 'delete' }, deletes);
     } catch (error) {
-      if (error instanceof UndecodableRecords) {
-        // Known records, not a guess: dead-letter exactly those and write the rest (whose reader version may differ).
-        for (const [row, cause] of error.rows) await deadLetter(batch, row, 'decode', row.kind === 'upsert' ? row.value.schemaId : undefined, cause);
-        const rest = rows.filter((row) => !error.rows.has(row));
-        if (rest.length > 0) await writeOrSplit(batch, rest, signal);
-        return;
-      }
       if (!isRecordLevel(error)) throw error;
       if (rows.length === 1) {
         const row = rows[0] as RowEntry;
-        // A destination reading Avro itself refuses an undecodable body as bad data: say which it was.
-        const undecodable = await decodeFailure(options.decoder, row);
-        await deadLetter(batch, row, undecodable === undefined ? 'write' : 'decode', row.kind === 'upsert' ? row.value.schemaId : undefined, undecodable ?? error);
+        // The error says which stage failed: a body that does not decode is a WireFormatError.
+        await deadLetter(batch, row, error instanceof WireFormatError ? 'decode' : 'write', row.kind === 'upsert' ? row.value.schemaId : undefined, error);
         return;
       }
       const middle = Math.ceil(rows.length / 2);

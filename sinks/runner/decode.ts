@@ -1,16 +1,18 @@
 /**
  * Turns one Kafka record into what a batch carries: an upsert, a delete (tombstone) or a dead
- * letter (bytes that cannot be read). The key is decoded here; the value only has its framing
- * checked and its writer schema fetched from the registry by id (any version; cached by id). The
- * value's body is decoded when the batch is written (batch-writer.ts): a queued batch then holds
- * the Avro bytes, about a tenth of the decoded objects' size, and a destination that reads Avro
- * itself never builds the objects. A body that does not decode is dead-lettered at write time.
+ * letter (bytes that cannot be read). The key is decoded here; the value's Confluent framing is
+ * unwrapped (once: the entry keeps the body) and its writer schema fetched from the registry by id
+ * (any version; cached by id). The body is read by the destination when the batch is written: a
+ * queued batch holds the Avro bytes, about a tenth of the decoded objects' size. A body that does
+ * not decode is dead-lettered at write time.
  * A registry that is unreachable is a retriable failure and is retried, never dead-lettered: only
  * records that are wrong in themselves go to the DLQ.
  */
+import { unframe } from '../../avro/wire.js';
 import type { ConsumedMessage } from '../../kafka/consumer.js';
 import { RetriesExhaustedError, isRetriable } from '../../common/errors.js';
 import type { Retrier } from '../../common/retry.js';
+import type { ResolvedSchema } from '../destination.js';
 
 /**
  * The narrow part of the Avro registry wrapper the runner needs (avro/registry.ts is adapted to it
@@ -21,12 +23,12 @@ export interface RecordDecoder {
   decodeKey(buffer: Buffer): Promise<DecodedAvro>;
   /** decodeKey without waiting, when the key's schema is already known; undefined when it must be fetched first. */
   decodeKeyNow(buffer: Buffer): DecodedAvro | undefined;
-  /** The writer schema of framed bytes (from the id in them), without decoding the body. */
-  schemaOf(buffer: Buffer): Promise<RegisteredSchema>;
+  /** The value schema registered under an id (one object per id). */
+  schemaOf(schemaId: number): Promise<RegisteredSchema>;
   /** schemaOf without waiting, when it is already known; undefined when it must be fetched first. */
-  schemaOfNow(buffer: Buffer): RegisteredSchema | undefined;
-  /** Decodes with the writer's schema (from the id in the bytes), resolved into `readerSchemaId`'s schema when given. */
-  decodeValue(buffer: Buffer, readerSchemaId?: number): Promise<DecodedAvro>;
+  schemaOfNow(schemaId: number): RegisteredSchema | undefined;
+  /** The schema a batch of `table` is written in: this value version, with the table spec described from it and the key's schema (cached). */
+  resolve(table: string, key: RegisteredSchema, value: RegisteredSchema): Promise<ResolvedSchema>;
   /** The newest key and value schemas of a topic (`<topic>-key`, `<topic>-value`): for batches of tombstones only, and rebuilds. */
   latestSchemas(topic: string): Promise<{ readonly key: RegisteredSchema; readonly value: RegisteredSchema }>;
 }
@@ -49,7 +51,7 @@ interface EntryBase {
 }
 
 export type SinkEntry =
-  | (EntryBase & { readonly kind: 'upsert'; readonly key: DecodedAvro; readonly value: RegisteredSchema })
+  | (EntryBase & { readonly kind: 'upsert'; readonly key: DecodedAvro; readonly value: RegisteredSchema; readonly body: Buffer })
   | (EntryBase & { readonly kind: 'delete'; readonly key: DecodedAvro })
   | (EntryBase & { readonly kind: 'dead'; readonly schemaId: number | undefined; readonly error: unknown });
 
@@ -75,8 +77,9 @@ export function decodeEntryNow(decoder: RecordDecoder, message: ConsumedMessage)
     const key = decoder.decodeKeyNow(message.key);
     if (key === undefined) return undefined;
     if (message.value === null) return { kind: 'delete', offset, message, key };
-    const value = decoder.schemaOfNow(message.value);
-    return value === undefined ? undefined : { kind: 'upsert', offset, message, key, value };
+    const { schemaId, body } = unframe(message.value);
+    const value = decoder.schemaOfNow(schemaId);
+    return value === undefined ? undefined : { kind: 'upsert', offset, message, key, value, body };
   } catch (error) {
     // Nothing here does I/O, so a failure is the record's own; the slow path classifies anything else.
     if (isRetriable(error)) return undefined;
@@ -91,7 +94,7 @@ export async function decodeEntry(decoder: RecordDecoder, message: ConsumedMessa
     await retry(
       async () => {
         if (message.key !== null) await decoder.decodeKey(message.key);
-        if (message.value !== null) await decoder.schemaOf(message.value);
+        if (message.value !== null) await decoder.schemaOf(unframe(message.value).schemaId);
       },
       { operation: `decode offset ${offset}`, ...(signal ? { signal } : {}), ...(onRetry ? { onRetry } : {}) },
     );

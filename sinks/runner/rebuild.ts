@@ -12,7 +12,7 @@ import type { AppConfig } from '../../common/config/schema.js';
 import type { Logger } from '../../common/logger.js';
 import { rebuildGroupId, sinkGroupId } from '../../contract/group-id.js';
 import { resourceTopic, tableOfTopic } from '../../contract/topics.js';
-import { describeTable } from '../columns.js';
+import { describeTable } from './avro-table.js';
 import type { Destination } from '../destination.js';
 import type { RecordDecoder } from './decode.js';
 import { assertGroupStopped, copyGroupOffsets, resetGroup, topicEnds } from './group-admin.js';

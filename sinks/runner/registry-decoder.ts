@@ -1,51 +1,73 @@
 /**
  * The sinks' RecordDecoder over the project's one Avro decoder (avro/codec.ts, decimals as exact
- * text, writer schemas fetched once per id): adds resolution into a newer reader schema (avsc's
- * resolver, cached per writer/reader pair) and the latest key/value schemas of a topic.
+ * text, writer schemas fetched once per id), and the owner of the resolved schemas batches are
+ * written in (sinks/destination.ts): one cache of value schema versions by registry id, and one
+ * resolved schema per (table, key version, value version), with the resolvers from the older
+ * versions of a topic into it (avsc's, made once per pair).
  */
 import type avsc from 'avsc';
-import { createAvroDecoder } from '../../avro/codec.js';
+import { avroTypeOf, createAvroDecoder, parseAvroSchema } from '../../avro/codec.js';
 import { SchemaRegistryError } from '../../avro/errors.js';
 import { subjectsOf, type SchemaRegistry } from '../../avro/registry.js';
-import { WireFormatError, schemaIdOf, unframe } from '../../avro/wire.js';
-import type { DecodedAvro, RegisteredSchema, RecordDecoder } from './decode.js';
+import type { AvroType } from '../../avro/schema-json.js';
+import { unframe } from '../../avro/wire.js';
+import { undecodableBody } from '../avro-values.js';
+import type { ResolvedSchema } from '../destination.js';
+import { describeTable } from './avro-table.js';
+import type { RegisteredSchema, RecordDecoder } from './decode.js';
+
+/** A value schema version as read from the registry: parsed for decoding, and (on first need) for re-encoding. */
+export interface SchemaVersion {
+  readonly schemaId: number;
+  readonly schema: unknown;
+  /** Decimals as text: how values are decoded. */
+  readonly type: avsc.Type;
+}
 
 export function createRegistryDecoder(registry: SchemaRegistry): RecordDecoder {
   const avro = createAvroDecoder(registry, { decimalsAsText: true });
-  const resolvers = new Map<string, avsc.Resolver>();
-  const registered = new Map<number, RegisteredSchema>();
+  /** The one cache of versions, by id: one object per version, shared by every entry and batch of it. */
+  const versions = new Map<number, SchemaVersion>();
+  const resolved = new Map<string, ResolvedSchema>();
 
-  async function decode(buffer: Buffer, readerSchemaId?: number): Promise<DecodedAvro> {
-    if (readerSchemaId === undefined) {
-      const { schemaId, schema, value } = await avro.decode(buffer);
-      return { schemaId, schema, value };
+  async function versionOf(schemaId: number): Promise<SchemaVersion> {
+    let found = versions.get(schemaId);
+    if (found === undefined) {
+      const { schema, type } = await avro.schemaFor(schemaId);
+      found = versions.get(schemaId) ?? { schemaId, schema, type };
+      versions.set(schemaId, found);
     }
-    const { schemaId, body } = unframe(buffer);
-    const writer = await avro.schemaFor(schemaId);
-    const reader = await avro.schemaFor(readerSchemaId);
-    if (readerSchemaId === schemaId) return { schemaId, schema: writer.schema, value: decodeBody(writer.type, body, schemaId) };
-    const cacheKey = `${schemaId}>${readerSchemaId}`;
-    let resolver = resolvers.get(cacheKey);
-    if (resolver === undefined) resolvers.set(cacheKey, (resolver = reader.type.createResolver(writer.type)));
-    return { schemaId: readerSchemaId, schema: reader.schema, value: decodeBody(reader.type, body, schemaId, resolver) };
+    return found;
   }
 
+  const writerOf = (schemaId: number): SchemaVersion => {
+    const found = versions.get(schemaId);
+    // Every upsert's schema was fetched when its entry was made (decode.ts), before its batch is written.
+    if (found === undefined) throw new Error(`schema id ${schemaId} was not fetched before its record was written`);
+    return found;
+  };
+
   return {
-    decodeKey: (buffer) => decode(buffer),
+    async decodeKey(buffer) {
+      const { schemaId, schema, value } = await avro.decode(buffer);
+      return { schemaId, schema, value };
+    },
     decodeKeyNow(buffer) {
       const { schemaId, body } = unframe(buffer);
       const writer = avro.cachedSchema(schemaId);
       return writer === undefined ? undefined : { schemaId, schema: writer.schema, value: decodeBody(writer.type, body, schemaId) };
     },
-    decodeValue: decode,
-    async schemaOf(buffer) {
-      const schemaId = schemaIdOf(buffer);
-      let found = registered.get(schemaId);
-      // One object per id, shared by every entry of that version (entries are held until written).
-      if (found === undefined) registered.set(schemaId, (found = { schemaId, schema: (await avro.schemaFor(schemaId)).schema }));
+    schemaOf: versionOf,
+    schemaOfNow: (schemaId) => versions.get(schemaId),
+    async resolve(table, key, value) {
+      const cacheKey = `${table}|${key.schemaId}|${value.schemaId}`;
+      let found = resolved.get(cacheKey);
+      if (found === undefined) {
+        found = resolvedSchema(await versionOf(value.schemaId), describeTable(table, key.schema, value.schema), writerOf);
+        resolved.set(cacheKey, found);
+      }
       return found;
     },
-    schemaOfNow: (buffer) => registered.get(schemaIdOf(buffer)),
     async latestSchemas(topic) {
       const latest = async (subject: string): Promise<RegisteredSchema> => {
         const found = await registry.latest(subject);
@@ -61,10 +83,59 @@ export function createRegistryDecoder(registry: SchemaRegistry): RecordDecoder {
   };
 }
 
+/** A version parsed as the decoder parses it (decimals as text), for tests and benchmarks that write batches without a registry. */
+export function schemaVersion(schemaId: number, schema: unknown): SchemaVersion {
+  return { schemaId, schema, type: parseAvroSchema(schema as AvroType, { decimalsAsText: true }) };
+}
+
+/**
+ * The resolved schema of `reader` for `table`: bodies of its own version are read as they are,
+ * bodies of other versions (`writerOf`) through avsc's resolver into it. Exported for tests and
+ * benchmarks that write batches without a registry.
+ */
+export function resolvedSchema(reader: SchemaVersion, table: ResolvedSchema['table'], writerOf: (schemaId: number) => SchemaVersion): ResolvedSchema {
+  const resolvers = new Map<number, avsc.Resolver>();
+  const rewriters = new Map<number, (body: Buffer) => Buffer>();
+  const resolverFrom = (writer: SchemaVersion): avsc.Resolver => {
+    let resolver = resolvers.get(writer.schemaId);
+    if (resolver === undefined) resolvers.set(writer.schemaId, (resolver = reader.type.createResolver(writer.type)));
+    return resolver;
+  };
+  /** Older bodies → this version's bytes, through the plain types (decimals as bytes, so they re-encode unchanged). */
+  const rewriterFrom = (writer: SchemaVersion): ((body: Buffer) => Buffer) => {
+    let rewrite = rewriters.get(writer.schemaId);
+    if (rewrite === undefined) {
+      const plain = avroTypeOf(reader.schema as AvroType);
+      const resolver = plain.createResolver(avroTypeOf(writer.schema as AvroType));
+      rewriters.set(writer.schemaId, (rewrite = (body) => plain.toBuffer(plain.fromBuffer(body, resolver))));
+    }
+    return rewrite;
+  };
+  return Object.freeze({
+    schemaId: reader.schemaId,
+    schema: reader.schema,
+    type: reader.type,
+    table,
+    decode(body: Buffer, schemaId: number) {
+      const resolver = schemaId === reader.schemaId ? undefined : resolverFrom(writerOf(schemaId));
+      return decodeBody(reader.type, body, schemaId, resolver) as Record<string, unknown>;
+    },
+    bodyOf(body: Buffer, schemaId: number) {
+      if (schemaId === reader.schemaId) return body;
+      const rewrite = rewriterFrom(writerOf(schemaId));
+      try {
+        return rewrite(body);
+      } catch (error) {
+        throw undecodableBody(schemaId, error);
+      }
+    },
+  });
+}
+
 function decodeBody(type: avsc.Type, body: Buffer, schemaId: number, resolver?: avsc.Resolver): unknown {
   try {
     return type.fromBuffer(body, resolver);
   } catch (error) {
-    throw new WireFormatError(`message with schema id ${schemaId} does not decode with that schema: ${(error as Error).message}`);
+    throw undecodableBody(schemaId, error);
   }
 }

@@ -21,7 +21,8 @@ import { createKafka } from '../../connector/kafka/client.js';
 import { ensureTopics } from '../../connector/kafka/topics.js';
 import { createTransactionalWriter, type OutgoingRecord } from '../../connector/kafka/transactional-writer.js';
 import { stackEndpoints } from '../../deploy/stack/endpoints.js';
-import { describeTable, type TableSpec } from '../../sinks/columns.js';
+import type { TableSpec } from '../../sinks/columns.js';
+import { describeTable } from '../../sinks/runner/avro-table.js';
 import type { Destination, SinkRecord } from '../../sinks/destination.js';
 import { readDeadLetters } from '../../sinks/dlq/command.js';
 import { resetGroup, topicEnds } from '../../sinks/runner/group-admin.js';
@@ -31,6 +32,7 @@ import { startSink, type Sink, type SinkOptions } from '../../sinks/runner/sink.
 import { deleteSubjects } from '../helpers/stack.js';
 import { uniqueName, waitFor } from '../helpers/wait-for.js';
 import { expectedLiveRows } from './expected.js';
+import { avroBatch } from '../helpers/write-batch.js';
 import { KEY_SCHEMA, VALUE_V1, VALUE_V2, VALUE_V3, thing, toAvro, writerType, type Thing } from './fixture.js';
 import type { ConformanceTarget, NormalRow, TargetNamespace } from './target.js';
 
@@ -220,13 +222,14 @@ export function describeConformance(target: ConformanceTarget): void {
       const table = spec('ordered');
       await destination.prepare(table);
       const record = (id: string, offset: number, value: Thing | null): SinkRecord => ({ key: { account: ACCOUNT, id }, value, offset, schemaId: 1 });
-      const batch = (firstOffset: number, records: SinkRecord[]) => ({ table, topic: `${prefix}.ordered`, partition: 0, firstOffset, lastOffset: firstOffset + records.length - 1, records, ingestedAtMs: Date.UTC(2026, 0, 1) });
-      const newer = batch(10, [record('a', 10, thing(10)), record('b', 11, thing(11)), record('a', 12, thing(12))]);
-      const older = batch(0, [record('a', 0, thing(0)), record('b', 1, thing(1)), record('c', 2, thing(2))]);
+      const newerRecords = [record('a', 10, thing(10)), record('b', 11, thing(11)), record('a', 12, thing(12))];
+      const olderRecords = [record('a', 0, thing(0)), record('b', 1, thing(1)), record('c', 2, thing(2))];
+      const newer = avroBatch(table, VALUE_V1, newerRecords, { topic: `${prefix}.ordered`, ingestedAtMs: Date.UTC(2026, 0, 1) });
+      const older = avroBatch(table, VALUE_V1, olderRecords, { topic: `${prefix}.ordered`, ingestedAtMs: Date.UTC(2026, 0, 1) });
       await destination.write(newer);
       await destination.write(older);
       await destination.write(newer);
-      const want = expectedLiveRows(table, [...older.records, ...newer.records]);
+      const want = expectedLiveRows(table, [...olderRecords, ...newerRecords]);
       assert.deepEqual(await namespace.liveRows(table), want);
       assert.deepEqual(want.map((row) => row.title), [thing(12).title, thing(11).title, thing(2).title]);
     });
@@ -235,8 +238,9 @@ export function describeConformance(target: ConformanceTarget): void {
       const { namespace, destination } = await open();
       const table = spec('deleted');
       await destination.prepare(table);
-      const upserts = { table, topic: `${prefix}.deleted`, partition: 1, firstOffset: 0, lastOffset: 1, records: [{ key: { account: ACCOUNT, id: 'gone' }, value: thing(1), offset: 0, schemaId: 1 }, { key: { account: ACCOUNT, id: 'kept' }, value: thing(2), offset: 1, schemaId: 1 }], ingestedAtMs: 0 };
-      const tombstone = { table, topic: `${prefix}.deleted`, partition: 1, firstOffset: 2, lastOffset: 2, records: [{ key: { account: ACCOUNT, id: 'gone' }, value: null, offset: 2, schemaId: 1 }], ingestedAtMs: 0 };
+      const at = { topic: `${prefix}.deleted`, partition: 1, ingestedAtMs: 0 };
+      const upserts = avroBatch(table, VALUE_V1, [{ key: { account: ACCOUNT, id: 'gone' }, value: thing(1), offset: 0, schemaId: 1 }, { key: { account: ACCOUNT, id: 'kept' }, value: thing(2), offset: 1, schemaId: 1 }], at);
+      const tombstone = avroBatch(table, VALUE_V1, [{ key: { account: ACCOUNT, id: 'gone' }, value: null, offset: 2, schemaId: 1 }], at);
       await destination.write(upserts);
       await destination.write(tombstone);
       assert.deepEqual((await namespace.liveRows(table)).map((row) => row.id), ['kept']);

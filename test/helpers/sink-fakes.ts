@@ -10,6 +10,11 @@ export const knownSchemasDecoder: RecordDecoder = {
   schemaOfNow: () => ({ schemaId: 2, schema: {} }),
   decodeKey: async (buffer) => ({ schemaId: 1, schema: {}, value: buffer.toString() }),
   schemaOf: async () => ({ schemaId: 2, schema: {} }),
-  decodeValue: async () => ({ schemaId: 2, schema: {}, value: {} }),
+  resolve: async () => {
+    throw new Error('not used: batches go to the fake writer');
+  },
   latestSchemas: async () => ({ key: { schemaId: 1, schema: {} }, value: { schemaId: 2, schema: {} } }),
 };
+
+/** A value as the source writes it: Confluent framing (magic byte, schema id 2, the known value schema), then the body. */
+export const framed = (body: string): Buffer => Buffer.concat([Buffer.from([0, 0, 0, 0, 2]), Buffer.from(body)]);

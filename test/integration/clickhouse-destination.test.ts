@@ -10,7 +10,9 @@ import { after, before, describe, it } from 'node:test';
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import { createLogger } from '../../common/logger.js';
 import { stackEndpoints } from '../../deploy/stack/endpoints.js';
-import { describeTable, type TableSpec } from '../../sinks/columns.js';
+import type { TableSpec } from '../../sinks/columns.js';
+import { describeTable } from '../../sinks/runner/avro-table.js';
+import { resolvedSchema, schemaVersion } from '../../sinks/runner/registry-decoder.js';
 import type { Destination, SinkRecord, WriteBatch } from '../../sinks/destination.js';
 import { DestinationError } from '../../sinks/errors.js';
 import { createClickHouseDestination } from '../../sinks/clickhouse/destination.js';
@@ -20,6 +22,7 @@ import type { AvroType } from '../../avro/schema-json.js';
 import { bookingKeySchema, bookingRecord, bookingValueSchema } from '../helpers/booking-avro.js';
 import { edge, edgeKey, edgeValue } from '../helpers/edge-avro.js';
 import { uniqueName, waitFor } from '../helpers/wait-for.js';
+import { avroBatch } from '../helpers/write-batch.js';
 
 const url = stackEndpoints().clickhouseUrl;
 const database = uniqueName('sink_it');
@@ -27,16 +30,9 @@ const quiet = createLogger({ level: 'warn', format: 'json', destination: new Wri
 const connection = { url, username: 'default', password: '', database, requestTimeoutMs: 30_000 };
 const topic = 'bookeo.bookings';
 
-function batch(table: TableSpec, records: readonly SinkRecord[], partition = 0): WriteBatch {
-  return {
-    table,
-    topic,
-    partition,
-    firstOffset: records[0]?.offset ?? 0,
-    lastOffset: records[records.length - 1]?.offset ?? 0,
-    records,
-    ingestedAtMs: Date.now(),
-  };
+/** The records as the runner hands them over: Avro bodies of `valueSchema`, the one `table` was described from. */
+function batch(table: TableSpec, records: readonly SinkRecord[], partition = 0, valueSchema: unknown = bookingValueSchema): WriteBatch {
+  return avroBatch(table, valueSchema, records, { topic, partition });
 }
 
 describe('ClickHouse destination (real engine over HTTP)', () => {
@@ -127,9 +123,10 @@ describe('ClickHouse destination (real engine over HTTP)', () => {
   });
 
   it('evolves: a new optional field becomes a column, old rows read NULL', async () => {
-    const v2 = describeTable('bookings', bookingKeySchema, { ...bookingValueSchema, fields: [...bookingValueSchema.fields, { name: 'notes', type: ['null', 'string'], default: null }] });
+    const v2Schema = { ...bookingValueSchema, fields: [...bookingValueSchema.fields, { name: 'notes', type: ['null', 'string'], default: null }] };
+    const v2 = describeTable('bookings', bookingKeySchema, v2Schema);
     assert.deepEqual(await destination.prepare(v2), { created: false, addedColumns: ['notes'] });
-    await destination.write(batch(v2, [bookingRecord(3, 102, { notes: 'allergies: nuts ✓' })]));
+    await destination.write(batch(v2, [bookingRecord(3, 102, { notes: 'allergies: nuts ✓' })], 0, v2Schema));
     const notes = await rows<{ id: string; notes: string | null }>(`SELECT id, notes FROM \`${database}\`.bookings FINAL WHERE id IN ('B1000003', 'B1000004') ORDER BY id`);
     assert.deepEqual(notes, [{ id: 'B1000003', notes: 'allergies: nuts ✓' }, { id: 'B1000004', notes: null }]);
     // The previous version still writes (its rows get NULL in the new column).
@@ -169,14 +166,14 @@ describe('ClickHouse destination (real engine over HTTP)', () => {
     assert.deepEqual(await rows(`SELECT name FROM system.tables WHERE database = '${database}' ORDER BY name`), [{ name: 'bookings' }]);
   });
 
-  it('loads Avro bodies as they came (writeAvro): every column shape reads back as written', async () => {
+  it('loads Avro bodies as they came: every column shape reads back as written', async () => {
     const edges = describeTable('edges', edgeKey, edgeValue);
     await destination.prepare(edges);
     const avro = avroTypeOf(edgeValue as unknown as AvroType);
     const records = Array.from({ length: 6 }, (_, n) => ({ key: { account: 'acme', id: `e${n}` }, body: avro.toBuffer(edge(n)), offset: n, schemaId: 5 }));
-    const writeAvro = destination.writeAvro?.bind(destination);
-    assert.ok(writeAvro, 'the ClickHouse destination reads Avro itself');
-    const result = await writeAvro({ table: edges, topic, partition: 3, firstOffset: 0, lastOffset: 5, ingestedAtMs: Date.now(), valueSchema: edgeValue, records });
+    const version = schemaVersion(5, edgeValue);
+    const schema = resolvedSchema(version, edges, () => version);
+    const result = await destination.write({ schema, topic, partition: 3, firstOffset: 0, lastOffset: 5, ingestedAtMs: Date.now(), records });
     assert.deepEqual(result, { rows: 6, token: `${topic}-3-0-5` });
     const read = await rows<Record<string, unknown>>(
       `SELECT id, kind, raw, digest, toString(money) AS money, toString(wide) AS wide, toString(small) AS small, outer_label, outer_inner_n, outer_inner_tags,
@@ -199,9 +196,10 @@ describe('ClickHouse destination (real engine over HTTP)', () => {
   });
 
   it('refuses a row it cannot store as bad data, not as a retriable failure', async () => {
-    const bad = bookingRecord(9, 200, { price: { totalGross: { amount: 'twelve', currency: 'EUR' }, totalNet: { amount: '1', currency: 'EUR' }, totalPaid: { amount: '0', currency: 'EUR' } } });
-    // Refused while encoding the Native block, before any request: no engine code, the column and offset named instead.
-    await assert.rejects(destination.write(batch(spec, [bad])), (error: unknown) => error instanceof DestinationError && error.reason === 'bad-data' && !error.retriable && /price_totalGross_amount, offset 200/.test(error.message));
+    // A decimal whose bytes do not fit the column's Decimal64 (the body itself decodes).
+    const bad = bookingRecord(9, 200, { price: { totalGross: { amount: '12345678901234567890.0000', currency: 'EUR' }, totalNet: { amount: '1', currency: 'EUR' }, totalPaid: { amount: '0', currency: 'EUR' } } });
+    // Refused while encoding the Native block, before any request: no engine code, the offset named instead.
+    await assert.rejects(destination.write(batch(spec, [bad])), (error: unknown) => error instanceof DestinationError && error.reason === 'bad-data' && !error.retriable && /offset 200: decimal of \d+ bytes does not fit 8 bytes/.test(error.message));
   });
 
   it('reports an unreachable server as retriable', async () => {

@@ -17,8 +17,10 @@ import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { createLogger } from '../../common/logger.js';
-import { describeTable, type TableSpec } from '../../sinks/columns.js';
+import type { TableSpec } from '../../sinks/columns.js';
+import { describeTable } from '../../sinks/runner/avro-table.js';
 import type { Destination, LiveVersion, SinkRecord, WriteBatch } from '../../sinks/destination.js';
+import { decodedBatch } from '../helpers/write-batch.js';
 import { createDuckDBDestination } from '../../sinks/duckdb/destination.js';
 import { duckdbType } from '../../sinks/duckdb/types.js';
 import { DestinationError } from '../../sinks/errors.js';
@@ -30,16 +32,9 @@ const directory = mkdtempSync(join(tmpdir(), 'bookeo-duckdb-it-'));
 const path = join(directory, 'nested', 'bookeo.duckdb');
 const connection = { path, schema: 'main', memoryLimit: '256MB' };
 
+/** The values handed over as they are: what the destination makes of decoded values (the Avro side is the conformance suite's). */
 function batch(table: TableSpec, records: readonly SinkRecord[], partition = 0, ingestedAtMs = Date.now()): WriteBatch {
-  return {
-    table,
-    topic,
-    partition,
-    firstOffset: records[0]?.offset ?? 0,
-    lastOffset: records[records.length - 1]?.offset ?? 0,
-    records,
-    ingestedAtMs,
-  };
+  return decodedBatch(table, records, { topic, partition, ingestedAtMs });
 }
 
 const deleted = (n: number, offset: number): SinkRecord => ({ key: { account: 'acme', id: `B${1_000_000 + n}` }, value: null, offset, schemaId: 7 });

@@ -8,13 +8,15 @@ import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
-import { postgresSchema } from '../../common/config/schema.js';
+import { postgresSchema } from '../../sinks/postgres/config.js';
 import { ConfigError } from '../../common/errors.js';
 import { createLogger } from '../../common/logger.js';
 import { stackEndpoints } from '../../deploy/stack/endpoints.js';
 import { PASSWORD_ROLE, postgresCaFile } from '../../deploy/stack/postgres.js';
-import { describeTable, type TableSpec } from '../../sinks/columns.js';
+import type { TableSpec } from '../../sinks/columns.js';
+import { describeTable } from '../../sinks/runner/avro-table.js';
 import type { Destination, LiveVersion, SinkRecord, WriteBatch } from '../../sinks/destination.js';
+import { decodedBatch } from '../helpers/write-batch.js';
 import { DestinationError } from '../../sinks/errors.js';
 import { maskConnectionString, postgresConnection } from '../../sinks/postgres/connection.js';
 import { createPostgresDestination } from '../../sinks/postgres/destination.js';
@@ -28,8 +30,9 @@ const quiet = createLogger({ level: 'silent', format: 'json' });
 const connection = postgresSchema.parse({ connectionString: url, schema, requestTimeoutMs: 30_000 });
 const topic = 'bookeo.bookings';
 
+/** The values handed over as they are: what the destination makes of decoded values (the Avro side is the conformance suite's). */
 function batch(table: TableSpec, records: readonly SinkRecord[], partition = 0): WriteBatch {
-  return { table, topic, partition, firstOffset: records[0]?.offset ?? 0, lastOffset: records[records.length - 1]?.offset ?? 0, records, ingestedAtMs: Date.UTC(2026, 0, 2, 3, 4, 5, 678) };
+  return decodedBatch(table, records, { topic, partition, ingestedAtMs: Date.UTC(2026, 0, 2, 3, 4, 5, 678) });
 }
 
 const tombstone = (n: number, offset: number): SinkRecord => ({ key: { account: 'acme', id: `B${1_000_000 + n}` }, value: null, offset, schemaId: 7 });

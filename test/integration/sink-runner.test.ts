@@ -291,6 +291,7 @@ describe('sink runner (real Kafka, registry, ClickHouse)', () => {
     const up = destinationFor(database);
     let healthy = false;
     const switching: Destination = {
+      capabilities: up.capabilities,
       prepare: (table) => (healthy ? up : down).prepare(table),
       write: (batch) => (healthy ? up : down).write(batch),
       startRebuild: (table) => (healthy ? up : down).startRebuild(table),

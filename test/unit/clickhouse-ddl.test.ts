@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ClickHouseError } from '@clickhouse/client';
-import { describeTable } from '../../sinks/columns.js';
+import { describeTable } from '../../sinks/runner/avro-table.js';
 import { batchToken } from '../../sinks/destination.js';
 import { DestinationError } from '../../sinks/errors.js';
 import { addColumnsSql, createTableSql, dropTableSql, exchangeTablesSql, planTable, quoteIdentifier } from '../../sinks/clickhouse/ddl.js';

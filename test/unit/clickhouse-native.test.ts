@@ -8,8 +8,12 @@ import { describe, it } from 'node:test';
 import { parseAvroSchema, avroTypeOf } from '../../avro/codec.js';
 import { integerToBytes } from '../../avro/logical.js';
 import type { AvroType } from '../../avro/schema-json.js';
-import { describeTable, type TableSpec } from '../../sinks/columns.js';
-import type { AvroSinkRecord, SinkRecord } from '../../sinks/destination.js';
+import type { TableSpec } from '../../sinks/columns.js';
+import { describeTable } from '../../sinks/runner/avro-table.js';
+import type { AvroSinkRecord, ResolvedSchema, SinkRecord } from '../../sinks/destination.js';
+import { resolvedSchema, schemaVersion } from '../../sinks/runner/registry-decoder.js';
+import { createCellReaders } from '../../sinks/rows.js';
+import { WireFormatError } from '../../avro/wire.js';
 import { DestinationError } from '../../sinks/errors.js';
 import { compileTranscoder } from '../../sinks/clickhouse/avro-native.js';
 import { NativeBlock, scaledDecimal, type ColumnWriter } from '../../sinks/clickhouse/native.js';
@@ -102,26 +106,40 @@ describe('ClickHouse Native encoding', () => {
   });
 
   it('refuses a value of the wrong shape as a record-level error naming column and offset', () => {
-    const plan = new BlockPlan(describeTable('bookings', bookingKeySchema, bookingValueSchema));
-    const record: SinkRecord = { key: { account: 'a', id: 'x' }, value: { ...bookingValue(1), startTime: 'soon' }, offset: 42, schemaId: 7 };
-    assert.throws(() => plan.records({ ...lineage, table: plan.spec, records: [record] }), (error: unknown) => error instanceof DestinationError && error.reason === 'bad-data' && /column startTime, offset 42/.test(error.message));
+    // Keys and lineage are filled from values, not transcoded: a key the column cannot hold.
+    const value = { type: 'record', name: 'V', fields: [{ name: 'n', type: 'int' }] };
+    const spec = describeTable('numbered', { type: 'record', name: 'K', fields: [{ name: 'id', type: 'long' }] }, value);
+    const version = schemaVersion(3, value);
+    const schema = resolvedSchema(version, spec, () => version);
+    const records = [{ key: { id: 'not a number' }, body: avroTypeOf(value as AvroType).toBuffer({ n: 1 }), offset: 42, schemaId: 3 }];
+    assert.throws(() => new BlockPlan(schema).body({ ...lineage, schema, records }), (error: unknown) => error instanceof DestinationError && error.reason === 'bad-data' && /column id, offset 42/.test(error.message));
   });
 });
 
-/** The same records through the object path (`write`) and the Avro path (`writeAvro`): same block bytes. */
+const bookingVersion = schemaVersion(3, bookingValueSchema);
+const bookingSchema = (spec: TableSpec): ResolvedSchema => resolvedSchema(bookingVersion, spec, () => bookingVersion);
+
+/** The oracle: the block native.ts writes from decoded values (every column through rows.ts's cells). */
+function objectBody(spec: TableSpec, records: readonly SinkRecord[]): Buffer {
+  const block = new NativeBlock(spec);
+  const cells = createCellReaders(spec);
+  for (const record of records) cells.forEach((cell, i) => block.columns[i]?.add(cell(record, lineage)));
+  block.rows = records.length;
+  return bytesOf(block);
+}
+
+/** The same records transcoded from Avro and written from decoded objects: same block bytes. */
 function assertSameBytes(keySchema: unknown, valueSchema: unknown, values: Array<Record<string, unknown> | null>): void {
   const spec = describeTable('t', keySchema, valueSchema);
   const writer = avroTypeOf(valueSchema as AvroType);
-  const reader = parseAvroSchema(valueSchema as AvroType, { decimalsAsText: true });
+  const version = schemaVersion(3, valueSchema);
   const bodies = values.map((value) => (value === null ? null : writer.toBuffer(value)));
   const keys = values.map((_, n) => ({ account: 'acme', id: `k${n}` }));
   const avroRecords: AvroSinkRecord[] = bodies.map((body, n) => ({ key: keys[n] as Record<string, unknown>, body, offset: 100 + n, schemaId: 3 }));
-  const records: SinkRecord[] = bodies.map((body, n) => ({ key: keys[n] as Record<string, unknown>, value: body === null ? null : (reader.fromBuffer(body) as Record<string, unknown>), offset: 100 + n, schemaId: 3 }));
-  assert.ok(compileTranscoder(reader, spec), 'the schema transcodes (no fallback)');
-  const plan = new BlockPlan(spec);
-  const fromObjects = plan.records({ ...lineage, table: spec, records });
-  const fromAvro = plan.avro({ ...lineage, table: spec, valueSchema, records: avroRecords });
-  assert.equal(fromAvro.toString('hex'), fromObjects.toString('hex'));
+  const records: SinkRecord[] = bodies.map((body, n) => ({ key: keys[n] as Record<string, unknown>, value: body === null ? null : (version.type.fromBuffer(body) as Record<string, unknown>), offset: 100 + n, schemaId: 3 }));
+  const schema = resolvedSchema(version, spec, () => version);
+  const fromAvro = new BlockPlan(schema).body({ ...lineage, schema, records: avroRecords });
+  assert.equal(fromAvro.toString('hex'), objectBody(spec, records).toString('hex'));
 }
 
 describe('Avro → Native transcoder', () => {
@@ -154,17 +172,39 @@ describe('Avro → Native transcoder', () => {
     assert.deepEqual(columnBytes(block.columns[xs]), columnBytes(expected.columns[xs]));
   });
 
-  it('refuses a body that is cut short or too long as bad data naming the offset', () => {
+  it('refuses a body that is cut short or too long as one that does not decode (stage decode), naming its schema id', () => {
     const spec = describeTable('bookings', bookingKeySchema, bookingValueSchema);
-    const plan = new BlockPlan(spec);
+    const schema = bookingSchema(spec);
+    const plan = new BlockPlan(schema);
     const body = avroTypeOf(bookingValueSchema as unknown as AvroType).toBuffer({ ...bookingValue(3), price: null });
-    const write = (bytes: Buffer) => plan.avro({ ...lineage, table: spec, valueSchema: bookingValueSchema, records: [{ key: { account: 'a', id: 'b' }, body: bytes, offset: 9, schemaId: 1 }] });
+    const write = (bytes: Buffer) => plan.body({ ...lineage, schema, records: [{ key: { account: 'a', id: 'b' }, body: bytes, offset: 9, schemaId: 3 }] });
     for (const bad of [body.subarray(0, body.length - 3), Buffer.concat([body, Buffer.from([0])])]) {
-      assert.throws(() => write(bad), (error: unknown) => error instanceof DestinationError && error.reason === 'bad-data' && /offset 9/.test(error.message));
+      assert.throws(() => write(bad), (error: unknown) => error instanceof WireFormatError && /schema id 3 does not decode/.test(error.message));
     }
   });
 
-  it('declines a schema whose columns do not match it (the caller decodes instead)', () => {
+  it('writes a batch of mixed schema versions as one block: older bodies read into the batch\'s version', () => {
+    const v2Schema = { ...bookingValueSchema, fields: [...bookingValueSchema.fields, { name: 'notes', type: ['null', 'string'], default: null }] };
+    const v1 = schemaVersion(3, bookingValueSchema);
+    const v2 = schemaVersion(4, v2Schema);
+    const spec = describeTable('bookings', bookingKeySchema, v2Schema);
+    const schema = resolvedSchema(v2, spec, (id) => (id === 3 ? v1 : v2));
+    const price = null;
+    const v1Writer = avroTypeOf(bookingValueSchema as unknown as AvroType);
+    const v2Writer = avroTypeOf(v2Schema as unknown as AvroType);
+    const key = (n: number) => ({ account: 'acme', id: `k${n}` });
+    const mixed: AvroSinkRecord[] = [
+      { key: key(0), body: v1Writer.toBuffer({ ...bookingValue(0), price }), offset: 0, schemaId: 3 },
+      { key: key(1), body: v2Writer.toBuffer({ ...bookingValue(1), price, notes: 'n1' }), offset: 1, schemaId: 4 },
+      { key: key(2), body: null, offset: 2, schemaId: 1 },
+      { key: key(3), body: v1Writer.toBuffer({ ...bookingValue(3), price }), offset: 3, schemaId: 3 },
+    ];
+    const decoded: SinkRecord[] = mixed.map((record) => ({ ...record, value: record.body === null ? null : schema.decode(record.body, record.schemaId) }));
+    assert.equal((decoded[0]?.value as Record<string, unknown>).notes, null, 'a v1 value reads the new field as its default');
+    assert.equal(new BlockPlan(schema).body({ ...lineage, schema, records: mixed }).toString('hex'), objectBody(spec, decoded).toString('hex'));
+  });
+
+  it('declines a schema whose columns do not match it (the plan refuses it as a bug)', () => {
     const spec = describeTable('x', edgeKey, { type: 'record', name: 'X', fields: [{ name: 'n', type: 'int' }] });
     assert.equal(compileTranscoder(parseAvroSchema({ type: 'record', name: 'X', fields: [{ name: 'n', type: 'string' }] } as AvroType), spec), undefined);
   });

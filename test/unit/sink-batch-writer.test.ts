@@ -1,113 +1,144 @@
 /**
- * The batch writer against an in-memory destination and dead-letter reporter: a batch the
- * destination refuses for one record's data is split in halves until that record stands alone and
- * goes to the dead-letter topic while the rest is written; records that do not decode go there
- * (stage decode) without being offered to the destination, and each is announced for the commit.
+ * The batch writer over in-memory fakes of a Destination, the dead-letter reporter and the registry
+ * decoder: a batch reaches the destination as Avro with one resolved schema, prepared once per
+ * version; a record the destination refuses is isolated by splitting and dead-lettered with the
+ * stage its error names (a body that does not decode: `decode`; bad data: `write`), never decoded
+ * again to find out; the refused part is split in halves until the refused record stands alone.
+ * Records that could not even be read at intake are dead-lettered (stage decode) and announced.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { Writable } from 'node:stream';
+import { Registry } from 'prom-client';
+import { WireFormatError } from '../../avro/wire.js';
 import { createLogger } from '../../common/logger.js';
-import { createMetricsRegistry } from '../../common/metrics.js';
 import { createRetry } from '../../common/retry.js';
-import type { Destination, WriteBatch } from '../../sinks/destination.js';
-import type { DeadLetterCause, DeadLetterReporter } from '../../sinks/dlq/dead-letter.js';
+import type { DeadLetterCause } from '../../sinks/dlq/dead-letter.js';
+import type { Destination, ResolvedSchema, WriteBatch } from '../../sinks/destination.js';
 import { DestinationError } from '../../sinks/errors.js';
 import { createBatchWriter } from '../../sinks/runner/batch-writer.js';
 import type { Batch } from '../../sinks/runner/batcher.js';
 import type { RecordDecoder, SinkEntry } from '../../sinks/runner/decode.js';
 import { createSinkMetrics } from '../../sinks/runner/metrics.js';
+import type { ConsumedMessage } from '../../kafka/consumer.js';
+import { describeTable } from '../../sinks/runner/avro-table.js';
+import { resolvedSchema, schemaVersion } from '../../sinks/runner/registry-decoder.js';
 
-const TOPIC = 'p.items';
-const KEY_SCHEMA = { type: 'record', name: 'ItemKey', fields: [{ name: 'account', type: 'string' }, { name: 'id', type: 'string' }] };
-const VALUE_SCHEMA = { type: 'record', name: 'Item', fields: [{ name: 'name', type: 'string' }] };
-/** The destination refuses a row with this name for its data. */
-const REFUSED = 'refused';
-/** The decoder cannot read a value with these bytes. */
-const UNDECODABLE = 'undecodable';
+const keySchema = { type: 'record', name: 'K', fields: [{ name: 'id', type: 'string' }] };
+const valueSchema = { type: 'record', name: 'V', fields: [{ name: 'n', type: 'int' }] };
+const version = schemaVersion(2, valueSchema);
+const quiet = createLogger({ level: 'silent', format: 'json', destination: new Writable({ write: (_c, _e, done) => done() }) });
 
-const decoder: RecordDecoder = {
-  decodeKeyNow: () => undefined,
-  schemaOfNow: () => undefined,
-  decodeKey: async () => ({ schemaId: 1, schema: KEY_SCHEMA, value: {} }),
-  schemaOf: async () => ({ schemaId: 2, schema: VALUE_SCHEMA }),
-  async decodeValue(buffer) {
-    const name = buffer.toString();
-    if (name === UNDECODABLE) throw new Error('truncated body');
-    return { schemaId: 2, schema: VALUE_SCHEMA, value: { name } };
-  },
-  latestSchemas: async () => ({ key: { schemaId: 1, schema: KEY_SCHEMA }, value: { schemaId: 2, schema: VALUE_SCHEMA } }),
-};
+/** The offset whose body the fake destination cannot decode, and those whose row it refuses as bad data. */
+const UNDECODABLE = 3;
+const REFUSED = new Set([5, 13]);
 
-function upsert(offset: number, name: string): SinkEntry {
-  const message = { key: Buffer.from(`k${offset}`), value: Buffer.from(name), headers: {}, offset: String(offset) };
-  return { kind: 'upsert', offset, message, key: { schemaId: 1, schema: KEY_SCHEMA, value: { account: 'a', id: `i${offset}` } }, value: { schemaId: 2, schema: VALUE_SCHEMA } };
-}
-
-function unreadable(offset: number): SinkEntry {
-  const message = { key: Buffer.from(`k${offset}`), value: Buffer.from([1, 2, 3]), headers: {}, offset: String(offset) };
-  return { kind: 'dead', offset, message, schemaId: undefined, error: new Error('not Confluent-framed') };
-}
-
-function batchOf(entries: SinkEntry[]): Batch<SinkEntry> {
-  return { topic: TOPIC, partition: 0, firstOffset: entries[0]?.offset ?? 0, lastOffset: entries.at(-1)?.offset ?? 0, entries, bytes: 0, cutBy: 'rows' };
+function entry(offset: number): SinkEntry {
+  const message: ConsumedMessage = { key: Buffer.from(`k${offset}`), value: Buffer.from(`v${offset}`), offset: String(offset), headers: {} };
+  const key = { schemaId: 1, schema: keySchema, value: { id: `k${offset}` } };
+  return { kind: 'upsert', offset, message, key, value: { schemaId: 2, schema: valueSchema }, body: Buffer.from([offset * 2]) };
 }
 
 function harness() {
-  const written: string[] = [];
-  const attempts: string[] = [];
-  const deadLettered: Array<Pick<DeadLetterCause, 'offset' | 'stage'>> = [];
-  const range = (batch: WriteBatch): string => `${batch.firstOffset}-${batch.lastOffset}`;
-  const destination = {
-    prepare: async () => ({ created: false, addedColumns: [] }),
-    async write(batch: WriteBatch) {
-      attempts.push(range(batch));
-      if (batch.records.some((record) => record.value?.name === REFUSED)) throw new DestinationError('value out of range', { reason: 'bad-data', table: batch.table.name });
-      written.push(range(batch));
-      return { rows: batch.records.length, token: range(batch) };
+  const resolved: ResolvedSchema[] = [];
+  const decoder: RecordDecoder = {
+    decodeKey: () => Promise.reject(new Error('not used')),
+    decodeKeyNow: () => undefined,
+    schemaOf: () => Promise.reject(new Error('not used')),
+    schemaOfNow: () => undefined,
+    latestSchemas: () => Promise.reject(new Error('not used')),
+    resolve: async (table) => {
+      resolved[0] ??= resolvedSchema(version, describeTable(table, keySchema, valueSchema), () => version);
+      return resolved[0];
     },
-  } as unknown as Destination;
-  const deadLetters: DeadLetterReporter = {
-    topic: 'p.dlq',
-    report: async (_message, cause) => void deadLettered.push({ offset: cause.offset, stage: cause.stage }),
+  };
+  const written: number[] = [];
+  const attempts: string[] = [];
+  const prepared: string[] = [];
+  const schemas = new Set<ResolvedSchema>();
+  const destination: Destination = {
+    capabilities: { idempotency: 'version' },
+    prepare: async (table) => {
+      prepared.push(table.name);
+      return { created: true, addedColumns: [] };
+    },
+    write: async (batch: WriteBatch) => {
+      schemas.add(batch.schema);
+      const offsets = batch.records.map((record) => record.offset);
+      attempts.push(`${offsets[0]}-${offsets.at(-1)}`);
+      if (offsets.includes(UNDECODABLE)) batch.schema.decode(Buffer.from([0x80]), 2);
+      const refused = offsets.find((offset) => REFUSED.has(offset));
+      if (refused !== undefined) throw new DestinationError(`offset ${refused}: not storable`, { reason: 'bad-data' });
+      written.push(...offsets);
+      return { rows: offsets.length, token: 'x' };
+    },
+    liveVersions: () => (async function* () {})(),
+    startRebuild: () => Promise.reject(new Error('not used')),
     close: async () => undefined,
   };
+  const dead: Array<DeadLetterCause & { errorClass: string }> = [];
   const writer = createBatchWriter({
     destination,
-    destinationName: 'memory',
+    destinationName: 'fake',
     decoder,
-    deadLetters,
+    deadLetters: { topic: 'dlq', report: async (_message, cause) => void dead.push({ ...cause, errorClass: (cause.error as Error).constructor.name }), close: async () => undefined },
     retry: createRetry({ retries: 0, initialDelayMs: 1, maxDelayMs: 1, multiplier: 1 }),
-    tableOf: () => 'items',
-    metrics: createSinkMetrics(createMetricsRegistry()),
-    logger: createLogger({ level: 'silent', format: 'json' }),
+    tableOf: (topic) => topic.replace('p.', ''),
+    metrics: createSinkMetrics(new Registry()),
+    logger: quiet,
   });
-  return { writer, written, attempts, deadLettered };
+  return { writer, written, attempts, prepared, schemas, dead };
 }
 
-describe('batch writer', () => {
-  it('splits a refused batch in halves until the refused record stands alone, dead-letters it and writes the rest', async () => {
-    const { writer, written, attempts, deadLettered } = harness();
-    const entries = [0, 1, 2, 3, 4, 5].map((offset) => upsert(offset, offset === 3 ? REFUSED : `n${offset}`));
-    await writer.write(batchOf(entries), new AbortController().signal, () => assert.fail('no decode failure to announce'));
-    assert.deepEqual(attempts, ['0-5', '0-2', '3-5', '3-4', '3-3', '4-4', '5-5'], 'halves of the refused part, in offset order');
-    assert.deepEqual(written, ['0-2', '4-4', '5-5']);
-    assert.deepEqual(deadLettered, [{ offset: 3, stage: 'write' }]);
+/** A record that could not be read at intake (not Confluent-framed). */
+function unreadable(offset: number): SinkEntry {
+  const message: ConsumedMessage = { key: Buffer.from(`k${offset}`), value: Buffer.from([1, 2, 3]), offset: String(offset), headers: {} };
+  return { kind: 'dead', offset, message, schemaId: undefined, error: new Error('not Confluent-framed') };
+}
+
+function batch(offsets: readonly number[], entries: readonly SinkEntry[] = offsets.map(entry)): Batch<SinkEntry> {
+  return { topic: 'p.things', partition: 0, firstOffset: offsets[0] ?? 0, lastOffset: offsets.at(-1) ?? 0, entries: [...entries], bytes: 0, cutBy: 'rows' };
+}
+
+describe('sink batch writer', () => {
+  it('hands the destination Avro batches with one resolved schema, prepared once per version', async () => {
+    const { writer, written, prepared, schemas } = harness();
+    await writer.write(batch([0, 1]), new AbortController().signal, () => undefined);
+    await writer.write(batch([2]), new AbortController().signal, () => undefined);
+    assert.deepEqual(written, [0, 1, 2]);
+    assert.deepEqual(prepared, ['things']);
+    assert.equal(schemas.size, 1);
   });
 
-  it('dead-letters records that do not decode (stage decode), announces each unreadable one, and writes the others', async () => {
-    const { writer, written, attempts, deadLettered } = harness();
-    let announced = 0;
-    const entries = [upsert(0, 'n0'), unreadable(1), upsert(2, UNDECODABLE), upsert(3, 'n3')];
-    await writer.write(batchOf(entries), new AbortController().signal, () => void announced++);
-    assert.deepEqual(attempts, ['0-3'], 'the destination is offered only the records that decode');
-    assert.deepEqual(written, ['0-3']);
+  it('dead-letters a refused record with the stage its error names, and writes the rest', async () => {
+    const { writer, written, dead } = harness();
+    await writer.write(batch([0, 1, 2, 3, 4, 5, 6]), new AbortController().signal, () => undefined);
+    assert.deepEqual(written, [0, 1, 2, 4, 6]);
     assert.deepEqual(
-      [...deadLettered].sort((a, b) => a.offset - b.offset),
+      dead.map((cause) => [cause.offset, cause.stage, cause.errorClass, cause.schemaId]),
       [
-        { offset: 1, stage: 'decode' },
-        { offset: 2, stage: 'decode' },
+        [UNDECODABLE, 'decode', 'WireFormatError', 2],
+        [5, 'write', 'DestinationError', 2],
       ],
     );
-    assert.equal(announced, 1, 'the unreadable record was announced (the commit waits for it); the undecodable value is settled by the write itself');
+    assert.ok(dead[0]?.error instanceof WireFormatError && /schema id 2 does not decode/.test(dead[0].error.message));
+  });
+
+  it('splits a refused batch in halves until the refused record stands alone, in offset order', async () => {
+    const { writer, written, attempts, dead } = harness();
+    await writer.write(batch([10, 11, 12, 13, 14, 15]), new AbortController().signal, () => assert.fail('no unreadable record to announce'));
+    assert.deepEqual(attempts, ['10-15', '10-12', '13-15', '13-14', '13-13', '14-14', '15-15']);
+    assert.deepEqual(written, [10, 11, 12, 14, 15]);
+    assert.deepEqual(dead.map((cause) => [cause.offset, cause.stage]), [[13, 'write']]);
+  });
+
+  it('dead-letters records unreadable at intake (stage decode), announces each, and offers the destination only the others', async () => {
+    const { writer, written, attempts, dead } = harness();
+    let announced = 0;
+    await writer.write(batch([0, 1, 2], [entry(0), unreadable(1), entry(2)]), new AbortController().signal, () => void announced++);
+    assert.deepEqual(attempts, ['0-2']);
+    assert.deepEqual(written, [0, 2]);
+    assert.deepEqual(dead.map((cause) => [cause.offset, cause.stage]), [[1, 'decode']]);
+    assert.equal(announced, 1, 'the commit waits for the announced dead letter');
   });
 });

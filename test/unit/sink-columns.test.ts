@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { describeTable, type ColumnType } from '../../sinks/columns.js';
+import type { ColumnType } from '../../sinks/columns.js';
+import { describeTable } from '../../sinks/runner/avro-table.js';
 import { DestinationError } from '../../sinks/errors.js';
 import { createRowConverter } from '../../sinks/rows.js';
 import { clickhouseType } from '../../sinks/clickhouse/types.js';

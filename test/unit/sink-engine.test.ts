@@ -20,8 +20,9 @@ import { startSinkEngine, type SinkRunner } from '../../sinks/runner/engine.js';
 import { ForeignTopicsError } from '../../sinks/runner/group-admin.js';
 import { KafkaOutageError } from '../../sinks/runner/kafka-outage.js';
 import { createSinkMetrics } from '../../sinks/runner/metrics.js';
-import { knownSchemasDecoder } from '../helpers/sink-fakes.js';
+import { framed, knownSchemasDecoder } from '../helpers/sink-fakes.js';
 import { waitFor } from '../helpers/wait-for.js';
+
 
 const TOPIC = 'p.items';
 const logger = createLogger({ level: 'silent', format: 'json' });
@@ -78,7 +79,7 @@ class FakeGroup implements GroupConsumer {
       topic: TOPIC,
       partition,
       highWatermark,
-      messages: offsets.map((offset) => ({ key: Buffer.from(`k${offset}`), value: Buffer.from(`v${offset}`), headers: {}, offset: String(offset) })),
+      messages: offsets.map((offset) => ({ key: Buffer.from(`k${offset}`), value: framed(`v${offset}`), headers: {}, offset: String(offset) })),
     };
     await this.runConfig?.eachBatch(batch, async () => undefined);
     for (const listener of this.listeners.batchEnd) listener({ topic: TOPIC, partition, lastOffset: offsets.at(-1) as number, highWatermark });

@@ -18,7 +18,7 @@ import { isRebalanceError, isTransientKafkaError } from '../../kafka/consumer-er
 import { KAFKA_SILENCE_MS, KafkaOutage, KafkaOutageError, KafkaRefusedError } from '../../sinks/runner/kafka-outage.js';
 import { createSinkMetrics } from '../../sinks/runner/metrics.js';
 import { startSinkRunner, type SinkRunner } from '../../sinks/runner/runner.js';
-import { knownSchemasDecoder } from '../helpers/sink-fakes.js';
+import { framed, knownSchemasDecoder } from '../helpers/sink-fakes.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 // kafkajs is CommonJS: its error classes are reachable through the default export only.
@@ -90,7 +90,7 @@ class FakeConsumer {
     return restart;
   }
   async deliver(partition: number, offsets: number[], highWatermark = 1_000): Promise<void> {
-    const messages = offsets.map((offset) => ({ key: Buffer.from(`k${offset}`), value: Buffer.from(`v${offset}`), offset: String(offset), timestamp: '0', attributes: 0, headers: {} }) as KafkaMessage);
+    const messages = offsets.map((offset) => ({ key: Buffer.from(`k${offset}`), value: framed(`v${offset}`), offset: String(offset), timestamp: '0', attributes: 0, headers: {} }) as KafkaMessage);
     const batch = { topic: TOPIC, partition, highWatermark: String(highWatermark), messages };
     await this.eachBatch?.({ batch, heartbeat: async () => undefined } as unknown as Parameters<NonNullable<ConsumerRunConfig['eachBatch']>>[0]);
     this.emit(this.events.END_BATCH_PROCESS, { topic: TOPIC, partition, lastOffset: String(offsets.at(-1)), highWatermark: String(highWatermark) });

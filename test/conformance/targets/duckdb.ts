@@ -28,7 +28,8 @@ import { createLogger } from '../../../common/logger.js';
 import type { ColumnType } from '../../../sinks/columns.js';
 import { createDuckDBDestination } from '../../../sinks/duckdb/destination.js';
 import { duckdbExceptionType } from '../../../sinks/duckdb/errors.js';
-import { qualifiedName, quoteIdentifier, type Location } from '../../../sinks/duckdb/sql.js';
+import { qualifiedName, type Location } from '../../../sinks/duckdb/sql.js';
+import { quoteIdentifier } from '../../../sinks/sql-tables.js';
 import { decimalText, isoDay, isoMillis, normalWith, sortByKey, type ContainerReader } from '../expected.js';
 import type { ConformanceTarget, NormalValue, TargetNamespace } from '../target.js';
 

@@ -7,12 +7,13 @@
  * so it is compared re-serialised compactly (key order as jsonb keeps it).
  */
 import pg from 'pg';
-import { postgresSchema } from '../../../common/config/schema.js';
+import { postgresSchema } from '../../../sinks/postgres/config.js';
 import { createLogger } from '../../../common/logger.js';
 import { stackEndpoints } from '../../../deploy/stack/endpoints.js';
 import type { ColumnType, TableSpec } from '../../../sinks/columns.js';
 import { createPostgresDestination } from '../../../sinks/postgres/destination.js';
-import { qualifiedName, quoteIdentifier } from '../../../sinks/postgres/ddl.js';
+import { qualifiedName } from '../../../sinks/postgres/ddl.js';
+import { quoteIdentifier } from '../../../sinks/sql-tables.js';
 import { scalarArrayItems, scalarType, withoutNull } from '../../../sinks/postgres/types.js';
 import { decimalText, normalWith, sortByKey } from '../expected.js';
 import type { ConformanceTarget, NormalValue, TargetNamespace } from '../target.js';
