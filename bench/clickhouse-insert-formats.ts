@@ -30,8 +30,8 @@ import { decimalWidth, scaledDecimal } from '../sinks/clickhouse/native.js';
 import { BlockPlan } from '../sinks/clickhouse/native-batch.js';
 import type { AvroSinkRecord } from '../sinks/destination.js';
 import { createRowConverter, type Row } from '../sinks/rows.js';
-import { bookingKeySchema, bookingRecord, bookingValueSchema } from '../test/helpers/booking-avro.js';
-import { uniqueName } from '../test/helpers/wait-for.js';
+import { bookingKeySchema, bookingRecord, bookingValueSchema } from '../testkit/booking-avro.js';
+import { uniqueName } from '../testkit/wait-for.js';
 
 type Encode = (out: ByteWriter, value: unknown) => void;
 

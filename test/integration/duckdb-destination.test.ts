@@ -22,7 +22,7 @@ import type { Destination, LiveVersion, SinkRecord, WriteBatch } from '../../sin
 import { createDuckDBDestination } from '../../sinks/duckdb/destination.js';
 import { duckdbType } from '../../sinks/duckdb/types.js';
 import { DestinationError } from '../../sinks/errors.js';
-import { bookingKeySchema, bookingRecord, bookingValueSchema } from '../helpers/booking-avro.js';
+import { bookingKeySchema, bookingRecord, bookingValueSchema } from '../../testkit/booking-avro.js';
 
 const quiet = createLogger({ level: 'warn', format: 'json', destination: new Writable({ write: (_c, _e, done) => done() }) });
 const topic = 'bookeo.bookings';

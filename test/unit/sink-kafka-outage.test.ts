@@ -17,7 +17,7 @@ import { ForeignTopicsError } from '../../sinks/runner/group-admin.js';
 import { isRebalanceError, isTransientKafkaError, KAFKA_SILENCE_MS, KafkaOutage, KafkaOutageError, KafkaRefusedError } from '../../sinks/runner/kafka-outage.js';
 import { createSinkMetrics } from '../../sinks/runner/metrics.js';
 import { startSinkRunner, type SinkRunner } from '../../sinks/runner/runner.js';
-import { waitFor } from '../helpers/wait-for.js';
+import { waitFor } from '../../testkit/wait-for.js';
 
 // kafkajs is CommonJS: its error classes are reachable through the default export only.
 const { KafkaJSConnectionError, KafkaJSNonRetriableError, KafkaJSNumberOfRetriesExceeded, KafkaJSProtocolError } = kafkajs;
