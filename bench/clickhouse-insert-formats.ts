@@ -33,8 +33,8 @@ import type { AvroSinkRecord, SinkRecord } from '../sinks/destination.js';
 import { resolvedSchema, schemaVersion } from '../sinks/runner/registry-decoder.js';
 import { createCellReaders, createRowConverter, type Row } from '../sinks/rows.js';
 import { NativeBlock } from '../sinks/clickhouse/native.js';
-import { bookingKeySchema, bookingRecord, bookingValueSchema } from '../test/helpers/booking-avro.js';
-import { uniqueName } from '../test/helpers/wait-for.js';
+import { bookingKeySchema, bookingRecord, bookingValueSchema } from '../testkit/booking-avro.js';
+import { uniqueName } from '../testkit/wait-for.js';
 
 type Encode = (out: ByteWriter, value: unknown) => void;
 

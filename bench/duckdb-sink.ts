@@ -16,13 +16,12 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { createLogger } from '../common/logger.js';
-import { createKafka } from '../connector/kafka/client.js';
 import { namespacedNames } from '../contract/namespace.js';
 import { stackEndpoints } from '../deploy/stack/endpoints.js';
-import { waitFor } from '../test/helpers/wait-for.js';
+import { withAdmin } from '../kafka/admin.js';
+import { stackKafka } from '../testkit/stack-kafka.js';
+import { waitFor } from '../testkit/wait-for.js';
 import { runCli, type Child } from './processes.js';
 
 export interface DuckdbSinkBenchResult {
@@ -91,10 +90,7 @@ export async function benchDuckdbSink(options: { topicPrefix: string; expectedRo
       sink: { groupId, resources: ['bookings'], deadLetterTopic: namespaced.sinkDeadLetterTopic('duckdb') },
     }),
   );
-  const kafka = createKafka(
-    { brokers: [stackEndpoints().kafkaBroker], clientId: groupId, topicPrefix: options.topicPrefix, partitions: 1, replicationFactor: 1, ssl: false },
-    createLogger({ level: 'silent', format: 'json', destination: new Writable({ write: (_c, _e, done) => done() }) }),
-  );
+  const kafka = stackKafka(groupId);
   let sink: Child | undefined;
   try {
     // Timed from the spawn, like the ClickHouse sink bench: process start-up is included.
@@ -138,10 +134,7 @@ export async function benchDuckdbSink(options: { topicPrefix: string; expectedRo
       sink.process.kill('SIGTERM');
       await sink.exit;
     }
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin.deleteGroups([groupId]).catch(() => undefined);
-    await admin.disconnect();
+    await withAdmin(kafka, (admin) => admin.deleteGroups([groupId]).catch(() => undefined));
     rmSync(directory, { recursive: true, force: true });
   }
 }

@@ -13,7 +13,7 @@ import { ClickHouseLogLevel, createClient } from '@clickhouse/client';
 import { namespacedNames } from '../contract/namespace.js';
 import { stackEndpoints } from '../deploy/stack/endpoints.js';
 import { startSimulator } from '../simulator/index.js';
-import { waitFor } from '../test/helpers/wait-for.js';
+import { waitFor } from '../testkit/wait-for.js';
 import { benchConfigPath, runCli } from './processes.js';
 
 export interface FreshnessBenchResult {

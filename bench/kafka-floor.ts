@@ -6,15 +6,17 @@
  * - Write floor: the bookings records the source published (same keys, values and four headers)
  *   written again through the source's own transactional writer, in transactions of the source's
  *   default size, into a scratch topic; nothing else happens (no Bookeo, no JSON, no Avro).
- * - Read floor: a read_committed consumer group reading a topic from the beginning, its eachBatch
- *   only counting; no decoding, no destination.
+ * - Read floor: the topic reader (kafka/topic-reader.ts: a read_committed consumer group) reading
+ *   a topic from the beginning to its end, only counting; no decoding, no destination.
  *
  * Both run in this process, so their CPU per record is this process's CPU time over the records.
  */
-import type { Kafka } from 'kafkajs';
 import { sourceSchema } from '../common/config/schema.js';
-import { readTopicToEnd } from '../connector/kafka/topic-reader.js';
-import { createTransactionalWriter, type OutgoingRecord } from '../connector/kafka/transactional-writer.js';
+import { withAdmin } from '../kafka/admin.js';
+import type { KafkaClient } from '../kafka/client.js';
+import type { OutgoingRecord } from '../kafka/records.js';
+import { readTopicToEnd } from '../kafka/topic-reader.js';
+import { createTransactionalWriter } from '../kafka/transactional-writer.js';
 
 export interface KafkaFloor {
   readonly records: number;
@@ -32,7 +34,7 @@ async function measured(records: number, run: () => Promise<void>): Promise<Kafk
 }
 
 /** Rewrites `topic`'s records into `scratchTopic` (created by the first write) through the transactional writer. */
-export async function kafkaWriteFloor(kafka: Kafka, topic: string, scratchTopic: string): Promise<KafkaFloor> {
+export async function kafkaWriteFloor(kafka: KafkaClient, topic: string, scratchTopic: string): Promise<KafkaFloor> {
   const records: OutgoingRecord[] = [];
   await readTopicToEnd(kafka, {
     topic,
@@ -43,9 +45,7 @@ export async function kafkaWriteFloor(kafka: Kafka, topic: string, scratchTopic:
       records.push({ topic: scratchTopic, key: message.key, value: message.value, headers });
     },
   });
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin.createTopics({ topics: [{ topic: scratchTopic, numPartitions: 3 }], waitForLeaders: true }).finally(() => admin.disconnect());
+  await withAdmin(kafka, (admin) => admin.createTopics([{ topic: scratchTopic, partitions: 3, replicationFactor: 1, compacted: false }]));
   const writer = await createTransactionalWriter(kafka, `${scratchTopic}-writer`);
   const perTransaction = sourceSchema.parse({}).maxRecordsPerTransaction;
   try {
@@ -57,28 +57,20 @@ export async function kafkaWriteFloor(kafka: Kafka, topic: string, scratchTopic:
   }
 }
 
-/** Reads `topic` from the beginning to `expectedRecords` with a fresh read_committed group `groupId`. */
-export async function kafkaReadFloor(kafka: Kafka, topic: string, groupId: string, expectedRecords: number): Promise<KafkaFloor> {
-  const consumer = kafka.consumer({ groupId, readUncommitted: false, allowAutoTopicCreation: false, maxWaitTimeInMs: 500 });
-  await consumer.connect();
-  try {
-    await consumer.subscribe({ topic, fromBeginning: true });
-    let read = 0;
-    let reachedAll!: () => void;
-    const all = new Promise<void>((resolve) => (reachedAll = resolve));
-    // Timed from the first batch, as the sink is timed from its first write: group join excluded.
-    let first: Promise<KafkaFloor> | undefined;
-    await consumer.run({
-      autoCommit: false,
-      eachBatch: async ({ batch }) => {
-        first ??= measured(expectedRecords, () => all);
-        read += batch.messages.length;
-        if (read >= expectedRecords) reachedAll();
-      },
-    });
-    await all;
-    return await (first as Promise<KafkaFloor>);
-  } finally {
-    await consumer.disconnect();
-  }
+/** Reads `topic` from the beginning to its end, which holds `expectedRecords`, through the topic reader. */
+export async function kafkaReadFloor(kafka: KafkaClient, topic: string, expectedRecords: number): Promise<KafkaFloor> {
+  let read = 0;
+  let reachedAll!: () => void;
+  const all = new Promise<void>((resolve) => (reachedAll = resolve));
+  // Timed from the first record, as the sink is timed from its first write: group join excluded.
+  let first: Promise<KafkaFloor> | undefined;
+  await readTopicToEnd(kafka, {
+    topic,
+    onMessage: () => {
+      first ??= measured(expectedRecords, () => all);
+      if (++read >= expectedRecords) reachedAll();
+    },
+  });
+  if (first === undefined || read < expectedRecords) throw new Error(`the read floor found ${read} records in ${topic}, expected ${expectedRecords}`);
+  return first;
 }

@@ -11,7 +11,6 @@
  * ratio says how much of the server's own load rate the pipeline keeps. Export is not timed.
  */
 import { writeFileSync } from 'node:fs';
-import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import { namespacedNames } from '../contract/namespace.js';
 import { stackEndpoints } from '../deploy/stack/endpoints.js';
@@ -19,7 +18,9 @@ import { copyFromStdin } from '../sinks/postgres/copy-in.js';
 import { copyEscape } from '../sinks/postgres/copy-text.js';
 import { qualifiedName } from '../sinks/postgres/ddl.js';
 import { quoteIdentifier } from '../sinks/sql-tables.js';
-import { waitFor } from '../test/helpers/wait-for.js';
+import { withAdmin } from '../kafka/admin.js';
+import { stackKafka } from '../testkit/stack-kafka.js';
+import { waitFor } from '../testkit/wait-for.js';
 import { benchConfigPath, runCli } from './processes.js';
 
 export interface PostgresSinkBenchResult {
@@ -86,9 +87,6 @@ export async function benchPostgresSink(options: { topicPrefix: string; expected
   } finally {
     await client.query(`DROP SCHEMA IF EXISTS ${quoteIdentifier(schema)} CASCADE`);
     await client.end();
-    const admin = new Kafka({ brokers: [endpoints.kafkaBroker], logLevel: logLevel.NOTHING }).admin();
-    await admin.connect();
-    await admin.deleteGroups([groupId]).catch(() => undefined);
-    await admin.disconnect();
+    await withAdmin(stackKafka(groupId), (admin) => admin.deleteGroups([groupId]).catch(() => undefined));
   }
 }

@@ -6,14 +6,10 @@
 import { writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
-import { createLogger } from '../common/logger.js';
-import { createKafka } from '../connector/kafka/client.js';
-import { namespacedNames } from '../contract/namespace.js';
 import { resourceTopic, topicName } from '../contract/topics.js';
-import { stackEndpoints } from '../deploy/stack/endpoints.js';
 import { formatTable } from '../common/text-table.js';
-import { cleanupPrefix } from '../test/helpers/source-cleanup.js';
+import { cleanupPrefix } from '../testkit/source-cleanup.js';
+import { stackKafka } from '../testkit/stack-kafka.js';
 import { benchDuckdbSink } from './duckdb-sink.js';
 import { benchFreshness } from './freshness.js';
 import { kafkaReadFloor, kafkaWriteFloor } from './kafka-floor.js';
@@ -54,7 +50,7 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   const results: Record<string, unknown> = { quick, at: new Date().toISOString() };
   const prefix = `bench${Date.now().toString(36)}`;
-  const kafka = createKafka({ brokers: [stackEndpoints().kafkaBroker], clientId: prefix, topicPrefix: prefix, partitions: 1, replicationFactor: 1, ssl: false }, createLogger({ level: 'silent', format: 'json', destination: new Writable({ write: (_c, _e, done) => done() }) }));
+  const kafka = stackKafka(prefix);
 
   try {
     say('building the CLI the children run (dist/, as the image runs it)…');
@@ -78,7 +74,7 @@ async function main(): Promise<void> {
     say('the Kafka client alone on the same records: the source\'s transactional writer, and a read_committed consumer…');
     const loaded = resourceTopic(`${prefix}a`, 'bookings');
     const writeFloor = await kafkaWriteFloor(kafka, loaded, topicName(`${prefix}a`, 'floor'));
-    const readFloor = await kafkaReadFloor(kafka, loaded, namespacedNames(`${prefix}a`).groupId('floor-read'), source.records);
+    const readFloor = await kafkaReadFloor(kafka, loaded, source.records);
     results.kafkaFloor = { write: writeFloor, read: readFloor };
     rows.push({
       benchmark: `Kafka write floor, ${writeFloor.records} of those records (kafkajs, transactions of 5,000, nothing else)`,

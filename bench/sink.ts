@@ -22,7 +22,7 @@ import { ClickHouseLogLevel, createClient } from '@clickhouse/client';
 import { namespacedNames } from '../contract/namespace.js';
 import { stackEndpoints } from '../deploy/stack/endpoints.js';
 import { stackStatus } from '../deploy/stack/stack.js';
-import { waitFor } from '../test/helpers/wait-for.js';
+import { waitFor } from '../testkit/wait-for.js';
 import { benchConfigPath, cpuSeconds, runCli } from './processes.js';
 
 /** What the destination sends (sinks/clickhouse/destination.ts), and so what the direct insert sends. */

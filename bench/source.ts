@@ -15,7 +15,7 @@ import { writeFileSync } from 'node:fs';
 import { namespacedNames } from '../contract/namespace.js';
 import { stackEndpoints } from '../deploy/stack/endpoints.js';
 import { DEFAULT_API_KEY, DEFAULT_SECRET_KEY } from '../simulator/index.js';
-import { waitFor } from '../test/helpers/wait-for.js';
+import { waitFor } from '../testkit/wait-for.js';
 import { benchConfigPath, cpuSeconds, runCli, type Child } from './processes.js';
 import { bookingsBackfillPlan, countPages, readWindows } from './raw-client.js';
 

@@ -4,8 +4,8 @@
  * Only the idempotency-key header is read, so no schema is needed and any schema version is fine.
  * The source rebuilds what it last published from it; reconcile compares it with Bookeo and the table.
  */
-import type { Kafka } from 'kafkajs';
-import { readTopicToEnd } from '../connector/kafka/topic-reader.js';
+import type { KafkaClient } from '../kafka/client.js';
+import { readTopicToEnd } from '../kafka/topic-reader.js';
 import { headerText, RECORD_HEADER, type RecordHeaders } from './headers.js';
 import { parseIdempotencyKey } from './idempotency-key.js';
 
@@ -54,7 +54,7 @@ export function createLatestStateBuilder(): LatestStateBuilder {
   };
 }
 
-export async function readLatestState(kafka: Kafka, topic: string, signal?: AbortSignal): Promise<LatestState> {
+export async function readLatestState(kafka: KafkaClient, topic: string, signal?: AbortSignal): Promise<LatestState> {
   const builder = createLatestStateBuilder();
   await readTopicToEnd(kafka, { topic, ...(signal === undefined ? {} : { signal }), onMessage: (message, partition) => builder.add(message, partition) });
   return builder.state();

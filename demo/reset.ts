@@ -4,16 +4,15 @@
  * backfill as the first, not a mix of two simulated accounts. Nothing outside it is touched.
  */
 import type { ClickHouseClient } from '@clickhouse/client';
-import type { Kafka } from 'kafkajs';
 import type { SchemaRegistry } from '../avro/registry.js';
 import { isUnderPrefix } from '../contract/topics.js';
+import { withAdmin } from '../kafka/admin.js';
+import type { KafkaClient } from '../kafka/client.js';
 
-export async function resetDemoNamespace(kafka: Kafka, registry: SchemaRegistry, clickhouse: ClickHouseClient, options: { prefix: string; groupId: string; database: string }): Promise<void> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
+export async function resetDemoNamespace(kafka: KafkaClient, registry: SchemaRegistry, clickhouse: ClickHouseClient, options: { prefix: string; groupId: string; database: string }): Promise<void> {
+  await withAdmin(kafka, async (admin) => {
     const topics = (await admin.listTopics()).filter((topic) => isUnderPrefix(topic, options.prefix));
-    if (topics.length > 0) await admin.deleteTopics({ topics });
+    if (topics.length > 0) await admin.deleteTopics(topics);
     await admin.deleteGroups([options.groupId]).catch(() => undefined); // absent on a first run
     for (const topic of topics) {
       for (const subject of [`${topic}-key`, `${topic}-value`]) {
@@ -22,8 +21,6 @@ export async function resetDemoNamespace(kafka: Kafka, registry: SchemaRegistry,
         await registry.deleteSubject(subject, true).catch(() => undefined);
       }
     }
-  } finally {
-    await admin.disconnect();
-  }
+  });
   await clickhouse.command({ query: `DROP DATABASE IF EXISTS \`${options.database}\`` });
 }

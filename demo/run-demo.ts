@@ -11,11 +11,12 @@ import { loadConfig, validateConfig } from '../common/config/load.js';
 import type { AppConfig } from '../common/config/schema.js';
 import { createLogger, type Logger } from '../common/logger.js';
 import { createMetricsRegistry, type Registry } from '../common/metrics.js';
-import { createKafka } from '../connector/kafka/client.js';
 import { namespacedNames } from '../contract/namespace.js';
 import { startSourceRuntime, type SourceRuntime } from '../connector/source/runtime.js';
 import { stackEndpoints } from '../deploy/stack/endpoints.js';
 import { createStackContext, downStack, upStack } from '../deploy/stack/stack.js';
+import { withAdmin } from '../kafka/admin.js';
+import { createKafka } from '../kafka/client.js';
 import { createClickHouseDestination } from '../sinks/clickhouse/destination.js';
 import { createSinkMetrics } from '../sinks/runner/metrics.js';
 import { createRegistryDecoder } from '../sinks/runner/registry-decoder.js';
@@ -147,9 +148,7 @@ export async function runDemo(options: DemoOptions): Promise<void> {
     }
     say(`  ${await progressLine(source, sourceMetrics, account, backfillStarted)}`);
     say('waiting for the ClickHouse sink to catch up...');
-    const admin = sinkKafka.admin();
-    await admin.connect();
-    const ends = await topicEnds(admin, topics).finally(() => admin.disconnect());
+    const ends = await withAdmin(sinkKafka, (admin) => topicEnds(admin, topics));
     await sink.runner.caughtUp(ends);
 
     const summary = await summarize(source, registry, clickhouse, { database: config.clickhouse.database, topicPrefix: config.kafka.topicPrefix, account });

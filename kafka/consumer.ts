@@ -5,11 +5,10 @@
  * nothing outside this folder sees a kafkajs type, so the sink engine runs against an in-memory
  * fake in unit tests and against another client with a change of this folder only.
  */
-import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
+import type { Consumer, KafkaMessage } from 'kafkajs';
+import { openAdmin, type CommittedOffset } from './admin.js';
+import { kafkajsClient, type KafkaClient } from './client.js';
 import { ConsumerRestartingError } from './consumer-errors.js';
-
-/** The client this folder's factories take (created by connector/kafka/client.ts). */
-export type KafkaClient = Kafka;
 
 export type MessageHeaders = Record<string, Buffer | string | (Buffer | string)[] | undefined>;
 
@@ -32,13 +31,6 @@ export interface ConsumedBatch {
 /** A position to commit: the next offset to consume, and metadata stored with it. */
 export interface OffsetToCommit {
   readonly topic: string;
-  readonly partition: number;
-  readonly offset: number;
-  readonly metadata: string | null;
-}
-
-/** What the group has committed for one partition of a topic. */
-export interface CommittedOffset {
   readonly partition: number;
   readonly offset: number;
   readonly metadata: string | null;
@@ -95,7 +87,7 @@ const MAX_WAIT_TIME_MS = 500;
 
 export function createGroupConsumer(kafka: KafkaClient, options: GroupConsumerOptions): GroupConsumer {
   let mayRestart: GroupRun['mayRestart'] = () => false;
-  const consumer: Consumer = kafka.consumer({
+  const consumer: Consumer = kafkajsClient(kafka).consumer({
     groupId: options.groupId,
     readUncommitted: false,
     allowAutoTopicCreation: false,
@@ -132,13 +124,11 @@ export function createGroupConsumer(kafka: KafkaClient, options: GroupConsumerOp
       if (commitsSent === before) throw new ConsumerRestartingError();
     },
     async committed(topic) {
-      const admin = kafka.admin();
-      await admin.connect();
+      const admin = await openAdmin(kafka);
       try {
-        const [offsets] = await admin.fetchOffsets({ groupId: options.groupId, topics: [topic] });
-        return (offsets?.partitions ?? []).map((p) => ({ partition: p.partition, offset: Number(p.offset), metadata: p.metadata }));
+        return await admin.groupOffsets(options.groupId, topic);
       } finally {
-        await admin.disconnect();
+        await admin.close();
       }
     },
     on(event, listener) {

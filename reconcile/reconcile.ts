@@ -8,11 +8,12 @@ import type { AppConfig } from '../common/config/schema.js';
 import type { Logger } from '../common/logger.js';
 import { createBookeoClientFromConfig } from '../connector/bookeo/client.js';
 import { parseBackfillFrom, selectResources } from '../connector/catalog/index.js';
-import { createKafka } from '../connector/kafka/client.js';
 import { sinkGroupId } from '../contract/group-id.js';
 import type { ResourceName } from '../contract/resources.js';
 import { readLatestState, type LatestState } from '../contract/latest-state.js';
 import { resourceTopic, tableOfTopic } from '../contract/topics.js';
+import { openAdmin } from '../kafka/admin.js';
+import { createKafka } from '../kafka/client.js';
 import { destinationFactory } from '../sinks/runner/destinations.js';
 import { readBookeoState, type ResourceState } from './bookeo-state.js';
 import { compare, type Comparison } from './compare.js';
@@ -47,10 +48,12 @@ export async function reconcile(options: ReconcileOptions): Promise<ResourceReco
   const rows = selectResources(options.resources ?? config.source.resources).filter((row) => options.resources === undefined || options.resources.includes(row.name));
   const accounts = config.bookeo.accounts.filter((account) => account.enabled);
   const kafka = createKafka(config.kafka, logger, 'reconcile');
-  const admin = kafka.admin();
   const destination = (await destinationFactory(options.destinationName))(config, logger);
   const client = createBookeoClientFromConfig(config.bookeo, logger);
-  await admin.connect();
+  const admin = await openAdmin(kafka).catch(async (error: unknown) => {
+    await Promise.all([destination.close(), client.close()]);
+    throw error;
+  });
   try {
     const bookeo = new Map<string, Map<ResourceName, ResourceState>>();
     const scope = { backfillFrom: parseBackfillFrom(config.source.backfillFrom), now: Math.floor(nowMs / 1000) };
@@ -64,8 +67,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ResourceReco
       const topicName = resourceTopic(config.kafka.topicPrefix, row.name);
       const exists = existingTopics.has(topicName);
       const topic: LatestState = exists ? await readLatestState(kafka, topicName) : { accounts: new Map(), unattributed: 0 };
-      const [offsets] = exists ? await admin.fetchOffsets({ groupId, topics: [topicName] }) : [];
-      const committed = new Map((offsets?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]));
+      const committed = new Map((exists ? await admin.groupOffsets(groupId, topicName) : []).map((p) => [p.partition, p.offset]));
       const table = new Map<string, Map<string, number>>();
       for await (const live of destination.liveVersions(tableOfTopic(topicName, config.kafka.topicPrefix), KEY_COLUMNS)) {
         const [account = '', id = ''] = live.key;
@@ -87,7 +89,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ResourceReco
     }
     return results;
   } finally {
-    await admin.disconnect();
+    await admin.close();
     await destination.close();
     await client.close();
   }

@@ -9,8 +9,9 @@
  * slip between it and the transaction.
  */
 import { ConnectError } from '../../common/errors.js';
-import type { OffsetStore, SourceOffset } from '../kafka/offsets.js';
-import type { OutgoingRecord, TransactionalWriter } from '../kafka/transactional-writer.js';
+import type { OutgoingRecord } from '../../kafka/records.js';
+import type { TransactionalWriter } from '../../kafka/transactional-writer.js';
+import type { OffsetStore, SourceOffset } from './offsets.js';
 
 export interface CommitStep {
   readonly records: readonly OutgoingRecord[];

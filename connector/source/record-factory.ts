@@ -11,7 +11,7 @@ import type { TopicSerializer } from '../../avro/topic-serializer.js';
 import { deadLetterHeaders } from '../../contract/dead-letter-headers.js';
 import { RECORD_HEADER } from '../../contract/headers.js';
 import { DELETED, idempotencyKey } from '../../contract/idempotency-key.js';
-import type { OutgoingRecord } from '../kafka/transactional-writer.js';
+import type { OutgoingRecord } from '../../kafka/records.js';
 
 export interface EntityRecordInput {
   readonly id: string;

@@ -6,7 +6,6 @@
  * task per enabled account. Kafka and the registry unreachable at start are waited for, with
  * back-off, for `startup.timeoutSeconds` (common/startup.ts). `stop()` ends everything in reverse.
  */
-import type { Kafka } from 'kafkajs';
 import type { AppConfig } from '../../common/config/schema.js';
 import { ConfigError, type ConfigProblem } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
@@ -17,10 +16,11 @@ import { SchemaRegistryError } from '../../avro/errors.js';
 import { createSchemaRegistry, type SchemaRegistry } from '../../avro/registry.js';
 import { createTopicSerializer, type TopicSerializer } from '../../avro/topic-serializer.js';
 import { resourceTopic } from '../../contract/topics.js';
+import { withAdmin, type TopicSpec } from '../../kafka/admin.js';
+import { createKafka, type KafkaClient } from '../../kafka/client.js';
+import { ensureTopics } from '../../kafka/topics.js';
 import { createBookeoClientFromConfig, type BookeoClient } from '../bookeo/client.js';
 import { RESOURCE_CATALOG, type ResourceDefinition } from '../catalog/catalog.js';
-import { createKafka } from '../kafka/client.js';
-import { ensureTopics, type TopicSpec } from '../kafka/topics.js';
 import { createSourceMetrics } from './metrics.js';
 import { createRecordFactory, type RecordFactory } from './record-factory.js';
 import { sourceRoutes } from './rest.js';
@@ -111,7 +111,7 @@ export async function startSourceRuntime(options: SourceRuntimeOptions): Promise
       });
     };
 
-    const kafka: Kafka = createKafka(config.kafka, logger, 'source');
+    const kafka: KafkaClient = createKafka(config.kafka, logger, 'source');
     await reach(`Kafka at ${config.kafka.brokers.join(',')}`, 'creating topics', () => createTopics(kafka, config, rows, topicOf));
     const registry: SchemaRegistry = createSchemaRegistry({ url: config.schemaRegistry.url, username: config.schemaRegistry.username, password: config.schemaRegistry.password });
     cleanups.push(() => registry.close());
@@ -174,21 +174,15 @@ async function createSerializers(registry: SchemaRegistry, config: AppConfig, ro
   return serializers;
 }
 
-async function createTopics(kafka: Kafka, config: AppConfig, rows: readonly ResourceDefinition[], topicOf: (resource: string) => string): Promise<void> {
-  const admin = kafka.admin();
-  try {
-    await admin.connect();
-    const { partitions, replicationFactor } = config.kafka;
-    const specs: TopicSpec[] = [
-      ...rows.map((row) => ({ topic: topicOf(row.name), partitions, replicationFactor, compacted: true })),
-      // Offsets are few and read whole at start: one partition keeps that read short.
-      { topic: config.source.offsetsTopic, partitions: 1, replicationFactor, compacted: true },
-      // Dead letters are an audit trail: every failure kept, never compacted away.
-      { topic: config.source.deadLetterTopic, partitions: 1, replicationFactor, compacted: false },
-    ];
-    await ensureTopics(admin, specs);
-  } finally {
-    await admin.disconnect();
-  }
+async function createTopics(kafka: KafkaClient, config: AppConfig, rows: readonly ResourceDefinition[], topicOf: (resource: string) => string): Promise<void> {
+  const { partitions, replicationFactor } = config.kafka;
+  const specs: TopicSpec[] = [
+    ...rows.map((row) => ({ topic: topicOf(row.name), partitions, replicationFactor, compacted: true })),
+    // Offsets are few and read whole at start: one partition keeps that read short.
+    { topic: config.source.offsetsTopic, partitions: 1, replicationFactor, compacted: true },
+    // Dead letters are an audit trail: every failure kept, never compacted away.
+    { topic: config.source.deadLetterTopic, partitions: 1, replicationFactor, compacted: false },
+  ];
+  await withAdmin(kafka, (admin) => ensureTopics(admin, specs));
 }
 

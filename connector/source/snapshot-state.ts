@@ -4,12 +4,12 @@
  * state, contract/latest-state.ts: headers only, no Avro decoding), as the architecture decided,
  * and afterwards it moves only after a commit.
  */
-import type { Kafka } from 'kafkajs';
 import { readLatestState, type LatestEntry } from '../../contract/latest-state.js';
+import type { KafkaClient } from '../../kafka/client.js';
 
 export type PublishedState = Map<string, string>;
 
-export async function loadPublishedStates(kafka: Kafka, topic: string, accounts: readonly string[]): Promise<Map<string, PublishedState>> {
+export async function loadPublishedStates(kafka: KafkaClient, topic: string, accounts: readonly string[]): Promise<Map<string, PublishedState>> {
   const latest = await readLatestState(kafka, topic);
   return new Map(accounts.map((account) => [account, publishedState(latest.accounts.get(account))]));
 }

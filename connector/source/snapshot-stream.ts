@@ -28,7 +28,7 @@ import { listRequest } from '../catalog/requests.js';
 import { planSnapshot } from '../catalog/snapshot-plan.js';
 import type { ResourceDefinition } from '../catalog/catalog.js';
 import { formatBookeoTime } from '../catalog/windows.js';
-import type { OutgoingRecord } from '../kafka/transactional-writer.js';
+import type { OutgoingRecord } from '../../kafka/records.js';
 import { prepareEntity, type PreparedEntity } from './prepared-entity.js';
 import type { CommitStep } from './committer.js';
 import type { BuiltRecord, RecordFactory } from './record-factory.js';

@@ -3,7 +3,7 @@ import type { AppConfig } from '../../common/config/schema.js';
 import type { Logger } from '../../common/logger.js';
 import type { BookeoAccountClient } from '../bookeo/client.js';
 import type { ResourceDefinition } from '../catalog/catalog.js';
-import type { OffsetStore } from '../kafka/offsets.js';
+import type { OffsetStore } from './offsets.js';
 import type { Committer } from './committer.js';
 import type { SourceMetrics } from './metrics.js';
 import type { BuiltRecord, RecordFactory } from './record-factory.js';

@@ -15,8 +15,8 @@
  */
 import { ConnectError } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
-import type { OffsetStore } from '../kafka/offsets.js';
-import { ProducerFencedError, type TransactionalWriter } from '../kafka/transactional-writer.js';
+import { ProducerFencedError, type TransactionalWriter } from '../../kafka/transactional-writer.js';
+import type { OffsetStore } from './offsets.js';
 import { createCommitter, type CommitStep, type Committer } from './committer.js';
 
 /** The committer belongs to a session renewed since: the step was not written (the next poll recomputes it). */

@@ -6,7 +6,6 @@
  * fenced producer, a registry that refuses us) stop this account's task only — other accounts go on.
  * After a failed commit the task's Kafka session is renewed before the next poll (task-session.ts).
  */
-import type { Kafka } from 'kafkajs';
 import type { AppConfig, BookeoAccountConfig } from '../../common/config/schema.js';
 import { ConnectError, describeError, isRetriable } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
@@ -15,8 +14,9 @@ import type { BookeoClient } from '../bookeo/client.js';
 import { BookeoAuthError } from '../bookeo/errors.js';
 import type { ResourceDefinition } from '../catalog/catalog.js';
 import { parseBackfillFrom } from '../catalog/windows.js';
-import { loadOffsetStore, type OffsetStore } from '../kafka/offsets.js';
-import { ProducerFencedError, createTransactionalWriter, type TransactionalWriter } from '../kafka/transactional-writer.js';
+import type { KafkaClient } from '../../kafka/client.js';
+import { ProducerFencedError, createTransactionalWriter, type TransactionalWriter } from '../../kafka/transactional-writer.js';
+import { loadOffsetStore, type OffsetStore } from './offsets.js';
 import { OffsetReplacedError } from './committer.js';
 import type { ResourceSample, SourceMetrics } from './metrics.js';
 import type { RecordFactory } from './record-factory.js';
@@ -32,7 +32,7 @@ import { pollWindowed } from './windowed-stream.js';
 export interface SourceTaskOptions {
   readonly account: BookeoAccountConfig;
   readonly config: AppConfig;
-  readonly kafka: Kafka;
+  readonly kafka: KafkaClient;
   readonly client: BookeoClient;
   readonly rows: readonly ResourceDefinition[];
   /** Record factories of this account, by resource name. */

@@ -1,36 +1,21 @@
 /**
- * Health means "a real client can use it": kafkajs describes the cluster, the registry answers its
- * Confluent-compatible subject list, ClickHouse runs `SELECT version()` through @clickhouse/client,
+ * Health means "a real client can use it": a Kafka client describes the cluster, the registry
+ * answers its Confluent-compatible subject list, ClickHouse runs `SELECT version()` through @clickhouse/client,
  * PostgreSQL runs it through pg as the stack's `bookeo` role in its database. An open port alone
  * is not health (a JVM listens long before it serves; PostgreSQL refuses logins while it recovers).
  */
 import { createConnection } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import { ClickHouseLogLevel, createClient } from '@clickhouse/client';
-import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import { ConnectError, describeError } from '../../common/errors.js';
+import { probeBroker } from '../../kafka/probe.js';
 import type { StackEndpoints } from './endpoints.js';
 
 const PROBE_TIMEOUT_MS = 5_000;
 
 export async function probeKafka(endpoints: StackEndpoints): Promise<void> {
-  const kafka = new Kafka({
-    clientId: 'bookeo-stack-health',
-    brokers: [endpoints.kafkaBroker],
-    connectionTimeout: PROBE_TIMEOUT_MS,
-    requestTimeout: PROBE_TIMEOUT_MS,
-    retry: { retries: 0 },
-    logLevel: logLevel.NOTHING,
-  });
-  const admin = kafka.admin();
-  try {
-    await admin.connect();
-    const cluster = await admin.describeCluster();
-    if (cluster.brokers.length === 0) throw new ConnectError('kafka: no broker in the cluster metadata', { retriable: true });
-  } finally {
-    await admin.disconnect();
-  }
+  await probeBroker(endpoints.kafkaBroker, PROBE_TIMEOUT_MS);
 }
 
 /**

@@ -8,13 +8,14 @@
  * in the original partition (it reads those partitions first) unless `--include-superseded`.
  */
 import type { Command } from 'commander';
-import { Partitioners, type Kafka, type KafkaMessage } from 'kafkajs';
 import { loadConfig } from '../../common/config/load.js';
 import { createLogger } from '../../common/logger.js';
-import { createKafka } from '../../connector/kafka/client.js';
-import { readTopicToEnd } from '../../connector/kafka/topic-reader.js';
 import { originalHeaders, readDeadLetterHeaders, REDRIVEN_FROM_HEADER } from '../../contract/dead-letter-headers.js';
 import { sinkDeadLetterTopic } from '../../contract/dead-letter-topics.js';
+import { createKafka, type KafkaClient } from '../../kafka/client.js';
+import { createProducer } from '../../kafka/producer.js';
+import type { ConsumedRecord } from '../../kafka/records.js';
+import { readTopicToEnd } from '../../kafka/topic-reader.js';
 
 export interface DeadLetterEntry {
   readonly dlqPartition: number;
@@ -27,11 +28,11 @@ export interface DeadLetterEntry {
   readonly errorClass: string;
   readonly errorMessage: string;
   readonly failedAt: string;
-  readonly message: KafkaMessage;
+  readonly message: ConsumedRecord;
 }
 
 /** A dead letter as listed; it reads the names the source used before the one vocabulary too. */
-export function toEntry(message: KafkaMessage, dlqPartition: number): DeadLetterEntry {
+export function toEntry(message: ConsumedRecord, dlqPartition: number): DeadLetterEntry {
   const h = readDeadLetterHeaders(message.headers);
   return {
     dlqPartition,
@@ -54,7 +55,7 @@ export interface DeadLetterFilter {
   readonly ids?: readonly string[];
 }
 
-export async function readDeadLetters(kafka: Kafka, dlqTopic: string, filter: DeadLetterFilter = {}): Promise<DeadLetterEntry[]> {
+export async function readDeadLetters(kafka: KafkaClient, dlqTopic: string, filter: DeadLetterFilter = {}): Promise<DeadLetterEntry[]> {
   const entries: DeadLetterEntry[] = [];
   const ids = filter.ids === undefined ? undefined : new Set(filter.ids);
   await readTopicToEnd(kafka, {
@@ -70,7 +71,7 @@ export async function readDeadLetters(kafka: Kafka, dlqTopic: string, filter: De
 }
 
 /** Dead letters whose key has a later record in its original partition (a redrive would roll that key back). */
-export async function supersededEntries(kafka: Kafka, entries: readonly DeadLetterEntry[]): Promise<Set<DeadLetterEntry>> {
+export async function supersededEntries(kafka: KafkaClient, entries: readonly DeadLetterEntry[]): Promise<Set<DeadLetterEntry>> {
   const superseded = new Set<DeadLetterEntry>();
   for (const topic of new Set(entries.map((entry) => entry.topic))) {
     const latest = new Map<string, number>();
@@ -90,21 +91,22 @@ export async function supersededEntries(kafka: Kafka, entries: readonly DeadLett
 }
 
 /** Sends the dead letters back to their original topics; resolves with how many were sent. */
-export async function redrive(kafka: Kafka, dlqTopic: string, entries: readonly DeadLetterEntry[]): Promise<number> {
+export async function redrive(kafka: KafkaClient, dlqTopic: string, entries: readonly DeadLetterEntry[]): Promise<number> {
   if (entries.length === 0) return 0;
-  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
-  await producer.connect();
+  const producer = await createProducer(kafka);
   try {
     for (const entry of entries) {
       await producer.send({
         topic: entry.topic,
-        acks: -1,
         // Same partition as before: every state of a key stays in one partition, in order.
-        messages: [{ partition: entry.partition, key: entry.message.key, value: entry.message.value, headers: { ...originalHeaders(entry.message.headers), [REDRIVEN_FROM_HEADER]: `${dlqTopic}:${entry.dlqPartition}:${entry.dlqOffset}` } }],
+        partition: entry.partition,
+        key: entry.message.key,
+        value: entry.message.value,
+        headers: { ...originalHeaders(entry.message.headers), [REDRIVEN_FROM_HEADER]: `${dlqTopic}:${entry.dlqPartition}:${entry.dlqOffset}` },
       });
     }
   } finally {
-    await producer.disconnect();
+    await producer.close();
   }
   return entries.length;
 }
@@ -115,7 +117,7 @@ interface DlqOptions {
   readonly topic?: string;
 }
 
-function setup(options: DlqOptions): { kafka: Kafka; dlqTopic: string } {
+function setup(options: DlqOptions): { kafka: KafkaClient; dlqTopic: string } {
   const config = loadConfig({ file: options.config });
   const logger = createLogger({ level: config.log.level, format: config.log.format }).child({ component: 'dlq' });
   return { kafka: createKafka(config.kafka, logger, 'dlq'), dlqTopic: sinkDeadLetterTopic(config.sink.deadLetterTopic, options.destination) };

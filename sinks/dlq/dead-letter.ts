@@ -8,9 +8,11 @@
  *
  * The DLQ topic is NOT compacted: two failed versions of one entity must both stay visible.
  */
-import { Partitioners, type Kafka, type KafkaMessage, type Producer } from 'kafkajs';
 import { ConnectError } from '../../common/errors.js';
 import { deadLetterHeaders, originalHeaders, type DeadLetterStage } from '../../contract/dead-letter-headers.js';
+import type { KafkaClient } from '../../kafka/client.js';
+import { createProducer } from '../../kafka/producer.js';
+import type { ConsumedRecord } from '../../kafka/records.js';
 
 export interface DeadLetterCause {
   readonly topic: string;
@@ -43,23 +45,18 @@ export class DeadLetterError extends ConnectError {}
 export interface DeadLetterReporter {
   readonly topic: string;
   /** Resolves once the DLQ record is acknowledged by all in-sync replicas. */
-  report(message: Pick<KafkaMessage, 'key' | 'value' | 'headers'>, cause: DeadLetterCause): Promise<void>;
+  report(message: Pick<ConsumedRecord, 'key' | 'value' | 'headers'>, cause: DeadLetterCause): Promise<void>;
   close(): Promise<void>;
 }
 
-export async function createDeadLetterReporter(kafka: Kafka, topic: string, clock: () => Date = () => new Date()): Promise<DeadLetterReporter> {
+export async function createDeadLetterReporter(kafka: KafkaClient, topic: string, clock: () => Date = () => new Date()): Promise<DeadLetterReporter> {
   // Idempotent: a retried send inside the producer does not duplicate the dead letter.
-  const producer: Producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
-  await producer.connect();
+  const producer = await createProducer(kafka);
   return {
     topic,
     async report(message, cause) {
       try {
-        await producer.send({
-          topic,
-          acks: -1,
-          messages: [{ key: message.key, value: message.value, headers: { ...originalHeaders(message.headers), ...buildDeadLetterHeaders(cause, clock()) } }],
-        });
+        await producer.send({ topic, key: message.key, value: message.value, headers: { ...originalHeaders(message.headers), ...buildDeadLetterHeaders(cause, clock()) } });
       } catch (error) {
         throw new DeadLetterError(`could not dead-letter ${cause.topic}/${cause.partition}@${cause.offset} to ${topic}`, {
           cause: error,
@@ -67,6 +64,6 @@ export async function createDeadLetterReporter(kafka: Kafka, topic: string, cloc
         });
       }
     },
-    close: () => producer.disconnect(),
+    close: () => producer.close(),
   };
 }

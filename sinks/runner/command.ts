@@ -3,7 +3,6 @@
  * loads the validated configuration, builds its clients here (the edge), and hands them down.
  */
 import type { Command } from 'commander';
-import type { Admin, Kafka } from 'kafkajs';
 import { loadConfig } from '../../common/config/load.js';
 import type { AppConfig } from '../../common/config/schema.js';
 import { ConfigError, ConnectError } from '../../common/errors.js';
@@ -12,9 +11,10 @@ import { createMetricsRegistry } from '../../common/metrics.js';
 import { startOpsServer } from '../../common/ops-server.js';
 import { waitForDependency } from '../../common/startup.js';
 import { createSchemaRegistry } from '../../avro/registry.js';
-import { createKafka } from '../../connector/kafka/client.js';
 import { sinkGroupId } from '../../contract/group-id.js';
 import { resourceTopic, resourceTopics, topicName } from '../../contract/topics.js';
+import { withAdmin, type KafkaAdmin } from '../../kafka/admin.js';
+import { createKafka, type KafkaClient } from '../../kafka/client.js';
 import { DESTINATIONS, checkDestination, destinationFactory } from './destinations.js';
 import { resetGroup, type ResetTarget } from './group-admin.js';
 import { createSinkMetrics } from './metrics.js';
@@ -26,20 +26,10 @@ interface CommonOptions {
   readonly config?: string;
 }
 
-function setup(options: CommonOptions, component: string): { config: AppConfig; logger: Logger; kafka: Kafka } {
+function setup(options: CommonOptions, component: string): { config: AppConfig; logger: Logger; kafka: KafkaClient } {
   const config = loadConfig({ file: options.config });
   const logger = createLogger({ level: config.log.level, format: config.log.format }).child({ component });
   return { config, logger, kafka: createKafka(config.kafka, logger, component) };
-}
-
-async function withAdmin<T>(kafka: Kafka, body: (admin: Admin) => Promise<T>): Promise<T> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    return await body(admin);
-  } finally {
-    await admin.disconnect();
-  }
 }
 
 /**
@@ -48,7 +38,7 @@ async function withAdmin<T>(kafka: Kafka, body: (admin: Admin) => Promise<T>): P
  * sit under the prefix is not a table (loading its own dead letters would loop). None yet is a
  * retriable failure: a sink deployed next to a new source waits for the source to create them.
  */
-export async function sinkTopics(admin: Admin, config: AppConfig): Promise<string[]> {
+export async function sinkTopics(admin: KafkaAdmin, config: AppConfig): Promise<string[]> {
   const prefix = config.kafka.topicPrefix;
   if (config.sink.resources !== undefined) return config.sink.resources.map((resource) => resourceTopic(prefix, resource));
   const published = new Set(resourceTopics(prefix));

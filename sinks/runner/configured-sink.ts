@@ -11,7 +11,7 @@ import type { AppConfig } from '../../common/config/schema.js';
 import type { Logger } from '../../common/logger.js';
 import { ConnectError } from '../../common/errors.js';
 import { isPermanentStartupError, waitForDependency } from '../../common/startup.js';
-import { createKafka } from '../../connector/kafka/client.js';
+import { createKafka } from '../../kafka/client.js';
 import type { Destination } from '../destination.js';
 import { destinationFactory } from './destinations.js';
 import { createSinkMetrics } from './metrics.js';

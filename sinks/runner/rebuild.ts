@@ -7,11 +7,12 @@
  * group's positions become the live group's, so the live sink resumes exactly where the rebuilt
  * table ends. A failure drops the fresh table; the live table and group are untouched.
  */
-import type { Kafka } from 'kafkajs';
 import type { AppConfig } from '../../common/config/schema.js';
 import type { Logger } from '../../common/logger.js';
 import { rebuildGroupId, sinkGroupId } from '../../contract/group-id.js';
 import { resourceTopic, tableOfTopic } from '../../contract/topics.js';
+import { openAdmin } from '../../kafka/admin.js';
+import type { KafkaClient } from '../../kafka/client.js';
 import { describeTable } from './avro-table.js';
 import type { Destination } from '../destination.js';
 import type { RecordDecoder } from './decode.js';
@@ -20,7 +21,7 @@ import type { SinkMetrics } from './metrics.js';
 import { startSink } from './sink.js';
 
 export interface RebuildOptions {
-  readonly kafka: Kafka;
+  readonly kafka: KafkaClient;
   readonly config: AppConfig;
   readonly destination: Destination;
   readonly destinationName: string;
@@ -37,8 +38,7 @@ export async function rebuildResource(options: RebuildOptions): Promise<{ table:
   const liveGroup = sinkGroupId(config.sink.groupId, config.kafka.topicPrefix, options.destinationName);
   const rebuildGroup = rebuildGroupId(liveGroup, resource, Date.now());
   const logger = options.logger.child({ component: 'sink-rebuild', topic });
-  const admin = kafka.admin();
-  await admin.connect();
+  const admin = await openAdmin(kafka);
   try {
     await assertGroupStopped(admin, liveGroup);
     const ends = await topicEnds(admin, [topic]);
@@ -79,6 +79,6 @@ export async function rebuildResource(options: RebuildOptions): Promise<{ table:
       await admin.deleteGroups([rebuildGroup]).catch((error: unknown) => logger.warn({ err: error, groupId: rebuildGroup }, 'could not delete the rebuild group; delete it with kafka-consumer-groups --delete'));
     }
   } finally {
-    await admin.disconnect();
+    await admin.close();
   }
 }

@@ -3,7 +3,8 @@
  * group (kafka/consumer.ts). Callers that hold a client use this; unit tests start the engine on
  * an in-memory group instead.
  */
-import { createGroupConsumer, type KafkaClient } from '../../kafka/consumer.js';
+import type { KafkaClient } from '../../kafka/client.js';
+import { createGroupConsumer } from '../../kafka/consumer.js';
 import { startSinkEngine, type SinkEngineOptions, type SinkRunner } from './engine.js';
 
 export type { PartitionStatus, RunnerState, RunnerStatus, SinkRunner } from './engine.js';

@@ -3,12 +3,13 @@
  * runner. Clients (Kafka, registry, destination) are created by the caller and passed in, so the
  * command and the integration tests wire the same thing.
  */
-import type { Kafka } from 'kafkajs';
 import type { AppConfig } from '../../common/config/schema.js';
 import type { Logger } from '../../common/logger.js';
 import { createRetry, DEFAULT_RETRY_POLICY, type Retrier } from '../../common/retry.js';
-import { ensureTopics } from '../../connector/kafka/topics.js';
 import { tableOfTopic } from '../../contract/topics.js';
+import { withAdmin } from '../../kafka/admin.js';
+import type { KafkaClient } from '../../kafka/client.js';
+import { ensureTopics } from '../../kafka/topics.js';
 import type { Destination } from '../destination.js';
 import { sinkDeadLetterTopic } from '../../contract/dead-letter-topics.js';
 import { legacyDefaultGroupId, sinkGroupId } from '../../contract/group-id.js';
@@ -21,7 +22,7 @@ import { adoptGroupOffsets, assertSameSubscription, groupHasMembers } from './gr
 import { startSinkRunner, type SinkRunner } from './runner.js';
 
 export interface SinkOptions {
-  readonly kafka: Kafka;
+  readonly kafka: KafkaClient;
   readonly kafkaConfig: Pick<AppConfig['kafka'], 'partitions' | 'replicationFactor'>;
   readonly sinkConfig: AppConfig['sink'];
   readonly destination: Destination;
@@ -56,9 +57,7 @@ export async function startSink(options: SinkOptions): Promise<Sink> {
   const deadLetterTopic = sinkDeadLetterTopic(sinkConfig.deadLetterTopic, options.destinationName);
   const retry = options.retry ?? createRetry(DEFAULT_RETRY_POLICY);
 
-  const admin = options.kafka.admin();
-  await admin.connect();
-  try {
+  await withAdmin(options.kafka, async (admin) => {
     await ensureTopics(admin, [{ topic: deadLetterTopic, partitions: options.kafkaConfig.partitions, replicationFactor: options.kafkaConfig.replicationFactor, compacted: false }]);
     await assertSameSubscription(admin, groupId, options.topics);
     if (groupId === defaultGroup) {
@@ -70,9 +69,7 @@ export async function startSink(options: SinkOptions): Promise<Sink> {
       });
       if (adopted.length > 0) options.logger.info({ groupId, from: legacyGroup, topics: adopted }, 'continuing from the offsets of the previous default group (the group id now includes the topic prefix)');
     }
-  } finally {
-    await admin.disconnect();
-  }
+  });
 
   const deadLetters: DeadLetterReporter = await createDeadLetterReporter(options.kafka, deadLetterTopic);
   let runner: SinkRunner | undefined;

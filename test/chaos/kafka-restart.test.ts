@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createStackContext, upStack } from '../../deploy/stack/stack.js';
 import { requireStack } from '../helpers/stack.js';
-import { waitFor } from '../helpers/wait-for.js';
+import { waitFor } from '../../testkit/wait-for.js';
 import { outageUntilNoticed } from './kit/outage.js';
 import { firstSample } from './kit/processes.js';
 import { committedBySink, topicEnd, waitForGrowth } from './kit/progress.js';

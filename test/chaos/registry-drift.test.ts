@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { createStackContext, upStack } from '../../deploy/stack/stack.js';
 import { stackEndpoints } from '../../deploy/stack/endpoints.js';
 import { requireStack } from '../helpers/stack.js';
-import { waitFor } from '../helpers/wait-for.js';
+import { waitFor } from '../../testkit/wait-for.js';
 import { outageUntilNoticed } from './kit/outage.js';
 import { committedBySink, topicEnd, topicOf, waitForGrowth } from './kit/progress.js';
 import { checkThreeLayers, describeReport } from './kit/three-layers.js';

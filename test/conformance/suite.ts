@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
-import type { Admin, Kafka } from 'kafkajs';
+import { openAdmin, type KafkaAdmin } from '../../kafka/admin.js';
 import { createSchemaRegistry, ensureSubjects, type SchemaRegistry } from '../../avro/registry.js';
 import type { AvroRecord } from '../../avro/schema-json.js';
 import { createFramedEncoder } from '../../avro/wire.js';
@@ -17,20 +17,22 @@ import { sinkSchema, type AppConfig } from '../../common/config/schema.js';
 import { createLogger } from '../../common/logger.js';
 import { createMetricsRegistry } from '../../common/metrics.js';
 import { createRetry } from '../../common/retry.js';
-import { createKafka } from '../../connector/kafka/client.js';
-import { ensureTopics } from '../../connector/kafka/topics.js';
-import { createTransactionalWriter, type OutgoingRecord } from '../../connector/kafka/transactional-writer.js';
+import { createKafka, type KafkaClient } from '../../kafka/client.js';
+import { ensureTopics } from '../../kafka/topics.js';
+import type { OutgoingRecord } from '../../kafka/records.js';
+import { createTransactionalWriter } from '../../kafka/transactional-writer.js';
 import { stackEndpoints } from '../../deploy/stack/endpoints.js';
 import type { TableSpec } from '../../sinks/columns.js';
 import { describeTable } from '../../sinks/runner/avro-table.js';
 import type { Destination, SinkRecord } from '../../sinks/destination.js';
 import { readDeadLetters } from '../../sinks/dlq/command.js';
-import { resetGroup, topicEnds } from '../../sinks/runner/group-admin.js';
+import { resetGroup } from '../../sinks/runner/group-admin.js';
 import { createSinkMetrics } from '../../sinks/runner/metrics.js';
 import { createRegistryDecoder } from '../../sinks/runner/registry-decoder.js';
 import { startSink, type Sink, type SinkOptions } from '../../sinks/runner/sink.js';
+import { committedToEnd } from '../helpers/sink-fixture.js';
 import { deleteSubjects } from '../helpers/stack.js';
-import { uniqueName, waitFor } from '../helpers/wait-for.js';
+import { uniqueName, waitFor } from '../../testkit/wait-for.js';
 import { expectedLiveRows } from './expected.js';
 import { avroBatch } from '../helpers/write-batch.js';
 import { KEY_SCHEMA, VALUE_V1, VALUE_V2, VALUE_V3, thing, toAvro, writerType, type Thing } from './fixture.js';
@@ -54,8 +56,8 @@ export function describeConformance(target: ConformanceTarget): void {
     const prefix = uniqueName(`conf_${target.name}`);
     const encoder = createFramedEncoder();
     const keyType = writerType(KEY_SCHEMA);
-    let kafka: Kafka;
-    let admin: Admin;
+    let kafka: KafkaClient;
+    let admin: KafkaAdmin;
     let registry: SchemaRegistry;
     const namespaces: TargetNamespace[] = [];
     const destinations: Destination[] = [];
@@ -66,8 +68,7 @@ export function describeConformance(target: ConformanceTarget): void {
 
     before(async () => {
       kafka = createKafka(kafkaConfig, quiet);
-      admin = kafka.admin();
-      await admin.connect();
+      admin = await openAdmin(kafka);
       registry = createSchemaRegistry({ url: endpoints.registryUrl });
     });
 
@@ -77,10 +78,10 @@ export function describeConformance(target: ConformanceTarget): void {
       for (const namespace of namespaces) await namespace.drop().catch(() => undefined);
       const existing = new Set(await admin.listTopics());
       const present = topics.filter((topic) => existing.has(topic));
-      if (present.length > 0) await admin.deleteTopics({ topics: present, timeout: 30_000 });
+      if (present.length > 0) await admin.deleteTopics(present, { timeoutMs: 30_000 });
       for (const group of groups) await admin.deleteGroups([group]).catch(() => undefined);
       await deleteSubjects(subjects);
-      await admin.disconnect();
+      await admin.close();
       await registry.close();
     });
 
@@ -145,16 +146,6 @@ export function describeConformance(target: ConformanceTarget): void {
       });
       sinks.push(sink);
       return sink;
-    }
-
-    async function committedToEnd(groupId: string, topic: string): Promise<boolean> {
-      const ends = await topicEnds(admin, [topic]);
-      const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] });
-      // A committed offset may stop just before a trailing transaction marker.
-      return [...ends].every(([key, end]) => {
-        const partition = Number(key.split('/').pop());
-        return Number(offsets?.partitions.find((p) => p.partition === partition)?.offset ?? -1) >= end - 1;
-      });
     }
 
     function spec(table: string, value: AvroRecord = VALUE_V1): TableSpec {
@@ -257,7 +248,7 @@ export function describeConformance(target: ConformanceTarget): void {
       const want = expected('replayed', records);
       const first = await runSink(topic, destination, groupId);
       await until(namespace, spec('replayed'), want, 'the latest state, e03 deleted, e04 after the poison');
-      await waitFor(() => committedToEnd(groupId, topic), { what: 'offsets committed to the end' });
+      await waitFor(() => committedToEnd(admin, groupId, topic), { what: 'offsets committed to the end' });
       await first.stop();
       const dead = await readDeadLetters(kafka, `${topic}.dlq`);
       assert.equal(dead.length, 1);
@@ -265,7 +256,7 @@ export function describeConformance(target: ConformanceTarget): void {
 
       await resetGroup(admin, groupId, [topic], { kind: 'earliest' });
       const replay = await runSink(topic, destination, groupId);
-      await waitFor(() => committedToEnd(groupId, topic), { what: 'the replay to commit to the end', timeoutMs: 60_000 });
+      await waitFor(() => committedToEnd(admin, groupId, topic), { what: 'the replay to commit to the end', timeoutMs: 60_000 });
       await replay.stop();
       assert.deepEqual(await namespace.liveRows(spec('replayed')), want);
     });
@@ -287,7 +278,7 @@ export function describeConformance(target: ConformanceTarget): void {
       await crashing.stop();
       assert.ok(crashes >= 1);
       const restarted = await runSink(topic, destination, groupId);
-      await waitFor(() => committedToEnd(groupId, topic), { what: 'the restarted sink to commit to the end', timeoutMs: 60_000 });
+      await waitFor(() => committedToEnd(admin, groupId, topic), { what: 'the restarted sink to commit to the end', timeoutMs: 60_000 });
       await restarted.stop();
       assert.deepEqual(await namespace.liveRows(spec('crashed')), expected('crashed', records));
     });

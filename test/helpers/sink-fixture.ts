@@ -8,14 +8,15 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import avsc from 'avsc';
 import type { ClickHouseClient } from '@clickhouse/client';
-import type { Admin, Kafka } from 'kafkajs';
+import type { KafkaAdmin } from '../../kafka/admin.js';
+import type { KafkaClient } from '../../kafka/client.js';
 import { ensureSubjects, type SchemaRegistry } from '../../avro/registry.js';
 import type { AvroRecord } from '../../avro/schema-json.js';
 import { createFramedEncoder } from '../../avro/wire.js';
-import { ensureTopics } from '../../connector/kafka/topics.js';
-import { createTransactionalWriter } from '../../connector/kafka/transactional-writer.js';
+import { ensureTopics } from '../../kafka/topics.js';
+import { createTransactionalWriter } from '../../kafka/transactional-writer.js';
 import { groupHasMembers, topicEnds } from '../../sinks/runner/group-admin.js';
-import { uniqueName, waitFor } from './wait-for.js';
+import { uniqueName, waitFor } from '../../testkit/wait-for.js';
 
 /** The key every resource topic shares, and a small value schema: the items the sink tests write. */
 export const itemKeySchema = JSON.parse(readFileSync(new URL('../../avro/schemas/key.avsc', import.meta.url), 'utf8')) as AvroRecord;
@@ -40,7 +41,7 @@ export interface ItemTopics {
   readonly subjects: readonly string[];
 }
 
-export function itemTopics(kafka: Kafka, admin: Admin, registry: SchemaRegistry): ItemTopics {
+export function itemTopics(kafka: KafkaClient, admin: KafkaAdmin, registry: SchemaRegistry): ItemTopics {
   const encoder = createFramedEncoder();
   const ids = new Map<string, { key: number; value: number }>();
   const subjects: string[] = [];
@@ -80,12 +81,12 @@ export async function liveRows(clickhouse: ClickHouseClient, database: string, t
 }
 
 /** Whether the group committed every partition of the topic to its end (a trailing transaction marker aside). */
-export async function committedToEnd(admin: Admin, groupId: string, topic: string): Promise<boolean> {
+export async function committedToEnd(admin: KafkaAdmin, groupId: string, topic: string): Promise<boolean> {
   const ends = await topicEnds(admin, [topic]);
-  const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] });
+  const offsets = await admin.groupOffsets(groupId, topic);
   return [...ends].every(([key, end]) => {
     const partition = Number(key.split('/').pop());
-    return Number(offsets?.partitions.find((p) => p.partition === partition)?.offset ?? -1) >= end - 1;
+    return (offsets.find((p) => p.partition === partition)?.offset ?? -1) >= end - 1;
   });
 }
 
@@ -112,7 +113,7 @@ export function spawnCli(args: readonly string[]): CliRun {
  * no member left: a killed member stays in the group until its session times out, and a group with
  * members cannot be deleted.
  */
-export async function killChild(run: CliRun, admin: Admin, groupId: string): Promise<void> {
+export async function killChild(run: CliRun, admin: KafkaAdmin, groupId: string): Promise<void> {
   if (run.child.exitCode !== null || run.child.signalCode !== null) return;
   run.child.kill('SIGKILL');
   await run.exit;

@@ -2,7 +2,7 @@
  * In-memory stand-ins for a source stream's Kafka side, for unit tests of stream logic: a
  * serializer that writes JSON instead of Avro, and an offset store in a map.
  */
-import type { OffsetStore, SourceOffset } from '../../connector/kafka/offsets.js';
+import type { OffsetStore, SourceOffset } from '../../connector/source/offsets.js';
 import type { TopicSerializer } from '../../avro/topic-serializer.js';
 
 export function jsonSerializer(topic: string): TopicSerializer {

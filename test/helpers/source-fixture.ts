@@ -4,7 +4,7 @@
  * simulator's ground truth keyed the way the connector keys it.
  */
 import { Writable } from 'node:stream';
-import type { Kafka } from 'kafkajs';
+import type { KafkaClient } from '../../kafka/client.js';
 import { validateConfig } from '../../common/config/load.js';
 import type { AppConfig } from '../../common/config/schema.js';
 import { createLogger, type Logger } from '../../common/logger.js';
@@ -12,12 +12,12 @@ import { contentHash } from '../../connector/catalog/snapshot-diff.js';
 import { entityId } from '../../connector/catalog/entity.js';
 import { resourceByName } from '../../connector/catalog/catalog.js';
 import type { ResourceName } from '../../contract/resources.js';
-import { readTopicToEnd } from '../../connector/kafka/topic-reader.js';
+import { readTopicToEnd } from '../../kafka/topic-reader.js';
 import { RECORD_HEADER } from '../../contract/headers.js';
 import { parseIdempotencyKey } from '../../contract/idempotency-key.js';
 import { stackEndpoints } from '../../deploy/stack/endpoints.js';
 import type { RunningSimulator } from '../../simulator/index.js';
-import { uniqueName } from './wait-for.js';
+import { uniqueName } from '../../testkit/wait-for.js';
 
 export const TEST_SECRET_KEY = 'sk-test-SECRET-7f3a9c1e';
 export const TEST_API_KEY = 'ak-test-APIKEY-19c2b44d';
@@ -58,7 +58,7 @@ export interface TopicView {
   readonly tombstones: number;
 }
 
-export async function viewTopic(kafka: Kafka, topic: string, account = 'acme'): Promise<TopicView> {
+export async function viewTopic(kafka: KafkaClient, topic: string, account = 'acme'): Promise<TopicView> {
   const latest = new Map<string, string | null>();
   const keys = new Map<string, number>();
   let records = 0;

@@ -5,14 +5,15 @@
  * (`uniqueName` in wait-for.ts) and remove them in `after`.
  *
  *   before(async () => { await requireStack(); admin = await stackAdmin(); });
- *   after(async () => { await deleteTopics(admin, [topic]); await admin.disconnect(); });
+ *   after(async () => { await deleteTopics(admin, [topic]); await admin.close(); });
  */
 import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
-import { Kafka, logLevel, type Admin } from 'kafkajs';
+import { openAdmin, type KafkaAdmin } from '../../kafka/admin.js';
 import { stackEndpoints } from '../../deploy/stack/endpoints.js';
 import { serviceStatus, SERVICE_NAMES } from '../../deploy/stack/stack.js';
-import { waitFor } from './wait-for.js';
+import { stackKafka } from '../../testkit/stack-kafka.js';
+import { waitFor } from '../../testkit/wait-for.js';
 
 /** Throws, naming each service that is not healthy and how to start it. Call once in `before`. */
 export async function requireStack(): Promise<void> {
@@ -24,16 +25,9 @@ export async function requireStack(): Promise<void> {
   }
 }
 
-/** A kafkajs client for the stack's broker; kafkajs' own logging limited to errors. */
-export function stackKafka(clientId = 'bookeo-test'): Kafka {
-  return new Kafka({ clientId, brokers: [stackEndpoints().kafkaBroker], logLevel: logLevel.ERROR });
-}
-
-/** A connected admin client (disconnect it in `after`). */
-export async function stackAdmin(clientId?: string): Promise<Admin> {
-  const admin = stackKafka(clientId).admin();
-  await admin.connect();
-  return admin;
+/** A connected admin client (close it in `after`). */
+export function stackAdmin(clientId?: string): Promise<KafkaAdmin> {
+  return openAdmin(stackKafka(clientId));
 }
 
 export function stackRegistry(): SchemaRegistry {
@@ -47,11 +41,11 @@ export function stackClickHouse(database?: string): ClickHouseClient {
 }
 
 /** Deletes topics (missing ones are fine) and waits until the broker no longer lists them. */
-export async function deleteTopics(admin: Admin, topics: readonly string[]): Promise<void> {
+export async function deleteTopics(admin: KafkaAdmin, topics: readonly string[]): Promise<void> {
   const existing = new Set(await admin.listTopics());
   const present = topics.filter((topic) => existing.has(topic));
   if (present.length === 0) return;
-  await admin.deleteTopics({ topics: present, timeout: 30_000 });
+  await admin.deleteTopics(present, { timeoutMs: 30_000 });
   await waitFor(async () => !(await admin.listTopics()).some((topic) => present.includes(topic)), { what: `topics ${present.join(', ')} deleted`, timeoutMs: 30_000 });
 }
 

@@ -15,7 +15,7 @@ import type { AvroRecord } from '../../avro/schema-json.js';
 import { valueSchemaOf } from '../../avro/schemas.js';
 import { createTopicSerializer, type TopicSerializer } from '../../avro/topic-serializer.js';
 import { stackEndpoints } from '../../deploy/stack/endpoints.js';
-import { uniqueName } from '../helpers/wait-for.js';
+import { uniqueName } from '../../testkit/wait-for.js';
 
 const booking = (): Record<string, any> => JSON.parse(readFileSync(new URL('../fixtures/bookeo/booking.json', import.meta.url), 'utf8'));
 

@@ -19,9 +19,9 @@ import { createClickHouseDestination } from '../../sinks/clickhouse/destination.
 import { clickhouseType } from '../../sinks/clickhouse/types.js';
 import { avroTypeOf } from '../../avro/codec.js';
 import type { AvroType } from '../../avro/schema-json.js';
-import { bookingKeySchema, bookingRecord, bookingValueSchema } from '../helpers/booking-avro.js';
+import { bookingKeySchema, bookingRecord, bookingValueSchema } from '../../testkit/booking-avro.js';
 import { edge, edgeKey, edgeValue } from '../helpers/edge-avro.js';
-import { uniqueName, waitFor } from '../helpers/wait-for.js';
+import { uniqueName, waitFor } from '../../testkit/wait-for.js';
 import { avroBatch } from '../helpers/write-batch.js';
 
 const url = stackEndpoints().clickhouseUrl;

@@ -24,7 +24,7 @@ import { decodedBatch } from '../helpers/write-batch.js';
 import { createDuckDBDestination } from '../../sinks/duckdb/destination.js';
 import { duckdbType } from '../../sinks/duckdb/types.js';
 import { DestinationError } from '../../sinks/errors.js';
-import { bookingKeySchema, bookingRecord, bookingValueSchema } from '../helpers/booking-avro.js';
+import { bookingKeySchema, bookingRecord, bookingValueSchema } from '../../testkit/booking-avro.js';
 
 const quiet = createLogger({ level: 'warn', format: 'json', destination: new Writable({ write: (_c, _e, done) => done() }) });
 const topic = 'bookeo.bookings';

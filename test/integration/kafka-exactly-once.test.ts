@@ -6,29 +6,28 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Writable } from 'node:stream';
-import type { Admin, Kafka } from 'kafkajs';
+import { openAdmin, type KafkaAdmin } from '../../kafka/admin.js';
 import { createLogger } from '../../common/logger.js';
-import { createKafka } from '../../connector/kafka/client.js';
-import { loadOffsetStore } from '../../connector/kafka/offsets.js';
-import { readTopicToEnd } from '../../connector/kafka/topic-reader.js';
-import { ensureTopics, TopicConfigError } from '../../connector/kafka/topics.js';
-import { createTransactionalWriter, ProducerFencedError } from '../../connector/kafka/transactional-writer.js';
+import { createKafka, type KafkaClient } from '../../kafka/client.js';
+import { loadOffsetStore } from '../../connector/source/offsets.js';
+import { readTopicToEnd } from '../../kafka/topic-reader.js';
+import { ensureTopics, TopicConfigError } from '../../kafka/topics.js';
+import { createTransactionalWriter, ProducerFencedError } from '../../kafka/transactional-writer.js';
 import { stackEndpoints } from '../../deploy/stack/endpoints.js';
-import { uniqueName } from '../helpers/wait-for.js';
+import { uniqueName } from '../../testkit/wait-for.js';
 
 const quiet = createLogger({ level: 'warn', format: 'json', destination: new Writable({ write: (_c, _e, done) => done() }) });
 
 describe('kafka exactly-once building blocks', () => {
-  let kafka: Kafka;
-  let admin: Admin;
+  let kafka: KafkaClient;
+  let admin: KafkaAdmin;
   const dataTopic = uniqueName('eos_data');
   const offsetsTopic = uniqueName('eos_offsets');
   const plainTopic = uniqueName('eos_plain');
 
   before(async () => {
-    kafka = createKafka({ brokers: [stackEndpoints().kafkaBroker], clientId: 'eos-test', topicPrefix: 't', partitions: 1, replicationFactor: 1, ssl: false }, quiet);
-    admin = kafka.admin();
-    await admin.connect();
+    kafka = createKafka({ brokers: [stackEndpoints().kafkaBroker], clientId: 'eos-test', ssl: false }, quiet);
+    admin = await openAdmin(kafka);
     const created = await ensureTopics(admin, [
       { topic: dataTopic, partitions: 2, replicationFactor: 1, compacted: true },
       { topic: offsetsTopic, partitions: 1, replicationFactor: 1, compacted: true },
@@ -37,14 +36,14 @@ describe('kafka exactly-once building blocks', () => {
   });
 
   after(async () => {
-    await admin.deleteTopics({ topics: [dataTopic, offsetsTopic, plainTopic] }).catch(() => undefined);
-    await admin.disconnect();
+    await admin.deleteTopics([dataTopic, offsetsTopic, plainTopic]).catch(() => undefined);
+    await admin.close();
   });
 
   it('ensureTopics is idempotent and refuses an existing topic that is not compacted', async () => {
     const again = await ensureTopics(admin, [{ topic: dataTopic, partitions: 2, replicationFactor: 1, compacted: true }]);
     assert.deepEqual(again.created, []);
-    await admin.createTopics({ topics: [{ topic: plainTopic, numPartitions: 1 }], waitForLeaders: true });
+    await admin.createTopics([{ topic: plainTopic, partitions: 1, replicationFactor: 1, compacted: false }]);
     await assert.rejects(ensureTopics(admin, [{ topic: plainTopic, partitions: 1, replicationFactor: 1, compacted: true }]), TopicConfigError);
   });
 

@@ -21,8 +21,8 @@ import { DestinationError } from '../../sinks/errors.js';
 import { maskConnectionString, postgresConnection } from '../../sinks/postgres/connection.js';
 import { createPostgresDestination } from '../../sinks/postgres/destination.js';
 import { canHold, postgresType } from '../../sinks/postgres/types.js';
-import { bookingKeySchema, bookingRecord, bookingValueSchema } from '../helpers/booking-avro.js';
-import { uniqueName } from '../helpers/wait-for.js';
+import { bookingKeySchema, bookingRecord, bookingValueSchema } from '../../testkit/booking-avro.js';
+import { uniqueName } from '../../testkit/wait-for.js';
 
 const url = stackEndpoints().postgresUrl;
 const schema = uniqueName('postgres_it').toLowerCase();

@@ -11,15 +11,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
-import type { Kafka } from 'kafkajs';
-import { createKafka } from '../../connector/kafka/client.js';
+import { openAdmin } from '../../kafka/admin.js';
+import { createKafka, type KafkaClient } from '../../kafka/client.js';
 import { stackEndpoints } from '../../deploy/stack/endpoints.js';
 import { startSimulator, type RunningSimulator } from '../../simulator/index.js';
 import { freePort, startHttpForwarder, type Forwarder } from '../helpers/forwarders.js';
 import { exitWithin, killChild, liveRows, readiness, spawnCli, type CliRun } from '../helpers/sink-fixture.js';
-import { cleanupPrefix } from '../helpers/source-cleanup.js';
+import { cleanupPrefix } from '../../testkit/source-cleanup.js';
 import { capturingLogger, sourceTestConfig } from '../helpers/source-fixture.js';
-import { uniqueName, waitFor } from '../helpers/wait-for.js';
+import { uniqueName, waitFor } from '../../testkit/wait-for.js';
 
 const endpoints = stackEndpoints();
 
@@ -28,7 +28,7 @@ describe('run start-up with the registry unreachable (real stack, `run` process)
   const database = uniqueName('runstart_db');
   const dir = mkdtempSync(join(tmpdir(), 'bc-run-start-'));
   let simulator: RunningSimulator;
-  let kafka: Kafka;
+  let kafka: KafkaClient;
   let clickhouse: ClickHouseClient;
   let forwarder: Forwarder | undefined;
   let run: CliRun | undefined;
@@ -40,12 +40,11 @@ describe('run start-up with the registry unreachable (real stack, `run` process)
   });
 
   after(async () => {
-    const admin = kafka.admin();
-    await admin.connect();
+    const admin = await openAdmin(kafka);
     try {
       if (run !== undefined) await killChild(run, admin, `${prefix}-sink`);
     } finally {
-      await admin.disconnect();
+      await admin.close();
     }
     await forwarder?.close();
     await cleanupPrefix(kafka, prefix);

@@ -12,12 +12,12 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
-import type { Admin, Kafka } from 'kafkajs';
+import { openAdmin, type KafkaAdmin } from '../../kafka/admin.js';
 import { createSchemaRegistry, type SchemaRegistry } from '../../avro/registry.js';
 import { sinkSchema, type AppConfig } from '../../common/config/schema.js';
 import { createLogger } from '../../common/logger.js';
 import { createMetricsRegistry } from '../../common/metrics.js';
-import { createKafka } from '../../connector/kafka/client.js';
+import { createKafka, type KafkaClient } from '../../kafka/client.js';
 import { stackEndpoints } from '../../deploy/stack/endpoints.js';
 import { createClickHouseDestination } from '../../sinks/clickhouse/destination.js';
 import type { Destination } from '../../sinks/destination.js';
@@ -25,10 +25,10 @@ import { legacyDefaultGroupId, sinkGroupId } from '../../contract/group-id.js';
 import { createSinkMetrics } from '../../sinks/runner/metrics.js';
 import { createRegistryDecoder } from '../../sinks/runner/registry-decoder.js';
 import { startSink, type Sink } from '../../sinks/runner/sink.js';
-import { cleanupPrefix } from '../helpers/source-cleanup.js';
+import { cleanupPrefix } from '../../testkit/source-cleanup.js';
 import { freePort } from '../helpers/forwarders.js';
 import { committedToEnd, exitWithin, itemTopics, killChild, liveRows, spawnCli, type CliRun, type ItemTopics } from '../helpers/sink-fixture.js';
-import { uniqueName, waitFor } from '../helpers/wait-for.js';
+import { uniqueName, waitFor } from '../../testkit/wait-for.js';
 
 const endpoints = stackEndpoints();
 const quiet = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent', format: 'json', destination: new Writable({ write: (_c, _e, done) => done() }) });
@@ -44,8 +44,8 @@ describe('sink group ids across deployments (real stack)', () => {
   const destinations: Destination[] = [];
   const sinks: Sink[] = [];
   const children: CliRun[] = [];
-  let kafka: Kafka;
-  let admin: Admin;
+  let kafka: KafkaClient;
+  let admin: KafkaAdmin;
   let registry: SchemaRegistry;
   let clickhouse: ClickHouseClient;
   let items: ItemTopics;
@@ -53,8 +53,7 @@ describe('sink group ids across deployments (real stack)', () => {
   before(async () => {
     const kafkaConfig: AppConfig['kafka'] = { brokers: [endpoints.kafkaBroker], clientId: prefixA, topicPrefix: prefixA, partitions: 2, replicationFactor: 1, ssl: false };
     kafka = createKafka(kafkaConfig, quiet);
-    admin = kafka.admin();
-    await admin.connect();
+    admin = await openAdmin(kafka);
     registry = createSchemaRegistry({ url: endpoints.registryUrl });
     clickhouse = createClient({ url: endpoints.clickhouseUrl, log: { level: ClickHouseLogLevel.OFF } });
     items = itemTopics(kafka, admin, registry);
@@ -69,7 +68,7 @@ describe('sink group ids across deployments (real stack)', () => {
     for (const sink of sinks) await sink.stop().catch(() => undefined);
     for (const destination of destinations) await destination.close().catch(() => undefined);
     for (const group of groups) await admin.deleteGroups([group]).catch(() => undefined);
-    await admin.disconnect();
+    await admin.close();
     await cleanupPrefix(kafka, prefixA);
     await cleanupPrefix(kafka, prefixB);
     for (const database of databases) await clickhouse.command({ query: `DROP DATABASE IF EXISTS \`${database}\`` });
@@ -153,15 +152,15 @@ describe('sink group ids across deployments (real stack)', () => {
     const destinationName = `clickhouse${prefixA.slice(-8)}`;
     const legacyGroup = legacyDefaultGroupId(destinationName);
     groups.push(legacyGroup);
-    const ends = await admin.fetchTopicOffsets(topicA);
-    await admin.setOffsets({ groupId: legacyGroup, topic: topicA, partitions: ends.map((p) => ({ partition: p.partition, offset: p.high })) });
-    await admin.setOffsets({ groupId: legacyGroup, topic: topicB, partitions: [{ partition: 0, offset: '1' }] });
+    const ends = await admin.topicOffsets(topicA);
+    await admin.setGroupOffsets(legacyGroup, topicA, ends.map((p) => ({ partition: p.partition, offset: p.high })));
+    await admin.setGroupOffsets(legacyGroup, topicB, [{ partition: 0, offset: 1 }]);
 
     const { sink, database } = await runSink(prefixA, { destinationName });
     await items.produce(topicA, 100, 3);
     await waitFor(async () => (await liveRows(clickhouse, database, 'items')) === 3 && (await committedToEnd(admin, sink.groupId, topicA)), { what: 'only the records after the adopted offsets loaded', timeoutMs: 60_000 });
-    const [adopted] = await admin.fetchOffsets({ groupId: sink.groupId, topics: [topicB] });
-    assert.ok(adopted?.partitions.every((p) => p.offset === '-1'), "another deployment's offsets are not adopted");
+    const adopted = await admin.groupOffsets(sink.groupId, topicB);
+    assert.ok(adopted.every((p) => p.offset === -1), "another deployment's offsets are not adopted");
     await sink.stop();
   });
 });

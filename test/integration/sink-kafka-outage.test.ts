@@ -1,8 +1,8 @@
 /**
  * The sink through a Kafka outage, on the real stack without touching the shared broker: the
  * sink's own Kafka client reaches the broker through a socket factory the test controls (a test
- * seam of kafkajs, not of the sink), which cuts every connection of that client right after a
- * batch was written and refuses new ones, then lets them through again. The commit of that batch
+ * seam of the Kafka client, kafka/client.ts, not of the sink), which cuts every connection of that
+ * client right after a batch was written and refuses new ones, then lets them through again. The commit of that batch
  * fails, the consumer crashes and restarts; the sink must report the outage, keep its position
  * pending, and afterwards load and commit on its own.
  */
@@ -11,22 +11,22 @@ import { connect, type Socket } from 'node:net';
 import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
-import { Kafka, logLevel, type Admin, type ISocketFactory } from 'kafkajs';
+import { openAdmin, type KafkaAdmin } from '../../kafka/admin.js';
 import { createSchemaRegistry, type SchemaRegistry } from '../../avro/registry.js';
 import { sinkSchema, type AppConfig } from '../../common/config/schema.js';
 import { createLogger } from '../../common/logger.js';
 import { createMetricsRegistry } from '../../common/metrics.js';
 import { createRetry } from '../../common/retry.js';
-import { createKafka } from '../../connector/kafka/client.js';
+import { createKafka, type KafkaClient, type SocketFactory } from '../../kafka/client.js';
 import { stackEndpoints } from '../../deploy/stack/endpoints.js';
 import { createClickHouseDestination } from '../../sinks/clickhouse/destination.js';
 import { createSinkMetrics } from '../../sinks/runner/metrics.js';
 import { createRegistryDecoder } from '../../sinks/runner/registry-decoder.js';
 import { startSink, type Sink } from '../../sinks/runner/sink.js';
-import { cleanupPrefix } from '../helpers/source-cleanup.js';
+import { cleanupPrefix } from '../../testkit/source-cleanup.js';
 import { freePort } from '../helpers/forwarders.js';
 import { committedToEnd, itemTopics, liveRows, type ItemTopics } from '../helpers/sink-fixture.js';
-import { uniqueName, waitFor } from '../helpers/wait-for.js';
+import { uniqueName, waitFor } from '../../testkit/wait-for.js';
 
 const endpoints = stackEndpoints();
 const quiet = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent', format: 'json', destination: new Writable({ write: (_c, _e, done) => done() }) });
@@ -36,7 +36,7 @@ class KafkaLink {
   private readonly sockets = new Set<Socket>();
   private refusedPort: number | undefined;
 
-  readonly socketFactory: ISocketFactory = ({ host, port, onConnect }) => {
+  readonly socketFactory: SocketFactory = ({ host, port, onConnect }) => {
     const socket = connect(this.refusedPort === undefined ? { host, port } : { host: '127.0.0.1', port: this.refusedPort }, onConnect);
     socket.setKeepAlive(true, 60_000);
     this.sockets.add(socket);
@@ -60,8 +60,8 @@ describe('sink through a Kafka outage (real stack, the sink cut off from the bro
   const topic = `${prefix}.items`;
   const database = uniqueName('sinkout_db');
   const groupId = `${prefix}-sink`;
-  let kafka: Kafka;
-  let admin: Admin;
+  let kafka: KafkaClient;
+  let admin: KafkaAdmin;
   let registry: SchemaRegistry;
   let clickhouse: ClickHouseClient;
   let items: ItemTopics;
@@ -70,8 +70,7 @@ describe('sink through a Kafka outage (real stack, the sink cut off from the bro
   before(async () => {
     const kafkaConfig: AppConfig['kafka'] = { brokers: [endpoints.kafkaBroker], clientId: prefix, topicPrefix: prefix, partitions: 2, replicationFactor: 1, ssl: false };
     kafka = createKafka(kafkaConfig, quiet);
-    admin = kafka.admin();
-    await admin.connect();
+    admin = await openAdmin(kafka);
     registry = createSchemaRegistry({ url: endpoints.registryUrl });
     clickhouse = createClient({ url: endpoints.clickhouseUrl, log: { level: ClickHouseLogLevel.OFF } });
     items = itemTopics(kafka, admin, registry);
@@ -80,7 +79,7 @@ describe('sink through a Kafka outage (real stack, the sink cut off from the bro
 
   after(async () => {
     await sink?.stop().catch(() => undefined);
-    await admin.disconnect();
+    await admin.close();
     await cleanupPrefix(kafka, prefix);
     await clickhouse.command({ query: `DROP DATABASE IF EXISTS \`${database}\`` });
     await clickhouse.close();
@@ -90,7 +89,7 @@ describe('sink through a Kafka outage (real stack, the sink cut off from the bro
   it('reports the outage, keeps the position pending, and loads and commits again by itself once Kafka is back', async () => {
     const link = new KafkaLink();
     const refusedPort = await freePort();
-    const sinkKafka = new Kafka({ clientId: `${prefix}-sink`, brokers: [endpoints.kafkaBroker], socketFactory: link.socketFactory, logLevel: logLevel.NOTHING });
+    const sinkKafka = createKafka({ brokers: [endpoints.kafkaBroker], clientId: `${prefix}-sink`, ssl: false }, quiet, undefined, { socketFactory: link.socketFactory });
     const destination = createClickHouseDestination({ connection: { url: endpoints.clickhouseUrl, username: 'default', password: '', database, requestTimeoutMs: 5_000 }, mode: 'evolve', logger: quiet });
     let cutAfterNextWrite = false;
     sink = await startSink({

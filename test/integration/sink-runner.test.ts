@@ -9,29 +9,30 @@ import { after, before, describe, it } from 'node:test';
 import { Writable } from 'node:stream';
 import avsc from 'avsc';
 import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
-import type { Admin, Kafka } from 'kafkajs';
+import { openAdmin, type KafkaAdmin } from '../../kafka/admin.js';
 import { sinkSchema, type AppConfig } from '../../common/config/schema.js';
 import { createLogger } from '../../common/logger.js';
 import { createMetricsRegistry } from '../../common/metrics.js';
 import { createRetry } from '../../common/retry.js';
 import { createSchemaRegistry, ensureSubjects, type SchemaRegistry } from '../../avro/registry.js';
 import { createFramedEncoder } from '../../avro/wire.js';
-import { createKafka } from '../../connector/kafka/client.js';
-import { ensureTopics } from '../../connector/kafka/topics.js';
-import { createTransactionalWriter, type OutgoingRecord } from '../../connector/kafka/transactional-writer.js';
+import { createKafka, type KafkaClient } from '../../kafka/client.js';
+import { ensureTopics } from '../../kafka/topics.js';
+import type { OutgoingRecord } from '../../kafka/records.js';
+import { createTransactionalWriter } from '../../kafka/transactional-writer.js';
 import { stackEndpoints } from '../../deploy/stack/endpoints.js';
 import { createClickHouseDestination } from '../../sinks/clickhouse/destination.js';
 import type { Destination } from '../../sinks/destination.js';
 import { DEAD_LETTER_HEADER } from '../../contract/dead-letter-headers.js';
 import { readDeadLetters } from '../../sinks/dlq/command.js';
-import { GroupActiveError, resetGroup, topicEnds } from '../../sinks/runner/group-admin.js';
+import { GroupActiveError, resetGroup } from '../../sinks/runner/group-admin.js';
 import { rebuildResource } from '../../sinks/runner/rebuild.js';
 import { validateConfig } from '../../common/config/load.js';
 import { createSinkMetrics } from '../../sinks/runner/metrics.js';
 import { createRegistryDecoder } from '../../sinks/runner/registry-decoder.js';
 import { startSink, type Sink, type SinkOptions } from '../../sinks/runner/sink.js';
-import { itemKeySchema as keySchema, itemValueSchema as valueSchema } from '../helpers/sink-fixture.js';
-import { uniqueName, waitFor } from '../helpers/wait-for.js';
+import { committedToEnd, itemKeySchema as keySchema, itemValueSchema as valueSchema } from '../helpers/sink-fixture.js';
+import { uniqueName, waitFor } from '../../testkit/wait-for.js';
 
 const endpoints = stackEndpoints();
 const quiet = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent', format: 'json', destination: new Writable({ write: (_c, _e, done) => done() }) });
@@ -45,8 +46,8 @@ interface Item {
 }
 
 describe('sink runner (real Kafka, registry, ClickHouse)', () => {
-  let kafka: Kafka;
-  let admin: Admin;
+  let kafka: KafkaClient;
+  let admin: KafkaAdmin;
   let registry: SchemaRegistry;
   let clickhouse: ClickHouseClient;
   const prefix = uniqueName('sinkit');
@@ -62,17 +63,16 @@ describe('sink runner (real Kafka, registry, ClickHouse)', () => {
 
   before(async () => {
     kafka = createKafka(kafkaConfig, quiet);
-    admin = kafka.admin();
-    await admin.connect();
+    admin = await openAdmin(kafka);
     registry = createSchemaRegistry({ url: endpoints.registryUrl });
     clickhouse = createClient({ url: endpoints.clickhouseUrl, log: { level: ClickHouseLogLevel.OFF } });
   });
 
   after(async () => {
-    await admin.deleteTopics({ topics, timeout: 30_000 });
+    await admin.deleteTopics(topics, { timeoutMs: 30_000 });
     // One by one: kafkajs fails the whole call when one group is already gone.
     for (const group of groups) await admin.deleteGroups([group]).catch(() => undefined);
-    await admin.disconnect();
+    await admin.close();
     for (const destination of destinations) await destination.close().catch(() => undefined);
     for (const database of databases) await clickhouse.command({ query: `DROP DATABASE IF EXISTS \`${database}\`` }).catch(() => undefined);
     // A permanent delete needs a soft one first (the registry refuses it otherwise).
@@ -155,17 +155,6 @@ describe('sink runner (real Kafka, registry, ClickHouse)', () => {
     return Number(row?.dup ?? 0);
   }
 
-  async function committedEverything(groupId: string, topic: string): Promise<boolean> {
-    const ends = await topicEnds(admin, [topic]);
-    const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] });
-    // A committed offset may stop just before a trailing transaction marker.
-    return [...ends].every(([key, end]) => {
-      const partition = Number(key.split('/').pop());
-      const committed = Number(offsets?.partitions.find((p) => p.partition === partition)?.offset ?? -1);
-      return committed >= end - 1;
-    });
-  }
-
   /** Entities 0..count-1, each written twice (the second version wins), keys spread over both partitions. */
   function versions(topic: string, count: number): { records: OutgoingRecord[]; expected: string[] } {
     const records: OutgoingRecord[] = [];
@@ -192,7 +181,7 @@ describe('sink runner (real Kafka, registry, ClickHouse)', () => {
     const destination = destinationFor(database);
     const sink = await runSink(topic, destination, { groupId });
     await waitFor(async () => JSON.stringify(await tableState(database, 'items').catch(() => [])) === JSON.stringify(want), { what: 'the table to hold the latest state', timeoutMs: 60_000 });
-    await waitFor(() => committedEverything(groupId, topic), { what: 'offsets committed to the end' });
+    await waitFor(() => committedToEnd(admin, groupId, topic), { what: 'offsets committed to the end' });
 
     const dead = await readDeadLetters(kafka, `${topic}.dlq`);
     assert.equal(dead.length, 1);
@@ -207,7 +196,7 @@ describe('sink runner (real Kafka, registry, ClickHouse)', () => {
     // Replay: move the group to the earliest offsets and run again; the final state is identical.
     await resetGroup(admin, groupId, [topic], { kind: 'earliest' });
     const replay = await runSink(topic, destination, { groupId });
-    await waitFor(() => committedEverything(groupId, topic), { what: 'the replay to commit to the end', timeoutMs: 60_000 });
+    await waitFor(() => committedToEnd(admin, groupId, topic), { what: 'the replay to commit to the end', timeoutMs: 60_000 });
     await replay.stop();
     assert.deepEqual(await tableState(database, 'items'), want);
     const afterReplay = await readDeadLetters(kafka, `${topic}.dlq`);
@@ -226,7 +215,7 @@ describe('sink runner (real Kafka, registry, ClickHouse)', () => {
     // maxAgeMs far beyond the wait below: the partitions' last batches are cut because they are read to the end.
     const sinkConfig = sinkSchema.parse({ batch: { maxRows: 7, maxBytes: 1024 * 1024, maxAgeMs: 120_000 }, concurrency: 3, deadLetterTopic: `${topic}.dlq`, shutdownTimeoutMs: 10_000 });
     const sink = await runSink(topic, destinationFor(database), { groupId, sinkConfig });
-    await waitFor(() => committedEverything(groupId, topic), { what: 'offsets committed to the end, tails included', timeoutMs: 30_000 });
+    await waitFor(() => committedToEnd(admin, groupId, topic), { what: 'offsets committed to the end, tails included', timeoutMs: 30_000 });
     assert.deepEqual(await tableState(database, 'garbled'), expected);
     const dead = await readDeadLetters(kafka, `${topic}.dlq`);
     assert.deepEqual(
@@ -256,11 +245,11 @@ describe('sink runner (real Kafka, registry, ClickHouse)', () => {
     await assert.rejects(crashing.runner.done, /injected crash/);
     await crashing.stop();
     assert.ok(crashed >= 1);
-    const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] });
-    assert.ok(offsets?.partitions.every((p) => Number(p.offset) <= 0 || p.metadata?.includes('cut-at') === true), 'nothing but intents was committed for the crashed batches');
+    const offsets = await admin.groupOffsets(groupId, topic);
+    assert.ok(offsets.every((p) => p.offset <= 0 || p.metadata?.includes('cut-at') === true), 'nothing but intents was committed for the crashed batches');
 
     const sink = await runSink(topic, destination, { groupId });
-    await waitFor(() => committedEverything(groupId, topic), { what: 'the restarted sink to commit to the end', timeoutMs: 60_000 });
+    await waitFor(() => committedToEnd(admin, groupId, topic), { what: 'the restarted sink to commit to the end', timeoutMs: 60_000 });
     await sink.stop();
     assert.deepEqual(await tableState(database, 'crashy'), expected);
     assert.equal(await duplicateRows(database, 'crashy'), 0, 'the re-delivered batches carried the same tokens and were dropped');
@@ -300,8 +289,8 @@ describe('sink runner (real Kafka, registry, ClickHouse)', () => {
     };
     const sink = await runSink(topic, switching, { groupId });
     await waitFor(() => sink.runner.status().state === 'degraded', { what: 'the runner to report the destination as failing' });
-    const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] });
-    assert.ok(offsets?.partitions.every((p) => Number(p.offset) <= 0 || p.metadata?.includes('cut-at') === true), 'no data offset is committed while nothing is written');
+    const offsets = await admin.groupOffsets(groupId, topic);
+    assert.ok(offsets.every((p) => p.offset <= 0 || p.metadata?.includes('cut-at') === true), 'no data offset is committed while nothing is written');
 
     healthy = true;
     await waitFor(async () => JSON.stringify(await tableState(database, 'outage').catch(() => [])) === JSON.stringify(expected), { what: 'everything to arrive after the outage', timeoutMs: 60_000 });
@@ -317,7 +306,7 @@ describe('sink runner (real Kafka, registry, ClickHouse)', () => {
     await produce(records);
     const destination = destinationFor(database);
     const sink = await runSink(topic, destination, { groupId });
-    await waitFor(() => committedEverything(groupId, topic), { what: 'the live sink to load everything', timeoutMs: 60_000 });
+    await waitFor(() => committedToEnd(admin, groupId, topic), { what: 'the live sink to load everything', timeoutMs: 60_000 });
     await assert.rejects(resetGroup(admin, groupId, [topic], { kind: 'earliest' }), GroupActiveError);
     await sink.stop();
     // Damage the live table so the rebuild visibly replaces it.
@@ -333,6 +322,6 @@ describe('sink runner (real Kafka, registry, ClickHouse)', () => {
     assert.deepEqual(await tableState(database, 'rebuilt'), expected);
     const tables = await query<{ name: string }>(`SELECT name FROM system.tables WHERE database = '${database}'`);
     assert.deepEqual(tables.map((t) => t.name), ['rebuilt'], 'the rebuild table was swapped in and the old one dropped');
-    assert.ok(await committedEverything(groupId, topic), 'the live group continues after the rebuilt range');
+    assert.ok(await committedToEnd(admin, groupId, topic), 'the live group continues after the rebuilt range');
   });
 });

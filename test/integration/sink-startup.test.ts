@@ -11,16 +11,16 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
-import type { Admin, Kafka } from 'kafkajs';
+import { openAdmin, type KafkaAdmin } from '../../kafka/admin.js';
 import { createSchemaRegistry, type SchemaRegistry } from '../../avro/registry.js';
 import type { AppConfig } from '../../common/config/schema.js';
 import { createLogger } from '../../common/logger.js';
-import { createKafka } from '../../connector/kafka/client.js';
+import { createKafka, type KafkaClient } from '../../kafka/client.js';
 import { stackEndpoints } from '../../deploy/stack/endpoints.js';
-import { cleanupPrefix } from '../helpers/source-cleanup.js';
+import { cleanupPrefix } from '../../testkit/source-cleanup.js';
 import { freePort, startHttpForwarder, type Forwarder } from '../helpers/forwarders.js';
 import { exitWithin, itemTopics, killChild, liveRows, readiness, spawnCli, type CliRun } from '../helpers/sink-fixture.js';
-import { uniqueName, waitFor } from '../helpers/wait-for.js';
+import { uniqueName, waitFor } from '../../testkit/wait-for.js';
 
 const endpoints = stackEndpoints();
 const quiet = createLogger({ level: 'silent', format: 'json', destination: new Writable({ write: (_c, _e, done) => done() }) });
@@ -39,16 +39,15 @@ describe('sink start-up with its dependencies unreachable (real stack, `sink run
   const dir = mkdtempSync(join(tmpdir(), 'bc-sink-start-'));
   const children: CliRun[] = [];
   let proxy: Forwarder | undefined;
-  let kafka: Kafka;
-  let admin: Admin;
+  let kafka: KafkaClient;
+  let admin: KafkaAdmin;
   let registry: SchemaRegistry;
   let clickhouse: ClickHouseClient;
 
   before(async () => {
     const kafkaConfig: AppConfig['kafka'] = { brokers: [endpoints.kafkaBroker], clientId: prefix, topicPrefix: prefix, partitions: 2, replicationFactor: 1, ssl: false };
     kafka = createKafka(kafkaConfig, quiet);
-    admin = kafka.admin();
-    await admin.connect();
+    admin = await openAdmin(kafka);
     registry = createSchemaRegistry({ url: endpoints.registryUrl });
     clickhouse = createClient({ url: endpoints.clickhouseUrl, log: { level: ClickHouseLogLevel.OFF } });
     const items = itemTopics(kafka, admin, registry);
@@ -59,7 +58,7 @@ describe('sink start-up with its dependencies unreachable (real stack, `sink run
   after(async () => {
     for (const run of children) await killChild(run, admin, `${prefix}-sink`);
     await proxy?.close();
-    await admin.disconnect();
+    await admin.close();
     await cleanupPrefix(kafka, prefix);
     await clickhouse.command({ query: `DROP DATABASE IF EXISTS \`${database}\`` });
     await clickhouse.close();
@@ -124,7 +123,7 @@ describe('sink start-up with its dependencies unreachable (real stack, `sink run
     ).catch(withOutput(run));
     assert.equal(run.child.exitCode, null, 'still running while it waits');
 
-    await admin.createTopics({ topics: [{ topic: `${fresh}.settings_languages`, numPartitions: 1 }], waitForLeaders: true });
+    await admin.createTopics([{ topic: `${fresh}.settings_languages`, partitions: 1, replicationFactor: 1, compacted: false }]);
     await waitFor(async () => (await readiness(ops)).status === 200, { what: 'the sink to join once a resource topic exists', timeoutMs: 90_000, intervalMs: 250 }).catch(withOutput(run));
     run.child.kill('SIGTERM');
     assert.equal(await exitWithin(run, 60_000), 0, `a graceful stop (output: ${run.output().slice(-2_000)})`);

@@ -8,17 +8,20 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { COMPATIBILITY, SchemaType } from '@kafkajs/confluent-schema-registry';
 import type { ClickHouseError } from '@clickhouse/client';
-import type { Admin, Consumer } from 'kafkajs';
+import type { KafkaAdmin } from '../../kafka/admin.js';
+import { readTopicToEnd } from '../../kafka/topic-reader.js';
+import { createTransactionalWriter, MAX_REQUEST_BYTES } from '../../kafka/transactional-writer.js';
 import { stackEndpoints } from '../../deploy/stack/endpoints.js';
 import { createStackContext, restartStack, serviceStatus } from '../../deploy/stack/stack.js';
-import { deleteSubjects, deleteTopics, dropTables, requireStack, stackAdmin, stackClickHouse, stackKafka, stackRegistry } from '../helpers/stack.js';
-import { uniqueName, waitFor } from '../helpers/wait-for.js';
+import { deleteSubjects, deleteTopics, dropTables, requireStack, stackAdmin, stackClickHouse, stackRegistry } from '../helpers/stack.js';
+import { stackKafka } from '../../testkit/stack-kafka.js';
+import { uniqueName, waitFor } from '../../testkit/wait-for.js';
 
 describe('local stack smoke', () => {
   const topic = uniqueName('smoke');
   const subject = `${topic}-value`;
   const table = uniqueName('smoke_rmt');
-  let admin: Admin;
+  let admin: KafkaAdmin;
 
   before(async () => {
     await requireStack();
@@ -27,7 +30,7 @@ describe('local stack smoke', () => {
 
   after(async () => {
     await deleteTopics(admin, [topic]);
-    await admin.disconnect();
+    await admin.close();
     await deleteSubjects([subject]);
     const clickhouse = stackClickHouse();
     await dropTables(clickhouse, [table]);
@@ -35,28 +38,25 @@ describe('local stack smoke', () => {
   });
 
   it('kafka: a read_committed consumer sees exactly the committed records, never the aborted one', async () => {
-    await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
+    await admin.createTopics([{ topic, partitions: 1, replicationFactor: 1, compacted: false }]);
     const kafka = stackKafka('stack-smoke');
-    const producer = kafka.producer({ transactionalId: uniqueName('smoke-tx'), idempotent: true, maxInFlightRequests: 1 });
-    await producer.connect();
-    for (const [value, outcome] of [['one', 'commit'], ['two', 'abort'], ['three', 'commit']] as const) {
-      const transaction = await producer.transaction();
-      await transaction.send({ topic, messages: [{ key: value, value }] });
-      await (outcome === 'commit' ? transaction.commit() : transaction.abort());
+    const writer = await createTransactionalWriter(kafka, uniqueName('smoke-tx'));
+    try {
+      await writer.commit([{ topic, key: 'one', value: 'one' }]);
+      // 'two' fills a request of its own and is written; the next request names a topic that does
+      // not exist, so the writer aborts the transaction with 'two' in the partition.
+      const two = `two${' '.repeat(MAX_REQUEST_BYTES)}`;
+      await assert.rejects(writer.commit([{ topic, key: 'two', value: two }, { topic: `${topic}-missing`, key: 'x', value: 'x' }]));
+      await writer.commit([{ topic, key: 'three', value: 'three' }]);
+    } finally {
+      await writer.close();
     }
-    await producer.disconnect();
+    // one, its commit marker, two, its abort marker, three, its commit marker (markers are written
+    // just after the commit returns): the aborted record took its place in the partition.
+    await waitFor(async () => (await admin.topicOffsets(topic))[0]?.high === 6, { what: 'six offsets in the partition, the last one stable', timeoutMs: 30_000 });
 
     const seen: string[] = [];
-    const consumer: Consumer = kafka.consumer({ groupId: uniqueName('smoke-group'), readUncommitted: false });
-    await consumer.connect();
-    try {
-      await consumer.subscribe({ topics: [topic], fromBeginning: true });
-      await consumer.run({ eachMessage: async ({ message }) => void seen.push(message.value?.toString() ?? '') });
-      // 'three' sits after the aborted record in the partition: once it arrives, 'two' was skipped.
-      await waitFor(() => seen.includes('three'), { what: 'the last committed record', timeoutMs: 60_000 });
-    } finally {
-      await consumer.disconnect();
-    }
+    await readTopicToEnd(kafka, { topic, onMessage: (message) => void seen.push(message.value?.toString().trim() ?? '') });
     assert.deepEqual(seen, ['one', 'three']);
   });
 

@@ -15,7 +15,8 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { validateConfig } from '../../common/config/load.js';
 import type { AppConfig } from '../../common/config/schema.js';
 import { createLogger } from '../../common/logger.js';
-import { createKafka } from '../../connector/kafka/client.js';
+import { withAdmin } from '../../kafka/admin.js';
+import { createKafka } from '../../kafka/client.js';
 import { RESOURCE_CATALOG } from '../../connector/catalog/catalog.js';
 import { stackEndpoints } from '../../deploy/stack/endpoints.js';
 import { startPipeline, type Pipeline } from '../../pipeline/run.js';
@@ -23,10 +24,10 @@ import { reconcile } from '../../reconcile/reconcile.js';
 import { EXIT_DIFFERENCES } from '../../reconcile/command.js';
 import { topicEnds } from '../../sinks/runner/group-admin.js';
 import { startSimulator, type RunningSimulator } from '../../simulator/index.js';
-import { cleanupPrefix } from '../helpers/source-cleanup.js';
+import { cleanupPrefix } from '../../testkit/source-cleanup.js';
 import { sourceTestConfig } from '../helpers/source-fixture.js';
 import { stackClickHouse } from '../helpers/stack.js';
-import { uniqueName, waitFor } from '../helpers/wait-for.js';
+import { uniqueName, waitFor } from '../../testkit/wait-for.js';
 
 const CLI = new URL('../../cli/main.ts', import.meta.url).pathname;
 const SNAPSHOT_RESOURCES = RESOURCE_CATALOG.filter((row) => row.cursor.kind === 'snapshot').map((row) => row.name);
@@ -98,10 +99,7 @@ describe('run + reconcile: the demo pipeline with mutations on, then a reconcile
       await task.pollOnce();
       await task.pollOnce();
     }
-    const kafka = createKafka(config.kafka, logger);
-    const admin = kafka.admin();
-    await admin.connect();
-    const ends = await topicEnds(admin, running.topics).finally(() => admin.disconnect());
+    const ends = await withAdmin(createKafka(config.kafka, logger), (admin) => topicEnds(admin, running.topics));
     await running.sinks[0]?.sink.runner.caughtUp(ends);
 
     const metrics = await (await fetch(`${running.http.url}/metrics`)).text();

@@ -6,12 +6,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { ClickHouseClient } from '@clickhouse/client';
-import type { Kafka } from 'kafkajs';
 import { createSchemaRegistry, type SchemaRegistry } from '../../avro/registry.js';
 import { validateConfig } from '../../common/config/load.js';
 import type { AppConfig } from '../../common/config/schema.js';
 import { createMetricsRegistry } from '../../common/metrics.js';
-import { createKafka } from '../../connector/kafka/client.js';
+import { createKafka, type KafkaClient } from '../../kafka/client.js';
 import { startSourceRuntime, type SourceRuntime } from '../../connector/source/runtime.js';
 import { RESOURCE_NAMES } from '../../contract/resources.js';
 import { stackEndpoints } from '../../deploy/stack/endpoints.js';
@@ -21,18 +20,18 @@ import { createSinkMetrics } from '../../sinks/runner/metrics.js';
 import { createRegistryDecoder } from '../../sinks/runner/registry-decoder.js';
 import { startSink, type Sink } from '../../sinks/runner/sink.js';
 import { startSimulator, type RunningSimulator } from '../../simulator/index.js';
-import { cleanupPrefix } from '../helpers/source-cleanup.js';
+import { cleanupPrefix } from '../../testkit/source-cleanup.js';
 import { sourceTestConfig, truthOf } from '../helpers/source-fixture.js';
 import { createLogger } from '../../common/logger.js';
 import { stackClickHouse } from '../helpers/stack.js';
-import { eventually, uniqueName } from '../helpers/wait-for.js';
+import { eventually, uniqueName } from '../../testkit/wait-for.js';
 
 const RESOURCES = RESOURCE_NAMES;
 
 describe('pipeline: simulator → source → Kafka → sink → ClickHouse', () => {
   let simulator: RunningSimulator;
   let config: AppConfig;
-  let kafka: Kafka;
+  let kafka: KafkaClient;
   let runtime: SourceRuntime;
   let registry: SchemaRegistry;
   let destination: Destination;

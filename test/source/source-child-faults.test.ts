@@ -8,25 +8,24 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Kafka } from 'kafkajs';
 import { validateConfig } from '../../common/config/load.js';
 import { createMetricsRegistry } from '../../common/metrics.js';
-import { createKafka } from '../../connector/kafka/client.js';
-import { readTopicToEnd } from '../../connector/kafka/topic-reader.js';
+import { createKafka, type KafkaClient } from '../../kafka/client.js';
+import { readTopicToEnd } from '../../kafka/topic-reader.js';
 import { DEAD_LETTER_HEADER } from '../../contract/dead-letter-headers.js';
 import { startSourceRuntime, type SourceRuntime } from '../../connector/source/runtime.js';
 import { startSimulator, type RunningSimulator } from '../../simulator/index.js';
 import { startHttpForwarder, type Forwarder } from '../helpers/forwarders.js';
-import { cleanupPrefix } from '../helpers/source-cleanup.js';
+import { cleanupPrefix } from '../../testkit/source-cleanup.js';
 import { capturingLogger, liveEntries, sourceTestConfig, truthOf, viewTopic } from '../helpers/source-fixture.js';
-import { eventually, uniqueName } from '../helpers/wait-for.js';
+import { eventually, uniqueName } from '../../testkit/wait-for.js';
 
 const API_KEY = 'ak-test-APIKEY-19c2b44d';
 
 describe("source: a customer's linked people that stay malformed", () => {
   let simulator: RunningSimulator;
   let forwarder: Forwarder;
-  let kafka: Kafka;
+  let kafka: KafkaClient;
   let runtime: SourceRuntime | undefined;
   const prefix = uniqueName('srcchild');
   /** The customer whose linked-people call gets the fault, once it is asked for. */

@@ -10,12 +10,11 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { Kafka } from 'kafkajs';
-import { createKafka } from '../../connector/kafka/client.js';
+import { createKafka, type KafkaClient } from '../../kafka/client.js';
 import { startSimulator, type RunningSimulator } from '../../simulator/index.js';
-import { cleanupPrefix } from '../helpers/source-cleanup.js';
+import { cleanupPrefix } from '../../testkit/source-cleanup.js';
 import { capturingLogger, liveEntries, sourceTestConfig, truthOf, viewTopic } from '../helpers/source-fixture.js';
-import { eventually, uniqueName, waitFor } from '../helpers/wait-for.js';
+import { eventually, uniqueName, waitFor } from '../../testkit/wait-for.js';
 
 const CLI = join(import.meta.dirname, '..', '..', 'cli', 'main.ts');
 const SECRET = 'sk-test-SECRET-7f3a9c1e';
@@ -38,7 +37,7 @@ function runSource(configFile: string, extraArgs: string[] = ['--once']): Run {
 
 describe('the source process', () => {
   let simulator: RunningSimulator;
-  let kafka: Kafka;
+  let kafka: KafkaClient;
   const dir = mkdtempSync(join(tmpdir(), 'bc-source-cli-'));
   const prefixes: string[] = [];
   const started: ChildProcess[] = [];

@@ -6,20 +6,19 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Kafka } from 'kafkajs';
 import type { AppConfig } from '../../common/config/schema.js';
 import { validateConfig } from '../../common/config/load.js';
 import { createMetricsRegistry } from '../../common/metrics.js';
-import { createKafka } from '../../connector/kafka/client.js';
-import { readTopicToEnd } from '../../connector/kafka/topic-reader.js';
+import { createKafka, type KafkaClient } from '../../kafka/client.js';
+import { readTopicToEnd } from '../../kafka/topic-reader.js';
 import { DEAD_LETTER_HEADER } from '../../contract/dead-letter-headers.js';
 import { startSourceRuntime, type SourceRuntime } from '../../connector/source/runtime.js';
 import { TaskStoppedError } from '../../connector/source/task.js';
 import { stackEndpoints } from '../../deploy/stack/endpoints.js';
 import { startSimulator, type RunningSimulator } from '../../simulator/index.js';
 import { capturingLogger, liveEntries, sourceTestConfig, truthOf, viewTopic } from '../helpers/source-fixture.js';
-import { cleanupPrefix } from '../helpers/source-cleanup.js';
-import { eventually, uniqueName } from '../helpers/wait-for.js';
+import { cleanupPrefix } from '../../testkit/source-cleanup.js';
+import { eventually, uniqueName } from '../../testkit/wait-for.js';
 
 /** The parts of a plain config object these tests change before validation. */
 interface RawConfig {
@@ -29,7 +28,7 @@ interface RawConfig {
 
 describe('source connector under faults', () => {
   let simulator: RunningSimulator;
-  let kafka: Kafka;
+  let kafka: KafkaClient;
   const capture = capturingLogger();
   const prefixes: string[] = [];
   const runtimes: SourceRuntime[] = [];

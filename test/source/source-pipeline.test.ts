@@ -6,17 +6,16 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Kafka } from 'kafkajs';
 import { createMetricsRegistry } from '../../common/metrics.js';
-import { createKafka } from '../../connector/kafka/client.js';
+import { createKafka, type KafkaClient } from '../../kafka/client.js';
 import { startSourceRuntime, type SourceRuntime } from '../../connector/source/runtime.js';
 import { RESOURCE_NAMES } from '../../contract/resources.js';
 import { startSimulator, type RunningSimulator } from '../../simulator/index.js';
 import { SchemaRegistry as ConfluentSchemaRegistry } from '@kafkajs/confluent-schema-registry';
-import { readTopicToEnd } from '../../connector/kafka/topic-reader.js';
+import { readTopicToEnd } from '../../kafka/topic-reader.js';
 import { stackEndpoints } from '../../deploy/stack/endpoints.js';
-import { cleanupPrefix } from '../helpers/source-cleanup.js';
-import { eventually } from '../helpers/wait-for.js';
+import { cleanupPrefix } from '../../testkit/source-cleanup.js';
+import { eventually } from '../../testkit/wait-for.js';
 import { capturingLogger, liveEntries, sourceTestConfig, truthOf, viewTopic } from '../helpers/source-fixture.js';
 
 const RESOURCES = RESOURCE_NAMES;
@@ -25,7 +24,7 @@ const APIKEY = 'ak-test-APIKEY-19c2b44d';
 
 describe('source connector against the simulator', () => {
   let simulator: RunningSimulator;
-  let kafka: Kafka;
+  let kafka: KafkaClient;
   const config = () => sourceTestConfig(simulator, { prefix, bearerToken: TOKEN });
   let prefix: string;
   const capture = capturingLogger();

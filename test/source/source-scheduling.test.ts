@@ -7,16 +7,15 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Kafka } from 'kafkajs';
 import { validateConfig } from '../../common/config/load.js';
 import type { AppConfig } from '../../common/config/schema.js';
 import { createMetricsRegistry } from '../../common/metrics.js';
-import { createKafka } from '../../connector/kafka/client.js';
+import { createKafka, type KafkaClient } from '../../kafka/client.js';
 import { startSourceRuntime, type SourceRuntime } from '../../connector/source/runtime.js';
 import { startSimulator, type RunningSimulator } from '../../simulator/index.js';
-import { cleanupPrefix } from '../helpers/source-cleanup.js';
+import { cleanupPrefix } from '../../testkit/source-cleanup.js';
 import { capturingLogger, sourceTestConfig, viewTopic } from '../helpers/source-fixture.js';
-import { uniqueName, waitFor } from '../helpers/wait-for.js';
+import { uniqueName, waitFor } from '../../testkit/wait-for.js';
 
 const API_KEY = 'ak-test-APIKEY-19c2b44d';
 
@@ -27,7 +26,7 @@ interface RawConfig {
 
 describe('source scheduling and health', () => {
   let simulator: RunningSimulator;
-  let kafka: Kafka;
+  let kafka: KafkaClient;
   const prefixes: string[] = [];
   const runtimes: SourceRuntime[] = [];
   const running: Array<Promise<void>> = [];

@@ -7,19 +7,18 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Kafka } from 'kafkajs';
 import { validateConfig } from '../../common/config/load.js';
 import type { AppConfig } from '../../common/config/schema.js';
 import { createMetricsRegistry } from '../../common/metrics.js';
 import { DependencyUnavailableError } from '../../common/startup.js';
-import { createKafka } from '../../connector/kafka/client.js';
+import { createKafka, type KafkaClient } from '../../kafka/client.js';
 import { startSourceRuntime, type SourceRuntime } from '../../connector/source/runtime.js';
 import { stackEndpoints } from '../../deploy/stack/endpoints.js';
 import { startSimulator, type RunningSimulator } from '../../simulator/index.js';
 import { freePort, startHttpForwarder, startTcpForwarder, type Forwarder } from '../helpers/forwarders.js';
-import { cleanupPrefix } from '../helpers/source-cleanup.js';
+import { cleanupPrefix } from '../../testkit/source-cleanup.js';
 import { capturingLogger, liveEntries, sourceTestConfig, truthOf, viewTopic } from '../helpers/source-fixture.js';
-import { eventually, uniqueName, waitFor } from '../helpers/wait-for.js';
+import { eventually, uniqueName, waitFor } from '../../testkit/wait-for.js';
 
 interface RawConfig {
   kafka: { brokers: string[] };
@@ -30,7 +29,7 @@ interface RawConfig {
 
 describe('source start-up with its dependencies unreachable', () => {
   let simulator: RunningSimulator;
-  let kafka: Kafka;
+  let kafka: KafkaClient;
   const prefixes: string[] = [];
   const runtimes: SourceRuntime[] = [];
   const forwarders: Forwarder[] = [];

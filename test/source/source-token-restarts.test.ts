@@ -8,22 +8,21 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Kafka } from 'kafkajs';
 import { validateConfig } from '../../common/config/load.js';
 import { createMetricsRegistry } from '../../common/metrics.js';
-import { createKafka } from '../../connector/kafka/client.js';
+import { createKafka, type KafkaClient } from '../../kafka/client.js';
 import { startSourceRuntime, type SourceRuntime } from '../../connector/source/runtime.js';
 import { startSimulator, type RunningSimulator } from '../../simulator/index.js';
-import { cleanupPrefix } from '../helpers/source-cleanup.js';
+import { cleanupPrefix } from '../../testkit/source-cleanup.js';
 import { capturingLogger, liveEntries, sourceTestConfig, truthOf, viewTopic } from '../helpers/source-fixture.js';
-import { eventually, uniqueName, waitFor } from '../helpers/wait-for.js';
+import { eventually, uniqueName, waitFor } from '../../testkit/wait-for.js';
 
 const API_KEY = 'ak-test-APIKEY-19c2b44d';
 const EXPIRIES = 4;
 
 describe('source: a customers listing longer than its page tokens', () => {
   let simulator: RunningSimulator;
-  let kafka: Kafka;
+  let kafka: KafkaClient;
   let runtime: SourceRuntime | undefined;
   const prefix = uniqueName('srctok');
 

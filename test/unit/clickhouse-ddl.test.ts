@@ -7,7 +7,7 @@ import { DestinationError } from '../../sinks/errors.js';
 import { addColumnsSql, createTableSql, dropTableSql, exchangeTablesSql, planTable, quoteIdentifier } from '../../sinks/clickhouse/ddl.js';
 import { classifyClickHouseError } from '../../sinks/clickhouse/errors.js';
 import { canHold, clickhouseType, withoutLowCardinality } from '../../sinks/clickhouse/types.js';
-import { bookingKeySchema } from '../helpers/booking-avro.js';
+import { bookingKeySchema } from '../../testkit/booking-avro.js';
 
 const value = (fields: unknown[]) => ({ type: 'record', name: 'V', fields });
 const small = describeTable('bookings', bookingKeySchema, value([

@@ -18,7 +18,7 @@ import { DestinationError } from '../../sinks/errors.js';
 import { compileTranscoder } from '../../sinks/clickhouse/avro-native.js';
 import { NativeBlock, scaledDecimal, type ColumnWriter } from '../../sinks/clickhouse/native.js';
 import { BlockPlan } from '../../sinks/clickhouse/native-batch.js';
-import { bookingKeySchema, bookingValue, bookingValueSchema } from '../helpers/booking-avro.js';
+import { bookingKeySchema, bookingValue, bookingValueSchema } from '../../testkit/booking-avro.js';
 import { edgeKey, edgeValue, edge } from '../helpers/edge-avro.js';
 
 const lineage = { topic: 'bookeo.t', partition: 1, firstOffset: 0, lastOffset: 0, ingestedAtMs: 1_767_225_600_000 };

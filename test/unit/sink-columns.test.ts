@@ -5,7 +5,7 @@ import { describeTable } from '../../sinks/runner/avro-table.js';
 import { DestinationError } from '../../sinks/errors.js';
 import { createRowConverter } from '../../sinks/rows.js';
 import { clickhouseType } from '../../sinks/clickhouse/types.js';
-import { bookingKeySchema, bookingRecord, bookingValueSchema } from '../helpers/booking-avro.js';
+import { bookingKeySchema, bookingRecord, bookingValueSchema } from '../../testkit/booking-avro.js';
 
 const key = bookingKeySchema;
 const valueOf = (fields: unknown[]) => ({ type: 'record', name: 'V', namespace: 'x', fields });

@@ -10,7 +10,8 @@ import { describe, it } from 'node:test';
 import { createLogger } from '../../common/logger.js';
 import { createMetricsRegistry } from '../../common/metrics.js';
 import { createRetry } from '../../common/retry.js';
-import type { CommittedOffset, ConsumedBatch, GroupConsumer, GroupConsumerEvents, GroupRun, OffsetToCommit } from '../../kafka/consumer.js';
+import type { CommittedOffset } from '../../kafka/admin.js';
+import type { ConsumedBatch, GroupConsumer, GroupConsumerEvents, GroupRun, OffsetToCommit } from '../../kafka/consumer.js';
 import { ConsumerRestartingError } from '../../kafka/consumer-errors.js';
 import type { BatchWriter } from '../../sinks/runner/batch-writer.js';
 import { dedupToken, type Batch } from '../../sinks/runner/batcher.js';
@@ -21,7 +22,7 @@ import { ForeignTopicsError } from '../../sinks/runner/group-admin.js';
 import { KafkaOutageError } from '../../sinks/runner/kafka-outage.js';
 import { createSinkMetrics } from '../../sinks/runner/metrics.js';
 import { framed, knownSchemasDecoder } from '../helpers/sink-fakes.js';
-import { waitFor } from '../helpers/wait-for.js';
+import { waitFor } from '../../testkit/wait-for.js';
 
 
 const TOPIC = 'p.items';

@@ -5,40 +5,28 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { AssignerProtocol, type Admin } from 'kafkajs';
+import type { KafkaAdmin } from '../../kafka/admin.js';
 import { adoptGroupOffsets, assertSameSubscription, ForeignTopicsError } from '../../sinks/runner/group-admin.js';
 import { legacyDefaultGroupId, readerGroupId, rebuildGroupId, siblingSinkGroupId, sinkGroupId } from '../../contract/group-id.js';
 
 /** Committed offsets per group and topic (partition → offset), as an admin client would see them. */
-type Offsets = Map<string, Map<string, Map<number, string>>>;
+type Offsets = Map<string, Map<string, Map<number, number>>>;
 
-function fakeAdmin(offsets: Offsets, members: Record<string, string[][]> = {}): Admin {
-  return {
-    fetchOffsets: async ({ groupId, topics }: { groupId: string; topics: string[] }) =>
-      topics.map((topic) => ({
-        topic,
-        partitions: [0, 1].map((partition) => ({ partition, offset: offsets.get(groupId)?.get(topic)?.get(partition) ?? '-1', metadata: null })),
-      })),
-    setOffsets: async ({ groupId, topic, partitions }: { groupId: string; topic: string; partitions: Array<{ partition: number; offset: string }> }) => {
-      const group = offsets.get(groupId) ?? new Map<string, Map<number, string>>();
+/** The group operations of KafkaAdmin over in-memory offsets and members (each member: the topics it subscribes to). */
+function fakeAdmin(offsets: Offsets, members: Record<string, string[][]> = {}): KafkaAdmin {
+  const admin: Pick<KafkaAdmin, 'groupOffsets' | 'setGroupOffsets' | 'describeGroup'> = {
+    groupOffsets: async (groupId, topic) => [0, 1].map((partition) => ({ partition, offset: offsets.get(groupId)?.get(topic)?.get(partition) ?? -1, metadata: null })),
+    setGroupOffsets: async (groupId, topic, partitions) => {
+      const group = offsets.get(groupId) ?? new Map<string, Map<number, number>>();
       offsets.set(groupId, group);
       group.set(topic, new Map(partitions.map((p) => [p.partition, p.offset])));
     },
-    describeGroups: async ([groupId]: string[]) => {
-      const subscriptions = members[groupId as string] ?? [];
-      return {
-        groups: [
-          {
-            groupId,
-            state: subscriptions.length === 0 ? 'Empty' : 'Stable',
-            protocol: 'RoundRobinAssigner',
-            protocolType: 'consumer',
-            members: subscriptions.map((topics, index) => ({ memberId: `m${index}`, clientId: 'c', clientHost: 'h', memberAssignment: Buffer.alloc(0), memberMetadata: AssignerProtocol.MemberMetadata.encode({ version: 0, topics, userData: Buffer.alloc(0) }) })),
-          },
-        ],
-      };
+    describeGroup: async (groupId) => {
+      const subscriptions = members[groupId] ?? [];
+      return { groupId, state: subscriptions.length === 0 ? 'Empty' : 'Stable', members: subscriptions.map((topics) => ({ clientId: 'c', clientHost: 'h', topics })) };
     },
-  } as unknown as Admin;
+  };
+  return admin as KafkaAdmin;
 }
 
 describe('sink consumer group ids', () => {
@@ -61,15 +49,15 @@ describe('sink consumer group ids', () => {
     const legacy = legacyDefaultGroupId('clickhouse');
     const next = sinkGroupId(undefined, 'a', 'clickhouse');
     const offsets: Offsets = new Map([
-      [legacy, new Map([['a.bookings', new Map([[0, '10'], [1, '7']])], ['b.bookings', new Map([[0, '99']])]])],
+      [legacy, new Map([['a.bookings', new Map([[0, 10], [1, 7]])], ['b.bookings', new Map([[0, 99]])]])],
     ]);
     const admin = fakeAdmin(offsets);
     assert.deepEqual(await adoptGroupOffsets(admin, legacy, next, ['a.bookings', 'a.customers']), ['a.bookings']);
-    assert.deepEqual([...(offsets.get(next)?.entries() ?? [])], [['a.bookings', new Map([[0, '10'], [1, '7']])]], "another deployment's topic is not copied");
+    assert.deepEqual([...(offsets.get(next)?.entries() ?? [])], [['a.bookings', new Map([[0, 10], [1, 7]])]], "another deployment's topic is not copied");
 
-    offsets.get(legacy)?.set('a.bookings', new Map([[0, '50']]));
+    offsets.get(legacy)?.set('a.bookings', new Map([[0, 50]]));
     assert.deepEqual(await adoptGroupOffsets(admin, legacy, next, ['a.bookings', 'a.customers']), [], 'the new group has offsets: nothing is copied again');
-    assert.equal(offsets.get(next)?.get('a.bookings')?.get(0), '10');
+    assert.equal(offsets.get(next)?.get('a.bookings')?.get(0), 10);
   });
 
   it('refuses a group whose running members subscribe to topics this sink does not consume', async () => {

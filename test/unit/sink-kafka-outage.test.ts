@@ -18,8 +18,9 @@ import { isRebalanceError, isTransientKafkaError } from '../../kafka/consumer-er
 import { KAFKA_SILENCE_MS, KafkaOutage, KafkaOutageError, KafkaRefusedError } from '../../sinks/runner/kafka-outage.js';
 import { createSinkMetrics } from '../../sinks/runner/metrics.js';
 import { startSinkRunner, type SinkRunner } from '../../sinks/runner/runner.js';
+import { kafkajsAsClient } from '../../kafka/client.js';
 import { framed, knownSchemasDecoder } from '../helpers/sink-fakes.js';
-import { waitFor } from '../helpers/wait-for.js';
+import { waitFor } from '../../testkit/wait-for.js';
 
 // kafkajs is CommonJS: its error classes are reachable through the default export only.
 const { KafkaJSConnectionError, KafkaJSNonRetriableError, KafkaJSNumberOfRetriesExceeded, KafkaJSProtocolError } = kafkajs;
@@ -108,10 +109,10 @@ interface Harness {
 async function startHarness(kafkaOutageTimeoutMs: number, maxRows = 2): Promise<Harness> {
   let consumer: FakeConsumer | undefined;
   const admin = { connect: async () => undefined, disconnect: async () => undefined, fetchOffsets: async () => [{ topic: TOPIC, partitions: [] }] };
-  const kafka = {
+  const kafka = kafkajsAsClient('sink-test', {
     consumer: (config: ConsumerConfig) => (consumer = new FakeConsumer(config)),
     admin: () => admin,
-  } as unknown as Kafka;
+  } as unknown as Kafka);
   const harness = { written: [] as Array<Batch<SinkEntry>>, hold: undefined as Promise<void> | undefined } as Harness;
   const runner = await startSinkRunner({
     kafka,

@@ -6,8 +6,9 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { SourceOffset } from '../../connector/kafka/offsets.js';
-import type { OutgoingRecord, TransactionalWriter } from '../../connector/kafka/transactional-writer.js';
+import type { SourceOffset } from '../../connector/source/offsets.js';
+import type { OutgoingRecord } from '../../kafka/records.js';
+import type { TransactionalWriter } from '../../kafka/transactional-writer.js';
 import { createCommitter, OffsetReplacedError, type CommitStep } from '../../connector/source/committer.js';
 import { memoryOffsets } from '../helpers/source-fakes.js';
 

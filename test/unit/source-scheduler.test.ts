@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createResourceScheduler, type ResourceScheduler } from '../../connector/source/resource-scheduler.js';
-import { waitFor } from '../helpers/wait-for.js';
+import { waitFor } from '../../testkit/wait-for.js';
 
 class Fatal extends Error {}
 

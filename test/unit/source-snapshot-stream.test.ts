@@ -15,7 +15,7 @@ import type { BookeoAccountClient, ListRequest } from '../../connector/bookeo/cl
 import { MalformedResponseError, PageTokenError } from '../../connector/bookeo/errors.js';
 import { paginate, type Envelope, type FetchPageContext, type Query } from '../../connector/bookeo/pagination.js';
 import { resourceByName } from '../../connector/catalog/catalog.js';
-import type { OutgoingRecord } from '../../connector/kafka/transactional-writer.js';
+import type { OutgoingRecord } from '../../kafka/records.js';
 import { createCommitter } from '../../connector/source/committer.js';
 import { createSourceMetrics } from '../../connector/source/metrics.js';
 import { createRecordFactory } from '../../connector/source/record-factory.js';

@@ -16,7 +16,7 @@ import { createRateBudget } from '../../connector/bookeo/rate-budget.js';
 import { resourceByName } from '../../connector/catalog/catalog.js';
 import { contentHash } from '../../connector/catalog/content-hash.js';
 import { formatBookeoTime } from '../../connector/catalog/windows.js';
-import type { OutgoingRecord } from '../../connector/kafka/transactional-writer.js';
+import type { OutgoingRecord } from '../../kafka/records.js';
 import { createCommitter } from '../../connector/source/committer.js';
 import { createSourceMetrics } from '../../connector/source/metrics.js';
 import { createRecordFactory } from '../../connector/source/record-factory.js';

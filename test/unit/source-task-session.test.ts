@@ -8,8 +8,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isRetriable } from '../../common/errors.js';
 import { createLogger } from '../../common/logger.js';
-import type { OffsetStore, SourceOffset } from '../../connector/kafka/offsets.js';
-import { KafkaWriteError, ProducerFencedError, type OutgoingRecord, type TransactionalWriter } from '../../connector/kafka/transactional-writer.js';
+import type { OffsetStore, SourceOffset } from '../../connector/source/offsets.js';
+import type { OutgoingRecord } from '../../kafka/records.js';
+import { KafkaWriteError, ProducerFencedError, type TransactionalWriter } from '../../kafka/transactional-writer.js';
 import { SessionRenewedError, openTaskSession } from '../../connector/source/task-session.js';
 
 interface FakeProducer extends TransactionalWriter {

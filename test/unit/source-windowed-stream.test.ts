@@ -14,7 +14,7 @@ import { paginate } from '../../connector/bookeo/pagination.js';
 import { createRateBudget } from '../../connector/bookeo/rate-budget.js';
 import { resourceByName, type WindowedStrategy } from '../../connector/catalog/catalog.js';
 import { formatBookeoTime, maxWindowSeconds, parseBackfillFrom, planWindows, windowQuery, type TimeWindow } from '../../connector/catalog/windows.js';
-import type { OutgoingRecord } from '../../connector/kafka/transactional-writer.js';
+import type { OutgoingRecord } from '../../kafka/records.js';
 import { createCommitter } from '../../connector/source/committer.js';
 import { createSourceMetrics } from '../../connector/source/metrics.js';
 import { createRecordFactory } from '../../connector/source/record-factory.js';
@@ -23,7 +23,7 @@ import type { StreamContext } from '../../connector/source/stream-context.js';
 import { pollWindowed } from '../../connector/source/windowed-stream.js';
 import { RECORD_HEADER } from '../../contract/headers.js';
 import { jsonSerializer, memoryOffsets } from '../helpers/source-fakes.js';
-import { waitFor } from '../helpers/wait-for.js';
+import { waitFor } from '../../testkit/wait-for.js';
 
 const NOW = Date.parse('2026-06-01T12:00:00Z');
 const BACKFILL_FROM = '2026-03-01';

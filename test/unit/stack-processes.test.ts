@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { spawnDetached } from '../../deploy/stack/processes.js';
-import { waitFor } from '../helpers/wait-for.js';
+import { waitFor } from '../../testkit/wait-for.js';
 
 describe('spawnDetached', () => {
   const dir = mkdtempSync(join(tmpdir(), 'stack-processes-'));

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { chunkByBytes, type OutgoingRecord } from '../../connector/kafka/transactional-writer.js';
+import type { OutgoingRecord } from '../../kafka/records.js';
+import { chunkByBytes } from '../../kafka/transactional-writer.js';
 
 const record = (bytes: number): OutgoingRecord => ({ topic: 't', key: 'k', value: Buffer.alloc(bytes) });
 

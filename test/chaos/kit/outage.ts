@@ -5,7 +5,7 @@
  * connector's own detection and never longer than needed.
  */
 import { createStackContext, downStack, upStack, type ServiceName } from '../../../deploy/stack/stack.js';
-import { waitFor } from '../../helpers/wait-for.js';
+import { waitFor } from '../../../testkit/wait-for.js';
 import { firstSample, readinessChanges, type ConnectorProcess } from './processes.js';
 
 export interface Outage {

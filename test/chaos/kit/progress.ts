@@ -6,7 +6,8 @@
  */
 import type { ResourceName } from '../../../contract/resources.js';
 import { resourceTopic } from '../../../contract/topics.js';
-import { waitFor } from '../../helpers/wait-for.js';
+import { withAdmin } from '../../../kafka/admin.js';
+import { waitFor } from '../../../testkit/wait-for.js';
 import type { ChaosWorld } from './world.js';
 
 export function topicOf(world: ChaosWorld, resource: ResourceName): string {
@@ -15,26 +16,18 @@ export function topicOf(world: ChaosWorld, resource: ResourceName): string {
 
 /** Records (markers included) in the topic's partitions: it only grows. */
 export async function topicEnd(world: ChaosWorld, resource: ResourceName): Promise<number> {
-  const admin = world.kafka.admin();
-  await admin.connect();
-  try {
-    const offsets = await admin.fetchTopicOffsets(topicOf(world, resource)).catch(() => []);
-    return offsets.reduce((sum, partition) => sum + Number(partition.high), 0);
-  } finally {
-    await admin.disconnect();
-  }
+  return withAdmin(world.kafka, async (admin) => {
+    const offsets = await admin.topicOffsets(topicOf(world, resource)).catch(() => []);
+    return offsets.reduce((sum, partition) => sum + partition.high, 0);
+  });
 }
 
 /** Offsets the sink's group has committed on the resource's topic, summed over partitions. */
 export async function committedBySink(world: ChaosWorld, resource: ResourceName): Promise<number> {
-  const admin = world.kafka.admin();
-  await admin.connect();
-  try {
-    const [offsets] = await admin.fetchOffsets({ groupId: world.groupId, topics: [topicOf(world, resource)] });
-    return (offsets?.partitions ?? []).reduce((sum, partition) => sum + Math.max(0, Number(partition.offset)), 0);
-  } finally {
-    await admin.disconnect();
-  }
+  return withAdmin(world.kafka, async (admin) => {
+    const offsets = await admin.groupOffsets(world.groupId, topicOf(world, resource));
+    return offsets.reduce((sum, partition) => sum + Math.max(0, partition.offset), 0);
+  });
 }
 
 export async function tableRows(world: ChaosWorld, table: string): Promise<number> {

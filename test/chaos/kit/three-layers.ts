@@ -12,7 +12,7 @@
  * agree after the call.
  */
 import { createLogger } from '../../../common/logger.js';
-import { readTopicToEnd } from '../../../connector/kafka/topic-reader.js';
+import { readTopicToEnd } from '../../../kafka/topic-reader.js';
 import { headerText, RECORD_HEADER } from '../../../contract/headers.js';
 import { resourceTopics } from '../../../contract/topics.js';
 import { reconcile, type ResourceReconciliation } from '../../../reconcile/reconcile.js';

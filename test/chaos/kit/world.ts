@@ -9,17 +9,16 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ClickHouseClient } from '@clickhouse/client';
-import type { Kafka } from 'kafkajs';
 import { validateConfig } from '../../../common/config/load.js';
 import type { AppConfig } from '../../../common/config/schema.js';
-import { createKafka } from '../../../connector/kafka/client.js';
+import { createKafka, type KafkaClient } from '../../../kafka/client.js';
 import { createLogger } from '../../../common/logger.js';
 import { stackEndpoints } from '../../../deploy/stack/endpoints.js';
 import { startSimulator, type MutationRequest, type RunningSimulator } from '../../../simulator/index.js';
-import { cleanupPrefix } from '../../helpers/source-cleanup.js';
+import { cleanupPrefix } from '../../../testkit/source-cleanup.js';
 import { sourceTestConfig } from '../../helpers/source-fixture.js';
 import { stackClickHouse } from '../../helpers/stack.js';
-import { uniqueName } from '../../helpers/wait-for.js';
+import { uniqueName } from '../../../testkit/wait-for.js';
 import { freePort, startConnector, type ConnectorProcess } from './processes.js';
 
 /** Live changes per churn step (every CHURN_INTERVAL_MS): a busy account's pace, many times over. */
@@ -45,7 +44,7 @@ export interface ChaosWorld {
   readonly prefix: string;
   readonly database: string;
   readonly groupId: string;
-  readonly kafka: Kafka;
+  readonly kafka: KafkaClient;
   readonly clickhouse: ClickHouseClient;
   /** Starts a source process (`source -c <file>`), on its own ops port. */
   startSource(label?: string): Promise<ConnectorProcess>;

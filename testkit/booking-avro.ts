@@ -3,7 +3,7 @@
  * test and the insert-format bench: nested price (a named Money type used four times), participants
  * as arrays of records, options, a map, an enum, logical types and nullable unions.
  */
-import type { SinkRecord } from '../../sinks/destination.js';
+import type { SinkRecord } from '../sinks/destination.js';
 
 const timestamp = { type: 'long', logicalType: 'timestamp-millis' } as const;
 const money = {

@@ -5,9 +5,9 @@
  * cursor never counts) and afterwards only written, inside the same transaction as the records
  * they cover; the in-memory view moves only after that commit succeeded.
  */
-import type { Kafka } from 'kafkajs';
-import type { OutgoingRecord } from './transactional-writer.js';
-import { readTopicToEnd } from './topic-reader.js';
+import type { KafkaClient } from '../../kafka/client.js';
+import type { OutgoingRecord } from '../../kafka/records.js';
+import { readTopicToEnd } from '../../kafka/topic-reader.js';
 
 export type SourceOffset = Readonly<Record<string, string | number | boolean | null>>;
 
@@ -20,7 +20,7 @@ export interface OffsetStore {
   entries(): ReadonlyMap<string, SourceOffset>;
 }
 
-export async function loadOffsetStore(kafka: Kafka, topic: string, taskId: string): Promise<OffsetStore> {
+export async function loadOffsetStore(kafka: KafkaClient, topic: string, taskId: string): Promise<OffsetStore> {
   const offsets = new Map<string, SourceOffset>();
   await readTopicToEnd(kafka, {
     topic,

@@ -7,16 +7,10 @@
  * One transactional id per task: a second instance with the same id fences the first (its next
  * commit fails with ProducerFencedError and it must stop) instead of duplicating its output.
  */
-import { Partitioners, type Kafka, type Message, type Producer, type TopicMessages } from 'kafkajs';
-import { ConnectError } from '../../common/errors.js';
-
-export interface OutgoingRecord {
-  readonly topic: string;
-  readonly key: Buffer | string;
-  /** null is a tombstone: the key is deleted after compaction. */
-  readonly value: Buffer | string | null;
-  readonly headers?: Readonly<Record<string, string>>;
-}
+import { Partitioners, type Message, type Producer, type TopicMessages } from 'kafkajs';
+import { ConnectError } from '../common/errors.js';
+import { kafkajsClient, type KafkaClient } from './client.js';
+import type { OutgoingRecord } from './records.js';
 
 /** Another instance took over this task's transactional id; this one must stop, not retry. */
 export class ProducerFencedError extends ConnectError {
@@ -54,8 +48,8 @@ export interface TransactionalWriter {
   close(): Promise<void>;
 }
 
-export async function createTransactionalWriter(kafka: Kafka, transactionalId: string, transactionTimeoutMs = 60_000): Promise<TransactionalWriter> {
-  const producer: Producer = kafka.producer({
+export async function createTransactionalWriter(kafka: KafkaClient, transactionalId: string, transactionTimeoutMs = 60_000): Promise<TransactionalWriter> {
+  const producer: Producer = kafkajsClient(kafka).producer({
     // Java-compatible murmur2: a key lands in the partition a Java producer would choose.
     createPartitioner: Partitioners.DefaultPartitioner,
     transactionalId,

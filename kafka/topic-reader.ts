@@ -8,30 +8,25 @@
  * only of transaction markers or aborted records; so the reader knows it is done without waiting
  * for a quiet period.
  */
-import type { Kafka, KafkaMessage } from 'kafkajs';
-import { readerGroupId } from '../../contract/group-id.js';
+import { readerGroupId } from '../contract/group-id.js';
+import { withAdmin } from './admin.js';
+import { kafkajsClient, type KafkaClient } from './client.js';
+import type { ConsumedRecord } from './records.js';
 
 export interface ReadTopicOptions {
   readonly topic: string;
-  readonly onMessage: (message: KafkaMessage, partition: number) => void | Promise<void>;
+  readonly onMessage: (message: ConsumedRecord, partition: number) => void | Promise<void>;
   readonly signal?: AbortSignal;
 }
 
-export async function readTopicToEnd(kafka: Kafka, options: ReadTopicOptions): Promise<{ records: number }> {
-  const admin = kafka.admin();
-  await admin.connect();
-  let ends: Map<number, number>;
-  try {
-    const offsets = await admin.fetchTopicOffsets(options.topic);
-    ends = new Map(offsets.filter((p) => Number(p.high) > Number(p.low)).map((p) => [p.partition, Number(p.high)]));
-  } finally {
-    await admin.disconnect();
-  }
+export async function readTopicToEnd(kafka: KafkaClient, options: ReadTopicOptions): Promise<{ records: number }> {
+  const offsets = await withAdmin(kafka, (admin) => admin.topicOffsets(options.topic));
+  const ends = new Map(offsets.filter((p) => p.high > p.low).map((p) => [p.partition, p.high]));
   if (ends.size === 0) return { records: 0 };
 
   // A throw-away group: we never commit, and every start reads from the beginning.
   const groupId = readerGroupId();
-  const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false, maxWaitTimeInMs: 250 });
+  const consumer = kafkajsClient(kafka).consumer({ groupId, allowAutoTopicCreation: false, maxWaitTimeInMs: 250 });
   const positions = new Map<number, number>();
   let records = 0;
   let resolveDone!: () => void;
@@ -75,9 +70,6 @@ export async function readTopicToEnd(kafka: Kafka, options: ReadTopicOptions): P
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
     await consumer.disconnect();
-    const cleanup = kafka.admin();
-    await cleanup.connect();
-    await cleanup.deleteGroups([groupId]).catch(() => undefined);
-    await cleanup.disconnect();
+    await withAdmin(kafka, (admin) => admin.deleteGroups([groupId]).catch(() => undefined));
   }
 }
