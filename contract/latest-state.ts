@@ -5,7 +5,7 @@
  * The source rebuilds what it last published from it; reconcile compares it with Bookeo and the table.
  */
 import type { KafkaClient } from '../kafka/client.js';
-import { readTopicToEnd } from '../kafka/topic-reader.js';
+import { readTopicToEnd, type ReadTopicOptions } from '../kafka/topic-reader.js';
 import { headerText, RECORD_HEADER, type RecordHeaders } from './headers.js';
 import { parseIdempotencyKey } from './idempotency-key.js';
 
@@ -54,8 +54,9 @@ export function createLatestStateBuilder(): LatestStateBuilder {
   };
 }
 
-export async function readLatestState(kafka: KafkaClient, topic: string, signal?: AbortSignal): Promise<LatestState> {
+/** `committedAt`: where the reader itself has just committed (readTopicToEnd waits until that is stable). */
+export async function readLatestState(kafka: KafkaClient, topic: string, options: Pick<ReadTopicOptions, 'signal' | 'committedAt'> = {}): Promise<LatestState> {
   const builder = createLatestStateBuilder();
-  await readTopicToEnd(kafka, { topic, ...(signal === undefined ? {} : { signal }), onMessage: (message, partition) => builder.add(message, partition) });
+  await readTopicToEnd(kafka, { topic, ...options, onMessage: (message, partition) => builder.add(message, partition) });
   return builder.state();
 }

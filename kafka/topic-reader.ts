@@ -6,10 +6,14 @@
  * "The end" is the last stable offset per partition (admin listOffsets is READ_COMMITTED), and
  * progress is tracked from kafkajs's END_BATCH_PROCESS events, which also fire for batches made
  * only of transaction markers or aborted records; so the reader knows it is done without waiting
- * for a quiet period.
+ * for a quiet period. A caller that has just committed a transaction passes where (`committedAt`):
+ * the coordinator writes the commit markers after the commit has returned, and until then the last
+ * stable offset stays before that transaction, so the end is taken only once it has moved past.
  */
+import { setTimeout as delay } from 'node:timers/promises';
+import { ConnectError } from '../common/errors.js';
 import { readerGroupId } from '../contract/group-id.js';
-import { withAdmin } from './admin.js';
+import { withAdmin, type KafkaAdmin, type PartitionRange } from './admin.js';
 import { kafkajsClient, type KafkaClient } from './client.js';
 import type { ConsumedRecord } from './records.js';
 
@@ -17,10 +21,39 @@ export interface ReadTopicOptions {
   readonly topic: string;
   readonly onMessage: (message: ConsumedRecord, partition: number) => void | Promise<void>;
   readonly signal?: AbortSignal;
+  /** Per partition, an offset of a transaction the caller committed: the end is taken once it is stable. */
+  readonly committedAt?: ReadonlyMap<number, number>;
+}
+
+/** The markers of a committed transaction did not appear in time (Kafka is struggling); retried by the caller. */
+export class TransactionNotStableError extends ConnectError {}
+
+/** How long the commit markers of the caller's own transaction are waited for. */
+const MARKERS_TIMEOUT_MS = 30_000;
+
+/** The topic's offsets once every `committedAt` offset is below its partition's last stable offset. */
+export async function stableTopicOffsets(
+  admin: Pick<KafkaAdmin, 'topicOffsets'>,
+  topic: string,
+  committedAt: ReadonlyMap<number, number>,
+  options: { readonly signal?: AbortSignal | undefined; readonly timeoutMs?: number } = {},
+): Promise<PartitionRange[]> {
+  const timeoutMs = options.timeoutMs ?? MARKERS_TIMEOUT_MS;
+  const deadline = Date.now() + timeoutMs;
+  for (let pauseMs = 10; ; pauseMs = Math.min(pauseMs * 2, 500)) {
+    const offsets = await admin.topicOffsets(topic);
+    const unstable = [...committedAt].filter(([partition, offset]) => (offsets.find((range) => range.partition === partition)?.high ?? 0) <= offset);
+    if (unstable.length === 0) return offsets;
+    if (Date.now() >= deadline) {
+      const partitions = unstable.map(([partition]) => partition).join(', ');
+      throw new TransactionNotStableError(`${topic}: a committed transaction is not stable after ${timeoutMs} ms (partitions ${partitions})`, { retriable: true });
+    }
+    await delay(pauseMs, undefined, options.signal === undefined ? {} : { signal: options.signal });
+  }
 }
 
 export async function readTopicToEnd(kafka: KafkaClient, options: ReadTopicOptions): Promise<{ records: number }> {
-  const offsets = await withAdmin(kafka, (admin) => admin.topicOffsets(options.topic));
+  const offsets = await withAdmin(kafka, (admin) => stableTopicOffsets(admin, options.topic, options.committedAt ?? new Map(), { signal: options.signal }));
   const ends = new Map(offsets.filter((p) => p.high > p.low).map((p) => [p.partition, p.high]));
   if (ends.size === 0) return { records: 0 };
 

@@ -7,7 +7,7 @@
  * One transactional id per task: a second instance with the same id fences the first (its next
  * commit fails with ProducerFencedError and it must stop) instead of duplicating its output.
  */
-import { Partitioners, type Message, type Producer, type TopicMessages } from 'kafkajs';
+import { Partitioners, type Message, type Producer, type RecordMetadata, type TopicMessages } from 'kafkajs';
 import { ConnectError } from '../common/errors.js';
 import { kafkajsClient, type KafkaClient } from './client.js';
 import type { OutgoingRecord } from './records.js';
@@ -45,6 +45,12 @@ const FENCED_TYPES = new Set(['PRODUCER_FENCED', 'INVALID_PRODUCER_EPOCH', 'INVA
 export interface TransactionalWriter {
   /** Writes all records and offset records atomically; resolves once the transaction is committed. */
   commit(records: readonly OutgoingRecord[]): Promise<{ latencyMs: number }>;
+  /**
+   * Per partition of `topic`, an offset inside the last transaction this writer committed there.
+   * A reader that must see that transaction waits until it is stable (readTopicToEnd's
+   * `committedAt`): the coordinator writes the commit markers after the commit has returned.
+   */
+  committedAt(topic: string): ReadonlyMap<number, number>;
   close(): Promise<void>;
 }
 
@@ -70,6 +76,7 @@ export async function createTransactionalWriter(kafka: KafkaClient, transactiona
 
   // Once lost, every later commit fails the same way: kafkajs would only report a state error.
   let lost: TransactionStateLostError | ProducerFencedError | undefined;
+  const committed = new Map<string, Map<number, number>>();
   return {
     async commit(records) {
       if (lost !== undefined) throw lost;
@@ -78,9 +85,10 @@ export async function createTransactionalWriter(kafka: KafkaClient, transactiona
         throw classify(error, transactionalId);
       });
       let committing = false;
+      const written: RecordMetadata[] = [];
       try {
         for (const chunk of chunkByBytes(records, MAX_REQUEST_BYTES)) {
-          await transaction.sendBatch({ topicMessages: groupByTopic(chunk), acks: -1 });
+          written.push(...(await transaction.sendBatch({ topicMessages: groupByTopic(chunk), acks: -1 })));
         }
         committing = true;
         await transaction.commit();
@@ -92,8 +100,14 @@ export async function createTransactionalWriter(kafka: KafkaClient, transactiona
         if (committing || !(await transaction.abort().then(() => true, () => false))) throw (lost = new TransactionStateLostError(transactionalId, error));
         throw failure;
       }
+      for (const { topicName, partition, baseOffset } of written) {
+        let partitions = committed.get(topicName);
+        if (partitions === undefined) committed.set(topicName, (partitions = new Map()));
+        partitions.set(partition, Math.max(partitions.get(partition) ?? -1, Number(baseOffset)));
+      }
       return { latencyMs: performance.now() - started };
     },
+    committedAt: (topic) => committed.get(topic) ?? new Map(),
     async close() {
       await producer.disconnect();
     },

@@ -34,7 +34,7 @@ export interface Committer {
   commit(step: CommitStep): Promise<{ latencyMs: number }>;
 }
 
-export function createCommitter(writer: TransactionalWriter, offsets: OffsetStore, onCommitted?: (step: CommitStep, latencyMs: number) => void): Committer {
+export function createCommitter(writer: Pick<TransactionalWriter, 'commit'>, offsets: OffsetStore, onCommitted?: (step: CommitStep, latencyMs: number) => void): Committer {
   let tail: Promise<unknown> = Promise.resolve();
   return {
     commit(step) {

@@ -32,6 +32,8 @@ export interface TaskSession {
   readonly offsets: OffsetStore;
   /** Renews the session if a commit failed since it was opened (one renewal for all concurrent callers). */
   ready(): Promise<void>;
+  /** Where the current producer last committed into `topic` (see TransactionalWriter.committedAt). */
+  committedAt(topic: string): ReadonlyMap<number, number>;
   close(): Promise<void>;
 }
 
@@ -72,7 +74,6 @@ export async function openTaskSession(options: TaskSessionOptions): Promise<Task
               throw error;
             });
           },
-          close: () => writer.close(),
         },
         offsets,
         options.onCommitted,
@@ -102,6 +103,7 @@ export async function openTaskSession(options: TaskSessionOptions): Promise<Task
     get offsets() {
       return current.offsets;
     },
+    committedAt: (topic) => current.writer.committedAt(topic),
     ready() {
       if (!current.failed) return Promise.resolve();
       renewing ??= renew().finally(() => {

@@ -131,7 +131,11 @@ export function createSourceTask(options: SourceTaskOptions): SourceTask {
       case 'lastUpdatedWindow':
       case 'timeWindow':
         await pollWindowed(context, config.source.maxRecordsPerTransaction);
-        return sweepIfDue(context, async () => (await loadPublishedStates(options.kafka, context.factory.topic, [account.id])).get(account.id) ?? new Map());
+        // Read after this task's own last commit is stable: its windows just published what the sweep compares.
+        return sweepIfDue(context, async () => {
+          const topic = context.factory.topic;
+          return (await loadPublishedStates(options.kafka, topic, [account.id], started().committedAt(topic))).get(account.id) ?? new Map();
+        });
       case 'snapshot':
         return pollSnapshot(context, options.states.get(definition.name) as PublishedState, childOf(definition));
       case 'child':

@@ -59,6 +59,9 @@ describe('kafka exactly-once building blocks', () => {
     // A step that fails mid-way: the writer aborts, nothing of it may become visible.
     await assert.rejects(writer.commit([{ topic: dataTopic, key: 'b', value: 'lost' }, { topic: 'no-such-topic-and-no-autocreate', key: 'x', value: 'y' }]));
     await writer.commit([{ topic: dataTopic, key: 'c', value: 'v2' }, store.record('bookings', { windowEnd: '2026-02-28T23:59:59Z' })]);
+    // Where the last committed transaction sits: partition 0 holds a@0, its commit marker, c@2 (b, aborted, went to partition 1).
+    const committedAt = writer.committedAt(dataTopic);
+    assert.deepEqual([...committedAt], [[0, 2]]);
     await writer.close();
 
     const reloaded = await loadOffsetStore(kafka, offsetsTopic, taskId);
@@ -67,7 +70,7 @@ describe('kafka exactly-once building blocks', () => {
     assert.equal(otherTask.get('bookings'), undefined);
 
     const seen: string[] = [];
-    const { records } = await readTopicToEnd(kafka, { topic: dataTopic, onMessage: (m) => void seen.push(`${String(m.key)}=${String(m.value)}`) });
+    const { records } = await readTopicToEnd(kafka, { topic: dataTopic, committedAt, onMessage: (m) => void seen.push(`${String(m.key)}=${String(m.value)}`) });
     assert.equal(records, 2);
     assert.deepEqual(seen.sort(), ['a=v1', 'c=v2']);
   });

@@ -18,13 +18,12 @@ const record = (key: string): OutgoingRecord => ({ topic: 't.bookings', key, val
 function memoryWriter() {
   const transactions: Array<readonly OutgoingRecord[]> = [];
   const state = { hold: undefined as Promise<void> | undefined, transactions };
-  const writer: TransactionalWriter = {
+  const writer: Pick<TransactionalWriter, 'commit'> = {
     async commit(records) {
       await state.hold;
       transactions.push(records);
       return { latencyMs: 0 };
     },
-    close: async () => undefined,
   };
   return { writer, state };
 }

@@ -95,7 +95,6 @@ function harness(bookeo: ReturnType<typeof fakeBookeo>) {
         written.push(...records);
         return { latencyMs: 0 };
       },
-      close: async () => undefined,
     },
     offsets,
   );

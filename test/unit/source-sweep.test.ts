@@ -55,7 +55,7 @@ function sweepOver(bookings: Array<Record<string, unknown>>, published: Map<stri
     row: resourceByName('bookings'),
     client,
     factory: createRecordFactory({ account: 'acme', resource: 'bookings', serializer: jsonSerializer('t.bookings'), deadLetterTopic: 't.dlq' }),
-    committer: createCommitter({ commit: async (records) => (written.push(...records), { latencyMs: 0 }), close: async () => undefined }, offsets),
+    committer: createCommitter({ commit: async (records) => (written.push(...records), { latencyMs: 0 }) }, offsets),
     offsets,
     settings: validateConfig({ source: { backfillFrom: '2026-05-20', sweepIntervalSeconds: 60 } }).source,
     now: () => NOW,

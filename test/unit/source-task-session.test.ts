@@ -30,6 +30,7 @@ function fakeProducer(): FakeProducer {
       producer.committed.push([...records]);
       return { latencyMs: 1 };
     },
+    committedAt: () => new Map(),
     async close() {
       producer.closed = true;
     },

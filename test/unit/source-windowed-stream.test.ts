@@ -84,7 +84,7 @@ function windowedPoll() {
     row,
     client,
     factory: createRecordFactory({ account: 'acme', resource: 'bookings', serializer: jsonSerializer('t.bookings'), deadLetterTopic: 't.dlq' }),
-    committer: createCommitter({ commit: async (records) => (transactions.push(records), { latencyMs: 0 }), close: async () => undefined }, offsets),
+    committer: createCommitter({ commit: async (records) => (transactions.push(records), { latencyMs: 0 }) }, offsets),
     offsets,
     settings,
     now: () => NOW,
