@@ -60,7 +60,10 @@ class DecimalText extends avsc.types.LogicalType {
 export function parseAvroSchema(schema: AvroType, options: AvroDecoderOptions = {}): avsc.Type {
   // Fresh options per parse: avsc stores its named-type registry in the options object it is given.
   return options.decimalsAsText === true
-    ? avsc.Type.forSchema(schema as avsc.Schema, { logicalTypes: { decimal: DecimalText } } as unknown as Partial<avsc.ForSchemaOptions>)
+    ? avsc.Type.forSchema(
+        schema as avsc.Schema,
+        { logicalTypes: { decimal: DecimalText } } as unknown as Partial<avsc.ForSchemaOptions>,
+      )
     : avroTypeOf(schema);
 }
 
@@ -91,7 +94,9 @@ export function createAvroDecoder(registry: SchemaRegistry, options: AvroDecoder
       try {
         value = type.fromBuffer(body);
       } catch (error) {
-        throw new WireFormatError(`message with schema id ${schemaId} does not decode with that schema: ${(error as Error).message}`);
+        throw new WireFormatError(
+          `message with schema id ${schemaId} does not decode with that schema: ${(error as Error).message}`,
+        );
       }
       return { schemaId, schema, type, value };
     },

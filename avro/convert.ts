@@ -12,7 +12,18 @@
  */
 import { AvroRecordError } from './errors.js';
 import { decimalBytes, parseDateDays, parseTimestampMillis } from './logical.js';
-import { avroFieldName, indexRecords, isArrayType, isRecord, namespaceOf, nullableInner, qualify, recordFullName, type AvroRecord, type AvroType } from './schema-json.js';
+import {
+  avroFieldName,
+  indexRecords,
+  isArrayType,
+  isRecord,
+  namespaceOf,
+  nullableInner,
+  qualify,
+  recordFullName,
+  type AvroRecord,
+  type AvroType,
+} from './schema-json.js';
 
 export interface ConvertContext {
   /** Set when the entity carries a non-empty value under a key the schema does not have. */
@@ -53,7 +64,12 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function compileLogical(type: { logicalType?: unknown; type: string; precision?: unknown; scale?: unknown }): Convert | undefined {
+function compileLogical(type: {
+  logicalType?: unknown;
+  type: string;
+  precision?: unknown;
+  scale?: unknown;
+}): Convert | undefined {
   if (type.logicalType === 'timestamp-millis' && type.type === 'long') {
     return (value) => {
       const millis = typeof value === 'string' ? parseTimestampMillis(value) : undefined;
@@ -70,7 +86,8 @@ function compileLogical(type: { logicalType?: unknown; type: string; precision?:
     const precision = Number(type.precision);
     const scale = Number(type.scale ?? 0);
     return (value) => {
-      if (typeof value !== 'string' && typeof value !== 'number') fail(`expected decimal, found ${describeValue(value)}`);
+      if (typeof value !== 'string' && typeof value !== 'number')
+        fail(`expected decimal, found ${describeValue(value)}`);
       const bytes = decimalBytes(value, precision, scale);
       return typeof bytes === 'string' ? fail(`expected decimal, found ${describeValue(value)}: ${bytes}`) : bytes;
     };
@@ -93,10 +110,15 @@ function compilePrimitive(name: string, jsonText: boolean): Convert {
       return (value) => (Number.isSafeInteger(value) ? value : fail(`expected long, found ${describeValue(value)}`));
     case 'int':
       return (value) =>
-        Number.isSafeInteger(value) && (value as number) >= -2147483648 && (value as number) <= 2147483647 ? value : fail(`expected int, found ${describeValue(value)}`);
+        Number.isSafeInteger(value) && (value as number) >= -2147483648 && (value as number) <= 2147483647
+          ? value
+          : fail(`expected int, found ${describeValue(value)}`);
     case 'double':
     case 'float':
-      return (value) => (typeof value === 'number' && Number.isFinite(value) ? value : fail(`expected ${name}, found ${describeValue(value)}`));
+      return (value) =>
+        typeof value === 'number' && Number.isFinite(value)
+          ? value
+          : fail(`expected ${name}, found ${describeValue(value)}`);
     default:
       throw new Error(`avro/convert: schema type ${name} is not supported for Bookeo values`);
   }
@@ -114,7 +136,8 @@ export function createConverter(schema: AvroRecord, rootPath: string): Converter
       return (value, context) => (value === null || value === undefined ? null : convertInner(value, context));
     }
     const required = compileRequired(type, ns, jsonText);
-    return (value, context) => (value === null || value === undefined ? fail('required field is missing') : required(value, context));
+    return (value, context) =>
+      value === null || value === undefined ? fail('required field is missing') : required(value, context);
   };
 
   const compileRequired = (type: AvroType, ns: string | undefined, jsonText: boolean): Convert => {
@@ -149,7 +172,11 @@ export function createConverter(schema: AvroRecord, rootPath: string): Converter
     const full = recordFullName(record, ns);
     const innerNs = namespaceOf(full);
     // Only a name with '_' can be a sanitised JSON key; Bookeo's own camelCase names skip the lookup.
-    const fields = record.fields.map((field) => ({ name: field.name, mayBeRenamed: field.name.includes('_'), convert: compile(field.type, innerNs, field.jsonText === true) }));
+    const fields = record.fields.map((field) => ({
+      name: field.name,
+      mayBeRenamed: field.name.includes('_'),
+      convert: compile(field.type, innerNs, field.jsonText === true),
+    }));
     const known = new Set(fields.map((f) => f.name));
     const convert: Convert = (value, context) => {
       if (!isPlainObject(value)) fail(`expected record ${record.name}, found ${describeValue(value)}`);

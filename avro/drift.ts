@@ -19,7 +19,20 @@
  */
 import { carriesInformation, describeValue } from './convert.js';
 import { AvroRecordError } from './errors.js';
-import { avroFieldName, cloneSchema, indexRecords, isArrayType, isRecord, namespaceOf, nullableInner, qualify, recordFullName, type AvroField, type AvroRecord, type AvroType } from './schema-json.js';
+import {
+  avroFieldName,
+  cloneSchema,
+  indexRecords,
+  isArrayType,
+  isRecord,
+  namespaceOf,
+  nullableInner,
+  qualify,
+  recordFullName,
+  type AvroField,
+  type AvroRecord,
+  type AvroType,
+} from './schema-json.js';
 
 export interface SchemaAddition {
   /** Dotted path of the new field below the root, `[]` marking array items, e.g. `participants.details[].loyalty`. */
@@ -49,7 +62,8 @@ function looksLikeMoney(value: Record<string, unknown>): boolean {
   return (
     keys.length === 2 &&
     typeof value.currency === 'string' &&
-    ((typeof amount === 'number' && Number.isFinite(amount)) || (typeof amount === 'string' && DECIMAL_TEXT.test(amount)))
+    ((typeof amount === 'number' && Number.isFinite(amount)) ||
+      (typeof amount === 'string' && DECIMAL_TEXT.test(amount)))
   );
 }
 
@@ -69,7 +83,12 @@ export function evolveSchema(schema: AvroRecord, entity: unknown, rootPath: stri
     return name;
   };
 
-  const infer = (value: unknown, nameHint: string, namespace: string | undefined, path: string): AvroType | undefined => {
+  const infer = (
+    value: unknown,
+    nameHint: string,
+    namespace: string | undefined,
+    path: string,
+  ): AvroType | undefined => {
     if (typeof value === 'string') return 'string';
     if (typeof value === 'boolean') return 'boolean';
     if (typeof value === 'number') return Number.isInteger(value) ? 'long' : 'double';
@@ -82,7 +101,11 @@ export function evolveSchema(schema: AvroRecord, entity: unknown, rootPath: stri
         name,
         doc: 'Money-shaped value found by schema drift: exact decimal amount and ISO 4217 currency.',
         fields: [
-          { name: 'amount', type: { type: 'bytes', logicalType: 'decimal', precision: 18, scale: 4 }, doc: 'Amount as decimal(18,4).' },
+          {
+            name: 'amount',
+            type: { type: 'bytes', logicalType: 'decimal', precision: 18, scale: 4 },
+            doc: 'Amount as decimal(18,4).',
+          },
           { name: 'currency', type: 'string', doc: 'ISO 4217 currency code.' },
         ],
       };
@@ -100,15 +123,24 @@ export function evolveSchema(schema: AvroRecord, entity: unknown, rootPath: stri
     return record;
   };
 
-  const inferArray = (values: unknown[], nameHint: string, namespace: string | undefined, path: string): AvroType | undefined => {
+  const inferArray = (
+    values: unknown[],
+    nameHint: string,
+    namespace: string | undefined,
+    path: string,
+  ): AvroType | undefined => {
     const informative = values.filter(carriesInformation);
     const first = informative[0];
     if (first === undefined) return undefined;
     const kinds = new Set(informative.map(jsonKind));
     if (kinds.size > 1) {
-      throw new AvroRecordError(`${rootPath}.${path}`, `new field cannot be given one Avro type: its elements mix ${[...kinds].join(' and ')}`);
+      throw new AvroRecordError(
+        `${rootPath}.${path}`,
+        `new field cannot be given one Avro type: its elements mix ${[...kinds].join(' and ')}`,
+      );
     }
-    if (typeof first === 'number') return { type: 'array', items: informative.every(Number.isInteger) ? 'long' : 'double' };
+    if (typeof first === 'number')
+      return { type: 'array', items: informative.every(Number.isInteger) ? 'long' : 'double' };
     const items = infer(first, nameHint, namespace, `${path}[]`);
     if (items === undefined) return undefined;
     // Later elements may carry keys the first lacked: walk them against the item type to add those.
@@ -127,7 +159,11 @@ export function evolveSchema(schema: AvroRecord, entity: unknown, rootPath: stri
         walk(field.type, inner, namespace, fieldPath);
       } else if (carriesInformation(inner)) {
         const type = infer(inner, `${simpleName(fullName)}_${fieldName}`, namespace, fieldPath);
-        if (type === undefined) throw new AvroRecordError(`${rootPath}.${fieldPath}`, `new field has no inferable Avro type (${describeValue(inner)})`);
+        if (type === undefined)
+          throw new AvroRecordError(
+            `${rootPath}.${fieldPath}`,
+            `new field has no inferable Avro type (${describeValue(inner)})`,
+          );
         record.fields.push(driftField(fieldName, key, type));
         added.push({ path: fieldPath, type });
       }

@@ -49,7 +49,11 @@ export class IncompatibleSchemaError extends SchemaRegistryError {
 
   constructor(subject: string, messages: readonly string[], status?: number) {
     const detail = messages.length > 0 ? messages.join('; ') : 'no detail given by the registry';
-    super(`schema for subject ${subject} is incompatible with its registered versions: ${detail}`, { status, subject, retriable: false });
+    super(`schema for subject ${subject} is incompatible with its registered versions: ${detail}`, {
+      status,
+      subject,
+      retriable: false,
+    });
     this.messages = messages;
   }
 }

@@ -12,7 +12,8 @@
  *   changing money is worse than a dead-lettered record.
  */
 
-const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?(?:([Zz])|([+-])(\d{2}):?(\d{2}))$/;
+const TIMESTAMP =
+  /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?(?:([Zz])|([+-])(\d{2}):?(\d{2}))$/;
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const DECIMAL = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/;
 const MS_PER_DAY = 86_400_000;
@@ -83,7 +84,8 @@ export function unscaledDecimal(text: string, precision: number, scale: number):
     if (/[^0]/.test(dropped)) return `more than ${scale} decimal places (refused rather than rounded)`;
     unscaled = BigInt(digits.slice(0, digits.length - cut) || '0');
   }
-  if (unscaled >= 10n ** BigInt(precision)) return `more than ${precision} significant digits (decimal(${precision},${scale}))`;
+  if (unscaled >= 10n ** BigInt(precision))
+    return `more than ${precision} significant digits (decimal(${precision},${scale}))`;
   return m[1] === '-' ? -unscaled : unscaled;
 }
 

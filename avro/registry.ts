@@ -16,7 +16,15 @@ import { Agent, request, type Dispatcher } from 'undici';
 import { CompatibilityLevelMismatchError, IncompatibleSchemaError, SchemaRegistryError } from './errors.js';
 import type { AvroRecord, AvroType } from './schema-json.js';
 
-export const COMPATIBILITY_LEVELS = ['BACKWARD', 'BACKWARD_TRANSITIVE', 'FORWARD', 'FORWARD_TRANSITIVE', 'FULL', 'FULL_TRANSITIVE', 'NONE'] as const;
+export const COMPATIBILITY_LEVELS = [
+  'BACKWARD',
+  'BACKWARD_TRANSITIVE',
+  'FORWARD',
+  'FORWARD_TRANSITIVE',
+  'FULL',
+  'FULL_TRANSITIVE',
+  'NONE',
+] as const;
 export type CompatibilityLevel = (typeof COMPATIBILITY_LEVELS)[number];
 export const DEFAULT_COMPATIBILITY: CompatibilityLevel = 'BACKWARD';
 
@@ -77,12 +85,25 @@ export function createSchemaRegistry(options: SchemaRegistryOptions): SchemaRegi
   const byId = new Map<number, Promise<AvroType>>();
   let closing: Promise<void> | undefined;
 
-  async function call(method: Dispatcher.HttpMethod, path: string, subject: string | undefined, body?: unknown): Promise<Reply> {
+  async function call(
+    method: Dispatcher.HttpMethod,
+    path: string,
+    subject: string | undefined,
+    body?: unknown,
+  ): Promise<Reply> {
     let response: Dispatcher.ResponseData;
     try {
-      response = await request(`${base}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), dispatcher });
+      response = await request(`${base}${path}`, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        dispatcher,
+      });
     } catch (error) {
-      throw new SchemaRegistryError(`schema registry ${base} unreachable (${method} ${path}): ${(error as Error).message}`, { subject, retriable: true, cause: error });
+      throw new SchemaRegistryError(
+        `schema registry ${base} unreachable (${method} ${path}): ${(error as Error).message}`,
+        { subject, retriable: true, cause: error },
+      );
     }
     const text = await response.body.text();
     let parsedBody: Record<string, unknown> | undefined;
@@ -99,13 +120,21 @@ export function createSchemaRegistry(options: SchemaRegistryOptions): SchemaRegi
     const errorCode = typeof reply.body?.error_code === 'number' ? reply.body.error_code : undefined;
     if (reply.status === 409) return new IncompatibleSchemaError(subject ?? '?', [message], 409);
     const retriable = reply.status >= 500 || reply.status === 429 || reply.status === 408;
-    const hint = reply.status === 401 || reply.status === 403 ? ' (check the registry credentials)' : reply.status === 422 ? ' (invalid schema or request)' : '';
-    return new SchemaRegistryError(`schema registry refused to ${what}: HTTP ${reply.status}${errorCode === undefined ? '' : ` error ${errorCode}`}: ${message}${hint}`, {
-      status: reply.status,
-      errorCode,
-      subject,
-      retriable,
-    });
+    const hint =
+      reply.status === 401 || reply.status === 403
+        ? ' (check the registry credentials)'
+        : reply.status === 422
+          ? ' (invalid schema or request)'
+          : '';
+    return new SchemaRegistryError(
+      `schema registry refused to ${what}: HTTP ${reply.status}${errorCode === undefined ? '' : ` error ${errorCode}`}: ${message}${hint}`,
+      {
+        status: reply.status,
+        errorCode,
+        subject,
+        retriable,
+      },
+    );
   }
 
   const subjectPath = (subject: string): string => `/subjects/${encodeURIComponent(subject)}`;
@@ -139,7 +168,12 @@ export function createSchemaRegistry(options: SchemaRegistryOptions): SchemaRegi
       const reply = await call('GET', `${subjectPath(subject)}/versions/latest`, subject);
       if (reply.status === 404) return undefined;
       if (reply.status !== 200) throw failure(reply, `return the latest version of ${subject}`, subject);
-      return { subject, id: Number(reply.body?.id), version: Number(reply.body?.version), schema: parseSchema(reply) as AvroRecord };
+      return {
+        subject,
+        id: Number(reply.body?.id),
+        version: Number(reply.body?.version),
+        schema: parseSchema(reply) as AvroRecord,
+      };
     },
 
     async register(subject, schema) {
@@ -149,7 +183,9 @@ export function createSchemaRegistry(options: SchemaRegistryOptions): SchemaRegi
     },
 
     async incompatibilities(subject, schema) {
-      const reply = await call('POST', `/compatibility${subjectPath(subject)}/versions/latest?verbose=true`, subject, { schema: JSON.stringify(schema) });
+      const reply = await call('POST', `/compatibility${subjectPath(subject)}/versions/latest?verbose=true`, subject, {
+        schema: JSON.stringify(schema),
+      });
       if (reply.status === 404) return [];
       if (reply.status !== 200) throw failure(reply, `check compatibility for ${subject}`, subject);
       if (reply.body?.is_compatible === true) return [];
@@ -206,7 +242,11 @@ export async function ensureSubject(
     if (problems.length > 0) throw new IncompatibleSchemaError(subject, problems);
     await registry.register(subject, schema);
     found = await registry.lookup(subject, schema);
-    if (found === undefined) throw new SchemaRegistryError(`schema registered under ${subject} but not found by lookup`, { subject, retriable: true });
+    if (found === undefined)
+      throw new SchemaRegistryError(`schema registered under ${subject} but not found by lookup`, {
+        subject,
+        retriable: true,
+      });
   }
   if (!levelSet) await registry.setCompatibility(subject, level);
   if (options.preferLatest) {

@@ -36,9 +36,19 @@ export interface AvroLogical {
 }
 
 /** A primitive name, a named-type reference, a union, or a complex type. */
-export type AvroType = string | AvroType[] | AvroRecord | AvroArray | AvroLogical | { type: string; [attribute: string]: unknown };
+export type AvroType =
+  string | AvroType[] | AvroRecord | AvroArray | AvroLogical | { type: string; [attribute: string]: unknown };
 
-export const PRIMITIVES: ReadonlySet<string> = new Set(['null', 'boolean', 'int', 'long', 'float', 'double', 'bytes', 'string']);
+export const PRIMITIVES: ReadonlySet<string> = new Set([
+  'null',
+  'boolean',
+  'int',
+  'long',
+  'float',
+  'double',
+  'bytes',
+  'string',
+]);
 
 export function isRecord(type: AvroType): type is AvroRecord {
   return typeof type === 'object' && !Array.isArray(type) && type.type === 'record';

@@ -41,5 +41,3 @@ export function valueSchemaOf(resource: ResourceName): AvroRecord {
 export function keySchema(): AvroRecord {
   return load('key');
 }
-
-

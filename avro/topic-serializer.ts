@@ -17,7 +17,13 @@ import { avroTypeOf } from './codec.js';
 import { createConverter, type Converter, type ConvertContext } from './convert.js';
 import { evolveSchema } from './drift.js';
 import { AvroRecordError, IncompatibleSchemaError } from './errors.js';
-import { DEFAULT_COMPATIBILITY, ensureSubjects, subjectsOf, type CompatibilityLevel, type SchemaRegistry } from './registry.js';
+import {
+  DEFAULT_COMPATIBILITY,
+  ensureSubjects,
+  subjectsOf,
+  type CompatibilityLevel,
+  type SchemaRegistry,
+} from './registry.js';
 import type { ResourceName } from '../contract/resources.js';
 import { keySchema as reviewedKeySchema, valueSchemaOf } from './schemas.js';
 import type { AvroRecord } from './schema-json.js';
@@ -58,11 +64,21 @@ export async function createTopicSerializer(options: TopicSerializerOptions): Pr
   const { registry, topic, resource } = options;
   const subjects = subjectsOf(topic);
   const rootPath = `${resource}.value`;
-  const registered = await ensureSubjects(registry, topic, reviewedKeySchema(), options.valueSchema ?? valueSchemaOf(resource), options.compatibility ?? DEFAULT_COMPATIBILITY);
+  const registered = await ensureSubjects(
+    registry,
+    topic,
+    reviewedKeySchema(),
+    options.valueSchema ?? valueSchemaOf(resource),
+    options.compatibility ?? DEFAULT_COMPATIBILITY,
+  );
   const keyType = avroTypeOf(registered.key.schema);
   const encoder = createFramedEncoder();
 
-  const prepare = (version: ValueVersion): Current => ({ ...version, type: avroTypeOf(version.schema), convert: createConverter(version.schema, rootPath) });
+  const prepare = (version: ValueVersion): Current => ({
+    ...version,
+    type: avroTypeOf(version.schema),
+    convert: createConverter(version.schema, rootPath),
+  });
   let current = prepare(registered.value);
   let evolving: Promise<void> = Promise.resolve();
 
@@ -79,15 +95,24 @@ export async function createTopicSerializer(options: TopicSerializerOptions): Pr
       current = prepare({ id, version: found?.version ?? current.version + 1, schema });
     } catch (error) {
       if (error instanceof IncompatibleSchemaError) {
-        throw new AvroRecordError(rootPath, `new field(s) ${paths} would make an incompatible schema: ${error.messages.join('; ')}`, error);
+        throw new AvroRecordError(
+          rootPath,
+          `new field(s) ${paths} would make an incompatible schema: ${error.messages.join('; ')}`,
+          error,
+        );
       }
       throw error;
     }
-    options.logger?.info({ topic, subject: subjects.value, schemaId: current.id, version: current.version, added: paths }, 'value schema evolved for new Bookeo fields');
+    options.logger?.info(
+      { topic, subject: subjects.value, schemaId: current.id, version: current.version, added: paths },
+      'value schema evolved for new Bookeo fields',
+    );
   };
 
   /** The version to write `entity` with (evolved first if it carries new fields) and the value converted for it. */
-  const convertOrEvolve = async (entity: Record<string, unknown>): Promise<{ version: Current; converted: Record<string, unknown> }> => {
+  const convertOrEvolve = async (
+    entity: Record<string, unknown>,
+  ): Promise<{ version: Current; converted: Record<string, unknown> }> => {
     const context: ConvertContext = { drift: false };
     const version = current;
     const converted = version.convert(entity, context);

@@ -45,7 +45,13 @@ export function unframe(message: Buffer): { schemaId: number; body: Buffer } {
 
 /** The schema id of a framed message (checks the framing); the body starts at HEADER_SIZE. No view is made: a sink reads this per record. */
 export function schemaIdOf(message: Buffer): number {
-  if (message.length < HEADER_SIZE) throw new WireFormatError(`message of ${message.length} bytes is too short for the Confluent wire format (needs at least ${HEADER_SIZE})`);
-  if (message[0] !== MAGIC_BYTE) throw new WireFormatError(`message starts with byte ${message[0]}, expected magic byte ${MAGIC_BYTE} (not Confluent-framed Avro)`);
+  if (message.length < HEADER_SIZE)
+    throw new WireFormatError(
+      `message of ${message.length} bytes is too short for the Confluent wire format (needs at least ${HEADER_SIZE})`,
+    );
+  if (message[0] !== MAGIC_BYTE)
+    throw new WireFormatError(
+      `message starts with byte ${message[0]}, expected magic byte ${MAGIC_BYTE} (not Confluent-framed Avro)`,
+    );
   return message.readInt32BE(1);
 }

@@ -40,7 +40,10 @@ type Encode = (out: ByteWriter, value: unknown) => void;
 
 /** RowBinary of one logical type: values as sinks/rows.ts gives them, null as the type's default. */
 function rowBinary(type: ColumnType): Encode {
-  const number = (write: (out: ByteWriter, value: number) => void): Encode => (out, value) => write(out, Number(value ?? 0));
+  const number =
+    (write: (out: ByteWriter, value: number) => void): Encode =>
+    (out, value) =>
+      write(out, Number(value ?? 0));
   switch (type.kind) {
     case 'string':
     case 'enum':
@@ -153,9 +156,15 @@ function objectBody(rows: readonly SinkRecord[]): Buffer {
 const avroValue = avroTypeOf(bookingValueSchema as unknown as AvroType);
 const avroRecords: AvroSinkRecord[] = records.map((record) => {
   const value = record.value as Record<string, unknown>;
-  const money = (amount: { amount: string; currency: string }) => ({ amount: integerToBytes(BigInt(amount.amount.replace('.', ''))), currency: amount.currency });
+  const money = (amount: { amount: string; currency: string }) => ({
+    amount: integerToBytes(BigInt(amount.amount.replace('.', ''))),
+    currency: amount.currency,
+  });
   const price = value.price as Record<string, { amount: string; currency: string }>;
-  const body = avroValue.toBuffer({ ...value, price: Object.fromEntries(Object.entries(price).map(([name, amount]) => [name, money(amount)])) });
+  const body = avroValue.toBuffer({
+    ...value,
+    price: Object.fromEntries(Object.entries(price).map(([name, amount]) => [name, money(amount)])),
+  });
   return { key: record.key, body, offset: record.offset, schemaId: record.schemaId };
 });
 
@@ -170,7 +179,11 @@ const destination = createClickHouseDestination({
 const settings = { insert_deduplicate: 0, optimize_on_insert: 0 } as const;
 
 async function execBody(format: string, body: Buffer | string): Promise<void> {
-  const result = await client.exec({ query: `INSERT INTO ${target} (${columnList}) FORMAT ${format}`, values: Readable.from([body]), clickhouse_settings: settings });
+  const result = await client.exec({
+    query: `INSERT INTO ${target} (${columnList}) FORMAT ${format}`,
+    values: Readable.from([body]),
+    clickhouse_settings: settings,
+  });
   await finished(result.stream.resume());
 }
 
@@ -179,7 +192,9 @@ async function serverBody(format: string): Promise<Buffer> {
   await client.command({ query: `TRUNCATE TABLE ${target}` });
   await execBody('Native', objectBody(records));
   const chunks: Buffer[] = [];
-  for await (const chunk of (await client.exec({ query: `SELECT ${columnList} FROM ${target} FORMAT ${format}` })).stream as AsyncIterable<Buffer>) chunks.push(chunk);
+  for await (const chunk of (await client.exec({ query: `SELECT ${columnList} FROM ${target} FORMAT ${format}` }))
+    .stream as AsyncIterable<Buffer>)
+    chunks.push(chunk);
   await client.command({ query: `TRUNCATE TABLE ${target}` });
   return Buffer.concat(chunks);
 }
@@ -201,14 +216,20 @@ async function timed(format: string, build: () => Buffer | string): Promise<Run>
 
 const formats: Record<string, () => Promise<Run>> = {
   JSONEachRow: async () => {
-    const values = records.map((record) => Object.fromEntries(convert(record, lineage).map((value, i) => [names[i] as string, value])));
+    const values = records.map((record) =>
+      Object.fromEntries(convert(record, lineage).map((value, i) => [names[i] as string, value])),
+    );
     await client.insert({ table: target, values, format: 'JSONEachRow', clickhouse_settings: settings });
     return { encodeMs: -1, bytes: -1 };
   },
-  JSONCompactEachRow: () => timed('JSONCompactEachRow', () => records.map((record) => JSON.stringify(convert(record, lineage))).join('\n')),
+  JSONCompactEachRow: () =>
+    timed('JSONCompactEachRow', () => records.map((record) => JSON.stringify(convert(record, lineage))).join('\n')),
   RowBinary: () => timed('RowBinary', () => encodeRowBinary(records.map((record) => convert(record, lineage)))),
   'Native (records → columns)': () => timed('Native', () => objectBody(records)),
-  'Native (Avro bytes → columns)': () => timed('Native', () => blocks.body({ ...lineage, schema, firstOffset: 0, lastOffset: rowCount - 1, records: avroRecords })),
+  'Native (Avro bytes → columns)': () =>
+    timed('Native', () =>
+      blocks.body({ ...lineage, schema, firstOffset: 0, lastOffset: rowCount - 1, records: avroRecords }),
+    ),
 };
 
 function print(line: string): void {
@@ -225,10 +246,16 @@ async function measure(name: string, run: () => Promise<Run>): Promise<void> {
     const elapsed = performance.now() - started;
     if (elapsed < best) [best, result] = [elapsed, outcome];
   }
-  const [counted] = await (await client.query({ query: `SELECT count() AS n FROM ${target}`, format: 'JSONEachRow' })).json<{ n: string }>();
+  const [counted] = await (
+    await client.query({ query: `SELECT count() AS n FROM ${target}`, format: 'JSONEachRow' })
+  ).json<{ n: string }>();
   const encode = result.encodeMs < 0 ? 'encode in the client' : `encode ${result.encodeMs.toFixed(0)} ms`;
   const size = result.bytes < 0 ? '' : `, body ${(result.bytes / 1024 / 1024).toFixed(1)} MiB`;
-  print(`${name.padEnd(34)} ${Math.round(rowCount / (best / 1000)).toLocaleString('en').padStart(10)} rows/s  (${best.toFixed(0)} ms: ${encode}${size}; ${counted?.n} rows stored)`);
+  print(
+    `${name.padEnd(34)} ${Math.round(rowCount / (best / 1000))
+      .toLocaleString('en')
+      .padStart(10)} rows/s  (${best.toFixed(0)} ms: ${encode}${size}; ${counted?.n} rows stored)`,
+  );
 }
 
 try {

@@ -50,7 +50,11 @@ function hasExited(sink: Child): boolean {
 }
 
 function exitedEarly(sink: Child): Error | undefined {
-  return hasExited(sink) ? new Error(`the DuckDB sink exited (${sink.process.exitCode ?? sink.process.signalCode}): ${sink.output().slice(-2000)}`) : undefined;
+  return hasExited(sink)
+    ? new Error(
+        `the DuckDB sink exited (${sink.process.exitCode ?? sink.process.signalCode}): ${sink.output().slice(-2000)}`,
+      )
+    : undefined;
 }
 
 async function directLoad(path: string, directory: string): Promise<{ rows: number; seconds: number }> {
@@ -59,12 +63,18 @@ async function directLoad(path: string, directory: string): Promise<{ rows: numb
   try {
     const parquet = join(directory, 'bookings.parquet').replace(/'/g, "''");
     await connection.run(`COPY (SELECT * FROM main.bookings) TO '${parquet}' (FORMAT parquet)`);
-    const [[ddl]] = (await connection.runAndReadAll(`SELECT sql FROM duckdb_tables() WHERE schema_name = 'main' AND table_name = 'bookings'`)).getRows() as [[string]];
+    const [[ddl]] = (
+      await connection.runAndReadAll(
+        `SELECT sql FROM duckdb_tables() WHERE schema_name = 'main' AND table_name = 'bookings'`,
+      )
+    ).getRows() as [[string]];
     await connection.run(ddl.replace(/^CREATE TABLE (\S+\.)?"?bookings"?/i, 'CREATE TABLE main.bookings_direct'));
     const started = performance.now();
     await connection.run(`INSERT INTO main.bookings_direct SELECT * FROM read_parquet('${parquet}')`);
     const seconds = (performance.now() - started) / 1000;
-    const [[rows]] = (await connection.runAndReadAll('SELECT count(*) FROM main.bookings_direct')).getRows() as [[bigint]];
+    const [[rows]] = (await connection.runAndReadAll('SELECT count(*) FROM main.bookings_direct')).getRows() as [
+      [bigint],
+    ];
     return { rows: Number(rows), seconds };
   } finally {
     connection.closeSync();
@@ -72,7 +82,10 @@ async function directLoad(path: string, directory: string): Promise<{ rows: numb
   }
 }
 
-export async function benchDuckdbSink(options: { topicPrefix: string; expectedRows: number }): Promise<DuckdbSinkBenchResult> {
+export async function benchDuckdbSink(options: {
+  topicPrefix: string;
+  expectedRows: number;
+}): Promise<DuckdbSinkBenchResult> {
   const directory = mkdtempSync(join(tmpdir(), 'bookeo-bench-duckdb-'));
   const path = join(directory, 'bench.duckdb');
   const configFile = join(directory, 'sink.json');
@@ -116,10 +129,14 @@ export async function benchDuckdbSink(options: { topicPrefix: string; expectedRo
       { what: 'the DuckDB sink to load every row', timeoutMs: 600_000, intervalMs: 200 },
     );
     const seconds = (performance.now() - startedAt) / 1000;
-    if ((settled.dead_letter ?? 0) > 0) throw new Error(`the DuckDB sink dead-lettered ${settled.dead_letter} records; the figure would not be a load rate`);
+    if ((settled.dead_letter ?? 0) > 0)
+      throw new Error(
+        `the DuckDB sink dead-lettered ${settled.dead_letter} records; the figure would not be a load rate`,
+      );
     running.process.kill('SIGTERM');
     const code = await running.exit;
-    if (code !== 0) throw new Error(`the DuckDB sink exited with ${String(code)} on SIGTERM: ${running.output().slice(-2000)}`);
+    if (code !== 0)
+      throw new Error(`the DuckDB sink exited with ${String(code)} on SIGTERM: ${running.output().slice(-2000)}`);
 
     const direct = await directLoad(path, directory);
     return {

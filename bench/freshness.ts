@@ -28,9 +28,15 @@ export interface FreshnessBenchResult {
 
 const SETTINGS = { pollIntervalSeconds: 1, safetyLagSeconds: 1, maxAgeMs: 200 };
 
-const percentile = (sorted: readonly number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+const percentile = (sorted: readonly number[], p: number): number =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 
-export async function benchFreshness(options: { topicPrefix: string; database: string; scale: number; edits: number }): Promise<FreshnessBenchResult> {
+export async function benchFreshness(options: {
+  topicPrefix: string;
+  database: string;
+  scale: number;
+  edits: number;
+}): Promise<FreshnessBenchResult> {
   const simulator = await startSimulator({ seed: 5, scale: options.scale, clock: 'real', mutationRate: 0.0001 });
   const clickhouse = createClient({ url: stackEndpoints().clickhouseUrl, log: { level: ClickHouseLogLevel.OFF } });
   const configFile = benchConfigPath('run');
@@ -40,25 +46,53 @@ export async function benchFreshness(options: { topicPrefix: string; database: s
     configFile,
     JSON.stringify({
       log: { level: 'warn', format: 'json' },
-      bookeo: { baseUrl: simulator.url, secretKey: simulator.secretKey, accounts: [{ id: 'bench', apiKey: simulator.apiKeys[0] }], requestsPerSecond: 200, maxConcurrency: 8 },
+      bookeo: {
+        baseUrl: simulator.url,
+        secretKey: simulator.secretKey,
+        accounts: [{ id: 'bench', apiKey: simulator.apiKeys[0] }],
+        requestsPerSecond: 200,
+        maxConcurrency: 8,
+      },
       kafka: { brokers: [stackEndpoints().kafkaBroker], topicPrefix: options.topicPrefix, partitions: 2 },
       schemaRegistry: { url: stackEndpoints().registryUrl },
       clickhouse: { url: stackEndpoints().clickhouseUrl, database: options.database },
       http: { port: 0 },
-      source: { backfillFrom: from, pollIntervalSeconds: SETTINGS.pollIntervalSeconds, safetyLagSeconds: SETTINGS.safetyLagSeconds, lookbackSeconds: 30, resources: ['bookings'], offsetsTopic: namespaced.offsetsTopic, deadLetterTopic: namespaced.deadLetterTopic },
-      sink: { groupId: namespaced.sinkGroupId('clickhouse'), deadLetterTopic: namespaced.sinkDeadLetterTopic('clickhouse'), batch: { maxAgeMs: SETTINGS.maxAgeMs } },
+      source: {
+        backfillFrom: from,
+        pollIntervalSeconds: SETTINGS.pollIntervalSeconds,
+        safetyLagSeconds: SETTINGS.safetyLagSeconds,
+        lookbackSeconds: 30,
+        resources: ['bookings'],
+        offsetsTopic: namespaced.offsetsTopic,
+        deadLetterTopic: namespaced.deadLetterTopic,
+      },
+      sink: {
+        groupId: namespaced.sinkGroupId('clickhouse'),
+        deadLetterTopic: namespaced.sinkDeadLetterTopic('clickhouse'),
+        batch: { maxAgeMs: SETTINGS.maxAgeMs },
+      },
     }),
   );
   const versionOf = async (id: string): Promise<number> => {
-    const result = await clickhouse.query({ query: `SELECT max(_version) AS v FROM \`${options.database}\`.bookings WHERE id = {id:String}`, query_params: { id }, format: 'JSONEachRow' });
+    const result = await clickhouse.query({
+      query: `SELECT max(_version) AS v FROM \`${options.database}\`.bookings WHERE id = {id:String}`,
+      query_params: { id },
+      format: 'JSONEachRow',
+    });
     return Number((await result.json<{ v: string | number | null }>())[0]?.v ?? -1);
   };
   const pipeline = runCli(['run', '--config', configFile, '--destination', 'clickhouse']);
   try {
     await waitFor(
       async () => {
-        const result = await clickhouse.query({ query: `SELECT count() AS n FROM \`${options.database}\`.bookings FINAL`, format: 'JSONEachRow' }).catch(() => undefined);
-        return result !== undefined && Number((await result.json<{ n: string }>())[0]?.n) > 0 && pipeline.process.exitCode === null;
+        const result = await clickhouse
+          .query({ query: `SELECT count() AS n FROM \`${options.database}\`.bookings FINAL`, format: 'JSONEachRow' })
+          .catch(() => undefined);
+        return (
+          result !== undefined &&
+          Number((await result.json<{ n: string }>())[0]?.n) > 0 &&
+          pipeline.process.exitCode === null
+        );
       },
       { what: 'the backfill to reach ClickHouse', timeoutMs: 300_000, intervalMs: 250 },
     );
@@ -68,7 +102,11 @@ export async function benchFreshness(options: { topicPrefix: string; database: s
       if (id === undefined) throw new Error('the simulator edited no booking');
       const before = await versionOf(id);
       const editedAt = performance.now();
-      await waitFor(async () => (await versionOf(id)) > before, { what: `booking ${id}'s new version in ClickHouse`, timeoutMs: 60_000, intervalMs: 20 });
+      await waitFor(async () => (await versionOf(id)) > before, {
+        what: `booking ${id}'s new version in ClickHouse`,
+        timeoutMs: 60_000,
+        intervalMs: 20,
+      });
       latencies.push(performance.now() - editedAt);
     }
     latencies.sort((a, b) => a - b);

@@ -30,7 +30,11 @@ async function measured(records: number, run: () => Promise<void>): Promise<Kafk
   await run();
   const seconds = (performance.now() - started) / 1000;
   const cpu = process.cpuUsage(cpuBefore);
-  return { records, recordsPerSecond: Math.round(records / seconds), cpuMicrosPerRecord: Math.round((cpu.user + cpu.system) / Math.max(1, records)) };
+  return {
+    records,
+    recordsPerSecond: Math.round(records / seconds),
+    cpuMicrosPerRecord: Math.round((cpu.user + cpu.system) / Math.max(1, records)),
+  };
 }
 
 /** Rewrites `topic`'s records into `scratchTopic` (created by the first write) through the transactional writer. */
@@ -41,16 +45,20 @@ export async function kafkaWriteFloor(kafka: KafkaClient, topic: string, scratch
     onMessage: (message) => {
       if (message.key === null) return;
       const headers: Record<string, string> = {};
-      for (const [name, value] of Object.entries(message.headers ?? {})) if (value !== undefined) headers[name] = value.toString();
+      for (const [name, value] of Object.entries(message.headers ?? {}))
+        if (value !== undefined) headers[name] = value.toString();
       records.push({ topic: scratchTopic, key: message.key, value: message.value, headers });
     },
   });
-  await withAdmin(kafka, (admin) => admin.createTopics([{ topic: scratchTopic, partitions: 3, replicationFactor: 1, compacted: false }]));
+  await withAdmin(kafka, (admin) =>
+    admin.createTopics([{ topic: scratchTopic, partitions: 3, replicationFactor: 1, compacted: false }]),
+  );
   const writer = await createTransactionalWriter(kafka, `${scratchTopic}-writer`);
   const perTransaction = sourceSchema.parse({}).maxRecordsPerTransaction;
   try {
     return await measured(records.length, async () => {
-      for (let start = 0; start < records.length; start += perTransaction) await writer.commit(records.slice(start, start + perTransaction));
+      for (let start = 0; start < records.length; start += perTransaction)
+        await writer.commit(records.slice(start, start + perTransaction));
     });
   } finally {
     await writer.close();
@@ -71,6 +79,7 @@ export async function kafkaReadFloor(kafka: KafkaClient, topic: string, expected
       if (++read >= expectedRecords) reachedAll();
     },
   });
-  if (first === undefined || read < expectedRecords) throw new Error(`the read floor found ${read} records in ${topic}, expected ${expectedRecords}`);
+  if (first === undefined || read < expectedRecords)
+    throw new Error(`the read floor found ${read} records in ${topic}, expected ${expectedRecords}`);
   return first;
 }

@@ -32,15 +32,27 @@ export interface PostgresSinkBenchResult {
 }
 
 /** Rows of a table as a COPY text body: what `COPY … TO STDOUT` prints, built from each column's text output. */
-async function exportCopyText(client: pg.Client, table: string): Promise<{ body: string; columns: string[]; rows: number }> {
-  const { rows: columns } = await client.query<{ name: string }>('SELECT attname AS name FROM pg_attribute WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum', [table]);
+async function exportCopyText(
+  client: pg.Client,
+  table: string,
+): Promise<{ body: string; columns: string[]; rows: number }> {
+  const { rows: columns } = await client.query<{ name: string }>(
+    'SELECT attname AS name FROM pg_attribute WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum',
+    [table],
+  );
   const names = columns.map((column) => column.name);
-  const result = await client.query<string[]>({ text: `SELECT ${names.map((name) => `${quoteIdentifier(name)}::text`).join(', ')} FROM ${table}`, rowMode: 'array' });
+  const result = await client.query<string[]>({
+    text: `SELECT ${names.map((name) => `${quoteIdentifier(name)}::text`).join(', ')} FROM ${table}`,
+    rowMode: 'array',
+  });
   const lines = result.rows.map((row) => row.map((cell) => (cell === null ? '\\N' : copyEscape(cell))).join('\t'));
   return { body: lines.length === 0 ? '' : `${lines.join('\n')}\n`, columns: names, rows: lines.length };
 }
 
-export async function benchPostgresSink(options: { topicPrefix: string; expectedRows: number }): Promise<PostgresSinkBenchResult> {
+export async function benchPostgresSink(options: {
+  topicPrefix: string;
+  expectedRows: number;
+}): Promise<PostgresSinkBenchResult> {
   const endpoints = stackEndpoints();
   const schema = `${options.topicPrefix.replace(/[^A-Za-z0-9_]/g, '_').toLowerCase()}_pgsink`;
   const table = qualifiedName(schema, 'bookings');
@@ -48,7 +60,8 @@ export async function benchPostgresSink(options: { topicPrefix: string; expected
   const groupId = namespaced.sinkGroupId('postgres');
   const client = new pg.Client({ connectionString: endpoints.postgresUrl });
   await client.connect();
-  const count = async (name: string): Promise<number> => Number((await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${name}`)).rows[0]?.n ?? 0);
+  const count = async (name: string): Promise<number> =>
+    Number((await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${name}`)).rows[0]?.n ?? 0);
   const configFile = benchConfigPath('postgres-sink');
   writeFileSync(
     configFile,
@@ -66,7 +79,11 @@ export async function benchPostgresSink(options: { topicPrefix: string; expected
     // the steady rate on small topics; the full run's larger topic makes it negligible.
     const startedAt = performance.now();
     const sink = runCli(['sink', 'postgres', '--config', configFile]);
-    await waitFor(async () => (await count(table).catch(() => 0)) >= options.expectedRows, { what: 'the PostgreSQL sink to load every row', timeoutMs: 600_000, intervalMs: 200 });
+    await waitFor(async () => (await count(table).catch(() => 0)) >= options.expectedRows, {
+      what: 'the PostgreSQL sink to load every row',
+      timeoutMs: 600_000,
+      intervalMs: 200,
+    });
     const seconds = (performance.now() - startedAt) / 1000;
     sink.process.kill('SIGTERM');
     await sink.exit;
@@ -75,7 +92,11 @@ export async function benchPostgresSink(options: { topicPrefix: string; expected
     await client.query(`CREATE TABLE ${direct} (LIKE ${table} INCLUDING ALL)`);
     const exported = await exportCopyText(client, table);
     const directStarted = performance.now();
-    await copyFromStdin(client, `COPY ${direct} (${exported.columns.map(quoteIdentifier).join(', ')}) FROM STDIN`, exported.body);
+    await copyFromStdin(
+      client,
+      `COPY ${direct} (${exported.columns.map(quoteIdentifier).join(', ')}) FROM STDIN`,
+      exported.body,
+    );
     const directSeconds = (performance.now() - directStarted) / 1000;
     return {
       rows: options.expectedRows,

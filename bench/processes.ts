@@ -18,7 +18,11 @@ let built = false;
 /** Compiles the CLI into dist/ (tsc, a few seconds), once per bench run: before the first timed child, and by runCli if not yet. */
 export function buildCli(): void {
   if (built) return;
-  execFileSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'tsconfig.build.json')], { stdio: 'inherit' });
+  execFileSync(
+    process.execPath,
+    [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'tsconfig.build.json')],
+    { stdio: 'inherit' },
+  );
   built = true;
 }
 
@@ -49,7 +53,10 @@ const TICKS_PER_SECOND = 100;
 export function cpuSeconds(pid: number | 'self', reaped = false): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   // Fields after "(comm) ": state is field 3, utime/stime 14/15, cutime/cstime 16/17.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
+  const fields = stat
+    .slice(stat.lastIndexOf(')') + 2)
+    .split(' ')
+    .map(Number);
   const [user, system] = reaped ? [fields[13], fields[14]] : [fields[11], fields[12]];
   return ((user ?? 0) + (system ?? 0)) / TICKS_PER_SECOND;
 }
@@ -62,7 +69,10 @@ process.once('exit', () => {
 
 export function runCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): Child {
   buildCli();
-  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  const child = spawn(process.execPath, [CLI, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
+  });
   running.add(child);
   child.once('exit', () => running.delete(child));
   let output = '';
@@ -80,7 +90,13 @@ export function runCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): Ch
       resolve(code);
     }),
   );
-  return { process: child, output: () => output, stdout: () => stdout, peakRssMb: () => Math.round(Math.max(peak, vmHwmMb(child.pid as number))), exit };
+  return {
+    process: child,
+    output: () => output,
+    stdout: () => stdout,
+    peakRssMb: () => Math.round(Math.max(peak, vmHwmMb(child.pid as number))),
+    exit,
+  };
 }
 
 /** One scratch folder per bench run for the children's config files, removed when the run exits. */

@@ -49,7 +49,9 @@ interface PageBody {
 }
 
 function searchOf(query: ListRequest['query']): string {
-  return new URLSearchParams(Object.entries(query ?? {}).map(([key, value]): [string, string] => [key, String(value)])).toString();
+  return new URLSearchParams(
+    Object.entries(query ?? {}).map(([key, value]): [string, string] => [key, String(value)]),
+  ).toString();
 }
 
 function pageReader(options: Pick<RawReadOptions, 'url' | 'secretKey' | 'apiKey' | 'concurrency'>) {
@@ -72,7 +74,11 @@ function pageReader(options: Pick<RawReadOptions, 'url' | 'secretKey' | 'apiKey'
 }
 
 /** `worker` over `requests`, `concurrency` at a time. */
-async function eachRequest(requests: readonly ListRequest[], concurrency: number, worker: (request: ListRequest) => Promise<void>): Promise<void> {
+async function eachRequest(
+  requests: readonly ListRequest[],
+  concurrency: number,
+  worker: (request: ListRequest) => Promise<void>,
+): Promise<void> {
   let next = 0;
   const run = async (): Promise<void> => {
     for (let index = next++; index < requests.length; index = next++) await worker(requests[index] as ListRequest);
@@ -87,7 +93,11 @@ export async function readWindows(options: RawReadOptions): Promise<RawReadResul
   try {
     await eachRequest(options.requests, options.concurrency, async (request) => {
       const first = await reader.fetchPage(request.path, searchOf(request.query));
-      for (let n = 2; n <= first.info.totalPages; n++) await reader.fetchPage(request.path, searchOf({ pageNavigationToken: first.info.pageNavigationToken ?? '', pageNumber: n }));
+      for (let n = 2; n <= first.info.totalPages; n++)
+        await reader.fetchPage(
+          request.path,
+          searchOf({ pageNavigationToken: first.info.pageNavigationToken ?? '', pageNumber: n }),
+        );
     });
   } finally {
     await reader.close();

@@ -43,10 +43,13 @@ function sourceCpuNote(result: SourceBenchResult): string {
   return `CPU per record: source ${source} µs + simulator ${simulator} µs → at most ${Math.round((availableParallelism() * 1e6) / Math.max(1, source + simulator))} records/s on ${availableParallelism()} cores`;
 }
 
-const ratio = (value: number, limit: number | null): string => (limit === null || limit === 0 ? '-' : `${(value / limit).toFixed(2)}×`);
+const ratio = (value: number, limit: number | null): string =>
+  limit === null || limit === 0 ? '-' : `${(value / limit).toFixed(2)}×`;
 
 async function main(): Promise<void> {
-  const sizes = quick ? { sim: 100_000, source: 20_000, big: 100_000 } : { sim: 200_000, source: 100_000, big: 1_000_000 };
+  const sizes = quick
+    ? { sim: 100_000, source: 20_000, big: 100_000 }
+    : { sim: 200_000, source: 100_000, big: 1_000_000 };
   const rows: Row[] = [];
   const results: Record<string, unknown> = { quick, at: new Date().toISOString() };
   const prefix = `bench${Date.now().toString(36)}`;
@@ -58,10 +61,25 @@ async function main(): Promise<void> {
     say(`simulator raw serving (${sizes.sim} bookings, in-process client)…`);
     const simulator = await benchSimulator({ scale: sizes.sim, concurrency: 4 });
     results.simulator = simulator;
-    rows.push({ benchmark: `simulator raw serving, ${sizes.sim} bookings`, figure: `${simulator.pagesPerSecond} pages/s, ${simulator.itemsPerSecond} items/s`, limit: '-', ratio: '-', target: '-', peakRss: `${simulator.rssMb} MB` });
+    rows.push({
+      benchmark: `simulator raw serving, ${sizes.sim} bookings`,
+      figure: `${simulator.pagesPerSecond} pages/s, ${simulator.itemsPerSecond} items/s`,
+      limit: '-',
+      ratio: '-',
+      target: '-',
+      peakRss: `${simulator.rssMb} MB`,
+    });
 
     say(`source backfill vs raw client on the same simulator (${sizes.source} bookings, no latency)…`);
-    const source = await benchSource({ scale: sizes.source, latencyMs: 0, requestsPerSecond: 1000, concurrency: 4, parallelWindows: 4, measureRaw: true, topicPrefix: `${prefix}a` });
+    const source = await benchSource({
+      scale: sizes.source,
+      latencyMs: 0,
+      requestsPerSecond: 1000,
+      concurrency: 4,
+      parallelWindows: 4,
+      measureRaw: true,
+      topicPrefix: `${prefix}a`,
+    });
     results.source = source;
     rows.push({
       benchmark: `source backfill, ${source.records} bookings`,
@@ -71,7 +89,9 @@ async function main(): Promise<void> {
       target: '≥ 0.8×, RSS < 300 MB',
       peakRss: `${source.peakRssMb} MB (simulator ${source.simulatorPeakRssMb} MB)`,
     });
-    say('the Kafka client alone on the same records: the source\'s transactional writer, and a read_committed consumer…');
+    say(
+      "the Kafka client alone on the same records: the source's transactional writer, and a read_committed consumer…",
+    );
     const loaded = resourceTopic(`${prefix}a`, 'bookings');
     const writeFloor = await kafkaWriteFloor(kafka, loaded, topicName(`${prefix}a`, 'floor'));
     const readFloor = await kafkaReadFloor(kafka, loaded, source.records);
@@ -92,10 +112,21 @@ async function main(): Promise<void> {
       target: '-',
       peakRss: '-',
     });
-    rows.push({ benchmark: 'source API calls', figure: `${source.calls} calls`, limit: `minimum ${source.minimumCalls ?? '-'} pages`, ratio: ratio(source.calls, source.minimumCalls), target: '≈ 1×', peakRss: '-' });
+    rows.push({
+      benchmark: 'source API calls',
+      figure: `${source.calls} calls`,
+      limit: `minimum ${source.minimumCalls ?? '-'} pages`,
+      ratio: ratio(source.calls, source.minimumCalls),
+      target: '≈ 1×',
+      peakRss: '-',
+    });
 
     say(`ClickHouse sink vs direct bulk insert (${source.records} rows)…`);
-    const sink = await benchSink({ topicPrefix: `${prefix}a`, expectedRows: source.records, database: `${prefix}_sink` });
+    const sink = await benchSink({
+      topicPrefix: `${prefix}a`,
+      expectedRows: source.records,
+      database: `${prefix}_sink`,
+    });
     results.sink = sink;
     rows.push({
       benchmark: `ClickHouse sink, ${sink.rows} booking rows (${sink.format}, batches of ${sink.batchMaxRows})`,
@@ -130,8 +161,15 @@ async function main(): Promise<void> {
       peakRss: `${postgres.peakRssMb} MB`,
     });
 
-    say('end-to-end freshness through `bookeo-connect run`: a booking edited at the simulator → its new version in ClickHouse…');
-    const freshness = await benchFreshness({ topicPrefix: `${prefix}f`, database: `${prefix}_fresh`, scale: 5_000, edits: quick ? 10 : 30 });
+    say(
+      'end-to-end freshness through `bookeo-connect run`: a booking edited at the simulator → its new version in ClickHouse…',
+    );
+    const freshness = await benchFreshness({
+      topicPrefix: `${prefix}f`,
+      database: `${prefix}_fresh`,
+      scale: 5_000,
+      edits: quick ? 10 : 30,
+    });
     results.freshness = freshness;
     rows.push({
       benchmark: `freshness, ${freshness.edits} edits one at a time`,
@@ -142,8 +180,18 @@ async function main(): Promise<void> {
       peakRss: `${freshness.peakRssMb} MB (run: source + sink)`,
     });
 
-    say(`source backfill of ${sizes.big} bookings with 100 ms API latency (rate budget 100/s, 8 concurrent, 4 windows)…`);
-    const big = await benchSource({ scale: sizes.big, latencyMs: 100, requestsPerSecond: 100, concurrency: 8, parallelWindows: 4, measureRaw: false, topicPrefix: `${prefix}b` });
+    say(
+      `source backfill of ${sizes.big} bookings with 100 ms API latency (rate budget 100/s, 8 concurrent, 4 windows)…`,
+    );
+    const big = await benchSource({
+      scale: sizes.big,
+      latencyMs: 100,
+      requestsPerSecond: 100,
+      concurrency: 8,
+      parallelWindows: 4,
+      measureRaw: false,
+      topicPrefix: `${prefix}b`,
+    });
     results.backfillWithLatency = big;
     rows.push({
       benchmark: `backfill ${big.records} bookings, 100 ms latency`,
@@ -154,8 +202,16 @@ async function main(): Promise<void> {
       peakRss: `${big.peakRssMb} MB`,
     });
 
-    say('first full listing of customers and their linked people, 50 ms API latency (rate budget 100/s, 8 concurrent)…');
-    const listing = await benchFullListing({ scale: quick ? 5_000 : 10_000, latencyMs: 50, requestsPerSecond: 100, concurrency: 8, topicPrefix: `${prefix}c` });
+    say(
+      'first full listing of customers and their linked people, 50 ms API latency (rate budget 100/s, 8 concurrent)…',
+    );
+    const listing = await benchFullListing({
+      scale: quick ? 5_000 : 10_000,
+      latencyMs: 50,
+      requestsPerSecond: 100,
+      concurrency: 8,
+      topicPrefix: `${prefix}c`,
+    });
     results.fullListing = listing;
     rows.push({
       benchmark: `full listing, ${listing.customers} customers + ${listing.linkedPeople} linked people, 50 ms latency`,
@@ -167,7 +223,11 @@ async function main(): Promise<void> {
     });
 
     say(`replay of the ${big.records}-record bookings topic into a fresh ClickHouse table…`);
-    const replay = await benchSink({ topicPrefix: `${prefix}b`, expectedRows: big.records, database: `${prefix}_replay` });
+    const replay = await benchSink({
+      topicPrefix: `${prefix}b`,
+      expectedRows: big.records,
+      database: `${prefix}_replay`,
+    });
     results.replay = replay;
     rows.push({
       benchmark: `replay ${replay.rows} rows into a fresh ClickHouse table`,
@@ -182,7 +242,12 @@ async function main(): Promise<void> {
   }
 
   say('');
-  say(formatTable(['benchmark', 'figure', 'limit (same run)', 'ratio', 'target', 'peak RSS'], rows.map((row) => [row.benchmark, row.figure, row.limit, row.ratio, row.target, row.peakRss])));
+  say(
+    formatTable(
+      ['benchmark', 'figure', 'limit (same run)', 'ratio', 'target', 'peak RSS'],
+      rows.map((row) => [row.benchmark, row.figure, row.limit, row.ratio, row.target, row.peakRss]),
+    ),
+  );
   const file = join(import.meta.dirname, 'results', 'latest.json');
   writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
   say(`\nwritten to ${file}`);

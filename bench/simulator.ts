@@ -24,7 +24,9 @@ export interface SimulatorBenchResult {
 
 const DAY_MS = 86_400_000;
 
-export async function benchSimulator(options: { scale?: number; concurrency?: number } = {}): Promise<SimulatorBenchResult> {
+export async function benchSimulator(
+  options: { scale?: number; concurrency?: number } = {},
+): Promise<SimulatorBenchResult> {
   const scale = options.scale ?? 200_000;
   const started = performance.now();
   const sim = await startSimulator({ scale });

@@ -58,7 +58,11 @@ export interface SinkBenchOptions {
 const DEFAULT_MAX_ROWS = 10_000;
 
 export async function benchSink(options: SinkBenchOptions): Promise<SinkBenchResult> {
-  const clickhouse = createClient({ url: stackEndpoints().clickhouseUrl, request_timeout: 600_000, log: { level: ClickHouseLogLevel.OFF } });
+  const clickhouse = createClient({
+    url: stackEndpoints().clickhouseUrl,
+    request_timeout: 600_000,
+    log: { level: ClickHouseLogLevel.OFF },
+  });
   const table = `\`${options.database}\`.bookings`;
   const scalar = async (query: string): Promise<number> => {
     const result = await clickhouse.query({ query, format: 'JSONEachRow' });
@@ -75,11 +79,16 @@ export async function benchSink(options: SinkBenchOptions): Promise<SinkBenchRes
       schemaRegistry: { url: stackEndpoints().registryUrl },
       clickhouse: { url: stackEndpoints().clickhouseUrl, database: options.database },
       http: { port: 0 },
-      sink: { groupId: namespaced.sinkGroupId('clickhouse'), resources: ['bookings'], deadLetterTopic: namespaced.sinkDeadLetterTopic('clickhouse'), batch: { maxRows: batchMaxRows } },
+      sink: {
+        groupId: namespaced.sinkGroupId('clickhouse'),
+        resources: ['bookings'],
+        deadLetterTopic: namespaced.sinkDeadLetterTopic('clickhouse'),
+        batch: { maxRows: batchMaxRows },
+      },
     }),
   );
   const enginePid = (await stackStatus()).find((service) => service.name === 'clickhouse')?.pid;
-  if (enginePid === undefined) throw new Error('the stack\'s ClickHouse is not running (npm run stack -- up)');
+  if (enginePid === undefined) throw new Error("the stack's ClickHouse is not running (npm run stack -- up)");
   try {
     const spawnedAt = Date.now();
     const sink = runCli(['sink', 'clickhouse', '--config', configFile]);
@@ -96,13 +105,18 @@ export async function benchSink(options: SinkBenchOptions): Promise<SinkBenchRes
     const doneAt = Date.now();
     const cpu = { sink: cpuSeconds(sinkPid), engine: cpuSeconds(enginePid) };
     const firstWriteAt = await scalar(`SELECT toUnixTimestamp64Milli(min(_ingested_at)) AS n FROM ${table}`);
-    const firstWriteRows = await scalar(`SELECT count() AS n FROM ${table} WHERE _ingested_at = (SELECT min(_ingested_at) FROM ${table})`);
+    const firstWriteRows = await scalar(
+      `SELECT count() AS n FROM ${table} WHERE _ingested_at = (SELECT min(_ingested_at) FROM ${table})`,
+    );
     sink.process.kill('SIGTERM');
     await sink.exit;
 
     // The limit: the same rows, same format, same settings, straight into a copy of the table, once
     // the engine has finished merging the sink's parts (so the two do not share the engine's CPU).
-    await waitFor(async () => (await scalar(`SELECT count() AS n FROM system.merges WHERE database = '${options.database}'`)) === 0, { what: 'merges of the sink table to finish', timeoutMs: 120_000, intervalMs: 100 });
+    await waitFor(
+      async () => (await scalar(`SELECT count() AS n FROM system.merges WHERE database = '${options.database}'`)) === 0,
+      { what: 'merges of the sink table to finish', timeoutMs: 120_000, intervalMs: 100 },
+    );
     await clickhouse.command({ query: `CREATE TABLE \`${options.database}\`.bookings_direct AS ${table}` });
     const exported = (await clickhouse.exec({ query: `SELECT * FROM ${table} FORMAT ${FORMAT}` })).stream;
     const chunks: Buffer[] = [];
@@ -139,7 +153,9 @@ export async function benchSink(options: SinkBenchOptions): Promise<SinkBenchRes
       directRowsPerSecond: Math.round(directRows / directSeconds),
       peakRssMb: sink.peakRssMb(),
       cpuMicrosPerRow,
-      coreBoundRowsPerSecond: Math.round((availableParallelism() * 1e6) / Math.max(1, cpuMicrosPerRow.sink + cpuMicrosPerRow.engine)),
+      coreBoundRowsPerSecond: Math.round(
+        (availableParallelism() * 1e6) / Math.max(1, cpuMicrosPerRow.sink + cpuMicrosPerRow.engine),
+      ),
     };
   } finally {
     await clickhouse.command({ query: `DROP DATABASE IF EXISTS \`${options.database}\`` });

@@ -42,32 +42,59 @@ export interface SourceBenchResult {
   readonly peakRssMb: number;
   readonly simulatorPeakRssMb: number;
   /** CPU seconds (user + system) of each process during each phase. */
-  readonly cpuSeconds: { readonly source: number; readonly simulatorDuringSource: number; readonly rawClient: number | null; readonly simulatorDuringRaw: number | null };
+  readonly cpuSeconds: {
+    readonly source: number;
+    readonly simulatorDuringSource: number;
+    readonly rawClient: number | null;
+    readonly simulatorDuringRaw: number | null;
+  };
 }
 
 const DAY_MS = 86_400_000;
 async function startSimulatorProcess(scale: number): Promise<{ child: Child; url: string }> {
   const child = runCli(['simulator', '--port', '0', '--scale', String(scale), '--tick-ms', '0', '--seed', '1']);
-  const url = await waitFor(() => /(http:\/\/127\.0\.0\.1:\d+\/v2)/.exec(child.output())?.[1], { what: 'the simulator to listen', timeoutMs: 120_000, intervalMs: 200 });
+  const url = await waitFor(() => /(http:\/\/127\.0\.0\.1:\d+\/v2)/.exec(child.output())?.[1], {
+    what: 'the simulator to listen',
+    timeoutMs: 120_000,
+    intervalMs: 200,
+  });
   return { child, url };
 }
 
 async function admin(url: string, method: string, path: string, body?: unknown): Promise<unknown> {
-  const response = await fetch(`${new URL(url).origin}/_admin/${path}`, { method, ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }) });
+  const response = await fetch(`${new URL(url).origin}/_admin/${path}`, {
+    method,
+    ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
+  });
   if (!response.ok) throw new Error(`admin ${method} ${path} → ${response.status}`);
   return response.json();
 }
 
 /** The source's config file for a bench run against the simulator at `url`. */
-function sourceConfigFile(url: string, options: Pick<SourceBenchOptions, 'requestsPerSecond' | 'concurrency' | 'topicPrefix'>, source: Record<string, unknown>): string {
+function sourceConfigFile(
+  url: string,
+  options: Pick<SourceBenchOptions, 'requestsPerSecond' | 'concurrency' | 'topicPrefix'>,
+  source: Record<string, unknown>,
+): string {
   const configFile = benchConfigPath('source');
   const namespaced = namespacedNames(options.topicPrefix);
   writeFileSync(
     configFile,
     JSON.stringify({
       log: { level: 'warn', format: 'json' },
-      bookeo: { baseUrl: url, secretKey: DEFAULT_SECRET_KEY, accounts: [{ id: 'bench', apiKey: DEFAULT_API_KEY }], requestsPerSecond: options.requestsPerSecond, maxConcurrency: options.concurrency },
-      kafka: { brokers: [stackEndpoints().kafkaBroker], topicPrefix: options.topicPrefix, clientId: options.topicPrefix, partitions: 3 },
+      bookeo: {
+        baseUrl: url,
+        secretKey: DEFAULT_SECRET_KEY,
+        accounts: [{ id: 'bench', apiKey: DEFAULT_API_KEY }],
+        requestsPerSecond: options.requestsPerSecond,
+        maxConcurrency: options.concurrency,
+      },
+      kafka: {
+        brokers: [stackEndpoints().kafkaBroker],
+        topicPrefix: options.topicPrefix,
+        clientId: options.topicPrefix,
+        partitions: 3,
+      },
       schemaRegistry: { url: stackEndpoints().registryUrl },
       source: { ...source, offsetsTopic: namespaced.offsetsTopic, deadLetterTopic: namespaced.deadLetterTopic },
     }),
@@ -76,7 +103,10 @@ function sourceConfigFile(url: string, options: Pick<SourceBenchOptions, 'reques
 }
 
 /** Runs `work` against a simulator process of `scale` bookings, stopped afterwards whatever happens. */
-async function withSimulator<T>(scale: number, work: (simulator: { child: Child; url: string }) => Promise<T>): Promise<T> {
+async function withSimulator<T>(
+  scale: number,
+  work: (simulator: { child: Child; url: string }) => Promise<T>,
+): Promise<T> {
   const simulator = await startSimulatorProcess(scale);
   try {
     return await work(simulator);
@@ -89,7 +119,9 @@ async function withSimulator<T>(scale: number, work: (simulator: { child: Child;
 interface SourceRun {
   readonly seconds: number;
   /** The status `--once` prints, per resource of the (one) account. */
-  readonly resources: Readonly<Record<string, { readonly state: string; readonly records: number; readonly lastError: string | null }>>;
+  readonly resources: Readonly<
+    Record<string, { readonly state: string; readonly records: number; readonly lastError: string | null }>
+  >;
   readonly peakRssMb: number;
 }
 
@@ -106,21 +138,30 @@ async function runSourceOnce(configFile: string, env: NodeJS.ProcessEnv = {}): P
   if (exitCode !== 0) throw new Error(`the source exited with ${String(exitCode)}: ${source.output().slice(-2000)}`);
   const resources = (JSON.parse(source.stdout()) as Array<{ resources: SourceRun['resources'] }>)[0]?.resources ?? {};
   for (const [name, resource] of Object.entries(resources)) {
-    if (resource.state === 'failed') throw new Error(`${name} failed during the benchmark: ${resource.lastError ?? 'unknown error'}`);
+    if (resource.state === 'failed')
+      throw new Error(`${name} failed during the benchmark: ${resource.lastError ?? 'unknown error'}`);
   }
   return { seconds, resources, peakRssMb: source.peakRssMb() };
 }
 
 /** Calls the simulator counted on endpoints starting with `endpoint` (e.g. `GET /bookings`). */
 async function callsTo(url: string, endpoint: string): Promise<number> {
-  const { counters } = (await admin(url, 'GET', 'counters')) as { counters: Array<{ endpoint: string; count: number }> };
+  const { counters } = (await admin(url, 'GET', 'counters')) as {
+    counters: Array<{ endpoint: string; count: number }>;
+  };
   return counters.filter((row) => row.endpoint.startsWith(endpoint)).reduce((sum, row) => sum + row.count, 0);
 }
 
 export function benchSource(options: SourceBenchOptions): Promise<SourceBenchResult> {
   return withSimulator(options.scale, async ({ child, url }) => {
     const backfillFrom = new Date(Date.now() - 400 * DAY_MS).toISOString().slice(0, 10);
-    const reader = { url, secretKey: DEFAULT_SECRET_KEY, apiKey: DEFAULT_API_KEY, requests: bookingsBackfillPlan(backfillFrom, Date.now()), concurrency: options.concurrency };
+    const reader = {
+      url,
+      secretKey: DEFAULT_SECRET_KEY,
+      apiKey: DEFAULT_API_KEY,
+      requests: bookingsBackfillPlan(backfillFrom, Date.now()),
+      concurrency: options.concurrency,
+    };
     // The raw read is also the minimum of calls; without it, page 1 of each planned window tells the minimum.
     const simulatorPid = child.process.pid as number;
     const rawCpu = { client: process.cpuUsage(), simulator: cpuSeconds(simulatorPid) };
@@ -128,13 +169,21 @@ export function benchSource(options: SourceBenchOptions): Promise<SourceBenchRes
     const rawClientCpu = process.cpuUsage(rawCpu.client);
     const simulatorDuringRaw = cpuSeconds(simulatorPid) - rawCpu.simulator;
     const minimumCalls = raw?.pages ?? (await countPages(reader));
-    if (options.latencyMs > 0) await admin(url, 'PUT', `faults?apiKey=${DEFAULT_API_KEY}`, { latencyMs: options.latencyMs });
+    if (options.latencyMs > 0)
+      await admin(url, 'PUT', `faults?apiKey=${DEFAULT_API_KEY}`, { latencyMs: options.latencyMs });
     await admin(url, 'DELETE', 'counters');
 
-    const configFile = sourceConfigFile(url, options, { resources: ['bookings'], backfillFrom, parallelWindows: options.parallelWindows });
+    const configFile = sourceConfigFile(url, options, {
+      resources: ['bookings'],
+      backfillFrom,
+      parallelWindows: options.parallelWindows,
+    });
     const cpuBefore = { source: cpuSeconds('self', true), simulator: cpuSeconds(simulatorPid) };
     const nodeOptions = process.env.BENCH_SOURCE_NODE_OPTIONS;
-    const { seconds, resources, peakRssMb } = await runSourceOnce(configFile, nodeOptions === undefined ? {} : { NODE_OPTIONS: nodeOptions });
+    const { seconds, resources, peakRssMb } = await runSourceOnce(
+      configFile,
+      nodeOptions === undefined ? {} : { NODE_OPTIONS: nodeOptions },
+    );
     // The source has exited and been reaped: its CPU time is now in this process's children's total.
     const sourceCpu = cpuSeconds('self', true) - cpuBefore.source;
     const simulatorDuringSource = cpuSeconds(simulatorPid) - cpuBefore.simulator;
@@ -175,11 +224,19 @@ export interface FullListingBenchResult {
  * The first full listing of customers with their linked people (one call per customer) with API
  * latency: the calls are paced by the account's rate budget, not made one at a time.
  */
-export function benchFullListing(options: { readonly scale: number; readonly latencyMs: number; readonly requestsPerSecond: number; readonly concurrency: number; readonly topicPrefix: string }): Promise<FullListingBenchResult> {
+export function benchFullListing(options: {
+  readonly scale: number;
+  readonly latencyMs: number;
+  readonly requestsPerSecond: number;
+  readonly concurrency: number;
+  readonly topicPrefix: string;
+}): Promise<FullListingBenchResult> {
   return withSimulator(options.scale, async ({ url }) => {
     await admin(url, 'PUT', `faults?apiKey=${DEFAULT_API_KEY}`, { latencyMs: options.latencyMs });
     await admin(url, 'DELETE', 'counters');
-    const { seconds, resources, peakRssMb } = await runSourceOnce(sourceConfigFile(url, options, { resources: ['customers', 'customers_people'] }));
+    const { seconds, resources, peakRssMb } = await runSourceOnce(
+      sourceConfigFile(url, options, { resources: ['customers', 'customers_people'] }),
+    );
     const calls = await callsTo(url, 'GET /customers');
     return {
       customers: resources.customers?.records ?? 0,

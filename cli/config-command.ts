@@ -4,7 +4,9 @@ import { loadConfig } from '../common/config/load.js';
 import { maskSecrets } from '../common/secrets.js';
 
 export function registerConfigCommand(program: Command): void {
-  const config = program.command('config').description('Validate or show the effective configuration (file + environment)');
+  const config = program
+    .command('config')
+    .description('Validate or show the effective configuration (file + environment)');
   config
     .command('check')
     .description('Validate the configuration; lists every problem and exits 2 when there is one')

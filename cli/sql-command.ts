@@ -12,7 +12,12 @@ export function registerSqlCommand(program: Command): void {
     .option('-c, --config <file>', 'configuration file (JSON or YAML)')
     .action(async (query: string, options: { config?: string }) => {
       const config = loadConfig({ file: options.config });
-      const client = createClient({ url: config.clickhouse.url, username: config.clickhouse.username, password: config.clickhouse.password, log: { level: ClickHouseLogLevel.OFF } });
+      const client = createClient({
+        url: config.clickhouse.url,
+        username: config.clickhouse.username,
+        password: config.clickhouse.password,
+        log: { level: ClickHouseLogLevel.OFF },
+      });
       try {
         process.stdout.write(`${await runQuery(client, query)}\n`);
       } finally {

@@ -59,7 +59,12 @@ export class RetriesExhaustedError extends ConnectError {
 
 /** Errors thrown by bugs in our own code: they must never be retried. */
 export function isProgrammingError(error: unknown): boolean {
-  return error instanceof TypeError || error instanceof RangeError || error instanceof ReferenceError || error instanceof SyntaxError;
+  return (
+    error instanceof TypeError ||
+    error instanceof RangeError ||
+    error instanceof ReferenceError ||
+    error instanceof SyntaxError
+  );
 }
 
 /** Whether an error is worth another attempt. Foreign errors (from libraries) are consulted by their own flag when they have one. */

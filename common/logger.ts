@@ -16,7 +16,9 @@ export interface LoggerOptions {
 }
 
 export function createLogger(options: LoggerOptions): Logger {
-  const pretty = options.destination === undefined && (options.format === 'pretty' || (options.format === 'auto' && process.stderr.isTTY === true));
+  const pretty =
+    options.destination === undefined &&
+    (options.format === 'pretty' || (options.format === 'auto' && process.stderr.isTTY === true));
   const base = {
     level: options.level,
     name: options.name ?? 'bookeo-connect',
@@ -24,7 +26,13 @@ export function createLogger(options: LoggerOptions): Logger {
     serializers: { err: pino.stdSerializers.err, error: pino.stdSerializers.err },
   };
   if (pretty) {
-    return pino({ ...base, transport: { target: 'pino-pretty', options: { destination: 2, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } } });
+    return pino({
+      ...base,
+      transport: {
+        target: 'pino-pretty',
+        options: { destination: 2, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' },
+      },
+    });
   }
   return pino(base, options.destination ?? pino.destination(2));
 }

@@ -44,7 +44,10 @@ export type MetricsSource = Pick<Registry, 'contentType' | 'metrics'>;
 export function combineRegistries(registries: readonly Registry[]): MetricsSource {
   return {
     contentType: registries[0]?.contentType ?? Registry.PROMETHEUS_CONTENT_TYPE,
-    metrics: async () => AggregatorRegistry.aggregate(await Promise.all(registries.map((registry) => registry.getMetricsAsJSON()))).metrics(),
+    metrics: async () =>
+      AggregatorRegistry.aggregate(
+        await Promise.all(registries.map((registry) => registry.getMetricsAsJSON())),
+      ).metrics(),
   } as MetricsSource;
 }
 
@@ -52,14 +55,31 @@ export function combineRegistries(registries: readonly Registry[]): MetricsSourc
  * Metric factories bound to a registry. A component started twice in one process (a restarted
  * runtime, tests) gets the series it registered before instead of a "already registered" error.
  */
-export function counter<L extends string>(registry: Registry, config: Omit<CounterConfiguration<L>, 'registers'>): Counter<L> {
-  return (registry.getSingleMetric(config.name) as Counter<L> | undefined) ?? new Counter({ ...config, registers: [registry] });
+export function counter<L extends string>(
+  registry: Registry,
+  config: Omit<CounterConfiguration<L>, 'registers'>,
+): Counter<L> {
+  return (
+    (registry.getSingleMetric(config.name) as Counter<L> | undefined) ??
+    new Counter({ ...config, registers: [registry] })
+  );
 }
 
-export function gauge<L extends string>(registry: Registry, config: Omit<GaugeConfiguration<L>, 'registers'>): Gauge<L> {
-  return (registry.getSingleMetric(config.name) as Gauge<L> | undefined) ?? new Gauge({ ...config, registers: [registry] });
+export function gauge<L extends string>(
+  registry: Registry,
+  config: Omit<GaugeConfiguration<L>, 'registers'>,
+): Gauge<L> {
+  return (
+    (registry.getSingleMetric(config.name) as Gauge<L> | undefined) ?? new Gauge({ ...config, registers: [registry] })
+  );
 }
 
-export function histogram<L extends string>(registry: Registry, config: Omit<HistogramConfiguration<L>, 'registers'>): Histogram<L> {
-  return (registry.getSingleMetric(config.name) as Histogram<L> | undefined) ?? new Histogram({ ...config, registers: [registry] });
+export function histogram<L extends string>(
+  registry: Registry,
+  config: Omit<HistogramConfiguration<L>, 'registers'>,
+): Histogram<L> {
+  return (
+    (registry.getSingleMetric(config.name) as Histogram<L> | undefined) ??
+    new Histogram({ ...config, registers: [registry] })
+  );
 }

@@ -60,7 +60,9 @@ export async function startOpsServer(options: OpsServerOptions): Promise<OpsServ
     handle(request, response).catch((error: unknown) => {
       const status = error instanceof HttpError ? error.status : 500;
       if (status === 500) options.logger.error({ err: error, path: request.url }, 'ops request failed');
-      sendJson(response, status, { error: status === 500 ? 'internal error' : describeError(error).replace(/^HttpError: /, '') });
+      sendJson(response, status, {
+        error: status === 500 ? 'internal error' : describeError(error).replace(/^HttpError: /, ''),
+      });
     });
   });
 
@@ -69,7 +71,11 @@ export async function startOpsServer(options: OpsServerOptions): Promise<OpsServ
     if (request.method === 'GET' && url.pathname === '/healthz') return sendJson(response, 200, { status: 'ok' });
     if (request.method === 'GET' && url.pathname === '/readyz') {
       const reason = options.notReadyReason();
-      return sendJson(response, reason === undefined ? 200 : 503, reason === undefined ? { status: 'ready' } : { status: 'not ready', reason });
+      return sendJson(
+        response,
+        reason === undefined ? 200 : 503,
+        reason === undefined ? { status: 'ready' } : { status: 'not ready', reason },
+      );
     }
     if (request.method === 'GET' && url.pathname === '/metrics') {
       response.writeHead(200, { 'content-type': options.metrics.contentType });
@@ -84,7 +90,10 @@ export async function startOpsServer(options: OpsServerOptions): Promise<OpsServ
       if (route.method !== request.method) continue;
       const params = route.match(url.pathname);
       if (params === undefined) continue;
-      const body = request.method === 'GET' ? undefined : await readJsonBody(request, MAX_BODY_BYTES, (status, message) => new HttpError(status, message));
+      const body =
+        request.method === 'GET'
+          ? undefined
+          : await readJsonBody(request, MAX_BODY_BYTES, (status, message) => new HttpError(status, message));
       const result = await route.handler({ params, query: url.searchParams, body });
       return sendJson(response, 200, result ?? { status: 'ok' });
     }

@@ -38,7 +38,12 @@ export interface RetryOptions {
 }
 
 /** Delay before retry number `attempt` (1-based): a random point in the upper half of an exponential cap, or the server's hint when larger. */
-export function backoffDelayMs(policy: RetryPolicy, attempt: number, random: () => number, retryAfterMs?: number): number {
+export function backoffDelayMs(
+  policy: RetryPolicy,
+  attempt: number,
+  random: () => number,
+  retryAfterMs?: number,
+): number {
   const cap = Math.min(policy.maxDelayMs, policy.initialDelayMs * policy.multiplier ** (attempt - 1));
   const jittered = Math.round(cap / 2 + (random() * cap) / 2);
   return retryAfterMs === undefined ? jittered : Math.max(retryAfterMs, jittered);

@@ -4,10 +4,21 @@
  */
 
 /** Object keys whose values are secrets wherever they appear (config, logs, status output). */
-export const SECRET_KEYS: readonly string[] = Object.freeze(['secretKey', 'apiKey', 'password', 'bearerToken', 'token', 'saslPassword']);
+export const SECRET_KEYS: readonly string[] = Object.freeze([
+  'secretKey',
+  'apiKey',
+  'password',
+  'bearerToken',
+  'token',
+  'saslPassword',
+]);
 
 /** HTTP headers that carry secrets (lower-case, as undici and node report them). */
-export const SECRET_HEADERS: readonly string[] = Object.freeze(['x-bookeo-secretkey', 'x-bookeo-apikey', 'authorization']);
+export const SECRET_HEADERS: readonly string[] = Object.freeze([
+  'x-bookeo-secretkey',
+  'x-bookeo-apikey',
+  'authorization',
+]);
 
 export const MASK = '***';
 
@@ -20,7 +31,9 @@ const URL_PASSWORD = /([a-z][a-z0-9+.-]*:\/\/[^:/?#@\s"']*:)([^@/?#\s"']*)@/gi;
 
 /** The text with the password of every URL in it masked, e.g. `postgres://app:***@db/prod`. */
 export function maskUrlPassword(text: string): string {
-  return text.replace(URL_PASSWORD, (_match, head: string, password: string) => (password === '' ? `${head}@` : `${head}${MASK}@`));
+  return text.replace(URL_PASSWORD, (_match, head: string, password: string) =>
+    password === '' ? `${head}@` : `${head}${MASK}@`,
+  );
 }
 
 /** A deep copy with every secret value replaced by the mask, and passwords inside URLs masked; safe to log or print. */

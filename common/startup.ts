@@ -12,11 +12,19 @@ import type { Logger } from './logger.js';
 /** The dependency did not become reachable before the deadline; `cause` is the last failure. */
 export class DependencyUnavailableError extends ConnectError {
   constructor(dependency: string, waitedMs: number, cause: unknown) {
-    super(`${dependency} still unreachable after ${Math.round(waitedMs / 1000)} s: ${describeError(cause)}`, { cause, retriable: false });
+    super(`${dependency} still unreachable after ${Math.round(waitedMs / 1000)} s: ${describeError(cause)}`, {
+      cause,
+      retriable: false,
+    });
   }
 }
 
-const STARTUP_BACKOFF: RetryPolicy = Object.freeze({ retries: Number.MAX_SAFE_INTEGER, initialDelayMs: 500, maxDelayMs: 10_000, multiplier: 2 });
+const STARTUP_BACKOFF: RetryPolicy = Object.freeze({
+  retries: Number.MAX_SAFE_INTEGER,
+  initialDelayMs: 500,
+  maxDelayMs: 10_000,
+  multiplier: 2,
+});
 
 /** Errors that a wait cannot fix: bad configuration, bad credentials, our own bugs. */
 export function isPermanentStartupError(error: unknown): boolean {
@@ -47,7 +55,11 @@ export async function waitForDependency<T>(attempt: () => Promise<T>, options: W
     options.signal?.throwIfAborted();
     try {
       const result = await attempt();
-      if (tries > 1) options.logger.info({ dependency: options.dependency, waitedMs: Date.now() - started }, 'dependency reachable; continuing the start');
+      if (tries > 1)
+        options.logger.info(
+          { dependency: options.dependency, waitedMs: Date.now() - started },
+          'dependency reachable; continuing the start',
+        );
       options.onWaiting?.(undefined);
       return result;
     } catch (error) {
@@ -57,7 +69,10 @@ export async function waitForDependency<T>(attempt: () => Promise<T>, options: W
       const reason = `waiting for ${options.dependency}: ${describeError(error)}`;
       options.onWaiting?.(reason);
       const delayMs = Math.min(backoffDelayMs(STARTUP_BACKOFF, tries, random), Math.max(0, options.timeoutMs - waited));
-      options.logger.warn({ dependency: options.dependency, attempt: tries, delayMs, error: describeError(error) }, 'dependency unreachable at start; waiting');
+      options.logger.warn(
+        { dependency: options.dependency, attempt: tries, delayMs, error: describeError(error) },
+        'dependency unreachable at start; waiting',
+      );
       await delay(delayMs, undefined, options.signal === undefined ? undefined : { signal: options.signal });
     }
   }

@@ -59,7 +59,10 @@ const MAX_MESSAGE_CHARS = 4_000;
 
 /** The dead-letter headers for these facts (absent facts get no header). */
 export function deadLetterHeaders(facts: DeadLetterFacts): Record<string, string> {
-  const message = facts.errorMessage.length > MAX_MESSAGE_CHARS ? `${facts.errorMessage.slice(0, MAX_MESSAGE_CHARS)}…` : facts.errorMessage;
+  const message =
+    facts.errorMessage.length > MAX_MESSAGE_CHARS
+      ? `${facts.errorMessage.slice(0, MAX_MESSAGE_CHARS)}…`
+      : facts.errorMessage;
   // In this order on the wire; the schema id, often unknown, last.
   const values: Record<DeadLetterFact, string | undefined> = {
     topic: facts.topic,
@@ -73,7 +76,8 @@ export function deadLetterHeaders(facts: DeadLetterFacts): Record<string, string
     schemaId: facts.schemaId?.toString(),
   };
   const headers: Record<string, string> = {};
-  for (const [fact, value] of Object.entries(values)) if (value !== undefined) headers[DEAD_LETTER_HEADER[fact as DeadLetterFact]] = value;
+  for (const [fact, value] of Object.entries(values))
+    if (value !== undefined) headers[DEAD_LETTER_HEADER[fact as DeadLetterFact]] = value;
   return headers;
 }
 
@@ -83,12 +87,17 @@ export type DeadLetterHeaderValues = { readonly [fact in DeadLetterFact]: string
 export function readDeadLetterHeaders(headers: RecordHeaders | undefined): DeadLetterHeaderValues {
   const read = (fact: DeadLetterFact): string | undefined => {
     const legacy = LEGACY_SOURCE_HEADER[fact];
-    return headerText(headers, DEAD_LETTER_HEADER[fact]) ?? (legacy === undefined ? undefined : headerText(headers, legacy));
+    return (
+      headerText(headers, DEAD_LETTER_HEADER[fact]) ?? (legacy === undefined ? undefined : headerText(headers, legacy))
+    );
   };
   return Object.fromEntries(FACTS.map((fact) => [fact, read(fact)])) as DeadLetterHeaderValues;
 }
 
-const DEAD_LETTER_NAMES = new Set<string>([...Object.values(DEAD_LETTER_HEADER), ...Object.values(LEGACY_SOURCE_HEADER)]);
+const DEAD_LETTER_NAMES = new Set<string>([
+  ...Object.values(DEAD_LETTER_HEADER),
+  ...Object.values(LEGACY_SOURCE_HEADER),
+]);
 
 /** The headers of the original record: a dead letter's own, without the dead-letter ones (what a redrive sends back). */
 export function originalHeaders<V>(headers: Readonly<Record<string, V>> | undefined): Record<string, V> {

@@ -18,5 +18,7 @@ export function sinkDeadLetterTopic(configuredTopic: string | undefined, destina
  * destination as a suffix, so each sink's failures stay apart.
  */
 export function siblingSinkDeadLetterTopic(configuredTopic: string | undefined, destinationName: string): string {
-  return configuredTopic === undefined ? sinkDeadLetterTopic(undefined, destinationName) : `${configuredTopic}-${destinationName}`;
+  return configuredTopic === undefined
+    ? sinkDeadLetterTopic(undefined, destinationName)
+    : `${configuredTopic}-${destinationName}`;
 }

@@ -9,7 +9,11 @@ import { randomUUID } from 'node:crypto';
 
 const GROUP_PREFIX = 'bookeo-connect-sink-';
 
-export function sinkGroupId(configuredGroupId: string | undefined, topicPrefix: string, destinationName: string): string {
+export function sinkGroupId(
+  configuredGroupId: string | undefined,
+  topicPrefix: string,
+  destinationName: string,
+): string {
   return configuredGroupId ?? `${GROUP_PREFIX}${topicPrefix}-${destinationName}`;
 }
 
@@ -17,8 +21,14 @@ export function sinkGroupId(configuredGroupId: string | undefined, topicPrefix: 
  * The group of one of several sinks in one process (`run`): a configured group gets the destination
  * as a suffix, since two sinks in one group would split the partitions and each load half.
  */
-export function siblingSinkGroupId(configuredGroupId: string | undefined, topicPrefix: string, destinationName: string): string {
-  return configuredGroupId === undefined ? sinkGroupId(undefined, topicPrefix, destinationName) : `${configuredGroupId}-${destinationName}`;
+export function siblingSinkGroupId(
+  configuredGroupId: string | undefined,
+  topicPrefix: string,
+  destinationName: string,
+): string {
+  return configuredGroupId === undefined
+    ? sinkGroupId(undefined, topicPrefix, destinationName)
+    : `${configuredGroupId}-${destinationName}`;
 }
 
 /** The default before it carried the topic prefix; a sink on the new default adopts its offsets once. */

@@ -30,6 +30,17 @@ export function parseIdempotencyKey(text: string | undefined): EntityVersion | u
   const accountEnd = text.indexOf('/');
   const resourceEnd = text.indexOf('/', accountEnd + 1);
   const versionStart = text.lastIndexOf('@');
-  if (accountEnd <= 0 || resourceEnd <= accountEnd + 1 || versionStart <= resourceEnd + 1 || versionStart === text.length - 1) return undefined;
-  return { account: text.slice(0, accountEnd), resource: text.slice(accountEnd + 1, resourceEnd), id: text.slice(resourceEnd + 1, versionStart), version: text.slice(versionStart + 1) };
+  if (
+    accountEnd <= 0 ||
+    resourceEnd <= accountEnd + 1 ||
+    versionStart <= resourceEnd + 1 ||
+    versionStart === text.length - 1
+  )
+    return undefined;
+  return {
+    account: text.slice(0, accountEnd),
+    resource: text.slice(accountEnd + 1, resourceEnd),
+    id: text.slice(resourceEnd + 1, versionStart),
+    version: text.slice(versionStart + 1),
+  };
 }

@@ -48,15 +48,27 @@ export function createLatestStateBuilder(): LatestStateBuilder {
       }
       let entries = accounts.get(entity.account);
       if (entries === undefined) accounts.set(entity.account, (entries = new Map()));
-      entries.set(entity.id, { partition, offset: Number(record.offset), hash: record.value === null ? null : entity.version });
+      entries.set(entity.id, {
+        partition,
+        offset: Number(record.offset),
+        hash: record.value === null ? null : entity.version,
+      });
     },
     state: () => ({ accounts, unattributed }),
   };
 }
 
 /** `committedAt`: where the reader itself has just committed (readTopicToEnd waits until that is stable). */
-export async function readLatestState(kafka: KafkaClient, topic: string, options: Pick<ReadTopicOptions, 'signal' | 'committedAt'> = {}): Promise<LatestState> {
+export async function readLatestState(
+  kafka: KafkaClient,
+  topic: string,
+  options: Pick<ReadTopicOptions, 'signal' | 'committedAt'> = {},
+): Promise<LatestState> {
   const builder = createLatestStateBuilder();
-  await readTopicToEnd(kafka, { topic, ...options, onMessage: (message, partition) => builder.add(message, partition) });
+  await readTopicToEnd(kafka, {
+    topic,
+    ...options,
+    onMessage: (message, partition) => builder.add(message, partition),
+  });
   return builder.state();
 }

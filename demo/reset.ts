@@ -9,7 +9,12 @@ import { isUnderPrefix } from '../contract/topics.js';
 import { withAdmin } from '../kafka/admin.js';
 import type { KafkaClient } from '../kafka/client.js';
 
-export async function resetDemoNamespace(kafka: KafkaClient, registry: SchemaRegistry, clickhouse: ClickHouseClient, options: { prefix: string; groupId: string; database: string }): Promise<void> {
+export async function resetDemoNamespace(
+  kafka: KafkaClient,
+  registry: SchemaRegistry,
+  clickhouse: ClickHouseClient,
+  options: { prefix: string; groupId: string; database: string },
+): Promise<void> {
   await withAdmin(kafka, async (admin) => {
     const topics = (await admin.listTopics()).filter((topic) => isUnderPrefix(topic, options.prefix));
     if (topics.length > 0) await admin.deleteTopics(topics);

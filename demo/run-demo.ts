@@ -48,11 +48,31 @@ function demoConfig(base: AppConfig, simulator: RunningSimulator | undefined): A
   raw.kafka = { ...raw.kafka, brokers: [endpoints.kafkaBroker], topicPrefix: DEMO_PREFIX, partitions: 2 };
   raw.schemaRegistry = { ...raw.schemaRegistry, url: endpoints.registryUrl };
   raw.clickhouse = { ...raw.clickhouse, url: endpoints.clickhouseUrl, database: 'demo' };
-  raw.sink = { ...raw.sink, groupId: names.sinkGroupId('clickhouse'), deadLetterTopic: names.sinkDeadLetterTopic('clickhouse'), batch: { maxRows: 50_000, maxAgeMs: 1_000 } };
-  raw.source = { ...raw.source, offsetsTopic: names.offsetsTopic, deadLetterTopic: names.deadLetterTopic, pollIntervalSeconds: 5, safetyLagSeconds: 5, lookbackSeconds: 60, snapshotIntervalSeconds: 60 };
+  raw.sink = {
+    ...raw.sink,
+    groupId: names.sinkGroupId('clickhouse'),
+    deadLetterTopic: names.sinkDeadLetterTopic('clickhouse'),
+    batch: { maxRows: 50_000, maxAgeMs: 1_000 },
+  };
+  raw.source = {
+    ...raw.source,
+    offsetsTopic: names.offsetsTopic,
+    deadLetterTopic: names.deadLetterTopic,
+    pollIntervalSeconds: 5,
+    safetyLagSeconds: 5,
+    lookbackSeconds: 60,
+    snapshotIntervalSeconds: 60,
+  };
   if (simulator !== undefined) {
     const from = new Date(simulator.admin.now().getTime() - 400 * 86_400_000).toISOString().slice(0, 10);
-    raw.bookeo = { ...raw.bookeo, baseUrl: simulator.url, secretKey: simulator.secretKey, accounts: [{ id: 'demo', apiKey: simulator.apiKeys[0] }], requestsPerSecond: 200, maxConcurrency: 8 };
+    raw.bookeo = {
+      ...raw.bookeo,
+      baseUrl: simulator.url,
+      secretKey: simulator.secretKey,
+      accounts: [{ id: 'demo', apiKey: simulator.apiKeys[0] }],
+      requestsPerSecond: 200,
+      maxConcurrency: 8,
+    };
     raw.source = { ...raw.source, backfillFrom: from, parallelWindows: 4 };
   }
   return validateConfig(raw, 'demo configuration');
@@ -69,7 +89,12 @@ async function pagesByResource(metrics: Registry): Promise<Map<string, number>> 
   return pages;
 }
 
-async function progressLine(runtime: SourceRuntime, metrics: Registry, account: string, started: number): Promise<string> {
+async function progressLine(
+  runtime: SourceRuntime,
+  metrics: Registry,
+  account: string,
+  started: number,
+): Promise<string> {
   const status = runtime.status.get(account);
   const pages = await pagesByResource(metrics);
   const seconds = (Date.now() - started) / 1000;
@@ -93,10 +118,16 @@ export async function runDemo(options: DemoOptions): Promise<void> {
   const user = loadConfig({ file: options.config });
   const useBookeo = user.bookeo.secretKey !== undefined && user.bookeo.accounts.length > 0;
   // About one change a second, so live mode visibly moves (a real business changes far less often).
-  const simulator = useBookeo ? undefined : await startSimulator({ scale: options.scale, clock: 'real', mutationRate: 60, autoTick: { intervalMs: 1_000 } });
+  const simulator = useBookeo
+    ? undefined
+    : await startSimulator({ scale: options.scale, clock: 'real', mutationRate: 60, autoTick: { intervalMs: 1_000 } });
   const config = demoConfig(user, simulator);
   const account = config.bookeo.accounts[0]?.id as string;
-  say(simulator === undefined ? `using Bookeo at ${config.bookeo.baseUrl}` : `simulated Bookeo account with ${options.scale} bookings at ${simulator.url}`);
+  say(
+    simulator === undefined
+      ? `using Bookeo at ${config.bookeo.baseUrl}`
+      : `simulated Bookeo account with ${options.scale} bookings at ${simulator.url}`,
+  );
 
   const registry = createSchemaRegistry({ url: config.schemaRegistry.url });
   const clickhouse = createClient({ url: config.clickhouse.url, log: { level: ClickHouseLogLevel.OFF } });
@@ -140,7 +171,10 @@ export async function runDemo(options: DemoOptions): Promise<void> {
 
     say('backfilling (per resource: records published, pages fetched, rate, windows done, ETA):');
     const backfillStarted = Date.now();
-    const ticker = setInterval(() => void progressLine(source, sourceMetrics, account, backfillStarted).then((line) => say(`  ${line}`)), 2_000);
+    const ticker = setInterval(
+      () => void progressLine(source, sourceMetrics, account, backfillStarted).then((line) => say(`  ${line}`)),
+      2_000,
+    );
     try {
       for (const task of source.tasks) await task.pollOnce();
     } finally {
@@ -151,16 +185,27 @@ export async function runDemo(options: DemoOptions): Promise<void> {
     const ends = await withAdmin(sinkKafka, (admin) => topicEnds(admin, topics));
     await sink.runner.caughtUp(ends);
 
-    const summary = await summarize(source, registry, clickhouse, { database: config.clickhouse.database, topicPrefix: config.kafka.topicPrefix, account });
+    const summary = await summarize(source, registry, clickhouse, {
+      database: config.clickhouse.database,
+      topicPrefix: config.kafka.topicPrefix,
+      account,
+    });
     say();
-    say(formatTable(['resource', 'records fetched', 'topic', 'schema version', 'rows in ClickHouse (FINAL)'], summary.map((row) => [row.resource, row.fetched, row.topic, row.schemaVersion, row.rows])));
+    say(
+      formatTable(
+        ['resource', 'records fetched', 'topic', 'schema version', 'rows in ClickHouse (FINAL)'],
+        summary.map((row) => [row.resource, row.fetched, row.topic, row.schemaVersion, row.rows]),
+      ),
+    );
     for (const query of SAMPLE_QUERIES) {
       say();
       say(`${query.title}:`);
       say(await runQuery(clickhouse, query.sql(config.clickhouse.database)));
     }
     say();
-    say(`ready in ${((Date.now() - began) / 1000).toFixed(0)} s. Your own queries: npm run cli -- sql "SELECT count() FROM demo.bookings FINAL"`);
+    say(
+      `ready in ${((Date.now() - began) / 1000).toFixed(0)} s. Your own queries: npm run cli -- sql "SELECT count() FROM demo.bookings FINAL"`,
+    );
     if (options.once) return;
 
     say('live: the simulator keeps changing bookings and customers; changes flow to ClickHouse. Ctrl-C to stop.');
@@ -170,7 +215,10 @@ export async function runDemo(options: DemoOptions): Promise<void> {
     });
     const live = Promise.all(source.tasks.map((task) => task.run()));
     const liveTicker = setInterval(() => {
-      void Promise.all([progressLine(source, sourceMetrics, account, began), rowsIn(clickhouse, config.clickhouse.database, 'bookings')]).then(([line, rows]) => say(`  live: ${line}; bookings in ClickHouse: ${rows}`));
+      void Promise.all([
+        progressLine(source, sourceMetrics, account, began),
+        rowsIn(clickhouse, config.clickhouse.database, 'bookings'),
+      ]).then(([line, rows]) => say(`  live: ${line}; bookings in ClickHouse: ${rows}`));
     }, 10_000);
     await stopped;
     clearInterval(liveTicker);

@@ -19,20 +19,34 @@ export interface ResourceSummary {
 
 export async function rowsIn(clickhouse: ClickHouseClient, database: string, table: string): Promise<number> {
   try {
-    const result = await clickhouse.query({ query: `SELECT count() AS n FROM \`${database}\`.\`${table}\` FINAL`, format: 'JSONEachRow' });
+    const result = await clickhouse.query({
+      query: `SELECT count() AS n FROM \`${database}\`.\`${table}\` FINAL`,
+      format: 'JSONEachRow',
+    });
     return Number((await result.json<{ n: string | number }>())[0]?.n ?? 0);
   } catch {
     return 0; // not created yet: the sink creates a table with its first batch
   }
 }
 
-export async function summarize(runtime: SourceRuntime, registry: SchemaRegistry, clickhouse: ClickHouseClient, options: { database: string; topicPrefix: string; account: string }): Promise<ResourceSummary[]> {
+export async function summarize(
+  runtime: SourceRuntime,
+  registry: SchemaRegistry,
+  clickhouse: ClickHouseClient,
+  options: { database: string; topicPrefix: string; account: string },
+): Promise<ResourceSummary[]> {
   const { database, topicPrefix, account } = options;
   const status = runtime.status.get(account);
   const out: ResourceSummary[] = [];
   for (const [resource, entry] of Object.entries(status?.resources ?? {})) {
     const topic = runtime.topicOf(resource);
-    out.push({ resource, fetched: entry.records, topic, schemaVersion: (await registry.latest(`${topic}-value`))?.version ?? null, rows: await rowsIn(clickhouse, database, tableOfTopic(topic, topicPrefix)) });
+    out.push({
+      resource,
+      fetched: entry.records,
+      topic,
+      schemaVersion: (await registry.latest(`${topic}-value`))?.version ?? null,
+      rows: await rowsIn(clickhouse, database, tableOfTopic(topic, topicPrefix)),
+    });
   }
   return out;
 }
@@ -46,7 +60,9 @@ GROUP BY week, productName ORDER BY week DESC, bookings DESC LIMIT 8`,
   },
   {
     title: 'Revenue by month (payments, refunds included)',
-    sql: (db) => `SELECT toStartOfMonth(receivedTime) AS month, sum(amount_amount) AS revenue, any(amount_currency) AS currency, count() AS payments
+    sql: (
+      db,
+    ) => `SELECT toStartOfMonth(receivedTime) AS month, sum(amount_amount) AS revenue, any(amount_currency) AS currency, count() AS payments
 FROM ${db}.payments FINAL GROUP BY month ORDER BY month DESC LIMIT 6`,
   },
 ];
@@ -56,5 +72,8 @@ export async function runQuery(clickhouse: ClickHouseClient, sql: string): Promi
   const body = await result.json<unknown[]>();
   const meta = (body as unknown as { meta: Array<{ name: string }> }).meta;
   const data = (body as unknown as { data: Array<Array<string | number | null>> }).data;
-  return formatTable(meta.map((column) => column.name), data);
+  return formatTable(
+    meta.map((column) => column.name),
+    data,
+  );
 }

@@ -84,17 +84,35 @@ export async function openAdmin(kafka: KafkaClient): Promise<KafkaAdmin> {
       await admin.createTopics({ topics, waitForLeaders: true });
     },
     async deleteTopics(topics, options = {}) {
-      await admin.deleteTopics({ topics: [...topics], ...(options.timeoutMs === undefined ? {} : { timeout: options.timeoutMs }) });
+      await admin.deleteTopics({
+        topics: [...topics],
+        ...(options.timeoutMs === undefined ? {} : { timeout: options.timeoutMs }),
+      });
     },
     async topicOffsets(topic) {
-      return (await admin.fetchTopicOffsets(topic)).map((p) => ({ partition: p.partition, low: Number(p.low), high: Number(p.high) }));
+      return (await admin.fetchTopicOffsets(topic)).map((p) => ({
+        partition: p.partition,
+        low: Number(p.low),
+        high: Number(p.high),
+      }));
     },
     async topicOffsetsAt(topic, timestampMs) {
-      return (await admin.fetchTopicOffsetsByTimestamp(topic, timestampMs)).map((p) => ({ partition: p.partition, offset: Number(p.offset) }));
+      return (await admin.fetchTopicOffsetsByTimestamp(topic, timestampMs)).map((p) => ({
+        partition: p.partition,
+        offset: Number(p.offset),
+      }));
     },
     async topicConfig(topics, name) {
-      const described = await admin.describeConfigs({ includeSynonyms: false, resources: topics.map((topic) => ({ type: TOPIC_RESOURCE, name: topic, configNames: [name] })) });
-      return new Map(described.resources.map((resource) => [resource.resourceName, resource.configEntries.find((entry) => entry.configName === name)?.configValue]));
+      const described = await admin.describeConfigs({
+        includeSynonyms: false,
+        resources: topics.map((topic) => ({ type: TOPIC_RESOURCE, name: topic, configNames: [name] })),
+      });
+      return new Map(
+        described.resources.map((resource) => [
+          resource.resourceName,
+          resource.configEntries.find((entry) => entry.configName === name)?.configValue,
+        ]),
+      );
     },
     listGroups: async () => (await admin.listGroups()).groups.map((group) => group.groupId),
     async describeGroup(groupId) {
@@ -104,7 +122,11 @@ export async function openAdmin(kafka: KafkaClient): Promise<KafkaAdmin> {
       return {
         groupId,
         state: group.state,
-        members: group.members.map((member) => ({ clientId: member.clientId, clientHost: member.clientHost, topics: subscribedTopics(member.memberMetadata) })),
+        members: group.members.map((member) => ({
+          clientId: member.clientId,
+          clientHost: member.clientHost,
+          topics: subscribedTopics(member.memberMetadata),
+        })),
       };
     },
     async deleteGroups(groupIds) {
@@ -112,10 +134,18 @@ export async function openAdmin(kafka: KafkaClient): Promise<KafkaAdmin> {
     },
     async groupOffsets(groupId, topic) {
       const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] });
-      return (offsets?.partitions ?? []).map((p) => ({ partition: p.partition, offset: Number(p.offset), metadata: p.metadata }));
+      return (offsets?.partitions ?? []).map((p) => ({
+        partition: p.partition,
+        offset: Number(p.offset),
+        metadata: p.metadata,
+      }));
     },
     async setGroupOffsets(groupId, topic, offsets) {
-      await admin.setOffsets({ groupId, topic, partitions: offsets.map((p) => ({ partition: p.partition, offset: String(p.offset) })) });
+      await admin.setOffsets({
+        groupId,
+        topic,
+        partitions: offsets.map((p) => ({ partition: p.partition, offset: String(p.offset) })),
+      });
     },
     close: () => admin.disconnect(),
   };

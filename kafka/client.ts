@@ -13,7 +13,11 @@ import type { Logger } from '../common/logger.js';
 export type KafkaConnection = Pick<AppConfig['kafka'], 'brokers' | 'clientId' | 'ssl' | 'sasl'>;
 
 /** A connection to one broker, opened by the client; `onConnect` is called once it is established. */
-export type SocketFactory = (target: { readonly host: string; readonly port: number; readonly onConnect: () => void }) => Socket;
+export type SocketFactory = (target: {
+  readonly host: string;
+  readonly port: number;
+  readonly onConnect: () => void;
+}) => Socket;
 
 export interface KafkaClientOptions {
   /** Test seam: opens the client's broker connections (a test can then cut them). */
@@ -37,7 +41,8 @@ class KafkajsClient implements KafkaClient {
 
 /** The kafkajs instance behind a client: for the kafkajs implementations in this folder. */
 export function kafkajsClient(client: KafkaClient): Kafka {
-  if (!(client instanceof KafkajsClient)) throw new TypeError(`Kafka client ${client.clientId} was not made by createKafka`);
+  if (!(client instanceof KafkajsClient))
+    throw new TypeError(`Kafka client ${client.clientId} was not made by createKafka`);
   return client.kafka;
 }
 
@@ -54,25 +59,37 @@ const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
 };
 
 /** `clientIdSuffix` is appended to the configured client id (`<clientId>-<suffix>`), so brokers tell the parts apart. */
-export function createKafka(config: KafkaConnection, logger: Logger, clientIdSuffix?: string, options: KafkaClientOptions = {}): KafkaClient {
+export function createKafka(
+  config: KafkaConnection,
+  logger: Logger,
+  clientIdSuffix?: string,
+  options: KafkaClientOptions = {},
+): KafkaClient {
   const kafkaLogger = logger.child({ component: 'kafkajs' });
-  const sasl: SASLOptions | undefined = config.sasl === undefined ? undefined : { ...config.sasl } as SASLOptions;
+  const sasl: SASLOptions | undefined = config.sasl === undefined ? undefined : ({ ...config.sasl } as SASLOptions);
   const clientId = clientIdSuffix === undefined ? config.clientId : `${config.clientId}-${clientIdSuffix}`;
-  return kafkajsAsClient(clientId, new Kafka({
+  return kafkajsAsClient(
     clientId,
-    brokers: [...config.brokers],
-    ssl: config.ssl,
-    ...(sasl === undefined ? {} : { sasl }),
-    ...(options.socketFactory === undefined ? {} : { socketFactory: options.socketFactory }),
-    // kafkajs logs retriable errors at ERROR: coordinators loading while the broker warms up, and
-    // CONCURRENT_TRANSACTIONS when a transaction starts while the coordinator still finishes the
-    // previous commit. They are retried; we keep them at debug (our own code logs a final failure).
-    logLevel: KafkaLogLevel.WARN,
-    logCreator: () => (entry: LogEntry) => {
-      const level = LEVELS[entry.level] ?? 'info';
-      const { message, ...extra } = entry.log;
-      const quiet = level === 'error' && /coordinator is (loading|not available)|not the correct coordinator|concurrent operation on the same transaction/i.test(String(extra.error ?? message));
-      kafkaLogger[quiet ? 'debug' : level]({ namespace: entry.namespace, ...extra }, message);
-    },
-  }));
+    new Kafka({
+      clientId,
+      brokers: [...config.brokers],
+      ssl: config.ssl,
+      ...(sasl === undefined ? {} : { sasl }),
+      ...(options.socketFactory === undefined ? {} : { socketFactory: options.socketFactory }),
+      // kafkajs logs retriable errors at ERROR: coordinators loading while the broker warms up, and
+      // CONCURRENT_TRANSACTIONS when a transaction starts while the coordinator still finishes the
+      // previous commit. They are retried; we keep them at debug (our own code logs a final failure).
+      logLevel: KafkaLogLevel.WARN,
+      logCreator: () => (entry: LogEntry) => {
+        const level = LEVELS[entry.level] ?? 'info';
+        const { message, ...extra } = entry.log;
+        const quiet =
+          level === 'error' &&
+          /coordinator is (loading|not available)|not the correct coordinator|concurrent operation on the same transaction/i.test(
+            String(extra.error ?? message),
+          );
+        kafkaLogger[quiet ? 'debug' : level]({ namespace: entry.namespace, ...extra }, message);
+      },
+    }),
+  );
 }

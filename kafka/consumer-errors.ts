@@ -9,14 +9,29 @@
  */
 import { ConnectError, isProgrammingError } from '../common/errors.js';
 
-const REBALANCE_TYPES = new Set(['REBALANCE_IN_PROGRESS', 'ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID', 'FENCED_INSTANCE_ID']);
+const REBALANCE_TYPES = new Set([
+  'REBALANCE_IN_PROGRESS',
+  'ILLEGAL_GENERATION',
+  'UNKNOWN_MEMBER_ID',
+  'FENCED_INSTANCE_ID',
+]);
 /** Broker answers that no retry changes: permissions, bad requests, unsupported versions. */
 const PERMANENT_TYPE = /AUTHORIZATION_FAILED|^INVALID_|UNSUPPORTED|TOO_LARGE|SASL|ILLEGAL_SASL_STATE/;
-const PERMANENT_NAMES = new Set(['KafkaJSSASLAuthenticationError', 'KafkaJSNotImplemented', 'KafkaJSInvariantViolation', 'KafkaJSServerDoesNotSupportApiKey']);
+const PERMANENT_NAMES = new Set([
+  'KafkaJSSASLAuthenticationError',
+  'KafkaJSNotImplemented',
+  'KafkaJSInvariantViolation',
+  'KafkaJSServerDoesNotSupportApiKey',
+]);
 
 function causeChain(error: unknown): unknown[] {
   const chain: unknown[] = [];
-  for (let link = error; link !== undefined && link !== null && chain.length < 10; link = (link as { cause?: unknown }).cause) chain.push(link);
+  for (
+    let link = error;
+    link !== undefined && link !== null && chain.length < 10;
+    link = (link as { cause?: unknown }).cause
+  )
+    chain.push(link);
   return chain;
 }
 
@@ -40,6 +55,9 @@ export class ConsumerRestartingError extends ConnectError {
 /** A Kafka failure that a wait can fix. Anything that is not a Kafka client error is not. */
 export function isTransientKafkaError(error: unknown): boolean {
   const chain = causeChain(error);
-  if (!chain.some((link) => nameOf(link).startsWith('KafkaJS') || link instanceof ConsumerRestartingError)) return false;
-  return !chain.some((link) => isProgrammingError(link) || PERMANENT_NAMES.has(nameOf(link)) || PERMANENT_TYPE.test(typeOf(link)));
+  if (!chain.some((link) => nameOf(link).startsWith('KafkaJS') || link instanceof ConsumerRestartingError))
+    return false;
+  return !chain.some(
+    (link) => isProgrammingError(link) || PERMANENT_NAMES.has(nameOf(link)) || PERMANENT_TYPE.test(typeOf(link)),
+  );
 }

@@ -42,7 +42,12 @@ export interface GroupConsumerEvents {
   /** Kafka answered a fetch or a heartbeat. */
   alive: () => void;
   /** A fetched batch was handed over; `lastOffset` counts a transaction's commit marker too. */
-  batchEnd: (event: { readonly topic: string; readonly partition: number; readonly lastOffset: number; readonly highWatermark: number }) => void;
+  batchEnd: (event: {
+    readonly topic: string;
+    readonly partition: number;
+    readonly lastOffset: number;
+    readonly highWatermark: number;
+  }) => void;
   /** The group assigned this member topics it did not subscribe to (another deployment in the same group). */
   foreignTopics: (topics: readonly string[]) => void;
   /** The consumer crashed; `restart` says whether it restarts and rejoins by itself. */
@@ -112,14 +117,31 @@ export function createGroupConsumer(kafka: KafkaClient, options: GroupConsumerOp
         autoCommit: false,
         partitionsConsumedConcurrently: run.concurrency,
         eachBatch: ({ batch, heartbeat }) =>
-          run.eachBatch({ topic: batch.topic, partition: batch.partition, highWatermark: Number(batch.highWatermark), messages: batch.messages.map(consumedMessage) }, heartbeat),
+          run.eachBatch(
+            {
+              topic: batch.topic,
+              partition: batch.partition,
+              highWatermark: Number(batch.highWatermark),
+              messages: batch.messages.map(consumedMessage),
+            },
+            heartbeat,
+          ),
       });
     },
-    pause: (topic, partition) => consumer.pause([partition === undefined ? { topic } : { topic, partitions: [partition] }]),
-    resume: (topic, partition) => consumer.resume([partition === undefined ? { topic } : { topic, partitions: [partition] }]),
+    pause: (topic, partition) =>
+      consumer.pause([partition === undefined ? { topic } : { topic, partitions: [partition] }]),
+    resume: (topic, partition) =>
+      consumer.resume([partition === undefined ? { topic } : { topic, partitions: [partition] }]),
     async commit(positions) {
       const before = commitsSent;
-      await consumer.commitOffsets(positions.map((p) => ({ topic: p.topic, partition: p.partition, offset: String(p.offset), metadata: p.metadata })));
+      await consumer.commitOffsets(
+        positions.map((p) => ({
+          topic: p.topic,
+          partition: p.partition,
+          offset: String(p.offset),
+          metadata: p.metadata,
+        })),
+      );
       // kafkajs answers a commit made while its consumer restarts after a crash without sending it.
       if (commitsSent === before) throw new ConsumerRestartingError();
     },
@@ -132,7 +154,10 @@ export function createGroupConsumer(kafka: KafkaClient, options: GroupConsumerOp
       }
     },
     on(event, listener) {
-      (EVENT_SOURCES[event] as (consumer: Consumer, listener: GroupConsumerEvents[typeof event]) => void)(consumer, listener);
+      (EVENT_SOURCES[event] as (consumer: Consumer, listener: GroupConsumerEvents[typeof event]) => void)(
+        consumer,
+        listener,
+      );
     },
     disconnect: () => consumer.disconnect(),
   };
@@ -140,21 +165,37 @@ export function createGroupConsumer(kafka: KafkaClient, options: GroupConsumerOp
 
 /** A v2 record batch always carries headers; the old message-set format has none. */
 function consumedMessage(message: KafkaMessage): ConsumedMessage {
-  return message.headers === undefined ? { key: message.key, value: message.value, headers: {}, offset: message.offset } : message;
+  return message.headers === undefined
+    ? { key: message.key, value: message.value, headers: {}, offset: message.offset }
+    : message;
 }
 
 /** How each event of the interface is heard from kafkajs' instrumentation events. */
-const EVENT_SOURCES: { readonly [E in keyof GroupConsumerEvents]: (consumer: Consumer, listener: GroupConsumerEvents[E]) => void } = {
+const EVENT_SOURCES: {
+  readonly [E in keyof GroupConsumerEvents]: (consumer: Consumer, listener: GroupConsumerEvents[E]) => void;
+} = {
   joined: (consumer, listener) =>
-    consumer.on(consumer.events.GROUP_JOIN, (e) => listener({ assignment: e.payload.memberAssignment, generationId: (e.payload as { generationId?: number }).generationId })),
+    consumer.on(consumer.events.GROUP_JOIN, (e) =>
+      listener({
+        assignment: e.payload.memberAssignment,
+        generationId: (e.payload as { generationId?: number }).generationId,
+      }),
+    ),
   alive: (consumer, listener) => {
     consumer.on(consumer.events.FETCH, () => listener());
     consumer.on(consumer.events.HEARTBEAT, () => listener());
   },
   batchEnd: (consumer, listener) =>
     consumer.on(consumer.events.END_BATCH_PROCESS, (e) =>
-      listener({ topic: e.payload.topic, partition: e.payload.partition, lastOffset: Number(e.payload.lastOffset), highWatermark: Number(e.payload.highWatermark) }),
+      listener({
+        topic: e.payload.topic,
+        partition: e.payload.partition,
+        lastOffset: Number(e.payload.lastOffset),
+        highWatermark: Number(e.payload.highWatermark),
+      }),
     ),
-  foreignTopics: (consumer, listener) => consumer.on(consumer.events.RECEIVED_UNSUBSCRIBED_TOPICS, (e) => listener(e.payload.topicsNotSubscribed)),
-  crashed: (consumer, listener) => consumer.on(consumer.events.CRASH, (e) => listener({ error: e.payload.error, restart: e.payload.restart })),
+  foreignTopics: (consumer, listener) =>
+    consumer.on(consumer.events.RECEIVED_UNSUBSCRIBED_TOPICS, (e) => listener(e.payload.topicsNotSubscribed)),
+  crashed: (consumer, listener) =>
+    consumer.on(consumer.events.CRASH, (e) => listener({ error: e.payload.error, restart: e.payload.restart })),
 };

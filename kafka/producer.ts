@@ -14,7 +14,12 @@ export interface RecordProducer {
 }
 
 export async function createProducer(kafka: KafkaClient): Promise<RecordProducer> {
-  const producer: Producer = kafkajsClient(kafka).producer({ createPartitioner: Partitioners.DefaultPartitioner, idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  const producer: Producer = kafkajsClient(kafka).producer({
+    createPartitioner: Partitioners.DefaultPartitioner,
+    idempotent: true,
+    maxInFlightRequests: 1,
+    allowAutoTopicCreation: false,
+  });
   await producer.connect();
   return {
     async send(record) {

@@ -42,18 +42,25 @@ export async function stableTopicOffsets(
   const deadline = Date.now() + timeoutMs;
   for (let pauseMs = 10; ; pauseMs = Math.min(pauseMs * 2, 500)) {
     const offsets = await admin.topicOffsets(topic);
-    const unstable = [...committedAt].filter(([partition, offset]) => (offsets.find((range) => range.partition === partition)?.high ?? 0) <= offset);
+    const unstable = [...committedAt].filter(
+      ([partition, offset]) => (offsets.find((range) => range.partition === partition)?.high ?? 0) <= offset,
+    );
     if (unstable.length === 0) return offsets;
     if (Date.now() >= deadline) {
       const partitions = unstable.map(([partition]) => partition).join(', ');
-      throw new TransactionNotStableError(`${topic}: a committed transaction is not stable after ${timeoutMs} ms (partitions ${partitions})`, { retriable: true });
+      throw new TransactionNotStableError(
+        `${topic}: a committed transaction is not stable after ${timeoutMs} ms (partitions ${partitions})`,
+        { retriable: true },
+      );
     }
     await delay(pauseMs, undefined, options.signal === undefined ? {} : { signal: options.signal });
   }
 }
 
 export async function readTopicToEnd(kafka: KafkaClient, options: ReadTopicOptions): Promise<{ records: number }> {
-  const offsets = await withAdmin(kafka, (admin) => stableTopicOffsets(admin, options.topic, options.committedAt ?? new Map(), { signal: options.signal }));
+  const offsets = await withAdmin(kafka, (admin) =>
+    stableTopicOffsets(admin, options.topic, options.committedAt ?? new Map(), { signal: options.signal }),
+  );
   const ends = new Map(offsets.filter((p) => p.high > p.low).map((p) => [p.partition, p.high]));
   if (ends.size === 0) return { records: 0 };
 

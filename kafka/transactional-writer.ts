@@ -15,7 +15,10 @@ import type { OutgoingRecord } from './records.js';
 /** Another instance took over this task's transactional id; this one must stop, not retry. */
 export class ProducerFencedError extends ConnectError {
   constructor(transactionalId: string, cause: unknown) {
-    super(`producer for ${transactionalId} was fenced by a newer instance of the same task; stopping this one`, { cause, retriable: false });
+    super(`producer for ${transactionalId} was fenced by a newer instance of the same task; stopping this one`, {
+      cause,
+      retriable: false,
+    });
   }
 }
 
@@ -29,7 +32,10 @@ export class KafkaWriteError extends ConnectError {}
  */
 export class TransactionStateLostError extends ConnectError {
   constructor(transactionalId: string, cause: unknown) {
-    super(`the transaction state of ${transactionalId} is lost (${(cause as Error).message ?? String(cause)}); the task restarts from Kafka's state`, { cause, retriable: false });
+    super(
+      `the transaction state of ${transactionalId} is lost (${(cause as Error).message ?? String(cause)}); the task restarts from Kafka's state`,
+      { cause, retriable: false },
+    );
   }
 }
 
@@ -40,7 +46,12 @@ export class TransactionStateLostError extends ConnectError {
  */
 export const MAX_REQUEST_BYTES = 512 * 1024;
 
-const FENCED_TYPES = new Set(['PRODUCER_FENCED', 'INVALID_PRODUCER_EPOCH', 'INVALID_PRODUCER_ID_MAPPING', 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED']);
+const FENCED_TYPES = new Set([
+  'PRODUCER_FENCED',
+  'INVALID_PRODUCER_EPOCH',
+  'INVALID_PRODUCER_ID_MAPPING',
+  'TRANSACTIONAL_ID_AUTHORIZATION_FAILED',
+]);
 
 export interface TransactionalWriter {
   /** Writes all records and offset records atomically; resolves once the transaction is committed. */
@@ -54,7 +65,11 @@ export interface TransactionalWriter {
   close(): Promise<void>;
 }
 
-export async function createTransactionalWriter(kafka: KafkaClient, transactionalId: string, transactionTimeoutMs = 60_000): Promise<TransactionalWriter> {
+export async function createTransactionalWriter(
+  kafka: KafkaClient,
+  transactionalId: string,
+  transactionTimeoutMs = 60_000,
+): Promise<TransactionalWriter> {
   const producer: Producer = kafkajsClient(kafka).producer({
     // Java-compatible murmur2: a key lands in the partition a Java producer would choose.
     createPartitioner: Partitioners.DefaultPartitioner,
@@ -97,7 +112,14 @@ export async function createTransactionalWriter(kafka: KafkaClient, transactiona
         if (failure instanceof ProducerFencedError) throw (lost = failure);
         // A commit that failed is neither known to have happened nor abortable (kafkajs stays in
         // its COMMITTING state); a send that failed is aborted, and if even that fails, the same.
-        if (committing || !(await transaction.abort().then(() => true, () => false))) throw (lost = new TransactionStateLostError(transactionalId, error));
+        if (
+          committing ||
+          !(await transaction.abort().then(
+            () => true,
+            () => false,
+          ))
+        )
+          throw (lost = new TransactionStateLostError(transactionalId, error));
         throw failure;
       }
       for (const { topicName, partition, baseOffset } of written) {
@@ -158,5 +180,8 @@ function classify(error: unknown, transactionalId: string): ConnectError {
     return new ProducerFencedError(transactionalId, error);
   }
   const retriable = (error as { retriable?: boolean }).retriable === true;
-  return new KafkaWriteError(`Kafka transaction for ${transactionalId} failed: ${(error as Error).message}`, { cause: error, retriable });
+  return new KafkaWriteError(`Kafka transaction for ${transactionalId} failed: ${(error as Error).message}`, {
+    cause: error,
+    retriable,
+  });
 }

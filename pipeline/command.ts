@@ -15,9 +15,13 @@ import { startPipeline, type Pipeline } from './run.js';
 export function registerRunCommand(program: Command): void {
   program
     .command('run')
-    .description('Run the source and one sink per destination in one process (small deployments; `source` and `sink` scale out)')
+    .description(
+      'Run the source and one sink per destination in one process (small deployments; `source` and `sink` scale out)',
+    )
     .option('-c, --config <file>', 'configuration file (JSON or YAML); environment overrides apply')
-    .option('-d, --destination <names...>', `destinations to load: ${Object.keys(DESTINATIONS).join(', ')}`, ['clickhouse'])
+    .option('-d, --destination <names...>', `destinations to load: ${Object.keys(DESTINATIONS).join(', ')}`, [
+      'clickhouse',
+    ])
     .action(async (options: { config?: string; destination: string[] }) => {
       for (const name of options.destination) checkDestination(name);
       const config = loadConfig({ file: options.config });
@@ -42,12 +46,16 @@ export function registerRunCommand(program: Command): void {
         throw error;
       }
       const tasks = Promise.allSettled(pipeline.source.tasks.map((task) => task.run()));
-      const sinkFailure = Promise.race(pipeline.sinks.map((entry) => entry.sink.runner.done.then(() => new Promise<never>(() => undefined))));
+      const sinkFailure = Promise.race(
+        pipeline.sinks.map((entry) => entry.sink.runner.done.then(() => new Promise<never>(() => undefined))),
+      );
       let failure: unknown;
       await Promise.race([stopped, tasks, sinkFailure.catch((error: unknown) => void (failure = error))]);
       await pipeline.stop();
       const results = await tasks;
-      const taskFailures = results.filter((result): result is PromiseRejectedResult => result.status === 'rejected').map((result) => result.reason as unknown);
+      const taskFailures = results
+        .filter((result): result is PromiseRejectedResult => result.status === 'rejected')
+        .map((result) => result.reason as unknown);
       for (const reason of taskFailures) logger.error({ error: describeError(reason) }, 'source task stopped');
       if (failure !== undefined) throw failure;
       if (!stopping && taskFailures.length > 0) throw taskFailures[0];

@@ -45,11 +45,19 @@ export interface Pipeline {
  * configured name suffixed by its destination, so two sinks never share a group (they would split
  * the partitions between them and each load half). Unset, each gets its own default.
  */
-function sinkNames(config: AppConfig, destination: string, several: boolean): { groupId: string; deadLetterTopic: string } {
+function sinkNames(
+  config: AppConfig,
+  destination: string,
+  several: boolean,
+): { groupId: string; deadLetterTopic: string } {
   const { groupId, deadLetterTopic } = config.sink;
   return {
-    groupId: several ? siblingSinkGroupId(groupId, config.kafka.topicPrefix, destination) : sinkGroupId(groupId, config.kafka.topicPrefix, destination),
-    deadLetterTopic: several ? siblingSinkDeadLetterTopic(deadLetterTopic, destination) : sinkDeadLetterTopic(deadLetterTopic, destination),
+    groupId: several
+      ? siblingSinkGroupId(groupId, config.kafka.topicPrefix, destination)
+      : sinkGroupId(groupId, config.kafka.topicPrefix, destination),
+    deadLetterTopic: several
+      ? siblingSinkDeadLetterTopic(deadLetterTopic, destination)
+      : sinkDeadLetterTopic(deadLetterTopic, destination),
   };
 }
 
@@ -74,7 +82,10 @@ function sourceRoutesOnceStarted(current: () => SourceRuntime | undefined): Rout
 export async function startPipeline(options: PipelineOptions): Promise<Pipeline> {
   const { config, logger } = options;
   const processMetrics = createMetricsRegistry();
-  const sinkMetrics = options.destinations.map((destination) => ({ destination, metrics: createComponentRegistry({ destination }) }));
+  const sinkMetrics = options.destinations.map((destination) => ({
+    destination,
+    metrics: createComponentRegistry({ destination }),
+  }));
   let source: SourceRuntime | undefined;
   const sinks: ConfiguredSink[] = [];
   let topics: readonly string[] = [];
@@ -85,10 +96,23 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
     bearerToken: config.http.bearerToken,
     metrics: combineRegistries([processMetrics, ...sinkMetrics.map((entry) => entry.metrics)]),
     logger,
-    notReadyReason: () => starting ?? source?.status.notReadyReason() ?? sinks.map((entry) => entry.notReadyReason()).find((reason) => reason !== undefined),
+    notReadyReason: () =>
+      starting ??
+      source?.status.notReadyReason() ??
+      sinks.map((entry) => entry.notReadyReason()).find((reason) => reason !== undefined),
     routes: [
       ...sourceRoutesOnceStarted(() => source),
-      { method: 'GET', path: '/sinks', handler: () => sinks.map((entry) => ({ destination: entry.name, groupId: entry.sink.groupId, deadLetterTopic: entry.sink.deadLetterTopic, state: entry.sink.runner.status().state })) },
+      {
+        method: 'GET',
+        path: '/sinks',
+        handler: () =>
+          sinks.map((entry) => ({
+            destination: entry.name,
+            groupId: entry.sink.groupId,
+            deadLetterTopic: entry.sink.deadLetterTopic,
+            state: entry.sink.runner.status().state,
+          })),
+      },
       ...options.destinations.map((destination) => ({
         method: 'GET' as const,
         path: `/sinks/${destination}`,
@@ -120,13 +144,26 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
     const several = options.destinations.length > 1;
     for (const { destination, metrics } of sinkMetrics) {
       starting = `starting: sink ${destination}`;
-      const onWaiting = (reason: string | undefined): void => void (starting = reason ?? `starting: sink ${destination}`);
+      const onWaiting = (reason: string | undefined): void =>
+        void (starting = reason ?? `starting: sink ${destination}`);
       sinks.push(
-        await startConfiguredSink({ config, destinationName: destination, topics, metrics, logger, onWaiting, ...sinkNames(config, destination, several), ...(options.signal === undefined ? {} : { signal: options.signal }) }),
+        await startConfiguredSink({
+          config,
+          destinationName: destination,
+          topics,
+          metrics,
+          logger,
+          onWaiting,
+          ...sinkNames(config, destination, several),
+          ...(options.signal === undefined ? {} : { signal: options.signal }),
+        }),
       );
     }
     starting = undefined;
-    logger.info({ url: http.url, destinations: options.destinations, topics }, 'pipeline running: source and sinks in one process');
+    logger.info(
+      { url: http.url, destinations: options.destinations, topics },
+      'pipeline running: source and sinks in one process',
+    );
     return {
       source: running,
       sinks,

@@ -35,18 +35,35 @@ export interface BookeoScope {
   readonly signal?: AbortSignal;
 }
 
-async function listItems(client: BookeoAccountClient, row: ResourceDefinition, scope: BookeoScope, parentId?: string): Promise<Array<Record<string, unknown>>> {
+async function listItems(
+  client: BookeoAccountClient,
+  row: ResourceDefinition,
+  scope: BookeoScope,
+  parentId?: string,
+): Promise<Array<Record<string, unknown>>> {
   const cursor = row.cursor;
   const steps =
     cursor.kind === 'lastUpdatedWindow' || cursor.kind === 'timeWindow'
-      ? planWindows({ cursor: undefined, backfillFrom: scope.backfillFrom, now: scope.now, safetyLagSeconds: 0, lookbackSeconds: 0, maxWindowSeconds: maxWindowSeconds(cursor) }).map((window) => ({ window }))
+      ? planWindows({
+          cursor: undefined,
+          backfillFrom: scope.backfillFrom,
+          now: scope.now,
+          safetyLagSeconds: 0,
+          lookbackSeconds: 0,
+          maxWindowSeconds: maxWindowSeconds(cursor),
+        }).map((window) => ({ window }))
       : [parentId === undefined ? {} : { parentId }];
   const items: Array<Record<string, unknown>> = [];
   for (const step of steps) {
-    for await (const page of client.list(listRequest(row, step), scope.signal === undefined ? {} : { signal: scope.signal })) {
+    for await (const page of client.list(
+      listRequest(row, step),
+      scope.signal === undefined ? {} : { signal: scope.signal },
+    )) {
       for (const item of page.items) {
         const entity = item as Record<string, unknown>;
-        items.push(cursor.kind === 'child' && parentId !== undefined ? { ...entity, [cursor.parentRefField]: parentId } : entity);
+        items.push(
+          cursor.kind === 'child' && parentId !== undefined ? { ...entity, [cursor.parentRefField]: parentId } : entity,
+        );
       }
     }
   }
@@ -61,12 +78,19 @@ function stateOf(row: ResourceDefinition, items: readonly unknown[]): ResourceSt
 }
 
 /** Lists the resources of one account; a child resource's parent is listed too (for its ids) when not asked for. */
-export async function readBookeoState(client: BookeoAccountClient, resources: readonly ResourceName[], scope: BookeoScope): Promise<Map<ResourceName, ResourceState>> {
+export async function readBookeoState(
+  client: BookeoAccountClient,
+  resources: readonly ResourceName[],
+  scope: BookeoScope,
+): Promise<Map<ResourceName, ResourceState>> {
   const states = new Map<ResourceName, ResourceState>();
   const parentIds = new Map<ResourceName, string[]>();
   const rows = resources.map((name) => resourceByName(name));
   const parents = new Set(rows.flatMap((row) => (row.cursor.kind === 'child' ? [row.cursor.parent] : [])));
-  for (const row of [...rows.filter((r) => r.cursor.kind !== 'child'), ...[...parents].filter((p) => !resources.includes(p)).map((p) => resourceByName(p))]) {
+  for (const row of [
+    ...rows.filter((r) => r.cursor.kind !== 'child'),
+    ...[...parents].filter((p) => !resources.includes(p)).map((p) => resourceByName(p)),
+  ]) {
     if (parentIds.has(row.name)) continue;
     const state = stateOf(row, await listItems(client, row, scope));
     if (resources.includes(row.name)) states.set(row.name, state);
@@ -77,7 +101,11 @@ export async function readBookeoState(client: BookeoAccountClient, resources: re
     const items: Array<Record<string, unknown>> = [];
     for (const parentId of parentIds.get(row.cursor.parent) ?? []) {
       // A parent deleted since its listing has no children any more (Bookeo answers 404).
-      items.push(...(await listItems(client, row, scope, parentId).catch((error: unknown) => (error instanceof BookeoApiError && error.status === 404 ? [] : Promise.reject(error)))));
+      items.push(
+        ...(await listItems(client, row, scope, parentId).catch((error: unknown) =>
+          error instanceof BookeoApiError && error.status === 404 ? [] : Promise.reject(error),
+        )),
+      );
     }
     states.set(row.name, stateOf(row, items));
   }

@@ -28,17 +28,40 @@ export function registerReconcileCommand(program: Command): void {
     .command('reconcile')
     .description('Compare Bookeo now, the latest state of each topic and the destination table; exit 3 on a difference')
     .option('-c, --config <file>', 'configuration file (JSON or YAML); environment overrides apply')
-    .option('-d, --destination <name>', `the table's destination: ${Object.keys(DESTINATIONS).join(', ')}`, 'clickhouse')
+    .option(
+      '-d, --destination <name>',
+      `the table's destination: ${Object.keys(DESTINATIONS).join(', ')}`,
+      'clickhouse',
+    )
     .option('-r, --resource <names...>', 'only these resources (default: the source’s)')
-    .option('--grace-seconds <n>', 'changes at Bookeo newer than this are in flight, not differences (default: safety lag + 2 poll intervals)')
-    .option('--group <id>', "the sink's consumer group (default: sink.groupId or bookeo-connect-sink-<topic prefix>-<destination>)")
+    .option(
+      '--grace-seconds <n>',
+      'changes at Bookeo newer than this are in flight, not differences (default: safety lag + 2 poll intervals)',
+    )
+    .option(
+      '--group <id>',
+      "the sink's consumer group (default: sink.groupId or bookeo-connect-sink-<topic prefix>-<destination>)",
+    )
     .option('--json', 'print the result as JSON')
     .action(async (options: ReconcileCommandOptions) => {
       const config = loadConfig({ file: options.config });
       const problems = sourceConfigProblems(config);
-      const grace = options.graceSeconds === undefined ? config.source.safetyLagSeconds + 2 * config.source.pollIntervalSeconds : Number(options.graceSeconds);
-      if (!Number.isInteger(grace) || grace < 0) problems.push({ key: '--grace-seconds', expected: 'a whole number of seconds >= 0', found: JSON.stringify(options.graceSeconds) });
-      if (!(options.destination in DESTINATIONS)) problems.push({ key: '--destination', expected: `one of ${Object.keys(DESTINATIONS).join(', ')}`, found: JSON.stringify(options.destination) });
+      const grace =
+        options.graceSeconds === undefined
+          ? config.source.safetyLagSeconds + 2 * config.source.pollIntervalSeconds
+          : Number(options.graceSeconds);
+      if (!Number.isInteger(grace) || grace < 0)
+        problems.push({
+          key: '--grace-seconds',
+          expected: 'a whole number of seconds >= 0',
+          found: JSON.stringify(options.graceSeconds),
+        });
+      if (!(options.destination in DESTINATIONS))
+        problems.push({
+          key: '--destination',
+          expected: `one of ${Object.keys(DESTINATIONS).join(', ')}`,
+          found: JSON.stringify(options.destination),
+        });
       if (problems.length > 0) throw new ConfigError(problems);
       const logger = createLogger({ ...config.log, name: 'bookeo-reconcile' });
       const results = await reconcile({
@@ -49,7 +72,9 @@ export function registerReconcileCommand(program: Command): void {
         ...(options.resource === undefined ? {} : { resources: options.resource }),
         ...(options.group === undefined ? {} : { groupId: options.group }),
       });
-      process.stdout.write(options.json === true ? `${JSON.stringify(results, null, 2)}\n` : `${formatReport(results)}\n`);
+      process.stdout.write(
+        options.json === true ? `${JSON.stringify(results, null, 2)}\n` : `${formatReport(results)}\n`,
+      );
       if (results.some((result) => result.differences.length > 0)) process.exitCode = EXIT_DIFFERENCES;
     });
 }

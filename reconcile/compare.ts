@@ -57,9 +57,15 @@ export function compare(input: CompareInput): Comparison {
       const entry = topic.get(id);
       if (entry !== undefined && entry.hash === entity.hash) continue;
       if (entity.at !== undefined && entity.at > input.graceFrom) inFlight.add(id);
-      else differences.push({ layer: 'topic', kind: entry === undefined || entry.hash === null ? 'missing' : 'stale', id });
+      else
+        differences.push({
+          layer: 'topic',
+          kind: entry === undefined || entry.hash === null ? 'missing' : 'stale',
+          id,
+        });
     }
-    for (const [id, entry] of topic) if (entry.hash !== null && !bookeo.has(id)) differences.push({ layer: 'topic', kind: 'extra', id });
+    for (const [id, entry] of topic)
+      if (entry.hash !== null && !bookeo.has(id)) differences.push({ layer: 'topic', kind: 'extra', id });
   }
 
   if (table !== undefined) {
@@ -76,5 +82,11 @@ export function compare(input: CompareInput): Comparison {
     }
     for (const id of table.keys()) if (!topic.has(id)) differences.push({ layer: 'table', kind: 'extra', id });
   }
-  return { bookeo: bookeo?.size ?? 0, topic: liveInTopic, table: table?.size ?? 0, inFlight: inFlight.size, differences };
+  return {
+    bookeo: bookeo?.size ?? 0,
+    topic: liveInTopic,
+    table: table?.size ?? 0,
+    inFlight: inFlight.size,
+    differences,
+  };
 }

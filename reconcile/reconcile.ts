@@ -45,7 +45,9 @@ const KEY_COLUMNS = ['account', 'id'] as const;
 export async function reconcile(options: ReconcileOptions): Promise<ResourceReconciliation[]> {
   const { config, logger } = options;
   const nowMs = (options.now ?? Date.now)();
-  const rows = selectResources(options.resources ?? config.source.resources).filter((row) => options.resources === undefined || options.resources.includes(row.name));
+  const rows = selectResources(options.resources ?? config.source.resources).filter(
+    (row) => options.resources === undefined || options.resources.includes(row.name),
+  );
   const accounts = config.bookeo.accounts.filter((account) => account.enabled);
   const kafka = createKafka(config.kafka, logger, 'reconcile');
   const destination = (await destinationFactory(options.destinationName))(config, logger);
@@ -58,24 +60,43 @@ export async function reconcile(options: ReconcileOptions): Promise<ResourceReco
     const bookeo = new Map<string, Map<ResourceName, ResourceState>>();
     const scope = { backfillFrom: parseBackfillFrom(config.source.backfillFrom), now: Math.floor(nowMs / 1000) };
     for (const account of accounts) {
-      bookeo.set(account.id, await readBookeoState(client.forAccount(account), rows.map((row) => row.name), scope));
+      bookeo.set(
+        account.id,
+        await readBookeoState(
+          client.forAccount(account),
+          rows.map((row) => row.name),
+          scope,
+        ),
+      );
     }
-    const groupId = options.groupId ?? sinkGroupId(config.sink.groupId, config.kafka.topicPrefix, options.destinationName);
+    const groupId =
+      options.groupId ?? sinkGroupId(config.sink.groupId, config.kafka.topicPrefix, options.destinationName);
     const results: ResourceReconciliation[] = [];
     const existingTopics = new Set(await admin.listTopics());
     for (const row of rows) {
       const topicName = resourceTopic(config.kafka.topicPrefix, row.name);
       const exists = existingTopics.has(topicName);
-      const topic: LatestState = exists ? await readLatestState(kafka, topicName) : { accounts: new Map(), unattributed: 0 };
-      const committed = new Map((exists ? await admin.groupOffsets(groupId, topicName) : []).map((p) => [p.partition, p.offset]));
+      const topic: LatestState = exists
+        ? await readLatestState(kafka, topicName)
+        : { accounts: new Map(), unattributed: 0 };
+      const committed = new Map(
+        (exists ? await admin.groupOffsets(groupId, topicName) : []).map((p) => [p.partition, p.offset]),
+      );
       const table = new Map<string, Map<string, number>>();
-      for await (const live of destination.liveVersions(tableOfTopic(topicName, config.kafka.topicPrefix), KEY_COLUMNS)) {
+      for await (const live of destination.liveVersions(
+        tableOfTopic(topicName, config.kafka.topicPrefix),
+        KEY_COLUMNS,
+      )) {
         const [account = '', id = ''] = live.key;
         let versions = table.get(account);
         if (versions === undefined) table.set(account, (versions = new Map()));
         versions.set(id, live.version);
       }
-      if (topic.unattributed > 0) logger.warn({ topic: topicName, records: topic.unattributed }, 'records without bookeo.* headers were not compared');
+      if (topic.unattributed > 0)
+        logger.warn(
+          { topic: topicName, records: topic.unattributed },
+          'records without bookeo.* headers were not compared',
+        );
       for (const account of accounts) {
         const comparison = compare({
           bookeo: bookeo.get(account.id)?.get(row.name),

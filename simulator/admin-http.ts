@@ -42,7 +42,12 @@ const INDEX = [
   'GET|DELETE /_admin/counters',
 ];
 
-export async function handleAdmin(admin: SimulatorAdmin, request: IncomingMessage, response: ServerResponse, url: URL): Promise<void> {
+export async function handleAdmin(
+  admin: SimulatorAdmin,
+  request: IncomingMessage,
+  response: ServerResponse,
+  url: URL,
+): Promise<void> {
   try {
     const result = await route(admin, request, response, url);
     if (result !== undefined) reply(response, 200, result);
@@ -52,27 +57,38 @@ export async function handleAdmin(admin: SimulatorAdmin, request: IncomingMessag
   }
 }
 
-async function route(admin: SimulatorAdmin, request: IncomingMessage, response: ServerResponse, url: URL): Promise<unknown> {
+async function route(
+  admin: SimulatorAdmin,
+  request: IncomingMessage,
+  response: ServerResponse,
+  url: URL,
+): Promise<unknown> {
   const method = request.method ?? 'GET';
   const parts = url.pathname.split('/').filter(Boolean).slice(1);
   const apiKey = url.searchParams.get('apiKey') ?? undefined;
   const path = parts.join('/');
   if (method === 'GET' && path === '') return { endpoints: INDEX };
-  if (method === 'GET' && path === 'status') return { now: admin.now().toISOString(), accounts: admin.accounts(), stats: admin.stats() };
+  if (method === 'GET' && path === 'status')
+    return { now: admin.now().toISOString(), accounts: admin.accounts(), stats: admin.stats() };
   if (method === 'GET' && path === 'clock') return { now: admin.now().toISOString() };
   if (method === 'POST' && path === 'clock/advance') {
     const body = (await readBody(request)) as { seconds?: unknown } | undefined;
     if (typeof body?.seconds !== 'number') throw new AdminError(400, 'body must be {"seconds": <number>}');
     return { now: admin.advance(body.seconds).toISOString() };
   }
-  if (method === 'POST' && path === 'mutate') return admin.mutate(((await readBody(request)) ?? {}) as MutationRequest, apiKey);
+  if (method === 'POST' && path === 'mutate')
+    return admin.mutate(((await readBody(request)) ?? {}) as MutationRequest, apiKey);
   if (method === 'POST' && path === 'tick') return admin.tick(apiKey);
   if (parts[0] === 'truth' && method === 'GET' && parts.length >= 2) {
     const resource = parts[1] as ResourceName;
-    if (!(RESOURCES as readonly string[]).includes(resource)) throw new AdminError(404, `unknown resource ${parts[1] ?? ''}; one of ${RESOURCES.join(', ')}`);
+    if (!(RESOURCES as readonly string[]).includes(resource))
+      throw new AdminError(404, `unknown resource ${parts[1] ?? ''}; one of ${RESOURCES.join(', ')}`);
     if (parts[2] === 'deleted') return { resource, ids: admin.deletedIds(resource, apiKey) };
     if (parts.length !== 2) throw new AdminError(404, `no admin route ${url.pathname}`);
-    const truth = admin.groundTruth(resource, apiKey, { expandCustomer: url.searchParams.get('expandCustomer') === 'true', expandParticipants: url.searchParams.get('expandParticipants') === 'true' });
+    const truth = admin.groundTruth(resource, apiKey, {
+      expandCustomer: url.searchParams.get('expandCustomer') === 'true',
+      expandParticipants: url.searchParams.get('expandParticipants') === 'true',
+    });
     response.writeHead(200, { 'content-type': 'application/x-ndjson; charset=utf-8' });
     for await (const item of truth) {
       if (!response.write(`${JSON.stringify(item)}\n`)) await once(response, 'drain');
@@ -87,7 +103,8 @@ async function route(admin: SimulatorAdmin, request: IncomingMessage, response: 
       return { cleared: apiKey ?? 'all' };
     }
     if (apiKey === undefined) throw new AdminError(400, 'apiKey query parameter is required');
-    if (method === 'PUT' || method === 'POST') admin.setFaults(apiKey, ((await readBody(request)) ?? {}) as FaultSettings);
+    if (method === 'PUT' || method === 'POST')
+      admin.setFaults(apiKey, ((await readBody(request)) ?? {}) as FaultSettings);
     if (method === 'GET' || method === 'PUT' || method === 'POST') return { apiKey, faults: admin.faults(apiKey) };
   }
   if (method === 'POST' && path === 'tokens/expire') return { expired: admin.expireTokens(apiKey) };

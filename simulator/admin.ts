@@ -11,7 +11,16 @@ import { paymentJson } from './routes/payments.js';
 import type { SimulatorState } from './state.js';
 import type { AccountData } from './store.js';
 
-export const RESOURCES = ['bookings', 'customers', 'customers_people', 'settings_languages', 'settings_products', 'resources', 'payments', 'webhooks'] as const;
+export const RESOURCES = [
+  'bookings',
+  'customers',
+  'customers_people',
+  'settings_languages',
+  'settings_products',
+  'resources',
+  'payments',
+  'webhooks',
+] as const;
 export type ResourceName = (typeof RESOURCES)[number];
 
 export interface TruthOptions {
@@ -46,7 +55,11 @@ export interface SimulatorAdmin {
   /** Applies the mutations owed since the last tick at the configured rate. */
   tick(apiKey?: string): MutationResult;
   /** Every live entity of a resource, as GET would return it now (bookings include canceled ones). */
-  groundTruth(resource: ResourceName | (string & {}), apiKey?: string, options?: TruthOptions): AsyncIterable<Record<string, unknown>>;
+  groundTruth(
+    resource: ResourceName | (string & {}),
+    apiKey?: string,
+    options?: TruthOptions,
+  ): AsyncIterable<Record<string, unknown>>;
   /** Ids of hard-deleted entities (bookings, customers, customers_people), in deletion order. */
   deletedIds(resource: ResourceName | (string & {}), apiKey?: string): string[];
   count(resource: ResourceName | (string & {}), apiKey?: string): number;
@@ -62,7 +75,8 @@ export interface SimulatorAdmin {
 }
 
 function assertResource(resource: string): asserts resource is ResourceName {
-  if (!(RESOURCES as readonly string[]).includes(resource)) throw new RangeError(`unknown resource ${resource}; one of ${RESOURCES.join(', ')}`);
+  if (!(RESOURCES as readonly string[]).includes(resource))
+    throw new RangeError(`unknown resource ${resource}; one of ${RESOURCES.join(', ')}`);
 }
 
 export function createAdmin(state: SimulatorState): SimulatorAdmin {
@@ -73,10 +87,17 @@ export function createAdmin(state: SimulatorState): SimulatorAdmin {
     return out;
   };
 
-  async function* truth(resource: ResourceName, data: AccountData, options: TruthOptions): AsyncGenerator<Record<string, unknown>> {
+  async function* truth(
+    resource: ResourceName,
+    data: AccountData,
+    options: TruthOptions,
+  ): AsyncGenerator<Record<string, unknown>> {
     state.catchUp();
     const now = state.nowSeconds();
-    const expand = { expandCustomer: options.expandCustomer === true, expandParticipants: options.expandParticipants === true };
+    const expand = {
+      expandCustomer: options.expandCustomer === true,
+      expandParticipants: options.expandParticipants === true,
+    };
     let served = 0;
     // Yield to the event loop now and then: a 1M-booking dump must not stall the API it describes.
     const pace = async (): Promise<void> => {
@@ -160,10 +181,12 @@ export function createAdmin(state: SimulatorState): SimulatorAdmin {
       assertResource(resource);
       const data = account(apiKey);
       const { bookings: b, customers: c } = data;
-      if (resource === 'bookings') return Array.from(b.deletedOrder.data.subarray(0, b.deletedOrder.length), (i) => b.bookingNumber(i));
+      if (resource === 'bookings')
+        return Array.from(b.deletedOrder.data.subarray(0, b.deletedOrder.length), (i) => b.bookingNumber(i));
       const deleted = Array.from(c.deletedOrder.data.subarray(0, c.deletedOrder.length));
       if (resource === 'customers') return deleted.map((i) => c.ids.encode(i));
-      if (resource === 'customers_people') return deleted.flatMap((i) => Array.from({ length: c.linkedCount(i) }, (_, k) => c.linkedId(i, k)));
+      if (resource === 'customers_people')
+        return deleted.flatMap((i) => Array.from({ length: c.linkedCount(i) }, (_, k) => c.linkedId(i, k)));
       return [];
     },
     count(resource, apiKey) {
@@ -192,7 +215,13 @@ export function createAdmin(state: SimulatorState): SimulatorAdmin {
       const memory = process.memoryUsage();
       let storeBytes = 0;
       for (const data of state.accounts.values()) storeBytes += data.bytes();
-      return { rssBytes: memory.rss, heapUsedBytes: memory.heapUsed, externalBytes: memory.external + memory.arrayBuffers, storeBytes, tokens: state.tokens.stats() };
+      return {
+        rssBytes: memory.rss,
+        heapUsedBytes: memory.heapUsed,
+        externalBytes: memory.external + memory.arrayBuffers,
+        storeBytes,
+        tokens: state.tokens.stats(),
+      };
     },
   };
 }

@@ -24,11 +24,15 @@ export function authenticate(state: SimulatorState, headers: IncomingHttpHeaders
   const secretKey = header(headers, 'x-bookeo-secretkey') ?? query.get('secretKey') ?? undefined;
   const apiKey = header(headers, 'x-bookeo-apikey') ?? query.get('apiKey') ?? undefined;
   if (secretKey === undefined || secretKey === '' || apiKey === undefined || apiKey === '') {
-    throw new BookeoApiError(403, 'missing secretKey or apiKey (send both as query parameters or as X-Bookeo-secretKey / X-Bookeo-apiKey headers)');
+    throw new BookeoApiError(
+      403,
+      'missing secretKey or apiKey (send both as query parameters or as X-Bookeo-secretKey / X-Bookeo-apiKey headers)',
+    );
   }
   if (!same(secretKey, state.secretKey)) throw new BookeoApiError(403, 'invalid secretKey');
   const account = state.accounts.get(apiKey);
-  if (account === undefined) throw new BookeoApiError(403, 'invalid apiKey, or the application is not installed in this account');
+  if (account === undefined)
+    throw new BookeoApiError(403, 'invalid apiKey, or the application is not installed in this account');
   return account;
 }
 

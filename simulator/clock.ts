@@ -30,7 +30,8 @@ export class Clock {
   }
 
   advance(seconds: number): void {
-    if (!Number.isFinite(seconds) || seconds < 0) throw new RangeError(`cannot advance the clock by ${seconds} s (time only moves forward)`);
+    if (!Number.isFinite(seconds) || seconds < 0)
+      throw new RangeError(`cannot advance the clock by ${seconds} s (time only moves forward)`);
     if (this.mode === 'virtual') this.virtualMs += seconds * 1000;
     else this.shiftMs += seconds * 1000;
   }

@@ -21,7 +21,8 @@ interface SimulatorCliOptions {
 
 function integer(name: string, value: string, min: number): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer >= ${min}, got "${value}"`);
+  if (!Number.isInteger(n) || n < min)
+    throw new InvalidArgumentError(`${name} must be an integer >= ${min}, got "${value}"`);
   return n;
 }
 
@@ -41,7 +42,9 @@ function parseAccounts(value: string): { apiKey: string }[] {
 export function registerSimulatorCommand(program: Command): void {
   program
     .command('simulator')
-    .description('Run the Bookeo API simulator (a deterministic, seeded stand-in for api.bookeo.com/v2) with its /_admin API')
+    .description(
+      'Run the Bookeo API simulator (a deterministic, seeded stand-in for api.bookeo.com/v2) with its /_admin API',
+    )
     .option('--port <port>', 'TCP port (0 = any free port)', '8089')
     .option('--host <host>', 'interface to listen on', '127.0.0.1')
     .option('--seed <seed>', 'seed of the generated data', '1')
@@ -52,11 +55,15 @@ export function registerSimulatorCommand(program: Command): void {
     .option('--now <iso>', 'start of the clock (default: now for a real clock, 2026-06-01T00:00:00Z for a virtual one)')
     .option('--history-days <days>', 'how far back the generated history goes', '365')
     .option('--token-ttl <seconds>', 'lifetime of page navigation tokens', '1800')
-    .option('--mutation-rate <perMinute>', 'mutations per simulated minute, all kinds together (default: the history’s own pace)')
+    .option(
+      '--mutation-rate <perMinute>',
+      'mutations per simulated minute, all kinds together (default: the history’s own pace)',
+    )
     .option('--tick-ms <ms>', 'how often mutations are applied (0 = only via /_admin/tick)', '1000')
     .option('--speed <factor>', 'virtual clock: simulated seconds per real second', '60')
     .action(async (raw: SimulatorCliOptions) => {
-      if (raw.clock !== 'virtual' && raw.clock !== 'real') throw new InvalidArgumentError(`--clock must be virtual or real, got "${String(raw.clock)}"`);
+      if (raw.clock !== 'virtual' && raw.clock !== 'real')
+        throw new InvalidArgumentError(`--clock must be virtual or real, got "${String(raw.clock)}"`);
       const tickMs = integer('--tick-ms', raw.tickMs, 0);
       const options: SimulatorOptions = {
         port: integer('--port', raw.port, 0),
@@ -80,12 +87,18 @@ export function registerSimulatorCommand(program: Command): void {
       const rss = Math.round(process.memoryUsage().rss / 1e6);
       const out = process.stdout;
       out.write(`Bookeo simulator ready in ${seconds} s (RSS ${rss} MB)\n`);
-      out.write(`  API:    ${sim.url}\n  admin:  ${sim.adminUrl}\n  clock:  ${raw.clock}, now ${sim.admin.now().toISOString()}\n`);
+      out.write(
+        `  API:    ${sim.url}\n  admin:  ${sim.adminUrl}\n  clock:  ${raw.clock}, now ${sim.admin.now().toISOString()}\n`,
+      );
       out.write(`  secretKey (simulator demo key): ${sim.secretKey}\n`);
       for (const account of sim.admin.accounts()) {
-        out.write(`  apiKey ${account.apiKey}: ${account.name} (${account.timezone}, ${account.currency}) — ${account.counts.bookings} bookings, ${account.counts.customers} customers, ${account.counts.payments} payments\n`);
+        out.write(
+          `  apiKey ${account.apiKey}: ${account.name} (${account.timezone}, ${account.currency}) — ${account.counts.bookings} bookings, ${account.counts.customers} customers, ${account.counts.payments} payments\n`,
+        );
       }
-      out.write(`  try: curl -H 'X-Bookeo-secretKey: ${sim.secretKey}' -H 'X-Bookeo-apiKey: ${sim.apiKeys[0] ?? ''}' '${sim.url}/settings/products'\n`);
+      out.write(
+        `  try: curl -H 'X-Bookeo-secretKey: ${sim.secretKey}' -H 'X-Bookeo-apiKey: ${sim.apiKeys[0] ?? ''}' '${sim.url}/settings/products'\n`,
+      );
       await new Promise<void>((resolve) => {
         const stop = (signal: string): void => {
           out.write(`simulator: ${signal}, closing\n`);

@@ -19,7 +19,14 @@ export class Counters {
   }
 
   rows(): CounterRow[] {
-    return [...this.counts.values()].map((row) => ({ ...row })).sort((a, b) => a.apiKey.localeCompare(b.apiKey) || a.endpoint.localeCompare(b.endpoint) || String(a.status).localeCompare(String(b.status)));
+    return [...this.counts.values()]
+      .map((row) => ({ ...row }))
+      .sort(
+        (a, b) =>
+          a.apiKey.localeCompare(b.apiKey) ||
+          a.endpoint.localeCompare(b.endpoint) ||
+          String(a.status).localeCompare(String(b.status)),
+      );
   }
 
   reset(): void {

@@ -77,7 +77,11 @@ export class FaultBook {
     const f = this.settings.get(apiKey);
     if (f === undefined) return { kind: 'none' };
     if (f.rateLimit !== undefined) {
-      const wait = this.take(apiKey, f.rateLimit.requestsPerSecond, f.rateLimit.burst ?? Math.max(1, f.rateLimit.requestsPerSecond));
+      const wait = this.take(
+        apiKey,
+        f.rateLimit.requestsPerSecond,
+        f.rateLimit.burst ?? Math.max(1, f.rateLimit.requestsPerSecond),
+      );
       if (wait > 0) return { kind: 'throttle', retryAfterSeconds: Math.max(1, Math.ceil(wait)) };
     }
     if (this.fires(apiKey, f.reset)) return { kind: 'reset' };
@@ -139,20 +143,32 @@ export class FaultBook {
 
 function validate(f: FaultSettings): void {
   const problems: string[] = [];
-  if (f.rateLimit !== undefined && !(f.rateLimit.requestsPerSecond > 0)) problems.push('rateLimit.requestsPerSecond must be > 0');
-  for (const [name, fault] of Object.entries({ errors: f.errors, hang: f.hang, reset: f.reset, malformed: f.malformed })) {
+  if (f.rateLimit !== undefined && !(f.rateLimit.requestsPerSecond > 0))
+    problems.push('rateLimit.requestsPerSecond must be > 0');
+  for (const [name, fault] of Object.entries({
+    errors: f.errors,
+    hang: f.hang,
+    reset: f.reset,
+    malformed: f.malformed,
+  })) {
     if (fault === undefined) continue;
-    if (fault.next !== undefined && !(Number.isInteger(fault.next) && fault.next >= 0)) problems.push(`${name}.next must be a non-negative integer`);
-    if (fault.rate !== undefined && !(fault.rate >= 0 && fault.rate <= 1)) problems.push(`${name}.rate must be within [0, 1]`);
+    if (fault.next !== undefined && !(Number.isInteger(fault.next) && fault.next >= 0))
+      problems.push(`${name}.next must be a non-negative integer`);
+    if (fault.rate !== undefined && !(fault.rate >= 0 && fault.rate <= 1))
+      problems.push(`${name}.rate must be within [0, 1]`);
   }
-  if (f.errors?.statuses?.some((s) => !Number.isInteger(s) || s < 400 || s > 599)) problems.push('errors.statuses must be HTTP error statuses');
+  if (f.errors?.statuses?.some((s) => !Number.isInteger(s) || s < 400 || s > 599))
+    problems.push('errors.statuses must be HTTP error statuses');
   if (f.latencyMs !== undefined && !(f.latencyMs >= 0)) problems.push('latencyMs must be >= 0');
   if (f.tokenTtlSeconds !== undefined && !(f.tokenTtlSeconds >= 0)) problems.push('tokenTtlSeconds must be >= 0');
   if (problems.length > 0) throw new RangeError(`invalid faults: ${problems.join('; ')}`);
 }
 
 /** Schema drift applied to one served record (a copy; the stored data never changes shape). */
-export function driftRecord(record: Record<string, unknown>, drift: NonNullable<FaultSettings['schemaDrift']>): Record<string, unknown> {
+export function driftRecord(
+  record: Record<string, unknown>,
+  drift: NonNullable<FaultSettings['schemaDrift']>,
+): Record<string, unknown> {
   const out = drift.changeType === true ? (amountsToNumbers(record) as Record<string, unknown>) : { ...record };
   if (drift.addField === true) {
     out.loyaltyTier = drift.conflict === true ? { tier: 'gold', since: '2026-01-01' } : 'silver';
@@ -165,6 +181,7 @@ function amountsToNumbers(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(amountsToNumbers);
   if (value === null || typeof value !== 'object') return value;
   const out: Record<string, unknown> = {};
-  for (const [key, inner] of Object.entries(value)) out[key] = key === 'amount' && typeof inner === 'string' ? Number(inner) : amountsToNumbers(inner);
+  for (const [key, inner] of Object.entries(value))
+    out[key] = key === 'amount' && typeof inner === 'string' ? Number(inner) : amountsToNumbers(inner);
   return out;
 }

@@ -38,4 +38,5 @@ export interface ApiResponse {
   records?: 'list' | 'single';
 }
 
-export const ok = (body: unknown, records?: 'list' | 'single'): ApiResponse => (records === undefined ? { status: 200, body } : { status: 200, body, records });
+export const ok = (body: unknown, records?: 'list' | 'single'): ApiResponse =>
+  records === undefined ? { status: 200, body } : { status: 200, body, records };

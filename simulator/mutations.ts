@@ -16,7 +16,16 @@ import { payAtBooking, refundOnCancel } from './data/payment-rules.js';
 import { lowerBound } from './columns.js';
 import { DAY, HOUR } from './time.js';
 
-export const MUTATION_KINDS = ['newBookings', 'editBookings', 'cancelBookings', 'newCustomers', 'editCustomers', 'deleteCustomers', 'editProducts', 'editResources'] as const;
+export const MUTATION_KINDS = [
+  'newBookings',
+  'editBookings',
+  'cancelBookings',
+  'newCustomers',
+  'editCustomers',
+  'deleteCustomers',
+  'editProducts',
+  'editResources',
+] as const;
 export type MutationKind = (typeof MUTATION_KINDS)[number];
 export type MutationRequest = Partial<Record<MutationKind, number>>;
 
@@ -42,10 +51,15 @@ export const MUTATION_MIX: Readonly<Record<MutationKind, number>> = {
 
 export function applyMutations(data: AccountData, request: MutationRequest, now: number): MutationResult {
   data.settle(now);
-  const result: MutationResult = { at: data.ctx.zone.iso(now), applied: emptyRecord(() => 0), ids: emptyRecord(() => []) };
+  const result: MutationResult = {
+    at: data.ctx.zone.iso(now),
+    applied: emptyRecord(() => 0),
+    ids: emptyRecord(() => []),
+  };
   for (const kind of MUTATION_KINDS) {
     const count = request[kind] ?? 0;
-    if (!Number.isInteger(count) || count < 0) throw new RangeError(`${kind} must be a non-negative integer, got ${count}`);
+    if (!Number.isInteger(count) || count < 0)
+      throw new RangeError(`${kind} must be a non-negative integer, got ${count}`);
     for (let n = 0; n < count; n++) {
       const rng = new Rng(hash(data.ctx.seed, 0xe0, data.mutationSequence++));
       const id = APPLY[kind](data, rng, now);
@@ -101,7 +115,10 @@ function liveCustomer(data: AccountData, rng: Rng): number | undefined {
 const APPLY: Record<MutationKind, (data: AccountData, rng: Rng, now: number) => string | undefined> = {
   newBookings(data, rng, now) {
     const { catalog, customers, ctx } = data;
-    const product = rng.weighted(catalog.products.map((_, k) => k), catalog.products.map((p) => p.spec.weight));
+    const product = rng.weighted(
+      catalog.products.map((_, k) => k),
+      catalog.products.map((p) => p.spec.weight),
+    );
     const spec = catalog.products[product]?.spec;
     if (spec === undefined) return undefined;
     let start = 0;
@@ -177,7 +194,10 @@ export interface NewBooking {
   now: number;
   pending: boolean;
   /** People and options given by an API client (POST /bookings); otherwise derived from the seed. */
-  facts?: { numbers: { peopleCategoryId: string; number: number }[]; options: { id: string; name: string; value: string }[] };
+  facts?: {
+    numbers: { peopleCategoryId: string; number: number }[];
+    options: { id: string; name: string; value: string }[];
+  };
 }
 
 /** Adds a booking made now, takes its first payment and links it to its customer; returns its number. */
@@ -193,4 +213,3 @@ export function createBooking(data: AccountData, input: NewBooking): string {
   data.customers.numBookings.set(input.customer, data.customers.numBookings.get(input.customer) + 1);
   return b.bookingNumber(i);
 }
-

@@ -115,15 +115,24 @@ export function servePage<C>(tokens: TokenStore, request: ListRequest<C>): ListP
     tokenOut = token;
   } else {
     itemsPerPage = intParam(query, 'itemsPerPage') ?? DEFAULT_ITEMS_PER_PAGE;
-    if (itemsPerPage < 1 || itemsPerPage > request.maxItemsPerPage) throw badRequest(`itemsPerPage must be between 1 and ${request.maxItemsPerPage}, got ${itemsPerPage}`);
+    if (itemsPerPage < 1 || itemsPerPage > request.maxItemsPerPage)
+      throw badRequest(`itemsPerPage must be between 1 and ${request.maxItemsPerPage}, got ${itemsPerPage}`);
     if (pageNumber > 1) throw badRequest('pageNumber above 1 needs the pageNavigationToken of the search');
     ({ ids, context } = request.search());
     if (ids.length > itemsPerPage) {
-      tokenOut = tokens.create({ kind: request.kind, apiKey: request.apiKey, ids, itemsPerPage, context, expiresAt: request.now + request.ttlSeconds });
+      tokenOut = tokens.create({
+        kind: request.kind,
+        apiKey: request.apiKey,
+        ids,
+        itemsPerPage,
+        context,
+        expiresAt: request.now + request.ttlSeconds,
+      });
     }
   }
   const totalPages = Math.ceil(ids.length / itemsPerPage);
-  if (pageNumber > Math.max(1, totalPages)) throw badRequest(`pageNumber ${pageNumber} is beyond the last page (${totalPages})`);
+  if (pageNumber > Math.max(1, totalPages))
+    throw badRequest(`pageNumber ${pageNumber} is beyond the last page (${totalPages})`);
   const data: Record<string, unknown>[] = [];
   const end = Math.min(ids.length, pageNumber * itemsPerPage);
   for (let k = (pageNumber - 1) * itemsPerPage; k < end; k++) {

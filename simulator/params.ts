@@ -23,7 +23,8 @@ export function timeParam(query: URLSearchParams, name: string, zone: Zone): num
   const value = query.get(name);
   if (value === null || value === '') return undefined;
   const seconds = parseQueryTime(value, zone);
-  if (seconds === undefined) throw badRequest(`${name} is not a valid date-time (RFC 3339 with offset, e.g. 2026-05-01T00:00:00Z): "${value}"`);
+  if (seconds === undefined)
+    throw badRequest(`${name} is not a valid date-time (RFC 3339 with offset, e.g. 2026-05-01T00:00:00Z): "${value}"`);
   return seconds;
 }
 
@@ -31,12 +32,22 @@ export function timeParam(query: URLSearchParams, name: string, zone: Zone): num
  * A (start, end) pair: both or neither (half a pair is a 400), end not before start, and at most
  * 31 days apart when `maxSeconds` is set. Returns [start, end] in seconds, both inclusive.
  */
-export function windowParam(query: URLSearchParams, startName: string, endName: string, zone: Zone, maxSeconds: number | undefined): readonly [number, number] | undefined {
+export function windowParam(
+  query: URLSearchParams,
+  startName: string,
+  endName: string,
+  zone: Zone,
+  maxSeconds: number | undefined,
+): readonly [number, number] | undefined {
   const start = timeParam(query, startName, zone);
   const end = timeParam(query, endName, zone);
   if (start === undefined && end === undefined) return undefined;
-  if (start === undefined || end === undefined) throw badRequest(`${startName} and ${endName} must be given together (got only ${start === undefined ? endName : startName})`);
+  if (start === undefined || end === undefined)
+    throw badRequest(
+      `${startName} and ${endName} must be given together (got only ${start === undefined ? endName : startName})`,
+    );
   if (end < start) throw badRequest(`${endName} is before ${startName}`);
-  if (maxSeconds !== undefined && end - start > maxSeconds) throw badRequest(`${startName}..${endName} spans more than ${maxSeconds / DAY} days`);
+  if (maxSeconds !== undefined && end - start > maxSeconds)
+    throw badRequest(`${startName}..${endName} spans more than ${maxSeconds / DAY} days`);
   return [start, end];
 }

@@ -20,11 +20,20 @@ import { settingsRoutes } from './routes/settings.js';
 import type { ApiRoute } from './routes/types.js';
 import type { SimulatorState } from './state.js';
 
-const ROUTES: readonly ApiRoute[] = [...bookingRoutes, ...customerRoutes, ...settingsRoutes, ...paymentRoutes, ...holdRoutes];
+const ROUTES: readonly ApiRoute[] = [
+  ...bookingRoutes,
+  ...customerRoutes,
+  ...settingsRoutes,
+  ...paymentRoutes,
+  ...holdRoutes,
+];
 const COMPILED = ROUTES.map((route) => ({ route, segments: route.path.split('/').filter(Boolean) }));
 const MAX_BODY_BYTES = 1024 * 1024;
 
-function match(method: string, path: string): { route?: ApiRoute; params: Record<string, string>; otherMethod: boolean } {
+function match(
+  method: string,
+  path: string,
+): { route?: ApiRoute; params: Record<string, string>; otherMethod: boolean } {
   const parts = path.split('/').filter(Boolean);
   let otherMethod = false;
   for (const { route, segments } of COMPILED) {
@@ -45,20 +54,34 @@ function match(method: string, path: string): { route?: ApiRoute; params: Record
   return { params: {}, otherMethod };
 }
 
-const BASE_HEADERS = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'private, max-age=0, no-cache, no-store', pragma: 'no-cache' };
+const BASE_HEADERS = {
+  'content-type': 'application/json; charset=utf-8',
+  'cache-control': 'private, max-age=0, no-cache, no-store',
+  pragma: 'no-cache',
+};
 
 export interface SimulatorServer {
   readonly origin: string;
   close(): Promise<void>;
 }
 
-export async function startServer(state: SimulatorState, admin: SimulatorAdmin, host: string, port: number): Promise<SimulatorServer> {
+export async function startServer(
+  state: SimulatorState,
+  admin: SimulatorAdmin,
+  host: string,
+  port: number,
+): Promise<SimulatorServer> {
   const hanging = new Set<AbortController>();
   const server: Server = createServer((request, response) => {
     const url = new URL(request.url ?? '/', 'http://simulator');
-    const done = url.pathname === '/_admin' || url.pathname.startsWith('/_admin/') ? handleAdmin(admin, request, response, url) : handleApi(request, response, url);
+    const done =
+      url.pathname === '/_admin' || url.pathname.startsWith('/_admin/')
+        ? handleAdmin(admin, request, response, url)
+        : handleApi(request, response, url);
     done.catch((error: unknown) => {
-      process.stderr.write(`simulator: unexpected failure on ${request.method ?? '?'} ${url.pathname}: ${String(error)}\n`);
+      process.stderr.write(
+        `simulator: unexpected failure on ${request.method ?? '?'} ${url.pathname}: ${String(error)}\n`,
+      );
       if (!response.headersSent) send(response, 500, errorBody(500, 'internal simulator error'));
       else response.destroy();
     });
@@ -67,7 +90,8 @@ export async function startServer(state: SimulatorState, admin: SimulatorAdmin, 
 
   async function handleApi(request: IncomingMessage, response: ServerResponse, url: URL): Promise<void> {
     const method = request.method ?? 'GET';
-    if (!url.pathname.startsWith('/v2/')) return void send(response, 404, errorBody(404, `no such endpoint ${url.pathname} (the API lives under /v2)`));
+    if (!url.pathname.startsWith('/v2/'))
+      return void send(response, 404, errorBody(404, `no such endpoint ${url.pathname} (the API lives under /v2)`));
     const found = match(method, url.pathname.slice(3));
     const endpoint = `${method} ${found.route?.path ?? '(unknown)'}`;
     const claimed = claimedApiKey(request.headers, url.searchParams);
@@ -86,7 +110,9 @@ export async function startServer(state: SimulatorState, admin: SimulatorAdmin, 
     const apiKey = account.ctx.apiKey;
     const fault = state.faults.before(apiKey);
     if (fault.kind === 'throttle') {
-      return answer(429, errorBody(429, 'too many requests; retry after the number of seconds in Retry-After'), { 'retry-after': String(fault.retryAfterSeconds) });
+      return answer(429, errorBody(429, 'too many requests; retry after the number of seconds in Retry-After'), {
+        'retry-after': String(fault.retryAfterSeconds),
+      });
     }
     if (fault.kind === 'reset') {
       state.counters.add(countAs, endpoint, 'reset');
@@ -102,22 +128,41 @@ export async function startServer(state: SimulatorState, admin: SimulatorAdmin, 
       request.socket.destroy();
       return;
     }
-    if (fault.kind === 'error') return answer(fault.status, errorBody(fault.status, `simulated server error ${fault.status}`));
+    if (fault.kind === 'error')
+      return answer(fault.status, errorBody(fault.status, `simulated server error ${fault.status}`));
     const latency = state.faults.latencyMs(apiKey);
     if (latency > 0) await delay(latency);
     if (found.route === undefined) {
       const status = found.otherMethod ? 405 : 404;
-      return answer(status, errorBody(status, found.otherMethod ? `${method} is not allowed on ${url.pathname}` : `no such endpoint ${url.pathname}`));
+      return answer(
+        status,
+        errorBody(
+          status,
+          found.otherMethod ? `${method} is not allowed on ${url.pathname}` : `no such endpoint ${url.pathname}`,
+        ),
+      );
     }
     let result: ApiResponse;
     try {
       const body = method === 'POST' || method === 'PUT' ? await readJson(request) : undefined;
-      const lang = languageOf(account.ctx.theme.languages.map((l) => l.tag), url.searchParams.get('lang'));
+      const lang = languageOf(
+        account.ctx.theme.languages.map((l) => l.tag),
+        url.searchParams.get('lang'),
+      );
       state.catchUp();
-      result = found.route.handler({ state, account, apiKey, params: found.params, query: url.searchParams, body, now: state.nowSeconds() });
+      result = found.route.handler({
+        state,
+        account,
+        apiKey,
+        params: found.params,
+        query: url.searchParams,
+        body,
+        now: state.nowSeconds(),
+      });
       result.headers = { 'content-language': lang, ...result.headers };
     } catch (error) {
-      if (error instanceof BookeoApiError) return answer(error.status, errorBody(error.status, error.message), { ...error.headers });
+      if (error instanceof BookeoApiError)
+        return answer(error.status, errorBody(error.status, error.message), { ...error.headers });
       throw error;
     }
     const drift = state.faults.drift(apiKey);
@@ -152,8 +197,10 @@ export async function startServer(state: SimulatorState, admin: SimulatorAdmin, 
 
 function languageOf(tags: readonly string[], requested: string | null): string {
   const fallback = tags[0] ?? 'en-US';
-  if (requested === null || requested === '' || requested === 'userDefault' || requested === 'customerDefault') return fallback;
-  if (!tags.includes(requested)) throw new BookeoApiError(400, `lang ${requested} is not a language of this account (see /settings/languages)`);
+  if (requested === null || requested === '' || requested === 'userDefault' || requested === 'customerDefault')
+    return fallback;
+  if (!tags.includes(requested))
+    throw new BookeoApiError(400, `lang ${requested} is not a language of this account (see /settings/languages)`);
   return requested;
 }
 
@@ -167,7 +214,12 @@ function readJson(request: IncomingMessage): Promise<unknown> {
   return readJsonBody(request, MAX_BODY_BYTES, (status, message) => new BookeoApiError(status, message));
 }
 
-export function send(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function send(
+  response: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   if (response.headersSent) return;
   if (status === 204 || body === undefined) {
     response.writeHead(status, { ...BASE_HEADERS, ...headers });

@@ -35,7 +35,8 @@ export class SimulatorState {
 
   constructor(options: StateOptions) {
     if (options.accounts.length === 0) throw new RangeError('at least one account is needed');
-    if (!(Number.isInteger(options.scale) && options.scale >= 1 && options.scale <= 16_000_000)) throw new RangeError(`scale must be an integer in 1..16000000, got ${options.scale}`);
+    if (!(Number.isInteger(options.scale) && options.scale >= 1 && options.scale <= 16_000_000))
+      throw new RangeError(`scale must be an integer in 1..16000000, got ${options.scale}`);
     this.options = options;
     this.clock = new Clock(options.clock, options.now);
     this.secretKey = options.secretKey;

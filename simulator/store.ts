@@ -5,7 +5,15 @@
  */
 import type { AccountContext } from './data/account.js';
 import { BookingStore } from './data/bookings.js';
-import { endOf, optionsOf, participantsOf, priceOf, type ChosenOption, type PeopleNumber, type PriceFacts } from './data/booking-facts.js';
+import {
+  endOf,
+  optionsOf,
+  participantsOf,
+  priceOf,
+  type ChosenOption,
+  type PeopleNumber,
+  type PriceFacts,
+} from './data/booking-facts.js';
 import { Catalog } from './data/catalog.js';
 import { CustomerStore } from './data/customers.js';
 import { generateAccount } from './data/generate.js';
@@ -61,13 +69,21 @@ export class AccountData {
     const version = this.bookings.version.get(booking);
     const posted = this.posted.get(booking);
     if (posted !== undefined && version === 0) return posted;
-    return { numbers: participantsOf(this.ctx.seed, booking, version, this.spec(booking)), options: optionsOf(this.ctx.seed, booking, version, this.catalog) };
+    return {
+      numbers: participantsOf(this.ctx.seed, booking, version, this.spec(booking)),
+      options: optionsOf(this.ctx.seed, booking, version, this.catalog),
+    };
   }
 
   /** Price at the rates in force when the booking was made. */
   price(booking: number): PriceFacts {
     const { numbers, options } = this.facts(booking);
-    return priceOf(numbers, options, this.catalog.ratesAt(this.bookings.product.get(booking), this.bookings.created.get(booking)), this.ctx.theme.taxBasisPoints);
+    return priceOf(
+      numbers,
+      options,
+      this.catalog.ratesAt(this.bookings.product.get(booking), this.bookings.created.get(booking)),
+      this.ctx.theme.taxBasisPoints,
+    );
   }
 
   bookingEnd(booking: number): number {

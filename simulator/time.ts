@@ -24,7 +24,8 @@ export class Zone {
     const bucket = Math.floor(epochSeconds / HOUR);
     const cached = this.cache.get(bucket);
     if (cached !== undefined) return cached;
-    const part = this.format.formatToParts(new Date(bucket * HOUR * 1000)).find((p) => p.type === 'timeZoneName')?.value ?? 'GMT';
+    const part =
+      this.format.formatToParts(new Date(bucket * HOUR * 1000)).find((p) => p.type === 'timeZoneName')?.value ?? 'GMT';
     const match = /GMT([+-])(\d{2}):(\d{2})/.exec(part);
     const offset = match === null ? 0 : (match[1] === '-' ? -1 : 1) * (Number(match[2]) * HOUR + Number(match[3]) * 60);
     if (this.cache.size > 200_000) this.cache.clear(); // bounded: a few years of hours fit easily

@@ -9,10 +9,17 @@ import type { AvroSinkRecord, ResolvedSchema, SinkRecord } from './destination.j
 
 /** The record as rows.ts reads it (a tombstone stays a null value); a body that does not decode throws a WireFormatError. */
 export function recordDecoder(schema: ResolvedSchema): (record: AvroSinkRecord) => SinkRecord {
-  return (record) => ({ key: record.key, value: record.body === null ? null : schema.decode(record.body, record.schemaId), offset: record.offset, schemaId: record.schemaId });
+  return (record) => ({
+    key: record.key,
+    value: record.body === null ? null : schema.decode(record.body, record.schemaId),
+    offset: record.offset,
+    schemaId: record.schemaId,
+  });
 }
 
 /** The error of a body that does not decode with its writer's schema: the record's own fault, dead-lettered with stage `decode`. */
 export function undecodableBody(schemaId: number, error: unknown): WireFormatError {
-  return new WireFormatError(`message with schema id ${schemaId} does not decode with that schema: ${(error as Error).message}`);
+  return new WireFormatError(
+    `message with schema id ${schemaId} does not decode with that schema: ${(error as Error).message}`,
+  );
 }

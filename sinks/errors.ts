@@ -49,7 +49,10 @@ export class DestinationError extends ConnectError {
 
 /** A frozen destination (`sink.mode: freeze`) refusing DDL, with everything that differs. */
 export function frozenTableError(table: string, problems: readonly string[]): DestinationError {
-  return new DestinationError(`table ${table}: ${problems.join('; ')}; schema mode is freeze, so no DDL is run (apply a migration or use mode evolve)`, { reason: 'frozen', table });
+  return new DestinationError(
+    `table ${table}: ${problems.join('; ')}; schema mode is freeze, so no DDL is run (apply a migration or use mode evolve)`,
+    { reason: 'frozen', table },
+  );
 }
 
 /**

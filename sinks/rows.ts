@@ -28,7 +28,10 @@ export type Cell = (record: SinkRecord, context: LineageContext) => unknown;
 function converterFor(type: ColumnType): Convert | undefined {
   switch (type.kind) {
     case 'bytes':
-      return (value) => (value instanceof Uint8Array ? Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64') : value);
+      return (value) =>
+        value instanceof Uint8Array
+          ? Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64')
+          : value;
     case 'json':
       return (value) => JSON.stringify(value);
     case 'nullable': {
@@ -66,7 +69,8 @@ function converterFor(type: ColumnType): Convert | undefined {
 /** Reads a flattened value column: walks the record path, null as soon as a parent is null. */
 function valueCell(path: readonly string[], convert: Convert | undefined): Cell {
   const [first, ...rest] = path as [string, ...string[]];
-  const finish = (leaf: unknown): unknown => (leaf === undefined || leaf === null ? null : convert ? convert(leaf) : leaf);
+  const finish = (leaf: unknown): unknown =>
+    leaf === undefined || leaf === null ? null : convert ? convert(leaf) : leaf;
   if (rest.length === 0) {
     return (record) => (record.value === null ? null : finish(record.value[first]));
   }

@@ -54,17 +54,29 @@ export function columnDefinition(dialect: SqlDialect, column: Column, required =
   return `${quoteIdentifier(column.name)} ${dialect.render(column.type)}${dialect.notNullKeys && required ? ' NOT NULL' : ''}`;
 }
 
-function createSql(dialect: SqlDialect, table: string, definitions: readonly string[], keyColumns: readonly string[]): string {
+function createSql(
+  dialect: SqlDialect,
+  table: string,
+  definitions: readonly string[],
+  keyColumns: readonly string[],
+): string {
   const lines = [...definitions, dialect.primaryKey(table, keyColumns)];
   return `CREATE TABLE IF NOT EXISTS ${dialect.tableName(table)} (\n${dialect.indent}${lines.join(`,\n${dialect.indent}`)}\n)`;
 }
 
 export function createTableSql(dialect: SqlDialect, spec: TableSpec): string {
-  return createSql(dialect, spec.name, spec.columns.map((column) => columnDefinition(dialect, column)), spec.keyColumns);
+  return createSql(
+    dialect,
+    spec.name,
+    spec.columns.map((column) => columnDefinition(dialect, column)),
+    spec.keyColumns,
+  );
 }
 
 export function createTombstoneTableSql(dialect: SqlDialect, spec: TableSpec): string {
-  const definitions = [...spec.keyColumns, ...TOMBSTONE_LINEAGE].map((name) => columnDefinition(dialect, columnOf(spec, name), true));
+  const definitions = [...spec.keyColumns, ...TOMBSTONE_LINEAGE].map((name) =>
+    columnDefinition(dialect, columnOf(spec, name), true),
+  );
   return createSql(dialect, tombstoneTable(spec.name), definitions, spec.keyColumns);
 }
 
@@ -94,25 +106,54 @@ export interface TableEvolution {
  * DDL fixes (a column that cannot hold the new values, a key other than the schema's: `keyProblems`),
  * in both modes; `where` is the table's name as errors show it.
  */
-export function planEvolution(dialect: SqlDialect, existing: ReadonlyMap<string, string>, spec: TableSpec, keyProblems: readonly string[], hasTombstones: boolean, where: string): TableEvolution {
+export function planEvolution(
+  dialect: SqlDialect,
+  existing: ReadonlyMap<string, string>,
+  spec: TableSpec,
+  keyProblems: readonly string[],
+  hasTombstones: boolean,
+  where: string,
+): TableEvolution {
   const plan = planColumns(existing, spec, dialect);
   const problems = [...(plan.conflicts.length > 0 ? [describeConflicts(plan.conflicts)] : []), ...keyProblems];
   if (problems.length > 0) {
-    throw new DestinationError(`table ${where} cannot take this schema version: ${problems.join('; ')} (rebuild the table from the topic)`, { reason: 'incompatible', table: where });
+    throw new DestinationError(
+      `table ${where} cannot take this schema version: ${problems.join('; ')} (rebuild the table from the topic)`,
+      { reason: 'incompatible', table: where },
+    );
   }
   const names = plan.missing.map((column) => column.name);
-  const frozenProblems = [...(names.length > 0 ? [`columns missing: ${names.join(', ')}`] : []), ...(hasTombstones ? [] : [`the table ${tombstoneTable(spec.name)} does not exist`])];
+  const frozenProblems = [
+    ...(names.length > 0 ? [`columns missing: ${names.join(', ')}`] : []),
+    ...(hasTombstones ? [] : [`the table ${tombstoneTable(spec.name)} does not exist`]),
+  ];
   return { missing: plan.missing, frozenProblems };
 }
 
 /** The tables of a rebuild, created empty next to the live ones (a leftover of an interrupted rebuild is dropped first: the replay starts from the first offset anyway). */
 export function startRebuildSql(dialect: SqlDialect, createSchema: string, twin: TableSpec): string[] {
-  return [createSchema, dropTableSql(dialect, twin.name), dropTableSql(dialect, tombstoneTable(twin.name)), createTableSql(dialect, twin), createTombstoneTableSql(dialect, twin)];
+  return [
+    createSchema,
+    dropTableSql(dialect, twin.name),
+    dropTableSql(dialect, tombstoneTable(twin.name)),
+    createTableSql(dialect, twin),
+    createTombstoneTableSql(dialect, twin),
+  ];
 }
 
 /** Swaps a rebuilt table and its tombstones in for the live ones; run in one transaction, so readers see the old table or the new one. */
-export function swapInRebuildSql(dialect: SqlDialect, rename: (from: string, to: string) => readonly string[], twin: string, live: string): string[] {
-  return [dropTableSql(dialect, live), dropTableSql(dialect, tombstoneTable(live)), ...rename(twin, live), ...rename(tombstoneTable(twin), tombstoneTable(live))];
+export function swapInRebuildSql(
+  dialect: SqlDialect,
+  rename: (from: string, to: string) => readonly string[],
+  twin: string,
+  live: string,
+): string[] {
+  return [
+    dropTableSql(dialect, live),
+    dropTableSql(dialect, tombstoneTable(live)),
+    ...rename(twin, live),
+    ...rename(tombstoneTable(twin), tombstoneTable(live)),
+  ];
 }
 
 /** Drops a rebuild's tables; the live ones are untouched. */

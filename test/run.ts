@@ -32,7 +32,11 @@ function testFiles(): string[] {
 function runNodeTests(files: readonly string[], extraArgs: readonly string[]): Promise<number> {
   if (files.length === 0) return Promise.resolve(0);
   return new Promise((resolveExit, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...extraArgs, ...files], { cwd: root, stdio: 'inherit' });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', '--test', '--test-reporter=spec', ...extraArgs, ...files],
+      { cwd: root, stdio: 'inherit' },
+    );
     child.once('error', reject);
     child.once('exit', (code, signal) => resolveExit(code ?? (signal === null ? 1 : 128)));
   });
@@ -41,7 +45,9 @@ function runNodeTests(files: readonly string[], extraArgs: readonly string[]): P
 /** Starts what is not running; returns the services this run must stop to leave things as found. */
 async function ensureStack(): Promise<ServiceName[]> {
   const before = await stackStatus();
-  const wasRunning = new Set(before.filter((status) => status.state === 'healthy' || status.state === 'unhealthy').map((status) => status.name));
+  const wasRunning = new Set(
+    before.filter((status) => status.state === 'healthy' || status.state === 'unhealthy').map((status) => status.name),
+  );
   if (wasRunning.size === before.length && before.every((status) => status.state === 'healthy')) {
     say('the stack is already up; using it and leaving it running');
     return [];
@@ -51,7 +57,8 @@ async function ensureStack(): Promise<ServiceName[]> {
   try {
     await upStack(createStackContext(undefined, (line) => say(`stack: ${line}`)));
   } catch (error) {
-    if (error instanceof ServiceFailedError && error.logTail !== '') process.stderr.write(`--- last lines of the ${error.service} log ---\n${error.logTail}`);
+    if (error instanceof ServiceFailedError && error.logTail !== '')
+      process.stderr.write(`--- last lines of the ${error.service} log ---\n${error.logTail}`);
     await downStack(undefined, ours);
     throw error;
   }

@@ -41,11 +41,30 @@ export const bookingValueSchema = {
     { name: 'title', type: ['null', 'string'], default: null },
     {
       name: 'customer',
-      type: { type: 'record', name: 'Customer', fields: [{ name: 'id', type: 'string' }, { name: 'firstName', type: 'string' }, { name: 'emailAddress', type: ['null', 'string'], default: null }] },
+      type: {
+        type: 'record',
+        name: 'Customer',
+        fields: [
+          { name: 'id', type: 'string' },
+          { name: 'firstName', type: 'string' },
+          { name: 'emailAddress', type: ['null', 'string'], default: null },
+        ],
+      },
     },
     {
       name: 'price',
-      type: ['null', { type: 'record', name: 'Price', fields: [{ name: 'totalGross', type: money }, { name: 'totalNet', type: 'Money' }, { name: 'totalPaid', type: 'com.bookeo.Money' }] }],
+      type: [
+        'null',
+        {
+          type: 'record',
+          name: 'Price',
+          fields: [
+            { name: 'totalGross', type: money },
+            { name: 'totalNet', type: 'Money' },
+            { name: 'totalPaid', type: 'com.bookeo.Money' },
+          ],
+        },
+      ],
       default: null,
     },
     {
@@ -54,15 +73,52 @@ export const bookingValueSchema = {
         type: 'record',
         name: 'Participants',
         fields: [
-          { name: 'numbers', type: { type: 'array', items: { type: 'record', name: 'PeopleNumber', fields: [{ name: 'peopleCategoryId', type: 'string' }, { name: 'number', type: 'int' }] } } },
+          {
+            name: 'numbers',
+            type: {
+              type: 'array',
+              items: {
+                type: 'record',
+                name: 'PeopleNumber',
+                fields: [
+                  { name: 'peopleCategoryId', type: 'string' },
+                  { name: 'number', type: 'int' },
+                ],
+              },
+            },
+          },
           {
             name: 'details',
-            type: { type: 'array', items: { type: 'record', name: 'Participant', fields: [{ name: 'personId', type: 'string' }, { name: 'firstName', type: ['null', 'string'], default: null }, { name: 'personType', type: 'string' }] } },
+            type: {
+              type: 'array',
+              items: {
+                type: 'record',
+                name: 'Participant',
+                fields: [
+                  { name: 'personId', type: 'string' },
+                  { name: 'firstName', type: ['null', 'string'], default: null },
+                  { name: 'personType', type: 'string' },
+                ],
+              },
+            },
           },
         ],
       },
     },
-    { name: 'options', type: { type: 'array', items: { type: 'record', name: 'Option', fields: [{ name: 'name', type: 'string' }, { name: 'value', type: 'string' }] } } },
+    {
+      name: 'options',
+      type: {
+        type: 'array',
+        items: {
+          type: 'record',
+          name: 'Option',
+          fields: [
+            { name: 'name', type: 'string' },
+            { name: 'value', type: 'string' },
+          ],
+        },
+      },
+    },
     { name: 'couponCodes', type: ['null', { type: 'array', items: 'string' }], default: null },
     { name: 'labels', type: { type: 'map', values: 'string' } },
   ],
@@ -84,9 +140,16 @@ export function bookingValue(n: number, overrides: BookingValue = {}): BookingVa
     source: ['api', 'web', 'backend'][n % 3],
     title: null,
     customer: { id: `C${n % 5000}`, firstName: 'Zoë', emailAddress: n % 5 === 0 ? null : `c${n}@example.com` },
-    price: { totalGross: { amount: gross, currency: 'EUR' }, totalNet: { amount: '80.0000', currency: 'EUR' }, totalPaid: { amount: '0.0000', currency: 'EUR' } },
+    price: {
+      totalGross: { amount: gross, currency: 'EUR' },
+      totalNet: { amount: '80.0000', currency: 'EUR' },
+      totalPaid: { amount: '0.0000', currency: 'EUR' },
+    },
     participants: {
-      numbers: [{ peopleCategoryId: 'Cadults', number: 2 }, { peopleCategoryId: 'Cchildren', number: n % 3 }],
+      numbers: [
+        { peopleCategoryId: 'Cadults', number: 2 },
+        { peopleCategoryId: 'Cchildren', number: n % 3 },
+      ],
       details: [{ personId: `P${n}`, firstName: n % 2 === 0 ? null : 'Åsa', personType: 'customer' }],
     },
     options: [{ name: 'lunch', value: 'vegetarian' }],

@@ -6,7 +6,11 @@ import { createKafka, type KafkaClient } from '../kafka/client.js';
 
 /** A logger that writes nothing. */
 export function silentLogger(): Logger {
-  return createLogger({ level: 'silent', format: 'json', destination: new Writable({ write: (_chunk, _encoding, done) => done() }) });
+  return createLogger({
+    level: 'silent',
+    format: 'json',
+    destination: new Writable({ write: (_chunk, _encoding, done) => done() }),
+  });
 }
 
 export function stackKafka(clientId = 'bookeo-test'): KafkaClient {

@@ -30,7 +30,10 @@ export function uniqueName(prefix: string): string {
  * state that settles shortly after an action: Kafka answers a transaction commit before its
  * markers are written, so read_committed readers see the records a moment later.
  */
-export async function eventually(assertion: () => Promise<void>, options: { timeoutMs?: number; intervalMs?: number } = {}): Promise<void> {
+export async function eventually(
+  assertion: () => Promise<void>,
+  options: { timeoutMs?: number; intervalMs?: number } = {},
+): Promise<void> {
   const deadline = Date.now() + (options.timeoutMs ?? 15_000);
   for (;;) {
     try {

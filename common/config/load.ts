@@ -40,17 +40,44 @@ function readConfigFile(path: string): Record<string, unknown> {
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new ConfigError([{ key: '(file)', expected: 'a readable configuration file', found: `${path} (${(error as NodeJS.ErrnoException).code ?? 'unreadable'})` }], path);
+    throw new ConfigError(
+      [
+        {
+          key: '(file)',
+          expected: 'a readable configuration file',
+          found: `${path} (${(error as NodeJS.ErrnoException).code ?? 'unreadable'})`,
+        },
+      ],
+      path,
+    );
   }
   let parsed: unknown;
   try {
     parsed = extname(path) === '.json' ? JSON.parse(text) : parseYaml(text);
   } catch (error) {
-    throw new ConfigError([{ key: '(file)', expected: 'valid JSON or YAML', found: (error as Error).message.split('\n')[0] ?? 'a parse error' }], path);
+    throw new ConfigError(
+      [
+        {
+          key: '(file)',
+          expected: 'valid JSON or YAML',
+          found: (error as Error).message.split('\n')[0] ?? 'a parse error',
+        },
+      ],
+      path,
+    );
   }
   if (parsed === null || parsed === undefined) return {};
   if (typeof parsed !== 'object' || Array.isArray(parsed)) {
-    throw new ConfigError([{ key: '(file)', expected: 'an object at the top level', found: Array.isArray(parsed) ? 'an array' : typeof parsed }], path);
+    throw new ConfigError(
+      [
+        {
+          key: '(file)',
+          expected: 'an object at the top level',
+          found: Array.isArray(parsed) ? 'an array' : typeof parsed,
+        },
+      ],
+      path,
+    );
   }
   return parsed as Record<string, unknown>;
 }
@@ -92,9 +119,17 @@ function toProblem(issue: z.core.$ZodIssue): ConfigProblem {
   const secret = path.some((segment) => isSecretKey(segment));
   if (issue.code === 'unrecognized_keys') {
     const prefix = path.length > 0 ? `${path.join('.')}.` : '';
-    return { key: issue.keys.map((key) => prefix + key).join(', '), expected: 'no unknown keys (check spelling)', found: 'unknown key' };
+    return {
+      key: issue.keys.map((key) => prefix + key).join(', '),
+      expected: 'no unknown keys (check spelling)',
+      found: 'unknown key',
+    };
   }
-  return { key: path.length > 0 ? path.join('.') : '(root)', expected: describeExpectation(issue), found: secret ? MASK : maskUrlPassword(describeFound(issue.input)) };
+  return {
+    key: path.length > 0 ? path.join('.') : '(root)',
+    expected: describeExpectation(issue),
+    found: secret ? MASK : maskUrlPassword(describeFound(issue.input)),
+  };
 }
 
 function describeExpectation(issue: z.core.$ZodIssue): string {
@@ -102,7 +137,10 @@ function describeExpectation(issue: z.core.$ZodIssue): string {
     case 'invalid_type':
       return issue.expected;
     case 'too_small':
-      return `${issue.origin === 'string' ? 'length ' : issue.origin === 'array' ? 'at least ' : ''}${issue.inclusive ? '>=' : '>'} ${String(issue.minimum)}`.replace('at least >=', 'at least');
+      return `${issue.origin === 'string' ? 'length ' : issue.origin === 'array' ? 'at least ' : ''}${issue.inclusive ? '>=' : '>'} ${String(issue.minimum)}`.replace(
+        'at least >=',
+        'at least',
+      );
     case 'too_big':
       return `${issue.origin === 'string' ? 'length ' : ''}${issue.inclusive ? '<=' : '<'} ${String(issue.maximum)}`;
     case 'invalid_value':
@@ -129,7 +167,13 @@ function deepFreeze<T>(value: T): T {
 }
 
 /** Extra rules a command adds on top of the schema, reported the same way. */
-export function requireConfig(config: AppConfig, checks: ReadonlyArray<(config: AppConfig) => ConfigProblem | undefined>, source = 'configuration'): void {
-  const problems = checks.map((check) => check(config)).filter((problem): problem is ConfigProblem => problem !== undefined);
+export function requireConfig(
+  config: AppConfig,
+  checks: ReadonlyArray<(config: AppConfig) => ConfigProblem | undefined>,
+  source = 'configuration',
+): void {
+  const problems = checks
+    .map((check) => check(config))
+    .filter((problem): problem is ConfigProblem => problem !== undefined);
   if (problems.length > 0) throw new ConfigError(problems, source);
 }

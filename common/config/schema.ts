@@ -11,7 +11,13 @@ import { postgresSchema } from '../../sinks/postgres/config.js';
 
 /** Accepts a JSON array or a comma-separated string (convenient in environment variables). */
 const stringList = z.preprocess(
-  (value) => (typeof value === 'string' ? value.split(',').map((part) => part.trim()).filter(Boolean) : value),
+  (value) =>
+    typeof value === 'string'
+      ? value
+          .split(',')
+          .map((part) => part.trim())
+          .filter(Boolean)
+      : value,
   z.array(z.string().min(1)).min(1),
 );
 
@@ -47,7 +53,10 @@ export const kafkaSchema = z.strictObject({
   brokers: stringList.default(['127.0.0.1:9092']),
   clientId: z.string().min(1).default('bookeo-connect'),
   /** Topics are `<topicPrefix>.<resource>`. */
-  topicPrefix: z.string().regex(/^[A-Za-z0-9._-]+$/, 'a Kafka topic name prefix').default('bookeo'),
+  topicPrefix: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]+$/, 'a Kafka topic name prefix')
+    .default('bookeo'),
   partitions: z.number().int().min(1).max(1000).default(3),
   replicationFactor: z.number().int().min(1).max(10).default(1),
   ssl: z.boolean().default(false),
@@ -64,7 +73,9 @@ export const schemaRegistrySchema = z.strictObject({
   url: z.url().default('http://127.0.0.1:8081/apis/ccompat/v7'),
   username: z.string().optional(),
   password: z.string().optional(),
-  compatibility: z.enum(['BACKWARD', 'BACKWARD_TRANSITIVE', 'FORWARD', 'FORWARD_TRANSITIVE', 'FULL', 'FULL_TRANSITIVE', 'NONE']).default('BACKWARD'),
+  compatibility: z
+    .enum(['BACKWARD', 'BACKWARD_TRANSITIVE', 'FORWARD', 'FORWARD_TRANSITIVE', 'FULL', 'FULL_TRANSITIVE', 'NONE'])
+    .default('BACKWARD'),
 });
 
 export const httpSchema = z.strictObject({
@@ -107,7 +118,12 @@ export const sinkBatchSchema = z.strictObject({
    */
   maxRows: z.number().int().min(1).max(1_000_000).default(10_000),
   /** Key+value bytes per batch (per topic-partition); a deterministic cut as well. */
-  maxBytes: z.number().int().min(1024).max(1024 ** 3).default(64 * 1024 * 1024),
+  maxBytes: z
+    .number()
+    .int()
+    .min(1024)
+    .max(1024 ** 3)
+    .default(64 * 1024 * 1024),
   /** A batch older than this is cut early; its boundary is recorded in the commit metadata first, so a re-delivery cuts at the same place. */
   maxAgeMs: z.number().int().min(10).max(300_000).default(5_000),
 });
@@ -123,7 +139,10 @@ export const sinkSchema = z.strictObject({
   /** `evolve`: the destination adds columns for new schema versions; `freeze`: a new version stops the sink (the table is not changed), it is not a record error. */
   mode: z.enum(['evolve', 'freeze']).default('evolve'),
   /** Dead-letter topic; default `bookeo-connect.dlq.sink-<destination>` (contract/dead-letter-topics.ts). */
-  deadLetterTopic: z.string().regex(/^[A-Za-z0-9._-]+$/, 'a Kafka topic name').optional(),
+  deadLetterTopic: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]+$/, 'a Kafka topic name')
+    .optional(),
   /** How long SIGTERM may spend flushing and committing before giving up (nothing is committed for what did not finish). */
   shutdownTimeoutMs: z.number().int().min(1_000).default(30_000),
   /** How long a running sink keeps retrying Kafka (offset commits, rejoining the group) after losing it, before it stops and exits non-zero. */

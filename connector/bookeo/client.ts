@@ -24,7 +24,15 @@ import type { Logger } from '../../common/logger.js';
 import { DEFAULT_RETRY_POLICY, createRetry, type RetryPolicy } from '../../common/retry.js';
 import { MASK } from '../../common/secrets.js';
 import { BookeoRateLimitError, MalformedResponseError, errorFromResponse, type BookeoErrorBody } from './errors.js';
-import { paginate, parseDataEnvelope, parsePagedEnvelope, type Envelope, type Page, type PaginateOptions, type Query } from './pagination.js';
+import {
+  paginate,
+  parseDataEnvelope,
+  parsePagedEnvelope,
+  type Envelope,
+  type Page,
+  type PaginateOptions,
+  type Query,
+} from './pagination.js';
 import { createRateBudget, type RateBudget, type RateBudgetOptions } from './rate-budget.js';
 import { parseRetryAfter } from './retry-after.js';
 import { createTransport, describeEndpoint, type Transport } from './transport.js';
@@ -121,8 +129,14 @@ function readErrorBody(text: string, secrets: readonly string[]): BookeoErrorBod
 export function createBookeoClient(options: BookeoClientOptions): BookeoClient {
   const transport =
     options.transport ??
-    createTransport({ baseUrl: options.baseUrl, connectTimeoutMs: options.connectTimeoutMs, requestTimeoutMs: options.requestTimeoutMs });
-  const retry = createRetry(options.retryPolicy ?? { ...DEFAULT_RETRY_POLICY, retries: options.retries ?? DEFAULT_RETRY_POLICY.retries });
+    createTransport({
+      baseUrl: options.baseUrl,
+      connectTimeoutMs: options.connectTimeoutMs,
+      requestTimeoutMs: options.requestTimeoutMs,
+    });
+  const retry = createRetry(
+    options.retryPolicy ?? { ...DEFAULT_RETRY_POLICY, retries: options.retries ?? DEFAULT_RETRY_POLICY.retries },
+  );
   const malformedRetries = options.malformedRetries ?? 2;
   const accounts = new Map<string, BookeoAccountClient>();
   const log = options.logger.child({ component: 'bookeo-client' });
@@ -130,7 +144,11 @@ export function createBookeoClient(options: BookeoClientOptions): BookeoClient {
   function createAccountClient(account: BookeoAccount): BookeoAccountClient {
     const secrets = [options.secretKey, account.apiKey];
     const headers = { 'X-Bookeo-secretKey': options.secretKey, 'X-Bookeo-apiKey': account.apiKey };
-    const budget = createRateBudget({ ...options.budget, requestsPerSecond: options.requestsPerSecond, maxConcurrency: options.maxConcurrency });
+    const budget = createRateBudget({
+      ...options.budget,
+      requestsPerSecond: options.requestsPerSecond,
+      maxConcurrency: options.maxConcurrency,
+    });
     const accountLog = log.child({ account: account.id });
 
     /**
@@ -138,7 +156,14 @@ export function createBookeoClient(options: BookeoClientOptions): BookeoClient {
      * (budget, back-off) listen on a signal derived from the caller's, never on the caller's own:
      * many calls share one caller signal, and listeners on it would pile up while they wait.
      */
-    async function call<T>(path: string, query: Query, parse: (body: unknown, endpoint: string) => T, continuation: boolean, callerSignal?: AbortSignal, label = path): Promise<T> {
+    async function call<T>(
+      path: string,
+      query: Query,
+      parse: (body: unknown, endpoint: string) => T,
+      continuation: boolean,
+      callerSignal?: AbortSignal,
+      label = path,
+    ): Promise<T> {
       const signal = callerSignal === undefined ? undefined : AbortSignal.any([callerSignal]);
       const endpoint = describeEndpoint(path, query);
       const observed = { account: account.id, label };
@@ -147,15 +172,26 @@ export function createBookeoClient(options: BookeoClientOptions): BookeoClient {
         return await retry(
           async () => {
             const started = performance.now();
-            const response = await budget.run(() => transport.get(path, query, headers, signal), signal).catch((error: unknown) => {
-              if (signal?.aborted !== true) options.observer?.response({ ...observed, status: 0 });
-              throw error;
-            });
+            const response = await budget
+              .run(() => transport.get(path, query, headers, signal), signal)
+              .catch((error: unknown) => {
+                if (signal?.aborted !== true) options.observer?.response({ ...observed, status: 0 });
+                throw error;
+              });
             options.observer?.response({ ...observed, status: response.status });
-            accountLog.debug({ endpoint, status: response.status, ms: Math.round(performance.now() - started) }, 'bookeo request');
+            accountLog.debug(
+              { endpoint, status: response.status, ms: Math.round(performance.now() - started) },
+              'bookeo request',
+            );
             if (response.status < 200 || response.status >= 300) {
               const retryAfterMs = parseRetryAfter(response.headers['retry-after']);
-              const error = errorFromResponse({ status: response.status, endpoint, body: readErrorBody(response.text, secrets), retryAfterMs, continuation });
+              const error = errorFromResponse({
+                status: response.status,
+                endpoint,
+                body: readErrorBody(response.text, secrets),
+                retryAfterMs,
+                continuation,
+              });
               if (error instanceof BookeoRateLimitError) budget.throttled(retryAfterMs);
               throw error;
             }
@@ -169,7 +205,11 @@ export function createBookeoClient(options: BookeoClientOptions): BookeoClient {
               return parse(body, endpoint);
             } catch (error) {
               if (error instanceof MalformedResponseError && ++malformed > malformedRetries) {
-                throw new MalformedResponseError(endpoint, `${error.reason} (still after ${malformed} attempts)`, false);
+                throw new MalformedResponseError(
+                  endpoint,
+                  `${error.reason} (still after ${malformed} attempts)`,
+                  false,
+                );
               }
               throw error;
             }
@@ -180,7 +220,15 @@ export function createBookeoClient(options: BookeoClientOptions): BookeoClient {
             ...(options.random === undefined ? {} : { random: options.random }),
             onRetry: ({ attempt, error, delayMs }) => {
               options.observer?.retry(observed);
-              accountLog.warn({ endpoint, attempt, delayMs, error: error instanceof Error ? scrub(error.message, secrets) : 'unknown' }, 'bookeo request failed, retrying');
+              accountLog.warn(
+                {
+                  endpoint,
+                  attempt,
+                  delayMs,
+                  error: error instanceof Error ? scrub(error.message, secrets) : 'unknown',
+                },
+                'bookeo request failed, retrying',
+              );
             },
           },
         );
@@ -197,15 +245,28 @@ export function createBookeoClient(options: BookeoClientOptions): BookeoClient {
       },
       list(request, listOptions = {}) {
         const query = request.query ?? {};
-        const fetchPage = (pageQuery: Query, context: { continuation: boolean; pageNumber: number; signal: AbortSignal }): Promise<Envelope> =>
+        const fetchPage = (
+          pageQuery: Query,
+          context: { continuation: boolean; pageNumber: number; signal: AbortSignal },
+        ): Promise<Envelope> =>
           request.pagination === 'none'
             ? call(request.path, pageQuery, parseDataEnvelope, false, context.signal, request.label)
-            : call(request.path, pageQuery, (body, endpoint) => parsePagedEnvelope(body, endpoint, context.pageNumber), context.continuation, context.signal, request.label);
+            : call(
+                request.path,
+                pageQuery,
+                (body, endpoint) => parsePagedEnvelope(body, endpoint, context.pageNumber),
+                context.continuation,
+                context.signal,
+                request.label,
+              );
         return paginate(fetchPage, query, {
           prefetch: listOptions.prefetch ?? Math.max(0, options.maxConcurrency - 1),
           ...listOptions,
           onRestart: (error, restarts) => {
-            accountLog.warn({ endpoint: describeEndpoint(request.path, query), restarts, errorId: error.errorId }, 'page token refused, restarting the query from page 1');
+            accountLog.warn(
+              { endpoint: describeEndpoint(request.path, query), restarts, errorId: error.errorId },
+              'page token refused, restarting the query from page 1',
+            );
             listOptions.onRestart?.(error, restarts);
           },
         });
@@ -229,9 +290,12 @@ export function createBookeoClient(options: BookeoClientOptions): BookeoClient {
 /** Last line of defence: an error whose text somehow holds a key is replaced by a scrubbed copy. */
 function sanitize(error: unknown, secrets: readonly string[]): unknown {
   if (!(error instanceof Error)) return error;
-  const leaks = (text: string | undefined): boolean => text !== undefined && secrets.some((secret) => secret !== '' && text.includes(secret));
+  const leaks = (text: string | undefined): boolean =>
+    text !== undefined && secrets.some((secret) => secret !== '' && text.includes(secret));
   if (!leaks(error.message) && !leaks(error.stack) && !leaks(safeStringify(error))) return error;
-  return new ConnectError(scrub(error.message, secrets), { retriable: error instanceof ConnectError ? error.retriable : false });
+  return new ConnectError(scrub(error.message, secrets), {
+    retriable: error instanceof ConnectError ? error.retriable : false,
+  });
 }
 
 function safeStringify(value: unknown): string | undefined {
@@ -244,7 +308,16 @@ function safeStringify(value: unknown): string | undefined {
 
 /** The client as the `bookeo` configuration section describes it (the source and reconcile share it). */
 export function createBookeoClientFromConfig(
-  config: Pick<AppConfig['bookeo'], 'baseUrl' | 'secretKey' | 'requestsPerSecond' | 'maxConcurrency' | 'connectTimeoutMs' | 'requestTimeoutMs' | 'retries'>,
+  config: Pick<
+    AppConfig['bookeo'],
+    | 'baseUrl'
+    | 'secretKey'
+    | 'requestsPerSecond'
+    | 'maxConcurrency'
+    | 'connectTimeoutMs'
+    | 'requestTimeoutMs'
+    | 'retries'
+  >,
   logger: Logger,
   observer?: BookeoRequestObserver,
 ): BookeoClient {

@@ -60,7 +60,10 @@ export class BookeoApiError extends ConnectError {
 /** Keys rejected or lacking permission. Retrying cannot help; an operator must act. */
 export class BookeoAuthError extends BookeoApiError {
   constructor(fields: Omit<BookeoApiErrorFields, 'retriable'>) {
-    super({ ...fields, retriable: false }, 'Bookeo rejected the credentials (check the account\'s apiKey, the secretKey and the installation\'s permissions):');
+    super(
+      { ...fields, retriable: false },
+      "Bookeo rejected the credentials (check the account's apiKey, the secretKey and the installation's permissions):",
+    );
   }
 }
 

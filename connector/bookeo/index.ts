@@ -11,7 +11,22 @@
  * BookeoApiError (4xx). Everything retriable was already retried inside the client.
  */
 export { createBookeoClient } from './client.js';
-export type { BookeoAccount, BookeoAccountClient, BookeoClient, BookeoClientOptions, ListOptions, ListRequest, RequestOptions } from './client.js';
-export { BookeoApiError, BookeoAuthError, BookeoNetworkError, BookeoRateLimitError, MalformedResponseError, PageTokenError } from './errors.js';
+export type {
+  BookeoAccount,
+  BookeoAccountClient,
+  BookeoClient,
+  BookeoClientOptions,
+  ListOptions,
+  ListRequest,
+  RequestOptions,
+} from './client.js';
+export {
+  BookeoApiError,
+  BookeoAuthError,
+  BookeoNetworkError,
+  BookeoRateLimitError,
+  MalformedResponseError,
+  PageTokenError,
+} from './errors.js';
 export type { Page, Query, QueryValue } from './pagination.js';
 export type { RateBudget, RateBudgetState } from './rate-budget.js';

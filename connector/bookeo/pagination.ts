@@ -66,7 +66,11 @@ export interface PaginateOptions {
   readonly signal?: AbortSignal;
 }
 
-export async function* paginate(fetchPage: PageFetcher, query: Query, options: PaginateOptions = {}): AsyncGenerator<Page> {
+export async function* paginate(
+  fetchPage: PageFetcher,
+  query: Query,
+  options: PaginateOptions = {},
+): AsyncGenerator<Page> {
   const prefetch = Math.max(0, options.prefetch ?? 2);
   const maxRestarts = options.maxRestarts ?? 3;
   const yielded = new Set<string>();
@@ -90,7 +94,8 @@ export async function* paginate(fetchPage: PageFetcher, query: Query, options: P
 
   for (;;) {
     const controller = new AbortController();
-    const signal = options.signal === undefined ? controller.signal : AbortSignal.any([options.signal, controller.signal]);
+    const signal =
+      options.signal === undefined ? controller.signal : AbortSignal.any([options.signal, controller.signal]);
     const inflight = new Map<number, Promise<Envelope>>();
     try {
       options.signal?.throwIfAborted();
@@ -103,7 +108,10 @@ export async function* paginate(fetchPage: PageFetcher, query: Query, options: P
       const launch = (limit: number): void => {
         while (token !== undefined && next <= totalPages && inflight.size < limit) {
           const pageNumber = next++;
-          const pending = fetchPage({ pageNavigationToken: token, pageNumber }, { continuation: true, pageNumber, signal });
+          const pending = fetchPage(
+            { pageNavigationToken: token, pageNumber },
+            { continuation: true, pageNumber, signal },
+          );
           // Observed later, in order; this only keeps an early failure from being "unhandled".
           pending.catch(() => undefined);
           inflight.set(pageNumber, pending);
@@ -175,5 +183,8 @@ export function parseDataEnvelope(body: unknown, endpoint: string): Envelope {
   if (!isObject(body)) throw new MalformedResponseError(endpoint, 'body is not a JSON object');
   if (!Array.isArray(body.data)) throw new MalformedResponseError(endpoint, 'envelope has no `data` array');
   const count = body.data.length;
-  return { info: { totalItems: count, totalPages: count === 0 ? 0 : 1, currentPage: 1, pageNavigationToken: undefined }, data: body.data };
+  return {
+    info: { totalItems: count, totalPages: count === 0 ? 0 : 1, currentPage: 1, pageNavigationToken: undefined },
+    data: body.data,
+  };
 }

@@ -174,7 +174,14 @@ export function createRateBudget(options: RateBudgetOptions): RateBudget {
 
     state(): RateBudgetState {
       refill(clock.now());
-      return { requestsPerSecond: rate, tokens, inFlight, queued: slotQueue.length + tokenWaiters, pausedUntil, throttleCount };
+      return {
+        requestsPerSecond: rate,
+        tokens,
+        inFlight,
+        queued: slotQueue.length + tokenWaiters,
+        pausedUntil,
+        throttleCount,
+      };
     },
   };
 }

@@ -7,7 +7,10 @@
 /** Bookeo never documented a ceiling; an absurd value must not park a task for days. */
 export const MAX_RETRY_AFTER_MS = 15 * 60_000;
 
-export function parseRetryAfter(value: string | readonly string[] | undefined, nowMs: number = Date.now()): number | undefined {
+export function parseRetryAfter(
+  value: string | readonly string[] | undefined,
+  nowMs: number = Date.now(),
+): number | undefined {
   const raw = Array.isArray(value) ? value[0] : value;
   if (typeof raw !== 'string') return undefined;
   const text = raw.trim();

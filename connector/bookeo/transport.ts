@@ -32,7 +32,12 @@ export interface RawResponse {
 }
 
 export interface Transport {
-  get(path: string, query: Query, headers: Readonly<Record<string, string>>, signal?: AbortSignal): Promise<RawResponse>;
+  get(
+    path: string,
+    query: Query,
+    headers: Readonly<Record<string, string>>,
+    signal?: AbortSignal,
+  ): Promise<RawResponse>;
   close(): Promise<void>;
 }
 
@@ -89,8 +94,14 @@ export function createTransport(options: TransportOptions): Transport {
       } catch (error) {
         // The caller's own abort (shutdown) passes through untouched; everything else is classified.
         if (signal?.aborted === true) throw signal.reason;
-        if (timeout.aborted) throw new BookeoNetworkError(endpoint, 'ETIMEDOUT', `no complete answer within ${options.requestTimeoutMs} ms`);
-        const network = networkErrorFrom(error, endpoint) ?? networkErrorFrom((error as { cause?: unknown }).cause, endpoint);
+        if (timeout.aborted)
+          throw new BookeoNetworkError(
+            endpoint,
+            'ETIMEDOUT',
+            `no complete answer within ${options.requestTimeoutMs} ms`,
+          );
+        const network =
+          networkErrorFrom(error, endpoint) ?? networkErrorFrom((error as { cause?: unknown }).cause, endpoint);
         if (network !== undefined) throw network;
         throw error;
       }

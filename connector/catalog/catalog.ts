@@ -36,8 +36,7 @@ interface WindowFields {
 }
 
 export type WindowedStrategy =
-  | ({ readonly kind: 'lastUpdatedWindow' } & WindowFields)
-  | ({ readonly kind: 'timeWindow' } & WindowFields);
+  ({ readonly kind: 'lastUpdatedWindow' } & WindowFields) | ({ readonly kind: 'timeWindow' } & WindowFields);
 
 export type CursorStrategy =
   | WindowedStrategy
@@ -148,7 +147,13 @@ const DEFINITIONS: { readonly [name in ResourceName]: Omit<ResourceDefinition, '
     doc: 'Payments are append-only (refunds are new negative payments), so windows over the payment time suffice.',
     path: '/payments',
     key: ['id'],
-    cursor: { kind: 'timeWindow', startParam: 'startTime', endParam: 'endTime', cursorFields: ['creationTime'], maxWindowDays: WINDOW_LIMIT_DAYS },
+    cursor: {
+      kind: 'timeWindow',
+      startParam: 'startTime',
+      endParam: 'endTime',
+      cursorFields: ['creationTime'],
+      maxWindowDays: WINDOW_LIMIT_DAYS,
+    },
     pagination: { kind: 'pages', itemsPerPage: 300, maxItemsPerPage: 300 },
     params: {},
     avroSchema: 'com.bookeo.connect.Payment',
@@ -165,7 +170,9 @@ const DEFINITIONS: { readonly [name in ResourceName]: Omit<ResourceDefinition, '
   },
 };
 
-export const RESOURCE_CATALOG: readonly ResourceDefinition[] = Object.freeze(RESOURCES.map(({ name }) => Object.freeze({ name, ...DEFINITIONS[name] })));
+export const RESOURCE_CATALOG: readonly ResourceDefinition[] = Object.freeze(
+  RESOURCES.map(({ name }) => Object.freeze({ name, ...DEFINITIONS[name] })),
+);
 
 export interface UnlistedResource {
   readonly name: string;
@@ -177,7 +184,8 @@ export const UNLISTED_RESOURCES: readonly UnlistedResource[] = Object.freeze([
   {
     name: 'holds',
     reason: 'no list endpoint (only POST/GET/DELETE /holds/{id}); a hold lasts at most 10 minutes',
-    connectorAction: 'none: a hold that is confirmed becomes a booking and arrives through the bookings resource; the others expire',
+    connectorAction:
+      'none: a hold that is confirmed becomes a booking and arrives through the bookings resource; the others expire',
   },
 ]);
 
@@ -185,7 +193,8 @@ export function resourceByName(name: string): ResourceDefinition {
   const row = RESOURCE_CATALOG.find((candidate) => candidate.name === name);
   if (row === undefined) {
     const unlisted = UNLISTED_RESOURCES.find((candidate) => candidate.name === name);
-    if (unlisted !== undefined) throw new RangeError(`resource "${name}" is not polled: ${unlisted.reason}; ${unlisted.connectorAction}`);
+    if (unlisted !== undefined)
+      throw new RangeError(`resource "${name}" is not polled: ${unlisted.reason}; ${unlisted.connectorAction}`);
     throw new RangeError(`unknown resource "${name}"; known: ${RESOURCE_CATALOG.map((r) => r.name).join(', ')}`);
   }
   return row;

@@ -42,11 +42,13 @@ function sameKeys(a: readonly string[], b: readonly string[]): boolean {
 }
 
 function makeShape(keys: readonly string[]): Shape {
-  const order = keys.map((_, index) => index).sort((x, y) => {
-    const a = keys[x] as string;
-    const b = keys[y] as string;
-    return a < b ? -1 : a > b ? 1 : 0;
-  });
+  const order = keys
+    .map((_, index) => index)
+    .sort((x, y) => {
+      const a = keys[x] as string;
+      const b = keys[y] as string;
+      return a < b ? -1 : a > b ? 1 : 0;
+    });
   return { keys, order, prefixes: order.map((index) => `${JSON.stringify(keys[index])}:`) };
 }
 

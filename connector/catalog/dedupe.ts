@@ -50,7 +50,9 @@ export function rememberEmitted(
 
 /** Compact JSON `[[id, version, at], ...]`, sorted, for a source offset value. */
 export function encodeSeen(seen: SeenVersions): string {
-  const rows = [...seen].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([id, entry]) => [id, entry.version, entry.at]);
+  const rows = [...seen]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([id, entry]) => [id, entry.version, entry.at]);
   return JSON.stringify(rows);
 }
 

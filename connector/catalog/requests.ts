@@ -28,8 +28,14 @@ export function listRequest(row: ResourceDefinition, step: RequestStep = {}): Li
     throw new RangeError(`${row.name}: a parentId is required for child rows and only for them`);
   }
   const path = step.parentId === undefined ? row.path : childPath(row, step.parentId);
-  const paging: Query = row.pagination.kind === 'pages' ? { itemsPerPage: Math.min(row.pagination.itemsPerPage, row.pagination.maxItemsPerPage) } : {};
-  const filter: Query = (cursor.kind === 'lastUpdatedWindow' || cursor.kind === 'timeWindow') && step.window !== undefined ? windowQuery(cursor, step.window) : {};
+  const paging: Query =
+    row.pagination.kind === 'pages'
+      ? { itemsPerPage: Math.min(row.pagination.itemsPerPage, row.pagination.maxItemsPerPage) }
+      : {};
+  const filter: Query =
+    (cursor.kind === 'lastUpdatedWindow' || cursor.kind === 'timeWindow') && step.window !== undefined
+      ? windowQuery(cursor, step.window)
+      : {};
   return {
     path,
     query: { ...row.params, ...step.query, ...filter, ...paging },

@@ -29,7 +29,11 @@ export interface SnapshotDiff<T> {
   readonly listed: ReadonlyMap<string, string>;
 }
 
-function collect<T>(previous: ReadonlyMap<string, string>, items: Iterable<T>, idOf: (item: T) => string): { seen: Map<string, SnapshotEntry<T>>; upserts: SnapshotEntry<T>[]; unchanged: number } {
+function collect<T>(
+  previous: ReadonlyMap<string, string>,
+  items: Iterable<T>,
+  idOf: (item: T) => string,
+): { seen: Map<string, SnapshotEntry<T>>; upserts: SnapshotEntry<T>[]; unchanged: number } {
   const seen = new Map<string, SnapshotEntry<T>>();
   for (const item of items) {
     const id = idOf(item);
@@ -48,14 +52,22 @@ function collect<T>(previous: ReadonlyMap<string, string>, items: Iterable<T>, i
  * Full listing vs previous state. A listing that repeats an id (pages shifting under a live
  * query) yields it once, with its last content.
  */
-export function diffSnapshot<T>(previous: ReadonlyMap<string, string>, listing: Iterable<T>, idOf: (item: T) => string): SnapshotDiff<T> {
+export function diffSnapshot<T>(
+  previous: ReadonlyMap<string, string>,
+  listing: Iterable<T>,
+  idOf: (item: T) => string,
+): SnapshotDiff<T> {
   const { seen, upserts, unchanged } = collect(previous, listing, idOf);
   const deletedIds = [...previous.keys()].filter((id) => !seen.has(id)).sort();
   return { upserts, deletedIds, unchanged, listed: new Map([...seen.values()].map((entry) => [entry.id, entry.hash])) };
 }
 
 /** A partial listing (created-since pull) can reveal upserts but never deletes. */
-export function diffIncrement<T>(previous: ReadonlyMap<string, string>, items: Iterable<T>, idOf: (item: T) => string): Pick<SnapshotDiff<T>, 'upserts' | 'unchanged'> {
+export function diffIncrement<T>(
+  previous: ReadonlyMap<string, string>,
+  items: Iterable<T>,
+  idOf: (item: T) => string,
+): Pick<SnapshotDiff<T>, 'upserts' | 'unchanged'> {
   const { upserts, unchanged } = collect(previous, items, idOf);
   return { upserts, unchanged };
 }

@@ -28,12 +28,18 @@ export interface SnapshotPlanInput {
 
 export type SnapshotStep =
   | { readonly kind: 'full'; readonly query: Query; readonly createdCursorAfter: number }
-  | { readonly kind: 'createdSince'; readonly query: Query; readonly since: number; readonly createdCursorAfter: number }
+  | {
+      readonly kind: 'createdSince';
+      readonly query: Query;
+      readonly since: number;
+      readonly createdCursorAfter: number;
+    }
   | { readonly kind: 'none' };
 
 export function planSnapshot(input: SnapshotPlanInput): SnapshotStep {
   const { row } = input;
-  if (row.cursor.kind !== 'snapshot') throw new RangeError(`${row.name} is not a snapshot resource (cursor kind ${row.cursor.kind})`);
+  if (row.cursor.kind !== 'snapshot')
+    throw new RangeError(`${row.name} is not a snapshot resource (cursor kind ${row.cursor.kind})`);
   const now = Math.floor(input.now);
   const createdCursorAfter = now - input.safetyLagSeconds;
   if (input.lastFullAt === undefined || now - input.lastFullAt >= input.snapshotIntervalSeconds) {
@@ -42,5 +48,10 @@ export function planSnapshot(input: SnapshotPlanInput): SnapshotStep {
   const param = row.cursor.createdSinceParam;
   if (param === undefined || input.createdCursor === undefined) return { kind: 'none' };
   const since = input.createdCursor - input.lookbackSeconds;
-  return { kind: 'createdSince', query: { ...row.params, [param]: formatBookeoTime(since) }, since, createdCursorAfter: Math.max(createdCursorAfter, input.createdCursor) };
+  return {
+    kind: 'createdSince',
+    query: { ...row.params, [param]: formatBookeoTime(since) },
+    since,
+    createdCursorAfter: Math.max(createdCursorAfter, input.createdCursor),
+  };
 }

@@ -51,10 +51,12 @@ export function maxWindowSeconds(strategy: WindowedStrategy): number {
 
 export function planWindows(input: WindowPlanInput): TimeWindow[] {
   for (const [name, value] of Object.entries(input)) {
-    if (value !== undefined && !Number.isFinite(value)) throw new RangeError(`planWindows: ${name} must be a finite number`);
+    if (value !== undefined && !Number.isFinite(value))
+      throw new RangeError(`planWindows: ${name} must be a finite number`);
   }
   if (input.maxWindowSeconds < 1) throw new RangeError('planWindows: maxWindowSeconds must be >= 1');
-  if (input.safetyLagSeconds < 0 || input.lookbackSeconds < 0) throw new RangeError('planWindows: lag and look-back must be >= 0');
+  if (input.safetyLagSeconds < 0 || input.lookbackSeconds < 0)
+    throw new RangeError('planWindows: lag and look-back must be >= 0');
 
   const upper = Math.floor(input.now) - input.safetyLagSeconds;
   let from: number;
@@ -66,7 +68,7 @@ export function planWindows(input: WindowPlanInput): TimeWindow[] {
     from = Math.max(input.backfillFrom, input.cursor + 1 - input.lookbackSeconds);
   }
   const windows: TimeWindow[] = [];
-  for (let start = from; start <= upper; ) {
+  for (let start = from; start <= upper;) {
     const end = Math.min(start + input.maxWindowSeconds - 1, upper);
     windows.push({ start, end });
     start = end + 1;

@@ -32,7 +32,13 @@ export function registerSourceCommand(program: Command): void {
       process.once('SIGTERM', () => stop('SIGTERM'));
       process.once('SIGINT', () => stop('SIGINT'));
       try {
-        runtime = await startSourceRuntime({ config, logger, metrics: createMetricsRegistry(), serveHttp: options.once !== true, signal: starting.signal });
+        runtime = await startSourceRuntime({
+          config,
+          logger,
+          metrics: createMetricsRegistry(),
+          serveHttp: options.once !== true,
+          signal: starting.signal,
+        });
       } catch (error) {
         if (starting.signal.aborted) return;
         throw error;
@@ -55,7 +61,12 @@ async function pollOnce(runtime: SourceRuntime): Promise<void> {
   const stopped = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
   if (stopped !== undefined) throw stopped.reason;
   const failed = results.flatMap((result, index) =>
-    result.status === 'fulfilled' ? result.value.failed.map((entry) => `${runtime.tasks[index]?.account ?? '?'}/${entry.resource} (${entry.error})`) : [],
+    result.status === 'fulfilled'
+      ? result.value.failed.map((entry) => `${runtime.tasks[index]?.account ?? '?'}/${entry.resource} (${entry.error})`)
+      : [],
   );
-  if (failed.length > 0) throw new ConnectError(`${failed.length} resource poll${failed.length === 1 ? '' : 's'} failed: ${failed.join('; ')}`);
+  if (failed.length > 0)
+    throw new ConnectError(
+      `${failed.length} resource poll${failed.length === 1 ? '' : 's'} failed: ${failed.join('; ')}`,
+    );
 }

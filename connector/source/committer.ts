@@ -25,7 +25,10 @@ export class OffsetReplacedError extends ConnectError {
   readonly partition: string;
 
   constructor(partition: string) {
-    super(`the offset of ${partition} was replaced (re-snapshot or backfill request) during the poll; the next poll starts from it`, { retriable: true });
+    super(
+      `the offset of ${partition} was replaced (re-snapshot or backfill request) during the poll; the next poll starts from it`,
+      { retriable: true },
+    );
     this.partition = partition;
   }
 }
@@ -34,12 +37,17 @@ export interface Committer {
   commit(step: CommitStep): Promise<{ latencyMs: number }>;
 }
 
-export function createCommitter(writer: Pick<TransactionalWriter, 'commit'>, offsets: OffsetStore, onCommitted?: (step: CommitStep, latencyMs: number) => void): Committer {
+export function createCommitter(
+  writer: Pick<TransactionalWriter, 'commit'>,
+  offsets: OffsetStore,
+  onCommitted?: (step: CommitStep, latencyMs: number) => void,
+): Committer {
   let tail: Promise<unknown> = Promise.resolve();
   return {
     commit(step) {
       const run = async (): Promise<{ latencyMs: number }> => {
-        if (step.basedOn !== undefined && offsets.get(step.basedOn.partition) !== step.basedOn.offset) throw new OffsetReplacedError(step.basedOn.partition);
+        if (step.basedOn !== undefined && offsets.get(step.basedOn.partition) !== step.basedOn.offset)
+          throw new OffsetReplacedError(step.basedOn.partition);
         const offsetRecords = step.offsets.map(({ partition, offset }) => offsets.record(partition, offset));
         const result = await writer.commit([...step.records, ...offsetRecords]);
         offsets.applied(step.offsets);

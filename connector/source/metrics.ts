@@ -61,15 +61,47 @@ function sampledGauge(registry: Registry, name: string, help: string): SampledGa
 }
 
 export function createSourceMetrics(registry: Registry): SourceMetrics {
-  const sinceLastCommit = sampledGauge(registry, 'bookeo_connect_source_since_last_commit_seconds', 'Seconds since the resource last committed to Kafka, or since its task started (freshness; moves while nothing is polled)');
-  const consecutiveFailures = sampledGauge(registry, 'bookeo_connect_source_consecutive_failures', 'Polls of the resource that failed in a row (0 after a successful poll)');
-  const cursorLag = sampledGauge(registry, 'bookeo_connect_source_cursor_lag_seconds', "Bookeo's now minus the point up to which a windowed resource is in Kafka");
+  const sinceLastCommit = sampledGauge(
+    registry,
+    'bookeo_connect_source_since_last_commit_seconds',
+    'Seconds since the resource last committed to Kafka, or since its task started (freshness; moves while nothing is polled)',
+  );
+  const consecutiveFailures = sampledGauge(
+    registry,
+    'bookeo_connect_source_consecutive_failures',
+    'Polls of the resource that failed in a row (0 after a successful poll)',
+  );
+  const cursorLag = sampledGauge(
+    registry,
+    'bookeo_connect_source_cursor_lag_seconds',
+    "Bookeo's now minus the point up to which a windowed resource is in Kafka",
+  );
   return {
-    apiCalls: counter(registry, { name: 'bookeo_connect_source_api_calls_total', help: 'Bookeo API answers by HTTP status (0 = no answer: network error or timeout)', labelNames: ['account', 'resource', 'status'] }),
-    apiRetries: counter(registry, { name: 'bookeo_connect_source_api_retries_total', help: 'Bookeo API calls retried (429, 5xx, network, malformed page)', labelNames: ['account', 'resource'] }),
-    throttled: counter(registry, { name: 'bookeo_connect_source_api_throttled_total', help: 'HTTP 429 answers from Bookeo', labelNames: ['account'] }),
-    records: counter(registry, { name: 'bookeo_connect_source_records_total', help: 'Records committed to Kafka (kind: upsert, tombstone, dead_letter)', labelNames: ['account', 'resource', 'kind'] }),
-    bytes: counter(registry, { name: 'bookeo_connect_source_record_bytes_total', help: 'Encoded key+value bytes committed to Kafka', labelNames: ['account', 'resource'] }),
+    apiCalls: counter(registry, {
+      name: 'bookeo_connect_source_api_calls_total',
+      help: 'Bookeo API answers by HTTP status (0 = no answer: network error or timeout)',
+      labelNames: ['account', 'resource', 'status'],
+    }),
+    apiRetries: counter(registry, {
+      name: 'bookeo_connect_source_api_retries_total',
+      help: 'Bookeo API calls retried (429, 5xx, network, malformed page)',
+      labelNames: ['account', 'resource'],
+    }),
+    throttled: counter(registry, {
+      name: 'bookeo_connect_source_api_throttled_total',
+      help: 'HTTP 429 answers from Bookeo',
+      labelNames: ['account'],
+    }),
+    records: counter(registry, {
+      name: 'bookeo_connect_source_records_total',
+      help: 'Records committed to Kafka (kind: upsert, tombstone, dead_letter)',
+      labelNames: ['account', 'resource', 'kind'],
+    }),
+    bytes: counter(registry, {
+      name: 'bookeo_connect_source_record_bytes_total',
+      help: 'Encoded key+value bytes committed to Kafka',
+      labelNames: ['account', 'resource'],
+    }),
     transactionSeconds: histogram(registry, {
       name: 'bookeo_connect_source_transaction_seconds',
       help: 'Kafka transaction latency (send + commit)',
@@ -86,7 +118,13 @@ export function createSourceMetrics(registry: Registry): SourceMetrics {
       const projections: Array<[SampledGauge, () => Iterable<readonly [Labels, number]>]> = [
         [sinceLastCommit, () => sampler().map((sample) => [labelsOf(sample), sample.sinceLastCommitSeconds] as const)],
         [consecutiveFailures, () => sampler().map((sample) => [labelsOf(sample), sample.consecutiveFailures] as const)],
-        [cursorLag, () => sampler().flatMap((sample) => (sample.cursorLagSeconds === undefined ? [] : [[labelsOf(sample), sample.cursorLagSeconds] as const]))],
+        [
+          cursorLag,
+          () =>
+            sampler().flatMap((sample) =>
+              sample.cursorLagSeconds === undefined ? [] : [[labelsOf(sample), sample.cursorLagSeconds] as const],
+            ),
+        ],
       ];
       for (const [gauge, projection] of projections) gauge.samplers.add(projection);
       return () => {

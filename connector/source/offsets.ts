@@ -53,7 +53,8 @@ export async function loadOffsetStore(kafka: KafkaClient, topic: string, taskId:
 function parseKey(key: string): { taskId: string; partition: string } | undefined {
   try {
     const value: unknown = JSON.parse(key);
-    if (Array.isArray(value) && typeof value[0] === 'string' && typeof value[1] === 'string') return { taskId: value[0], partition: value[1] };
+    if (Array.isArray(value) && typeof value[0] === 'string' && typeof value[1] === 'string')
+      return { taskId: value[0], partition: value[1] };
   } catch {
     // Not ours (someone else's record in a shared topic): ignore it.
   }

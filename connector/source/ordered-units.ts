@@ -17,7 +17,8 @@
  * Public API: runOrderedUnits(units, {limit, fetch, commit}), FetchOutcome
  */
 
-export type FetchOutcome<U, R> = { readonly kind: 'fetched'; readonly result: R } | { readonly kind: 'split'; readonly parts: readonly U[] };
+export type FetchOutcome<U, R> =
+  { readonly kind: 'fetched'; readonly result: R } | { readonly kind: 'split'; readonly parts: readonly U[] };
 
 export interface OrderedUnitsOptions<U, R> {
   /** Units fetched or held (fetched, not yet committed) at once; >= 1. */
@@ -33,7 +34,8 @@ interface Slot<U, R> {
 }
 
 export async function runOrderedUnits<U, R>(units: readonly U[], options: OrderedUnitsOptions<U, R>): Promise<void> {
-  if (!Number.isInteger(options.limit) || options.limit < 1) throw new RangeError('runOrderedUnits: limit must be an integer >= 1');
+  if (!Number.isInteger(options.limit) || options.limit < 1)
+    throw new RangeError('runOrderedUnits: limit must be an integer >= 1');
   const queue: Slot<U, R>[] = units.map((unit) => ({ unit }));
   let held = 0;
   let ended = false;

@@ -16,7 +16,13 @@ export interface PreparedEntity {
   readonly built: BuiltRecord;
 }
 
-export async function prepareEntity(row: ResourceDefinition, factory: RecordFactory, item: unknown, request: string, fetchedAt: string): Promise<PreparedEntity> {
+export async function prepareEntity(
+  row: ResourceDefinition,
+  factory: RecordFactory,
+  item: unknown,
+  request: string,
+  fetchedAt: string,
+): Promise<PreparedEntity> {
   const hash = contentHash(item);
   let id: string;
   try {
@@ -24,7 +30,19 @@ export async function prepareEntity(row: ResourceDefinition, factory: RecordFact
   } catch (error) {
     if (!(error instanceof EntityKeyError)) throw error;
     // No key, no place in a compacted topic: dead-letter it with the whole entity for a human.
-    return { id: `?${hash}`, hash, at: undefined, built: factory.deadLetter({ id: `?${hash}`, value: item, reason: error.message, errorClass: error.name, request, fetchedAt }) };
+    return {
+      id: `?${hash}`,
+      hash,
+      at: undefined,
+      built: factory.deadLetter({
+        id: `?${hash}`,
+        value: item,
+        reason: error.message,
+        errorClass: error.name,
+        request,
+        fetchedAt,
+      }),
+    };
   }
   const entity = typeof item === 'object' && item !== null ? (item as Record<string, unknown>) : { value: item };
   const built = await factory.upsert({ id, entity, contentHash: hash, request, fetchedAt });

@@ -45,7 +45,12 @@ export interface RecordFactory {
   deadLetter(input: DeadLetterInput): BuiltRecord;
 }
 
-export function createRecordFactory(options: { account: string; resource: string; serializer: TopicSerializer; deadLetterTopic: string }): RecordFactory {
+export function createRecordFactory(options: {
+  account: string;
+  resource: string;
+  serializer: TopicSerializer;
+  deadLetterTopic: string;
+}): RecordFactory {
   const { account, resource, serializer, deadLetterTopic } = options;
   const deadLetter = (input: DeadLetterInput): BuiltRecord => {
     const value = Buffer.from(JSON.stringify(input.value) ?? 'null');
@@ -75,11 +80,22 @@ export function createRecordFactory(options: { account: string; resource: string
       try {
         const key = serializer.serializeKey(account, input.id);
         const value = await serializer.serializeValue(input.entity);
-        return { kind: 'upsert', record: { topic: serializer.topic, key, value, headers }, bytes: key.length + value.length };
+        return {
+          kind: 'upsert',
+          record: { topic: serializer.topic, key, value, headers },
+          bytes: key.length + value.length,
+        };
       } catch (error) {
         if (!(error instanceof AvroRecordError)) throw error;
         // The original JSON goes to the DLQ untouched, so a fix can redrive it.
-        return deadLetter({ id: input.id, value: input.entity, reason: error.reason, errorClass: error.name, request: input.request, fetchedAt: input.fetchedAt });
+        return deadLetter({
+          id: input.id,
+          value: input.entity,
+          reason: error.reason,
+          errorClass: error.name,
+          request: input.request,
+          fetchedAt: input.fetchedAt,
+        });
       }
     },
     tombstone(id, request, fetchedAt) {
@@ -87,7 +103,12 @@ export function createRecordFactory(options: { account: string; resource: string
         topic: serializer.topic,
         key: serializer.serializeKey(account, id),
         value: null,
-        headers: { [RECORD_HEADER.resource]: resource, [RECORD_HEADER.fetchedAt]: fetchedAt, [RECORD_HEADER.request]: request, [RECORD_HEADER.idempotencyKey]: idempotencyKey({ account, resource, id, version: DELETED }) },
+        headers: {
+          [RECORD_HEADER.resource]: resource,
+          [RECORD_HEADER.fetchedAt]: fetchedAt,
+          [RECORD_HEADER.request]: request,
+          [RECORD_HEADER.idempotencyKey]: idempotencyKey({ account, resource, id, version: DELETED }),
+        },
       };
     },
   };

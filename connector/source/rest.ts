@@ -50,7 +50,8 @@ export function sourceRoutes(tasks: readonly SourceTask[], status: StatusBoard):
       path: '/tasks/:account/resources/:resource/backfill',
       handler: ({ params, body }) => {
         const from = (body as { from?: unknown } | undefined)?.from;
-        if (typeof from !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(from)) throw new HttpError(400, 'body must be {"from": "YYYY-MM-DD"}');
+        if (typeof from !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(from))
+          throw new HttpError(400, 'body must be {"from": "YYYY-MM-DD"}');
         return taskOf(params.account).backfillFrom(resourceOf(params.account, params.resource), from);
       },
     },

@@ -54,20 +54,36 @@ export interface SourceRuntime {
 /** Source-specific checks on top of the schema, reported all at once like schema problems. */
 export function sourceConfigProblems(config: AppConfig): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
-  if (config.bookeo.secretKey === undefined) problems.push({ key: 'bookeo.secretKey', expected: "the application's secret key", found: 'nothing' });
-  if (!config.bookeo.accounts.some((account) => account.enabled)) problems.push({ key: 'bookeo.accounts', expected: 'at least one enabled account {id, apiKey}', found: `${config.bookeo.accounts.length} enabled` });
+  if (config.bookeo.secretKey === undefined)
+    problems.push({ key: 'bookeo.secretKey', expected: "the application's secret key", found: 'nothing' });
+  if (!config.bookeo.accounts.some((account) => account.enabled))
+    problems.push({
+      key: 'bookeo.accounts',
+      expected: 'at least one enabled account {id, apiKey}',
+      found: `${config.bookeo.accounts.length} enabled`,
+    });
   const ids = config.bookeo.accounts.map((account) => account.id);
   const duplicate = ids.find((id, index) => ids.indexOf(id) !== index);
-  if (duplicate !== undefined) problems.push({ key: 'bookeo.accounts', expected: 'unique account ids', found: `"${duplicate}" twice` });
+  if (duplicate !== undefined)
+    problems.push({ key: 'bookeo.accounts', expected: 'unique account ids', found: `"${duplicate}" twice` });
   const names = RESOURCE_CATALOG.map((row) => row.name as string);
   for (const resource of config.source.resources ?? []) {
-    if (!names.includes(resource)) problems.push({ key: 'source.resources', expected: `names from ${names.join(', ')}`, found: JSON.stringify(resource) });
+    if (!names.includes(resource))
+      problems.push({
+        key: 'source.resources',
+        expected: `names from ${names.join(', ')}`,
+        found: JSON.stringify(resource),
+      });
   }
   const chosen = config.source.resources;
   if (chosen !== undefined) {
     for (const row of RESOURCE_CATALOG) {
       if (row.cursor.kind === 'child' && chosen.includes(row.name) && !chosen.includes(row.cursor.parent)) {
-        problems.push({ key: 'source.resources', expected: `${row.cursor.parent} listed too (${row.name} is fetched for its changes)`, found: JSON.stringify(chosen) });
+        problems.push({
+          key: 'source.resources',
+          expected: `${row.cursor.parent} listed too (${row.name} is fetched for its changes)`,
+          found: JSON.stringify(chosen),
+        });
       }
     }
   }
@@ -79,7 +95,9 @@ export async function startSourceRuntime(options: SourceRuntimeOptions): Promise
   const problems = sourceConfigProblems(config);
   if (problems.length > 0) throw new ConfigError(problems);
   const now = options.now ?? Date.now;
-  const rows = RESOURCE_CATALOG.filter((row) => config.source.resources === undefined || config.source.resources.includes(row.name));
+  const rows = RESOURCE_CATALOG.filter(
+    (row) => config.source.resources === undefined || config.source.resources.includes(row.name),
+  );
   const accounts = config.bookeo.accounts.filter((account) => account.enabled);
   const topicOf = (resource: string): string => resourceTopic(config.kafka.topicPrefix, resource);
   const status = new StatusBoard({ unhealthyAfterMs: config.source.unhealthyAfterSeconds * 1000 });
@@ -92,11 +110,15 @@ export async function startSourceRuntime(options: SourceRuntimeOptions): Promise
 
   const cleanups: Array<() => Promise<void>> = [];
   const stop = async (): Promise<void> => {
-    for (const cleanup of cleanups.reverse()) await cleanup().catch((error: unknown) => logger.warn({ err: error }, 'error during shutdown'));
+    for (const cleanup of cleanups.reverse())
+      await cleanup().catch((error: unknown) => logger.warn({ err: error }, 'error during shutdown'));
   };
   try {
     reportStarting('starting');
-    const http = (options.serveHttp ?? true) ? await serveOps(options, () => starting ?? status.notReadyReason(), sourceRoutes(tasks, status)) : undefined;
+    const http =
+      (options.serveHttp ?? true)
+        ? await serveOps(options, () => starting ?? status.notReadyReason(), sourceRoutes(tasks, status))
+        : undefined;
     if (http !== undefined) cleanups.push(() => http.close());
 
     /** A step that needs a dependency: retried with back-off until it is reachable or the start-up timeout ends. */
@@ -112,8 +134,14 @@ export async function startSourceRuntime(options: SourceRuntimeOptions): Promise
     };
 
     const kafka: KafkaClient = createKafka(config.kafka, logger, 'source');
-    await reach(`Kafka at ${config.kafka.brokers.join(',')}`, 'creating topics', () => createTopics(kafka, config, rows, topicOf));
-    const registry: SchemaRegistry = createSchemaRegistry({ url: config.schemaRegistry.url, username: config.schemaRegistry.username, password: config.schemaRegistry.password });
+    await reach(`Kafka at ${config.kafka.brokers.join(',')}`, 'creating topics', () =>
+      createTopics(kafka, config, rows, topicOf),
+    );
+    const registry: SchemaRegistry = createSchemaRegistry({
+      url: config.schemaRegistry.url,
+      username: config.schemaRegistry.username,
+      password: config.schemaRegistry.password,
+    });
     cleanups.push(() => registry.close());
     const registered = await reach(`the schema registry at ${registry.url}`, 'registering schemas', async () => {
       try {
@@ -140,11 +168,35 @@ export async function startSourceRuntime(options: SourceRuntimeOptions): Promise
     reportStarting('starting: tasks (fencing older instances, reading offsets and published state)');
     for (const account of accounts) {
       const factories = new Map<string, RecordFactory>(
-        rows.map((row) => [row.name, createRecordFactory({ account: account.id, resource: row.name, serializer: serializers.get(row.name) as TopicSerializer, deadLetterTopic: config.source.deadLetterTopic })]),
+        rows.map((row) => [
+          row.name,
+          createRecordFactory({
+            account: account.id,
+            resource: row.name,
+            serializer: serializers.get(row.name) as TopicSerializer,
+            deadLetterTopic: config.source.deadLetterTopic,
+          }),
+        ]),
       );
       // Filled by the task once it has fenced older instances: what they committed until then counts.
-      const accountStates = new Map<string, PublishedState>(rows.filter((row) => row.cursor.kind === 'snapshot' || row.cursor.kind === 'child').map((row) => [row.name, new Map()]));
-      const task = createSourceTask({ account, config, kafka, client, rows, factories, states: accountStates, metrics, status, logger, now });
+      const accountStates = new Map<string, PublishedState>(
+        rows
+          .filter((row) => row.cursor.kind === 'snapshot' || row.cursor.kind === 'child')
+          .map((row) => [row.name, new Map()]),
+      );
+      const task = createSourceTask({
+        account,
+        config,
+        kafka,
+        client,
+        rows,
+        factories,
+        states: accountStates,
+        metrics,
+        status,
+        logger,
+        now,
+      });
       await task.start();
       cleanups.push(() => task.stop());
       tasks.push(task);
@@ -159,22 +211,54 @@ export async function startSourceRuntime(options: SourceRuntimeOptions): Promise
   }
 }
 
-async function serveOps(options: SourceRuntimeOptions, notReadyReason: () => string | undefined, routes: ReturnType<typeof sourceRoutes>): Promise<OpsServer> {
+async function serveOps(
+  options: SourceRuntimeOptions,
+  notReadyReason: () => string | undefined,
+  routes: ReturnType<typeof sourceRoutes>,
+): Promise<OpsServer> {
   const { config, logger } = options;
-  const http = await startOpsServer({ host: config.http.host, port: config.http.port, bearerToken: config.http.bearerToken, metrics: options.metrics, logger, notReadyReason, routes });
+  const http = await startOpsServer({
+    host: config.http.host,
+    port: config.http.port,
+    bearerToken: config.http.bearerToken,
+    metrics: options.metrics,
+    logger,
+    notReadyReason,
+    routes,
+  });
   logger.info({ url: http.url }, 'source operations API listening');
   return http;
 }
 
-async function createSerializers(registry: SchemaRegistry, config: AppConfig, rows: readonly ResourceDefinition[], topicOf: (resource: string) => string, logger: Logger): Promise<Map<string, TopicSerializer>> {
+async function createSerializers(
+  registry: SchemaRegistry,
+  config: AppConfig,
+  rows: readonly ResourceDefinition[],
+  topicOf: (resource: string) => string,
+  logger: Logger,
+): Promise<Map<string, TopicSerializer>> {
   const serializers = new Map<string, TopicSerializer>();
   for (const row of rows) {
-    serializers.set(row.name, await createTopicSerializer({ registry, topic: topicOf(row.name), resource: row.name, compatibility: config.schemaRegistry.compatibility, logger }));
+    serializers.set(
+      row.name,
+      await createTopicSerializer({
+        registry,
+        topic: topicOf(row.name),
+        resource: row.name,
+        compatibility: config.schemaRegistry.compatibility,
+        logger,
+      }),
+    );
   }
   return serializers;
 }
 
-async function createTopics(kafka: KafkaClient, config: AppConfig, rows: readonly ResourceDefinition[], topicOf: (resource: string) => string): Promise<void> {
+async function createTopics(
+  kafka: KafkaClient,
+  config: AppConfig,
+  rows: readonly ResourceDefinition[],
+  topicOf: (resource: string) => string,
+): Promise<void> {
   const { partitions, replicationFactor } = config.kafka;
   const specs: TopicSpec[] = [
     ...rows.map((row) => ({ topic: topicOf(row.name), partitions, replicationFactor, compacted: true })),
@@ -185,4 +269,3 @@ async function createTopics(kafka: KafkaClient, config: AppConfig, rows: readonl
   ];
   await withAdmin(kafka, (admin) => ensureTopics(admin, specs));
 }
-

@@ -10,7 +10,12 @@ import type { KafkaClient } from '../../kafka/client.js';
 export type PublishedState = Map<string, string>;
 
 /** `committedAt`: where this task has just committed into the topic (what it published must count). */
-export async function loadPublishedStates(kafka: KafkaClient, topic: string, accounts: readonly string[], committedAt?: ReadonlyMap<number, number>): Promise<Map<string, PublishedState>> {
+export async function loadPublishedStates(
+  kafka: KafkaClient,
+  topic: string,
+  accounts: readonly string[],
+  committedAt?: ReadonlyMap<number, number>,
+): Promise<Map<string, PublishedState>> {
   const latest = await readLatestState(kafka, topic, committedAt === undefined ? {} : { committedAt });
   return new Map(accounts.map((account) => [account, publishedState(latest.accounts.get(account))]));
 }

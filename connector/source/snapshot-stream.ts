@@ -68,9 +68,14 @@ export async function pollSnapshot(context: StreamContext, state: PublishedState
   const listed = new Set<string>();
   const childGroups = child === undefined ? undefined : groupByParent(child.state);
 
-  for await (const page of context.client.list(listRequest(row, { query: step.query }), { signal: context.signal, fingerprint: contentHash })) {
+  for await (const page of context.client.list(listRequest(row, { query: step.query }), {
+    signal: context.signal,
+    fingerprint: contentHash,
+  })) {
     const fetchedAt = new Date(context.now()).toISOString();
-    const prepared = await Promise.all(page.items.map((item) => prepareEntity(row, context.factory, item, request, fetchedAt)));
+    const prepared = await Promise.all(
+      page.items.map((item) => prepareEntity(row, context.factory, item, request, fetchedAt)),
+    );
     const output = emptyOutput();
     const changed = diffPrepared(state, prepared);
     for (const entity of changed) {
@@ -83,13 +88,20 @@ export async function pollSnapshot(context: StreamContext, state: PublishedState
       // call per parent, all of a page's at once: the account's rate budget (requests per second,
       // concurrency) paces them, and a full listing of many customers is not one call at a time.
       const parents = step.kind === 'full' ? prepared : changed;
-      await Promise.all(parents.filter((parent) => parent.built.kind === 'upsert').map((parent) => refreshChildren(context, child, childGroups, parent.id, fetchedAt, output)));
+      await Promise.all(
+        parents
+          .filter((parent) => parent.built.kind === 'upsert')
+          .map((parent) => refreshChildren(context, child, childGroups, parent.id, fetchedAt, output)),
+      );
     }
     for (const entity of prepared) listed.add(entity.id);
     await commit(context, child, output, []);
   }
 
-  const finished = { lastFullAt: step.kind === 'full' ? Math.floor(context.now() / 1000) : (lastFullAt ?? null), createdCursor: step.createdCursorAfter };
+  const finished = {
+    lastFullAt: step.kind === 'full' ? Math.floor(context.now() / 1000) : (lastFullAt ?? null),
+    createdCursor: step.createdCursorAfter,
+  };
   const output = emptyOutput();
   if (step.kind === 'full') {
     const fetchedAt = new Date(context.now()).toISOString();
@@ -105,8 +117,14 @@ export async function pollSnapshot(context: StreamContext, state: PublishedState
     }
   }
   // Only if no re-snapshot was asked for meanwhile: that asks for a listing that starts after it.
-  await commit(context, child, output, [{ partition: row.name, offset: finished }], { partition: row.name, offset: saved });
-  context.status.update(context.account, row.name, { state: 'running', cursor: step.kind === 'full' ? `full listing at ${new Date(context.now()).toISOString()}` : undefined });
+  await commit(context, child, output, [{ partition: row.name, offset: finished }], {
+    partition: row.name,
+    offset: saved,
+  });
+  context.status.update(context.account, row.name, {
+    state: 'running',
+    cursor: step.kind === 'full' ? `full listing at ${new Date(context.now()).toISOString()}` : undefined,
+  });
 }
 
 /** New or changed entities of a page (dead letters always pass: they are reported each time they are seen). */
@@ -114,7 +132,9 @@ function diffPrepared(state: PublishedState, prepared: readonly PreparedEntity[]
   const byId = new Map(prepared.map((entity) => [entity.id, entity]));
   const { upserts } = diffIncrement(state, prepared, (entity) => entity.id);
   const changed = new Set(upserts.map((entry) => entry.id));
-  return [...byId.values()].filter((entity) => changed.has(entity.id) && (entity.built.kind === 'dead_letter' || state.get(entity.id) !== entity.hash));
+  return [...byId.values()].filter(
+    (entity) => changed.has(entity.id) && (entity.built.kind === 'dead_letter' || state.get(entity.id) !== entity.hash),
+  );
 }
 
 async function refreshChildren(
@@ -132,7 +152,8 @@ async function refreshChildren(
   try {
     for await (const page of context.client.list(listRequest(child.row, { parentId }), { signal: context.signal })) {
       // Bookeo's linked people do not name their customer; the key needs it.
-      for (const item of page.items) items.push({ ...(item as Record<string, unknown>), [cursor.parentRefField]: parentId });
+      for (const item of page.items)
+        items.push({ ...(item as Record<string, unknown>), [cursor.parentRefField]: parentId });
     }
   } catch (error) {
     // The parent was deleted between its listing and this call. Its children stay as published for
@@ -142,9 +163,21 @@ async function refreshChildren(
     // Answers that stayed malformed through the client's retries: one parent must not stall the
     // listing of all the others. Its children stay as published; the dead letter says why.
     if (error instanceof MalformedResponseError) {
-      output.childBuilt.push(child.factory.deadLetter({ id: `${parentId}/*`, value: { parentId, endpoint: error.endpoint, problem: error.reason }, reason: error.message, errorClass: error.name, request, fetchedAt }));
+      output.childBuilt.push(
+        child.factory.deadLetter({
+          id: `${parentId}/*`,
+          value: { parentId, endpoint: error.endpoint, problem: error.reason },
+          reason: error.message,
+          errorClass: error.name,
+          request,
+          fetchedAt,
+        }),
+      );
       context.metrics.childListingsFailed.inc({ account: context.account, resource: child.row.name });
-      context.logger.warn({ resource: child.row.name, parentId, error: error.message }, 'children of a parent could not be read; kept as published until the next listing');
+      context.logger.warn(
+        { resource: child.row.name, parentId, error: error.message },
+        'children of a parent could not be read; kept as published until the next listing',
+      );
       return;
     }
     throw error;
@@ -169,7 +202,13 @@ function emptyOutput(): StepOutput {
   return { built: [], tombstones: [], childBuilt: [], childTombstones: [], apply: [] };
 }
 
-async function commit(context: StreamContext, child: ChildStream | undefined, output: StepOutput, offsets: CommitStep['offsets'], basedOn?: CommitStep['basedOn']): Promise<void> {
+async function commit(
+  context: StreamContext,
+  child: ChildStream | undefined,
+  output: StepOutput,
+  offsets: CommitStep['offsets'],
+  basedOn?: CommitStep['basedOn'],
+): Promise<void> {
   const records = [
     ...output.built.map((item) => item.record),
     ...output.tombstones,
@@ -181,5 +220,6 @@ async function commit(context: StreamContext, child: ChildStream | undefined, ou
   for (const apply of output.apply) apply();
   recordCommitted(context, context.row.name, output.built, output.tombstones.length, null);
   // A parent's commit covers its children too (they were read up to this point), changed or not.
-  if (child !== undefined) recordCommitted(context, child.row.name, output.childBuilt, output.childTombstones.length, null);
+  if (child !== undefined)
+    recordCommitted(context, child.row.name, output.childBuilt, output.childTombstones.length, null);
 }

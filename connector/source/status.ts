@@ -56,7 +56,16 @@ export class StatusBoard {
     const entries = Object.fromEntries(
       resources.map((resource): [string, ResourceStatus] => [
         resource,
-        { state: 'starting', cursor: null, records: 0, lastCommitAt: null, lastError: null, progress: null, consecutiveFailures: 0, failingSince: null },
+        {
+          state: 'starting',
+          cursor: null,
+          records: 0,
+          lastCommitAt: null,
+          lastError: null,
+          progress: null,
+          consecutiveFailures: 0,
+          failingSince: null,
+        },
       ]),
     );
     this.tasks.set(account, { account, state: 'starting', error: null, startedAt: this.nowIso(), resources: entries });
@@ -119,7 +128,9 @@ export class StatusBoard {
       if (task.state === 'failed') return `task ${task.account} failed: ${task.error ?? 'unknown error'}`;
       for (const [resource, entry] of Object.entries(task.resources)) {
         if (entry.failingSince === null || now - Date.parse(entry.failingSince) <= this.unhealthyAfterMs) continue;
-        reasons.push(`account ${task.account}, resource ${resource}: failing since ${entry.failingSince} (${entry.consecutiveFailures} polls in a row): ${entry.lastError ?? 'unknown error'}`);
+        reasons.push(
+          `account ${task.account}, resource ${resource}: failing since ${entry.failingSince} (${entry.consecutiveFailures} polls in a row): ${entry.lastError ?? 'unknown error'}`,
+        );
       }
     }
     return reasons.length === 0 ? undefined : reasons.join('; ');

@@ -26,7 +26,13 @@ export interface StreamContext {
 }
 
 /** Counts what a step committed, by kind, into metrics and status. */
-export function recordCommitted(context: StreamContext, resource: string, built: readonly BuiltRecord[], tombstones: number, cursor: string | null): void {
+export function recordCommitted(
+  context: StreamContext,
+  resource: string,
+  built: readonly BuiltRecord[],
+  tombstones: number,
+  cursor: string | null,
+): void {
   const labels = { account: context.account, resource };
   // Counted here and added once per kind: a step holds thousands of records, a metric update costs a label lookup.
   const counts = new Map<BuiltRecord['kind'], number>();

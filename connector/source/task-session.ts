@@ -22,7 +22,10 @@ import { createCommitter, type CommitStep, type Committer } from './committer.js
 /** The committer belongs to a session renewed since: the step was not written (the next poll recomputes it). */
 export class SessionRenewedError extends ConnectError {
   constructor() {
-    super('the Kafka session of this task was renewed after a failed commit; this step was not written and the next poll recomputes it', { retriable: true });
+    super(
+      'the Kafka session of this task was renewed after a failed commit; this step was not written and the next poll recomputes it',
+      { retriable: true },
+    );
   }
 }
 
@@ -83,7 +86,9 @@ export async function openTaskSession(options: TaskSessionOptions): Promise<Task
   }
 
   async function renew(): Promise<void> {
-    await current.writer.close().catch((error: unknown) => options.logger.debug({ err: error }, 'closing the producer of a failed session'));
+    await current.writer
+      .close()
+      .catch((error: unknown) => options.logger.debug({ err: error }, 'closing the producer of a failed session'));
     const next = await open();
     try {
       await options.reloadState();
@@ -93,7 +98,10 @@ export async function openTaskSession(options: TaskSessionOptions): Promise<Task
     }
     // Only now: until the state is read back, the failed session stays current and refuses commits.
     current = next;
-    options.logger.info({ offsets: next.offsets.entries().size }, 'Kafka session renewed after a failed commit: producer, offsets and published state read back from Kafka');
+    options.logger.info(
+      { offsets: next.offsets.entries().size },
+      'Kafka session renewed after a failed commit: producer, offsets and published state read back from Kafka',
+    );
   }
 
   return {

@@ -15,7 +15,11 @@ import { BookeoAuthError } from '../bookeo/errors.js';
 import type { ResourceDefinition } from '../catalog/catalog.js';
 import { parseBackfillFrom } from '../catalog/windows.js';
 import type { KafkaClient } from '../../kafka/client.js';
-import { ProducerFencedError, createTransactionalWriter, type TransactionalWriter } from '../../kafka/transactional-writer.js';
+import {
+  ProducerFencedError,
+  createTransactionalWriter,
+  type TransactionalWriter,
+} from '../../kafka/transactional-writer.js';
 import { loadOffsetStore, type OffsetStore } from './offsets.js';
 import { OffsetReplacedError } from './committer.js';
 import type { ResourceSample, SourceMetrics } from './metrics.js';
@@ -110,9 +114,15 @@ export function createSourceTask(options: SourceTaskOptions): SourceTask {
   });
 
   const childOf = (parent: ResourceDefinition): ChildStream | undefined => {
-    const definition = rows.find((candidate) => candidate.cursor.kind === 'child' && candidate.cursor.parent === parent.name);
+    const definition = rows.find(
+      (candidate) => candidate.cursor.kind === 'child' && candidate.cursor.parent === parent.name,
+    );
     if (definition === undefined) return undefined;
-    return { row: definition, factory: options.factories.get(definition.name) as RecordFactory, state: options.states.get(definition.name) as PublishedState };
+    return {
+      row: definition,
+      factory: options.factories.get(definition.name) as RecordFactory,
+      state: options.states.get(definition.name) as PublishedState,
+    };
   };
 
   async function pollResource(definition: ResourceDefinition): Promise<void> {
@@ -121,7 +131,10 @@ export function createSourceTask(options: SourceTaskOptions): SourceTask {
     } catch (error) {
       if (!(error instanceof OffsetReplacedError)) throw error;
       status.update(account.id, definition.name, { state: 'running', progress: null });
-      log.info({ resource: definition.name }, 'an operator request replaced the offset during this poll; the next poll starts from it');
+      log.info(
+        { resource: definition.name },
+        'an operator request replaced the offset during this poll; the next poll starts from it',
+      );
     }
   }
 
@@ -134,7 +147,11 @@ export function createSourceTask(options: SourceTaskOptions): SourceTask {
         // Read after this task's own last commit is stable: its windows just published what the sweep compares.
         return sweepIfDue(context, async () => {
           const topic = context.factory.topic;
-          return (await loadPublishedStates(options.kafka, topic, [account.id], started().committedAt(topic))).get(account.id) ?? new Map();
+          return (
+            (await loadPublishedStates(options.kafka, topic, [account.id], started().committedAt(topic))).get(
+              account.id,
+            ) ?? new Map()
+          );
         });
       case 'snapshot':
         return pollSnapshot(context, options.states.get(definition.name) as PublishedState, childOf(definition));
@@ -144,7 +161,11 @@ export function createSourceTask(options: SourceTaskOptions): SourceTask {
   }
 
   function isFatal(error: unknown): boolean {
-    return error instanceof BookeoAuthError || error instanceof ProducerFencedError || (error instanceof SchemaRegistryError && !isRetriable(error));
+    return (
+      error instanceof BookeoAuthError ||
+      error instanceof ProducerFencedError ||
+      (error instanceof SchemaRegistryError && !isRetriable(error))
+    );
   }
 
   /** One poll of a resource, its outcome recorded in the status; rejects with the failure. */
@@ -180,7 +201,10 @@ export function createSourceTask(options: SourceTaskOptions): SourceTask {
   async function openKafka(): Promise<{ writer: TransactionalWriter; offsets: OffsetStore }> {
     const writer = await createTransactionalWriter(options.kafka, transactionalIdOf(config, account.id));
     try {
-      return { writer, offsets: await loadOffsetStore(options.kafka, config.source.offsetsTopic, `bookeo-connect/${account.id}`) };
+      return {
+        writer,
+        offsets: await loadOffsetStore(options.kafka, config.source.offsetsTopic, `bookeo-connect/${account.id}`),
+      };
     } catch (error) {
       await writer.close().catch(() => undefined);
       throw error;
@@ -190,13 +214,17 @@ export function createSourceTask(options: SourceTaskOptions): SourceTask {
   /** The published state of snapshot and child resources, read back from their topics (kept in the same maps the streams hold). */
   async function reloadPublishedStates(): Promise<void> {
     for (const [resource, state] of options.states) {
-      const loaded = (await loadPublishedStates(options.kafka, options.factories.get(resource)?.topic ?? '', [account.id])).get(account.id) ?? new Map<string, string>();
+      const loaded =
+        (await loadPublishedStates(options.kafka, options.factories.get(resource)?.topic ?? '', [account.id])).get(
+          account.id,
+        ) ?? new Map<string, string>();
       state.clear();
       for (const [id, hash] of loaded) state.set(id, hash);
     }
   }
 
-  const stoppedError = (): TaskStoppedError => new TaskStoppedError(`task for account ${account.id} stopped: ${describeError(stoppedBy)}`, { cause: stoppedBy });
+  const stoppedError = (): TaskStoppedError =>
+    new TaskStoppedError(`task for account ${account.id} stopped: ${describeError(stoppedBy)}`, { cause: stoppedBy });
 
   async function writeOffset(resource: string, offset: Parameters<OffsetStore['record']>[1]): Promise<void> {
     await started().ready();
@@ -206,22 +234,33 @@ export function createSourceTask(options: SourceTaskOptions): SourceTask {
   const task: SourceTask = {
     account: account.id,
     async start() {
-      status.task(account.id, rows.map((definition) => definition.name));
+      status.task(
+        account.id,
+        rows.map((definition) => definition.name),
+      );
       session = await openTaskSession({
         open: openKafka,
         reloadState: reloadPublishedStates,
-        onCommitted: (_step, latencyMs) => options.metrics.transactionSeconds.observe({ account: account.id }, latencyMs / 1000),
+        onCommitted: (_step, latencyMs) =>
+          options.metrics.transactionSeconds.observe({ account: account.id }, latencyMs / 1000),
         logger: log,
       });
       status.setTask(account.id, 'running');
-      log.info({ resources: rows.map((definition) => definition.name), offsets: session.offsets.entries().size }, 'source task started');
+      log.info(
+        { resources: rows.map((definition) => definition.name), offsets: session.offsets.entries().size },
+        'source task started',
+      );
     },
     async pollOnce() {
       if (stoppedBy !== undefined) throw stoppedError();
       const outcomes = await scheduler.pollAll();
       if (stoppedBy !== undefined) throw stoppedError();
       if (controller.signal.aborted) return { failed: [] };
-      return { failed: outcomes.flatMap((outcome) => (outcome.error === undefined ? [] : [{ resource: outcome.resource, error: describeError(outcome.error) }])) };
+      return {
+        failed: outcomes.flatMap((outcome) =>
+          outcome.error === undefined ? [] : [{ resource: outcome.resource, error: describeError(outcome.error) }],
+        ),
+      };
     },
     async run() {
       await scheduler.run().catch((error: unknown) => {
@@ -242,12 +281,16 @@ export function createSourceTask(options: SourceTaskOptions): SourceTask {
       const definition = row(resource);
       if (definition.cursor.kind !== 'snapshot') throw new ConnectError(`${resource} is not a snapshot resource`);
       const saved = started().offsets.get(resource);
-      await writeOffset(resource, { lastFullAt: null, createdCursor: typeof saved?.createdCursor === 'number' ? saved.createdCursor : null });
+      await writeOffset(resource, {
+        lastFullAt: null,
+        createdCursor: typeof saved?.createdCursor === 'number' ? saved.createdCursor : null,
+      });
       scheduler.wake(resource);
     },
     async backfillFrom(resource, date) {
       const definition = row(resource);
-      if (definition.cursor.kind !== 'lastUpdatedWindow' && definition.cursor.kind !== 'timeWindow') throw new ConnectError(`${resource} is not a windowed resource`);
+      if (definition.cursor.kind !== 'lastUpdatedWindow' && definition.cursor.kind !== 'timeWindow')
+        throw new ConnectError(`${resource} is not a windowed resource`);
       // A cursor just before the date: the next poll plans windows from there (and the look-back memory starts empty).
       await writeOffset(resource, { cursor: parseBackfillFrom(date) - 1, seen: '' });
       scheduler.wake(resource);

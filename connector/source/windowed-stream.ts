@@ -13,10 +13,23 @@
  * The offset also carries the look-back memory (catalog/dedupe.ts), so the overlap that each poll
  * re-reads never re-emits an unchanged entity, across restarts too.
  */
-import { decodeSeen, encodeSeen, isNewOrChanged, lookbackHorizon, rememberEmitted, type SeenVersions } from '../catalog/dedupe.js';
+import {
+  decodeSeen,
+  encodeSeen,
+  isNewOrChanged,
+  lookbackHorizon,
+  rememberEmitted,
+  type SeenVersions,
+} from '../catalog/dedupe.js';
 import type { WindowedStrategy } from '../catalog/catalog.js';
 import { listRequest } from '../catalog/requests.js';
-import { formatBookeoTime, maxWindowSeconds, parseBackfillFrom, planWindows, type TimeWindow } from '../catalog/windows.js';
+import {
+  formatBookeoTime,
+  maxWindowSeconds,
+  parseBackfillFrom,
+  planWindows,
+  type TimeWindow,
+} from '../catalog/windows.js';
 import { runOrderedUnits, type FetchOutcome } from './ordered-units.js';
 import { prepareEntity, type PreparedEntity } from './prepared-entity.js';
 import { recordCommitted, type StreamContext } from './stream-context.js';
@@ -57,16 +70,27 @@ export async function pollWindowed(context: StreamContext, maxRecordsPerTransact
   if (plan.length === 0) return;
 
   const backfill = plan.length > 1;
-  context.status.update(context.account, row.name, { state: backfill ? 'backfilling' : 'running', progress: backfill ? { done: 0, total: plan.length } : null });
+  context.status.update(context.account, row.name, {
+    state: backfill ? 'backfilling' : 'running',
+    progress: backfill ? { done: 0, total: plan.length } : null,
+  });
   // Planned windows tile, and split parts are committed in order, so a planned window is complete
   // exactly when the cursor reaches its end.
   let windowsDone = 0;
   const reportProgress = (): void => {
     const before = windowsDone;
-    while (windowsDone < plan.length && cursor !== undefined && (plan[windowsDone] as TimeWindow).end <= cursor) windowsDone++;
+    while (windowsDone < plan.length && cursor !== undefined && (plan[windowsDone] as TimeWindow).end <= cursor)
+      windowsDone++;
     if (!backfill || windowsDone === before) return;
     context.status.update(context.account, row.name, { progress: { done: windowsDone, total: plan.length } });
-    context.logger.info({ resource: row.name, windows: `${windowsDone}/${plan.length}`, cursor: cursor === undefined ? null : formatBookeoTime(cursor) }, 'backfill progress');
+    context.logger.info(
+      {
+        resource: row.name,
+        windows: `${windowsDone}/${plan.length}`,
+        cursor: cursor === undefined ? null : formatBookeoTime(cursor),
+      },
+      'backfill progress',
+    );
   };
 
   const commit = async (window: TimeWindow, entities: readonly PreparedEntity[]): Promise<void> => {
@@ -78,18 +102,32 @@ export async function pollWindowed(context: StreamContext, maxRecordsPerTransact
       lookbackHorizon(nextCursor, settings.lookbackSeconds),
     );
     const offset = { cursor: nextCursor, seen: encodeSeen(nextSeen) };
-    await context.committer.commit({ records: emitted.map((entity) => entity.built.record), offsets: [{ partition: row.name, offset }], basedOn: { partition: row.name, offset: saved } });
+    await context.committer.commit({
+      records: emitted.map((entity) => entity.built.record),
+      offsets: [{ partition: row.name, offset }],
+      basedOn: { partition: row.name, offset: saved },
+    });
     saved = offset;
     cursor = nextCursor;
     seen = nextSeen;
-    recordCommitted(context, row.name, emitted.map((entity) => entity.built), 0, formatBookeoTime(nextCursor));
+    recordCommitted(
+      context,
+      row.name,
+      emitted.map((entity) => entity.built),
+      0,
+      formatBookeoTime(nextCursor),
+    );
     reportProgress();
   };
 
   const abort = new AbortController();
   const signal = AbortSignal.any([context.signal, abort.signal]);
   try {
-    await runOrderedUnits(plan, { limit: settings.parallelWindows, fetch: (window) => fetchWindow(context, window, maxRecordsPerTransaction, signal), commit });
+    await runOrderedUnits(plan, {
+      limit: settings.parallelWindows,
+      fetch: (window) => fetchWindow(context, window, maxRecordsPerTransaction, signal),
+      commit,
+    });
     context.status.update(context.account, row.name, { state: 'running', progress: null });
   } finally {
     abort.abort();
@@ -97,15 +135,27 @@ export async function pollWindowed(context: StreamContext, maxRecordsPerTransact
 }
 
 /** One window's entities (latest version per id), or its parts when page 1 shows it holds too many for one transaction. */
-async function fetchWindow(context: StreamContext, window: TimeWindow, maxRecords: number, signal: AbortSignal): Promise<FetchOutcome<TimeWindow, PreparedEntity[]>> {
+async function fetchWindow(
+  context: StreamContext,
+  window: TimeWindow,
+  maxRecords: number,
+  signal: AbortSignal,
+): Promise<FetchOutcome<TimeWindow, PreparedEntity[]>> {
   const { row } = context;
   const label = windowLabel(window);
   // Latest version per id: a restarted pagination may hand an entity twice.
   const entities = new Map<string, PreparedEntity>();
   for await (const page of context.client.list(listRequest(row, { window }), { signal })) {
-    if (page.pageNumber === 1 && page.totalItems > maxRecords && window.end - window.start + 1 >= 2 * MIN_SPLIT_SECONDS) {
+    if (
+      page.pageNumber === 1 &&
+      page.totalItems > maxRecords &&
+      window.end - window.start + 1 >= 2 * MIN_SPLIT_SECONDS
+    ) {
       const parts = splitWindow(window, Math.ceil(page.totalItems / maxRecords));
-      context.logger.debug({ resource: row.name, window: label, totalItems: page.totalItems, parts: parts.length }, 'window too large for one transaction, splitting');
+      context.logger.debug(
+        { resource: row.name, window: label, totalItems: page.totalItems, parts: parts.length },
+        'window too large for one transaction, splitting',
+      );
       return { kind: 'split', parts };
     }
     const fetchedAt = new Date(context.now()).toISOString();

@@ -14,7 +14,13 @@ import { createLimiter } from '../../common/limiter.js';
 import { BookeoApiError } from '../bookeo/errors.js';
 import type { WindowedStrategy } from '../catalog/catalog.js';
 import { listRequest } from '../catalog/requests.js';
-import { formatBookeoTime, maxWindowSeconds, parseBackfillFrom, planWindows, type TimeWindow } from '../catalog/windows.js';
+import {
+  formatBookeoTime,
+  maxWindowSeconds,
+  parseBackfillFrom,
+  planWindows,
+  type TimeWindow,
+} from '../catalog/windows.js';
 import { prepareEntity } from './prepared-entity.js';
 import type { PublishedState } from './snapshot-state.js';
 import { recordCommitted, type StreamContext } from './stream-context.js';
@@ -33,7 +39,10 @@ export async function sweepIfDue(context: StreamContext, loadState: () => Promis
   const lastSweepAt = context.offsets.get(sweepPartition(row.name))?.lastSweepAt;
   if (typeof lastSweepAt === 'number' && nowSeconds - lastSweepAt < settings.sweepIntervalSeconds) return;
   if (typeof lastSweepAt === 'number') await sweep(context, cursor, await loadState());
-  await context.committer.commit({ records: [], offsets: [{ partition: sweepPartition(row.name), offset: { lastSweepAt: nowSeconds } }] });
+  await context.committer.commit({
+    records: [],
+    offsets: [{ partition: sweepPartition(row.name), offset: { lastSweepAt: nowSeconds } }],
+  });
 }
 
 async function sweep(context: StreamContext, cursor: number, state: PublishedState): Promise<void> {
@@ -61,16 +70,29 @@ async function sweep(context: StreamContext, cursor: number, state: PublishedSta
     const label = `sweep:${formatBookeoTime(window.start)}/${formatBookeoTime(window.end)}`;
     for await (const page of context.client.list(listRequest(row, { window }), { signal })) {
       const fetchedAt = new Date(context.now()).toISOString();
-      const prepared = await Promise.all(page.items.map((item) => prepareEntity(row, context.factory, item, label, fetchedAt)));
+      const prepared = await Promise.all(
+        page.items.map((item) => prepareEntity(row, context.factory, item, label, fetchedAt)),
+      );
       // Filtered and marked listed in one synchronous step: an entity met by two windows at once
       // (edited during the sweep) is published once. One changed after the cursor is the windows'
       // to publish (pages past the first show an entity as it is now, not as the query matched it):
       // published here too, the next window would publish the same version again.
-      const changed = prepared.filter((entity) => !listed.has(entity.id) && state.get(entity.id) !== entity.hash && !(entity.at !== undefined && entity.at > cursor));
+      const changed = prepared.filter(
+        (entity) =>
+          !listed.has(entity.id) &&
+          state.get(entity.id) !== entity.hash &&
+          !(entity.at !== undefined && entity.at > cursor),
+      );
       for (const entity of prepared) listed.add(entity.id);
       if (changed.length === 0) continue;
       await context.committer.commit({ records: changed.map((entity) => entity.built.record), offsets: [] });
-      recordCommitted(context, row.name, changed.map((entity) => entity.built), 0, null);
+      recordCommitted(
+        context,
+        row.name,
+        changed.map((entity) => entity.built),
+        0,
+        null,
+      );
     }
   };
   const gone = new Set<string>();
@@ -91,14 +113,21 @@ async function sweep(context: StreamContext, cursor: number, state: PublishedSta
   const vanished = unlisted.filter((id) => gone.has(id));
   if (vanished.length === 0) return;
   const fetchedAt = new Date(context.now()).toISOString();
-  await context.committer.commit({ records: vanished.map((id) => context.factory.tombstone(id, 'sweep:deleted', fetchedAt)), offsets: [] });
+  await context.committer.commit({
+    records: vanished.map((id) => context.factory.tombstone(id, 'sweep:deleted', fetchedAt)),
+    offsets: [],
+  });
   recordCommitted(context, row.name, [], vanished.length, null);
   context.logger.info({ resource: row.name, deleted: vanished.length }, 'sweep found hard-deleted entities');
 }
 
 async function isGone(context: StreamContext, id: string, signal: AbortSignal): Promise<boolean> {
   try {
-    await context.client.getJson((context.row.itemPath as string).replace('{id}', encodeURIComponent(id)), {}, { signal, label: context.row.name });
+    await context.client.getJson(
+      (context.row.itemPath as string).replace('{id}', encodeURIComponent(id)),
+      {},
+      { signal, label: context.row.name },
+    );
     return false;
   } catch (error) {
     if (error instanceof BookeoApiError && (error.status === 404 || error.status === 410)) return true;

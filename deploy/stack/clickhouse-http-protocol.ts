@@ -54,7 +54,8 @@ export function parseHttpParams(search: URLSearchParams): HttpQueryRequest {
   for (const [name, value] of search) {
     if (name.startsWith('param_')) {
       const param = name.slice('param_'.length);
-      if (!SETTING_NAME.test(param)) throw new HttpProtocolError(457, `Invalid query parameter name ${JSON.stringify(param)}`);
+      if (!SETTING_NAME.test(param))
+        throw new HttpProtocolError(457, `Invalid query parameter name ${JSON.stringify(param)}`);
       queryParams[param] = value;
     } else if (!NOT_SETTINGS.has(name)) {
       if (!SETTING_NAME.test(name)) throw new HttpProtocolError(115, `Unknown setting ${JSON.stringify(name)}`);
@@ -77,7 +78,8 @@ export interface InsertWithBody {
   readonly format: string;
 }
 
-const INSERT_AWAITING_DATA = /^(\s*INSERT\s+INTO\s[\s\S]*?)(\s+SETTINGS\s[\s\S]*?)?\s+(?:FORMAT\s+([A-Za-z0-9_]+)|(VALUES))\s*;?\s*$/i;
+const INSERT_AWAITING_DATA =
+  /^(\s*INSERT\s+INTO\s[\s\S]*?)(\s+SETTINGS\s[\s\S]*?)?\s+(?:FORMAT\s+([A-Za-z0-9_]+)|(VALUES))\s*;?\s*$/i;
 
 /**
  * An `INSERT … FORMAT X` (or `… VALUES`) whose rows are the request body. The body is spooled to
@@ -89,7 +91,10 @@ export function insertAwaitingBody(sql: string): InsertWithBody | undefined {
   if (!match) return undefined;
   const [, head, settings, format] = match;
   const effective = format ?? 'Values';
-  return { format: effective, sql: (file) => `${head ?? ''} FROM INFILE ${quoteString(file)}${settings ?? ''} FORMAT ${effective}` };
+  return {
+    format: effective,
+    sql: (file) => `${head ?? ''} FROM INFILE ${quoteString(file)}${settings ?? ''} FORMAT ${effective}`,
+  };
 }
 
 export function quoteString(value: string): string {
@@ -108,10 +113,12 @@ export function responseFormat(sql: string, defaultFormat: string | undefined): 
 }
 
 export function contentType(format: string): string {
-  if (format.startsWith('JSON')) return format.includes('EachRow') ? 'application/x-ndjson; charset=UTF-8' : 'application/json; charset=UTF-8';
+  if (format.startsWith('JSON'))
+    return format.includes('EachRow') ? 'application/x-ndjson; charset=UTF-8' : 'application/json; charset=UTF-8';
   if (format.startsWith('TabSeparated') || format.startsWith('TSV')) return 'text/tab-separated-values; charset=UTF-8';
   if (format.startsWith('CSV')) return 'text/csv; charset=UTF-8; header=absent';
-  if (format.startsWith('RowBinary') || format === 'Native' || format === 'Parquet' || format === 'Arrow') return 'application/octet-stream';
+  if (format.startsWith('RowBinary') || format === 'Native' || format === 'Parquet' || format === 'Arrow')
+    return 'application/octet-stream';
   return 'text/plain; charset=UTF-8';
 }
 
@@ -138,7 +145,11 @@ export interface ErrorResponse {
 export function errorResponse(error: unknown, engineVersion: string): ErrorResponse {
   const message = error instanceof Error ? error.message : String(error);
   const parsed = /^Code: (\d+)\. /.exec(message);
-  const code = parsed ? Number(parsed[1]) : error instanceof HttpProtocolError ? error.code : numericCode(error) ?? 1001;
+  const code = parsed
+    ? Number(parsed[1])
+    : error instanceof HttpProtocolError
+      ? error.code
+      : (numericCode(error) ?? 1001);
   const text = parsed ? message : `Code: ${code}. DB::Exception: ${message}`;
   const status = NOT_FOUND.has(code) ? 404 : BAD_REQUEST.has(code) ? 400 : 500;
   const versioned = text.includes('(version ') ? text.trimEnd() : `${text.trimEnd()} (version ${engineVersion})`;

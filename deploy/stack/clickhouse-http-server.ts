@@ -18,20 +18,37 @@ import { parseArgs } from 'node:util';
 import { createGunzip } from 'node:zlib';
 import { createLogger } from '../../common/logger.js';
 import { ClickHouseEngine, type EngineResult } from './clickhouse-engine.js';
-import { contentType, errorResponse, HttpProtocolError, insertAwaitingBody, parseHttpParams, responseFormat } from './clickhouse-http-protocol.js';
+import {
+  contentType,
+  errorResponse,
+  HttpProtocolError,
+  insertAwaitingBody,
+  parseHttpParams,
+  responseFormat,
+} from './clickhouse-http-protocol.js';
 
 /** A query sent as the body is text held in memory; row data goes through the spool file instead. */
 const MAX_QUERY_BODY_BYTES = 64 * 1024 * 1024;
 
 const { values: args } = parseArgs({
-  options: { host: { type: 'string', default: '127.0.0.1' }, port: { type: 'string', default: '8123' }, data: { type: 'string' } },
+  options: {
+    host: { type: 'string', default: '127.0.0.1' },
+    port: { type: 'string', default: '8123' },
+    data: { type: 'string' },
+  },
 });
 if (args.data === undefined) throw new Error('--data <folder> is required');
 
 const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'info', format: 'json', name: 'clickhouse-http' });
 const engine = new ClickHouseEngine(args.data);
 const spoolDir = mkdtempSync(join(tmpdir(), 'bookeo-clickhouse-'));
-const versionRow = await engine.run({ sql: 'SELECT version(), timezone()', format: 'TabSeparated', queryParams: {}, settings: {}, database: undefined });
+const versionRow = await engine.run({
+  sql: 'SELECT version(), timezone()',
+  format: 'TabSeparated',
+  queryParams: {},
+  settings: {},
+  database: undefined,
+});
 const [engineVersion = 'unknown', timezone = 'UTC'] = versionRow.body.toString('utf8').trim().split('\t');
 let spoolCounter = 0;
 
@@ -44,7 +61,11 @@ async function readText(request: IncomingMessage): Promise<string> {
   let size = 0;
   for await (const chunk of bodyStream(request) as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > MAX_QUERY_BODY_BYTES) throw new HttpProtocolError(1001, `query body over ${MAX_QUERY_BODY_BYTES} bytes; send rows as the body of an INSERT … FORMAT X given in the query parameter`);
+    if (size > MAX_QUERY_BODY_BYTES)
+      throw new HttpProtocolError(
+        1001,
+        `query body over ${MAX_QUERY_BODY_BYTES} bytes; send rows as the body of an INSERT … FORMAT X given in the query parameter`,
+      );
     chunks.push(chunk);
   }
   return Buffer.concat(chunks).toString('utf8');
@@ -52,12 +73,17 @@ async function readText(request: IncomingMessage): Promise<string> {
 
 async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
   const url = new URL(request.url ?? '/', 'http://clickhouse');
-  if (url.pathname === '/ping' || (url.pathname === '/' && request.method === 'GET' && !url.searchParams.has('query'))) {
+  if (
+    url.pathname === '/ping' ||
+    (url.pathname === '/' && request.method === 'GET' && !url.searchParams.has('query'))
+  ) {
     response.writeHead(200, { 'content-type': 'text/plain; charset=UTF-8' }).end('Ok.\n');
     return;
   }
   if (url.pathname !== '/' || (request.method !== 'GET' && request.method !== 'POST')) {
-    response.writeHead(404, { 'content-type': 'text/plain; charset=UTF-8' }).end(`There is no handle ${url.pathname}\n`);
+    response
+      .writeHead(404, { 'content-type': 'text/plain; charset=UTF-8' })
+      .end(`There is no handle ${url.pathname}\n`);
     return;
   }
   const params = parseHttpParams(url.searchParams);
@@ -71,7 +97,14 @@ async function handle(request: IncomingMessage, response: ServerResponse): Promi
       spoolFile = join(spoolDir, `${++spoolCounter}.body`);
       await pipeline(bodyStream(request), createWriteStream(spoolFile));
       // ClickHouse accepts an INSERT without rows; chDB refuses an empty file, so answer it here.
-      if (statSync(spoolFile).size === 0) return respond(response, queryId, 'TabSeparated', { body: Buffer.alloc(0), rowsRead: 0, bytesRead: 0, elapsedSeconds: 0 }, true);
+      if (statSync(spoolFile).size === 0)
+        return respond(
+          response,
+          queryId,
+          'TabSeparated',
+          { body: Buffer.alloc(0), rowsRead: 0, bytesRead: 0, elapsedSeconds: 0 },
+          true,
+        );
       sql = insert.sql(spoolFile);
     } else {
       const body = request.method === 'POST' ? await readText(request) : '';
@@ -81,14 +114,26 @@ async function handle(request: IncomingMessage, response: ServerResponse): Promi
     }
     if (sql.trim() === '') throw new HttpProtocolError(62, 'Empty query');
     const format = responseFormat(sql, params.defaultFormat);
-    const result = await engine.run({ sql, format: params.defaultFormat ?? 'TabSeparated', queryParams: params.queryParams, settings: params.settings, database: params.database });
+    const result = await engine.run({
+      sql,
+      format: params.defaultFormat ?? 'TabSeparated',
+      queryParams: params.queryParams,
+      settings: params.settings,
+      database: params.database,
+    });
     respond(response, queryId, format, result, isInsert);
   } finally {
     if (spoolFile !== undefined) rmSync(spoolFile, { force: true });
   }
 }
 
-function respond(response: ServerResponse, queryId: string, format: string, result: EngineResult, isInsert: boolean): void {
+function respond(
+  response: ServerResponse,
+  queryId: string,
+  format: string,
+  result: EngineResult,
+  isInsert: boolean,
+): void {
   const rows = String(result.rowsRead);
   const bytes = String(result.bytesRead);
   const summary = {
@@ -122,12 +167,20 @@ const server = createServer((request, response) => {
     }
     // Drain what the client still sends, so it reads our answer rather than a reset connection.
     request.resume();
-    response.writeHead(failure.status, { 'content-type': 'text/plain; charset=UTF-8', 'x-clickhouse-exception-code': String(failure.code) }).end(failure.body);
+    response
+      .writeHead(failure.status, {
+        'content-type': 'text/plain; charset=UTF-8',
+        'x-clickhouse-exception-code': String(failure.code),
+      })
+      .end(failure.body);
   });
 });
 
 server.listen(Number(args.port), args.host, () => {
-  logger.info({ host: args.host, port: Number(args.port), data: args.data, engineVersion }, 'ClickHouse HTTP front listening');
+  logger.info(
+    { host: args.host, port: Number(args.port), data: args.data, engineVersion },
+    'ClickHouse HTTP front listening',
+  );
 });
 
 async function shutdown(signal: string): Promise<void> {

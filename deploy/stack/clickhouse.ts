@@ -17,7 +17,17 @@ async function prepareClickHouse(context: StackContext): Promise<LaunchSpec> {
   return {
     command: process.execPath,
     // `--import tsx` resolves from the working directory, hence cwd = repository root.
-    args: ['--import', 'tsx', join(context.repoRoot, 'deploy', 'stack', 'clickhouse-http-server.ts'), '--host', url.hostname, '--port', url.port, '--data', dataDir],
+    args: [
+      '--import',
+      'tsx',
+      join(context.repoRoot, 'deploy', 'stack', 'clickhouse-http-server.ts'),
+      '--host',
+      url.hostname,
+      '--port',
+      url.port,
+      '--data',
+      dataDir,
+    ],
     cwd: context.repoRoot,
   };
 }

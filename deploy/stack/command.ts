@@ -5,11 +5,26 @@ import { stackEndpoints } from './endpoints.js';
 import { ServiceFailedError } from './errors.js';
 import { tailFile } from './processes.js';
 import { servicePaths } from './service.js';
-import { createStackContext, downStack, restartStack, SERVICE_NAMES, stackStatus, upStack, type ServiceName, type ServiceStatus } from './stack.js';
+import {
+  createStackContext,
+  downStack,
+  restartStack,
+  SERVICE_NAMES,
+  stackStatus,
+  upStack,
+  type ServiceName,
+  type ServiceStatus,
+} from './stack.js';
 
 function formatTable(header: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
-  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)));
-  const line = (cells: readonly string[]) => cells.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ').trimEnd();
+  const widths = header.map((title, column) =>
+    Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)),
+  );
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((cell, column) => cell.padEnd(widths[column] ?? 0))
+      .join('  ')
+      .trimEnd();
   return `${[line(header), line(widths.map((width) => '-'.repeat(width))), ...rows.map(line)].join('\n')}\n`;
 }
 
@@ -18,7 +33,9 @@ function megabytes(bytes: number | undefined): string {
 }
 
 function statusTable(statuses: readonly ServiceStatus[], withState: boolean): string {
-  const header = withState ? ['service', 'state', 'version', 'address', 'pid', 'rss', 'log'] : ['service', 'version', 'address', 'pid', 'log'];
+  const header = withState
+    ? ['service', 'state', 'version', 'address', 'pid', 'rss', 'log']
+    : ['service', 'version', 'address', 'pid', 'log'];
   const rows = statuses.map((s) => {
     const common = [s.version ?? '-', s.address, s.pid === undefined ? '-' : String(s.pid)];
     return withState ? [s.name, s.state, ...common, megabytes(s.rssBytes), s.logFile] : [s.name, ...common, s.logFile];
@@ -37,15 +54,23 @@ function reportFailure(error: unknown): never {
 export function registerStackCommand(program: Command): void {
   const stack = program
     .command('stack')
-    .description('Run the local stack (Kafka KRaft, Apicurio Schema Registry, ClickHouse engine over HTTP, PostgreSQL from the Debian packages) without Docker')
-    .addHelpText('after', '\nDownloads go to $BOOKEO_STACK_CACHE (default ~/.cache/bookeo-connect); PID files, logs and data to $BOOKEO_STACK_STATE (default <cache>/stack).\nPorts: BOOKEO_STACK_KAFKA_PORT (9092), BOOKEO_STACK_KAFKA_CONTROLLER_PORT (9093), BOOKEO_STACK_REGISTRY_PORT (8081),\nBOOKEO_STACK_REGISTRY_MANAGEMENT_PORT (9001), BOOKEO_STACK_CLICKHOUSE_PORT (8123), BOOKEO_STACK_POSTGRES_PORT (5432).');
+    .description(
+      'Run the local stack (Kafka KRaft, Apicurio Schema Registry, ClickHouse engine over HTTP, PostgreSQL from the Debian packages) without Docker',
+    )
+    .addHelpText(
+      'after',
+      '\nDownloads go to $BOOKEO_STACK_CACHE (default ~/.cache/bookeo-connect); PID files, logs and data to $BOOKEO_STACK_STATE (default <cache>/stack).\nPorts: BOOKEO_STACK_KAFKA_PORT (9092), BOOKEO_STACK_KAFKA_CONTROLLER_PORT (9093), BOOKEO_STACK_REGISTRY_PORT (8081),\nBOOKEO_STACK_REGISTRY_MANAGEMENT_PORT (9001), BOOKEO_STACK_CLICKHOUSE_PORT (8123), BOOKEO_STACK_POSTGRES_PORT (5432).',
+    );
 
-  const services = (): Argument => new Argument('[services...]', 'which services (default: all)').choices(SERVICE_NAMES);
+  const services = (): Argument =>
+    new Argument('[services...]', 'which services (default: all)').choices(SERVICE_NAMES);
   const named = (given: readonly ServiceName[]): readonly ServiceName[] => (given.length === 0 ? SERVICE_NAMES : given);
 
   stack
     .command('up')
-    .description('Install on first use, start the services (all, or those named and what they need) that are not running, wait until healthy, print where they listen')
+    .description(
+      'Install on first use, start the services (all, or those named and what they need) that are not running, wait until healthy, print where they listen',
+    )
     .addArgument(services())
     .action(async (given: ServiceName[]) => {
       const result = await upStack(createStackContext(), named(given)).catch(reportFailure);
@@ -54,15 +79,20 @@ export function registerStackCommand(program: Command): void {
 
   stack
     .command('down')
-    .description('Stop the services (all, or those named) this stack started, by the PIDs in its PID files; data is kept for the next `up`')
+    .description(
+      'Stop the services (all, or those named) this stack started, by the PIDs in its PID files; data is kept for the next `up`',
+    )
     .addArgument(services())
     .action(async (given: ServiceName[]) => {
-      for (const { name, outcome } of await downStack(undefined, named(given))) process.stdout.write(`${name}: ${outcome}\n`);
+      for (const { name, outcome } of await downStack(undefined, named(given)))
+        process.stdout.write(`${name}: ${outcome}\n`);
     });
 
   stack
     .command('restart')
-    .description('Stop the named services and start them again, waiting until healthy; the others keep running (e.g. `restart kafka` under a running source)')
+    .description(
+      'Stop the named services and start them again, waiting until healthy; the others keep running (e.g. `restart kafka` under a running source)',
+    )
     .addArgument(new Argument('<services...>', 'which services').choices(SERVICE_NAMES))
     .action(async (given: ServiceName[]) => {
       const result = await restartStack(given, createStackContext()).catch(reportFailure);
@@ -71,11 +101,14 @@ export function registerStackCommand(program: Command): void {
 
   stack
     .command('status')
-    .description('Per service: healthy / unhealthy / stopped / stale pid file, with version, PID, RSS and log; exits 3 unless all are healthy')
+    .description(
+      'Per service: healthy / unhealthy / stopped / stale pid file, with version, PID, RSS and log; exits 3 unless all are healthy',
+    )
     .action(async () => {
       const statuses = await stackStatus();
       process.stdout.write(statusTable(statuses, true));
-      for (const status of statuses) if (status.detail !== undefined) process.stdout.write(`${status.name}: ${status.detail}\n`);
+      for (const status of statuses)
+        if (status.detail !== undefined) process.stdout.write(`${status.name}: ${status.detail}\n`);
       const total = statuses.reduce((sum, status) => sum + (status.rssBytes ?? 0), 0);
       process.stdout.write(`total RSS: ${megabytes(total)}\n`);
       if (statuses.some((status) => status.state !== 'healthy')) process.exitCode = 3;
@@ -88,7 +121,8 @@ export function registerStackCommand(program: Command): void {
     .option('-n, --lines <count>', 'how many lines per service', '50')
     .action(async (service: ServiceName | undefined, options: { lines: string }) => {
       const lines = Number(options.lines);
-      if (!Number.isInteger(lines) || lines < 1) throw new ConnectError(`--lines must be a positive integer, found ${JSON.stringify(options.lines)}`);
+      if (!Number.isInteger(lines) || lines < 1)
+        throw new ConnectError(`--lines must be a positive integer, found ${JSON.stringify(options.lines)}`);
       const endpoints = stackEndpoints();
       for (const name of service === undefined ? SERVICE_NAMES : [service]) {
         const { logFile } = servicePaths(endpoints, name);

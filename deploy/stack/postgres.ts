@@ -23,7 +23,20 @@
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, chownSync, copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  copyFileSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join, sep } from 'node:path';
 import { ConnectError } from '../../common/errors.js';
 import type { StackEndpoints } from './endpoints.js';
@@ -58,16 +71,25 @@ export function postgresCaFile(endpoints: StackEndpoints): string {
 export function postgresBinDir(clusterMajor: string | undefined): string {
   let majors: string[] = [];
   try {
-    majors = readdirSync(PACKAGE_ROOT).filter((name) => /^\d+$/.test(name) && existsSync(join(PACKAGE_ROOT, name, 'bin', 'postgres')));
+    majors = readdirSync(PACKAGE_ROOT).filter(
+      (name) => /^\d+$/.test(name) && existsSync(join(PACKAGE_ROOT, name, 'bin', 'postgres')),
+    );
   } catch {
     // No package root: handled below like an empty one.
   }
   if (clusterMajor !== undefined) {
     if (majors.includes(clusterMajor)) return join(PACKAGE_ROOT, clusterMajor, 'bin');
-    throw new PrerequisiteError(`PostgreSQL ${clusterMajor} server binaries (the stack's cluster was created with them)`, `Install postgresql-${clusterMajor}, or remove the cluster to recreate it with ${majors.join(', ') || 'an installed version'}.`);
+    throw new PrerequisiteError(
+      `PostgreSQL ${clusterMajor} server binaries (the stack's cluster was created with them)`,
+      `Install postgresql-${clusterMajor}, or remove the cluster to recreate it with ${majors.join(', ') || 'an installed version'}.`,
+    );
   }
   const newest = majors.sort((a, b) => Number(b) - Number(a))[0];
-  if (newest === undefined) throw new PrerequisiteError(`a PostgreSQL server under ${PACKAGE_ROOT}/<version>/bin`, 'Install it with `apt-get install postgresql` (Debian/Ubuntu).');
+  if (newest === undefined)
+    throw new PrerequisiteError(
+      `a PostgreSQL server under ${PACKAGE_ROOT}/<version>/bin`,
+      'Install it with `apt-get install postgresql` (Debian/Ubuntu).',
+    );
   return join(PACKAGE_ROOT, newest, 'bin');
 }
 
@@ -82,14 +104,25 @@ async function serverUser(): Promise<ServerUser | undefined> {
   if (process.getuid?.() !== 0) return undefined;
   const entry = await run('getent', ['passwd', SERVER_USER], { cwd: '/' }).catch(() => '');
   const fields = entry.trim().split(':');
-  if (fields.length < 7) throw new PrerequisiteError(`the ${SERVER_USER} system user (PostgreSQL refuses to run as root)`, 'It comes with `apt-get install postgresql`.');
+  if (fields.length < 7)
+    throw new PrerequisiteError(
+      `the ${SERVER_USER} system user (PostgreSQL refuses to run as root)`,
+      'It comes with `apt-get install postgresql`.',
+    );
   return { uid: Number(fields[2]), gid: Number(fields[3]), home: fields[5] as string };
 }
 
 /** The command line that runs `command` as the server user: setpriv replaces itself with it, keeping the PID. */
-function asServerUser(user: ServerUser | undefined, command: string, args: readonly string[]): { command: string; args: string[] } {
+function asServerUser(
+  user: ServerUser | undefined,
+  command: string,
+  args: readonly string[],
+): { command: string; args: string[] } {
   if (user === undefined) return { command, args: [...args] };
-  return { command: 'setpriv', args: ['--reuid', SERVER_USER, '--regid', SERVER_USER, '--init-groups', '--', command, ...args] };
+  return {
+    command: 'setpriv',
+    args: ['--reuid', SERVER_USER, '--regid', SERVER_USER, '--init-groups', '--', command, ...args],
+  };
 }
 
 /** Runs a command to its end; resolves with stdout and stderr interleaved, rejects with them on failure. */
@@ -101,7 +134,11 @@ function run(command: string, args: readonly string[], options: { cwd: string; i
     child.stdout.on('data', collect);
     child.stderr.on('data', collect);
     child.once('error', reject);
-    child.once('exit', (code) => (code === 0 ? resolve(output) : reject(new ConnectError(`${command} ${args.join(' ')} exited with ${code}:\n${output}`))));
+    child.once('exit', (code) =>
+      code === 0
+        ? resolve(output)
+        : reject(new ConnectError(`${command} ${args.join(' ')} exited with ${code}:\n${output}`)),
+    );
     // A command that does not read its input (getent) may exit before we finish writing: its exit
     // code is the answer, the broken pipe is not an error.
     child.stdin.once('error', () => undefined);
@@ -128,7 +165,12 @@ function ownedBy(user: ServerUser | undefined, ...paths: string[]): void {
  * initdb, certificate and roles, into a scratch folder renamed into place at the end: a cluster
  * half made by an interrupted first start is never mistaken for a finished one.
  */
-async function initCluster(dataDir: string, bin: string, user: ServerUser | undefined, say: (line: string) => void): Promise<void> {
+async function initCluster(
+  dataDir: string,
+  bin: string,
+  user: ServerUser | undefined,
+  say: (line: string) => void,
+): Promise<void> {
   const scratch = `${dataDir}.init`;
   rmSync(scratch, { recursive: true, force: true });
   ownedBy(user, scratch);
@@ -140,8 +182,33 @@ async function initCluster(dataDir: string, bin: string, user: ServerUser | unde
   say(`creating the PostgreSQL cluster in ${dataDir}`);
   // C collation over UTF-8: byte order, no dependency on the locales installed on the machine. The
   // authentication rules initdb writes are replaced by PG_HBA before the first launch.
-  await as(join(bin, 'initdb'), ['-D', scratch, '-U', SERVER_USER, '--encoding=UTF8', '--no-locale', '--auth=trust', '--no-instructions']);
-  await as('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '3650', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost', '-keyout', join(scratch, 'server.key'), '-out', join(scratch, 'server.crt')]);
+  await as(join(bin, 'initdb'), [
+    '-D',
+    scratch,
+    '-U',
+    SERVER_USER,
+    '--encoding=UTF8',
+    '--no-locale',
+    '--auth=trust',
+    '--no-instructions',
+  ]);
+  await as('openssl', [
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-days',
+    '3650',
+    '-subj',
+    '/CN=localhost',
+    '-addext',
+    'subjectAltName=IP:127.0.0.1,DNS:localhost',
+    '-keyout',
+    join(scratch, 'server.key'),
+    '-out',
+    join(scratch, 'server.crt'),
+  ]);
   chmodSync(join(scratch, 'server.key'), 0o600);
   // Single-user mode reads one statement per line; errors do not change its exit code, so the output is checked.
   const output = await as(join(bin, 'postgres'), ['--single', '-D', scratch, 'postgres'], `${BOOTSTRAP_SQL}\n`);

@@ -100,7 +100,12 @@ export function rssBytes(pid: number): number | undefined {
  * SIGTERM (JVMs flush and close their logs on it) or the service's own clean-stop signal, wait,
  * then SIGKILL. Returns how it ended; only signals a PID still carrying the marker.
  */
-export async function stopProcess(pid: number, marker: string, timeoutMs = 30_000, signal: NodeJS.Signals = 'SIGTERM'): Promise<'not-running' | 'terminated' | 'killed'> {
+export async function stopProcess(
+  pid: number,
+  marker: string,
+  timeoutMs = 30_000,
+  signal: NodeJS.Signals = 'SIGTERM',
+): Promise<'not-running' | 'terminated' | 'killed'> {
   if (!isOurProcess(pid, marker)) return 'not-running';
   process.kill(pid, signal);
   if (await waitForExit(pid, marker, timeoutMs)) return 'terminated';

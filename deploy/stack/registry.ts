@@ -25,7 +25,11 @@ async function installRegistry(context: StackContext): Promise<string> {
   await installOnce(dir, async (target) => {
     context.say(`installing Apicurio Registry ${REGISTRY_VERSION} (about 160 MB) from Maven Central into ${target}`);
     await runMaven(
-      [`${DEPENDENCY_PLUGIN}:copy`, `-Dartifact=io.apicurio:apicurio-registry-app:${REGISTRY_VERSION}:tar.gz:all`, `-DoutputDirectory=${target}`],
+      [
+        `${DEPENDENCY_PLUGIN}:copy`,
+        `-Dartifact=io.apicurio:apicurio-registry-app:${REGISTRY_VERSION}:tar.gz:all`,
+        `-DoutputDirectory=${target}`,
+      ],
       target,
       java,
     );
@@ -41,7 +45,10 @@ async function installRegistry(context: StackContext): Promise<string> {
 }
 
 /** Settings as system properties; storage as the environment variables Apicurio documents for it. */
-export function registryLaunchArguments(endpoints: StackEndpoints, tmpDir: string): { args: string[]; env: Record<string, string> } {
+export function registryLaunchArguments(
+  endpoints: StackEndpoints,
+  tmpDir: string,
+): { args: string[]; env: Record<string, string> } {
   const url = new URL(endpoints.registryUrl);
   return {
     args: [

@@ -14,19 +14,35 @@ import { portInUse, waitHealthy } from './health.js';
 import { findJava, type JavaRuntime } from './java.js';
 import { kafkaService } from './kafka.js';
 import { postgresService } from './postgres.js';
-import { isOurProcess, processState, removePidFile, rssBytes, spawnDetached, stopProcess, tailFile } from './processes.js';
+import {
+  isOurProcess,
+  processState,
+  removePidFile,
+  rssBytes,
+  spawnDetached,
+  stopProcess,
+  tailFile,
+} from './processes.js';
 import { registryService } from './registry.js';
 import { SERVICE_NAMES, servicePaths, type ServiceDefinition, type ServiceName, type StackContext } from './service.js';
 
 export { SERVICE_NAMES, type ServiceName } from './service.js';
 
-export const SERVICES: Readonly<Record<ServiceName, ServiceDefinition>> = { kafka: kafkaService, clickhouse: clickhouseService, registry: registryService, postgres: postgresService };
+export const SERVICES: Readonly<Record<ServiceName, ServiceDefinition>> = {
+  kafka: kafkaService,
+  clickhouse: clickhouseService,
+  registry: registryService,
+  postgres: postgresService,
+};
 
 const LOG_TAIL_LINES = 40;
 /** Every service binds here (see endpoints.ts). */
 const STACK_HOST = '127.0.0.1';
 
-export function createStackContext(endpoints: StackEndpoints = stackEndpoints(), say: (line: string) => void = (line) => process.stderr.write(`stack: ${line}\n`)): StackContext {
+export function createStackContext(
+  endpoints: StackEndpoints = stackEndpoints(),
+  say: (line: string) => void = (line) => process.stderr.write(`stack: ${line}\n`),
+): StackContext {
   let java: Promise<JavaRuntime> | undefined;
   return {
     endpoints,
@@ -57,13 +73,17 @@ function marker(endpoints: StackEndpoints, name: ServiceName): string {
   return `${servicePaths(endpoints, name).dir}${sep}`;
 }
 
-export async function serviceStatus(name: ServiceName, endpoints: StackEndpoints = stackEndpoints()): Promise<ServiceStatus> {
+export async function serviceStatus(
+  name: ServiceName,
+  endpoints: StackEndpoints = stackEndpoints(),
+): Promise<ServiceStatus> {
   const definition = SERVICES[name];
   const paths = servicePaths(endpoints, name);
   const base = { name, address: definition.address(endpoints), logFile: paths.logFile };
   const state = processState(paths.pidFile, marker(endpoints, name));
   if (state.kind === 'stopped') return { ...base, state: 'stopped' };
-  if (state.kind === 'stale') return { ...base, state: 'stale pid file', detail: `PID ${state.pid} is not running (or is another program)` };
+  if (state.kind === 'stale')
+    return { ...base, state: 'stale pid file', detail: `PID ${state.pid} is not running (or is another program)` };
   const rss = rssBytes(state.pid);
   const running = { ...base, pid: state.pid, ...(rss === undefined ? {} : { rssBytes: rss }) };
   try {
@@ -81,7 +101,10 @@ export function stackStatus(endpoints: StackEndpoints = stackEndpoints()): Promi
  * Makes one service healthy: a healthy one is left alone, a starting one is waited for, a stopped
  * one is launched. Returns its status and whether this call launched it.
  */
-export async function startService(name: ServiceName, context: StackContext): Promise<{ status: ServiceStatus; started: boolean }> {
+export async function startService(
+  name: ServiceName,
+  context: StackContext,
+): Promise<{ status: ServiceStatus; started: boolean }> {
   const { endpoints } = context;
   const definition = SERVICES[name];
   const paths = servicePaths(endpoints, name);
@@ -99,7 +122,11 @@ export async function startService(name: ServiceName, context: StackContext): Pr
     if (current.kind === 'stale') removePidFile(paths.pidFile);
     for (const port of definition.ports(endpoints)) {
       if (await portInUse(STACK_HOST, port)) {
-        throw new ServiceFailedError(name, `port ${port} is already in use by a process this stack did not start; stop it or move the stack (BOOKEO_STACK_*_PORT)`, '');
+        throw new ServiceFailedError(
+          name,
+          `port ${port} is already in use by a process this stack did not start; stop it or move the stack (BOOKEO_STACK_*_PORT)`,
+          '',
+        );
       }
     }
     let spec;
@@ -117,17 +144,28 @@ export async function startService(name: ServiceName, context: StackContext): Pr
   try {
     await waitHealthy(() => definition.probe(endpoints), { timeoutMs: definition.startTimeoutMs, stillAlive });
   } catch (error) {
-    throw new ServiceFailedError(name, describeError(error).replace(/^ConnectError: /, ''), await tailFile(paths.logFile, LOG_TAIL_LINES), error);
+    throw new ServiceFailedError(
+      name,
+      describeError(error).replace(/^ConnectError: /, ''),
+      await tailFile(paths.logFile, LOG_TAIL_LINES),
+      error,
+    );
   }
   if (started) context.say(`${name} healthy after ${((Date.now() - began) / 1000).toFixed(1)} s`);
   return { status: await serviceStatus(name, endpoints), started };
 }
 
 /** Stops one service if this stack's PID file names a live process of ours; clears the PID file. */
-export async function stopService(name: ServiceName, endpoints: StackEndpoints = stackEndpoints()): Promise<'not-running' | 'terminated' | 'killed'> {
+export async function stopService(
+  name: ServiceName,
+  endpoints: StackEndpoints = stackEndpoints(),
+): Promise<'not-running' | 'terminated' | 'killed'> {
   const paths = servicePaths(endpoints, name);
   const state = processState(paths.pidFile, marker(endpoints, name));
-  const outcome = state.kind === 'running' ? await stopProcess(state.pid, marker(endpoints, name), undefined, SERVICES[name].stopSignal) : 'not-running';
+  const outcome =
+    state.kind === 'running'
+      ? await stopProcess(state.pid, marker(endpoints, name), undefined, SERVICES[name].stopSignal)
+      : 'not-running';
   removePidFile(paths.pidFile);
   return outcome;
 }
@@ -139,7 +177,12 @@ export interface UpResult {
 }
 
 /** What each service needs running first: the registry keeps its schemas in Kafka. */
-const DEPENDENCIES: Readonly<Record<ServiceName, readonly ServiceName[]>> = { kafka: [], clickhouse: [], postgres: [], registry: ['kafka'] };
+const DEPENDENCIES: Readonly<Record<ServiceName, readonly ServiceName[]>> = {
+  kafka: [],
+  clickhouse: [],
+  postgres: [],
+  registry: ['kafka'],
+};
 
 /** The named services and what they depend on, in start order. */
 function withDependencies(names: readonly ServiceName[]): ServiceName[] {
@@ -149,7 +192,9 @@ function withDependencies(names: readonly ServiceName[]): ServiceName[] {
     wanted.add(name);
   };
   names.forEach(add);
-  return SERVICE_NAMES.filter((name) => wanted.has(name)).sort((a, b) => DEPENDENCIES[a].length - DEPENDENCIES[b].length);
+  return SERVICE_NAMES.filter((name) => wanted.has(name)).sort(
+    (a, b) => DEPENDENCIES[a].length - DEPENDENCIES[b].length,
+  );
 }
 
 /**
@@ -158,7 +203,10 @@ function withDependencies(names: readonly ServiceName[]): ServiceName[] {
  * archive downloads while Kafka, ClickHouse and PostgreSQL start, and the registry starts last
  * because its storage lives in Kafka.
  */
-export async function upStack(context: StackContext = createStackContext(), names: readonly ServiceName[] = SERVICE_NAMES): Promise<UpResult> {
+export async function upStack(
+  context: StackContext = createStackContext(),
+  names: readonly ServiceName[] = SERVICE_NAMES,
+): Promise<UpResult> {
   const wanted = withDependencies(names);
   const independent = wanted.filter((name) => name !== 'registry');
   if (wanted.includes('kafka')) await kafkaService.install(context);
@@ -170,14 +218,28 @@ export async function upStack(context: StackContext = createStackContext(), name
     (error: unknown) => error,
   );
   for (const outcome of first) if (outcome.status === 'rejected') throw outcome.reason;
-  if (registryInstalled !== undefined) throw new ServiceFailedError('registry', `install failed: ${describeError(registryInstalled)}`, '', registryInstalled);
-  const results = first.map((outcome) => (outcome as PromiseFulfilledResult<{ status: ServiceStatus; started: boolean }>).value);
+  if (registryInstalled !== undefined)
+    throw new ServiceFailedError(
+      'registry',
+      `install failed: ${describeError(registryInstalled)}`,
+      '',
+      registryInstalled,
+    );
+  const results = first.map(
+    (outcome) => (outcome as PromiseFulfilledResult<{ status: ServiceStatus; started: boolean }>).value,
+  );
   if (wanted.includes('registry')) results.push(await startService('registry', context));
-  return { statuses: results.map((result) => result.status), started: results.filter((result) => result.started).map((result) => result.status.name) };
+  return {
+    statuses: results.map((result) => result.status),
+    started: results.filter((result) => result.started).map((result) => result.status.name),
+  };
 }
 
 /** Stops services in reverse dependency order (the registry before the Kafka it writes to). */
-export async function downStack(endpoints: StackEndpoints = stackEndpoints(), names: readonly ServiceName[] = SERVICE_NAMES): Promise<Array<{ name: ServiceName; outcome: string }>> {
+export async function downStack(
+  endpoints: StackEndpoints = stackEndpoints(),
+  names: readonly ServiceName[] = SERVICE_NAMES,
+): Promise<Array<{ name: ServiceName; outcome: string }>> {
   const outcomes: Array<{ name: ServiceName; outcome: string }> = [];
   for (const name of ['registry', 'postgres', 'clickhouse', 'kafka'] as const) {
     if (names.includes(name)) outcomes.push({ name, outcome: await stopService(name, endpoints) });
@@ -189,7 +251,10 @@ export async function downStack(endpoints: StackEndpoints = stackEndpoints(), na
  * Stops the named services and starts them again, waiting until healthy. The services that depend
  * on them keep running: they ride out the restart as a client of theirs would.
  */
-export async function restartStack(names: readonly ServiceName[], context: StackContext = createStackContext()): Promise<UpResult> {
+export async function restartStack(
+  names: readonly ServiceName[],
+  context: StackContext = createStackContext(),
+): Promise<UpResult> {
   await downStack(context.endpoints, names);
   return upStack(context, names);
 }

@@ -15,7 +15,8 @@ export interface BookingInput {
   options: ChosenOption[];
 }
 
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 export function parseBookingInput(account: AccountData, body: unknown, now: number): BookingInput {
   if (!isObject(body)) throw badRequest('the body must be a JSON booking object');
@@ -30,14 +31,19 @@ export function parseBookingInput(account: AccountData, body: unknown, now: numb
   if (typeof body.eventId === 'string') {
     const [code, date] = body.eventId.split('_');
     const slot = code === undefined ? -1 : state.events.decode(code);
-    if (slot < 0 || date !== account.ctx.zone.date(slot * 1800)) throw badRequest(`eventId ${body.eventId} is not an event of product ${productId}`);
+    if (slot < 0 || date !== account.ctx.zone.date(slot * 1800))
+      throw badRequest(`eventId ${body.eventId} is not an event of product ${productId}`);
     start = slot * 1800;
   } else if (spec.type === 'flexibleTime' && typeof body.startTime === 'string') {
     start = parseQueryTime(body.startTime, account.ctx.zone);
     if (start === undefined) throw badRequest(`startTime is not a valid date-time: ${body.startTime}`);
     start = Math.floor(start);
   } else {
-    throw badRequest(spec.type === 'flexibleTime' ? 'eventId or startTime is required for a flexibleTime product' : `eventId is required for a ${spec.type} product`);
+    throw badRequest(
+      spec.type === 'flexibleTime'
+        ? 'eventId or startTime is required for a flexibleTime product'
+        : `eventId is required for a ${spec.type} product`,
+    );
   }
   if (start <= now) throw badRequest('the event or start time is in the past');
 
@@ -45,10 +51,20 @@ export function parseBookingInput(account: AccountData, body: unknown, now: numb
   let newCustomer: Identity | undefined;
   if (typeof body.customerId === 'string') {
     customer = account.customers.indexOf(body.customerId);
-    if (customer < 0 || account.customers.isDeleted(customer)) throw badRequest(`unknown customerId ${body.customerId}`);
-  } else if (isObject(body.customer) && typeof body.customer.firstName === 'string' && typeof body.customer.lastName === 'string') {
+    if (customer < 0 || account.customers.isDeleted(customer))
+      throw badRequest(`unknown customerId ${body.customerId}`);
+  } else if (
+    isObject(body.customer) &&
+    typeof body.customer.firstName === 'string' &&
+    typeof body.customer.lastName === 'string'
+  ) {
     const email = body.customer.emailAddress;
-    newCustomer = { firstName: body.customer.firstName, lastName: body.customer.lastName, emailAddress: typeof email === 'string' ? email : '', gender: 'unknown' };
+    newCustomer = {
+      firstName: body.customer.firstName,
+      lastName: body.customer.lastName,
+      emailAddress: typeof email === 'string' ? email : '',
+      gender: 'unknown',
+    };
   } else {
     throw badRequest('customerId, or a customer with firstName and lastName, is required');
   }
@@ -58,11 +74,18 @@ export function parseBookingInput(account: AccountData, body: unknown, now: numb
   if (!Array.isArray(rawNumbers)) throw badRequest('participants.numbers is required');
   const numbers: PeopleNumber[] = [];
   for (const entry of rawNumbers as unknown[]) {
-    if (!isObject(entry) || typeof entry.peopleCategoryId !== 'string' || !Number.isInteger(entry.number) || (entry.number as number) < 0) {
+    if (
+      !isObject(entry) ||
+      typeof entry.peopleCategoryId !== 'string' ||
+      !Number.isInteger(entry.number) ||
+      (entry.number as number) < 0
+    ) {
       throw badRequest('each participants.numbers entry needs peopleCategoryId and a non-negative integer number');
     }
-    if (!(entry.peopleCategoryId in spec.rates)) throw badRequest(`people category ${entry.peopleCategoryId} cannot book product ${productId}`);
-    if ((entry.number as number) > 0) numbers.push({ peopleCategoryId: entry.peopleCategoryId, number: entry.number as number });
+    if (!(entry.peopleCategoryId in spec.rates))
+      throw badRequest(`people category ${entry.peopleCategoryId} cannot book product ${productId}`);
+    if ((entry.number as number) > 0)
+      numbers.push({ peopleCategoryId: entry.peopleCategoryId, number: entry.number as number });
   }
   if (numbers.length === 0) throw badRequest('a booking needs at least one participant');
 
@@ -70,7 +93,8 @@ export function parseBookingInput(account: AccountData, body: unknown, now: numb
   if (Array.isArray(body.options)) {
     for (const entry of body.options as unknown[]) {
       const known = isObject(entry) ? account.catalog.options.find((o) => o.id === entry.id) : undefined;
-      if (known === undefined || !isObject(entry) || typeof entry.value !== 'string') throw badRequest('each option needs the id of a product option and a string value');
+      if (known === undefined || !isObject(entry) || typeof entry.value !== 'string')
+        throw badRequest('each option needs the id of a product option and a string value');
       options.push({ id: known.id, name: known.name, value: entry.value });
     }
   }

@@ -7,7 +7,10 @@ import { parseBookingInput } from './booking-input.js';
 import { listPage, type ApiRequest, type ApiRoute } from './types.js';
 
 function expansion(query: URLSearchParams): BookingExpansion {
-  return { expandCustomer: boolParam(query, 'expandCustomer', false), expandParticipants: boolParam(query, 'expandParticipants', false) };
+  return {
+    expandCustomer: boolParam(query, 'expandCustomer', false),
+    expandParticipants: boolParam(query, 'expandParticipants', false),
+  };
 }
 
 function listBookings(request: ApiRequest): ApiResponse {
@@ -20,14 +23,20 @@ function listBookings(request: ApiRequest): ApiResponse {
       const zone = account.ctx.zone;
       const start = windowParam(query, 'startTime', 'endTime', zone, MAX_WINDOW_SECONDS);
       const updated = windowParam(query, 'lastUpdatedStartTime', 'lastUpdatedEndTime', zone, MAX_WINDOW_SECONDS);
-      if (start === undefined && updated === undefined) throw badRequest('give startTime/endTime and/or lastUpdatedStartTime/lastUpdatedEndTime');
+      if (start === undefined && updated === undefined)
+        throw badRequest('give startTime/endTime and/or lastUpdatedStartTime/lastUpdatedEndTime');
       const productId = query.get('productId');
       let product: number | undefined;
       if (productId !== null && productId !== '') {
         product = account.catalog.productIndex(productId);
         if (product < 0) throw badRequest(`unknown productId ${productId}`);
       }
-      const ids = account.bookings.select({ start, updated, includeCanceled: boolParam(query, 'includeCanceled', false), product });
+      const ids = account.bookings.select({
+        start,
+        updated,
+        includeCanceled: boolParam(query, 'includeCanceled', false),
+        product,
+      });
       return { ids, context: expansion(query) };
     },
     (index, expand) => (account.bookings.isDeleted(index) ? undefined : bookingJson(account, index, expand, now)),
@@ -53,8 +62,20 @@ function createFromBody(request: ApiRequest): ApiResponse {
   const customer = input.customer ?? account.customers.add(now);
   if (input.newCustomer !== undefined) account.customers.posted.set(customer, input.newCustomer);
   const spec = account.catalog.products[input.product]?.spec;
-  const number = createBooking(account, { product: input.product, start: input.start, customer, now, pending: spec?.acceptDeny === true, facts: { numbers: input.numbers, options: input.options } });
-  const body = bookingJson(account, account.bookings.indexOf(number), { expandCustomer: false, expandParticipants: false }, now);
+  const number = createBooking(account, {
+    product: input.product,
+    start: input.start,
+    customer,
+    now,
+    pending: spec?.acceptDeny === true,
+    facts: { numbers: input.numbers, options: input.options },
+  });
+  const body = bookingJson(
+    account,
+    account.bookings.indexOf(number),
+    { expandCustomer: false, expandParticipants: false },
+    now,
+  );
   return { status: 201, body, headers: { location: `/v2/bookings/${number}` }, records: 'single' };
 }
 
@@ -64,11 +85,16 @@ export const bookingRoutes: readonly ApiRoute[] = [
   {
     method: 'GET',
     path: '/bookings/{bookingNumber}',
-    handler: (request) => ok(bookingJson(request.account, findBooking(request), expansion(request.query), request.now), 'single'),
+    handler: (request) =>
+      ok(bookingJson(request.account, findBooking(request), expansion(request.query), request.now), 'single'),
   },
   {
     method: 'GET',
     path: '/bookings/{bookingNumber}/customer',
-    handler: (request) => ok(request.account.customerJson(request.account.bookings.customer.get(findBooking(request)), request.now), 'single'),
+    handler: (request) =>
+      ok(
+        request.account.customerJson(request.account.bookings.customer.get(findBooking(request)), request.now),
+        'single',
+      ),
   },
 ];

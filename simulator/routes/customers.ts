@@ -20,7 +20,8 @@ function searchCustomers(request: ApiRequest): { ids: Int32Array; context: undef
   const since = timeParam(query, 'createdSince', account.ctx.zone);
   const text = (query.get('searchText') ?? '').trim().toLowerCase();
   const field = query.get('searchField') ?? 'name';
-  if (!(SEARCH_FIELDS as readonly string[]).includes(field)) throw badRequest(`searchField must be one of ${SEARCH_FIELDS.join(', ')}`);
+  if (!(SEARCH_FIELDS as readonly string[]).includes(field))
+    throw badRequest(`searchField must be one of ${SEARCH_FIELDS.join(', ')}`);
   const members = boolParam(query, 'currentMembers', true);
   const nonMembers = boolParam(query, 'currentNonMembers', true);
   // createdSince is a binary search (creation time grows with the index); other filters scan what is left.
@@ -30,7 +31,12 @@ function searchCustomers(request: ApiRequest): { ids: Int32Array; context: undef
     if (i < first || customers.isDeleted(i)) return false;
     if (text !== '') {
       const who = customers.identity(i);
-      const haystack = field === 'name' ? `${who.firstName} ${who.lastName}` : field === 'emailAddress' ? who.emailAddress : who[field as 'firstName' | 'lastName'];
+      const haystack =
+        field === 'name'
+          ? `${who.firstName} ${who.lastName}`
+          : field === 'emailAddress'
+            ? who.emailAddress
+            : who[field as 'firstName' | 'lastName'];
       if (!haystack.toLowerCase().includes(text)) return false;
     }
     if (needsJson) {
@@ -46,9 +52,23 @@ export const customerRoutes: readonly ApiRoute[] = [
   {
     method: 'GET',
     path: '/customers',
-    handler: (request) => ok(listPage(request, 'customers', 100, () => searchCustomers(request), (i) => (request.account.customers.isDeleted(i) ? undefined : request.account.customerJson(i, request.now))), 'list'),
+    handler: (request) =>
+      ok(
+        listPage(
+          request,
+          'customers',
+          100,
+          () => searchCustomers(request),
+          (i) => (request.account.customers.isDeleted(i) ? undefined : request.account.customerJson(i, request.now)),
+        ),
+        'list',
+      ),
   },
-  { method: 'GET', path: '/customers/{id}', handler: (request) => ok(request.account.customerJson(findCustomer(request), request.now), 'single') },
+  {
+    method: 'GET',
+    path: '/customers/{id}',
+    handler: (request) => ok(request.account.customerJson(findCustomer(request), request.now), 'single'),
+  },
   {
     method: 'GET',
     path: '/customers/{id}/linkedpeople',
@@ -59,7 +79,10 @@ export const customerRoutes: readonly ApiRoute[] = [
         request,
         'linkedpeople',
         100,
-        () => ({ ids: Int32Array.from({ length: people.linkedCount(customer) }, (_, k) => customer * 4 + k), context: undefined }),
+        () => ({
+          ids: Int32Array.from({ length: people.linkedCount(customer) }, (_, k) => customer * 4 + k),
+          context: undefined,
+        }),
         (id) => (people.isDeleted(id >> 2) ? undefined : people.linkedPersonJson(id >> 2, id & 3)),
       );
       return ok(page, 'list');
@@ -73,7 +96,13 @@ export const customerRoutes: readonly ApiRoute[] = [
       const customerId = request.params.customerId ?? '';
       const customer = people.indexOf(customerId);
       const decoded = people.peopleIds.decode(request.params.id ?? '');
-      if (customer < 0 || people.isDeleted(customer) || decoded < 0 || decoded >> 2 !== customer || (decoded & 3) >= people.linkedCount(customer)) {
+      if (
+        customer < 0 ||
+        people.isDeleted(customer) ||
+        decoded < 0 ||
+        decoded >> 2 !== customer ||
+        (decoded & 3) >= people.linkedCount(customer)
+      ) {
         throw notFound(`linked person ${request.params.id ?? ''}`);
       }
       return ok(people.linkedPersonJson(customer, decoded & 3), 'single');
@@ -94,11 +123,19 @@ export const customerRoutes: readonly ApiRoute[] = [
         () => {
           const from = dayOrTime(query, 'beginDate', account.ctx.zone, false);
           const to = dayOrTime(query, 'endDate', account.ctx.zone, true);
-          const ids = account.customers.bookingsOf(customer).filter((i) => !b.isDeleted(i) && (from === undefined || b.start.get(i) >= from) && (to === undefined || b.start.get(i) <= to));
+          const ids = account.customers
+            .bookingsOf(customer)
+            .filter(
+              (i) =>
+                !b.isDeleted(i) &&
+                (from === undefined || b.start.get(i) >= from) &&
+                (to === undefined || b.start.get(i) <= to),
+            );
           ids.sort((x, y) => b.start.get(x) - b.start.get(y) || b.rank.get(x) - b.rank.get(y));
           return { ids: Int32Array.from(ids), context: undefined };
         },
-        (i) => (b.isDeleted(i) ? undefined : bookingJson(account, i, { expandCustomer: false, expandParticipants }, now)),
+        (i) =>
+          b.isDeleted(i) ? undefined : bookingJson(account, i, { expandCustomer: false, expandParticipants }, now),
       );
       return ok(page, 'list');
     },

@@ -16,16 +16,27 @@ export const holdRoutes: readonly ApiRoute[] = [
     handler: ({ account, body, query, now }) => {
       const input = parseBookingInput(account, body, now);
       const duration = intParam(query, 'holdDurationSeconds') ?? MAX_HOLD_SECONDS;
-      if (duration < 1 || duration > MAX_HOLD_SECONDS) throw badRequest(`holdDurationSeconds must be between 1 and ${MAX_HOLD_SECONDS}`);
+      if (duration < 1 || duration > MAX_HOLD_SECONDS)
+        throw badRequest(`holdDurationSeconds must be between 1 and ${MAX_HOLD_SECONDS}`);
       const previous = query.get('previousHoldId');
       if (previous !== null) account.holds.delete(previous);
       const currency = account.ctx.theme.currency;
-      const price = priceOf(input.numbers, input.options, account.catalog.ratesAt(input.product, now), account.ctx.theme.taxBasisPoints);
+      const price = priceOf(
+        input.numbers,
+        input.options,
+        account.catalog.ratesAt(input.product, now),
+        account.ctx.theme.taxBasisPoints,
+      );
       const id = randomBytes(12).toString('base64url').slice(0, 16);
       const expiration = now + duration;
       const hold = {
         id,
-        price: { totalGross: money(price.gross, currency), totalNet: money(price.net, currency), totalTaxes: money(price.taxes, currency), totalPaid: money(0, currency) },
+        price: {
+          totalGross: money(price.gross, currency),
+          totalNet: money(price.net, currency),
+          totalTaxes: money(price.taxes, currency),
+          totalPaid: money(0, currency),
+        },
         expiration: account.ctx.zone.iso(expiration),
         totalPayable: money(price.gross, currency),
       };

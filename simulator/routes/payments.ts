@@ -7,7 +7,12 @@ import { listPage, type ApiRoute } from './types.js';
 
 function paymentJson(account: AccountData, index: number): Record<string, unknown> {
   const booking = account.payments.booking.get(index);
-  return account.payments.json(index, account.ctx, account.bookings.bookingNumber(booking), account.customers.ids.encode(account.bookings.customer.get(booking)));
+  return account.payments.json(
+    index,
+    account.ctx,
+    account.bookings.bookingNumber(booking),
+    account.customers.ids.encode(account.bookings.customer.get(booking)),
+  );
 }
 
 export const paymentRoutes: readonly ApiRoute[] = [

@@ -9,7 +9,11 @@ export const settingsRoutes: readonly ApiRoute[] = [
     method: 'GET',
     path: '/settings/languages',
     // Not paged: `{data: [...]}` (S6, S10).
-    handler: ({ account }) => ok({ data: account.ctx.theme.languages.map((l, i) => ({ tag: l.tag, name: l.name, customersDefault: i === 0 })) }, 'list'),
+    handler: ({ account }) =>
+      ok(
+        { data: account.ctx.theme.languages.map((l, i) => ({ tag: l.tag, name: l.name, customersDefault: i === 0 })) },
+        'list',
+      ),
   },
   {
     method: 'GET',
@@ -22,13 +26,17 @@ export const settingsRoutes: readonly ApiRoute[] = [
     handler: (request) => {
       const { account, query, now } = request;
       const type = query.get('type');
-      if (type !== null && type !== '' && !PRODUCT_TYPES.includes(type)) throw badRequest(`type must be one of ${PRODUCT_TYPES.join(', ')}`);
+      if (type !== null && type !== '' && !PRODUCT_TYPES.includes(type))
+        throw badRequest(`type must be one of ${PRODUCT_TYPES.join(', ')}`);
       const products = account.catalog.products;
       const page = listPage(
         request,
         'products',
         100,
-        () => ({ ids: allIndices(products.length, (i) => type === null || type === '' || products[i]?.spec.type === type), context: undefined }),
+        () => ({
+          ids: allIndices(products.length, (i) => type === null || type === '' || products[i]?.spec.type === type),
+          context: undefined,
+        }),
         (i) => account.catalog.productJson(i, now, account.ctx.theme.currency),
       );
       return ok(page, 'list');
@@ -52,7 +60,8 @@ export const settingsRoutes: readonly ApiRoute[] = [
   {
     method: 'GET',
     path: '/settings/taxes',
-    handler: ({ account }) => ok({ data: [{ id: account.catalog.taxId, name: account.ctx.theme.taxName, enabled: true }] }),
+    handler: ({ account }) =>
+      ok({ data: [{ id: account.catalog.taxId, name: account.ctx.theme.taxName, enabled: true }] }),
   },
   {
     method: 'GET',
@@ -64,7 +73,13 @@ export const settingsRoutes: readonly ApiRoute[] = [
         id: account.catalog.taxId.slice(0, 12),
         name,
         phoneNumbers: [{ number: `${theme.phonePrefix} 0100`, type: 'work' }],
-        streetAddress: { address1: '1 Harbour Way', city: place?.city, countryCode: theme.country, state: place?.state, postcode: place?.postcode },
+        streetAddress: {
+          address1: '1 Harbour Way',
+          city: place?.city,
+          countryCode: theme.country,
+          state: place?.state,
+          postcode: place?.postcode,
+        },
         websiteURL: `https://www.${name.toLowerCase().replace(/[^a-z]/g, '')}.example.com`,
         emailAddress: 'hello@example.com',
       });
@@ -85,7 +100,13 @@ export const settingsRoutes: readonly ApiRoute[] = [
     path: '/webhooks',
     handler: (request) => {
       const hooks = request.account.catalog.webhooks;
-      const page = listPage(request, 'webhooks', 100, () => ({ ids: allIndices(hooks.length, () => true), context: undefined }), (i) => (hooks[i] === undefined ? undefined : { ...hooks[i] }));
+      const page = listPage(
+        request,
+        'webhooks',
+        100,
+        () => ({ ids: allIndices(hooks.length, () => true), context: undefined }),
+        (i) => (hooks[i] === undefined ? undefined : { ...hooks[i] }),
+      );
       return ok(page, 'list');
     },
   },

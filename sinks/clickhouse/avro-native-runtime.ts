@@ -44,7 +44,11 @@ function writeDecimal(out: ByteWriter, buf: Buffer, start: number, end: number, 
   // Minimal encodings never exceed the width for values within the precision; longer ones must be
   // sign extension only (the bytes dropped equal the fill and the kept top bit keeps the sign).
   const keptTop = end - width;
-  if (keptTop > start && (buf.subarray(start, keptTop).some((byte) => byte !== fill) || (((buf[keptTop] as number) & 0x80) !== 0) !== negative)) {
+  if (
+    keptTop > start &&
+    (buf.subarray(start, keptTop).some((byte) => byte !== fill) ||
+      (((buf[keptTop] as number) & 0x80) !== 0) !== negative)
+  ) {
     // The body decodes; the value is what the column cannot hold.
     throw new BadValueError(`decimal of ${end - start} bytes does not fit ${width} bytes`);
   }
@@ -73,8 +77,11 @@ export const HELPERS = Object.freeze({
   readLong,
   writeDecimal,
   decodeInPlace,
-  spanError: (length: number, start: number) => new AvroBodyError(`length ${length} at byte ${start} runs past the end of the body`),
+  spanError: (length: number, start: number) =>
+    new AvroBodyError(`length ${length} at byte ${start} runs past the end of the body`),
   branchError: (index: number) => new AvroBodyError(`union branch ${index} does not exist`),
-  fixedError: (size: number, start: number) => new AvroBodyError(`${size} bytes at byte ${start} run past the end of the body`),
-  endError: (pos: number, length: number) => new AvroBodyError(pos > length ? 'the body ends inside a value' : `${length - pos} bytes left after the record`),
+  fixedError: (size: number, start: number) =>
+    new AvroBodyError(`${size} bytes at byte ${start} run past the end of the body`),
+  endError: (pos: number, length: number) =>
+    new AvroBodyError(pos > length ? 'the body ends inside a value' : `${length - pos} bytes left after the record`),
 });

@@ -93,7 +93,9 @@ class Source {
   long(): string {
     const value = this.temp();
     this.emit(`let ${value} = buf[pos++];`);
-    this.emit(`if (${value} < 0x80) ${value} = (${value} >>> 1) ^ -(${value} & 1); else { c.pos = pos - 1; ${value} = h.readLong(c); pos = c.pos; }`);
+    this.emit(
+      `if (${value} < 0x80) ${value} = (${value} >>> 1) ^ -(${value} & 1); else { c.pos = pos - 1; ${value} = h.readLong(c); pos = c.pos; }`,
+    );
     return value;
   }
 
@@ -186,14 +188,19 @@ function scalarCode(src: Source, type: avsc.Type, column: ColumnType, out: strin
       // Avro and ClickHouse both store IEEE 754 little-endian: copy the bytes.
       const start = src.fixed(size);
       src.emit(`${out}.reserve(${size});`);
-      return src.emit(`for (let i = 0; i < ${size}; i++) ${out}.buffer[${out}.at + i] = buf[${start} + i]; ${out}.at += ${size};`);
+      return src.emit(
+        `for (let i = 0; i < ${size}; i++) ${out}.buffer[${out}.at + i] = buf[${start} + i]; ${out}.at += ${size};`,
+      );
     }
     case 'decimal': {
       const width = decimalWidth(column.precision);
       const underlying = type.typeName.startsWith('logical') ? (type as avsc.types.LogicalType).underlyingType : type;
-      if (underlying.typeName === 'bytes') return src.emit(`h.writeDecimal(${out}, buf, ${src.span()}, pos, ${width});`);
+      if (underlying.typeName === 'bytes')
+        return src.emit(`h.writeDecimal(${out}, buf, ${src.span()}, pos, ${width});`);
       if (underlying.typeName !== 'fixed') break;
-      return src.emit(`h.writeDecimal(${out}, buf, ${src.fixed((underlying as avsc.types.FixedType).size)}, pos, ${width});`);
+      return src.emit(
+        `h.writeDecimal(${out}, buf, ${src.fixed((underlying as avsc.types.FixedType).size)}, pos, ${width});`,
+      );
     }
     default:
       break;
@@ -207,7 +214,9 @@ function valueCode(src: Source, type: avsc.Type, column: ColumnType, writer: str
     // Multi-branch unions → JSON text of avsc's value, as rows.ts writes them.
     const value = src.decoded(type);
     const text = `JSON.stringify(${value})`;
-    return src.emit(`${writer}.add(${isNullable(column) ? `${value} === null || ${value} === undefined ? null : ${text}` : text});`);
+    return src.emit(
+      `${writer}.add(${isNullable(column) ? `${value} === null || ${value} === undefined ? null : ${text}` : text});`,
+    );
   }
   if (isNullable(column)) {
     const union = nullableBranch(type);
@@ -252,8 +261,20 @@ function valueCode(src: Source, type: avsc.Type, column: ColumnType, writer: str
     }
     case 'struct': {
       const fields = (type as avsc.types.RecordType).fields;
-      if (type.typeName !== 'record' || fields.length !== column.fields.length || fields.some((field, i) => field.name !== column.fields[i]?.name)) break;
-      fields.forEach((field, i) => valueCode(src, field.type, (column.fields[i] as { type: ColumnType }).type, src.writer(`${writer}.fields[${i}]`)));
+      if (
+        type.typeName !== 'record' ||
+        fields.length !== column.fields.length ||
+        fields.some((field, i) => field.name !== column.fields[i]?.name)
+      )
+        break;
+      fields.forEach((field, i) =>
+        valueCode(
+          src,
+          field.type,
+          (column.fields[i] as { type: ColumnType }).type,
+          src.writer(`${writer}.fields[${i}]`),
+        ),
+      );
       return;
     }
     default:
@@ -263,7 +284,13 @@ function valueCode(src: Source, type: avsc.Type, column: ColumnType, writer: str
 }
 
 /** Code for a record's fields, flattened as columns.ts flattens them (`parent_child` columns); the top level's fields each get a function. */
-function fieldsCode(src: Source, type: avsc.types.RecordType, prefix: readonly string[], columns: ReadonlyMap<string, { index: number; column: Column }>, writerOf: (index: number) => string): void {
+function fieldsCode(
+  src: Source,
+  type: avsc.types.RecordType,
+  prefix: readonly string[],
+  columns: ReadonlyMap<string, { index: number; column: Column }>,
+  writerOf: (index: number) => string,
+): void {
   for (const field of type.fields) {
     if (prefix.length === 0) src.call(() => fieldCode(src, field, [], columns, writerOf));
     else fieldCode(src, field, prefix, columns, writerOf);
@@ -271,15 +298,25 @@ function fieldsCode(src: Source, type: avsc.types.RecordType, prefix: readonly s
 }
 
 /** Code for one field: a value column, a flattened record, or a value the table does not take. */
-function fieldCode(src: Source, field: avsc.types.Field, prefix: readonly string[], columns: ReadonlyMap<string, { index: number; column: Column }>, writerOf: (index: number) => string): void {
+function fieldCode(
+  src: Source,
+  field: avsc.types.Field,
+  prefix: readonly string[],
+  columns: ReadonlyMap<string, { index: number; column: Column }>,
+  writerOf: (index: number) => string,
+): void {
   const path = [...prefix, field.name];
   const union = nullableBranch(field.type);
   const record = union?.inner ?? field.type;
   if (record.typeName === 'record') {
     if (union === undefined) return fieldsCode(src, record as avsc.types.RecordType, path, columns, writerOf);
     // A null parent record: every column below it is NULL (or empty) for this row.
-    const below = [...columns.values()].filter(({ column }) => path.every((step, i) => column.path[i] === step)).map(({ index }) => index);
-    src.emit(`if (${src.branch()} === ${union.nullIndex}) { ${below.map((index) => `${writerOf(index)}.addEmpty();`).join(' ')} } else {`);
+    const below = [...columns.values()]
+      .filter(({ column }) => path.every((step, i) => column.path[i] === step))
+      .map(({ index }) => index);
+    src.emit(
+      `if (${src.branch()} === ${union.nullIndex}) { ${below.map((index) => `${writerOf(index)}.addEmpty();`).join(' ')} } else {`,
+    );
     fieldsCode(src, record as avsc.types.RecordType, path, columns, writerOf);
     return src.emit(`}`);
   }

@@ -10,7 +10,10 @@ export const clickhouseSchema = z.strictObject({
   url: z.url().default('http://127.0.0.1:8123'),
   username: z.string().default('default'),
   password: z.string().default(''),
-  database: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a ClickHouse database name').default('bookeo'),
+  database: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a ClickHouse database name')
+    .default('bookeo'),
   requestTimeoutMs: z.number().int().positive().default(60_000),
 });
 

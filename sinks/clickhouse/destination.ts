@@ -21,7 +21,17 @@ import { finished } from 'node:stream/promises';
 import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
 import type { Logger } from '../../common/logger.js';
 import type { TableSpec } from '../columns.js';
-import { batchToken, type Destination, type LiveVersion, type PrepareResult, type Rebuild, type ResolvedSchema, type SchemaMode, type WriteBatch, type WriteResult } from '../destination.js';
+import {
+  batchToken,
+  type Destination,
+  type LiveVersion,
+  type PrepareResult,
+  type Rebuild,
+  type ResolvedSchema,
+  type SchemaMode,
+  type WriteBatch,
+  type WriteResult,
+} from '../destination.js';
 import { DestinationError, checkStorable, frozenTableError } from '../errors.js';
 import {
   addColumnsSql,
@@ -70,7 +80,11 @@ export function createClickHouseDestination(options: ClickHouseDestinationOption
   });
   const plans = new WeakMap<ResolvedSchema, WritePlan>();
 
-  async function request<T>(what: string, table: string | undefined, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  async function request<T>(
+    what: string,
+    table: string | undefined,
+    run: (signal: AbortSignal) => Promise<T>,
+  ): Promise<T> {
     const signal = AbortSignal.timeout(connection.requestTimeoutMs);
     try {
       return await run(signal);
@@ -87,7 +101,8 @@ export function createClickHouseDestination(options: ClickHouseDestinationOption
   async function existingColumns(table: string): Promise<Map<string, string>> {
     const rows = await request('read columns', table, async (signal) => {
       const result = await client.query({
-        query: 'SELECT name, type FROM system.columns WHERE database = {database:String} AND table = {table:String} ORDER BY position',
+        query:
+          'SELECT name, type FROM system.columns WHERE database = {database:String} AND table = {table:String} ORDER BY position',
         query_params: { database, table },
         format: 'JSONEachRow',
         abort_signal: signal,
@@ -118,7 +133,8 @@ export function createClickHouseDestination(options: ClickHouseDestinationOption
     return { rows, token };
   }
 
-  const frozen = (table: string, problem: string): DestinationError => frozenTableError(`${database}.${table}`, [problem]);
+  const frozen = (table: string, problem: string): DestinationError =>
+    frozenTableError(`${database}.${table}`, [problem]);
 
   function planFor(schema: ResolvedSchema): WritePlan {
     let plan = plans.get(schema);
@@ -134,7 +150,8 @@ export function createClickHouseDestination(options: ClickHouseDestinationOption
   }
 
   /** A schema ClickHouse cannot store (e.g. decimal precision above 76) is the schema's fault: say so before any DDL. */
-  const checkTypes = (spec: TableSpec): void => checkStorable(spec.name, () => spec.columns.forEach((column) => clickhouseType(column.type)));
+  const checkTypes = (spec: TableSpec): void =>
+    checkStorable(spec.name, () => spec.columns.forEach((column) => clickhouseType(column.type)));
 
   return {
     capabilities: { idempotency: 'batch-token' },
@@ -153,10 +170,13 @@ export function createClickHouseDestination(options: ClickHouseDestinationOption
       }
       const plan = planTable(existing, spec);
       if (plan.conflicts.length > 0) {
-        throw new DestinationError(`table ${database}.${spec.name} cannot take this schema version: ${describeConflicts(plan.conflicts)} (rebuild the table from the topic)`, {
-          reason: 'incompatible',
-          table: `${database}.${spec.name}`,
-        });
+        throw new DestinationError(
+          `table ${database}.${spec.name} cannot take this schema version: ${describeConflicts(plan.conflicts)} (rebuild the table from the topic)`,
+          {
+            reason: 'incompatible',
+            table: `${database}.${spec.name}`,
+          },
+        );
       }
       if (plan.missing.length === 0) return { created, addedColumns: [] };
       const names = plan.missing.map((column) => column.name);
@@ -171,7 +191,11 @@ export function createClickHouseDestination(options: ClickHouseDestinationOption
       if ((await existingColumns(table)).size === 0) return;
       const keys = keyColumns.map((name) => `toString(${quoteIdentifier(name)})`).join(', ');
       const result = await request('read live versions', table, (signal) =>
-        client.query({ query: `SELECT [${keys}], _version FROM ${qualifiedName(database, table)} FINAL WHERE _is_deleted = 0`, format: 'JSONCompactEachRow', abort_signal: signal }),
+        client.query({
+          query: `SELECT [${keys}], _version FROM ${qualifiedName(database, table)} FINAL WHERE _is_deleted = 0`,
+          format: 'JSONCompactEachRow',
+          abort_signal: signal,
+        }),
       );
       for await (const rows of result.stream<[string[], string | number]>()) {
         for (const row of rows) {

@@ -62,15 +62,25 @@ function engineCode(error: ClickHouseError): number {
  * known kinds (a proxy's 502 page, a truncated response) count as unavailable: a bounded retry
  * costs little, dead-lettering good rows for a network hiccup would lose data.
  */
-export function classifyClickHouseError(error: unknown, what: string, table: string | undefined, signal?: AbortSignal): unknown {
+export function classifyClickHouseError(
+  error: unknown,
+  what: string,
+  table: string | undefined,
+  signal?: AbortSignal,
+): unknown {
   if (error instanceof DestinationError || isProgrammingError(error)) return error;
   const where = table === undefined ? what : `${what} (${table})`;
   if (signal?.aborted === true) {
-    return new DestinationError(`${where}: ClickHouse did not answer in time`, { reason: 'timeout', table, cause: error });
+    return new DestinationError(`${where}: ClickHouse did not answer in time`, {
+      reason: 'timeout',
+      table,
+      cause: error,
+    });
   }
   if (error instanceof ClickHouseError) {
     const code = engineCode(error);
-    const reason: DestinationErrorReason = TRANSIENT_CODES[code] ?? (BAD_DATA_CODES.has(code) ? 'bad-data' : 'rejected');
+    const reason: DestinationErrorReason =
+      TRANSIENT_CODES[code] ?? (BAD_DATA_CODES.has(code) ? 'bad-data' : 'rejected');
     return new DestinationError(`${where}: ClickHouse error ${code} ${error.type ?? ''}: ${error.message.trim()}`, {
       reason,
       table,
@@ -81,7 +91,16 @@ export function classifyClickHouseError(error: unknown, what: string, table: str
   const socketCode = (error as { code?: unknown } | null)?.code;
   const detail = error instanceof Error ? error.message : String(error);
   if (typeof socketCode === 'string' && SOCKET_CODES.has(socketCode)) {
-    return new DestinationError(`${where}: ClickHouse unreachable (${socketCode})`, { reason: 'unavailable', table, code: socketCode, cause: error });
+    return new DestinationError(`${where}: ClickHouse unreachable (${socketCode})`, {
+      reason: 'unavailable',
+      table,
+      code: socketCode,
+      cause: error,
+    });
   }
-  return new DestinationError(`${where}: ClickHouse request failed: ${detail}`, { reason: 'unavailable', table, cause: error });
+  return new DestinationError(`${where}: ClickHouse request failed: ${detail}`, {
+    reason: 'unavailable',
+    table,
+    cause: error,
+  });
 }

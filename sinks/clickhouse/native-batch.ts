@@ -40,13 +40,20 @@ export class BlockPlan {
     this.block = new NativeBlock(spec);
     const transcode = compileTranscoder(schema.type, spec);
     // The spec was described from this very schema, so every column maps; anything else is a bug, not bad data.
-    if (transcode === undefined) throw new Error(`table ${spec.name}: schema id ${schema.schemaId} does not transcode into the columns described from it`);
+    if (transcode === undefined)
+      throw new Error(
+        `table ${spec.name}: schema id ${schema.schemaId} does not transcode into the columns described from it`,
+      );
     this.transcode = transcode;
   }
 
   /** The body of a batch: tombstones through the cells, upserts transcoded (in the batch's version). */
   body(batch: WriteBatch): Buffer {
-    const context: LineageContext = { topic: batch.topic, partition: batch.partition, ingestedAtMs: batch.ingestedAtMs };
+    const context: LineageContext = {
+      topic: batch.topic,
+      partition: batch.partition,
+      ingestedAtMs: batch.ingestedAtMs,
+    };
     const schema = batch.schema;
     return this.fill(batch.records.length, (columns) => {
       for (const { key, body, offset, schemaId } of batch.records) {
@@ -75,12 +82,23 @@ export class BlockPlan {
     }
   }
 
-  private addCells(columns: readonly ColumnWriter[], indexes: readonly number[], record: SinkRecord, context: LineageContext): void {
+  private addCells(
+    columns: readonly ColumnWriter[],
+    indexes: readonly number[],
+    record: SinkRecord,
+    context: LineageContext,
+  ): void {
     let index = 0;
     try {
       for (index of indexes) (columns[index] as ColumnWriter).add((this.cells[index] as Cell)(record, context));
     } catch (error) {
-      throw recordLevel(error, this.spec.name, record.offset, record.schemaId, `column ${this.spec.columns[index]?.name ?? '?'}`);
+      throw recordLevel(
+        error,
+        this.spec.name,
+        record.offset,
+        record.schemaId,
+        `column ${this.spec.columns[index]?.name ?? '?'}`,
+      );
     }
   }
 }
@@ -92,5 +110,9 @@ const PRESENT: Readonly<Record<string, unknown>> = Object.freeze({});
 function recordLevel(error: unknown, table: string, offset: number, schemaId: number, where = 'value'): unknown {
   if (error instanceof AvroBodyError) return undecodableBody(schemaId, error);
   if (!(error instanceof BadValueError)) return error;
-  return new DestinationError(`table ${table}, ${where}, offset ${offset}: ${error.message}`, { reason: 'bad-data', table, cause: error });
+  return new DestinationError(`table ${table}, ${where}, offset ${offset}: ${error.message}`, {
+    reason: 'bad-data',
+    table,
+    cause: error,
+  });
 }

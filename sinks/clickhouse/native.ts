@@ -232,11 +232,21 @@ const DECIMAL = /^([+-]?)(\d*)(?:\.(\d*))?$/;
 
 /** Decimal text → the integer ClickHouse stores (value × 10^scale); more fraction digits than the scale is an error, never a rounding. */
 export function scaledDecimal(value: unknown, scale: number): number | bigint {
-  const text = typeof value === 'string' ? value : typeof value === 'number' || typeof value === 'bigint' ? String(value) : bad('a decimal', value);
+  const text =
+    typeof value === 'string'
+      ? value
+      : typeof value === 'number' || typeof value === 'bigint'
+        ? String(value)
+        : bad('a decimal', value);
   const match = DECIMAL.exec(text.trim());
   const whole = match?.[2] ?? '';
   const fraction = match?.[3] ?? '';
-  if (!match || whole.length + fraction.length === 0 || fraction.length - (/0*$/.exec(fraction)?.[0].length ?? 0) > scale) return bad(`a decimal with at most ${scale} fraction digits`, value);
+  if (
+    !match ||
+    whole.length + fraction.length === 0 ||
+    fraction.length - (/0*$/.exec(fraction)?.[0].length ?? 0) > scale
+  )
+    return bad(`a decimal with at most ${scale} fraction digits`, value);
   const digits = `${whole}${fraction.slice(0, scale).padEnd(scale, '0')}`;
   const negative = match[1] === '-';
   // Below 10^15 a double holds every integer exactly: no BigInt for everyday amounts.
@@ -302,7 +312,9 @@ export function columnWriter(type: ColumnType): ColumnWriter {
   switch (type.kind) {
     case 'nullable':
       // ClickHouse has no Nullable(Array/Map/Tuple): null is the empty value there (types.ts).
-      return type.inner.kind === 'array' || type.inner.kind === 'map' || type.inner.kind === 'struct' ? columnWriter(type.inner) : new NullableWriter(columnWriter(type.inner));
+      return type.inner.kind === 'array' || type.inner.kind === 'map' || type.inner.kind === 'struct'
+        ? columnWriter(type.inner)
+        : new NullableWriter(columnWriter(type.inner));
     case 'array':
       return new ArrayWriter(columnWriter(type.items));
     case 'map':

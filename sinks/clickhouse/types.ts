@@ -32,8 +32,15 @@ export function clickhouseType(type: ColumnType): string {
     case 'string':
       return type.lowCardinality ? 'LowCardinality(String)' : 'String';
     case 'decimal':
-      if (type.precision < 1 || type.precision > MAX_DECIMAL_PRECISION || type.scale < 0 || type.scale > type.precision) {
-        throw new RangeError(`decimal(${type.precision}, ${type.scale}) does not fit ClickHouse Decimal (precision 1-${MAX_DECIMAL_PRECISION})`);
+      if (
+        type.precision < 1 ||
+        type.precision > MAX_DECIMAL_PRECISION ||
+        type.scale < 0 ||
+        type.scale > type.precision
+      ) {
+        throw new RangeError(
+          `decimal(${type.precision}, ${type.scale}) does not fit ClickHouse Decimal (precision 1-${MAX_DECIMAL_PRECISION})`,
+        );
       }
       return `Decimal(${type.precision}, ${type.scale})`;
     case 'nullable':

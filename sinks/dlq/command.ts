@@ -55,7 +55,11 @@ export interface DeadLetterFilter {
   readonly ids?: readonly string[];
 }
 
-export async function readDeadLetters(kafka: KafkaClient, dlqTopic: string, filter: DeadLetterFilter = {}): Promise<DeadLetterEntry[]> {
+export async function readDeadLetters(
+  kafka: KafkaClient,
+  dlqTopic: string,
+  filter: DeadLetterFilter = {},
+): Promise<DeadLetterEntry[]> {
   const entries: DeadLetterEntry[] = [];
   const ids = filter.ids === undefined ? undefined : new Set(filter.ids);
   await readTopicToEnd(kafka, {
@@ -71,7 +75,10 @@ export async function readDeadLetters(kafka: KafkaClient, dlqTopic: string, filt
 }
 
 /** Dead letters whose key has a later record in its original partition (a redrive would roll that key back). */
-export async function supersededEntries(kafka: KafkaClient, entries: readonly DeadLetterEntry[]): Promise<Set<DeadLetterEntry>> {
+export async function supersededEntries(
+  kafka: KafkaClient,
+  entries: readonly DeadLetterEntry[],
+): Promise<Set<DeadLetterEntry>> {
   const superseded = new Set<DeadLetterEntry>();
   for (const topic of new Set(entries.map((entry) => entry.topic))) {
     const latest = new Map<string, number>();
@@ -91,7 +98,11 @@ export async function supersededEntries(kafka: KafkaClient, entries: readonly De
 }
 
 /** Sends the dead letters back to their original topics; resolves with how many were sent. */
-export async function redrive(kafka: KafkaClient, dlqTopic: string, entries: readonly DeadLetterEntry[]): Promise<number> {
+export async function redrive(
+  kafka: KafkaClient,
+  dlqTopic: string,
+  entries: readonly DeadLetterEntry[],
+): Promise<number> {
   if (entries.length === 0) return 0;
   const producer = await createProducer(kafka);
   try {
@@ -102,7 +113,10 @@ export async function redrive(kafka: KafkaClient, dlqTopic: string, entries: rea
         partition: entry.partition,
         key: entry.message.key,
         value: entry.message.value,
-        headers: { ...originalHeaders(entry.message.headers), [REDRIVEN_FROM_HEADER]: `${dlqTopic}:${entry.dlqPartition}:${entry.dlqOffset}` },
+        headers: {
+          ...originalHeaders(entry.message.headers),
+          [REDRIVEN_FROM_HEADER]: `${dlqTopic}:${entry.dlqPartition}:${entry.dlqOffset}`,
+        },
       });
     }
   } finally {
@@ -120,35 +134,62 @@ interface DlqOptions {
 function setup(options: DlqOptions): { kafka: KafkaClient; dlqTopic: string } {
   const config = loadConfig({ file: options.config });
   const logger = createLogger({ level: config.log.level, format: config.log.format }).child({ component: 'dlq' });
-  return { kafka: createKafka(config.kafka, logger, 'dlq'), dlqTopic: sinkDeadLetterTopic(config.sink.deadLetterTopic, options.destination) };
+  return {
+    kafka: createKafka(config.kafka, logger, 'dlq'),
+    dlqTopic: sinkDeadLetterTopic(config.sink.deadLetterTopic, options.destination),
+  };
 }
 
 export function registerDlqCommand(program: Command): void {
   const dlq = program.command('dlq').description("Show a sink's dead-letter records and send them back after a fix");
   const common = (command: Command): Command =>
     command
-      .requiredOption('-d, --destination <name>', 'the sink whose dead-letter topic to read (default topic bookeo-connect.dlq.sink-<destination>)')
+      .requiredOption(
+        '-d, --destination <name>',
+        'the sink whose dead-letter topic to read (default topic bookeo-connect.dlq.sink-<destination>)',
+      )
       .option('-t, --topic <topic>', 'only dead letters from this original topic')
       .option('-c, --config <file>', 'configuration file (JSON or YAML)');
 
-  common(dlq.command('list').description('Print one JSON line per dead letter: id, origin, schema id, stage, error')).action(async (options: DlqOptions) => {
+  common(
+    dlq.command('list').description('Print one JSON line per dead letter: id, origin, schema id, stage, error'),
+  ).action(async (options: DlqOptions) => {
     const { kafka, dlqTopic } = setup(options);
-    for (const entry of await readDeadLetters(kafka, dlqTopic, options.topic === undefined ? {} : { topic: options.topic })) {
-      process.stdout.write(`${JSON.stringify({ id: `${entry.dlqPartition}:${entry.dlqOffset}`, ...entry, message: undefined })}\n`);
+    for (const entry of await readDeadLetters(
+      kafka,
+      dlqTopic,
+      options.topic === undefined ? {} : { topic: options.topic },
+    )) {
+      process.stdout.write(
+        `${JSON.stringify({ id: `${entry.dlqPartition}:${entry.dlqOffset}`, ...entry, message: undefined })}\n`,
+      );
     }
   });
 
-  common(dlq.command('redrive').description('Send dead letters back to their original topic and partition (all, or --id ones)'))
+  common(
+    dlq
+      .command('redrive')
+      .description('Send dead letters back to their original topic and partition (all, or --id ones)'),
+  )
     .option('--id <ids...>', 'only these dead letters (<partition>:<offset> as `dlq list` prints)')
     .option('--include-superseded', 'also send dead letters whose key has a newer record (rolls that key back)')
     .option('--dry-run', 'print what would be sent, send nothing')
     .action(async (options: DlqOptions & { id?: string[]; includeSuperseded?: boolean; dryRun?: boolean }) => {
       const { kafka, dlqTopic } = setup(options);
-      const entries = await readDeadLetters(kafka, dlqTopic, { ...(options.topic === undefined ? {} : { topic: options.topic }), ...(options.id === undefined ? {} : { ids: options.id }) });
-      const skipped = options.includeSuperseded === true ? new Set<DeadLetterEntry>() : await supersededEntries(kafka, entries);
+      const entries = await readDeadLetters(kafka, dlqTopic, {
+        ...(options.topic === undefined ? {} : { topic: options.topic }),
+        ...(options.id === undefined ? {} : { ids: options.id }),
+      });
+      const skipped =
+        options.includeSuperseded === true ? new Set<DeadLetterEntry>() : await supersededEntries(kafka, entries);
       const chosen = entries.filter((entry) => !skipped.has(entry));
-      for (const entry of skipped) process.stdout.write(`skip ${entry.dlqPartition}:${entry.dlqOffset} (${entry.topic}/${entry.partition}@${entry.offset}): its key has a newer record\n`);
+      for (const entry of skipped)
+        process.stdout.write(
+          `skip ${entry.dlqPartition}:${entry.dlqOffset} (${entry.topic}/${entry.partition}@${entry.offset}): its key has a newer record\n`,
+        );
       const sent = options.dryRun === true ? 0 : await redrive(kafka, dlqTopic, chosen);
-      process.stdout.write(`${options.dryRun === true ? `would send ${chosen.length}` : `sent ${sent}`} dead letter(s) back from ${dlqTopic}\n`);
+      process.stdout.write(
+        `${options.dryRun === true ? `would send ${chosen.length}` : `sent ${sent}`} dead letter(s) back from ${dlqTopic}\n`,
+      );
     });
 }

@@ -49,19 +49,31 @@ export interface DeadLetterReporter {
   close(): Promise<void>;
 }
 
-export async function createDeadLetterReporter(kafka: KafkaClient, topic: string, clock: () => Date = () => new Date()): Promise<DeadLetterReporter> {
+export async function createDeadLetterReporter(
+  kafka: KafkaClient,
+  topic: string,
+  clock: () => Date = () => new Date(),
+): Promise<DeadLetterReporter> {
   // Idempotent: a retried send inside the producer does not duplicate the dead letter.
   const producer = await createProducer(kafka);
   return {
     topic,
     async report(message, cause) {
       try {
-        await producer.send({ topic, key: message.key, value: message.value, headers: { ...originalHeaders(message.headers), ...buildDeadLetterHeaders(cause, clock()) } });
-      } catch (error) {
-        throw new DeadLetterError(`could not dead-letter ${cause.topic}/${cause.partition}@${cause.offset} to ${topic}`, {
-          cause: error,
-          retriable: (error as { retriable?: boolean }).retriable === true,
+        await producer.send({
+          topic,
+          key: message.key,
+          value: message.value,
+          headers: { ...originalHeaders(message.headers), ...buildDeadLetterHeaders(cause, clock()) },
         });
+      } catch (error) {
+        throw new DeadLetterError(
+          `could not dead-letter ${cause.topic}/${cause.partition}@${cause.offset} to ${topic}`,
+          {
+            cause: error,
+            retriable: (error as { retriable?: boolean }).retriable === true,
+          },
+        );
       }
     },
     close: () => producer.close(),

@@ -10,9 +10,15 @@ export const duckdbSchema = z.strictObject({
   /** Database file; created with its folder on first use. Open it with the DuckDB CLI or Python while the sink is stopped. */
   path: z.string().min(1).default('data/bookeo.duckdb'),
   /** Schema inside the file for the resource tables. */
-  schema: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a DuckDB schema name').default('main'),
+  schema: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a DuckDB schema name')
+    .default('main'),
   /** DuckDB's own memory limit (its buffer manager runs inside the sink process); DuckDB's default is 80 % of RAM. */
-  memoryLimit: z.string().regex(/^\d+(\.\d+)?\s*(KB|MB|GB|KiB|MiB|GiB)$/i, 'a size such as 512MB or 2GiB').default('512MB'),
+  memoryLimit: z
+    .string()
+    .regex(/^\d+(\.\d+)?\s*(KB|MB|GB|KiB|MiB|GiB)$/i, 'a size such as 512MB or 2GiB')
+    .default('512MB'),
 });
 
 export type DuckDBConfig = z.infer<typeof duckdbSchema>;

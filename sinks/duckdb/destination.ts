@@ -18,14 +18,43 @@
 import type { DuckDBAppender, DuckDBConnection, DuckDBDataChunk } from '@duckdb/node-api';
 import type { Logger } from '../../common/logger.js';
 import type { TableSpec } from '../columns.js';
-import { batchToken, type Destination, type LiveVersion, type PrepareResult, type Rebuild, type SchemaMode, type WriteBatch, type WriteResult } from '../destination.js';
+import {
+  batchToken,
+  type Destination,
+  type LiveVersion,
+  type PrepareResult,
+  type Rebuild,
+  type SchemaMode,
+  type WriteBatch,
+  type WriteResult,
+} from '../destination.js';
 import { checkStorable, frozenTableError, type DestinationError } from '../errors.js';
 import { batchChunks, compileChunkPlan, type ChunkPlan } from './chunks.js';
 import type { DuckDBConfig } from './config.js';
 import { duckdbFile, type Session } from './database.js';
 import { classifyDuckDBError, duckdbExceptionType } from './errors.js';
-import { createTableSql, createTombstoneTableSql, dropRebuildSql, planEvolution, rebuildTable, startRebuildSql, swapInRebuildSql, tombstoneTable } from '../sql-tables.js';
-import { addColumnSql, createSchemaSql, createStagingSql, duckdbSqlDialect, existingColumnsSql, liveVersionsSql, mergeStagedSql, type Location, renameTableSql, STAGING_TABLE } from './sql.js';
+import {
+  createTableSql,
+  createTombstoneTableSql,
+  dropRebuildSql,
+  planEvolution,
+  rebuildTable,
+  startRebuildSql,
+  swapInRebuildSql,
+  tombstoneTable,
+} from '../sql-tables.js';
+import {
+  addColumnSql,
+  createSchemaSql,
+  createStagingSql,
+  duckdbSqlDialect,
+  existingColumnsSql,
+  liveVersionsSql,
+  mergeStagedSql,
+  type Location,
+  renameTableSql,
+  STAGING_TABLE,
+} from './sql.js';
 import { duckdbType } from './types.js';
 
 export interface DuckDBDestinationOptions {
@@ -73,8 +102,16 @@ function appendAll(appender: DuckDBAppender, chunks: readonly DuckDBDataChunk[])
   appender.closeSync();
 }
 
-async function existingColumns(connection: DuckDBConnection, at: Location, table: string): Promise<Map<string, string>> {
-  const reader = await connection.runAndReadAll(existingColumnsSql(), { catalog: at.catalog, schema: at.schema, table });
+async function existingColumns(
+  connection: DuckDBConnection,
+  at: Location,
+  table: string,
+): Promise<Map<string, string>> {
+  const reader = await connection.runAndReadAll(existingColumnsSql(), {
+    catalog: at.catalog,
+    schema: at.schema,
+    table,
+  });
   return new Map(reader.getRows().map(([name, type]) => [String(name), String(type)]));
 }
 
@@ -88,7 +125,11 @@ export function createDuckDBDestination(options: DuckDBDestinationOptions): Dest
   const qualified = (table: string): string => `${schema}.${table}`;
 
   /** Runs `work` in the table's lane, with the connection and where the tables live. */
-  async function withConnection<T>(what: string, table: string, work: (connection: DuckDBConnection, at: Location) => Promise<T>): Promise<T> {
+  async function withConnection<T>(
+    what: string,
+    table: string,
+    work: (connection: DuckDBConnection, at: Location) => Promise<T>,
+  ): Promise<T> {
     try {
       return await file.exclusive(table, ({ connection, catalog }) => work(connection, { catalog, schema }));
     } catch (error) {
@@ -101,10 +142,12 @@ export function createDuckDBDestination(options: DuckDBDestinationOptions): Dest
     await inTransaction(connection, statements);
   }
 
-  const frozen = (table: string, problems: readonly string[]): DestinationError => frozenTableError(qualified(table), problems);
+  const frozen = (table: string, problems: readonly string[]): DestinationError =>
+    frozenTableError(qualified(table), problems);
 
   /** A schema DuckDB cannot store (e.g. decimal precision above 38) is the schema's fault: say so before any DDL. */
-  const checkTypes = (spec: TableSpec): void => checkStorable(spec.name, () => spec.columns.forEach((column) => duckdbType(column.type)));
+  const checkTypes = (spec: TableSpec): void =>
+    checkStorable(spec.name, () => spec.columns.forEach((column) => duckdbType(column.type)));
 
   function planFor(spec: TableSpec): WritePlan {
     let plan = plans.get(spec);
@@ -124,14 +167,22 @@ export function createDuckDBDestination(options: DuckDBDestinationOptions): Dest
     const chunks = batchChunks(plan.chunks, batch);
     await withConnection('write', spec.name, async (connection, at) => {
       await connection.run(plan.createStaging);
-      appendAll(await connection.createAppender(STAGING_TABLE.name, STAGING_TABLE.schema, STAGING_TABLE.catalog), chunks);
+      appendAll(
+        await connection.createAppender(STAGING_TABLE.name, STAGING_TABLE.schema, STAGING_TABLE.catalog),
+        chunks,
+      );
       plan.merge ??= mergeStagedSql(at, spec);
       await inTransaction(connection, plan.merge);
     });
     return { rows: batch.records.length, token };
   }
 
-  async function prepareExisting(connection: DuckDBConnection, at: Location, spec: TableSpec, existing: ReadonlyMap<string, string>): Promise<PrepareResult> {
+  async function prepareExisting(
+    connection: DuckDBConnection,
+    at: Location,
+    spec: TableSpec,
+    existing: ReadonlyMap<string, string>,
+  ): Promise<PrepareResult> {
     const dialect = duckdbSqlDialect(at);
     // The key is the table's PRIMARY KEY: a key column the table lacks cannot be added.
     const newKeys = spec.keyColumns.filter((name) => !existing.has(name)).map((name) => `${name} is a new key column`);
@@ -141,7 +192,10 @@ export function createDuckDBDestination(options: DuckDBDestinationOptions): Dest
       if (plan.frozenProblems.length > 0) throw frozen(spec.name, plan.frozenProblems);
       return { created: false, addedColumns: [] };
     }
-    const statements = [...(hasTombstones ? [] : [createTombstoneTableSql(dialect, spec)]), ...plan.missing.map((column) => addColumnSql(at, spec.name, column))];
+    const statements = [
+      ...(hasTombstones ? [] : [createTombstoneTableSql(dialect, spec)]),
+      ...plan.missing.map((column) => addColumnSql(at, spec.name, column)),
+    ];
     if (statements.length > 0) await ddl(connection, spec.name, statements);
     return { created: false, addedColumns: plan.missing.map((column) => column.name) };
   }
@@ -156,7 +210,11 @@ export function createDuckDBDestination(options: DuckDBDestinationOptions): Dest
         if (existing.size > 0) return prepareExisting(connection, at, spec, existing);
         if (mode === 'freeze') throw frozen(spec.name, ['the table does not exist']);
         const dialect = duckdbSqlDialect(at);
-        await ddl(connection, spec.name, [createSchemaSql(at), createTableSql(dialect, spec), createTombstoneTableSql(dialect, spec)]);
+        await ddl(connection, spec.name, [
+          createSchemaSql(at),
+          createTableSql(dialect, spec),
+          createTombstoneTableSql(dialect, spec),
+        ]);
         return { created: true, addedColumns: [] };
       });
     },
@@ -173,11 +231,13 @@ export function createDuckDBDestination(options: DuckDBDestinationOptions): Dest
       }
       const { connection, catalog } = session;
       try {
-        const result = await connection.stream(liveVersionsSql({ catalog, schema }, table, keyColumns)).catch((error: unknown) => {
-          // A table that does not exist has no live entities (contract); any other failure is reported.
-          if (duckdbExceptionType(error) === 'Catalog') return undefined;
-          throw classifyDuckDBError(error, 'read live versions', where);
-        });
+        const result = await connection
+          .stream(liveVersionsSql({ catalog, schema }, table, keyColumns))
+          .catch((error: unknown) => {
+            // A table that does not exist has no live entities (contract); any other failure is reported.
+            if (duckdbExceptionType(error) === 'Catalog') return undefined;
+            throw classifyDuckDBError(error, 'read live versions', where);
+          });
         if (result === undefined) return;
         for await (const rows of result.yieldRowsJs()) {
           for (const [key, version] of rows) yield { key: key as string[], version: Number(version) };
@@ -192,14 +252,23 @@ export function createDuckDBDestination(options: DuckDBDestinationOptions): Dest
       checkTypes(spec);
       const live = spec.name;
       const table: TableSpec = Object.freeze({ ...spec, name: rebuildTable(live) });
-      await withConnection('start rebuild', table.name, (connection, at) => ddl(connection, table.name, startRebuildSql(duckdbSqlDialect(at), createSchemaSql(at), table)));
+      await withConnection('start rebuild', table.name, (connection, at) =>
+        ddl(connection, table.name, startRebuildSql(duckdbSqlDialect(at), createSchemaSql(at), table)),
+      );
       return {
         table,
         commit: () =>
           withConnection('swap in rebuild', live, (connection, at) =>
-            ddl(connection, live, swapInRebuildSql(duckdbSqlDialect(at), (from, to) => renameTableSql(at, from, to), table.name, live)),
+            ddl(
+              connection,
+              live,
+              swapInRebuildSql(duckdbSqlDialect(at), (from, to) => renameTableSql(at, from, to), table.name, live),
+            ),
           ),
-        abort: () => withConnection('drop rebuild', table.name, (connection, at) => ddl(connection, table.name, dropRebuildSql(duckdbSqlDialect(at), table.name))),
+        abort: () =>
+          withConnection('drop rebuild', table.name, (connection, at) =>
+            ddl(connection, table.name, dropRebuildSql(duckdbSqlDialect(at), table.name)),
+          ),
       };
     },
 

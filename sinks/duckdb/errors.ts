@@ -47,11 +47,18 @@ export function classifyOpenError(error: unknown, path: string): unknown {
   const detail = error instanceof Error ? error.message : String(error);
   const type = duckdbExceptionType(error);
   if (type === 'IO' && /could not set lock/i.test(detail)) {
-    return new DestinationError(`DuckDB file ${path} is held by another process (close the DuckDB CLI/Python session or stop the other sink using it): ${detail}`, {
-      reason: 'unavailable',
-      code: type,
-      cause: error,
-    });
+    return new DestinationError(
+      `DuckDB file ${path} is held by another process (close the DuckDB CLI/Python session or stop the other sink using it): ${detail}`,
+      {
+        reason: 'unavailable',
+        code: type,
+        cause: error,
+      },
+    );
   }
-  return new DestinationError(`cannot open DuckDB file ${path}: ${detail}`, { reason: 'rejected', code: type, cause: error });
+  return new DestinationError(`cannot open DuckDB file ${path}: ${detail}`, {
+    reason: 'rejected',
+    code: type,
+    cause: error,
+  });
 }

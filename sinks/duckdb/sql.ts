@@ -14,7 +14,14 @@
  * took 0.5-0.7 s as DELETE + INSERT and 1.3-2.0 s as INSERT … ON CONFLICT DO UPDATE.
  */
 import type { Column, TableSpec } from '../columns.js';
-import { columnDefinition, quoteIdentifier, sameKey, tombstoneColumns, tombstoneTable, type SqlDialect } from '../sql-tables.js';
+import {
+  columnDefinition,
+  quoteIdentifier,
+  sameKey,
+  tombstoneColumns,
+  tombstoneTable,
+  type SqlDialect,
+} from '../sql-tables.js';
 import { canHold, duckdbType } from './types.js';
 
 /** Where a batch is appended before the merge: a temporary table, private to one connection (each table's lane has its own). */

@@ -60,7 +60,9 @@ const SIMPLE: Readonly<Record<string, { readonly sql: string; readonly chunk: Du
 
 function checkDecimal(precision: number, scale: number): void {
   if (precision < 1 || precision > MAX_DECIMAL_PRECISION || scale < 0 || scale > precision) {
-    throw new RangeError(`decimal(${precision}, ${scale}) does not fit DuckDB DECIMAL (precision 1-${MAX_DECIMAL_PRECISION})`);
+    throw new RangeError(
+      `decimal(${precision}, ${scale}) does not fit DuckDB DECIMAL (precision 1-${MAX_DECIMAL_PRECISION})`,
+    );
   }
 }
 

@@ -8,7 +8,16 @@
  * happens here: integer ranges and decimal digits. A value that fails one throws `ValueError`,
  * which the caller turns into a record-level `bad-data` error naming the column.
  */
-import { DuckDBBlobValue, DuckDBDateValue, DuckDBDecimalValue, DuckDBTimestampTZValue, listValue, mapValue, structValue, type DuckDBValue } from '@duckdb/node-api';
+import {
+  DuckDBBlobValue,
+  DuckDBDateValue,
+  DuckDBDecimalValue,
+  DuckDBTimestampTZValue,
+  listValue,
+  mapValue,
+  structValue,
+  type DuckDBValue,
+} from '@duckdb/node-api';
 import type { ColumnType } from '../columns.js';
 
 /** A value that cannot be stored in its column. */
@@ -21,7 +30,8 @@ const DECIMAL_TEXT = /^(-?)(\d+)(?:\.(\d+))?$/;
 
 function integerIn(min: number, max: number, what: string): ToDuckDBValue {
   return (value) => {
-    if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) throw new ValueError(`${String(value)} is not ${what}`);
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max)
+      throw new ValueError(`${String(value)} is not ${what}`);
     return value;
   };
 }
@@ -108,7 +118,10 @@ function base(type: ColumnType): ToDuckDBValue {
     }
     case 'map': {
       const entry = toDuckDBValue(type.values);
-      return (value) => mapValue(Object.entries(value as Record<string, unknown>).map(([key, inner]) => ({ key, value: entry(inner) })));
+      return (value) =>
+        mapValue(
+          Object.entries(value as Record<string, unknown>).map(([key, inner]) => ({ key, value: entry(inner) })),
+        );
     }
     case 'struct': {
       const fields = type.fields.map((field) => [field.name, toDuckDBValue(field.type)] as const);

@@ -8,10 +8,16 @@ import { z } from 'zod';
 /** The PostgreSQL destination: any server by connection string (TLS via `sslmode` or the `ssl` keys). */
 export const postgresSchema = z.strictObject({
   /** `postgres://user@host:port/database`; keep the password in `password` (masked everywhere), not in the URL. */
-  connectionString: z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// connection string').default('postgres://bookeo@127.0.0.1:5432/bookeo'),
+  connectionString: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'a postgres:// connection string')
+    .default('postgres://bookeo@127.0.0.1:5432/bookeo'),
   password: z.string().optional(),
   /** Schema (namespace) for the resource tables; created when missing unless the sink runs in freeze mode. */
-  schema: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a PostgreSQL schema name').default('bookeo'),
+  schema: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a PostgreSQL schema name')
+    .default('bookeo'),
   ssl: z
     .strictObject({
       rejectUnauthorized: z.boolean().default(true),

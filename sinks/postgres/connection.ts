@@ -51,13 +51,19 @@ export const maskConnectionString = maskUrlPassword;
  * pg's `ssl` option for a mode, a CA and the section's `rejectUnauthorized`. Node verifies the
  * chain when rejectUnauthorized is true and the host name unless checkServerIdentity says otherwise.
  */
-export function tlsOptions(mode: SslMode | undefined, section: PostgresConfig['ssl'], ca: string | undefined): false | ConnectionOptions {
+export function tlsOptions(
+  mode: SslMode | undefined,
+  section: PostgresConfig['ssl'],
+  ca: string | undefined,
+): false | ConnectionOptions {
   if (mode === 'disable') return false;
   if (mode === undefined && section === undefined) return false;
   const withCa = ca === undefined ? {} : { ca };
-  if (section?.rejectUnauthorized === false || mode === 'no-verify' || (mode === 'require' && ca === undefined)) return { rejectUnauthorized: false };
+  if (section?.rejectUnauthorized === false || mode === 'no-verify' || (mode === 'require' && ca === undefined))
+    return { rejectUnauthorized: false };
   // verify-ca (and require with a CA, as in libpq): the chain is checked, the host name is not.
-  if (mode === 'verify-ca' || mode === 'require') return { ...withCa, rejectUnauthorized: true, checkServerIdentity: () => undefined };
+  if (mode === 'verify-ca' || mode === 'require')
+    return { ...withCa, rejectUnauthorized: true, checkServerIdentity: () => undefined };
   return { ...withCa, rejectUnauthorized: true };
 }
 
@@ -77,26 +83,55 @@ export function postgresConnection(config: PostgresConfig): PostgresConnection {
   const problems: ConfigProblem[] = [];
   const params = url.searchParams;
   for (const name of params.keys()) {
-    if (!PARAMETERS.has(name)) problems.push({ key: `postgres.connectionString ?${name}`, expected: `one of the parameters ${[...PARAMETERS].join(', ')}`, found: name });
+    if (!PARAMETERS.has(name))
+      problems.push({
+        key: `postgres.connectionString ?${name}`,
+        expected: `one of the parameters ${[...PARAMETERS].join(', ')}`,
+        found: name,
+      });
   }
   const sslmode = params.get('sslmode') ?? undefined;
   if (sslmode !== undefined && !(SSL_MODES as readonly string[]).includes(sslmode)) {
-    problems.push({ key: 'postgres.connectionString ?sslmode', expected: `${SSL_MODES.join(', ')} (pg cannot fall back between TLS and plain text, so prefer/allow are not offered)`, found: sslmode });
+    problems.push({
+      key: 'postgres.connectionString ?sslmode',
+      expected: `${SSL_MODES.join(', ')} (pg cannot fall back between TLS and plain text, so prefer/allow are not offered)`,
+      found: sslmode,
+    });
   }
-  if (sslmode === 'disable' && config.ssl !== undefined) problems.push({ key: 'postgres.ssl', expected: 'no ssl section when the connection string says sslmode=disable', found: 'an ssl section' });
+  if (sslmode === 'disable' && config.ssl !== undefined)
+    problems.push({
+      key: 'postgres.ssl',
+      expected: 'no ssl section when the connection string says sslmode=disable',
+      found: 'an ssl section',
+    });
   const rootCert = params.get('sslrootcert') ?? undefined;
-  if (rootCert !== undefined && config.ssl?.ca !== undefined) problems.push({ key: 'postgres.ssl.ca', expected: 'one CA: either ssl.ca or ?sslrootcert=', found: 'both' });
+  if (rootCert !== undefined && config.ssl?.ca !== undefined)
+    problems.push({ key: 'postgres.ssl.ca', expected: 'one CA: either ssl.ca or ?sslrootcert=', found: 'both' });
   let ca = config.ssl?.ca;
   if (rootCert !== undefined) {
     try {
       ca = readFileSync(rootCert, 'utf8');
     } catch (error) {
-      problems.push({ key: 'postgres.connectionString ?sslrootcert', expected: 'a readable CA certificate file', found: `${rootCert} (${(error as NodeJS.ErrnoException).code ?? 'unreadable'})` });
+      problems.push({
+        key: 'postgres.connectionString ?sslrootcert',
+        expected: 'a readable CA certificate file',
+        found: `${rootCert} (${(error as NodeJS.ErrnoException).code ?? 'unreadable'})`,
+      });
     }
   }
   const channelBinding = params.get('channel_binding') ?? 'disable';
-  if (!['disable', 'prefer', 'require'].includes(channelBinding)) problems.push({ key: 'postgres.connectionString ?channel_binding', expected: 'disable, prefer or require', found: channelBinding });
-  if (url.hostname === '') problems.push({ key: 'postgres.connectionString', expected: 'a host (postgres://user@host:port/database)', found: 'none' });
+  if (!['disable', 'prefer', 'require'].includes(channelBinding))
+    problems.push({
+      key: 'postgres.connectionString ?channel_binding',
+      expected: 'disable, prefer or require',
+      found: channelBinding,
+    });
+  if (url.hostname === '')
+    problems.push({
+      key: 'postgres.connectionString',
+      expected: 'a host (postgres://user@host:port/database)',
+      found: 'none',
+    });
   if (problems.length > 0) throw new ConfigError(problems);
 
   const urlPassword = url.password === '' ? undefined : decode(url.password);
@@ -119,5 +154,9 @@ export function postgresConnection(config: PostgresConfig): PostgresConnection {
     idleTimeoutMillis: IDLE_TIMEOUT_MS,
     keepAlive: true,
   };
-  return { pool, display: maskConnectionString(config.connectionString), secrets: [config.password, urlPassword].filter((value): value is string => value !== undefined && value !== '') };
+  return {
+    pool,
+    display: maskConnectionString(config.connectionString),
+    secrets: [config.password, urlPassword].filter((value): value is string => value !== undefined && value !== ''),
+  };
 }

@@ -41,7 +41,8 @@ class CopyFromStdin implements Submittable {
   }
 
   handleCopyInResponse(connection: CopyConnection): void {
-    for (let at = 0; at < this.body.length; at += CHUNK_BYTES) connection.sendCopyFromChunk(this.body.subarray(at, at + CHUNK_BYTES));
+    for (let at = 0; at < this.body.length; at += CHUNK_BYTES)
+      connection.sendCopyFromChunk(this.body.subarray(at, at + CHUNK_BYTES));
     connection.endCopyFrom();
   }
 
@@ -74,6 +75,10 @@ class CopyFromStdin implements Submittable {
 /** Runs `COPY <target> FROM STDIN` with this body; resolves with the number of rows the server read. */
 export function copyFromStdin(client: ClientBase, statement: string, body: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    client.query(new CopyFromStdin(statement, Buffer.from(body, 'utf8'), (error, rows) => (error ? reject(error) : resolve(rows ?? 0))));
+    client.query(
+      new CopyFromStdin(statement, Buffer.from(body, 'utf8'), (error, rows) =>
+        error ? reject(error) : resolve(rows ?? 0),
+      ),
+    );
   });
 }

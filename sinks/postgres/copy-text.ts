@@ -76,7 +76,8 @@ function scalarText(type: ColumnType): Encode {
 /** Array literal of scalars: every item double-quoted, so no item text can be taken for syntax. */
 function arrayLiteral(items: ColumnType): Encode {
   const item = scalarText(items);
-  return (value) => `{${(value as unknown[]).map((entry) => (entry === null || entry === undefined ? 'NULL' : `"${item(entry).replace(/["\\]/g, '\\$&')}"`)).join(',')}}`;
+  return (value) =>
+    `{${(value as unknown[]).map((entry) => (entry === null || entry === undefined ? 'NULL' : `"${item(entry).replace(/["\\]/g, '\\$&')}"`)).join(',')}}`;
 }
 
 /** Rewrites the values inside a jsonb column that JSON would otherwise carry as bare numbers; undefined when none. */
@@ -89,11 +90,23 @@ function jsonRewrite(type: ColumnType): Rewrite | undefined {
       return isoDate;
     case 'array': {
       const items = jsonRewrite(inner.items);
-      return items && ((value) => (value as unknown[]).map((entry) => (entry === null || entry === undefined ? null : items(entry))));
+      return (
+        items &&
+        ((value) => (value as unknown[]).map((entry) => (entry === null || entry === undefined ? null : items(entry))))
+      );
     }
     case 'map': {
       const values = jsonRewrite(inner.values);
-      return values && ((value) => Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([key, entry]) => [key, entry === null ? null : values(entry)])));
+      return (
+        values &&
+        ((value) =>
+          Object.fromEntries(
+            Object.entries(value as Record<string, unknown>).map(([key, entry]) => [
+              key,
+              entry === null ? null : values(entry),
+            ]),
+          ))
+      );
     }
     case 'struct': {
       const fields = inner.fields.map((field) => [field.name, jsonRewrite(field.type)] as const);

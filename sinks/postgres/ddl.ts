@@ -18,7 +18,15 @@
  *      the stored live row is newer.
  */
 import type { Column, TableSpec } from '../columns.js';
-import { columnDefinition, quoteIdentifier, rebuildTable, sameKey, tombstoneColumns, tombstoneTable, type SqlDialect } from '../sql-tables.js';
+import {
+  columnDefinition,
+  quoteIdentifier,
+  rebuildTable,
+  sameKey,
+  tombstoneColumns,
+  tombstoneTable,
+  type SqlDialect,
+} from '../sql-tables.js';
 import { canHold, postgresType } from './types.js';
 
 /** PostgreSQL truncates longer identifiers (NAMEDATALEN - 1 bytes), which would make names collide. */
@@ -35,7 +43,12 @@ export function primaryKeyName(table: string): string {
 
 /** Every identifier a table brings (its tombstones, rebuild twins and their keys), for the length check. */
 export function derivedIdentifiers(spec: TableSpec): string[] {
-  const tables = [spec.name, tombstoneTable(spec.name), rebuildTable(spec.name), tombstoneTable(rebuildTable(spec.name))];
+  const tables = [
+    spec.name,
+    tombstoneTable(spec.name),
+    rebuildTable(spec.name),
+    tombstoneTable(rebuildTable(spec.name)),
+  ];
   return [...tables, ...tables.map(primaryKeyName), ...spec.columns.map((column) => column.name)];
 }
 
@@ -46,7 +59,8 @@ export function postgresSqlDialect(schema: string): SqlDialect {
     canHold,
     tableName: (table) => qualifiedName(schema, table),
     notNullKeys: true,
-    primaryKey: (table, keyColumns) => `CONSTRAINT ${quoteIdentifier(primaryKeyName(table))} PRIMARY KEY (${keyColumns.map(quoteIdentifier).join(', ')})`,
+    primaryKey: (table, keyColumns) =>
+      `CONSTRAINT ${quoteIdentifier(primaryKeyName(table))} PRIMARY KEY (${keyColumns.map(quoteIdentifier).join(', ')})`,
     indent: '  ',
   };
 }
@@ -114,7 +128,9 @@ export function mergeSql(schema: string, spec: TableSpec, tableColumns: readonly
   const keys = spec.keyColumns.map(quoteIdentifier);
   const keysMatch = (a: string, b: string): string => sameKey(spec.keyColumns, a, b);
   const keySet = new Set(spec.keyColumns);
-  const updates = tableColumns.filter((name) => !keySet.has(name)).map((name) => `${quoteIdentifier(name)} = excluded.${quoteIdentifier(name)}`);
+  const updates = tableColumns
+    .filter((name) => !keySet.has(name))
+    .map((name) => `${quoteIdentifier(name)} = excluded.${quoteIdentifier(name)}`);
   const tombstone = tombstoneColumns(spec);
   return {
     copy: `COPY ${staged} (${names}) FROM STDIN`,

@@ -32,7 +32,16 @@ import pg from 'pg';
 import type { Logger } from '../../common/logger.js';
 import type { TableSpec } from '../columns.js';
 import { recordDecoder } from '../avro-values.js';
-import { batchToken, type Destination, type LiveVersion, type PrepareResult, type Rebuild, type SchemaMode, type WriteBatch, type WriteResult } from '../destination.js';
+import {
+  batchToken,
+  type Destination,
+  type LiveVersion,
+  type PrepareResult,
+  type Rebuild,
+  type SchemaMode,
+  type WriteBatch,
+  type WriteResult,
+} from '../destination.js';
 import { DestinationError, checkStorable, frozenTableError } from '../errors.js';
 import { latestPerKey } from '../latest-per-key.js';
 import { createRowConverter, type RowConverter } from '../rows.js';
@@ -40,7 +49,16 @@ import type { PostgresConfig } from './config.js';
 import { postgresConnection } from './connection.js';
 import { copyFromStdin } from './copy-in.js';
 import { createCopyEncoder, type CopyEncoder } from './copy-text.js';
-import { createTableSql, createTombstoneTableSql, dropRebuildSql, planEvolution, rebuildTable, startRebuildSql, swapInRebuildSql, tombstoneTable } from '../sql-tables.js';
+import {
+  createTableSql,
+  createTombstoneTableSql,
+  dropRebuildSql,
+  planEvolution,
+  rebuildTable,
+  startRebuildSql,
+  swapInRebuildSql,
+  tombstoneTable,
+} from '../sql-tables.js';
 import {
   addColumnsSql,
   createSchemaSql,
@@ -96,7 +114,12 @@ export function createPostgresDestination(options: PostgresDestinationOptions): 
   const logger = options.logger.child({ component: 'postgres-destination', server: connection.display, schema });
   const pool = new pg.Pool(connection.pool);
   // An idle connection that dies (server restart) is reported here; without a listener it would crash the process.
-  pool.on('error', (error) => logger.warn({ err: classifyPostgresError(error, 'idle connection', undefined, connection.secrets) }, 'an idle PostgreSQL connection failed; the pool replaces it'));
+  pool.on('error', (error) =>
+    logger.warn(
+      { err: classifyPostgresError(error, 'idle connection', undefined, connection.secrets) },
+      'an idle PostgreSQL connection failed; the pool replaces it',
+    ),
+  );
   const plans = new WeakMap<TableSpec, WritePlan>();
   /**
    * Each table's columns as this instance last saw or made them. A plan is recompiled when they
@@ -108,7 +131,12 @@ export function createPostgresDestination(options: PostgresDestinationOptions): 
   const staged = new WeakMap<pg.PoolClient, Set<string>>();
   const qualified = (table: string): string => `${schema}.${table}`;
 
-  async function transaction<T>(what: string, table: string, body: (client: pg.PoolClient) => Promise<T>, before?: (client: pg.PoolClient) => Promise<void>): Promise<T> {
+  async function transaction<T>(
+    what: string,
+    table: string,
+    body: (client: pg.PoolClient) => Promise<T>,
+    before?: (client: pg.PoolClient) => Promise<void>,
+  ): Promise<T> {
     let client: pg.PoolClient | undefined;
     let inTransaction = false;
     try {
@@ -141,9 +169,13 @@ export function createPostgresDestination(options: PostgresDestinationOptions): 
   }
 
   async function readTable(client: pg.ClientBase, table: string): Promise<ExistingTable | undefined> {
-    const { rows } = await client.query<{ name: string; type: string; key_position: number | null }>(READ_COLUMNS_SQL, [qualifiedName(schema, table)]);
+    const { rows } = await client.query<{ name: string; type: string; key_position: number | null }>(READ_COLUMNS_SQL, [
+      qualifiedName(schema, table),
+    ]);
     if (rows.length === 0) return undefined;
-    const primaryKey = rows.filter((row) => row.key_position !== null).sort((a, b) => (a.key_position as number) - (b.key_position as number));
+    const primaryKey = rows
+      .filter((row) => row.key_position !== null)
+      .sort((a, b) => (a.key_position as number) - (b.key_position as number));
     return { columns: new Map(rows.map((row) => [row.name, row.type])), primaryKey: primaryKey.map((row) => row.name) };
   }
 
@@ -154,14 +186,18 @@ export function createPostgresDestination(options: PostgresDestinationOptions): 
     }
   }
 
-  const frozen = (table: string, problems: readonly string[]): DestinationError => frozenTableError(qualified(table), problems);
+  const frozen = (table: string, problems: readonly string[]): DestinationError =>
+    frozenTableError(qualified(table), problems);
 
   /** A schema PostgreSQL cannot store (decimal precision above 1000, names over 63 bytes) is the schema's fault: say so before any DDL. */
   const checkSpec = (spec: TableSpec): void =>
     checkStorable(spec.name, () => {
       for (const column of spec.columns) postgresType(column.type);
       const long = derivedIdentifiers(spec).filter((name) => Buffer.byteLength(name) > MAX_IDENTIFIER_BYTES);
-      if (long.length > 0) throw new RangeError(`names longer than ${MAX_IDENTIFIER_BYTES} bytes, which PostgreSQL would truncate: ${long.join(', ')}`);
+      if (long.length > 0)
+        throw new RangeError(
+          `names longer than ${MAX_IDENTIFIER_BYTES} bytes, which PostgreSQL would truncate: ${long.join(', ')}`,
+        );
     });
 
   /** The columns prepare() left, or (a table written without prepare) those in the catalog. */
@@ -169,7 +205,11 @@ export function createPostgresDestination(options: PostgresDestinationOptions): 
     const known = tableColumns.get(table);
     if (known !== undefined) return known;
     const existing = await transaction('read columns', table, (client) => readTable(client, table));
-    if (existing === undefined) throw new DestinationError(`table ${qualified(table)} does not exist (prepare it first)`, { reason: 'rejected', table: qualified(table) });
+    if (existing === undefined)
+      throw new DestinationError(`table ${qualified(table)} does not exist (prepare it first)`, {
+        reason: 'rejected',
+        table: qualified(table),
+      });
     const columns = [...existing.columns.keys()];
     tableColumns.set(table, columns);
     return columns;
@@ -216,29 +256,52 @@ export function createPostgresDestination(options: PostgresDestinationOptions): 
     let plan = plans.get(spec);
     if (plan === undefined || plan.tableColumns !== columns) {
       const stage = stagingName(spec);
-      plan = { tableColumns: columns, convert: createRowConverter(spec), encode: createCopyEncoder(spec), stage, createStage: createStagingSql(stage, spec), merge: mergeSql(schema, spec, columns, stage) };
+      plan = {
+        tableColumns: columns,
+        convert: createRowConverter(spec),
+        encode: createCopyEncoder(spec),
+        stage,
+        createStage: createStagingSql(stage, spec),
+        merge: mergeSql(schema, spec, columns, stage),
+      };
       plans.set(spec, plan);
     }
     return plan;
   }
 
   /** Checks an existing table against the spec; adds what is missing (evolve) or lists it (freeze). Returns the added columns and the table's columns. */
-  async function evolve(client: pg.ClientBase, spec: TableSpec, table: ExistingTable): Promise<{ added: string[]; columns: string[] }> {
-    const keyProblems = table.primaryKey.join(',') === spec.keyColumns.join(',') ? [] : [`the primary key is (${table.primaryKey.join(', ') || 'none'}), the schema's key is (${spec.keyColumns.join(', ')})`];
+  async function evolve(
+    client: pg.ClientBase,
+    spec: TableSpec,
+    table: ExistingTable,
+  ): Promise<{ added: string[]; columns: string[] }> {
+    const keyProblems =
+      table.primaryKey.join(',') === spec.keyColumns.join(',')
+        ? []
+        : [
+            `the primary key is (${table.primaryKey.join(', ') || 'none'}), the schema's key is (${spec.keyColumns.join(', ')})`,
+          ];
     const hasTombstones = (await readTable(client, tombstoneTable(spec.name))) !== undefined;
     const plan = planEvolution(dialect, table.columns, spec, keyProblems, hasTombstones, qualified(spec.name));
     const added = plan.missing.map((column) => column.name);
     if (mode === 'freeze') {
       if (plan.frozenProblems.length > 0) throw frozen(spec.name, plan.frozenProblems);
     } else {
-      await ddl(client, spec.name, [...(added.length > 0 ? [addColumnsSql(schema, spec.name, plan.missing)] : []), ...(hasTombstones ? [] : [createTombstoneTableSql(dialect, spec)])]);
+      await ddl(client, spec.name, [
+        ...(added.length > 0 ? [addColumnsSql(schema, spec.name, plan.missing)] : []),
+        ...(hasTombstones ? [] : [createTombstoneTableSql(dialect, spec)]),
+      ]);
     }
     return { added, columns: [...table.columns.keys(), ...added] };
   }
 
   async function createTables(client: pg.ClientBase, spec: TableSpec): Promise<void> {
     // An existing tombstone table is kept: its deletes still hold for a replay into the new table.
-    await ddl(client, spec.name, [createSchemaSql(schema), createTableSql(dialect, spec), createTombstoneTableSql(dialect, spec)]);
+    await ddl(client, spec.name, [
+      createSchemaSql(schema),
+      createTableSql(dialect, spec),
+      createTombstoneTableSql(dialect, spec),
+    ]);
   }
 
   return {
@@ -274,12 +337,16 @@ export function createPostgresDestination(options: PostgresDestinationOptions): 
         });
       let finished = false;
       try {
-        const { rows } = await run<{ exists: boolean }>('SELECT to_regclass($1) IS NOT NULL AS exists', [qualifiedName(schema, table)]);
+        const { rows } = await run<{ exists: boolean }>('SELECT to_regclass($1) IS NOT NULL AS exists', [
+          qualifiedName(schema, table),
+        ]);
         if (rows[0]?.exists === true) {
           await run('BEGIN READ ONLY');
           await run(declareLiveVersionsSql(schema, table, keyColumns));
           for (;;) {
-            const slice = await run<{ key: string[]; version: string }>(`FETCH ${LIVE_VERSIONS_FETCH} FROM live_versions`);
+            const slice = await run<{ key: string[]; version: string }>(
+              `FETCH ${LIVE_VERSIONS_FETCH} FROM live_versions`,
+            );
             for (const row of slice.rows) yield { key: row.key, version: Number(row.version) };
             if (slice.rows.length < LIVE_VERSIONS_FETCH) break;
           }
@@ -306,14 +373,20 @@ export function createPostgresDestination(options: PostgresDestinationOptions): 
         async commit() {
           await transaction('swap in rebuild', live, async (client) => {
             await client.query(LOCK_SQL, [`bookeo-connect:${schema}`]);
-            await ddl(client, live, swapInRebuildSql(dialect, (from, to) => renameTableSql(schema, from, to), table.name, live));
+            await ddl(
+              client,
+              live,
+              swapInRebuildSql(dialect, (from, to) => renameTableSql(schema, from, to), table.name, live),
+            );
           });
           // The rebuilt table has the rebuild spec's columns only; the next write reads them again.
           tableColumns.delete(live);
           tableColumns.delete(table.name);
         },
         async abort() {
-          await transaction('drop rebuild', table.name, (client) => ddl(client, table.name, dropRebuildSql(dialect, table.name)));
+          await transaction('drop rebuild', table.name, (client) =>
+            ddl(client, table.name, dropRebuildSql(dialect, table.name)),
+          );
         },
       };
     },

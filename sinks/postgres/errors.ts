@@ -37,7 +37,16 @@ const BAD_DATA: ReadonlySet<string> = new Set([
 const AUTH_CLASS = '28';
 
 /** Node socket failures: the server is unreachable or went away mid-request. */
-const SOCKET_CODES: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ENOTFOUND']);
+const SOCKET_CODES: ReadonlySet<string> = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+  'ENOTFOUND',
+]);
 
 /** pg's client-side failures, which have no code: message → reason. */
 const CLIENT_MESSAGES: ReadonlyArray<readonly [RegExp, DestinationErrorReason]> = [
@@ -67,7 +76,12 @@ function serverMessage(error: pg.DatabaseError): string {
 }
 
 /** Classifies a failure of one operation; `what` names it (`write`, `prepare`), `table` is schema-qualified. */
-export function classifyPostgresError(error: unknown, what: string, table: string | undefined, secrets: readonly string[]): unknown {
+export function classifyPostgresError(
+  error: unknown,
+  what: string,
+  table: string | undefined,
+  secrets: readonly string[],
+): unknown {
   if (error instanceof DestinationError || isProgrammingError(error)) return error;
   const where = table === undefined ? what : `${what} (${table})`;
   const make = (reason: DestinationErrorReason, message: string, code?: string): DestinationError => {
@@ -76,24 +90,47 @@ export function classifyPostgresError(error: unknown, what: string, table: strin
       error.message = redact(error.message, secrets);
       if (error.stack !== undefined) error.stack = redact(error.stack, secrets);
     }
-    return new DestinationError(redact(`${where}: ${message}`, secrets), { reason, table, ...(code === undefined ? {} : { code }), cause: error });
+    return new DestinationError(redact(`${where}: ${message}`, secrets), {
+      reason,
+      table,
+      ...(code === undefined ? {} : { code }),
+      cause: error,
+    });
   };
   if (error instanceof pg.DatabaseError && typeof error.code === 'string') {
     const code = error.code;
     if (code.startsWith(AUTH_CLASS)) {
-      return make('rejected', `PostgreSQL refused the login (${code}): ${error.message} (check the user in postgres.connectionString and postgres.password)`, code);
+      return make(
+        'rejected',
+        `PostgreSQL refused the login (${code}): ${error.message} (check the user in postgres.connectionString and postgres.password)`,
+        code,
+      );
     }
     return make(reasonOf(code), `PostgreSQL error ${code}: ${serverMessage(error)}`, code);
   }
   const detail = error instanceof Error ? error.message : String(error);
   const nodeCode = (error as { code?: unknown } | null)?.code;
-  if (typeof nodeCode === 'string' && SOCKET_CODES.has(nodeCode)) return make('unavailable', `PostgreSQL unreachable (${nodeCode}): ${detail}`, nodeCode);
+  if (typeof nodeCode === 'string' && SOCKET_CODES.has(nodeCode))
+    return make('unavailable', `PostgreSQL unreachable (${nodeCode}): ${detail}`, nodeCode);
   // Certificate refused (self-signed, unknown CA, wrong host name, expired): configuration, not an outage.
-  if (typeof nodeCode === 'string' && (/CERT|SIGNATURE|ISSUER/.test(nodeCode) || nodeCode === 'ERR_TLS_CERT_ALTNAME_INVALID')) {
-    return make('rejected', `TLS: the server's certificate was refused (${nodeCode}): ${detail} (check postgres.ssl.ca and sslmode)`, nodeCode);
+  if (
+    typeof nodeCode === 'string' &&
+    (/CERT|SIGNATURE|ISSUER/.test(nodeCode) || nodeCode === 'ERR_TLS_CERT_ALTNAME_INVALID')
+  ) {
+    return make(
+      'rejected',
+      `TLS: the server's certificate was refused (${nodeCode}): ${detail} (check postgres.ssl.ca and sslmode)`,
+      nodeCode,
+    );
   }
-  if (/does not support SSL/i.test(detail)) return make('rejected', `TLS: ${detail} (use sslmode=disable or enable ssl on the server)`);
-  for (const [pattern, reason] of CLIENT_MESSAGES) if (pattern.test(detail)) return make(reason, `PostgreSQL ${reason === 'timeout' ? 'did not answer in time' : 'connection lost'}: ${detail}`);
+  if (/does not support SSL/i.test(detail))
+    return make('rejected', `TLS: ${detail} (use sslmode=disable or enable ssl on the server)`);
+  for (const [pattern, reason] of CLIENT_MESSAGES)
+    if (pattern.test(detail))
+      return make(
+        reason,
+        `PostgreSQL ${reason === 'timeout' ? 'did not answer in time' : 'connection lost'}: ${detail}`,
+      );
   // Unknown kinds (a proxy closing the socket, a truncated answer) count as unavailable: a bounded
   // retry costs little, dead-lettering good rows for a network hiccup would lose data.
   return make('unavailable', `PostgreSQL request failed: ${detail}`);

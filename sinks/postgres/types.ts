@@ -42,8 +42,15 @@ export function withoutNull(type: ColumnType): ColumnType {
 export function scalarType(type: ColumnType): string | undefined {
   const inner = withoutNull(type);
   if (inner.kind === 'decimal') {
-    if (inner.precision < 1 || inner.precision > MAX_NUMERIC_PRECISION || inner.scale < 0 || inner.scale > inner.precision) {
-      throw new RangeError(`decimal(${inner.precision}, ${inner.scale}) does not fit PostgreSQL numeric (precision 1-${MAX_NUMERIC_PRECISION}, scale 0-precision)`);
+    if (
+      inner.precision < 1 ||
+      inner.precision > MAX_NUMERIC_PRECISION ||
+      inner.scale < 0 ||
+      inner.scale > inner.precision
+    ) {
+      throw new RangeError(
+        `decimal(${inner.precision}, ${inner.scale}) does not fit PostgreSQL numeric (precision 1-${MAX_NUMERIC_PRECISION}, scale 0-precision)`,
+      );
     }
     return `numeric(${inner.precision},${inner.scale})`;
   }
@@ -64,7 +71,14 @@ export function postgresType(type: ColumnType): string {
 }
 
 /** Existing → wanted pairs where the existing column already holds every wanted value exactly. */
-const WIDER: ReadonlySet<string> = new Set(['integer<smallint', 'bigint<smallint', 'bigint<integer', 'double precision<real', 'double precision<smallint', 'double precision<integer']);
+const WIDER: ReadonlySet<string> = new Set([
+  'integer<smallint',
+  'bigint<smallint',
+  'bigint<integer',
+  'double precision<real',
+  'double precision<smallint',
+  'double precision<integer',
+]);
 
 /** Decimal digits of the integer types, for what a numeric(p,s) column can take in their place. */
 const INTEGER_DIGITS: Readonly<Record<string, number>> = { smallint: 5, integer: 10, bigint: 19 };

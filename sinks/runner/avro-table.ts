@@ -16,7 +16,14 @@
  *   prescribes; unions of several non-null branches become JSON text.
  */
 import avsc from 'avsc';
-import { LINEAGE_COLUMNS, nullableOf, type Column, type ColumnType, type StructField, type TableSpec } from '../columns.js';
+import {
+  LINEAGE_COLUMNS,
+  nullableOf,
+  type Column,
+  type ColumnType,
+  type StructField,
+  type TableSpec,
+} from '../columns.js';
 import { DestinationError } from '../errors.js';
 
 /**
@@ -47,7 +54,12 @@ class SchemaWalker {
   }
 
   /** The logical type of a schema; `fieldName` drives the low-cardinality guess for strings. */
-  typeOf(schema: unknown, namespace: string | undefined, fieldName: string, lowCardinality: boolean | undefined): ColumnType {
+  typeOf(
+    schema: unknown,
+    namespace: string | undefined,
+    fieldName: string,
+    lowCardinality: boolean | undefined,
+  ): ColumnType {
     if (typeof schema === 'string') return this.primitiveOrReference(schema, namespace, fieldName, lowCardinality);
     if (Array.isArray(schema)) return this.union(schema, namespace, fieldName, lowCardinality);
     if (!isObject(schema)) throw schemaError(this.table, `unreadable schema node ${JSON.stringify(schema)}`);
@@ -88,7 +100,12 @@ class SchemaWalker {
     }
   }
 
-  private primitiveOrReference(name: string, namespace: string | undefined, fieldName: string, lowCardinality: boolean | undefined): ColumnType {
+  private primitiveOrReference(
+    name: string,
+    namespace: string | undefined,
+    fieldName: string,
+    lowCardinality: boolean | undefined,
+  ): ColumnType {
     switch (name) {
       case 'string':
         return { kind: 'string', lowCardinality: lowCardinality ?? LOW_CARDINALITY_NAME.test(fieldName) };
@@ -107,12 +124,18 @@ class SchemaWalker {
     }
     const fullName = name.includes('.') || namespace === undefined ? name : `${namespace}.${name}`;
     const target = this.named.get(fullName) ?? this.named.get(name);
-    if (target === undefined) throw schemaError(this.table, `unknown type ${JSON.stringify(name)} in field ${fieldName}`);
+    if (target === undefined)
+      throw schemaError(this.table, `unknown type ${JSON.stringify(name)} in field ${fieldName}`);
     const targetNamespace = fullName.includes('.') ? fullName.slice(0, fullName.lastIndexOf('.')) : undefined;
     return this.typeOf(target, targetNamespace, fieldName, lowCardinality);
   }
 
-  private union(branches: readonly unknown[], namespace: string | undefined, fieldName: string, lowCardinality: boolean | undefined): ColumnType {
+  private union(
+    branches: readonly unknown[],
+    namespace: string | undefined,
+    fieldName: string,
+    lowCardinality: boolean | undefined,
+  ): ColumnType {
     const others = branches.filter((branch) => branch !== 'null');
     const nullable = others.length < branches.length;
     const inner: ColumnType =
@@ -122,7 +145,8 @@ class SchemaWalker {
 
   private record(schema: Json, namespace: string | undefined): ColumnType {
     const fullName = this.register(schema, namespace);
-    if (this.expanding.has(fullName)) throw schemaError(this.table, `recursive record ${fullName} cannot be laid out as columns`);
+    if (this.expanding.has(fullName))
+      throw schemaError(this.table, `recursive record ${fullName} cannot be laid out as columns`);
     this.expanding.add(fullName);
     const ownNamespace = fullName.includes('.') ? fullName.slice(0, fullName.lastIndexOf('.')) : undefined;
     const fields = (schema.fields as Json[]).map((field): StructField => {
@@ -145,7 +169,12 @@ class SchemaWalker {
 }
 
 /** Top-level record fields, flattened: records (nullable or not) become `parent_child` columns. */
-function flatten(fields: readonly StructField[], prefix: readonly string[], nullableParent: boolean, out: Column[]): void {
+function flatten(
+  fields: readonly StructField[],
+  prefix: readonly string[],
+  nullableParent: boolean,
+  out: Column[],
+): void {
   for (const field of fields) {
     const path = [...prefix, field.name];
     const type = field.type;
@@ -170,16 +199,24 @@ function topLevelFields(walker: SchemaWalker, schema: unknown, table: string, wh
  * the key is the entity's identity. Any other name clash is a schema error.
  */
 export function describeTable(name: string, keySchema: unknown, valueSchema: unknown): TableSpec {
-  for (const [what, schema] of [['key', keySchema], ['value', valueSchema]] as const) {
+  for (const [what, schema] of [
+    ['key', keySchema],
+    ['value', valueSchema],
+  ] as const) {
     try {
       avsc.Type.forSchema(schema as avsc.Schema);
     } catch (error) {
-      throw new DestinationError(`table ${name}: invalid ${what} schema: ${(error as Error).message}`, { reason: 'schema', table: name, cause: error });
+      throw new DestinationError(`table ${name}: invalid ${what} schema: ${(error as Error).message}`, {
+        reason: 'schema',
+        table: name,
+        cause: error,
+      });
     }
   }
   const walker = new SchemaWalker(name);
   const keyColumns = topLevelFields(walker, keySchema, name, 'key').map((field): Column => {
-    if (field.type.kind === 'nullable' || field.type.kind === 'struct') throw schemaError(name, `key field ${field.name} must be a non-null primitive`);
+    if (field.type.kind === 'nullable' || field.type.kind === 'struct')
+      throw schemaError(name, `key field ${field.name} must be a non-null primitive`);
     return { name: field.name, type: field.type, role: 'key', path: [field.name] };
   });
   const valueColumns: Column[] = [];
@@ -187,10 +224,17 @@ export function describeTable(name: string, keySchema: unknown, valueSchema: unk
 
   const taken = new Set(keyColumns.map((column) => column.name));
   const columns: Column[] = [...keyColumns];
-  for (const column of [...valueColumns.filter((c) => !(c.path.length === 1 && taken.has(c.name))), ...LINEAGE_COLUMNS]) {
+  for (const column of [
+    ...valueColumns.filter((c) => !(c.path.length === 1 && taken.has(c.name))),
+    ...LINEAGE_COLUMNS,
+  ]) {
     if (taken.has(column.name)) throw schemaError(name, `two fields map to the column ${column.name}`);
     taken.add(column.name);
     columns.push(column);
   }
-  return Object.freeze({ name, columns: Object.freeze(columns), keyColumns: Object.freeze(keyColumns.map((column) => column.name)) });
+  return Object.freeze({
+    name,
+    columns: Object.freeze(columns),
+    keyColumns: Object.freeze(keyColumns.map((column) => column.name)),
+  });
 }

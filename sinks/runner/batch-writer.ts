@@ -57,7 +57,12 @@ function avroRecords(rows: readonly RowEntry[]): AvroSinkRecord[] {
   return rows.map((row) =>
     row.kind === 'delete'
       ? { key: row.key.value as Record<string, unknown>, body: null, offset: row.offset, schemaId: row.key.schemaId }
-      : { key: row.key.value as Record<string, unknown>, body: row.body, offset: row.offset, schemaId: row.value.schemaId },
+      : {
+          key: row.key.value as Record<string, unknown>,
+          body: row.body,
+          offset: row.offset,
+          schemaId: row.value.schemaId,
+        },
   );
 }
 
@@ -73,7 +78,8 @@ export function createBatchWriter(options: BatchWriterOptions): BatchWriter {
   async function schemaFor(topic: string, rows: readonly RowEntry[]): Promise<ResolvedSchema> {
     const first = rows[0] as RowEntry;
     let value: RegisteredSchema | undefined;
-    for (const row of rows) if (row.kind === 'upsert' && (value === undefined || row.value.schemaId > value.schemaId)) value = row.value;
+    for (const row of rows)
+      if (row.kind === 'upsert' && (value === undefined || row.value.schemaId > value.schemaId)) value = row.value;
     value ??= (await options.decoder.latestSchemas(topic)).value;
     const schema = await options.decoder.resolve(options.tableOf(topic), first.key, value);
     let ready = prepared.get(schema);
@@ -89,13 +95,28 @@ export function createBatchWriter(options: BatchWriterOptions): BatchWriter {
 
   async function writeOnce(topic: string, partition: number, rows: readonly RowEntry[]): Promise<void> {
     const schema = await schemaFor(topic, rows);
-    const range = { topic, partition, firstOffset: (rows[0] as RowEntry).offset, lastOffset: (rows[rows.length - 1] as RowEntry).offset };
+    const range = {
+      topic,
+      partition,
+      firstOffset: (rows[0] as RowEntry).offset,
+      lastOffset: (rows[rows.length - 1] as RowEntry).offset,
+    };
     await options.destination.write({ ...range, schema, records: avroRecords(rows), ingestedAtMs: Date.now() });
   }
 
   /** Retries retriable failures round after round: an outage is waited out, not turned into data loss or a crash. */
-  async function writeWithBackoff(topic: string, partition: number, rows: readonly RowEntry[], signal: AbortSignal): Promise<void> {
-    const range = dedupToken({ topic, partition, firstOffset: (rows[0] as RowEntry).offset, lastOffset: (rows[rows.length - 1] as RowEntry).offset });
+  async function writeWithBackoff(
+    topic: string,
+    partition: number,
+    rows: readonly RowEntry[],
+    signal: AbortSignal,
+  ): Promise<void> {
+    const range = dedupToken({
+      topic,
+      partition,
+      firstOffset: (rows[0] as RowEntry).offset,
+      lastOffset: (rows[rows.length - 1] as RowEntry).offset,
+    });
     for (;;) {
       try {
         await options.retry(() => writeOnce(topic, partition, rows), {
@@ -105,14 +126,20 @@ export function createBatchWriter(options: BatchWriterOptions): BatchWriter {
             options.metrics.writeRetries.inc({ topic });
             options.onDestinationState?.({ healthy: false, error });
             // The destination's idempotency is what makes the retry safe (a token it deduplicates, or a version merge).
-            options.logger.warn({ err: error, batch: range, attempt, delayMs, idempotency: options.destination.capabilities.idempotency }, 'destination write failed; retrying');
+            options.logger.warn(
+              { err: error, batch: range, attempt, delayMs, idempotency: options.destination.capabilities.idempotency },
+              'destination write failed; retrying',
+            );
           },
         });
         options.onDestinationState?.({ healthy: true });
         return;
       } catch (error) {
         if (!(error instanceof RetriesExhaustedError) || signal.aborted) throw error;
-        options.logger.error({ err: error.cause, batch: range, attempts: error.attempts }, 'destination still failing; starting another round of retries (nothing is committed meanwhile)');
+        options.logger.error(
+          { err: error.cause, batch: range, attempts: error.attempts },
+          'destination still failing; starting another round of retries (nothing is committed meanwhile)',
+        );
       }
     }
   }
@@ -128,7 +155,13 @@ export function createBatchWriter(options: BatchWriterOptions): BatchWriter {
       if (rows.length === 1) {
         const row = rows[0] as RowEntry;
         // The error says which stage failed: a body that does not decode is a WireFormatError.
-        await deadLetter(batch, row, error instanceof WireFormatError ? 'decode' : 'write', row.kind === 'upsert' ? row.value.schemaId : undefined, error);
+        await deadLetter(
+          batch,
+          row,
+          error instanceof WireFormatError ? 'decode' : 'write',
+          row.kind === 'upsert' ? row.value.schemaId : undefined,
+          error,
+        );
         return;
       }
       const middle = Math.ceil(rows.length / 2);
@@ -137,18 +170,37 @@ export function createBatchWriter(options: BatchWriterOptions): BatchWriter {
     }
   }
 
-  async function deadLetter(batch: Batch<SinkEntry>, entry: SinkEntry, stage: 'decode' | 'write', schemaId: number | undefined, error: unknown): Promise<void> {
-    await options.deadLetters.report(entry.message, { topic: batch.topic, partition: batch.partition, offset: entry.offset, schemaId, stage, error, destination: options.destinationName });
+  async function deadLetter(
+    batch: Batch<SinkEntry>,
+    entry: SinkEntry,
+    stage: 'decode' | 'write',
+    schemaId: number | undefined,
+    error: unknown,
+  ): Promise<void> {
+    await options.deadLetters.report(entry.message, {
+      topic: batch.topic,
+      partition: batch.partition,
+      offset: entry.offset,
+      schemaId,
+      stage,
+      error,
+      destination: options.destinationName,
+    });
     options.metrics.deadLetters.inc({ topic: batch.topic, stage });
     options.metrics.records.inc({ topic: batch.topic, kind: 'dead_letter' });
-    options.logger.warn({ topic: batch.topic, partition: batch.partition, offset: entry.offset, stage, err: error }, 'record sent to the dead-letter topic');
+    options.logger.warn(
+      { topic: batch.topic, partition: batch.partition, offset: entry.offset, stage, err: error },
+      'record sent to the dead-letter topic',
+    );
   }
 
   return {
     async write(batch, signal, onDeadLettered) {
       const started = performance.now();
       const rows = batch.entries.filter((entry): entry is RowEntry => entry.kind !== 'dead');
-      const decodeFailures = batch.entries.filter((entry): entry is Extract<SinkEntry, { kind: 'dead' }> => entry.kind === 'dead');
+      const decodeFailures = batch.entries.filter(
+        (entry): entry is Extract<SinkEntry, { kind: 'dead' }> => entry.kind === 'dead',
+      );
       // Dead letters go out while the rows are written; both must land before the commit.
       const deadLettered = Promise.all(
         decodeFailures.map(async (entry) => {

@@ -80,10 +80,12 @@ export class PartitionBatcher<T> {
 
   /** Adds one record (offsets must increase); returns the batches this closed, in offset order. */
   add(offset: number, bytes: number, entry: T, now: number): Batch<T>[] {
-    if (offset <= this.lastOffset) throw new RangeError(`offset ${offset} on ${this.topic}/${this.partition} is not after ${this.lastOffset}`);
+    if (offset <= this.lastOffset)
+      throw new RangeError(`offset ${offset} on ${this.topic}/${this.partition} is not after ${this.lastOffset}`);
     const closed: Batch<T>[] = [];
     // The recorded intent may point at a record that compaction removed since: cut before passing it.
-    if (this.intentLastOffset !== undefined && offset > this.intentLastOffset && this.entries.length > 0) closed.push(this.close('intent'));
+    if (this.intentLastOffset !== undefined && offset > this.intentLastOffset && this.entries.length > 0)
+      closed.push(this.close('intent'));
     if (this.intentLastOffset !== undefined && offset > this.intentLastOffset) this.intentLastOffset = undefined;
 
     if (this.entries.length === 0) {

@@ -40,10 +40,15 @@ function setup(options: CommonOptions, component: string): { config: AppConfig; 
  */
 export async function sinkTopics(admin: KafkaAdmin, config: AppConfig): Promise<string[]> {
   const prefix = config.kafka.topicPrefix;
-  if (config.sink.resources !== undefined) return config.sink.resources.map((resource) => resourceTopic(prefix, resource));
+  if (config.sink.resources !== undefined)
+    return config.sink.resources.map((resource) => resourceTopic(prefix, resource));
   const published = new Set(resourceTopics(prefix));
   const topics = (await admin.listTopics()).filter((topic) => published.has(topic)).sort();
-  if (topics.length === 0) throw new ConnectError(`no resource topic named ${topicName(prefix, '<resource>')} exists yet (the source creates them at its start; or list sink.resources)`, { retriable: true });
+  if (topics.length === 0)
+    throw new ConnectError(
+      `no resource topic named ${topicName(prefix, '<resource>')} exists yet (the source creates them at its start; or list sink.resources)`,
+      { retriable: true },
+    );
   return topics;
 }
 
@@ -63,7 +68,10 @@ async function runSink(destinationName: string, options: CommonOptions): Promise
   let waiting: string | undefined = 'starting';
   let started: { configured: ConfiguredSink; topics: readonly string[] } | undefined;
   const starting = new AbortController();
-  const stop = (): void => void started?.configured.sink.stop().catch((error: unknown) => logger.error({ err: error }, 'graceful stop failed'));
+  const stop = (): void =>
+    void started?.configured.sink
+      .stop()
+      .catch((error: unknown) => logger.error({ err: error }, 'graceful stop failed'));
   const onSignal = (signal: NodeJS.Signals): void => {
     logger.info({ signal }, 'stopping: flushing open batches and committing what is written');
     starting.abort();
@@ -83,7 +91,12 @@ async function runSink(destinationName: string, options: CommonOptions): Promise
         handler: () => {
           if (started === undefined) return { destination: destinationName, state: 'starting', reason: waiting };
           const { sink } = started.configured;
-          return { destination: destinationName, topics: started.topics, deadLetterTopic: sink.deadLetterTopic, ...sink.runner.status() };
+          return {
+            destination: destinationName,
+            topics: started.topics,
+            deadLetterTopic: sink.deadLetterTopic,
+            ...sink.runner.status(),
+          };
         },
       },
     ],
@@ -91,9 +104,25 @@ async function runSink(destinationName: string, options: CommonOptions): Promise
   process.once('SIGTERM', onSignal);
   process.once('SIGINT', onSignal);
   try {
-    const wait = { timeoutMs: config.startup.timeoutSeconds * 1000, logger, signal: starting.signal, onWaiting: (reason: string | undefined) => void (waiting = reason ?? 'starting') };
-    const topics = await waitForDependency(() => withAdmin(kafka, (admin) => sinkTopics(admin, config)), { ...wait, dependency: `Kafka at ${config.kafka.brokers.join(',')}` });
-    const configured = await startConfiguredSink({ config, destinationName, topics, metrics: metricsRegistry, logger, signal: wait.signal, onWaiting: wait.onWaiting });
+    const wait = {
+      timeoutMs: config.startup.timeoutSeconds * 1000,
+      logger,
+      signal: starting.signal,
+      onWaiting: (reason: string | undefined) => void (waiting = reason ?? 'starting'),
+    };
+    const topics = await waitForDependency(() => withAdmin(kafka, (admin) => sinkTopics(admin, config)), {
+      ...wait,
+      dependency: `Kafka at ${config.kafka.brokers.join(',')}`,
+    });
+    const configured = await startConfiguredSink({
+      config,
+      destinationName,
+      topics,
+      metrics: metricsRegistry,
+      logger,
+      signal: wait.signal,
+      onWaiting: wait.onWaiting,
+    });
     started = { configured, topics };
     waiting = undefined;
     const { sink } = configured;
@@ -116,25 +145,44 @@ async function runSink(destinationName: string, options: CommonOptions): Promise
 function parseTarget(options: { toTimestamp?: string }): ResetTarget {
   if (options.toTimestamp === undefined) return { kind: 'earliest' };
   const ms = Date.parse(options.toTimestamp);
-  if (Number.isNaN(ms)) throw new ConfigError([{ key: '--to-timestamp', expected: 'an ISO-8601 date-time, e.g. 2026-01-31T00:00:00Z', found: JSON.stringify(options.toTimestamp) }], 'command line');
+  if (Number.isNaN(ms))
+    throw new ConfigError(
+      [
+        {
+          key: '--to-timestamp',
+          expected: 'an ISO-8601 date-time, e.g. 2026-01-31T00:00:00Z',
+          found: JSON.stringify(options.toTimestamp),
+        },
+      ],
+      'command line',
+    );
   return { kind: 'timestamp', ms };
 }
 
 export function registerSinkCommands(program: Command): void {
-  const sink = program.command('sink').description('Load resource topics into a destination, and replay them (reset, rebuild)');
+  const sink = program
+    .command('sink')
+    .description('Load resource topics into a destination, and replay them (reset, rebuild)');
 
   sink
     .command('run', { isDefault: true })
     .alias('start')
     .argument('<destination>', `where to load: ${Object.keys(DESTINATIONS).join(', ')}`)
-    .description('Consume the resource topics (read_committed) and load them; commits only after the destination confirmed')
+    .description(
+      'Consume the resource topics (read_committed) and load them; commits only after the destination confirmed',
+    )
     .option('-c, --config <file>', 'configuration file (JSON or YAML)')
     .action((destination: string, options: CommonOptions) => runSink(destination, options));
 
   sink
     .command('reset')
-    .description("Move a stopped sink's consumer group to the earliest offset (or a time), for one resource or all; the next run replays")
-    .requiredOption('-d, --destination <name>', 'the sink whose group to move (its default group is bookeo-connect-sink-<topic prefix>-<destination>)')
+    .description(
+      "Move a stopped sink's consumer group to the earliest offset (or a time), for one resource or all; the next run replays",
+    )
+    .requiredOption(
+      '-d, --destination <name>',
+      'the sink whose group to move (its default group is bookeo-connect-sink-<topic prefix>-<destination>)',
+    )
     .option('-r, --resource <name>', 'only this resource (default: all the sink loads)')
     .option('--to-timestamp <iso>', 'first offset at or after this time instead of the earliest')
     .option('-c, --config <file>', 'configuration file (JSON or YAML)')
@@ -144,22 +192,35 @@ export function registerSinkCommands(program: Command): void {
       const { config, kafka } = setup(options, 'sink-reset');
       const groupId = sinkGroupId(config.sink.groupId, config.kafka.topicPrefix, options.destination);
       const positions = await withAdmin(kafka, async (admin) => {
-        const topics = options.resource === undefined ? await sinkTopics(admin, config) : [resourceTopic(config.kafka.topicPrefix, options.resource)];
+        const topics =
+          options.resource === undefined
+            ? await sinkTopics(admin, config)
+            : [resourceTopic(config.kafka.topicPrefix, options.resource)];
         return resetGroup(admin, groupId, topics, target);
       });
-      for (const p of positions) process.stdout.write(`${groupId} ${p.topic} partition ${p.partition} -> offset ${p.offset}\n`);
+      for (const p of positions)
+        process.stdout.write(`${groupId} ${p.topic} partition ${p.partition} -> offset ${p.offset}\n`);
     });
 
   sink
     .command('rebuild')
     .argument('<resource>', 'the resource to reload, e.g. bookings')
-    .description('Reload one resource from the beginning of its topic into a fresh table, then swap it in atomically (the sink must be stopped)')
-    .requiredOption('-d, --destination <name>', `the destination holding the table: ${Object.keys(DESTINATIONS).join(', ')}`)
+    .description(
+      'Reload one resource from the beginning of its topic into a fresh table, then swap it in atomically (the sink must be stopped)',
+    )
+    .requiredOption(
+      '-d, --destination <name>',
+      `the destination holding the table: ${Object.keys(DESTINATIONS).join(', ')}`,
+    )
     .option('-c, --config <file>', 'configuration file (JSON or YAML)')
     .action(async (resource: string, options: CommonOptions & { destination: string }) => {
       const factory = await destinationFactory(options.destination);
       const { config, logger, kafka } = setup(options, 'sink-rebuild');
-      const registry = createSchemaRegistry({ url: config.schemaRegistry.url, username: config.schemaRegistry.username, password: config.schemaRegistry.password });
+      const registry = createSchemaRegistry({
+        url: config.schemaRegistry.url,
+        username: config.schemaRegistry.username,
+        password: config.schemaRegistry.password,
+      });
       const destination = factory(config, logger);
       try {
         const result = await rebuildResource({
@@ -172,7 +233,9 @@ export function registerSinkCommands(program: Command): void {
           metrics: createSinkMetrics(createMetricsRegistry()),
           logger,
         });
-        process.stdout.write(`rebuilt ${resource}: ${result.table} swapped in; group ${result.groupId} continues after offset positions of the rebuild\n`);
+        process.stdout.write(
+          `rebuilt ${resource}: ${result.table} swapped in; group ${result.groupId} continues after offset positions of the rebuild\n`,
+        );
       } finally {
         await destination.close();
         await registry.close();

@@ -59,13 +59,24 @@ export class CommitTracker {
   private readonly partitions = new Map<string, PartitionProgress>();
 
   /** Registers a batch (in offset order per partition) with the number of its records bound for the DLQ. */
-  track(batch: Pick<Batch<unknown>, 'topic' | 'partition' | 'firstOffset' | 'lastOffset'>, deadLetters: number): Ticket {
+  track(
+    batch: Pick<Batch<unknown>, 'topic' | 'partition' | 'firstOffset' | 'lastOffset'>,
+    deadLetters: number,
+  ): Ticket {
     const progress = this.progress(batch.topic, batch.partition);
     const previous = progress.open.at(-1);
     if (previous !== undefined && batch.firstOffset <= previous.lastOffset) {
-      throw new RangeError(`batch ${batch.firstOffset}-${batch.lastOffset} of ${progress.topic}/${progress.partition} overlaps ${previous.firstOffset}-${previous.lastOffset}`);
+      throw new RangeError(
+        `batch ${batch.firstOffset}-${batch.lastOffset} of ${progress.topic}/${progress.partition} overlaps ${previous.firstOffset}-${previous.lastOffset}`,
+      );
     }
-    const ticket: Ticket = { key: keyOf(batch.topic, batch.partition), firstOffset: batch.firstOffset, lastOffset: batch.lastOffset, written: false, deadLettersLeft: deadLetters };
+    const ticket: Ticket = {
+      key: keyOf(batch.topic, batch.partition),
+      firstOffset: batch.firstOffset,
+      lastOffset: batch.lastOffset,
+      written: false,
+      deadLettersLeft: deadLetters,
+    };
     progress.open.push(ticket);
     return ticket;
   }
@@ -76,8 +87,16 @@ export class CommitTracker {
    */
   intent(ticket: Ticket): void {
     const progress = this.require(ticket.key);
-    if (progress.open[0] !== ticket) throw new RangeError(`intent for ${ticket.key} ${ticket.firstOffset}-${ticket.lastOffset} while an earlier batch is unsettled`);
-    progress.desired = { topic: progress.topic, partition: progress.partition, offset: ticket.firstOffset, metadata: encodeIntent(ticket.lastOffset) };
+    if (progress.open[0] !== ticket)
+      throw new RangeError(
+        `intent for ${ticket.key} ${ticket.firstOffset}-${ticket.lastOffset} while an earlier batch is unsettled`,
+      );
+    progress.desired = {
+      topic: progress.topic,
+      partition: progress.partition,
+      offset: ticket.firstOffset,
+      metadata: encodeIntent(ticket.lastOffset),
+    };
   }
 
   written(ticket: Ticket): void {
@@ -86,7 +105,10 @@ export class CommitTracker {
   }
 
   deadLettered(ticket: Ticket, count = 1): void {
-    if (count > ticket.deadLettersLeft) throw new RangeError(`more dead letters acknowledged than announced for ${ticket.key} ${ticket.firstOffset}-${ticket.lastOffset}`);
+    if (count > ticket.deadLettersLeft)
+      throw new RangeError(
+        `more dead letters acknowledged than announced for ${ticket.key} ${ticket.firstOffset}-${ticket.lastOffset}`,
+      );
     ticket.deadLettersLeft -= count;
     this.advance(ticket.key);
   }
@@ -96,7 +118,11 @@ export class CommitTracker {
     const result: CommitPosition[] = [];
     for (const progress of this.partitions.values()) {
       const { desired, committed } = progress;
-      if (desired !== undefined && (committed === undefined || desired.offset !== committed.offset || desired.metadata !== committed.metadata)) result.push(desired);
+      if (
+        desired !== undefined &&
+        (committed === undefined || desired.offset !== committed.offset || desired.metadata !== committed.metadata)
+      )
+        result.push(desired);
     }
     return result;
   }
@@ -126,14 +152,20 @@ export class CommitTracker {
       const head = progress.open[0] as Ticket;
       if (!head.written || head.deadLettersLeft > 0) break;
       progress.open.shift();
-      progress.desired = { topic: progress.topic, partition: progress.partition, offset: head.lastOffset + 1, metadata: null };
+      progress.desired = {
+        topic: progress.topic,
+        partition: progress.partition,
+        offset: head.lastOffset + 1,
+        metadata: null,
+      };
     }
   }
 
   private progress(topic: string, partition: number): PartitionProgress {
     const key = keyOf(topic, partition);
     let progress = this.partitions.get(key);
-    if (progress === undefined) this.partitions.set(key, (progress = { topic, partition, open: [], desired: undefined, committed: undefined }));
+    if (progress === undefined)
+      this.partitions.set(key, (progress = { topic, partition, open: [], desired: undefined, committed: undefined }));
     return progress;
   }
 

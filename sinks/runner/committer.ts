@@ -18,7 +18,12 @@ import { isRebalanceError } from '../../kafka/consumer-errors.js';
 import type { KafkaOutage } from './kafka-outage.js';
 
 /** Retries until the outage limit ends them (KafkaOutage turns the failure non-retriable). */
-export const COMMIT_RETRY_POLICY: RetryPolicy = Object.freeze({ retries: Number.MAX_SAFE_INTEGER, initialDelayMs: 200, maxDelayMs: 5_000, multiplier: 2 });
+export const COMMIT_RETRY_POLICY: RetryPolicy = Object.freeze({
+  retries: Number.MAX_SAFE_INTEGER,
+  initialDelayMs: 200,
+  maxDelayMs: 5_000,
+  multiplier: 2,
+});
 
 export interface CommitterOptions {
   readonly consumer: Pick<GroupConsumer, 'commit'>;
@@ -44,7 +49,10 @@ export function createCommitter(options: CommitterOptions): Commit {
       await options.consumer.commit(positions);
     } catch (error) {
       if (isRebalanceError(error)) {
-        logger.info({ err: error }, 'commit refused during a rebalance; the batches will be re-delivered and deduplicated');
+        logger.info(
+          { err: error },
+          'commit refused during a rebalance; the batches will be re-delivered and deduplicated',
+        );
         return;
       }
       throw outage.failed('offset commit', error);
@@ -59,7 +67,11 @@ export function createCommitter(options: CommitterOptions): Commit {
       retry(sendPending, {
         operation: 'offset commit',
         signal,
-        onRetry: ({ attempt, delayMs, error }) => logger.warn({ attempt, delayMs, error: describeError(error) }, 'offset commit failed; positions stay pending and are retried'),
+        onRetry: ({ attempt, delayMs, error }) =>
+          logger.warn(
+            { attempt, delayMs, error: describeError(error) },
+            'offset commit failed; positions stay pending and are retried',
+          ),
       }),
     );
     queue = run.catch(() => undefined);

@@ -47,7 +47,11 @@ export async function startConfiguredSink(options: ConfiguredSinkOptions): Promi
   const { config, destinationName } = options;
   const factory = await destinationFactory(destinationName);
   const logger = options.logger.child({ component: `sink-${destinationName}` });
-  const registry = createSchemaRegistry({ url: config.schemaRegistry.url, username: config.schemaRegistry.username, password: config.schemaRegistry.password });
+  const registry = createSchemaRegistry({
+    url: config.schemaRegistry.url,
+    username: config.schemaRegistry.username,
+    password: config.schemaRegistry.password,
+  });
   const destination = factory(config, logger);
   const release = async (): Promise<void> => {
     await destination.close().catch((error: unknown) => logger.warn({ err: error }, 'closing the destination failed'));
@@ -61,7 +65,11 @@ export async function startConfiguredSink(options: ConfiguredSinkOptions): Promi
       ...(options.signal === undefined ? {} : { signal: options.signal }),
     };
     const [firstTopic] = options.topics;
-    if (firstTopic !== undefined) await waitForDependency(() => registry.latest(`${firstTopic}-value`), { ...wait, dependency: `the schema registry at ${registry.url}` });
+    if (firstTopic !== undefined)
+      await waitForDependency(() => registry.latest(`${firstTopic}-value`), {
+        ...wait,
+        dependency: `the schema registry at ${registry.url}`,
+      });
     // Topics the source has just created can be unknown to the broker for a moment (kafkajs'
     // own retries may run out first): Kafka's failures are waited on, the sink's own refusals
     // (a group another deployment uses) are not.
@@ -71,7 +79,10 @@ export async function startConfiguredSink(options: ConfiguredSinkOptions): Promi
         startSink({
           kafka: createKafka(config.kafka, logger, `sink-${destinationName}`),
           kafkaConfig: config.kafka,
-          sinkConfig: options.deadLetterTopic === undefined ? config.sink : { ...config.sink, deadLetterTopic: options.deadLetterTopic },
+          sinkConfig:
+            options.deadLetterTopic === undefined
+              ? config.sink
+              : { ...config.sink, deadLetterTopic: options.deadLetterTopic },
           destination,
           destinationName,
           decoder: createRegistryDecoder(registry),
@@ -81,7 +92,11 @@ export async function startConfiguredSink(options: ConfiguredSinkOptions): Promi
           logger,
           ...(options.groupId === undefined ? {} : { groupId: options.groupId }),
         }),
-      { ...wait, dependency: `Kafka at ${config.kafka.brokers.join(',')}`, permanent: (error) => isPermanentStartupError(error) || error instanceof ConnectError },
+      {
+        ...wait,
+        dependency: `Kafka at ${config.kafka.brokers.join(',')}`,
+        permanent: (error) => isPermanentStartupError(error) || error instanceof ConnectError,
+      },
     );
     return {
       name: destinationName,
@@ -89,7 +104,9 @@ export async function startConfiguredSink(options: ConfiguredSinkOptions): Promi
       destination,
       notReadyReason() {
         const status = sink.runner.status();
-        return status.state === 'running' ? undefined : `sink ${destinationName} is ${status.state}${status.error === null ? '' : `: ${status.error}`}`;
+        return status.state === 'running'
+          ? undefined
+          : `sink ${destinationName} is ${status.state}${status.error === null ? '' : `: ${status.error}`}`;
       },
       async close() {
         await sink.stop().catch((error: unknown) => logger.error({ err: error }, 'graceful stop failed'));

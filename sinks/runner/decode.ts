@@ -51,7 +51,12 @@ interface EntryBase {
 }
 
 export type SinkEntry =
-  | (EntryBase & { readonly kind: 'upsert'; readonly key: DecodedAvro; readonly value: RegisteredSchema; readonly body: Buffer })
+  | (EntryBase & {
+      readonly kind: 'upsert';
+      readonly key: DecodedAvro;
+      readonly value: RegisteredSchema;
+      readonly body: Buffer;
+    })
   | (EntryBase & { readonly kind: 'delete'; readonly key: DecodedAvro })
   | (EntryBase & { readonly kind: 'dead'; readonly schemaId: number | undefined; readonly error: unknown });
 
@@ -88,7 +93,13 @@ export function decodeEntryNow(decoder: RecordDecoder, message: ConsumedMessage)
 }
 
 /** decodeEntryNow after fetching the record's schemas from the registry (retried while it is unreachable). */
-export async function decodeEntry(decoder: RecordDecoder, message: ConsumedMessage, retry: Retrier, signal?: AbortSignal, onRetry?: () => void): Promise<SinkEntry> {
+export async function decodeEntry(
+  decoder: RecordDecoder,
+  message: ConsumedMessage,
+  retry: Retrier,
+  signal?: AbortSignal,
+  onRetry?: () => void,
+): Promise<SinkEntry> {
   const offset = Number(message.offset);
   try {
     await retry(

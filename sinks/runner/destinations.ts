@@ -14,7 +14,8 @@ export type DestinationFactory = (config: AppConfig, logger: Logger) => Destinat
 export const DESTINATIONS: Readonly<Record<string, () => Promise<DestinationFactory>>> = Object.freeze({
   clickhouse: async () => {
     const { createClickHouseDestination } = await import('../clickhouse/destination.js');
-    return (config, logger) => createClickHouseDestination({ connection: config.clickhouse, mode: config.sink.mode, logger });
+    return (config, logger) =>
+      createClickHouseDestination({ connection: config.clickhouse, mode: config.sink.mode, logger });
   },
   duckdb: async () => {
     const { createDuckDBDestination } = await import('../duckdb/destination.js');
@@ -22,13 +23,18 @@ export const DESTINATIONS: Readonly<Record<string, () => Promise<DestinationFact
   },
   postgres: async () => {
     const { createPostgresDestination } = await import('../postgres/destination.js');
-    return (config, logger) => createPostgresDestination({ connection: config.postgres, mode: config.sink.mode, logger });
+    return (config, logger) =>
+      createPostgresDestination({ connection: config.postgres, mode: config.sink.mode, logger });
   },
 });
 
 /** Throws a ConfigError unless `name` is a destination (call before starting anything). */
 export function checkDestination(name: string): void {
-  if (!Object.hasOwn(DESTINATIONS, name)) throw new ConfigError([{ key: 'destination', expected: `one of ${Object.keys(DESTINATIONS).join(', ')}`, found: JSON.stringify(name) }], 'command line');
+  if (!Object.hasOwn(DESTINATIONS, name))
+    throw new ConfigError(
+      [{ key: 'destination', expected: `one of ${Object.keys(DESTINATIONS).join(', ')}`, found: JSON.stringify(name) }],
+      'command line',
+    );
 }
 
 export async function destinationFactory(name: string): Promise<DestinationFactory> {

@@ -108,7 +108,11 @@ export async function startSinkEngine(options: SinkEngineOptions): Promise<SinkR
       metrics.commits.inc();
       for (const p of positions) {
         const lane = generation.lanes.get(keyOf(p.topic, p.partition));
-        if (lane !== undefined) metrics.consumerLag.set({ topic: p.topic, partition: String(p.partition) }, Math.max(0, lane.highWatermark - p.offset));
+        if (lane !== undefined)
+          metrics.consumerLag.set(
+            { topic: p.topic, partition: String(p.partition) },
+            Math.max(0, lane.highWatermark - p.offset),
+          );
       }
     },
   });
@@ -150,7 +154,10 @@ export async function startSinkEngine(options: SinkEngineOptions): Promise<SinkR
       .catch(() => undefined)
       .then(() => consumer.disconnect())
       .catch((error: unknown) => logger.warn({ err: error }, 'disconnecting the consumer failed'));
-    await Promise.race([leaving, delay(DISCONNECT_TIMEOUT_MS, undefined, { signal: timeout.signal }).catch(() => undefined)]);
+    await Promise.race([
+      leaving,
+      delay(DISCONNECT_TIMEOUT_MS, undefined, { signal: timeout.signal }).catch(() => undefined),
+    ]);
     timeout.abort();
   }
 
@@ -182,7 +189,10 @@ export async function startSinkEngine(options: SinkEngineOptions): Promise<SinkR
     metrics.pausedPartitions.set(0);
     lifecycle.joined();
     outage.recovered();
-    logger.info({ assignment: event.assignment, generationId: event.generationId }, 'joined the group; uncommitted batches will be re-read');
+    logger.info(
+      { assignment: event.assignment, generationId: event.generationId },
+      'joined the group; uncommitted batches will be re-read',
+    );
   });
   consumer.on('alive', () => outage.heard());
   consumer.on('batchEnd', ({ topic, partition, lastOffset, highWatermark }) => {
@@ -192,7 +202,9 @@ export async function startSinkEngine(options: SinkEngineOptions): Promise<SinkR
     // reports marker-only fetches here too): nothing more will come soon, so write what is open.
     if (!lifecycle.closing && lastOffset + 1 >= highWatermark) generation.lanes.get(key)?.cutIfCaughtUp(Date.now());
   });
-  consumer.on('foreignTopics', (topics) => fail(new ForeignTopicsError(options.groupId, topics, 'assigned this member')));
+  consumer.on('foreignTopics', (topics) =>
+    fail(new ForeignTopicsError(options.groupId, topics, 'assigned this member')),
+  );
   consumer.on('crashed', ({ error, restart }) => {
     // A crash during a graceful stop ends nothing more than the stop already does.
     if (!restart && !lifecycle.closing) fail(crashVerdict ?? error);
@@ -202,24 +214,34 @@ export async function startSinkEngine(options: SinkEngineOptions): Promise<SinkR
     if (!lifecycle.accepting) return false;
     const verdict = outage.failed('consumer', error);
     if (verdict.retriable) {
-      logger.warn({ error: describeError(error), outage: outage.reason() }, 'consumer crashed; the client restarts it and rejoins the group');
+      logger.warn(
+        { error: describeError(error), outage: outage.reason() },
+        'consumer crashed; the client restarts it and rejoins the group',
+      );
       return true;
     }
     crashVerdict = verdict;
     return false;
   }
 
-  const ageTimer = setInterval(() => {
-    const now = Date.now();
-    for (const lane of generation.lanes.values()) lane.cutIfOld(now);
-  }, Math.max(10, Math.min(1_000, Math.floor(options.limits.maxAgeMs / 4))));
+  const ageTimer = setInterval(
+    () => {
+      const now = Date.now();
+      for (const lane of generation.lanes.values()) lane.cutIfOld(now);
+    },
+    Math.max(10, Math.min(1_000, Math.floor(options.limits.maxAgeMs / 4))),
+  );
   ageTimer.unref();
   void lifecycle.done.finally(() => clearInterval(ageTimer)).catch(() => undefined);
 
   try {
     await consumer.connect();
     await consumer.subscribe(options.topics);
-    started = consumer.run({ concurrency: options.concurrency, eachBatch: (batch, heartbeat) => intake.take(batch, heartbeat), mayRestart });
+    started = consumer.run({
+      concurrency: options.concurrency,
+      eachBatch: (batch, heartbeat) => intake.take(batch, heartbeat),
+      mayRestart,
+    });
     await started;
   } catch (error) {
     lifecycle.abandon();

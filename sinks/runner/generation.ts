@@ -63,8 +63,16 @@ export class Generation {
     const intent = (await this.intents(topic)).get(partition);
     const again = this.lanes.get(key);
     if (again !== undefined) return again;
-    if (intent !== undefined) this.options.logger.info({ topic, partition, cutAt: intent }, 'repeating a recorded batch boundary');
-    const lane = new PartitionLane(topic, partition, this.options.limits, intent, this.context, this.predecessors.get(key));
+    if (intent !== undefined)
+      this.options.logger.info({ topic, partition, cutAt: intent }, 'repeating a recorded batch boundary');
+    const lane = new PartitionLane(
+      topic,
+      partition,
+      this.options.limits,
+      intent,
+      this.context,
+      this.predecessors.get(key),
+    );
     this.lanes.set(key, lane);
     return lane;
   }

@@ -34,7 +34,9 @@ export async function assertGroupStopped(admin: KafkaAdmin, groupId: string): Pr
   const group = await activeGroup(admin, groupId);
   if (group === undefined) return;
   const members = group.members.map((member) => `${member.clientId}@${member.clientHost}`).join(', ');
-  throw new GroupActiveError(`consumer group ${groupId} is ${group.state} with ${group.members.length} member(s) (${members}); stop those sinks first, then run this again`);
+  throw new GroupActiveError(
+    `consumer group ${groupId} is ${group.state} with ${group.members.length} member(s) (${members}); stop those sinks first, then run this again`,
+  );
 }
 
 /**
@@ -42,7 +44,11 @@ export async function assertGroupStopped(admin: KafkaAdmin, groupId: string): Pr
  * another prefix configured with the same group): joining would stall them and this sink alike.
  * Members whose metadata is not the consumer protocol's are not judged.
  */
-export async function assertSameSubscription(admin: KafkaAdmin, groupId: string, topics: readonly string[]): Promise<void> {
+export async function assertSameSubscription(
+  admin: KafkaAdmin,
+  groupId: string,
+  topics: readonly string[],
+): Promise<void> {
   const ours = new Set(topics);
   const foreign = new Set<string>();
   for (const member of (await activeGroup(admin, groupId))?.members ?? []) {
@@ -57,11 +63,19 @@ export interface PartitionPosition extends PartitionOffset {
   readonly topic: string;
 }
 
-export async function resetGroup(admin: KafkaAdmin, groupId: string, topics: readonly string[], target: ResetTarget): Promise<PartitionPosition[]> {
+export async function resetGroup(
+  admin: KafkaAdmin,
+  groupId: string,
+  topics: readonly string[],
+  target: ResetTarget,
+): Promise<PartitionPosition[]> {
   await assertGroupStopped(admin, groupId);
   const result: PartitionPosition[] = [];
   for (const topic of topics) {
-    const partitions = target.kind === 'earliest' ? (await admin.topicOffsets(topic)).map((p) => ({ partition: p.partition, offset: p.low })) : await admin.topicOffsetsAt(topic, target.ms);
+    const partitions =
+      target.kind === 'earliest'
+        ? (await admin.topicOffsets(topic)).map((p) => ({ partition: p.partition, offset: p.low }))
+        : await admin.topicOffsetsAt(topic, target.ms);
     await admin.setGroupOffsets(groupId, topic, partitions);
     for (const p of partitions) result.push({ topic, ...p });
   }
@@ -79,7 +93,9 @@ export async function topicEnds(admin: KafkaAdmin, topics: readonly string[]): P
 
 /** Copies one group's committed offsets of a topic to another group (a rebuild hands its end position to the live sink); returns how many partitions had one. */
 export async function copyGroupOffsets(admin: KafkaAdmin, from: string, to: string, topic: string): Promise<number> {
-  const partitions = (await admin.groupOffsets(from, topic)).filter((p) => p.offset >= 0).map((p) => ({ partition: p.partition, offset: p.offset }));
+  const partitions = (await admin.groupOffsets(from, topic))
+    .filter((p) => p.offset >= 0)
+    .map((p) => ({ partition: p.partition, offset: p.offset }));
   if (partitions.length > 0) await admin.setGroupOffsets(to, topic, partitions);
   return partitions.length;
 }
@@ -89,7 +105,12 @@ export async function copyGroupOffsets(admin: KafkaAdmin, from: string, to: stri
  * and `from` has, `from`'s offsets of these topics (only these: `from` may hold another
  * deployment's too) are copied into `to`. Returns the topics copied, empty when nothing was.
  */
-export async function adoptGroupOffsets(admin: KafkaAdmin, from: string, to: string, topics: readonly string[]): Promise<string[]> {
+export async function adoptGroupOffsets(
+  admin: KafkaAdmin,
+  from: string,
+  to: string,
+  topics: readonly string[],
+): Promise<string[]> {
   for (const topic of topics) if ((await admin.groupOffsets(to, topic)).some((p) => p.offset >= 0)) return [];
   const adopted: string[] = [];
   for (const topic of topics) if ((await copyGroupOffsets(admin, from, to, topic)) > 0) adopted.push(topic);

@@ -67,7 +67,9 @@ export class BatchIntake {
     try {
       for (const message of batch.messages) {
         // While the registry is retried, keep the membership alive (the client throttles heartbeats itself).
-        const entry = decodeEntryNow(decoder, message) ?? (await decodeEntry(decoder, message, decodeRetry, signal, () => void heartbeat().catch(() => undefined)));
+        const entry =
+          decodeEntryNow(decoder, message) ??
+          (await decodeEntry(decoder, message, decodeRetry, signal, () => void heartbeat().catch(() => undefined)));
         lane.add(entry.offset, messageBytes(message), entry, Date.now());
       }
     } catch (error) {

@@ -16,7 +16,10 @@ export class KafkaUnavailableError extends ConnectError {
 /** Kafka failed for longer than the limit; the sink stops and the process exits non-zero. */
 export class KafkaOutageError extends ConnectError {
   constructor(limitMs: number, cause: unknown) {
-    super(`Kafka unavailable for more than ${Math.round(limitMs / 1000)} s (sink.kafkaOutageTimeoutSeconds): ${describeError(cause)}`, { cause, retriable: false });
+    super(
+      `Kafka unavailable for more than ${Math.round(limitMs / 1000)} s (sink.kafkaOutageTimeoutSeconds): ${describeError(cause)}`,
+      { cause, retriable: false },
+    );
   }
 }
 
@@ -76,7 +79,10 @@ export class KafkaOutage {
   /** Why the sink is not ready while Kafka is retried or silent; undefined when Kafka is fine. */
   reason(): string | undefined {
     const silentMs = Date.now() - this.heardAt;
-    if (this.since === undefined) return silentMs < KAFKA_SILENCE_MS ? undefined : `no answer from Kafka for ${Math.round(silentMs / 1000)} s (no fetch, no heartbeat)`;
+    if (this.since === undefined)
+      return silentMs < KAFKA_SILENCE_MS
+        ? undefined
+        : `no answer from Kafka for ${Math.round(silentMs / 1000)} s (no fetch, no heartbeat)`;
     const seconds = Math.round((Date.now() - this.since) / 1000);
     return `Kafka unavailable for ${seconds} s, retrying for up to ${Math.round(this.limitMs / 1000)} s: ${describeError(this.last)}`;
   }

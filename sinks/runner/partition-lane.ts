@@ -39,7 +39,14 @@ export class PartitionLane {
   /** The previous generation's pump of the same partition: never write the same range twice at once. */
   private readonly predecessor: Promise<void>;
 
-  constructor(topic: string, partition: number, limits: BatchLimits, intentLastOffset: number | undefined, context: LaneContext, predecessor: Promise<void> = Promise.resolve()) {
+  constructor(
+    topic: string,
+    partition: number,
+    limits: BatchLimits,
+    intentLastOffset: number | undefined,
+    context: LaneContext,
+    predecessor: Promise<void> = Promise.resolve(),
+  ) {
     this.topic = topic;
     this.partition = partition;
     this.context = context;

@@ -43,7 +43,9 @@ export async function rebuildResource(options: RebuildOptions): Promise<{ table:
     await assertGroupStopped(admin, liveGroup);
     const ends = await topicEnds(admin, [topic]);
     const schemas = await options.decoder.latestSchemas(topic);
-    const rebuild = await options.destination.startRebuild(describeTable(table, schemas.key.schema, schemas.value.schema));
+    const rebuild = await options.destination.startRebuild(
+      describeTable(table, schemas.key.schema, schemas.value.schema),
+    );
     logger.info({ table: rebuild.table.name, ends: Object.fromEntries(ends) }, 'rebuilding into a fresh table');
     try {
       // Offsets set explicitly to the earliest, so the throw-away group never depends on a default.
@@ -70,13 +72,25 @@ export async function rebuildResource(options: RebuildOptions): Promise<{ table:
       await assertGroupStopped(admin, liveGroup);
       await rebuild.commit();
       await copyGroupOffsets(admin, rebuildGroup, liveGroup, topic);
-      logger.info({ table, groupId: liveGroup }, 'rebuilt table swapped in; the live group continues from the rebuild position');
+      logger.info(
+        { table, groupId: liveGroup },
+        'rebuilt table swapped in; the live group continues from the rebuild position',
+      );
       return { table, groupId: liveGroup };
     } catch (error) {
-      await rebuild.abort().catch((abortError: unknown) => logger.error({ err: abortError }, 'could not drop the rebuild table'));
+      await rebuild
+        .abort()
+        .catch((abortError: unknown) => logger.error({ err: abortError }, 'could not drop the rebuild table'));
       throw error;
     } finally {
-      await admin.deleteGroups([rebuildGroup]).catch((error: unknown) => logger.warn({ err: error, groupId: rebuildGroup }, 'could not delete the rebuild group; delete it with kafka-consumer-groups --delete'));
+      await admin
+        .deleteGroups([rebuildGroup])
+        .catch((error: unknown) =>
+          logger.warn(
+            { err: error, groupId: rebuildGroup },
+            'could not delete the rebuild group; delete it with kafka-consumer-groups --delete',
+          ),
+        );
     }
   } finally {
     await admin.close();

@@ -55,7 +55,9 @@ export function createRegistryDecoder(registry: SchemaRegistry): RecordDecoder {
     decodeKeyNow(buffer) {
       const { schemaId, body } = unframe(buffer);
       const writer = avro.cachedSchema(schemaId);
-      return writer === undefined ? undefined : { schemaId, schema: writer.schema, value: decodeBody(writer.type, body, schemaId) };
+      return writer === undefined
+        ? undefined
+        : { schemaId, schema: writer.schema, value: decodeBody(writer.type, body, schemaId) };
     },
     schemaOf: versionOf,
     schemaOfNow: (schemaId) => versions.get(schemaId),
@@ -63,7 +65,11 @@ export function createRegistryDecoder(registry: SchemaRegistry): RecordDecoder {
       const cacheKey = `${table}|${key.schemaId}|${value.schemaId}`;
       let found = resolved.get(cacheKey);
       if (found === undefined) {
-        found = resolvedSchema(await versionOf(value.schemaId), describeTable(table, key.schema, value.schema), writerOf);
+        found = resolvedSchema(
+          await versionOf(value.schemaId),
+          describeTable(table, key.schema, value.schema),
+          writerOf,
+        );
         resolved.set(cacheKey, found);
       }
       return found;
@@ -74,7 +80,8 @@ export function createRegistryDecoder(registry: SchemaRegistry): RecordDecoder {
         // The topic holds records, so its subjects exist: a registry that knows none is still loading
         // its storage after a restart (Apicurio replays it from Kafka). Retried with the write; a
         // subject that stays missing fails the sink once the retries run out.
-        if (found === undefined) throw new SchemaRegistryError(`no schema registered under ${subject}`, { subject, retriable: true });
+        if (found === undefined)
+          throw new SchemaRegistryError(`no schema registered under ${subject}`, { subject, retriable: true });
         return { schemaId: found.id, schema: found.schema };
       };
       const subjects = subjectsOf(topic);
@@ -93,7 +100,11 @@ export function schemaVersion(schemaId: number, schema: unknown): SchemaVersion 
  * bodies of other versions (`writerOf`) through avsc's resolver into it. Exported for tests and
  * benchmarks that write batches without a registry.
  */
-export function resolvedSchema(reader: SchemaVersion, table: ResolvedSchema['table'], writerOf: (schemaId: number) => SchemaVersion): ResolvedSchema {
+export function resolvedSchema(
+  reader: SchemaVersion,
+  table: ResolvedSchema['table'],
+  writerOf: (schemaId: number) => SchemaVersion,
+): ResolvedSchema {
   const resolvers = new Map<number, avsc.Resolver>();
   const rewriters = new Map<number, (body: Buffer) => Buffer>();
   const resolverFrom = (writer: SchemaVersion): avsc.Resolver => {

@@ -58,16 +58,29 @@ export async function startSink(options: SinkOptions): Promise<Sink> {
   const retry = options.retry ?? createRetry(DEFAULT_RETRY_POLICY);
 
   await withAdmin(options.kafka, async (admin) => {
-    await ensureTopics(admin, [{ topic: deadLetterTopic, partitions: options.kafkaConfig.partitions, replicationFactor: options.kafkaConfig.replicationFactor, compacted: false }]);
+    await ensureTopics(admin, [
+      {
+        topic: deadLetterTopic,
+        partitions: options.kafkaConfig.partitions,
+        replicationFactor: options.kafkaConfig.replicationFactor,
+        compacted: false,
+      },
+    ]);
     await assertSameSubscription(admin, groupId, options.topics);
     if (groupId === defaultGroup) {
       const legacyGroup = legacyDefaultGroupId(options.destinationName);
-      const adopted = await adoptGroupOffsets(admin, legacyGroup, groupId, options.topics).catch(async (error: unknown) => {
-        // Another instance of this sink joined first and adopted them (a group with members refuses offsets).
-        if (await groupHasMembers(admin, groupId)) return [];
-        throw error;
-      });
-      if (adopted.length > 0) options.logger.info({ groupId, from: legacyGroup, topics: adopted }, 'continuing from the offsets of the previous default group (the group id now includes the topic prefix)');
+      const adopted = await adoptGroupOffsets(admin, legacyGroup, groupId, options.topics).catch(
+        async (error: unknown) => {
+          // Another instance of this sink joined first and adopted them (a group with members refuses offsets).
+          if (await groupHasMembers(admin, groupId)) return [];
+          throw error;
+        },
+      );
+      if (adopted.length > 0)
+        options.logger.info(
+          { groupId, from: legacyGroup, topics: adopted },
+          'continuing from the offsets of the previous default group (the group id now includes the topic prefix)',
+        );
     }
   });
 

@@ -38,13 +38,19 @@ describe('chaos: Bookeo faults during the backfill and the live changes', () => 
     const expiry = setInterval(() => world.simulator.admin.expireTokens(world.apiKey), 3_000);
     try {
       for (const resource of ['bookings', 'customers', 'customers_people'] as const) {
-        await waitForGrowth(() => topicEnd(world, resource), 0, `${resource} to be published despite the faults`, 90_000);
+        await waitForGrowth(
+          () => topicEnd(world, resource),
+          0,
+          `${resource} to be published despite the faults`,
+          90_000,
+        );
       }
     } finally {
       clearInterval(expiry);
     }
     const counters = world.simulator.admin.counters().filter((row) => row.apiKey === world.apiKey);
-    const faulted = (test: (status: number | string) => boolean): number => counters.filter((row) => test(row.status)).reduce((sum, row) => sum + row.count, 0);
+    const faulted = (test: (status: number | string) => boolean): number =>
+      counters.filter((row) => test(row.status)).reduce((sum, row) => sum + row.count, 0);
     const throttled = faulted((status) => status === 429);
     const failed = faulted((status) => typeof status === 'number' && status >= 500);
     const hung = faulted((status) => status === 'hang');
@@ -52,10 +58,16 @@ describe('chaos: Bookeo faults during the backfill and the live changes', () => 
     world.stopChurn();
     world.simulator.admin.clearFaults(world.apiKey);
     const report = await checkThreeLayers(world);
-    process.stdout.write(`# bookeo faults: ${throttled} answers 429, ${failed} 5xx, ${hung} hangs; ${describeReport(report)}\n`);
+    process.stdout.write(
+      `# bookeo faults: ${throttled} answers 429, ${failed} 5xx, ${hung} hangs; ${describeReport(report)}\n`,
+    );
     assert.ok(source.running() && sink.running(), `neither process exited\n${await world.logs()}`);
     assert.ok(throttled > 0 && failed > 0 && hung > 0, `the faults fired: ${JSON.stringify(counters)}`);
     assert.deepEqual(report.duplicates, [], 'no version published twice in a row');
-    assert.equal(report.undecodable, 0, `every record decodes with an outside Avro client (${report.decodeError ?? ''})`);
+    assert.equal(
+      report.undecodable,
+      0,
+      `every record decodes with an outside Avro client (${report.decodeError ?? ''})`,
+    );
   });
 });

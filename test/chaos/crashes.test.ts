@@ -33,11 +33,21 @@ describe('chaos: kill -9 of the source mid-backfill and of the sink mid-write', 
     const resumed: number[] = [];
     for (let kill = 0; kill < 3; kill++) {
       const before = await topicEnd(world, 'bookings');
-      await waitForGrowth(() => topicEnd(world, 'bookings'), before, `the source to commit more bookings before kill ${kill + 1}`);
+      await waitForGrowth(
+        () => topicEnd(world, 'bookings'),
+        before,
+        `the source to commit more bookings before kill ${kill + 1}`,
+      );
       await source.kill9();
       const atKill = await topicEnd(world, 'bookings');
       source = await world.startSource(`source-${kill + 2}`);
-      resumed.push(await waitForGrowth(() => topicEnd(world, 'bookings'), atKill, `the restarted source ${kill + 2} to publish again`));
+      resumed.push(
+        await waitForGrowth(
+          () => topicEnd(world, 'bookings'),
+          atKill,
+          `the restarted source ${kill + 2} to publish again`,
+        ),
+      );
     }
 
     const rowsBefore = await tableRows(world, 'bookings').catch(() => 0);
@@ -45,16 +55,29 @@ describe('chaos: kill -9 of the source mid-backfill and of the sink mid-write', 
     await sink.kill9();
     const rowsAtKill = await tableRows(world, 'bookings');
     sink = await world.startSink('sink-2');
-    const sinkResumed = await waitForGrowth(() => tableRows(world, 'bookings'), rowsAtKill, 'the restarted sink to write again');
+    const sinkResumed = await waitForGrowth(
+      () => tableRows(world, 'bookings'),
+      rowsAtKill,
+      'the restarted sink to write again',
+    );
 
     world.stopChurn();
     world.simulator.admin.clearFaults(world.apiKey);
     const report = await checkThreeLayers(world);
-    process.stdout.write(`# crashes: source resumed after ${resumed.map((ms) => `${ms} ms`).join(', ')}; sink after ${sinkResumed} ms; ${describeReport(report)}\n`);
+    process.stdout.write(
+      `# crashes: source resumed after ${resumed.map((ms) => `${ms} ms`).join(', ')}; sink after ${sinkResumed} ms; ${describeReport(report)}\n`,
+    );
     assert.deepEqual(report.duplicates, [], 'no version published twice in a row');
-    assert.equal(report.undecodable, 0, `every record decodes with an outside Avro client (${report.decodeError ?? ''})`);
+    assert.equal(
+      report.undecodable,
+      0,
+      `every record decodes with an outside Avro client (${report.decodeError ?? ''})`,
+    );
     const bookings = report.resources.find((result) => result.resource === 'bookings');
-    assert.ok(bookings !== undefined && bookings.bookeo > 2_000 && bookings.table === bookings.bookeo, 'every booking reached the table');
+    assert.ok(
+      bookings !== undefined && bookings.bookeo > 2_000 && bookings.table === bookings.bookeo,
+      'every booking reached the table',
+    );
     assert.ok(source.running() && sink.running(), `both processes still run\n${await world.logs()}`);
   });
 });

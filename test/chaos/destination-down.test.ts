@@ -38,15 +38,28 @@ describe('chaos: the destination down under a running sink', () => {
     await waitForGrowth(() => tableRows(world, 'bookings'), SCALE - 1, 'the sink to load the backfill');
 
     const atStart = await topicEnd(world, 'bookings');
-    const outage = await outageUntilNoticed('clickhouse', [sink], { until: async () => (await topicEnd(world, 'bookings')) > atStart + PUBLISHED_DURING_OUTAGE });
+    const outage = await outageUntilNoticed('clickhouse', [sink], {
+      until: async () => (await topicEnd(world, 'bookings')) > atStart + PUBLISHED_DURING_OUTAGE,
+    });
     const committed = await committedBySink(world, 'bookings');
-    const resumed = await waitForGrowth(() => committedBySink(world, 'bookings'), committed, 'the sink to commit again', 120_000);
+    const resumed = await waitForGrowth(
+      () => committedBySink(world, 'bookings'),
+      committed,
+      'the sink to commit again',
+      120_000,
+    );
     assert.ok(source.running() && sink.running(), `neither process exited\n${await world.logs()}`);
 
     world.stopChurn();
     const report = await checkThreeLayers(world);
-    process.stdout.write(`# destination: down ${(outage.outageMs / 1000).toFixed(1)} s; sink committed again ${resumed} ms after it was back; /readyz said "${outage.reasons.get(sink.name)?.slice(0, 200)}"; ${describeReport(report)}\n`);
+    process.stdout.write(
+      `# destination: down ${(outage.outageMs / 1000).toFixed(1)} s; sink committed again ${resumed} ms after it was back; /readyz said "${outage.reasons.get(sink.name)?.slice(0, 200)}"; ${describeReport(report)}\n`,
+    );
     assert.deepEqual(report.duplicates, []);
-    assert.equal(report.undecodable, 0, `every record decodes with an outside Avro client (${report.decodeError ?? ''})`);
+    assert.equal(
+      report.undecodable,
+      0,
+      `every record decodes with an outside Avro client (${report.decodeError ?? ''})`,
+    );
   });
 });

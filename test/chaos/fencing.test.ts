@@ -46,9 +46,15 @@ describe('chaos: a second instance of the same source task', () => {
     world.stopChurn();
     world.simulator.admin.clearFaults(world.apiKey);
     const report = await checkThreeLayers(world);
-    process.stdout.write(`# fencing: ${fenced.name} exited ${String(await fenced.exit)}, ${survivor.name} carried on; ${describeReport(report)}\n`);
+    process.stdout.write(
+      `# fencing: ${fenced.name} exited ${String(await fenced.exit)}, ${survivor.name} carried on; ${describeReport(report)}\n`,
+    );
     assert.ok(survivor.running() && sink.running(), `the other source and the sink still run\n${await world.logs()}`);
     assert.deepEqual(report.duplicates, []);
-    assert.equal(report.undecodable, 0, `every record decodes with an outside Avro client (${report.decodeError ?? ''})`);
+    assert.equal(
+      report.undecodable,
+      0,
+      `every record decodes with an outside Avro client (${report.decodeError ?? ''})`,
+    );
   });
 });

@@ -36,16 +36,34 @@ describe('chaos: Kafka restarted under the source and the sink', () => {
 
     const outage = await outageUntilNoticed('kafka', [source, sink]);
     // The registry keeps its schemas in Kafka: make sure it is serving again too.
-    await upStack(createStackContext(undefined, () => undefined), ['registry']);
+    await upStack(
+      createStackContext(undefined, () => undefined),
+      ['registry'],
+    );
     const published = await topicEnd(world, 'bookings');
-    const sourceResumed = await waitForGrowth(() => topicEnd(world, 'bookings'), published, 'the source to publish again after the outage', 120_000);
+    const sourceResumed = await waitForGrowth(
+      () => topicEnd(world, 'bookings'),
+      published,
+      'the source to publish again after the outage',
+      120_000,
+    );
     const committed = await committedBySink(world, 'bookings');
-    const sinkResumed = await waitForGrowth(() => committedBySink(world, 'bookings'), committed, 'the sink to commit again after the outage', 120_000);
-    await waitFor(() => firstSample(source.readiness, outage.back, (sample) => sample.status === 200) !== undefined && firstSample(sink.readiness, outage.back, (sample) => sample.status === 200) !== undefined, {
-      what: 'both /readyz to turn true again',
-      timeoutMs: 60_000,
-      intervalMs: 250,
-    });
+    const sinkResumed = await waitForGrowth(
+      () => committedBySink(world, 'bookings'),
+      committed,
+      'the sink to commit again after the outage',
+      120_000,
+    );
+    await waitFor(
+      () =>
+        firstSample(source.readiness, outage.back, (sample) => sample.status === 200) !== undefined &&
+        firstSample(sink.readiness, outage.back, (sample) => sample.status === 200) !== undefined,
+      {
+        what: 'both /readyz to turn true again',
+        timeoutMs: 60_000,
+        intervalMs: 250,
+      },
+    );
     assert.ok(source.running() && sink.running(), `neither process exited\n${await world.logs()}`);
 
     world.stopChurn();
@@ -53,8 +71,15 @@ describe('chaos: Kafka restarted under the source and the sink', () => {
     process.stdout.write(
       `# kafka: down ${(outage.outageMs / 1000).toFixed(1)} s; source resumed ${sourceResumed} ms and sink ${sinkResumed} ms after Kafka was back; /readyz said: source "${outage.reasons.get(source.name)?.slice(0, 160)}", sink "${outage.reasons.get(sink.name)?.slice(0, 160)}"; ${describeReport(report)}\n`,
     );
-    assert.ok([...outage.reasons.values()].every((reason) => reason !== ''), 'each said why it was not ready');
+    assert.ok(
+      [...outage.reasons.values()].every((reason) => reason !== ''),
+      'each said why it was not ready',
+    );
     assert.deepEqual(report.duplicates, [], 'no version published twice in a row');
-    assert.equal(report.undecodable, 0, `every record decodes with an outside Avro client (${report.decodeError ?? ''})`);
+    assert.equal(
+      report.undecodable,
+      0,
+      `every record decodes with an outside Avro client (${report.decodeError ?? ''})`,
+    );
   });
 });

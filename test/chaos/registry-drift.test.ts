@@ -42,22 +42,42 @@ describe('chaos: registry down while the records drift', () => {
     const versionsBefore = await versionsOf(subject);
 
     // Down until the source has failed several polls in a row for want of the registry.
-    const failedPolls = (): number => Number(/\((\d+) polls in a row\)/.exec(source.readiness.at(-1)?.reason ?? '')?.[1] ?? 0);
+    const failedPolls = (): number =>
+      Number(/\((\d+) polls in a row\)/.exec(source.readiness.at(-1)?.reason ?? '')?.[1] ?? 0);
     const outage = await outageUntilNoticed('registry', [source], {
       meanwhile: () => world.simulator.admin.setFaults(world.apiKey, { schemaDrift: { addField: true } }),
       until: () => Promise.resolve(failedPolls() >= 3),
     });
 
     const published = await topicEnd(world, 'bookings');
-    const sourceResumed = await waitForGrowth(() => topicEnd(world, 'bookings'), published, 'the source to publish drifted records', 120_000);
-    await waitFor(async () => (await versionsOf(subject)).length > versionsBefore.length, { what: 'a new schema version', timeoutMs: 60_000, intervalMs: 500 });
+    const sourceResumed = await waitForGrowth(
+      () => topicEnd(world, 'bookings'),
+      published,
+      'the source to publish drifted records',
+      120_000,
+    );
+    await waitFor(async () => (await versionsOf(subject)).length > versionsBefore.length, {
+      what: 'a new schema version',
+      timeoutMs: 60_000,
+      intervalMs: 500,
+    });
     assert.ok(source.running() && sink.running(), `neither process exited\n${await world.logs()}`);
 
     world.stopChurn();
     const report = await checkThreeLayers(world);
-    process.stdout.write(`# registry: down ${(outage.outageMs / 1000).toFixed(1)} s; source resumed ${sourceResumed} ms after it was back; /readyz said "${outage.reasons.get(source.name)?.slice(0, 200)}"; ${describeReport(report)}\n`);
-    assert.equal((await versionsOf(subject)).length, versionsBefore.length + 1, 'the drifted schema was registered once');
+    process.stdout.write(
+      `# registry: down ${(outage.outageMs / 1000).toFixed(1)} s; source resumed ${sourceResumed} ms after it was back; /readyz said "${outage.reasons.get(source.name)?.slice(0, 200)}"; ${describeReport(report)}\n`,
+    );
+    assert.equal(
+      (await versionsOf(subject)).length,
+      versionsBefore.length + 1,
+      'the drifted schema was registered once',
+    );
     assert.deepEqual(report.duplicates, []);
-    assert.equal(report.undecodable, 0, `every record decodes with an outside Avro client (${report.decodeError ?? ''})`);
+    assert.equal(
+      report.undecodable,
+      0,
+      `every record decodes with an outside Avro client (${report.decodeError ?? ''})`,
+    );
   });
 });

@@ -39,7 +39,13 @@ function sampleOf(pid: number | undefined): Sample | undefined {
 }
 
 /** Max RSS in the last quarter of the run against max RSS right after the warm-up: growth beyond noise shows a leak. */
-function flatness(samples: readonly Sample[]): { afterWarmUpMb: number; endMb: number; growthMb: number; fdsFrom: number; fdsTo: number } {
+function flatness(samples: readonly Sample[]): {
+  afterWarmUpMb: number;
+  endMb: number;
+  growthMb: number;
+  fdsFrom: number;
+  fdsTo: number;
+} {
   const afterWarmUp = samples.slice(Math.floor(samples.length * WARM_UP_SHARE));
   const firstQuarter = afterWarmUp.slice(0, Math.max(1, Math.ceil(afterWarmUp.length / 4)));
   const lastQuarter = afterWarmUp.slice(-Math.max(1, Math.ceil(afterWarmUp.length / 4)));
@@ -54,7 +60,14 @@ function flatness(samples: readonly Sample[]): { afterWarmUpMb: number; endMb: n
 }
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({ options: { minutes: { type: 'string', default: '10' }, scale: { type: 'string', default: '5000' }, seed: { type: 'string', default: '7' }, 'no-service-faults': { type: 'boolean', default: false } } });
+  const { values } = parseArgs({
+    options: {
+      minutes: { type: 'string', default: '10' },
+      scale: { type: 'string', default: '5000' },
+      seed: { type: 'string', default: '7' },
+      'no-service-faults': { type: 'boolean', default: false },
+    },
+  });
   const minutes = Number(values.minutes);
   const seed = Number(values.seed);
   if (!(minutes > 0)) throw new Error('--minutes must be a positive number');
@@ -62,7 +75,7 @@ async function main(): Promise<number> {
   const say = (line: string): void => void process.stdout.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
   const world = await createWorld({ name: 'soak', seed, scale: Number(values.scale) });
   let random = seed;
-  const next = (): number => ((random = (random * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+  const next = (): number => (random = (random * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
   try {
     const roles: Array<{ role: string; process: ConnectorProcess; samples: Sample[] }> = [
       { role: 'source', process: await world.startSource(), samples: [] },
@@ -75,13 +88,18 @@ async function main(): Promise<number> {
     const faults: string[] = [];
     let nextSample = started;
     let nextFault = started + FAULT_EVERY_MS;
-    say(`soak for ${minutes} min, scale ${values.scale}, seed ${seed}, service faults: ${services.join(', ') || 'none'}`);
+    say(
+      `soak for ${minutes} min, scale ${values.scale}, seed ${seed}, service faults: ${services.join(', ') || 'none'}`,
+    );
     say('role    rss MB  fds');
     while (Date.now() < endAt) {
       if (Date.now() >= nextSample) {
         for (const entry of roles) {
           const sample = sampleOf(entry.process.child.pid);
-          if (sample === undefined) throw new Error(`${entry.role} is gone (exit ${String(entry.process.child.exitCode)})\n${await world.logs()}`);
+          if (sample === undefined)
+            throw new Error(
+              `${entry.role} is gone (exit ${String(entry.process.child.exitCode)})\n${await world.logs()}`,
+            );
           entry.samples.push(sample);
           say(`${entry.role.padEnd(7)} ${String(sample.rssMb).padStart(6)}  ${sample.fds}`);
         }
@@ -93,13 +111,21 @@ async function main(): Promise<number> {
         faults.push(choice);
         if (choice === 'bookeo') {
           say('fault: Bookeo answers 429, 5xx, hangs and cut-off pages for 20 s');
-          world.simulator.admin.setFaults(world.apiKey, { rateLimit: { requestsPerSecond: 20 }, errors: { rate: 0.1 }, hang: { rate: 0.02, ms: 6_000 }, malformed: { rate: 0.05 } });
+          world.simulator.admin.setFaults(world.apiKey, {
+            rateLimit: { requestsPerSecond: 20 },
+            errors: { rate: 0.1 },
+            hang: { rate: 0.02, ms: 6_000 },
+            malformed: { rate: 0.05 },
+          });
           setTimeout(() => world.simulator.admin.clearFaults(world.apiKey), BOOKEO_FAULT_MS).unref();
         } else if (choice === 'tokens') {
           say(`fault: ${world.simulator.admin.expireTokens(world.apiKey)} page tokens expired`);
         } else {
           say(`fault: restarting ${choice}`);
-          await restartStack([choice as ServiceName], createStackContext(undefined, () => undefined));
+          await restartStack(
+            [choice as ServiceName],
+            createStackContext(undefined, () => undefined),
+          );
           say(`${choice} is back`);
         }
         nextFault += FAULT_EVERY_MS;
@@ -111,12 +137,16 @@ async function main(): Promise<number> {
     world.simulator.admin.clearFaults(world.apiKey);
     say('changes stopped; waiting for Bookeo, the topics and the table to agree');
     const report = await checkThreeLayers(world, 180_000);
-    say(`three layers: ${describeReport(report)}; duplicates ${report.duplicates.length}, undecodable ${report.undecodable}`);
+    say(
+      `three layers: ${describeReport(report)}; duplicates ${report.duplicates.length}, undecodable ${report.undecodable}`,
+    );
     for (const duplicate of report.duplicates.slice(0, 10)) say(`duplicate: ${duplicate}`);
     say(`faults: ${faults.join(', ')}`);
     for (const entry of roles) {
       const flat = flatness(entry.samples);
-      say(`${entry.role}: RSS after warm-up ${flat.afterWarmUpMb} MB, at the end ${flat.endMb} MB (${flat.growthMb >= 0 ? '+' : ''}${flat.growthMb} MB); fds ${flat.fdsFrom} → ${flat.fdsTo}`);
+      say(
+        `${entry.role}: RSS after warm-up ${flat.afterWarmUpMb} MB, at the end ${flat.endMb} MB (${flat.growthMb >= 0 ? '+' : ''}${flat.growthMb} MB); fds ${flat.fdsFrom} → ${flat.fdsTo}`,
+      );
     }
     return report.duplicates.length === 0 && report.undecodable === 0 ? 0 : 1;
   } finally {

@@ -11,8 +11,10 @@ export function decimalText(text: string, scale: number): string {
   const match = /^(-?)(\d*)(?:\.(\d*))?$/.exec(text.trim());
   if (!match) throw new RangeError(`not a decimal: ${JSON.stringify(text)}`);
   const [, sign = '', whole = '', fraction = ''] = match;
-  if (fraction.length > scale && /[^0]/.test(fraction.slice(scale))) throw new RangeError(`${text} has more than ${scale} decimals`);
-  const digits = (whole.replace(/^0+(?=\d)/, '') || '0') + (scale > 0 ? `.${fraction.slice(0, scale).padEnd(scale, '0')}` : '');
+  if (fraction.length > scale && /[^0]/.test(fraction.slice(scale)))
+    throw new RangeError(`${text} has more than ${scale} decimals`);
+  const digits =
+    (whole.replace(/^0+(?=\d)/, '') || '0') + (scale > 0 ? `.${fraction.slice(0, scale).padEnd(scale, '0')}` : '');
   return /^0(\.0*)?$/.test(digits) ? digits : sign + digits;
 }
 
@@ -42,7 +44,12 @@ export const PLAIN_CONTAINERS: ContainerReader = {
  * The normal form of a value: null, nullable, arrays, records and maps (keys sorted) are walked
  * here for every source; `leaf` turns one scalar of a type into its normal form.
  */
-export function normalWith(type: ColumnType, value: unknown, leaf: (type: ColumnType, value: unknown) => NormalValue, reader: ContainerReader = PLAIN_CONTAINERS): NormalValue {
+export function normalWith(
+  type: ColumnType,
+  value: unknown,
+  leaf: (type: ColumnType, value: unknown) => NormalValue,
+  reader: ContainerReader = PLAIN_CONTAINERS,
+): NormalValue {
   if (value === null || value === undefined) return null;
   switch (type.kind) {
     case 'nullable':
@@ -50,7 +57,9 @@ export function normalWith(type: ColumnType, value: unknown, leaf: (type: Column
     case 'array':
       return reader.items(value).map((item) => normalWith(type.items, item, leaf, reader));
     case 'struct':
-      return Object.fromEntries(type.fields.map((field) => [field.name, normalWith(field.type, reader.field(value, field.name), leaf, reader)]));
+      return Object.fromEntries(
+        type.fields.map((field) => [field.name, normalWith(field.type, reader.field(value, field.name), leaf, reader)]),
+      );
     case 'map': {
       const entries = [...reader.entries(value)].sort(([a], [b]) => a.localeCompare(b));
       return Object.fromEntries(entries.map(([key, inner]) => [key, normalWith(type.values, inner, leaf, reader)]));
@@ -102,9 +111,13 @@ function at(value: Readonly<Record<string, unknown>>, path: readonly string[]): 
  * The live rows a destination must hold after loading these records in offset order: the last
  * state of each key, tombstoned keys absent, sorted by the key columns.
  */
-export function expectedLiveRows(spec: TableSpec, records: ReadonlyArray<{ key: Readonly<Record<string, unknown>>; value: Readonly<Record<string, unknown>> | null }>): NormalRow[] {
+export function expectedLiveRows(
+  spec: TableSpec,
+  records: ReadonlyArray<{ key: Readonly<Record<string, unknown>>; value: Readonly<Record<string, unknown>> | null }>,
+): NormalRow[] {
   const latest = new Map<string, (typeof records)[number]>();
-  for (const record of records) latest.set(spec.keyColumns.map((name) => String(record.key[name])).join('\u0000'), record);
+  for (const record of records)
+    latest.set(spec.keyColumns.map((name) => String(record.key[name])).join('\u0000'), record);
   const rows: NormalRow[] = [];
   for (const record of latest.values()) {
     const value = record.value;

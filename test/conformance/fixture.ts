@@ -9,7 +9,9 @@ import avsc from 'avsc';
 import { decimalBytes } from '../../avro/logical.js';
 import type { AvroRecord } from '../../avro/schema-json.js';
 
-export const KEY_SCHEMA = JSON.parse(readFileSync(new URL('../../avro/schemas/key.avsc', import.meta.url), 'utf8')) as AvroRecord;
+export const KEY_SCHEMA = JSON.parse(
+  readFileSync(new URL('../../avro/schemas/key.avsc', import.meta.url), 'utf8'),
+) as AvroRecord;
 
 const nullable = (type: unknown): unknown => ['null', type];
 const amount = { type: 'bytes', logicalType: 'decimal', precision: 12, scale: 4 };
@@ -24,23 +26,51 @@ const V1_FIELDS = [
   { name: 'score', type: 'double' },
   { name: 'seats', type: 'long' },
   { name: 'note', type: nullable('string'), default: null },
-  { name: 'venue', type: { type: 'record', name: 'Venue', fields: [{ name: 'city', type: 'string' }, { name: 'zip', type: nullable('string'), default: null }] } },
+  {
+    name: 'venue',
+    type: {
+      type: 'record',
+      name: 'Venue',
+      fields: [
+        { name: 'city', type: 'string' },
+        { name: 'zip', type: nullable('string'), default: null },
+      ],
+    },
+  },
   { name: 'tags', type: { type: 'array', items: 'string' } },
   {
     name: 'participants',
-    type: { type: 'array', items: { type: 'record', name: 'Participant', fields: [{ name: 'name', type: 'string' }, { name: 'age', type: nullable('int'), default: null }] } },
+    type: {
+      type: 'array',
+      items: {
+        type: 'record',
+        name: 'Participant',
+        fields: [
+          { name: 'name', type: 'string' },
+          { name: 'age', type: nullable('int'), default: null },
+        ],
+      },
+    },
   },
 ];
 
 function schema(fields: readonly unknown[]): AvroRecord {
-  return { type: 'record', name: 'Thing', namespace: 'com.bookeo.connect.conformance', fields } as unknown as AvroRecord;
+  return {
+    type: 'record',
+    name: 'Thing',
+    namespace: 'com.bookeo.connect.conformance',
+    fields,
+  } as unknown as AvroRecord;
 }
 
 export const VALUE_V1 = schema(V1_FIELDS);
 /** v2: a new optional field. */
 export const VALUE_V2 = schema([...V1_FIELDS, { name: 'channel', type: nullable('string'), default: null }]);
 /** v3: `note` removed (a BACKWARD-compatible removal: it had a default). */
-export const VALUE_V3 = schema([...V1_FIELDS.filter((field) => field.name !== 'note'), { name: 'channel', type: nullable('string'), default: null }]);
+export const VALUE_V3 = schema([
+  ...V1_FIELDS.filter((field) => field.name !== 'note'),
+  { name: 'channel', type: nullable('string'), default: null },
+]);
 
 /** A value in logical form (decimal as text): what a destination receives after decoding. */
 export type Thing = Record<string, unknown>;
@@ -58,7 +88,13 @@ export function thing(index: number, overrides: Partial<Thing> = {}): Thing {
     note: index % 3 === 0 ? null : `note "${index}" with 'quotes', commas, \\ and\nnewline`,
     venue: { city: `City ${index}`, zip: index % 2 === 0 ? null : `${10000 + index}` },
     tags: index % 4 === 0 ? [] : [`t${index}`, 'ünïcødé'],
-    participants: index % 4 === 1 ? [] : [{ name: `P${index}`, age: index % 2 === 0 ? null : 30 + index }, { name: 'Ada', age: 36 }],
+    participants:
+      index % 4 === 1
+        ? []
+        : [
+            { name: `P${index}`, age: index % 2 === 0 ? null : 30 + index },
+            { name: 'Ada', age: 36 },
+          ],
     ...overrides,
   };
 }

@@ -38,7 +38,11 @@ import { avroBatch } from '../helpers/write-batch.js';
 import { KEY_SCHEMA, VALUE_V1, VALUE_V2, VALUE_V3, thing, toAvro, writerType, type Thing } from './fixture.js';
 import type { ConformanceTarget, NormalRow, TargetNamespace } from './target.js';
 
-const quiet = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent', format: 'json', destination: new Writable({ write: (_c, _e, done) => done() }) });
+const quiet = createLogger({
+  level: process.env.TEST_LOG_LEVEL ?? 'silent',
+  format: 'json',
+  destination: new Writable({ write: (_c, _e, done) => done() }),
+});
 const fastRetry = createRetry({ retries: 3, initialDelayMs: 50, maxDelayMs: 300, multiplier: 2 });
 const ACCOUNT = 'acme';
 
@@ -52,7 +56,14 @@ interface Produced {
 export function describeConformance(target: ConformanceTarget): void {
   describe(`destination conformance: ${target.name} (real Kafka, registry, ${target.name})`, () => {
     const endpoints = stackEndpoints();
-    const kafkaConfig: AppConfig['kafka'] = { brokers: [endpoints.kafkaBroker], clientId: `conformance-${target.name}`, topicPrefix: 'x', partitions: 2, replicationFactor: 1, ssl: false };
+    const kafkaConfig: AppConfig['kafka'] = {
+      brokers: [endpoints.kafkaBroker],
+      clientId: `conformance-${target.name}`,
+      topicPrefix: 'x',
+      partitions: 2,
+      replicationFactor: 1,
+      ssl: false,
+    };
     const prefix = uniqueName(`conf_${target.name}`);
     const encoder = createFramedEncoder();
     const keyType = writerType(KEY_SCHEMA);
@@ -87,7 +98,11 @@ export function describeConformance(target: ConformanceTarget): void {
 
     /** A fresh namespace in the destination, and a destination writing into it. */
     async function open(): Promise<{ namespace: TargetNamespace; destination: Destination }> {
-      const namespace = await target.open(uniqueName(`conf_${target.name}`).replace(/[^a-z0-9_]/gi, '_').toLowerCase());
+      const namespace = await target.open(
+        uniqueName(`conf_${target.name}`)
+          .replace(/[^a-z0-9_]/gi, '_')
+          .toLowerCase(),
+      );
       namespaces.push(namespace);
       const destination = namespace.destination('evolve');
       destinations.push(destination);
@@ -115,24 +130,38 @@ export function describeConformance(target: ConformanceTarget): void {
           ids.set(schema, registered);
         }
         const key = encoder.encode(registered.key, keyType, { account: ACCOUNT, id: record.id });
-        const value = record.value === null || Buffer.isBuffer(record.value) ? record.value : encoder.encode(registered.value, writerType(schema), toAvro(record.value));
+        const value =
+          record.value === null || Buffer.isBuffer(record.value)
+            ? record.value
+            : encoder.encode(registered.value, writerType(schema), toAvro(record.value));
         outgoing.push({ topic, key, value });
       }
       const writer = await createTransactionalWriter(kafka, uniqueName('conformance-producer'));
       try {
         // Several transactions, so transaction markers sit between the records.
-        for (let start = 0; start < outgoing.length; start += 10) await writer.commit(outgoing.slice(start, start + 10));
+        for (let start = 0; start < outgoing.length; start += 10)
+          await writer.commit(outgoing.slice(start, start + 10));
       } finally {
         await writer.close();
       }
     }
 
-    async function runSink(topic: string, destination: Destination, groupId: string, overrides: Partial<SinkOptions> = {}): Promise<Sink> {
+    async function runSink(
+      topic: string,
+      destination: Destination,
+      groupId: string,
+      overrides: Partial<SinkOptions> = {},
+    ): Promise<Sink> {
       if (!groups.includes(groupId)) groups.push(groupId);
       const sink = await startSink({
         kafka,
         kafkaConfig,
-        sinkConfig: sinkSchema.parse({ batch: { maxRows: 7, maxBytes: 1024 * 1024, maxAgeMs: 200 }, concurrency: 3, deadLetterTopic: `${topic}.dlq`, shutdownTimeoutMs: 10_000 }),
+        sinkConfig: sinkSchema.parse({
+          batch: { maxRows: 7, maxBytes: 1024 * 1024, maxAgeMs: 200 },
+          concurrency: 3,
+          deadLetterTopic: `${topic}.dlq`,
+          shutdownTimeoutMs: 10_000,
+        }),
         destination,
         destinationName: target.name,
         groupId,
@@ -153,11 +182,18 @@ export function describeConformance(target: ConformanceTarget): void {
     }
 
     function expected(table: string, records: readonly Produced[], value: AvroRecord = VALUE_V1): NormalRow[] {
-      const decoded = records.filter((r) => !Buffer.isBuffer(r.value)).map((r) => ({ key: { account: ACCOUNT, id: r.id }, value: r.value as Thing | null }));
+      const decoded = records
+        .filter((r) => !Buffer.isBuffer(r.value))
+        .map((r) => ({ key: { account: ACCOUNT, id: r.id }, value: r.value as Thing | null }));
       return expectedLiveRows(spec(table, value), decoded);
     }
 
-    async function until(namespace: TargetNamespace, tableSpec: TableSpec, want: readonly NormalRow[], what: string): Promise<void> {
+    async function until(
+      namespace: TargetNamespace,
+      tableSpec: TableSpec,
+      want: readonly NormalRow[],
+      what: string,
+    ): Promise<void> {
       let last: NormalRow[] = [];
       await waitFor(
         async () => {
@@ -174,7 +210,10 @@ export function describeConformance(target: ConformanceTarget): void {
     /** Entities e00..e(n-1), two versions each (the second wins), spread over both partitions. */
     function twoVersions(count: number, from = 0): Produced[] {
       const ids = Array.from({ length: count }, (_, i) => `e${String(i + from).padStart(2, '0')}`);
-      return [...ids.map((id, i) => ({ id, value: thing(i + from) })), ...ids.map((id, i) => ({ id, value: thing(i + from + 100) }))];
+      return [
+        ...ids.map((id, i) => ({ id, value: thing(i + from) })),
+        ...ids.map((id, i) => ({ id, value: thing(i + from + 100) })),
+      ];
     }
 
     it('creates the table from the schema and round-trips every type (timestamps, decimals, nested, nulls, unicode)', async () => {
@@ -186,7 +225,8 @@ export function describeConformance(target: ConformanceTarget): void {
       await until(namespace, spec('things'), expected('things', records), 'every entity at its latest version');
       await sink.stop();
       const columns = await namespace.columnNames('things');
-      for (const column of spec('things').columns) assert.ok(columns.includes(column.name), `column ${column.name} exists (has: ${columns.join(', ')})`);
+      for (const column of spec('things').columns)
+        assert.ok(columns.includes(column.name), `column ${column.name} exists (has: ${columns.join(', ')})`);
     });
 
     it('evolves: an added field becomes a column with its values; a removed field keeps its column', async () => {
@@ -194,35 +234,74 @@ export function describeConformance(target: ConformanceTarget): void {
       const { namespace, destination } = await open();
       const groupId = uniqueName('conf-group');
       const v1 = twoVersions(6);
-      const v2 = [0, 1, 2].map((i) => ({ id: `e0${i}`, value: { ...thing(200 + i), channel: `web-${i}` }, schema: VALUE_V2 }));
-      const v3 = [{ id: 'e03', value: Object.fromEntries(Object.entries({ ...thing(300), channel: 'phone' }).filter(([name]) => name !== 'note')), schema: VALUE_V3 }];
+      const v2 = [0, 1, 2].map((i) => ({
+        id: `e0${i}`,
+        value: { ...thing(200 + i), channel: `web-${i}` },
+        schema: VALUE_V2,
+      }));
+      const v3 = [
+        {
+          id: 'e03',
+          value: Object.fromEntries(
+            Object.entries({ ...thing(300), channel: 'phone' }).filter(([name]) => name !== 'note'),
+          ),
+          schema: VALUE_V3,
+        },
+      ];
       const sink = await runSink(topic, destination, groupId);
       await produce(topic, v1);
       await until(namespace, spec('evolving'), expected('evolving', v1), 'the v1 rows');
       await produce(topic, v2);
-      await until(namespace, spec('evolving', VALUE_V2), expected('evolving', [...v1, ...v2], VALUE_V2), 'the v2 rows, channel filled, older rows NULL');
+      await until(
+        namespace,
+        spec('evolving', VALUE_V2),
+        expected('evolving', [...v1, ...v2], VALUE_V2),
+        'the v2 rows, channel filled, older rows NULL',
+      );
       await produce(topic, v3);
-      await until(namespace, spec('evolving', VALUE_V2), expected('evolving', [...v1, ...v2, ...v3], VALUE_V2), 'the v3 row, note NULL in the kept column');
+      await until(
+        namespace,
+        spec('evolving', VALUE_V2),
+        expected('evolving', [...v1, ...v2, ...v3], VALUE_V2),
+        'the v3 row, note NULL in the kept column',
+      );
       await sink.stop();
       const columns = await namespace.columnNames('evolving');
-      assert.ok(columns.includes('channel') && columns.includes('note'), `added and removed columns both present: ${columns.join(', ')}`);
+      assert.ok(
+        columns.includes('channel') && columns.includes('note'),
+        `added and removed columns both present: ${columns.join(', ')}`,
+      );
     });
 
     it('upserts out of order: an older version written after a newer one changes nothing, and a batch written twice once', async () => {
       const { namespace, destination } = await open();
       const table = spec('ordered');
       await destination.prepare(table);
-      const record = (id: string, offset: number, value: Thing | null): SinkRecord => ({ key: { account: ACCOUNT, id }, value, offset, schemaId: 1 });
+      const record = (id: string, offset: number, value: Thing | null): SinkRecord => ({
+        key: { account: ACCOUNT, id },
+        value,
+        offset,
+        schemaId: 1,
+      });
       const newerRecords = [record('a', 10, thing(10)), record('b', 11, thing(11)), record('a', 12, thing(12))];
       const olderRecords = [record('a', 0, thing(0)), record('b', 1, thing(1)), record('c', 2, thing(2))];
-      const newer = avroBatch(table, VALUE_V1, newerRecords, { topic: `${prefix}.ordered`, ingestedAtMs: Date.UTC(2026, 0, 1) });
-      const older = avroBatch(table, VALUE_V1, olderRecords, { topic: `${prefix}.ordered`, ingestedAtMs: Date.UTC(2026, 0, 1) });
+      const newer = avroBatch(table, VALUE_V1, newerRecords, {
+        topic: `${prefix}.ordered`,
+        ingestedAtMs: Date.UTC(2026, 0, 1),
+      });
+      const older = avroBatch(table, VALUE_V1, olderRecords, {
+        topic: `${prefix}.ordered`,
+        ingestedAtMs: Date.UTC(2026, 0, 1),
+      });
       await destination.write(newer);
       await destination.write(older);
       await destination.write(newer);
       const want = expectedLiveRows(table, [...olderRecords, ...newerRecords]);
       assert.deepEqual(await namespace.liveRows(table), want);
-      assert.deepEqual(want.map((row) => row.title), [thing(12).title, thing(11).title, thing(2).title]);
+      assert.deepEqual(
+        want.map((row) => row.title),
+        [thing(12).title, thing(11).title, thing(2).title],
+      );
     });
 
     it('deletes on a tombstone, and a replayed older version does not bring the entity back', async () => {
@@ -230,18 +309,43 @@ export function describeConformance(target: ConformanceTarget): void {
       const table = spec('deleted');
       await destination.prepare(table);
       const at = { topic: `${prefix}.deleted`, partition: 1, ingestedAtMs: 0 };
-      const upserts = avroBatch(table, VALUE_V1, [{ key: { account: ACCOUNT, id: 'gone' }, value: thing(1), offset: 0, schemaId: 1 }, { key: { account: ACCOUNT, id: 'kept' }, value: thing(2), offset: 1, schemaId: 1 }], at);
-      const tombstone = avroBatch(table, VALUE_V1, [{ key: { account: ACCOUNT, id: 'gone' }, value: null, offset: 2, schemaId: 1 }], at);
+      const upserts = avroBatch(
+        table,
+        VALUE_V1,
+        [
+          { key: { account: ACCOUNT, id: 'gone' }, value: thing(1), offset: 0, schemaId: 1 },
+          { key: { account: ACCOUNT, id: 'kept' }, value: thing(2), offset: 1, schemaId: 1 },
+        ],
+        at,
+      );
+      const tombstone = avroBatch(
+        table,
+        VALUE_V1,
+        [{ key: { account: ACCOUNT, id: 'gone' }, value: null, offset: 2, schemaId: 1 }],
+        at,
+      );
       await destination.write(upserts);
       await destination.write(tombstone);
-      assert.deepEqual((await namespace.liveRows(table)).map((row) => row.id), ['kept']);
+      assert.deepEqual(
+        (await namespace.liveRows(table)).map((row) => row.id),
+        ['kept'],
+      );
       await destination.write(upserts);
-      assert.deepEqual((await namespace.liveRows(table)).map((row) => row.id), ['kept'], 'the replayed upsert (offset 0) is older than the delete (offset 2)');
+      assert.deepEqual(
+        (await namespace.liveRows(table)).map((row) => row.id),
+        ['kept'],
+        'the replayed upsert (offset 0) is older than the delete (offset 2)',
+      );
     });
 
     it('a replay from offset 0 leaves the table unchanged; a poison record goes to the DLQ and the rest flows', async () => {
       const topic = await newTopic('replayed');
-      const records: Produced[] = [...twoVersions(12), { id: 'e03', value: null }, { id: 'poison', value: Buffer.from('not Avro at all') }, { id: 'e04', value: thing(444) }];
+      const records: Produced[] = [
+        ...twoVersions(12),
+        { id: 'e03', value: null },
+        { id: 'poison', value: Buffer.from('not Avro at all') },
+        { id: 'e04', value: thing(444) },
+      ];
       await produce(topic, records);
       const { namespace, destination } = await open();
       const groupId = uniqueName('conf-group');
@@ -256,7 +360,10 @@ export function describeConformance(target: ConformanceTarget): void {
 
       await resetGroup(admin, groupId, [topic], { kind: 'earliest' });
       const replay = await runSink(topic, destination, groupId);
-      await waitFor(() => committedToEnd(admin, groupId, topic), { what: 'the replay to commit to the end', timeoutMs: 60_000 });
+      await waitFor(() => committedToEnd(admin, groupId, topic), {
+        what: 'the replay to commit to the end',
+        timeoutMs: 60_000,
+      });
       await replay.stop();
       assert.deepEqual(await namespace.liveRows(spec('replayed')), want);
     });
@@ -278,7 +385,10 @@ export function describeConformance(target: ConformanceTarget): void {
       await crashing.stop();
       assert.ok(crashes >= 1);
       const restarted = await runSink(topic, destination, groupId);
-      await waitFor(() => committedToEnd(admin, groupId, topic), { what: 'the restarted sink to commit to the end', timeoutMs: 60_000 });
+      await waitFor(() => committedToEnd(admin, groupId, topic), {
+        what: 'the restarted sink to commit to the end',
+        timeoutMs: 60_000,
+      });
       await restarted.stop();
       assert.deepEqual(await namespace.liveRows(spec('crashed')), expected('crashed', records));
     });

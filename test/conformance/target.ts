@@ -22,7 +22,8 @@
  */
 import type { Destination, SchemaMode, TableSpec } from '../../sinks/destination.js';
 
-export type NormalValue = null | string | number | boolean | readonly NormalValue[] | { readonly [field: string]: NormalValue };
+export type NormalValue =
+  null | string | number | boolean | readonly NormalValue[] | { readonly [field: string]: NormalValue };
 export type NormalRow = Readonly<Record<string, NormalValue>>;
 
 export interface ConformanceTarget {

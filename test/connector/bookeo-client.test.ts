@@ -53,7 +53,12 @@ interface Fetched {
 }
 
 /** Runs windows `parallel` at a time (as a backfill would); pages of one window stay in order. */
-async function fetchWindows(account: BookeoAccountClient, windows: readonly TimeWindow[], parallel: number, itemsPerPage?: number): Promise<Fetched[]> {
+async function fetchWindows(
+  account: BookeoAccountClient,
+  windows: readonly TimeWindow[],
+  parallel: number,
+  itemsPerPage?: number,
+): Promise<Fetched[]> {
   const results: Fetched[] = new Array(windows.length);
   let next = 0;
   const worker = async (): Promise<void> => {
@@ -62,7 +67,10 @@ async function fetchWindows(account: BookeoAccountClient, windows: readonly Time
       const request = listRequest(bookings, { window });
       const query = itemsPerPage === undefined ? request.query : { ...request.query, itemsPerPage };
       const fetched: Fetched = { items: [], pages: [] };
-      for await (const page of account.list({ ...request, ...(query === undefined ? {} : { query }) }, { fingerprint: (item) => entityFingerprint(bookings, item) })) {
+      for await (const page of account.list(
+        { ...request, ...(query === undefined ? {} : { query }) },
+        { fingerprint: (item) => entityFingerprint(bookings, item) },
+      )) {
         fetched.pages.push(page);
         fetched.items.push(...page.items);
       }
@@ -73,9 +81,14 @@ async function fetchWindows(account: BookeoAccountClient, windows: readonly Time
   return results;
 }
 
-function requestCount(sim: Simulator, predicate: (row: { endpoint: string; status: number | string }) => boolean): number {
+function requestCount(
+  sim: Simulator,
+  predicate: (row: { endpoint: string; status: number | string }) => boolean,
+): number {
   return sim.admin
-    .counters().filter((row) => row.apiKey === API_KEY && predicate(row)).reduce((sum, row) => sum + row.count, 0);
+    .counters()
+    .filter((row) => row.apiKey === API_KEY && predicate(row))
+    .reduce((sum, row) => sum + row.count, 0);
 }
 
 /** The last full 31-day window before the simulator's now: the busiest one (the history ramps up). */
@@ -95,8 +108,21 @@ describe('Bookeo client against the simulator', () => {
   let backfillFrom: number;
 
   before(async () => {
-    sim = await startSimulator({ seed: 20240601, scale: 600, historyDays: 120, accounts: [{ apiKey: API_KEY }], secretKey: SECRET, clock: 'virtual', now: '2025-06-01T12:00:00Z', tokenTtlSeconds: 1800 });
-    const logger = createLogger({ level: 'debug', format: 'json', destination: { write: (line: string) => void lines.push(line) } });
+    sim = await startSimulator({
+      seed: 20240601,
+      scale: 600,
+      historyDays: 120,
+      accounts: [{ apiKey: API_KEY }],
+      secretKey: SECRET,
+      clock: 'virtual',
+      now: '2025-06-01T12:00:00Z',
+      tokenTtlSeconds: 1800,
+    });
+    const logger = createLogger({
+      level: 'debug',
+      format: 'json',
+      destination: { write: (line: string) => void lines.push(line) },
+    });
     client = createBookeoClient({
       baseUrl: sim.url,
       secretKey: SECRET,
@@ -126,7 +152,14 @@ describe('Bookeo client against the simulator', () => {
 
   it('backfills bookings over planned windows: exactly the ground truth, no id read twice, no wasted call', async () => {
     const now = toSeconds(sim.admin.now());
-    const windows = planWindows({ cursor: undefined, backfillFrom, now, safetyLagSeconds: 0, lookbackSeconds: 0, maxWindowSeconds: maxWindowSeconds(strategy) });
+    const windows = planWindows({
+      cursor: undefined,
+      backfillFrom,
+      now,
+      safetyLagSeconds: 0,
+      lookbackSeconds: 0,
+      maxWindowSeconds: maxWindowSeconds(strategy),
+    });
     assert.ok(windows.length > 1, 'the history spans several windows');
     const before = requestCount(sim, isBookingList);
     const results = await fetchWindows(account, windows, 4, 25);
@@ -136,9 +169,14 @@ describe('Bookeo client against the simulator', () => {
     const expected = truth.filter((item) => entityTime(bookings, item)! <= now).map((item) => entityId(bookings, item));
     assert.deepEqual([...ids].sort(), [...expected].sort());
     // Versions match too: what we read is the current state.
-    const fetchedById = new Map(results.flatMap((r) => r.items).map((item) => [entityId(bookings, item), entityTime(bookings, item)]));
+    const fetchedById = new Map(
+      results.flatMap((r) => r.items).map((item) => [entityId(bookings, item), entityTime(bookings, item)]),
+    );
     for (const item of truth) assert.equal(fetchedById.get(entityId(bookings, item)), entityTime(bookings, item));
-    assert.ok(results.some((r) => (r.pages[0]?.totalPages ?? 0) > 1), 'some window needed several pages');
+    assert.ok(
+      results.some((r) => (r.pages[0]?.totalPages ?? 0) > 1),
+      'some window needed several pages',
+    );
 
     const calls = requestCount(sim, isBookingList) - before;
     const needed = results.reduce((sum, r) => sum + Math.max(1, r.pages[0]?.totalPages ?? 1), 0);
@@ -146,7 +184,17 @@ describe('Bookeo client against the simulator', () => {
 
     // Steady state right after: nothing new can exist, so no window and no call.
     const cursor = windows.at(-1)?.end;
-    assert.deepEqual(planWindows({ cursor, backfillFrom, now, safetyLagSeconds: 0, lookbackSeconds: 300, maxWindowSeconds: maxWindowSeconds(strategy) }), []);
+    assert.deepEqual(
+      planWindows({
+        cursor,
+        backfillFrom,
+        now,
+        safetyLagSeconds: 0,
+        lookbackSeconds: 300,
+        maxWindowSeconds: maxWindowSeconds(strategy),
+      }),
+      [],
+    );
   });
 
   it('incremental poll with look-back re-emits only what changed', async () => {
@@ -160,24 +208,42 @@ describe('Bookeo client against the simulator', () => {
     const horizon = lookbackHorizon(cursor, lookback);
     seen = rememberEmitted(
       seen,
-      truth.filter((item) => (entityTime(bookings, item) ?? 0) <= cursor).map((item) => ({ id: entityId(bookings, item), version: contentHash(item), at: entityTime(bookings, item) ?? 0 })),
+      truth
+        .filter((item) => (entityTime(bookings, item) ?? 0) <= cursor)
+        .map((item) => ({
+          id: entityId(bookings, item),
+          version: contentHash(item),
+          at: entityTime(bookings, item) ?? 0,
+        })),
       horizon,
     );
     const mutation = sim.admin.mutate({ newBookings: 3, editBookings: 3, cancelBookings: 1 });
     sim.admin.advance(lag + 5);
-    const windows = planWindows({ cursor, backfillFrom, now: toSeconds(sim.admin.now()), safetyLagSeconds: lag, lookbackSeconds: lookback, maxWindowSeconds: maxSpan });
+    const windows = planWindows({
+      cursor,
+      backfillFrom,
+      now: toSeconds(sim.admin.now()),
+      safetyLagSeconds: lag,
+      lookbackSeconds: lookback,
+      maxWindowSeconds: maxSpan,
+    });
     assert.equal(windows.length, 1);
     const [result] = await fetchWindows(account, windows, 1);
-    const emitted = (result?.items ?? []).filter((item) => isNewOrChanged(seen, entityId(bookings, item), contentHash(item))).map((item) => entityId(bookings, item));
+    const emitted = (result?.items ?? [])
+      .filter((item) => isNewOrChanged(seen, entityId(bookings, item), contentHash(item)))
+      .map((item) => entityId(bookings, item));
     const touched = new Set(Object.values(mutation.ids).flat());
     assert.ok(touched.size > 0, 'the simulator reported the mutated ids');
     for (const id of touched) assert.ok(emitted.includes(id), `changed booking ${id} is emitted`);
-    assert.ok(emitted.every((id) => touched.has(id)), `only changed bookings are emitted: ${emitted.join(',')}`);
+    assert.ok(
+      emitted.every((id) => touched.has(id)),
+      `only changed bookings are emitted: ${emitted.join(',')}`,
+    );
     cursor = windows[0]!.end;
     truth = await truthOf(sim);
   });
 
-  it('wrong apiKey: BookeoAuthError with Bookeo\'s errorId, and no key in the error or the logs', async () => {
+  it("wrong apiKey: BookeoAuthError with Bookeo's errorId, and no key in the error or the logs", async () => {
     const wrong = client.forAccount({ id: 'wrong', apiKey: WRONG_KEY });
     const window = { start: backfillFrom, end: backfillFrom + 86_400 };
     const error = await (async () => {
@@ -187,10 +253,16 @@ describe('Bookeo client against the simulator', () => {
     assert.equal(error.status, 403);
     assert.match(error.errorId ?? '', /\S+/);
     assert.ok(error.message.includes(error.errorId ?? '?'), 'the message quotes the errorId');
-    const logger = createLogger({ level: 'debug', format: 'json', destination: { write: (line: string) => void lines.push(line) } });
+    const logger = createLogger({
+      level: 'debug',
+      format: 'json',
+      destination: { write: (line: string) => void lines.push(line) },
+    });
     logger.error({ err: error }, 'account failed');
     const texts = [error.message, error.stack ?? '', JSON.stringify(error), String(error), ...lines];
-    for (const text of texts) for (const secret of [SECRET, API_KEY, WRONG_KEY]) assert.ok(!text.includes(secret), `a key leaked into: ${text.slice(0, 160)}`);
+    for (const text of texts)
+      for (const secret of [SECRET, API_KEY, WRONG_KEY])
+        assert.ok(!text.includes(secret), `a key leaked into: ${text.slice(0, 160)}`);
   });
 
   it('429 with Retry-After: the budget slows down and the listing completes exactly', async () => {
@@ -212,9 +284,17 @@ describe('Bookeo client against the simulator', () => {
   it('5xx bursts and connection resets are retried and the listing is exact', async () => {
     sim.admin.setFaults(API_KEY, { errors: { next: 4 }, reset: { next: 2 } });
     const window = busyWindow();
-    const errorsBefore = requestCount(sim, (row) => isBookingList(row) && (row.status === 'reset' || (typeof row.status === 'number' && row.status >= 500)));
+    const errorsBefore = requestCount(
+      sim,
+      (row) => isBookingList(row) && (row.status === 'reset' || (typeof row.status === 'number' && row.status >= 500)),
+    );
     const [result] = await fetchWindows(account, [window], 1, 10);
-    const errors = requestCount(sim, (row) => isBookingList(row) && (row.status === 'reset' || (typeof row.status === 'number' && row.status >= 500))) - errorsBefore;
+    const errors =
+      requestCount(
+        sim,
+        (row) =>
+          isBookingList(row) && (row.status === 'reset' || (typeof row.status === 'number' && row.status >= 500)),
+      ) - errorsBefore;
     assert.equal(errors, 6);
     const expected = truth.filter((item) => inWindow(item, window)).map((item) => entityId(bookings, item));
     assert.deepEqual(result?.items.map((item) => entityId(bookings, item)).sort(), expected.sort());
@@ -242,7 +322,10 @@ describe('Bookeo client against the simulator', () => {
     const ids: string[] = [];
     let restarts = 0;
     let advanced = false;
-    for await (const page of account.list({ ...request, query: { ...request.query, itemsPerPage: 10 } }, { prefetch: 0, fingerprint: (item) => entityFingerprint(bookings, item) })) {
+    for await (const page of account.list(
+      { ...request, query: { ...request.query, itemsPerPage: 10 } },
+      { prefetch: 0, fingerprint: (item) => entityFingerprint(bookings, item) },
+    )) {
       ids.push(...page.items.map((item) => entityId(bookings, item)));
       restarts = page.restarts;
       if (!advanced && page.pageNumber === 2) {

@@ -54,7 +54,11 @@ export function yamlDocuments(path: string): Json[] {
   const docs = parseAllDocuments(readFileSync(path, 'utf8'), { merge: true });
   const list = Array.isArray(docs) ? docs : [docs];
   for (const doc of list) {
-    assert.deepEqual(doc.errors.map((error) => error.message), [], `${relative(root, path)} does not parse`);
+    assert.deepEqual(
+      doc.errors.map((error) => error.message),
+      [],
+      `${relative(root, path)} does not parse`,
+    );
   }
   return list.map((doc) => doc.toJS({ maxAliasCount: 100 }) as Json).filter((doc) => doc !== null);
 }
@@ -82,7 +86,10 @@ export function assertEnvKeysExist(env: Record<string, string>, config: AppConfi
     const path = name.slice(PREFIX.length).split('__').filter(Boolean).map(snakeToCamel);
     let cursor: unknown = config;
     for (const segment of path) {
-      assert.ok(isObject(cursor) && segment in cursor, `${what}: ${name} maps to ${path.join('.')}, which is not a configuration key`);
+      assert.ok(
+        isObject(cursor) && segment in cursor,
+        `${what}: ${name} maps to ${path.join('.')}, which is not a configuration key`,
+      );
       cursor = cursor[segment];
     }
   }
@@ -102,14 +109,18 @@ export async function buildCli(): Promise<Command> {
   const mainPath = join(root, 'cli', 'main.ts');
   const main = readFileSync(mainPath, 'utf8');
   const modules = new Map<string, string>();
-  for (const match of main.matchAll(/import\s*\{\s*(register\w+)\s*\}\s*from\s*'([^']+)'/g)) modules.set(match[1] as string, match[2] as string);
+  for (const match of main.matchAll(/import\s*\{\s*(register\w+)\s*\}\s*from\s*'([^']+)'/g))
+    modules.set(match[1] as string, match[2] as string);
   const calls = [...main.matchAll(/^(register\w+)\(program\);/gm)].map((match) => match[1] as string);
   assert.ok(calls.length >= 5, 'cli/main.ts registers its commands as register…(program) calls');
   const program = new Command().name('bookeo-connect').enablePositionalOptions();
   for (const name of calls) {
     const specifier = modules.get(name);
     assert.ok(specifier !== undefined, `cli/main.ts imports ${name}`);
-    const module = (await import(resolve(dirname(mainPath), specifier.replace(/\.js$/, '.ts')))) as Record<string, unknown>;
+    const module = (await import(resolve(dirname(mainPath), specifier.replace(/\.js$/, '.ts')))) as Record<
+      string,
+      unknown
+    >;
     const register = module[name];
     assert.equal(typeof register, 'function', `${specifier} exports ${name}`);
     (register as (program: Command) => void)(program);
@@ -123,7 +134,8 @@ export function allCommands(command: Command): Command[] {
 
 export function commandPath(command: Command): string[] {
   const names: string[] = [];
-  for (let cursor: Command | null = command; cursor?.parent != null; cursor = cursor.parent) names.unshift(cursor.name());
+  for (let cursor: Command | null = command; cursor?.parent != null; cursor = cursor.parent)
+    names.unshift(cursor.name());
   return names;
 }
 
@@ -155,9 +167,14 @@ export function assertRunnable(parsed: ParsedCommand, config: AppConfig | undefi
     assert.ok(config !== undefined, `${what}: ${name} needs a configuration`);
     assert.deepEqual(sourceConfigProblems(config), [], `${what}: the source's own configuration checks`);
   }
-  if (name === 'sink run') assert.ok(String(parsed.args[0]) in DESTINATIONS, `${what}: destination ${String(parsed.args[0])} is one of ${Object.keys(DESTINATIONS).join(', ')}`);
+  if (name === 'sink run')
+    assert.ok(
+      String(parsed.args[0]) in DESTINATIONS,
+      `${what}: destination ${String(parsed.args[0])} is one of ${Object.keys(DESTINATIONS).join(', ')}`,
+    );
   if (name === 'run') {
-    for (const destination of parsed.options.destination as string[]) assert.ok(destination in DESTINATIONS, `${what}: destination ${destination}`);
+    for (const destination of parsed.options.destination as string[])
+      assert.ok(destination in DESTINATIONS, `${what}: destination ${destination}`);
   }
 }
 
@@ -187,7 +204,13 @@ export function interpolate(text: string, vars: Readonly<Record<string, string>>
       const inner = text.slice(i + 2, j - 1);
       const match = /^([A-Za-z_][A-Za-z0-9_]*)(?:(:?)([-?])(.*))?$/s.exec(inner);
       assert.ok(match !== null, `unsupported substitution \${${inner}}`);
-      const [, name, colon, operator, rest] = match as unknown as [string, string, string | undefined, string | undefined, string | undefined];
+      const [, name, colon, operator, rest] = match as unknown as [
+        string,
+        string,
+        string | undefined,
+        string | undefined,
+        string | undefined,
+      ];
       const value = vars[name];
       const unset = value === undefined || (colon === ':' && value === '');
       if (operator === '-') out += unset ? interpolate(rest ?? '', vars) : value;
@@ -211,7 +234,8 @@ export function interpolate(text: string, vars: Readonly<Record<string, string>>
 export function interpolateDeep(value: Json, vars: Readonly<Record<string, string>>): Json {
   if (typeof value === 'string') return interpolate(value, vars);
   if (Array.isArray(value)) return value.map((item) => interpolateDeep(item, vars));
-  if (isObject(value)) return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, interpolateDeep(item, vars)]));
+  if (isObject(value))
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, interpolateDeep(item, vars)]));
   return value;
 }
 
@@ -248,10 +272,16 @@ export function normalizeService(raw: JsonObject, name: string): ComposeService 
       environment[key as string] = rest.join('=');
     }
   } else {
-    for (const [key, value] of Object.entries(obj(env, `${name}.environment`))) environment[key] = value === null ? '' : String(value);
+    for (const [key, value] of Object.entries(obj(env, `${name}.environment`)))
+      environment[key] = value === null ? '' : String(value);
   }
   const ports = arr(raw.ports ?? [], `${name}.ports`).map((port) => {
-    if (isObject(port)) return { hostIp: String(port.host_ip ?? ''), published: String(port.published ?? ''), target: Number(port.target) };
+    if (isObject(port))
+      return {
+        hostIp: String(port.host_ip ?? ''),
+        published: String(port.published ?? ''),
+        target: Number(port.target),
+      };
     const parts = String(port).split(':');
     const target = Number(parts.pop());
     const published = parts.pop() ?? '';
@@ -260,7 +290,10 @@ export function normalizeService(raw: JsonObject, name: string): ComposeService 
   const mounts = arr(raw.volumes ?? [], `${name}.volumes`).map((volume) => {
     if (isObject(volume)) return { source: String(volume.source), target: String(volume.target) };
     const [source, target] = String(volume).split(':');
-    return { source: (source as string).startsWith('.') ? resolve(composeDir, source as string) : (source as string), target: target as string };
+    return {
+      source: (source as string).startsWith('.') ? resolve(composeDir, source as string) : (source as string),
+      target: target as string,
+    };
   });
   const test = isObject(raw.healthcheck) ? raw.healthcheck.test : undefined;
   const healthcheck = test === undefined ? [] : Array.isArray(test) ? test.map(String) : ['CMD-SHELL', String(test)];
@@ -292,18 +325,44 @@ export function findDockerCompose(): string[] | undefined {
 }
 
 /** `docker compose config` with exactly these variables (no shell environment, no .env of the developer). */
-export function dockerComposeModel(compose: readonly string[], vars: Readonly<Record<string, string>>, scratch: string): Map<string, ComposeService> {
+export function dockerComposeModel(
+  compose: readonly string[],
+  vars: Readonly<Record<string, string>>,
+  scratch: string,
+): Map<string, ComposeService> {
   const envFile = join(scratch, `env-${Object.keys(vars).length}`);
-  writeFileSync(envFile, Object.entries(vars).map(([key, value]) => `${key}='${value}'\n`).join(''));
+  writeFileSync(
+    envFile,
+    Object.entries(vars)
+      .map(([key, value]) => `${key}='${value}'\n`)
+      .join(''),
+  );
   const env: Record<string, string> = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? tmpdir() };
   if (process.env.DOCKER_CONFIG !== undefined) env.DOCKER_CONFIG = process.env.DOCKER_CONFIG;
-  const result = spawnSync(compose[0] as string, [...compose.slice(1), '--project-directory', composeDir, '-f', join(composeDir, 'compose.yaml'), '--env-file', envFile, 'config', '--format', 'json'], { encoding: 'utf8', env });
+  const result = spawnSync(
+    compose[0] as string,
+    [
+      ...compose.slice(1),
+      '--project-directory',
+      composeDir,
+      '-f',
+      join(composeDir, 'compose.yaml'),
+      '--env-file',
+      envFile,
+      'config',
+      '--format',
+      'json',
+    ],
+    { encoding: 'utf8', env },
+  );
   assert.equal(result.status, 0, `docker compose config failed:\n${result.stderr}`);
   const services = obj(obj(JSON.parse(result.stdout), 'docker compose config').services, 'services');
   return new Map(Object.entries(services).map(([name, raw]) => [name, normalizeService(obj(raw, name), name)]));
 }
 
-export const EXAMPLE_VARS = parseDotenv(readFileSync(join(composeDir, '.env.example'), 'utf8').replace(/^# ?(?=[A-Za-z_][A-Za-z0-9_]*=)/gm, ''));
+export const EXAMPLE_VARS = parseDotenv(
+  readFileSync(join(composeDir, '.env.example'), 'utf8').replace(/^# ?(?=[A-Za-z_][A-Za-z0-9_]*=)/gm, ''),
+);
 export const SCENARIOS: ReadonlyArray<{ name: string; vars: Record<string, string> }> = [
   { name: 'defaults (simulator, no .env)', vars: {} },
   { name: 'every variable of .env.example set', vars: EXAMPLE_VARS },

@@ -8,7 +8,14 @@
 import { integerToBytes } from '../../avro/logical.js';
 
 /** Key columns `account, id`; the value schema below has an `id` too, which the table drops (the key's wins). */
-export const edgeKey = { type: 'record', name: 'EdgeKey', fields: [{ name: 'account', type: 'string' }, { name: 'id', type: 'string' }] } as const;
+export const edgeKey = {
+  type: 'record',
+  name: 'EdgeKey',
+  fields: [
+    { name: 'account', type: 'string' },
+    { name: 'id', type: 'string' },
+  ],
+} as const;
 export const edgeValue = {
   type: 'record',
   name: 'Edge',
@@ -36,7 +43,21 @@ export const edgeValue = {
           name: 'Outer',
           fields: [
             { name: 'label', type: 'string' },
-            { name: 'inner', type: ['null', { type: 'record', name: 'Inner', fields: [{ name: 'n', type: 'int' }, { name: 'tags', type: { type: 'array', items: 'string' } }] }], default: null },
+            {
+              name: 'inner',
+              type: [
+                'null',
+                {
+                  type: 'record',
+                  name: 'Inner',
+                  fields: [
+                    { name: 'n', type: 'int' },
+                    { name: 'tags', type: { type: 'array', items: 'string' } },
+                  ],
+                },
+              ],
+              default: null,
+            },
           ],
         },
       ],
@@ -46,7 +67,15 @@ export const edgeValue = {
       name: 'items',
       type: {
         type: 'array',
-        items: { type: 'record', name: 'Item', fields: [{ name: 'sku', type: ['null', 'string'] }, { name: 'qty', type: 'int' }, { name: 'attrs', type: { type: 'map', values: ['null', 'double'] } }] },
+        items: {
+          type: 'record',
+          name: 'Item',
+          fields: [
+            { name: 'sku', type: ['null', 'string'] },
+            { name: 'qty', type: 'int' },
+            { name: 'attrs', type: { type: 'map', values: ['null', 'double'] } },
+          ],
+        },
       },
     },
     { name: 'props', type: { type: 'map', values: 'long' } },
@@ -77,12 +106,23 @@ export function edge(n: number): Record<string, unknown> {
     money: fixedDecimal(BigInt(n % 2 === 0 ? 123_456 + n : -98_765 - n), 8),
     wide: integerToBytes(n % 2 === 0 ? 10n ** 25n + BigInt(n) : -(10n ** 20n) - BigInt(n)),
     small: integerToBytes(n % 2 === 0 ? 999_999_999 : -n),
-    outer: n % 4 === 0 ? null : { label: n % 4 === 1 ? long : `o${n}`, inner: n % 4 === 2 ? null : { n: -n, tags: n % 3 === 0 ? [] : ['x', 'yz'] } },
-    items: n % 5 === 0 ? [] : [{ sku: null, qty: n, attrs: { w: 1.5, h: null } }, { sku: `s${n}`, qty: -1, attrs: {} }],
+    outer:
+      n % 4 === 0
+        ? null
+        : {
+            label: n % 4 === 1 ? long : `o${n}`,
+            inner: n % 4 === 2 ? null : { n: -n, tags: n % 3 === 0 ? [] : ['x', 'yz'] },
+          },
+    items:
+      n % 5 === 0
+        ? []
+        : [
+            { sku: null, qty: n, attrs: { w: 1.5, h: null } },
+            { sku: `s${n}`, qty: -1, attrs: {} },
+          ],
     props: n % 2 === 0 ? {} : { a: n, b: -(2 ** 50) },
     maybeList: n % 3 === 0 ? null : [n, n + 1],
     when: 1_767_225_600_123 + n,
     day: 20_454 - n,
   };
 }
-

@@ -38,13 +38,22 @@ function closer(server: Server, sockets: Set<Socket>): () => Promise<void> {
 }
 
 /** Forwards every HTTP request to `target`'s origin (same method, path and body); `onRequest` runs first. */
-export async function startHttpForwarder(target: string, options: { port?: number; onRequest?: (request: IncomingMessage) => void } = {}): Promise<Forwarder> {
+export async function startHttpForwarder(
+  target: string,
+  options: { port?: number; onRequest?: (request: IncomingMessage) => void } = {},
+): Promise<Forwarder> {
   const origin = new URL(target);
   const sockets = new Set<Socket>();
   const server = createServer((request, response) => {
     options.onRequest?.(request);
     const upstream = httpRequest(
-      { host: origin.hostname, port: origin.port, method: request.method, path: request.url, headers: { ...request.headers, host: origin.host } },
+      {
+        host: origin.hostname,
+        port: origin.port,
+        method: request.method,
+        path: request.url,
+        headers: { ...request.headers, host: origin.host },
+      },
       (answer) => {
         response.writeHead(answer.statusCode ?? 502, answer.headers);
         answer.pipe(response);

@@ -19,7 +19,9 @@ import { groupHasMembers, topicEnds } from '../../sinks/runner/group-admin.js';
 import { uniqueName, waitFor } from '../../testkit/wait-for.js';
 
 /** The key every resource topic shares, and a small value schema: the items the sink tests write. */
-export const itemKeySchema = JSON.parse(readFileSync(new URL('../../avro/schemas/key.avsc', import.meta.url), 'utf8')) as AvroRecord;
+export const itemKeySchema = JSON.parse(
+  readFileSync(new URL('../../avro/schemas/key.avsc', import.meta.url), 'utf8'),
+) as AvroRecord;
 export const itemValueSchema: AvroRecord = {
   type: 'record',
   name: 'Item',
@@ -58,7 +60,11 @@ export function itemTopics(kafka: KafkaClient, admin: KafkaAdmin, registry: Sche
       if (schemaIds === undefined) throw new Error(`create ${topic} first`);
       const records = Array.from({ length: count }, (_, index) => {
         const id = `item-${first + index}`;
-        return { topic, key: encoder.encode(schemaIds.key, keyType, { account: 'acme', id }), value: encoder.encode(schemaIds.value, valueType, { name: id, amount: first + index }) };
+        return {
+          topic,
+          key: encoder.encode(schemaIds.key, keyType, { account: 'acme', id }),
+          value: encoder.encode(schemaIds.value, valueType, { name: id, amount: first + index }),
+        };
       });
       const writer = await createTransactionalWriter(kafka, uniqueName('sink-fixture-producer'));
       try {
@@ -73,7 +79,10 @@ export function itemTopics(kafka: KafkaClient, admin: KafkaAdmin, registry: Sche
 /** Live rows of a table (FINAL); 0 while the table does not exist yet. */
 export async function liveRows(clickhouse: ClickHouseClient, database: string, table: string): Promise<number> {
   try {
-    const result = await clickhouse.query({ query: `SELECT count() AS n FROM \`${database}\`.\`${table}\` FINAL`, format: 'JSONEachRow' });
+    const result = await clickhouse.query({
+      query: `SELECT count() AS n FROM \`${database}\`.\`${table}\` FINAL`,
+      format: 'JSONEachRow',
+    });
     return Number((await result.json<{ n: string }>())[0]?.n ?? 0);
   } catch {
     return 0;
@@ -117,14 +126,21 @@ export async function killChild(run: CliRun, admin: KafkaAdmin, groupId: string)
   if (run.child.exitCode !== null || run.child.signalCode !== null) return;
   run.child.kill('SIGKILL');
   await run.exit;
-  await waitFor(async () => !(await groupHasMembers(admin, groupId)), { what: `group ${groupId} to lose its killed member`, timeoutMs: 90_000, intervalMs: 1_000 });
+  await waitFor(async () => !(await groupHasMembers(admin, groupId)), {
+    what: `group ${groupId} to lose its killed member`,
+    timeoutMs: 90_000,
+    intervalMs: 1_000,
+  });
 }
 
 /** The child's exit code, or a failure when it has not exited within `timeoutMs`. */
 export async function exitWithin(run: CliRun, timeoutMs: number): Promise<number | null> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`the process did not exit within ${timeoutMs} ms; output:\n${run.output()}`)), timeoutMs);
+    timer = setTimeout(
+      () => reject(new Error(`the process did not exit within ${timeoutMs} ms; output:\n${run.output()}`)),
+      timeoutMs,
+    );
   });
   try {
     return await Promise.race([run.exit, late]);

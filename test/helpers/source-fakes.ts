@@ -20,7 +20,11 @@ export function memoryOffsets(): OffsetStore {
   const offsets = new Map<string, SourceOffset>();
   return {
     get: (partition) => offsets.get(partition),
-    record: (partition, offset) => ({ topic: 'offsets', key: partition, value: offset === null ? null : JSON.stringify(offset) }),
+    record: (partition, offset) => ({
+      topic: 'offsets',
+      key: partition,
+      value: offset === null ? null : JSON.stringify(offset),
+    }),
     applied(records) {
       for (const { partition, offset } of records) {
         if (offset === null) offsets.delete(partition);

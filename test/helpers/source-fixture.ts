@@ -22,11 +22,21 @@ import { uniqueName } from '../../testkit/wait-for.js';
 export const TEST_SECRET_KEY = 'sk-test-SECRET-7f3a9c1e';
 export const TEST_API_KEY = 'ak-test-APIKEY-19c2b44d';
 
-export function sourceTestConfig(simulator: RunningSimulator, overrides: { apiKey?: string; prefix?: string; bearerToken?: string } = {}): AppConfig {
+export function sourceTestConfig(
+  simulator: RunningSimulator,
+  overrides: { apiKey?: string; prefix?: string; bearerToken?: string } = {},
+): AppConfig {
   const prefix = overrides.prefix ?? uniqueName('src');
   return validateConfig({
     log: { level: 'info', format: 'json' },
-    bookeo: { baseUrl: simulator.url, secretKey: simulator.secretKey, accounts: [{ id: 'acme', apiKey: overrides.apiKey ?? simulator.apiKeys[0] }], requestsPerSecond: 200, maxConcurrency: 4, retries: 6 },
+    bookeo: {
+      baseUrl: simulator.url,
+      secretKey: simulator.secretKey,
+      accounts: [{ id: 'acme', apiKey: overrides.apiKey ?? simulator.apiKeys[0] }],
+      requestsPerSecond: 200,
+      maxConcurrency: 4,
+      retries: 6,
+    },
     kafka: { brokers: [stackEndpoints().kafkaBroker], topicPrefix: prefix, partitions: 2, clientId: prefix },
     schemaRegistry: { url: stackEndpoints().registryUrl },
     http: { port: 0, ...(overrides.bearerToken === undefined ? {} : { bearerToken: overrides.bearerToken }) },
@@ -45,7 +55,9 @@ export function sourceTestConfig(simulator: RunningSimulator, overrides: { apiKe
 /** A logger whose JSON lines are kept, to assert on (and to prove no secret is ever written). */
 export function capturingLogger(): { logger: Logger; lines: string[] } {
   const lines: string[] = [];
-  const destination = new Writable({ write: (chunk: Buffer, _encoding, done) => (lines.push(chunk.toString()), done()) });
+  const destination = new Writable({
+    write: (chunk: Buffer, _encoding, done) => (lines.push(chunk.toString()), done()),
+  });
   return { logger: createLogger({ level: 'debug', format: 'json', destination }), lines };
 }
 

@@ -20,8 +20,12 @@ export async function requireStack(): Promise<void> {
   const statuses = await Promise.all(SERVICE_NAMES.map((name) => serviceStatus(name)));
   const down = statuses.filter((status) => status.state !== 'healthy');
   if (down.length > 0) {
-    const lines = down.map((status) => `  ${status.name}: ${status.state}${status.detail === undefined ? '' : ` (${status.detail})`}`);
-    throw new Error(`the local stack is not up:\n${lines.join('\n')}\nstart it with \`npm run stack -- up\` (npm test does this itself)`);
+    const lines = down.map(
+      (status) => `  ${status.name}: ${status.state}${status.detail === undefined ? '' : ` (${status.detail})`}`,
+    );
+    throw new Error(
+      `the local stack is not up:\n${lines.join('\n')}\nstart it with \`npm run stack -- up\` (npm test does this itself)`,
+    );
   }
 }
 
@@ -37,7 +41,11 @@ export function stackRegistry(): SchemaRegistry {
 /** A ClickHouse client over HTTP; close it in `after`. */
 export function stackClickHouse(database?: string): ClickHouseClient {
   // OFF: the client logs each failed query at ERROR and also throws it; tests that expect errors would be noisy.
-  return createClient({ url: stackEndpoints().clickhouseUrl, log: { level: ClickHouseLogLevel.OFF }, ...(database === undefined ? {} : { database }) });
+  return createClient({
+    url: stackEndpoints().clickhouseUrl,
+    log: { level: ClickHouseLogLevel.OFF },
+    ...(database === undefined ? {} : { database }),
+  });
 }
 
 /** Deletes topics (missing ones are fine) and waits until the broker no longer lists them. */
@@ -46,7 +54,10 @@ export async function deleteTopics(admin: KafkaAdmin, topics: readonly string[])
   const present = topics.filter((topic) => existing.has(topic));
   if (present.length === 0) return;
   await admin.deleteTopics(present, { timeoutMs: 30_000 });
-  await waitFor(async () => !(await admin.listTopics()).some((topic) => present.includes(topic)), { what: `topics ${present.join(', ')} deleted`, timeoutMs: 30_000 });
+  await waitFor(async () => !(await admin.listTopics()).some((topic) => present.includes(topic)), {
+    what: `topics ${present.join(', ')} deleted`,
+    timeoutMs: 30_000,
+  });
 }
 
 /**
@@ -60,7 +71,8 @@ export async function deleteSubjects(subjects: readonly string[]): Promise<void>
     for (const suffix of ['', '?permanent=true']) {
       const response = await fetch(`${base}/subjects/${encodeURIComponent(subject)}${suffix}`, { method: 'DELETE' });
       await response.arrayBuffer();
-      if (!response.ok && response.status !== 404) throw new Error(`DELETE subject ${subject}${suffix} answered ${response.status}`);
+      if (!response.ok && response.status !== 404)
+        throw new Error(`DELETE subject ${subject}${suffix} answered ${response.status}`);
     }
   }
 }

@@ -36,7 +36,10 @@ class DecimalFromText extends avsc.types.LogicalType {
   }
 }
 
-function place(records: readonly { readonly offset: number }[], at: BatchPlace): Omit<WriteBatch, 'schema' | 'records'> {
+function place(
+  records: readonly { readonly offset: number }[],
+  at: BatchPlace,
+): Omit<WriteBatch, 'schema' | 'records'> {
   return {
     topic: at.topic,
     partition: at.partition ?? 0,
@@ -47,10 +50,23 @@ function place(records: readonly { readonly offset: number }[], at: BatchPlace):
 }
 
 /** The records encoded with `valueSchema` (the one `table` was described from); the version's id is the first upsert's schema id. */
-export function avroBatch(table: TableSpec, valueSchema: unknown, records: readonly SinkRecord[], at: BatchPlace): WriteBatch {
-  const writer = avsc.Type.forSchema(valueSchema as avsc.Schema, { logicalTypes: { decimal: DecimalFromText } } as unknown as Partial<avsc.ForSchemaOptions>);
+export function avroBatch(
+  table: TableSpec,
+  valueSchema: unknown,
+  records: readonly SinkRecord[],
+  at: BatchPlace,
+): WriteBatch {
+  const writer = avsc.Type.forSchema(
+    valueSchema as avsc.Schema,
+    { logicalTypes: { decimal: DecimalFromText } } as unknown as Partial<avsc.ForSchemaOptions>,
+  );
   const version = schemaVersion(records.find((record) => record.value !== null)?.schemaId ?? 1, valueSchema);
-  const avroRecords: AvroSinkRecord[] = records.map(({ key, value, offset, schemaId }) => ({ key, body: value === null ? null : writer.toBuffer(value), offset, schemaId }));
+  const avroRecords: AvroSinkRecord[] = records.map(({ key, value, offset, schemaId }) => ({
+    key,
+    body: value === null ? null : writer.toBuffer(value),
+    offset,
+    schemaId,
+  }));
   // Every record here was written with this one schema, whatever lineage id it carries.
   return { ...place(records, at), schema: resolvedSchema(version, table, () => version), records: avroRecords };
 }

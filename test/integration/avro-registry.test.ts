@@ -17,7 +17,8 @@ import { createTopicSerializer, type TopicSerializer } from '../../avro/topic-se
 import { stackEndpoints } from '../../deploy/stack/endpoints.js';
 import { uniqueName } from '../../testkit/wait-for.js';
 
-const booking = (): Record<string, any> => JSON.parse(readFileSync(new URL('../fixtures/bookeo/booking.json', import.meta.url), 'utf8'));
+const booking = (): Record<string, any> =>
+  JSON.parse(readFileSync(new URL('../fixtures/bookeo/booking.json', import.meta.url), 'utf8'));
 
 describe('avro layer against the real schema registry', () => {
   let registry: SchemaRegistry;
@@ -70,7 +71,10 @@ describe('avro layer against the real schema registry', () => {
       assert.equal(value.bookingNumber, '1234567');
       assert.equal(value.startTime, Date.UTC(2024, 2, 31, 15, 0, 0));
       assert.equal(decimalText(value.price.totalGross.amount, 4), '146.1000');
-      assert.equal((await decoder.decode(key)).value && ((await decoder.decode(key)).value as Record<string, string>).account, 'acme');
+      assert.equal(
+        (await decoder.decode(key)).value && ((await decoder.decode(key)).value as Record<string, string>).account,
+        'acme',
+      );
       // The registry keeps our schema text as sent: logical types and our jsonText flag survive.
       assert.match(JSON.stringify(decoded.schema), /"logicalType":"decimal","precision":18,"scale":4/);
       assert.match(JSON.stringify(decoded.schema), /"jsonText":true/);
@@ -108,7 +112,7 @@ describe('avro layer against the real schema registry', () => {
     assert.equal(restarted.value.id, serializer.value.id);
   });
 
-  it('rejects an incompatible change with the registry\'s reason', async () => {
+  it("rejects an incompatible change with the registry's reason", async () => {
     const subject = serializer.subjects.value;
     const incompatible = valueSchemaOf('bookings');
     incompatible.fields.push({ name: 'mandatoryNewThing', type: 'string', doc: 'required, no default: not BACKWARD' });
@@ -124,7 +128,11 @@ describe('avro layer against the real schema registry', () => {
 
   it('a type conflict is a dead letter, not a schema change', async () => {
     const versionBefore = serializer.value.version;
-    await assert.rejects(serializer.serializeValue({ ...booking(), canceled: 'yes' }), (e: unknown) => e instanceof AvroRecordError && e.reason === 'bookings.value.canceled: expected boolean, found "yes"');
+    await assert.rejects(
+      serializer.serializeValue({ ...booking(), canceled: 'yes' }),
+      (e: unknown) =>
+        e instanceof AvroRecordError && e.reason === 'bookings.value.canceled: expected boolean, found "yes"',
+    );
     assert.equal((await registry.latest(serializer.subjects.value))?.version, versionBefore);
   });
 
@@ -135,7 +143,10 @@ describe('avro layer against the real schema registry', () => {
     assert.ok(await registry.setCompatibility(`${topic}-value`, 'FULL'));
     await assert.rejects(createTopicSerializer({ registry, topic, resource: 'webhooks' }), (error: unknown) => {
       assert.ok(error instanceof CompatibilityLevelMismatchError, String(error));
-      assert.match(error.message, /-key has compatibility FULL in the registry but the connector is configured for BACKWARD; set the connector's compatibility to FULL/);
+      assert.match(
+        error.message,
+        /-key has compatibility FULL in the registry but the connector is configured for BACKWARD; set the connector's compatibility to FULL/,
+      );
       return true;
     });
     const full = await createTopicSerializer({ registry, topic, resource: 'webhooks', compatibility: 'FULL' });

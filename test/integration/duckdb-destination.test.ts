@@ -26,7 +26,11 @@ import { duckdbType } from '../../sinks/duckdb/types.js';
 import { DestinationError } from '../../sinks/errors.js';
 import { bookingKeySchema, bookingRecord, bookingValueSchema } from '../../testkit/booking-avro.js';
 
-const quiet = createLogger({ level: 'warn', format: 'json', destination: new Writable({ write: (_c, _e, done) => done() }) });
+const quiet = createLogger({
+  level: 'warn',
+  format: 'json',
+  destination: new Writable({ write: (_c, _e, done) => done() }),
+});
 const topic = 'bookeo.bookings';
 const directory = mkdtempSync(join(tmpdir(), 'bookeo-duckdb-it-'));
 const path = join(directory, 'nested', 'bookeo.duckdb');
@@ -37,12 +41,23 @@ function batch(table: TableSpec, records: readonly SinkRecord[], partition = 0, 
   return decodedBatch(table, records, { topic, partition, ingestedAtMs });
 }
 
-const deleted = (n: number, offset: number): SinkRecord => ({ key: { account: 'acme', id: `B${1_000_000 + n}` }, value: null, offset, schemaId: 7 });
-const withField = (name: string, type: unknown) => ({ ...bookingValueSchema, fields: [...bookingValueSchema.fields, { name, type, default: null }] });
+const deleted = (n: number, offset: number): SinkRecord => ({
+  key: { account: 'acme', id: `B${1_000_000 + n}` },
+  value: null,
+  offset,
+  schemaId: 7,
+});
+const withField = (name: string, type: unknown) => ({
+  ...bookingValueSchema,
+  fields: [...bookingValueSchema.fields, { name, type, default: null }],
+});
 
 /** Runs `node` on an ES module text with the project's node_modules; resolves with its stdout once it exits. */
 function nodeScript(source: string): { child: ChildProcess; stdout: () => string } {
-  const child = spawn(process.execPath, ['--input-type=module', '-e', source], { cwd: join(import.meta.dirname, '..', '..'), stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--input-type=module', '-e', source], {
+    cwd: join(import.meta.dirname, '..', '..'),
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   let out = '';
   child.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (out += chunk.toString()));
@@ -63,7 +78,9 @@ describe('DuckDB destination (embedded engine, temporary file)', () => {
     return Number((await rows(`SELECT count(*) AS n FROM main."${table}"`))[0]?.n);
   }
   async function tables(): Promise<string[]> {
-    return (await rows(`SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() ORDER BY table_name`)).map((row) => String(row.table_name));
+    return (
+      await rows(`SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() ORDER BY table_name`)
+    ).map((row) => String(row.table_name));
   }
 
   before(async () => {
@@ -81,7 +98,9 @@ describe('DuckDB destination (embedded engine, temporary file)', () => {
     assert.deepEqual(await destination.prepare(spec), { created: true, addedColumns: [] });
     instance = await DuckDBInstance.fromCache(path);
     reader = await instance.connect();
-    const columns = await rows(`SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = 'bookings' ORDER BY column_index`);
+    const columns = await rows(
+      `SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = 'bookings' ORDER BY column_index`,
+    );
     // DuckDB quotes struct field names only where needed ("number"); types compare unquoted.
     const unquoted = (type: unknown): string => String(type).replace(/"/g, '');
     assert.deepEqual(
@@ -89,8 +108,13 @@ describe('DuckDB destination (embedded engine, temporary file)', () => {
       spec.columns.map((column) => ({ name: column.name, type: unquoted(duckdbType(column.type)) })),
     );
     assert.equal(columns.find((column) => column.column_name === 'startTime')?.data_type, 'TIMESTAMP WITH TIME ZONE');
-    assert.equal(columns.find((column) => column.column_name === 'price_totalGross_amount')?.data_type, 'DECIMAL(12,4)');
-    const keys = await rows(`SELECT table_name, constraint_column_names::VARCHAR AS keys FROM duckdb_constraints() WHERE constraint_type = 'PRIMARY KEY' ORDER BY table_name`);
+    assert.equal(
+      columns.find((column) => column.column_name === 'price_totalGross_amount')?.data_type,
+      'DECIMAL(12,4)',
+    );
+    const keys = await rows(
+      `SELECT table_name, constraint_column_names::VARCHAR AS keys FROM duckdb_constraints() WHERE constraint_type = 'PRIMARY KEY' ORDER BY table_name`,
+    );
     assert.deepEqual(keys, [
       { table_name: 'bookings', keys: '[account, id]' },
       { table_name: 'bookings__deleted', keys: '[account, id]' },
@@ -100,7 +124,10 @@ describe('DuckDB destination (embedded engine, temporary file)', () => {
 
   it('writes a batch once: the same batch again (a replay) changes nothing', async () => {
     const ingestedAtMs = Date.UTC(2026, 0, 2, 3, 4, 5, 678);
-    assert.deepEqual(await destination.write(batch(spec, first, 0, ingestedAtMs)), { rows: 50, token: `${topic}-0-0-49` });
+    assert.deepEqual(await destination.write(batch(spec, first, 0, ingestedAtMs)), {
+      rows: 50,
+      token: `${topic}-0-0-49`,
+    });
     await destination.write(batch(spec, first, 0, ingestedAtMs + 60_000));
     assert.equal(await count('bookings'), 50);
     const stamps = await rows(`SELECT DISTINCT epoch_ms(_ingested_at) AS ms FROM main.bookings`);
@@ -125,9 +152,15 @@ describe('DuckDB destination (embedded engine, temporary file)', () => {
       productName: 'Kayak tour – Öresund 🚣',
       customer_firstName: 'Zoë',
       participants_details: [{ personId: 'P12', firstName: null, personType: 'customer' }],
-      participants_numbers: [{ peopleCategoryId: 'Cadults', number: 2 }, { peopleCategoryId: 'Cchildren', number: 0 }],
+      participants_numbers: [
+        { peopleCategoryId: 'Cadults', number: 2 },
+        { peopleCategoryId: 'Cchildren', number: 0 },
+      ],
       couponCodes: null,
-      labels: [{ key: 'channel', value: 'web' }, { key: 'lang-ü', value: 'de' }],
+      labels: [
+        { key: 'channel', value: 'web' },
+        { key: 'lang-ü', value: 'de' },
+      ],
       source: 'api',
       canceled: false,
       _version: '12',
@@ -138,7 +171,12 @@ describe('DuckDB destination (embedded engine, temporary file)', () => {
       _is_deleted: 0,
     });
     const [sum] = await rows(`SELECT sum(price_totalGross_amount)::VARCHAR AS total FROM main.bookings`);
-    const expected = first.reduce((total, record) => total + BigInt(String((record.value?.price as { totalGross: { amount: string } }).totalGross.amount).replace('.', '')), 0n);
+    const expected = first.reduce(
+      (total, record) =>
+        total +
+        BigInt(String((record.value?.price as { totalGross: { amount: string } }).totalGross.amount).replace('.', '')),
+      0n,
+    );
     assert.equal(sum?.total, `${expected / 10_000n}.${String(expected % 10_000n).padStart(4, '0')}`);
   });
 
@@ -153,13 +191,44 @@ describe('DuckDB destination (embedded engine, temporary file)', () => {
         { name: 'ratio', type: 'float' },
         { name: 'wide', type: { type: 'bytes', logicalType: 'decimal', precision: 38, scale: 10 } },
         { name: 'small', type: { type: 'bytes', logicalType: 'decimal', precision: 4, scale: 2 } },
-        { name: 'history', type: { type: 'array', items: { type: 'record', name: 'Change', fields: [{ name: 'at', type: { type: 'long', logicalType: 'timestamp-millis' } }, { name: 'on', type: { type: 'int', logicalType: 'date' } }] } } },
-        { name: 'byName', type: { type: 'map', values: { type: 'record', name: 'Entry', fields: [{ name: 'count', type: 'int' }, { name: 'tags', type: { type: 'array', items: 'string' } }] } } },
+        {
+          name: 'history',
+          type: {
+            type: 'array',
+            items: {
+              type: 'record',
+              name: 'Change',
+              fields: [
+                { name: 'at', type: { type: 'long', logicalType: 'timestamp-millis' } },
+                { name: 'on', type: { type: 'int', logicalType: 'date' } },
+              ],
+            },
+          },
+        },
+        {
+          name: 'byName',
+          type: {
+            type: 'map',
+            values: {
+              type: 'record',
+              name: 'Entry',
+              fields: [
+                { name: 'count', type: 'int' },
+                { name: 'tags', type: { type: 'array', items: 'string' } },
+              ],
+            },
+          },
+        },
       ],
     };
     const kinds = describeTable('kinds', bookingKeySchema, value);
     await destination.prepare(kinds);
-    const record = (id: string, offset: number, fields: Record<string, unknown>): SinkRecord => ({ key: { account: 'acme', id }, value: fields, offset, schemaId: 9 });
+    const record = (id: string, offset: number, fields: Record<string, unknown>): SinkRecord => ({
+      key: { account: 'acme', id },
+      value: fields,
+      offset,
+      schemaId: 9,
+    });
     await destination.write({
       ...batch(kinds, [
         record('k1', 1, {
@@ -169,10 +238,22 @@ describe('DuckDB destination (embedded engine, temporary file)', () => {
           ratio: 0.5,
           wide: '-1234567890123456789012345678.0123456789',
           small: '-0.01',
-          history: [{ at: -1, on: -1 }, { at: 1_767_225_600_123, on: 20_454 }],
-          byName: { 'ü': { count: 1, tags: ['a', 'b'] }, z: { count: 0, tags: [] } },
+          history: [
+            { at: -1, on: -1 },
+            { at: 1_767_225_600_123, on: 20_454 },
+          ],
+          byName: { ü: { count: 1, tags: ['a', 'b'] }, z: { count: 0, tags: [] } },
         }),
-        record('k2', 2, { blob: Buffer.alloc(0), either: null, big: -1, ratio: -2.25, wide: '0.0000000000', small: '99.99', history: [], byName: {} }),
+        record('k2', 2, {
+          blob: Buffer.alloc(0),
+          either: null,
+          big: -1,
+          ratio: -2.25,
+          wide: '0.0000000000',
+          small: '99.99',
+          history: [],
+          byName: {},
+        }),
       ]),
       topic: 'bookeo.kinds',
     });
@@ -193,17 +274,42 @@ describe('DuckDB destination (embedded engine, temporary file)', () => {
         history: ['-1 1969-12-31', '1767225600123 2026-01-01'],
         byName: '{"ü":{"count":1,"tags":["a","b"]},"z":{"count":0,"tags":[]}}',
       },
-      { id: 'k2', blob: '', either: null, big: '-1', ratio: -2.25, wide: '0.0000000000', small: '99.99', history: [], byName: '{}' },
+      {
+        id: 'k2',
+        blob: '',
+        either: null,
+        big: '-1',
+        ratio: -2.25,
+        wide: '0.0000000000',
+        small: '99.99',
+        history: [],
+        byName: '{}',
+      },
     ]);
   });
 
   it('keeps the latest version per key: a later offset replaces, an older one is ignored, the last of a key in one batch wins', async () => {
-    await destination.write(batch(spec, [bookingRecord(1, 100, { productName: 'renamed' }), bookingRecord(1, 101, { productName: 'renamed twice' })]));
-    await destination.write(batch(spec, [bookingRecord(1, 60, { productName: 'stale replay' }), bookingRecord(2, 1, { productName: 'stale too' })]));
-    assert.deepEqual(await rows(`SELECT id, productName, _version FROM main.bookings WHERE id IN ('B1000001', 'B1000002') ORDER BY id`), [
-      { id: 'B1000001', productName: 'renamed twice', _version: '101' },
-      { id: 'B1000002', productName: 'Kayak tour – Öresund 🚣', _version: '2' },
-    ]);
+    await destination.write(
+      batch(spec, [
+        bookingRecord(1, 100, { productName: 'renamed' }),
+        bookingRecord(1, 101, { productName: 'renamed twice' }),
+      ]),
+    );
+    await destination.write(
+      batch(spec, [
+        bookingRecord(1, 60, { productName: 'stale replay' }),
+        bookingRecord(2, 1, { productName: 'stale too' }),
+      ]),
+    );
+    assert.deepEqual(
+      await rows(
+        `SELECT id, productName, _version FROM main.bookings WHERE id IN ('B1000001', 'B1000002') ORDER BY id`,
+      ),
+      [
+        { id: 'B1000001', productName: 'renamed twice', _version: '101' },
+        { id: 'B1000002', productName: 'Kayak tour – Öresund 🚣', _version: '2' },
+      ],
+    );
   });
 
   it('deletes on a tombstone, and an older upsert replayed afterwards does not bring the entity back', async () => {
@@ -219,7 +325,9 @@ describe('DuckDB destination (embedded engine, temporary file)', () => {
     assert.equal(await count('bookings'), 48);
     // A newer state of a deleted key (the entity re-created) is live again and leaves the tombstones.
     await destination.write(batch(spec, [bookingRecord(3, 120)]));
-    assert.deepEqual(await rows(`SELECT id, _version FROM main.bookings WHERE id = 'B1000003'`), [{ id: 'B1000003', _version: '120' }]);
+    assert.deepEqual(await rows(`SELECT id, _version FROM main.bookings WHERE id = 'B1000003'`), [
+      { id: 'B1000003', _version: '120' },
+    ]);
     assert.deepEqual(await rows(`SELECT id FROM main.bookings__deleted`), [{ id: 'B1000002' }]);
   });
 
@@ -227,8 +335,14 @@ describe('DuckDB destination (embedded engine, temporary file)', () => {
     const live: LiveVersion[] = [];
     for await (const entry of destination.liveVersions('bookings', ['account', 'id'])) live.push(entry);
     assert.equal(live.length, 49);
-    assert.deepEqual(live.find((entry) => entry.key[1] === 'B1000001'), { key: ['acme', 'B1000001'], version: 101 });
-    assert.equal(live.find((entry) => entry.key[1] === 'B1000002'), undefined);
+    assert.deepEqual(
+      live.find((entry) => entry.key[1] === 'B1000001'),
+      { key: ['acme', 'B1000001'], version: 101 },
+    );
+    assert.equal(
+      live.find((entry) => entry.key[1] === 'B1000002'),
+      undefined,
+    );
     const none: LiveVersion[] = [];
     for await (const entry of destination.liveVersions('nothing_here', ['account', 'id'])) none.push(entry);
     assert.deepEqual(none, []);
@@ -238,30 +352,58 @@ describe('DuckDB destination (embedded engine, temporary file)', () => {
     const v2 = describeTable('bookings', bookingKeySchema, withField('notes', ['null', 'string']));
     assert.deepEqual(await destination.prepare(v2), { created: false, addedColumns: ['notes'] });
     await destination.write(batch(v2, [bookingRecord(4, 130, { notes: 'allergies: nuts ✓' })]));
-    assert.deepEqual(await rows(`SELECT id, notes FROM main.bookings WHERE id IN ('B1000004', 'B1000005') ORDER BY id`), [
-      { id: 'B1000004', notes: 'allergies: nuts ✓' },
-      { id: 'B1000005', notes: null },
-    ]);
+    assert.deepEqual(
+      await rows(`SELECT id, notes FROM main.bookings WHERE id IN ('B1000004', 'B1000005') ORDER BY id`),
+      [
+        { id: 'B1000004', notes: 'allergies: nuts ✓' },
+        { id: 'B1000005', notes: null },
+      ],
+    );
     // The previous version still writes: its rows replace the whole state, so `notes` is NULL again.
     await destination.write(batch(spec, [bookingRecord(4, 131)]));
-    assert.deepEqual(await rows(`SELECT notes, _version FROM main.bookings WHERE id = 'B1000004'`), [{ notes: null, _version: '131' }]);
-    const withoutTitle = describeTable('bookings', bookingKeySchema, { ...bookingValueSchema, fields: bookingValueSchema.fields.filter((field) => field.name !== 'title') });
+    assert.deepEqual(await rows(`SELECT notes, _version FROM main.bookings WHERE id = 'B1000004'`), [
+      { notes: null, _version: '131' },
+    ]);
+    const withoutTitle = describeTable('bookings', bookingKeySchema, {
+      ...bookingValueSchema,
+      fields: bookingValueSchema.fields.filter((field) => field.name !== 'title'),
+    });
     assert.deepEqual(await destination.prepare(withoutTitle), { created: false, addedColumns: [] });
     await destination.write(batch(withoutTitle, [bookingRecord(5, 132)]));
-    assert.deepEqual(await rows(`SELECT title, productName FROM main.bookings WHERE id = 'B1000005'`), [{ title: null, productName: 'Cooking class' }]);
+    assert.deepEqual(await rows(`SELECT title, productName FROM main.bookings WHERE id = 'B1000005'`), [
+      { title: null, productName: 'Cooking class' },
+    ]);
   });
 
   it('refuses a type change the column cannot hold, naming the column, and accepts a lossless widening', async () => {
-    const changed = describeTable('bookings', bookingKeySchema, { ...bookingValueSchema, fields: bookingValueSchema.fields.map((f) => (f.name === 'canceled' ? { name: 'canceled', type: 'string' } : f)) });
+    const changed = describeTable('bookings', bookingKeySchema, {
+      ...bookingValueSchema,
+      fields: bookingValueSchema.fields.map((f) => (f.name === 'canceled' ? { name: 'canceled', type: 'string' } : f)),
+    });
     await assert.rejects(
       destination.prepare(changed),
-      (error: unknown) => error instanceof DestinationError && error.reason === 'incompatible' && !error.retriable && /canceled is BOOLEAN, the schema needs VARCHAR/.test(error.message),
+      (error: unknown) =>
+        error instanceof DestinationError &&
+        error.reason === 'incompatible' &&
+        !error.retriable &&
+        /canceled is BOOLEAN, the schema needs VARCHAR/.test(error.message),
     );
-    const narrower = describeTable('kinds_narrow', bookingKeySchema, { type: 'record', name: 'N', fields: [{ name: 'n', type: 'long' }] });
+    const narrower = describeTable('kinds_narrow', bookingKeySchema, {
+      type: 'record',
+      name: 'N',
+      fields: [{ name: 'n', type: 'long' }],
+    });
     await destination.prepare(narrower);
-    const asInt = describeTable('kinds_narrow', bookingKeySchema, { type: 'record', name: 'N', fields: [{ name: 'n', type: 'int' }] });
+    const asInt = describeTable('kinds_narrow', bookingKeySchema, {
+      type: 'record',
+      name: 'N',
+      fields: [{ name: 'n', type: 'int' }],
+    });
     assert.deepEqual(await destination.prepare(asInt), { created: false, addedColumns: [] });
-    assert.deepEqual(await rows(`SELECT column_name FROM duckdb_columns() WHERE column_name = 'canceled' AND data_type <> 'BOOLEAN'`), []);
+    assert.deepEqual(
+      await rows(`SELECT column_name FROM duckdb_columns() WHERE column_name = 'canceled' AND data_type <> 'BOOLEAN'`),
+      [],
+    );
   });
 
   it('in freeze mode runs no DDL and lists every difference', async () => {
@@ -271,12 +413,32 @@ describe('DuckDB destination (embedded engine, temporary file)', () => {
       assert.deepEqual(await frozen.prepare(current), { created: false, addedColumns: [] });
       const v3 = describeTable('bookings', bookingKeySchema, {
         ...bookingValueSchema,
-        fields: [...bookingValueSchema.fields, { name: 'voucher', type: ['null', 'string'], default: null }, { name: 'giftCard', type: ['null', 'string'], default: null }],
+        fields: [
+          ...bookingValueSchema.fields,
+          { name: 'voucher', type: ['null', 'string'], default: null },
+          { name: 'giftCard', type: ['null', 'string'], default: null },
+        ],
       });
-      await assert.rejects(frozen.prepare(v3), (error: unknown) => error instanceof DestinationError && error.reason === 'frozen' && !error.retriable && /columns missing: voucher, giftCard; schema mode is freeze/.test(error.message));
-      await assert.rejects(frozen.prepare(describeTable('customers', bookingKeySchema, bookingValueSchema)), /main\.customers: the table does not exist; schema mode is freeze/);
-      await assert.rejects(frozen.startRebuild(spec), (error: unknown) => error instanceof DestinationError && error.reason === 'frozen');
-      assert.deepEqual(await rows(`SELECT column_name FROM duckdb_columns() WHERE column_name IN ('voucher', 'giftCard')`), []);
+      await assert.rejects(
+        frozen.prepare(v3),
+        (error: unknown) =>
+          error instanceof DestinationError &&
+          error.reason === 'frozen' &&
+          !error.retriable &&
+          /columns missing: voucher, giftCard; schema mode is freeze/.test(error.message),
+      );
+      await assert.rejects(
+        frozen.prepare(describeTable('customers', bookingKeySchema, bookingValueSchema)),
+        /main\.customers: the table does not exist; schema mode is freeze/,
+      );
+      await assert.rejects(
+        frozen.startRebuild(spec),
+        (error: unknown) => error instanceof DestinationError && error.reason === 'frozen',
+      );
+      assert.deepEqual(
+        await rows(`SELECT column_name FROM duckdb_columns() WHERE column_name IN ('voucher', 'giftCard')`),
+        [],
+      );
       assert.ok(!(await tables()).includes('customers'));
     } finally {
       await frozen.close();
@@ -284,19 +446,51 @@ describe('DuckDB destination (embedded engine, temporary file)', () => {
   });
 
   it('refuses a row it cannot store as bad data, naming the column, and writes nothing of that batch', async () => {
-    const bad = bookingRecord(9, 200, { price: { totalGross: { amount: 'twelve', currency: 'EUR' }, totalNet: { amount: '1.0000', currency: 'EUR' }, totalPaid: { amount: '0.0000', currency: 'EUR' } } });
+    const bad = bookingRecord(9, 200, {
+      price: {
+        totalGross: { amount: 'twelve', currency: 'EUR' },
+        totalNet: { amount: '1.0000', currency: 'EUR' },
+        totalPaid: { amount: '0.0000', currency: 'EUR' },
+      },
+    });
     await assert.rejects(
       destination.write(batch(spec, [bookingRecord(8, 199, { productName: 'must not land' }), bad])),
-      (error: unknown) => error instanceof DestinationError && error.reason === 'bad-data' && !error.retriable && /price_totalGross_amount at offset 200/.test(error.message),
+      (error: unknown) =>
+        error instanceof DestinationError &&
+        error.reason === 'bad-data' &&
+        !error.retriable &&
+        /price_totalGross_amount at offset 200/.test(error.message),
     );
-    const tooWide = bookingRecord(9, 201, { price: { totalGross: { amount: '123456789.0000', currency: 'EUR' }, totalNet: { amount: '1.0000', currency: 'EUR' }, totalPaid: { amount: '0.0000', currency: 'EUR' } } });
-    await assert.rejects(destination.write(batch(spec, [tooWide])), (error: unknown) => error instanceof DestinationError && error.reason === 'bad-data' && /does not fit DECIMAL\(12,4\)/.test(error.message));
-    assert.deepEqual(await rows(`SELECT productName FROM main.bookings WHERE id = 'B1000008'`), [{ productName: 'Kayak tour – Öresund 🚣' }]);
+    const tooWide = bookingRecord(9, 201, {
+      price: {
+        totalGross: { amount: '123456789.0000', currency: 'EUR' },
+        totalNet: { amount: '1.0000', currency: 'EUR' },
+        totalPaid: { amount: '0.0000', currency: 'EUR' },
+      },
+    });
+    await assert.rejects(
+      destination.write(batch(spec, [tooWide])),
+      (error: unknown) =>
+        error instanceof DestinationError &&
+        error.reason === 'bad-data' &&
+        /does not fit DECIMAL\(12,4\)/.test(error.message),
+    );
+    assert.deepEqual(await rows(`SELECT productName FROM main.bookings WHERE id = 'B1000008'`), [
+      { productName: 'Kayak tour – Öresund 🚣' },
+    ]);
   });
 
   it('refuses a decimal wider than DuckDB stores as a schema error, before any DDL', async () => {
-    const wide = describeTable('too_wide', bookingKeySchema, { type: 'record', name: 'W', fields: [{ name: 'amount', type: { type: 'bytes', logicalType: 'decimal', precision: 39, scale: 2 } }] });
-    await assert.rejects(destination.prepare(wide), (error: unknown) => error instanceof DestinationError && error.reason === 'schema' && /decimal\(39, 2\)/.test(error.message));
+    const wide = describeTable('too_wide', bookingKeySchema, {
+      type: 'record',
+      name: 'W',
+      fields: [{ name: 'amount', type: { type: 'bytes', logicalType: 'decimal', precision: 39, scale: 2 } }],
+    });
+    await assert.rejects(
+      destination.prepare(wide),
+      (error: unknown) =>
+        error instanceof DestinationError && error.reason === 'schema' && /decimal\(39, 2\)/.test(error.message),
+    );
     assert.ok(!(await tables()).includes('too_wide'));
   });
 
@@ -304,7 +498,10 @@ describe('DuckDB destination (embedded engine, temporary file)', () => {
     const other = describeTable('bookings_copy', bookingKeySchema, bookingValueSchema);
     await destination.prepare(other);
     // Per partition: 4 batches of 25 new keys each (keys never cross partitions, as in Kafka).
-    const batchesOf = (partition: number) => Array.from({ length: 4 }, (_, b) => Array.from({ length: 25 }, (_, n) => bookingRecord(1000 + partition * 100 + b * 25 + n, b * 25 + n)));
+    const batchesOf = (partition: number) =>
+      Array.from({ length: 4 }, (_, b) =>
+        Array.from({ length: 25 }, (_, n) => bookingRecord(1000 + partition * 100 + b * 25 + n, b * 25 + n)),
+      );
     const writes = [spec, other].flatMap((table) =>
       [0, 1].map(async (partition) => {
         for (const records of batchesOf(partition)) await destination.write(batch(table, records, partition));
@@ -325,18 +522,27 @@ describe('DuckDB destination (embedded engine, temporary file)', () => {
     assert.deepEqual(await rows(`SELECT id FROM main.bookings ORDER BY id`), [{ id: 'B1000007' }, { id: 'B1000008' }]);
     assert.deepEqual(await rows(`SELECT id FROM main.bookings__deleted`), [{ id: 'B1000009' }]);
     // The swapped-in table is a normal live table: merges keep working on it.
-    await destination.write(batch(spec, [bookingRecord(7, 3), bookingRecord(8, 300, { productName: 'after the swap' })]));
+    await destination.write(
+      batch(spec, [bookingRecord(7, 3), bookingRecord(8, 300, { productName: 'after the swap' })]),
+    );
     assert.deepEqual(await rows(`SELECT id, _version FROM main.bookings ORDER BY id`), [
       { id: 'B1000007', _version: '7' },
       { id: 'B1000008', _version: '300' },
     ]);
     const aborted = await destination.startRebuild(spec);
     await aborted.abort();
-    assert.deepEqual((await tables()).filter((name) => name.startsWith('bookings')), ['bookings', 'bookings__deleted', 'bookings_copy', 'bookings_copy__deleted']);
+    assert.deepEqual(
+      (await tables()).filter((name) => name.startsWith('bookings')),
+      ['bookings', 'bookings__deleted', 'bookings_copy', 'bookings_copy__deleted'],
+    );
   });
 
   it('works in a schema named like the file (catalog and schema share the name `bookeo`)', async () => {
-    const own = createDuckDBDestination({ connection: { path: join(directory, 'bookeo.duckdb'), schema: 'bookeo', memoryLimit: '256MB' }, mode: 'evolve', logger: quiet });
+    const own = createDuckDBDestination({
+      connection: { path: join(directory, 'bookeo.duckdb'), schema: 'bookeo', memoryLimit: '256MB' },
+      mode: 'evolve',
+      logger: quiet,
+    });
     try {
       assert.deepEqual(await own.prepare(spec), { created: true, addedColumns: [] });
       await own.write(batch(spec, [bookingRecord(1, 1), deleted(2, 2)]));
@@ -353,7 +559,11 @@ describe('DuckDB destination (embedded engine, temporary file)', () => {
     const holder = nodeScript(
       `import { DuckDBInstance } from '@duckdb/node-api'; await DuckDBInstance.create(${JSON.stringify(heldPath)}); process.stdout.write('holding\\n'); process.stdin.resume(); process.stdin.on('end', () => process.exit(0));`,
     );
-    const blocked = createDuckDBDestination({ connection: { path: heldPath, schema: 'main', memoryLimit: '256MB' }, mode: 'evolve', logger: quiet });
+    const blocked = createDuckDBDestination({
+      connection: { path: heldPath, schema: 'main', memoryLimit: '256MB' },
+      mode: 'evolve',
+      logger: quiet,
+    });
     try {
       while (!holder.stdout().includes('holding')) {
         assert.equal(holder.child.exitCode, null, `the holder exited: ${holder.stdout()}`);
@@ -361,7 +571,12 @@ describe('DuckDB destination (embedded engine, temporary file)', () => {
       }
       await assert.rejects(
         blocked.prepare(spec),
-        (error: unknown) => error instanceof DestinationError && error.reason === 'unavailable' && error.retriable && error.message.includes(heldPath) && /held by another process/.test(error.message),
+        (error: unknown) =>
+          error instanceof DestinationError &&
+          error.reason === 'unavailable' &&
+          error.retriable &&
+          error.message.includes(heldPath) &&
+          /held by another process/.test(error.message),
       );
       holder.child.stdin?.end();
       await once(holder.child, 'exit');
@@ -384,6 +599,10 @@ describe('DuckDB destination (embedded engine, temporary file)', () => {
     );
     const [code] = (await once(analyst.child, 'exit')) as [number];
     assert.equal(code, 0, analyst.stdout());
-    assert.deepEqual(JSON.parse(analyst.stdout()), { rows: 2, columns: spec.columns.length, ids: ['B1000007', 'B1000008'] });
+    assert.deepEqual(JSON.parse(analyst.stdout()), {
+      rows: 2,
+      columns: spec.columns.length,
+      ids: ['B1000007', 'B1000008'],
+    });
   });
 });

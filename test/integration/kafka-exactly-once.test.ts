@@ -16,7 +16,11 @@ import { createTransactionalWriter, ProducerFencedError } from '../../kafka/tran
 import { stackEndpoints } from '../../deploy/stack/endpoints.js';
 import { uniqueName } from '../../testkit/wait-for.js';
 
-const quiet = createLogger({ level: 'warn', format: 'json', destination: new Writable({ write: (_c, _e, done) => done() }) });
+const quiet = createLogger({
+  level: 'warn',
+  format: 'json',
+  destination: new Writable({ write: (_c, _e, done) => done() }),
+});
 
 describe('kafka exactly-once building blocks', () => {
   let kafka: KafkaClient;
@@ -41,10 +45,15 @@ describe('kafka exactly-once building blocks', () => {
   });
 
   it('ensureTopics is idempotent and refuses an existing topic that is not compacted', async () => {
-    const again = await ensureTopics(admin, [{ topic: dataTopic, partitions: 2, replicationFactor: 1, compacted: true }]);
+    const again = await ensureTopics(admin, [
+      { topic: dataTopic, partitions: 2, replicationFactor: 1, compacted: true },
+    ]);
     assert.deepEqual(again.created, []);
     await admin.createTopics([{ topic: plainTopic, partitions: 1, replicationFactor: 1, compacted: false }]);
-    await assert.rejects(ensureTopics(admin, [{ topic: plainTopic, partitions: 1, replicationFactor: 1, compacted: true }]), TopicConfigError);
+    await assert.rejects(
+      ensureTopics(admin, [{ topic: plainTopic, partitions: 1, replicationFactor: 1, compacted: true }]),
+      TopicConfigError,
+    );
   });
 
   it('commits records with their offsets; an aborted step leaves neither', async () => {
@@ -53,12 +62,23 @@ describe('kafka exactly-once building blocks', () => {
     const store = await loadOffsetStore(kafka, offsetsTopic, taskId);
     assert.equal(store.get('bookings'), undefined);
 
-    await writer.commit([{ topic: dataTopic, key: 'a', value: 'v1' }, store.record('bookings', { windowEnd: '2026-01-31T23:59:59Z' })]);
+    await writer.commit([
+      { topic: dataTopic, key: 'a', value: 'v1' },
+      store.record('bookings', { windowEnd: '2026-01-31T23:59:59Z' }),
+    ]);
     store.applied([{ partition: 'bookings', offset: { windowEnd: '2026-01-31T23:59:59Z' } }]);
 
     // A step that fails mid-way: the writer aborts, nothing of it may become visible.
-    await assert.rejects(writer.commit([{ topic: dataTopic, key: 'b', value: 'lost' }, { topic: 'no-such-topic-and-no-autocreate', key: 'x', value: 'y' }]));
-    await writer.commit([{ topic: dataTopic, key: 'c', value: 'v2' }, store.record('bookings', { windowEnd: '2026-02-28T23:59:59Z' })]);
+    await assert.rejects(
+      writer.commit([
+        { topic: dataTopic, key: 'b', value: 'lost' },
+        { topic: 'no-such-topic-and-no-autocreate', key: 'x', value: 'y' },
+      ]),
+    );
+    await writer.commit([
+      { topic: dataTopic, key: 'c', value: 'v2' },
+      store.record('bookings', { windowEnd: '2026-02-28T23:59:59Z' }),
+    ]);
     // Where the last committed transaction sits: partition 0 holds a@0, its commit marker, c@2 (b, aborted, went to partition 1).
     const committedAt = writer.committedAt(dataTopic);
     assert.deepEqual([...committedAt], [[0, 2]]);
@@ -70,7 +90,11 @@ describe('kafka exactly-once building blocks', () => {
     assert.equal(otherTask.get('bookings'), undefined);
 
     const seen: string[] = [];
-    const { records } = await readTopicToEnd(kafka, { topic: dataTopic, committedAt, onMessage: (m) => void seen.push(`${String(m.key)}=${String(m.value)}`) });
+    const { records } = await readTopicToEnd(kafka, {
+      topic: dataTopic,
+      committedAt,
+      onMessage: (m) => void seen.push(`${String(m.key)}=${String(m.value)}`),
+    });
     assert.equal(records, 2);
     assert.deepEqual(seen.sort(), ['a=v1', 'c=v2']);
   });
@@ -85,7 +109,10 @@ describe('kafka exactly-once building blocks', () => {
     await Promise.all([first.close().catch(() => undefined), second.close()]);
 
     const values: string[] = [];
-    await readTopicToEnd(kafka, { topic: dataTopic, onMessage: (m) => void (String(m.key) === 'f' && values.push(String(m.value))) });
+    await readTopicToEnd(kafka, {
+      topic: dataTopic,
+      onMessage: (m) => void (String(m.key) === 'f' && values.push(String(m.value))),
+    });
     assert.deepEqual(values, ['first', 'second']);
   });
 

@@ -35,8 +35,16 @@ function batch(table: TableSpec, records: readonly SinkRecord[], partition = 0):
   return decodedBatch(table, records, { topic, partition, ingestedAtMs: Date.UTC(2026, 0, 2, 3, 4, 5, 678) });
 }
 
-const tombstone = (n: number, offset: number): SinkRecord => ({ key: { account: 'acme', id: `B${1_000_000 + n}` }, value: null, offset, schemaId: 7 });
-const withField = (field: Record<string, unknown>) => ({ ...bookingValueSchema, fields: [...bookingValueSchema.fields, field] });
+const tombstone = (n: number, offset: number): SinkRecord => ({
+  key: { account: 'acme', id: `B${1_000_000 + n}` },
+  value: null,
+  offset,
+  schemaId: 7,
+});
+const withField = (field: Record<string, unknown>) => ({
+  ...bookingValueSchema,
+  fields: [...bookingValueSchema.fields, field],
+});
 const ISO = `'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'`;
 
 describe('PostgreSQL destination (real server from the stack)', () => {
@@ -52,9 +60,17 @@ describe('PostgreSQL destination (real server from the stack)', () => {
     return Number((await rows<{ n: string }>(`SELECT count(*) AS n FROM "${schema}"."${table}"`))[0]?.n);
   }
   async function tables(): Promise<string[]> {
-    return (await rows<{ name: string }>('SELECT tablename AS name FROM pg_tables WHERE schemaname = $1 ORDER BY 1', [schema])).map((row) => row.name);
+    return (
+      await rows<{ name: string }>('SELECT tablename AS name FROM pg_tables WHERE schemaname = $1 ORDER BY 1', [schema])
+    ).map((row) => row.name);
   }
-  const live = async (id: string) => (await rows<{ productName: string; _version: string }>(`SELECT "productName", _version::text FROM "${schema}".bookings WHERE id = $1`, [id]))[0];
+  const live = async (id: string) =>
+    (
+      await rows<{ productName: string; _version: string }>(
+        `SELECT "productName", _version::text FROM "${schema}".bookings WHERE id = $1`,
+        [id],
+      )
+    )[0];
 
   before(async () => {
     admin = new pg.Client({ connectionString: url });
@@ -75,13 +91,43 @@ describe('PostgreSQL destination (real server from the stack)', () => {
       `SELECT attname AS name, format_type(atttypid, atttypmod) AS type, NOT attnotnull AS nullable FROM pg_attribute WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum`,
       [`"${schema}".bookings`],
     );
-    assert.deepEqual(columns, spec.columns.map((column) => ({ name: column.name, type: postgresType(column.type), nullable: column.role !== 'key' })));
+    assert.deepEqual(
+      columns,
+      spec.columns.map((column) => ({
+        name: column.name,
+        type: postgresType(column.type),
+        nullable: column.role !== 'key',
+      })),
+    );
     const types = Object.fromEntries(columns.map((column) => [column.name, column.type]));
     assert.deepEqual(
-      [types.startTime, types.startDate, types.price_totalGross_amount, types.couponCodes, types.participants_details, types.labels, types._version, types._partition, types.source],
-      ['timestamp with time zone', 'date', 'numeric(12,4)', 'text[]', 'jsonb', 'jsonb', 'numeric(20,0)', 'bigint', 'text'],
+      [
+        types.startTime,
+        types.startDate,
+        types.price_totalGross_amount,
+        types.couponCodes,
+        types.participants_details,
+        types.labels,
+        types._version,
+        types._partition,
+        types.source,
+      ],
+      [
+        'timestamp with time zone',
+        'date',
+        'numeric(12,4)',
+        'text[]',
+        'jsonb',
+        'jsonb',
+        'numeric(20,0)',
+        'bigint',
+        'text',
+      ],
     );
-    const [key] = await rows<{ def: string }>(`SELECT pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE conrelid = $1::regclass AND contype = 'p'`, [`"${schema}".bookings`]);
+    const [key] = await rows<{ def: string }>(
+      `SELECT pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE conrelid = $1::regclass AND contype = 'p'`,
+      [`"${schema}".bookings`],
+    );
     assert.equal(key?.def, 'PRIMARY KEY (account, id)');
     assert.deepEqual(await tables(), ['bookings', 'bookings__deleted']);
     assert.deepEqual(await destination.prepare(spec), { created: false, addedColumns: [] });
@@ -91,7 +137,9 @@ describe('PostgreSQL destination (real server from the stack)', () => {
     assert.deepEqual(await destination.write(batch(spec, first)), { rows: 50, token: `${topic}-0-0-49` });
     await destination.write(batch(spec, first));
     assert.equal(await count('bookings'), 50);
-    await destination.write(batch(spec, [bookingRecord(40, 60, { productName: 'first' }), bookingRecord(40, 61, { productName: 'second' })]));
+    await destination.write(
+      batch(spec, [bookingRecord(40, 60, { productName: 'first' }), bookingRecord(40, 61, { productName: 'second' })]),
+    );
     assert.deepEqual(await live('B1000040'), { productName: 'second', _version: '61' });
   });
 
@@ -115,7 +163,10 @@ describe('PostgreSQL destination (real server from the stack)', () => {
       customer_firstName: 'Zoë',
       customer_emailAddress: 'c12@example.com',
       participants_details: [{ personId: 'P12', firstName: null, personType: 'customer' }],
-      participants_numbers: [{ peopleCategoryId: 'Cadults', number: 2 }, { peopleCategoryId: 'Cchildren', number: 0 }],
+      participants_numbers: [
+        { peopleCategoryId: 'Cadults', number: 2 },
+        { peopleCategoryId: 'Cchildren', number: 0 },
+      ],
       couponCodes: null,
       labels: { channel: 'web', 'lang-ü': 'de' },
       source: 'api',
@@ -129,10 +180,23 @@ describe('PostgreSQL destination (real server from the stack)', () => {
       _is_deleted: 0,
       ingested: '2026-01-02T03:04:05.678Z',
     });
-    const [coupons] = await rows<{ couponCodes: string[] }>(`SELECT "couponCodes" FROM "${schema}".bookings WHERE id = 'B1000013'`);
+    const [coupons] = await rows<{ couponCodes: string[] }>(
+      `SELECT "couponCodes" FROM "${schema}".bookings WHERE id = 'B1000013'`,
+    );
     assert.deepEqual(coupons?.couponCodes, ['SUMMER']);
-    const [exact] = await rows<{ total: string }>(`SELECT sum("price_totalGross_amount")::text AS total FROM "${schema}".bookings WHERE id <> 'B1000040'`);
-    const expected = first.filter((_, n) => n !== 40).reduce((sum, record) => sum + BigInt(String((record.value?.price as { totalGross: { amount: string } }).totalGross.amount).replace('.', '')), 0n);
+    const [exact] = await rows<{ total: string }>(
+      `SELECT sum("price_totalGross_amount")::text AS total FROM "${schema}".bookings WHERE id <> 'B1000040'`,
+    );
+    const expected = first
+      .filter((_, n) => n !== 40)
+      .reduce(
+        (sum, record) =>
+          sum +
+          BigInt(
+            String((record.value?.price as { totalGross: { amount: string } }).totalGross.amount).replace('.', ''),
+          ),
+        0n,
+      );
     assert.equal(exact?.total, `${expected / 10_000n}.${String(expected % 10_000n).padStart(4, '0')}`);
   });
 
@@ -148,11 +212,28 @@ describe('PostgreSQL destination (real server from the stack)', () => {
         { name: 'big', type: 'double' },
         { name: 'stamps', type: { type: 'array', items: timestamp } },
         { name: 'days', type: { type: 'array', items: date } },
-        { name: 'amounts', type: { type: 'array', items: { type: 'bytes', logicalType: 'decimal', precision: 20, scale: 6 } } },
+        {
+          name: 'amounts',
+          type: { type: 'array', items: { type: 'bytes', logicalType: 'decimal', precision: 20, scale: 6 } },
+        },
         { name: 'blobs', type: { type: 'array', items: 'bytes' } },
         { name: 'words', type: { type: 'array', items: ['null', 'string'] } },
         { name: 'either', type: ['string', 'long'] },
-        { name: 'events', type: { type: 'array', items: { type: 'record', name: 'Ev', fields: [{ name: 'at', type: timestamp }, { name: 'day', type: date }, { name: 'amount', type: { type: 'bytes', logicalType: 'decimal', precision: 10, scale: 2 } }] } } },
+        {
+          name: 'events',
+          type: {
+            type: 'array',
+            items: {
+              type: 'record',
+              name: 'Ev',
+              fields: [
+                { name: 'at', type: timestamp },
+                { name: 'day', type: date },
+                { name: 'amount', type: { type: 'bytes', logicalType: 'decimal', precision: 10, scale: 2 } },
+              ],
+            },
+          },
+        },
         { name: 'matrix', type: { type: 'array', items: { type: 'array', items: 'int' } } },
         { name: 'counts', type: { type: 'map', values: 'long' } },
       ],
@@ -203,19 +284,39 @@ describe('PostgreSQL destination (real server from the stack)', () => {
   it('deletes on a tombstone, is not resurrected by an older replay, and comes back with a newer upsert', async () => {
     await destination.write(batch(spec, [tombstone(2, 101)]));
     assert.equal(await live('B1000002'), undefined);
-    assert.deepEqual(await rows(`SELECT id, _version::text FROM "${schema}".bookings__deleted`), [{ id: 'B1000002', _version: '101' }]);
+    assert.deepEqual(await rows(`SELECT id, _version::text FROM "${schema}".bookings__deleted`), [
+      { id: 'B1000002', _version: '101' },
+    ]);
     await destination.write(batch(spec, first.slice(0, 10)));
-    assert.equal(await live('B1000002'), undefined, 'the replayed upsert (offset 2) is older than the delete (offset 101)');
+    assert.equal(
+      await live('B1000002'),
+      undefined,
+      'the replayed upsert (offset 2) is older than the delete (offset 101)',
+    );
     await destination.write(batch(spec, [tombstone(2, 50)]));
-    assert.deepEqual(await rows(`SELECT _version::text FROM "${schema}".bookings__deleted`), [{ _version: '101' }], 'an older tombstone does not replace a newer one');
+    assert.deepEqual(
+      await rows(`SELECT _version::text FROM "${schema}".bookings__deleted`),
+      [{ _version: '101' }],
+      'an older tombstone does not replace a newer one',
+    );
     await destination.write(batch(spec, [tombstone(1, 20)]));
     assert.equal((await live('B1000001'))?._version, '100', 'a tombstone older than the live row is ignored');
-    assert.deepEqual(await rows(`SELECT id FROM "${schema}".bookings__deleted`), [{ id: 'B1000002' }], 'and not recorded');
+    assert.deepEqual(
+      await rows(`SELECT id FROM "${schema}".bookings__deleted`),
+      [{ id: 'B1000002' }],
+      'and not recorded',
+    );
     await destination.write(batch(spec, [bookingRecord(2, 102, { productName: 'back' })]));
     assert.deepEqual(await live('B1000002'), { productName: 'back', _version: '102' });
-    assert.deepEqual(await rows(`SELECT id FROM "${schema}".bookings__deleted`), [], 'the newer upsert clears the tombstone');
+    assert.deepEqual(
+      await rows(`SELECT id FROM "${schema}".bookings__deleted`),
+      [],
+      'the newer upsert clears the tombstone',
+    );
     await destination.write(batch(spec, [tombstone(3, 103)]));
-    assert.deepEqual(await rows(`SELECT id, _version::text FROM "${schema}".bookings__deleted ORDER BY id`), [{ id: 'B1000003', _version: '103' }]);
+    assert.deepEqual(await rows(`SELECT id, _version::text FROM "${schema}".bookings__deleted ORDER BY id`), [
+      { id: 'B1000003', _version: '103' },
+    ]);
     assert.equal(await count('bookings'), 49);
   });
 
@@ -223,42 +324,118 @@ describe('PostgreSQL destination (real server from the stack)', () => {
     const versions: LiveVersion[] = [];
     for await (const version of destination.liveVersions('bookings', ['account', 'id'])) versions.push(version);
     assert.equal(versions.length, 49);
-    assert.deepEqual(versions.find((version) => version.key[1] === 'B1000002'), { key: ['acme', 'B1000002'], version: 102 });
-    assert.equal(versions.some((version) => version.key[1] === 'B1000003'), false);
-    for await (const version of destination.liveVersions('no_such_table', ['account', 'id'])) assert.fail(`unexpected ${JSON.stringify(version)}`);
+    assert.deepEqual(
+      versions.find((version) => version.key[1] === 'B1000002'),
+      { key: ['acme', 'B1000002'], version: 102 },
+    );
+    assert.equal(
+      versions.some((version) => version.key[1] === 'B1000003'),
+      false,
+    );
+    for await (const version of destination.liveVersions('no_such_table', ['account', 'id']))
+      assert.fail(`unexpected ${JSON.stringify(version)}`);
   });
 
   it('evolves: a new field becomes a nullable column; a batch of the older version then sets it to NULL', async () => {
-    const v2 = describeTable('bookings', bookingKeySchema, withField({ name: 'notes', type: ['null', 'string'], default: null }));
+    const v2 = describeTable(
+      'bookings',
+      bookingKeySchema,
+      withField({ name: 'notes', type: ['null', 'string'], default: null }),
+    );
     assert.deepEqual(await destination.prepare(v2), { created: false, addedColumns: ['notes'] });
     await destination.write(batch(v2, [bookingRecord(4, 104, { notes: 'allergies: nuts ✓' })]));
-    assert.deepEqual(await rows(`SELECT id, notes FROM "${schema}".bookings WHERE id IN ('B1000004', 'B1000005') ORDER BY id`), [
-      { id: 'B1000004', notes: 'allergies: nuts ✓' },
-      { id: 'B1000005', notes: null },
-    ]);
+    assert.deepEqual(
+      await rows(`SELECT id, notes FROM "${schema}".bookings WHERE id IN ('B1000004', 'B1000005') ORDER BY id`),
+      [
+        { id: 'B1000004', notes: 'allergies: nuts ✓' },
+        { id: 'B1000005', notes: null },
+      ],
+    );
     await destination.write(batch(spec, [bookingRecord(4, 105)]));
-    assert.deepEqual(await rows(`SELECT notes, _version::text FROM "${schema}".bookings WHERE id = 'B1000004'`), [{ notes: null, _version: '105' }]);
+    assert.deepEqual(await rows(`SELECT notes, _version::text FROM "${schema}".bookings WHERE id = 'B1000004'`), [
+      { notes: null, _version: '105' },
+    ]);
   });
 
   it('refuses a type change the column cannot hold, naming the column; accepts lossless widenings', async () => {
-    const changed = describeTable('bookings', bookingKeySchema, { ...bookingValueSchema, fields: bookingValueSchema.fields.map((f) => (f.name === 'canceled' ? { name: 'canceled', type: 'string' } : f)) });
-    await assert.rejects(destination.prepare(changed), (error: unknown) => error instanceof DestinationError && error.reason === 'incompatible' && !error.retriable && /canceled is boolean, the schema needs text/.test(error.message));
-    assert.ok(canHold('bigint', 'integer') && canHold('numeric(14,4)', 'numeric(12,4)') && canHold('numeric(20,0)', 'bigint') && canHold('double precision[]', 'real[]'));
-    assert.ok(!canHold('integer', 'bigint') && !canHold('numeric(12,2)', 'numeric(12,4)') && !canHold('text', 'text[]') && !canHold('numeric(19,0)', 'numeric(20,0)'));
+    const changed = describeTable('bookings', bookingKeySchema, {
+      ...bookingValueSchema,
+      fields: bookingValueSchema.fields.map((f) => (f.name === 'canceled' ? { name: 'canceled', type: 'string' } : f)),
+    });
+    await assert.rejects(
+      destination.prepare(changed),
+      (error: unknown) =>
+        error instanceof DestinationError &&
+        error.reason === 'incompatible' &&
+        !error.retriable &&
+        /canceled is boolean, the schema needs text/.test(error.message),
+    );
+    assert.ok(
+      canHold('bigint', 'integer') &&
+        canHold('numeric(14,4)', 'numeric(12,4)') &&
+        canHold('numeric(20,0)', 'bigint') &&
+        canHold('double precision[]', 'real[]'),
+    );
+    assert.ok(
+      !canHold('integer', 'bigint') &&
+        !canHold('numeric(12,2)', 'numeric(12,4)') &&
+        !canHold('text', 'text[]') &&
+        !canHold('numeric(19,0)', 'numeric(20,0)'),
+    );
   });
 
   it('in freeze mode runs no DDL and lists every difference', async () => {
     const frozen = createPostgresDestination({ connection, mode: 'freeze', logger: quiet });
     try {
-      assert.deepEqual(await frozen.prepare(describeTable('bookings', bookingKeySchema, withField({ name: 'notes', type: ['null', 'string'], default: null }))), { created: false, addedColumns: [] });
-      const v3 = describeTable('bookings', bookingKeySchema, withField({ name: 'voucher', type: ['null', 'string'], default: null }));
-      const v4 = { ...v3, columns: [...v3.columns, { ...(v3.columns.find((c) => c.name === 'voucher') as TableSpec['columns'][number]), name: 'voucher2' }] };
-      await assert.rejects(frozen.prepare(v4), (error: unknown) => error instanceof DestinationError && error.reason === 'frozen' && !error.retriable && /columns missing: voucher, voucher2; schema mode is freeze/.test(error.message));
+      assert.deepEqual(
+        await frozen.prepare(
+          describeTable(
+            'bookings',
+            bookingKeySchema,
+            withField({ name: 'notes', type: ['null', 'string'], default: null }),
+          ),
+        ),
+        { created: false, addedColumns: [] },
+      );
+      const v3 = describeTable(
+        'bookings',
+        bookingKeySchema,
+        withField({ name: 'voucher', type: ['null', 'string'], default: null }),
+      );
+      const v4 = {
+        ...v3,
+        columns: [
+          ...v3.columns,
+          { ...(v3.columns.find((c) => c.name === 'voucher') as TableSpec['columns'][number]), name: 'voucher2' },
+        ],
+      };
+      await assert.rejects(
+        frozen.prepare(v4),
+        (error: unknown) =>
+          error instanceof DestinationError &&
+          error.reason === 'frozen' &&
+          !error.retriable &&
+          /columns missing: voucher, voucher2; schema mode is freeze/.test(error.message),
+      );
       await admin.query(`DROP TABLE "${schema}".bookings__deleted`);
-      await assert.rejects(frozen.prepare(v3), /columns missing: voucher; the table bookings__deleted does not exist; schema mode is freeze/);
-      await assert.rejects(frozen.prepare(describeTable('customers', bookingKeySchema, bookingValueSchema)), /customers: the table does not exist; schema mode is freeze/);
-      await assert.rejects(frozen.startRebuild(spec), (error: unknown) => error instanceof DestinationError && error.reason === 'frozen');
-      assert.deepEqual(await rows(`SELECT attname FROM pg_attribute WHERE attrelid = $1::regclass AND attname LIKE 'voucher%'`, [`"${schema}".bookings`]), []);
+      await assert.rejects(
+        frozen.prepare(v3),
+        /columns missing: voucher; the table bookings__deleted does not exist; schema mode is freeze/,
+      );
+      await assert.rejects(
+        frozen.prepare(describeTable('customers', bookingKeySchema, bookingValueSchema)),
+        /customers: the table does not exist; schema mode is freeze/,
+      );
+      await assert.rejects(
+        frozen.startRebuild(spec),
+        (error: unknown) => error instanceof DestinationError && error.reason === 'frozen',
+      );
+      assert.deepEqual(
+        await rows(`SELECT attname FROM pg_attribute WHERE attrelid = $1::regclass AND attname LIKE 'voucher%'`, [
+          `"${schema}".bookings`,
+        ]),
+        [],
+      );
       assert.deepEqual(await tables(), ['bookings', 'kitchen', 'kitchen__deleted']);
     } finally {
       await frozen.close();
@@ -281,8 +458,14 @@ describe('PostgreSQL destination (real server from the stack)', () => {
       assert.deepEqual(await rows(`SELECT id FROM "${schema}".bookings__deleted`), [{ id: 'B1000009' }]);
       assert.deepEqual(await tables(), ['bookings', 'bookings__deleted', 'kitchen', 'kitchen__deleted']);
     }
-    const constraints = await rows<{ name: string }>(`SELECT conname AS name FROM pg_constraint WHERE connamespace = $1::regnamespace AND contype = 'p' ORDER BY 1`, [schema]);
-    assert.deepEqual(constraints.map((c) => c.name), ['bookings__deleted_pkey', 'bookings_pkey', 'kitchen__deleted_pkey', 'kitchen_pkey']);
+    const constraints = await rows<{ name: string }>(
+      `SELECT conname AS name FROM pg_constraint WHERE connamespace = $1::regnamespace AND contype = 'p' ORDER BY 1`,
+      [schema],
+    );
+    assert.deepEqual(
+      constraints.map((c) => c.name),
+      ['bookings__deleted_pkey', 'bookings_pkey', 'kitchen__deleted_pkey', 'kitchen_pkey'],
+    );
     // The destination wrote the old live table before; its next write must follow the rebuilt one's columns.
     await destination.write(batch(spec, [bookingRecord(10, 300)]));
     assert.equal(await count('bookings'), 3);
@@ -297,7 +480,17 @@ describe('PostgreSQL destination (real server from the stack)', () => {
       const race = describeTable('raced', bookingKeySchema, bookingValueSchema);
       const results = await Promise.all(others.map((other) => other.prepare(race)));
       assert.equal(results.filter((result) => result.created).length, 1);
-      await Promise.all(others.map((other, i) => other.write(batch(race, Array.from({ length: 20 }, (_, n) => bookingRecord(i * 100 + n, n)), i))));
+      await Promise.all(
+        others.map((other, i) =>
+          other.write(
+            batch(
+              race,
+              Array.from({ length: 20 }, (_, n) => bookingRecord(i * 100 + n, n)),
+              i,
+            ),
+          ),
+        ),
+      );
       assert.equal(await count('raced'), 60);
     } finally {
       await Promise.all(others.map((other) => other.close()));
@@ -305,19 +498,56 @@ describe('PostgreSQL destination (real server from the stack)', () => {
   });
 
   it('refuses a row it cannot store as bad data (non-retriable, with the column), not as a retriable failure', async () => {
-    const bad = bookingRecord(11, 400, { price: { totalGross: { amount: 'twelve', currency: 'EUR' }, totalNet: { amount: '1', currency: 'EUR' }, totalPaid: { amount: '0', currency: 'EUR' } } });
-    await assert.rejects(destination.write(batch(spec, [bad])), (error: unknown) => error instanceof DestinationError && error.reason === 'bad-data' && !error.retriable && error.code === '22P02' && /price_totalGross_amount/.test(error.message));
-    const overflow = bookingRecord(11, 401, { price: { totalGross: { amount: '123456789.0000', currency: 'EUR' }, totalNet: { amount: '1', currency: 'EUR' }, totalPaid: { amount: '0', currency: 'EUR' } } });
-    await assert.rejects(destination.write(batch(spec, [overflow])), (error: unknown) => error instanceof DestinationError && error.reason === 'bad-data' && error.code === '22003');
+    const bad = bookingRecord(11, 400, {
+      price: {
+        totalGross: { amount: 'twelve', currency: 'EUR' },
+        totalNet: { amount: '1', currency: 'EUR' },
+        totalPaid: { amount: '0', currency: 'EUR' },
+      },
+    });
+    await assert.rejects(
+      destination.write(batch(spec, [bad])),
+      (error: unknown) =>
+        error instanceof DestinationError &&
+        error.reason === 'bad-data' &&
+        !error.retriable &&
+        error.code === '22P02' &&
+        /price_totalGross_amount/.test(error.message),
+    );
+    const overflow = bookingRecord(11, 401, {
+      price: {
+        totalGross: { amount: '123456789.0000', currency: 'EUR' },
+        totalNet: { amount: '1', currency: 'EUR' },
+        totalPaid: { amount: '0', currency: 'EUR' },
+      },
+    });
+    await assert.rejects(
+      destination.write(batch(spec, [overflow])),
+      (error: unknown) => error instanceof DestinationError && error.reason === 'bad-data' && error.code === '22003',
+    );
     // The pool is still usable after the rolled-back batches.
     await destination.write(batch(spec, [bookingRecord(11, 402)]));
-    assert.equal((await rows<{ v: string }>(`SELECT _version::text AS v FROM "${schema}".bookings WHERE id = 'B1000011'`))[0]?.v, '402');
+    assert.equal(
+      (await rows<{ v: string }>(`SELECT _version::text AS v FROM "${schema}".bookings WHERE id = 'B1000011'`))[0]?.v,
+      '402',
+    );
   });
 
   it('reports an unreachable server as retriable', async () => {
-    const down = createPostgresDestination({ connection: { ...connection, connectionString: 'postgres://bookeo@127.0.0.1:1/bookeo' }, mode: 'evolve', logger: quiet });
+    const down = createPostgresDestination({
+      connection: { ...connection, connectionString: 'postgres://bookeo@127.0.0.1:1/bookeo' },
+      mode: 'evolve',
+      logger: quiet,
+    });
     try {
-      await assert.rejects(down.prepare(spec), (error: unknown) => error instanceof DestinationError && error.reason === 'unavailable' && error.retriable && error.code === 'ECONNREFUSED');
+      await assert.rejects(
+        down.prepare(spec),
+        (error: unknown) =>
+          error instanceof DestinationError &&
+          error.reason === 'unavailable' &&
+          error.retriable &&
+          error.code === 'ECONNREFUSED',
+      );
     } finally {
       await down.close();
     }
@@ -339,40 +569,75 @@ describe('PostgreSQL connection settings: TLS and passwords', () => {
     assert.deepEqual(ssl({ connectionString: `${base}?sslmode=verify-full` }), { rejectUnauthorized: true });
     assert.deepEqual(ssl({ connectionString: base, ssl: {} }), { rejectUnauthorized: true });
     assert.deepEqual(ssl({ connectionString: base, ssl: { ca } }), { ca, rejectUnauthorized: true });
-    assert.deepEqual(ssl({ connectionString: `${base}?sslmode=verify-full`, ssl: { ca, rejectUnauthorized: false } }), { rejectUnauthorized: false });
+    assert.deepEqual(ssl({ connectionString: `${base}?sslmode=verify-full`, ssl: { ca, rejectUnauthorized: false } }), {
+      rejectUnauthorized: false,
+    });
     for (const mode of ['verify-ca', 'require']) {
-      const options = ssl({ connectionString: `${base}?sslmode=${mode}`, ssl: { ca } }) as { ca: string; rejectUnauthorized: boolean; checkServerIdentity: () => undefined };
-      assert.deepEqual([options.ca, options.rejectUnauthorized, options.checkServerIdentity()], [ca, true, undefined], `${mode} with a CA checks the chain, not the host name`);
+      const options = ssl({ connectionString: `${base}?sslmode=${mode}`, ssl: { ca } }) as {
+        ca: string;
+        rejectUnauthorized: boolean;
+        checkServerIdentity: () => undefined;
+      };
+      assert.deepEqual(
+        [options.ca, options.rejectUnauthorized, options.checkServerIdentity()],
+        [ca, true, undefined],
+        `${mode} with a CA checks the chain, not the host name`,
+      );
     }
-    const ca2 = ssl({ connectionString: `${base}?sslmode=verify-full&sslrootcert=${encodeURIComponent(postgresCaFile(stackEndpoints()))}` }) as { ca: string };
+    const ca2 = ssl({
+      connectionString: `${base}?sslmode=verify-full&sslrootcert=${encodeURIComponent(postgresCaFile(stackEndpoints()))}`,
+    }) as { ca: string };
     assert.match(ca2.ca, /BEGIN CERTIFICATE/);
   });
 
   it('reports every connection string problem at once, without quoting the string', () => {
     const secret = 's3cr3t-in-url';
     assert.throws(
-      () => postgresConnection(config({ connectionString: `postgres://u:${secret}@h/db?sslmode=prefer&target_session_attrs=any&sslrootcert=/nonexistent`, ssl: { ca: 'x' } })),
+      () =>
+        postgresConnection(
+          config({
+            connectionString: `postgres://u:${secret}@h/db?sslmode=prefer&target_session_attrs=any&sslrootcert=/nonexistent`,
+            ssl: { ca: 'x' },
+          }),
+        ),
       (error: unknown) =>
         error instanceof ConfigError &&
-        error.problems.map((p) => p.key).join(',') === 'postgres.connectionString ?target_session_attrs,postgres.connectionString ?sslmode,postgres.ssl.ca,postgres.connectionString ?sslrootcert' &&
+        error.problems.map((p) => p.key).join(',') ===
+          'postgres.connectionString ?target_session_attrs,postgres.connectionString ?sslmode,postgres.ssl.ca,postgres.connectionString ?sslrootcert' &&
         !error.message.includes(secret),
     );
-    assert.throws(() => postgresConnection(config({ connectionString: `postgres://u:${secret}@[bad/db` })), (error: unknown) => error instanceof ConfigError && !error.message.includes(secret));
+    assert.throws(
+      () => postgresConnection(config({ connectionString: `postgres://u:${secret}@[bad/db` })),
+      (error: unknown) => error instanceof ConfigError && !error.message.includes(secret),
+    );
   });
 
   it('masks a password in the connection string for display', () => {
-    assert.equal(maskConnectionString('postgres://app:p%40ss@db.example.com:6432/prod?sslmode=require'), 'postgres://app:***@db.example.com:6432/prod?sslmode=require');
+    assert.equal(
+      maskConnectionString('postgres://app:p%40ss@db.example.com:6432/prod?sslmode=require'),
+      'postgres://app:***@db.example.com:6432/prod?sslmode=require',
+    );
     assert.equal(maskConnectionString('postgres://app@db/prod'), 'postgres://app@db/prod');
     const parsed = postgresConnection(config({ connectionString: 'postgres://app:p%40ss@db.example.com:6432/prod' }));
-    assert.deepEqual([parsed.pool.user, parsed.pool.password, parsed.pool.host, parsed.pool.port, parsed.pool.database], ['app', 'p@ss', 'db.example.com', 6432, 'prod']);
-    assert.equal(postgresConnection(config({ connectionString: 'postgres://app:inurl@db/prod', password: 'configured' })).pool.password, 'configured');
+    assert.deepEqual(
+      [parsed.pool.user, parsed.pool.password, parsed.pool.host, parsed.pool.port, parsed.pool.database],
+      ['app', 'p@ss', 'db.example.com', 6432, 'prod'],
+    );
+    assert.equal(
+      postgresConnection(config({ connectionString: 'postgres://app:inurl@db/prod', password: 'configured' })).pool
+        .password,
+      'configured',
+    );
   });
 
   async function sessionSsl(raw: Record<string, unknown>): Promise<boolean> {
     const client = new pg.Client(postgresConnection(config(raw)).pool);
     await client.connect();
     try {
-      return (await client.query<{ ssl: boolean }>('SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()')).rows[0]?.ssl === true;
+      return (
+        (await client.query<{ ssl: boolean }>('SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()')).rows[0]
+          ?.ssl === true
+      );
     } finally {
       await client.end();
     }
@@ -380,12 +645,26 @@ describe('PostgreSQL connection settings: TLS and passwords', () => {
 
   it('connects over TLS with verify-full against the stack CA, and refuses an unverifiable certificate as non-retriable', async () => {
     const ca = postgresCaFile(stackEndpoints());
-    assert.equal(await sessionSsl({ connectionString: `${url}?sslmode=verify-full&sslrootcert=${encodeURIComponent(ca)}` }), true);
+    assert.equal(
+      await sessionSsl({ connectionString: `${url}?sslmode=verify-full&sslrootcert=${encodeURIComponent(ca)}` }),
+      true,
+    );
     assert.equal(await sessionSsl({ connectionString: `${url}?sslmode=require` }), true);
     assert.equal(await sessionSsl({ connectionString: url }), false);
-    const unverified = createPostgresDestination({ connection: config({ connectionString: `${url}?sslmode=verify-full`, schema: 'tls_probe' }), mode: 'freeze', logger: quiet });
+    const unverified = createPostgresDestination({
+      connection: config({ connectionString: `${url}?sslmode=verify-full`, schema: 'tls_probe' }),
+      mode: 'freeze',
+      logger: quiet,
+    });
     try {
-      await assert.rejects(unverified.prepare(describeTable('t', bookingKeySchema, bookingValueSchema)), (error: unknown) => error instanceof DestinationError && error.reason === 'rejected' && !error.retriable && /\): TLS: the server's certificate was refused \(DEPTH_ZERO_SELF_SIGNED_CERT\)/.test(error.message));
+      await assert.rejects(
+        unverified.prepare(describeTable('t', bookingKeySchema, bookingValueSchema)),
+        (error: unknown) =>
+          error instanceof DestinationError &&
+          error.reason === 'rejected' &&
+          !error.retriable &&
+          /\): TLS: the server's certificate was refused \(DEPTH_ZERO_SELF_SIGNED_CERT\)/.test(error.message),
+      );
     } finally {
       await unverified.close();
     }
@@ -393,18 +672,35 @@ describe('PostgreSQL connection settings: TLS and passwords', () => {
 
   it('authenticates with the configured or the URL password, and never shows it, even on failure', async () => {
     const lines: string[] = [];
-    const logger = createLogger({ level: 'debug', format: 'json', destination: new Writable({ write: (chunk, _e, done) => done(void lines.push(String(chunk))) }) });
+    const logger = createLogger({
+      level: 'debug',
+      format: 'json',
+      destination: new Writable({ write: (chunk, _e, done) => done(void lines.push(String(chunk))) }),
+    });
     const role = `postgres://${PASSWORD_ROLE.user}@${server.host}/bookeo`;
     const withPassword = `postgres://${PASSWORD_ROLE.user}:${PASSWORD_ROLE.password}@${server.host}/bookeo`;
-    for (const raw of [{ connectionString: role, password: PASSWORD_ROLE.password }, { connectionString: withPassword }]) {
+    for (const raw of [
+      { connectionString: role, password: PASSWORD_ROLE.password },
+      { connectionString: withPassword },
+    ]) {
       const client = new pg.Client(postgresConnection(config(raw)).pool);
       await client.connect();
-      assert.equal((await client.query<{ user: string }>('SELECT current_user AS user')).rows[0]?.user, PASSWORD_ROLE.user);
+      assert.equal(
+        (await client.query<{ user: string }>('SELECT current_user AS user')).rows[0]?.user,
+        PASSWORD_ROLE.user,
+      );
       await client.end();
     }
     const wrong = 'wr0ng-pa55word-xyz';
-    for (const raw of [{ connectionString: role, password: wrong }, { connectionString: `postgres://${PASSWORD_ROLE.user}:${wrong}@${server.host}/bookeo` }]) {
-      const failing = createPostgresDestination({ connection: config({ ...raw, schema: 'auth_probe' }), mode: 'freeze', logger });
+    for (const raw of [
+      { connectionString: role, password: wrong },
+      { connectionString: `postgres://${PASSWORD_ROLE.user}:${wrong}@${server.host}/bookeo` },
+    ]) {
+      const failing = createPostgresDestination({
+        connection: config({ ...raw, schema: 'auth_probe' }),
+        mode: 'freeze',
+        logger,
+      });
       try {
         const error = await failing.prepare(describeTable('t', bookingKeySchema, bookingValueSchema)).then(
           () => assert.fail('a wrong password was accepted'),
@@ -414,9 +710,18 @@ describe('PostgreSQL connection settings: TLS and passwords', () => {
         assert.equal(error.reason, 'rejected');
         assert.equal(error.retriable, false);
         assert.equal(error.code, '28P01');
-        assert.match(error.message, /PostgreSQL refused the login \(28P01\): password authentication failed for user "bookeo_auth"/);
+        assert.match(
+          error.message,
+          /PostgreSQL refused the login \(28P01\): password authentication failed for user "bookeo_auth"/,
+        );
         logger.error({ err: error }, 'as the runner would log it');
-        const everything = [error.message, error.stack ?? '', String((error.cause as Error | undefined)?.stack), JSON.stringify(error), ...lines].join('\n');
+        const everything = [
+          error.message,
+          error.stack ?? '',
+          String((error.cause as Error | undefined)?.stack),
+          JSON.stringify(error),
+          ...lines,
+        ].join('\n');
         assert.ok(!everything.includes(wrong), 'the password appears nowhere');
       } finally {
         await failing.close();

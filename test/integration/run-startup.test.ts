@@ -58,7 +58,10 @@ describe('run start-up with the registry unreachable (real stack, `run` process)
     const registryPort = await freePort();
     const httpPort = await freePort();
     const ops = `http://127.0.0.1:${httpPort}`;
-    const raw = JSON.parse(JSON.stringify(sourceTestConfig(simulator, { prefix }))) as Record<string, Record<string, unknown>>;
+    const raw = JSON.parse(JSON.stringify(sourceTestConfig(simulator, { prefix }))) as Record<
+      string,
+      Record<string, unknown>
+    >;
     raw.log = { level: 'warn', format: 'json' };
     raw.schemaRegistry = { url: `http://127.0.0.1:${registryPort}${new URL(endpoints.registryUrl).pathname}` };
     raw.http = { port: httpPort };
@@ -77,7 +80,10 @@ describe('run start-up with the registry unreachable (real stack, `run` process)
     await waitFor(
       async () => {
         const ready = await readiness(ops);
-        return ready.status === 503 && /waiting for the schema registry at http:\/\/127\.0\.0\.1:\d+/.test(ready.reason ?? '');
+        return (
+          ready.status === 503 &&
+          /waiting for the schema registry at http:\/\/127\.0\.0\.1:\d+/.test(ready.reason ?? '')
+        );
       },
       { what: '/readyz to say the registry is awaited', timeoutMs: 60_000, intervalMs: 250 },
     ).catch(withOutput);
@@ -86,15 +92,29 @@ describe('run start-up with the registry unreachable (real stack, `run` process)
     assert.match(((await early.json()) as { error: string }).error, /the source is starting/);
 
     forwarder = await startHttpForwarder(endpoints.registryUrl, { port: registryPort });
-    await waitFor(async () => (await readiness(ops)).status === 200, { what: '/readyz to turn ready', timeoutMs: 90_000, intervalMs: 250 }).catch(withOutput);
+    await waitFor(async () => (await readiness(ops)).status === 200, {
+      what: '/readyz to turn ready',
+      timeoutMs: 90_000,
+      intervalMs: 250,
+    }).catch(withOutput);
     const connector = (await (await fetch(`${ops}/connector`)).json()) as { tasks: Array<{ account: string }> };
     assert.deepEqual(
       connector.tasks.map((task) => task.account),
       ['acme'],
     );
-    const sinks = (await (await fetch(`${ops}/sinks`)).json()) as Array<{ destination: string; groupId: string; state: string }>;
-    assert.deepEqual(sinks, [{ destination: 'clickhouse', groupId: `${prefix}-sink`, deadLetterTopic: `${prefix}.dlq-sink`, state: 'running' }]);
-    await waitFor(async () => (await liveRows(clickhouse, database, 'settings_products')) > 0, { what: 'products loaded', timeoutMs: 60_000, intervalMs: 250 }).catch(withOutput);
+    const sinks = (await (await fetch(`${ops}/sinks`)).json()) as Array<{
+      destination: string;
+      groupId: string;
+      state: string;
+    }>;
+    assert.deepEqual(sinks, [
+      { destination: 'clickhouse', groupId: `${prefix}-sink`, deadLetterTopic: `${prefix}.dlq-sink`, state: 'running' },
+    ]);
+    await waitFor(async () => (await liveRows(clickhouse, database, 'settings_products')) > 0, {
+      what: 'products loaded',
+      timeoutMs: 60_000,
+      intervalMs: 250,
+    }).catch(withOutput);
 
     child.child.kill('SIGTERM');
     assert.equal(await exitWithin(child, 60_000), 0, `a graceful stop (output: ${child.output().slice(-2_000)})`);

@@ -27,11 +27,24 @@ import { createRegistryDecoder } from '../../sinks/runner/registry-decoder.js';
 import { startSink, type Sink } from '../../sinks/runner/sink.js';
 import { cleanupPrefix } from '../../testkit/source-cleanup.js';
 import { freePort } from '../helpers/forwarders.js';
-import { committedToEnd, exitWithin, itemTopics, killChild, liveRows, spawnCli, type CliRun, type ItemTopics } from '../helpers/sink-fixture.js';
+import {
+  committedToEnd,
+  exitWithin,
+  itemTopics,
+  killChild,
+  liveRows,
+  spawnCli,
+  type CliRun,
+  type ItemTopics,
+} from '../helpers/sink-fixture.js';
 import { uniqueName, waitFor } from '../../testkit/wait-for.js';
 
 const endpoints = stackEndpoints();
-const quiet = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent', format: 'json', destination: new Writable({ write: (_c, _e, done) => done() }) });
+const quiet = createLogger({
+  level: process.env.TEST_LOG_LEVEL ?? 'silent',
+  format: 'json',
+  destination: new Writable({ write: (_c, _e, done) => done() }),
+});
 
 describe('sink group ids across deployments (real stack)', () => {
   const prefixA = uniqueName('sinkgrpa');
@@ -51,7 +64,14 @@ describe('sink group ids across deployments (real stack)', () => {
   let items: ItemTopics;
 
   before(async () => {
-    const kafkaConfig: AppConfig['kafka'] = { brokers: [endpoints.kafkaBroker], clientId: prefixA, topicPrefix: prefixA, partitions: 2, replicationFactor: 1, ssl: false };
+    const kafkaConfig: AppConfig['kafka'] = {
+      brokers: [endpoints.kafkaBroker],
+      clientId: prefixA,
+      topicPrefix: prefixA,
+      partitions: 2,
+      replicationFactor: 1,
+      ssl: false,
+    };
     kafka = createKafka(kafkaConfig, quiet);
     admin = await openAdmin(kafka);
     registry = createSchemaRegistry({ url: endpoints.registryUrl });
@@ -77,17 +97,34 @@ describe('sink group ids across deployments (real stack)', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  async function runSink(prefix: string, options: { groupId?: string; destinationName?: string } = {}): Promise<{ sink: Sink; database: string }> {
+  async function runSink(
+    prefix: string,
+    options: { groupId?: string; destinationName?: string } = {},
+  ): Promise<{ sink: Sink; database: string }> {
     const database = uniqueName('sinkgrp_db');
     databases.push(database);
-    const destination = createClickHouseDestination({ connection: { url: endpoints.clickhouseUrl, username: 'default', password: '', database, requestTimeoutMs: 5_000 }, mode: 'evolve', logger: quiet });
+    const destination = createClickHouseDestination({
+      connection: {
+        url: endpoints.clickhouseUrl,
+        username: 'default',
+        password: '',
+        database,
+        requestTimeoutMs: 5_000,
+      },
+      mode: 'evolve',
+      logger: quiet,
+    });
     destinations.push(destination);
     const destinationName = options.destinationName ?? 'clickhouse';
     groups.push(options.groupId ?? sinkGroupId(undefined, prefix, destinationName));
     const sink = await startSink({
       kafka,
       kafkaConfig: { partitions: 1, replicationFactor: 1 },
-      sinkConfig: sinkSchema.parse({ ...(options.groupId === undefined ? {} : { groupId: options.groupId }), deadLetterTopic: `${prefix}.dlq`, batch: { maxRows: 100, maxBytes: 1024 * 1024, maxAgeMs: 200 } }),
+      sinkConfig: sinkSchema.parse({
+        ...(options.groupId === undefined ? {} : { groupId: options.groupId }),
+        deadLetterTopic: `${prefix}.dlq`,
+        batch: { maxRows: 100, maxBytes: 1024 * 1024, maxAgeMs: 200 },
+      }),
       destination,
       destinationName,
       decoder: createRegistryDecoder(registry),
@@ -103,7 +140,10 @@ describe('sink group ids across deployments (real stack)', () => {
   it('refuses a second deployment configured with the same group: it exits non-zero naming the group and the topics; the first goes on', async () => {
     const sharedGroup = `${prefixA}-shared`;
     const first = await runSink(prefixA, { groupId: sharedGroup });
-    await waitFor(async () => (await liveRows(clickhouse, first.database, 'items')) === 10, { what: "the first deployment's items loaded", timeoutMs: 60_000 });
+    await waitFor(async () => (await liveRows(clickhouse, first.database, 'items')) === 10, {
+      what: "the first deployment's items loaded",
+      timeoutMs: 60_000,
+    });
 
     const databaseB = uniqueName('sinkgrp_db');
     databases.push(databaseB);
@@ -123,7 +163,12 @@ describe('sink group ids across deployments (real stack)', () => {
     children.push(second);
     const code = await exitWithin(second, 90_000);
     assert.equal(code, 1, `exit code (output: ${second.output()})`);
-    assert.match(second.output(), new RegExp(`consumer group ${sharedGroup} has running members subscribed to topics this sink does not consume \\(${topicA.replace('.', '\\.')}\\)`));
+    assert.match(
+      second.output(),
+      new RegExp(
+        `consumer group ${sharedGroup} has running members subscribed to topics this sink does not consume \\(${topicA.replace('.', '\\.')}\\)`,
+      ),
+    );
 
     assert.equal(first.sink.runner.status().state, 'running');
     assert.ok(
@@ -131,7 +176,10 @@ describe('sink group ids across deployments (real stack)', () => {
       'the first sink holds only its own partitions',
     );
     await items.produce(topicA, 10, 5);
-    await waitFor(async () => (await liveRows(clickhouse, first.database, 'items')) === 15, { what: 'the first deployment to go on loading', timeoutMs: 60_000 });
+    await waitFor(async () => (await liveRows(clickhouse, first.database, 'items')) === 15, {
+      what: 'the first deployment to go on loading',
+      timeoutMs: 60_000,
+    });
     assert.equal(await liveRows(clickhouse, databaseB, 'items'), 0);
     await first.sink.stop();
   });
@@ -140,7 +188,12 @@ describe('sink group ids across deployments (real stack)', () => {
     const [a, b] = await Promise.all([runSink(prefixA), runSink(prefixB)]);
     assert.notEqual(a?.sink.groupId, b?.sink.groupId);
     assert.equal(a?.sink.groupId, `bookeo-connect-sink-${prefixA}-clickhouse`);
-    await waitFor(async () => (await liveRows(clickhouse, a?.database ?? '', 'items')) === 15 && (await liveRows(clickhouse, b?.database ?? '', 'items')) === 15, { what: 'each deployment loaded', timeoutMs: 60_000 });
+    await waitFor(
+      async () =>
+        (await liveRows(clickhouse, a?.database ?? '', 'items')) === 15 &&
+        (await liveRows(clickhouse, b?.database ?? '', 'items')) === 15,
+      { what: 'each deployment loaded', timeoutMs: 60_000 },
+    );
     assert.ok(a?.sink.runner.status().partitions.every((p) => p.topic === topicA));
     assert.ok(b?.sink.runner.status().partitions.every((p) => p.topic === topicB));
     await a?.sink.stop();
@@ -153,14 +206,25 @@ describe('sink group ids across deployments (real stack)', () => {
     const legacyGroup = legacyDefaultGroupId(destinationName);
     groups.push(legacyGroup);
     const ends = await admin.topicOffsets(topicA);
-    await admin.setGroupOffsets(legacyGroup, topicA, ends.map((p) => ({ partition: p.partition, offset: p.high })));
+    await admin.setGroupOffsets(
+      legacyGroup,
+      topicA,
+      ends.map((p) => ({ partition: p.partition, offset: p.high })),
+    );
     await admin.setGroupOffsets(legacyGroup, topicB, [{ partition: 0, offset: 1 }]);
 
     const { sink, database } = await runSink(prefixA, { destinationName });
     await items.produce(topicA, 100, 3);
-    await waitFor(async () => (await liveRows(clickhouse, database, 'items')) === 3 && (await committedToEnd(admin, sink.groupId, topicA)), { what: 'only the records after the adopted offsets loaded', timeoutMs: 60_000 });
+    await waitFor(
+      async () =>
+        (await liveRows(clickhouse, database, 'items')) === 3 && (await committedToEnd(admin, sink.groupId, topicA)),
+      { what: 'only the records after the adopted offsets loaded', timeoutMs: 60_000 },
+    );
     const adopted = await admin.groupOffsets(sink.groupId, topicB);
-    assert.ok(adopted.every((p) => p.offset === -1), "another deployment's offsets are not adopted");
+    assert.ok(
+      adopted.every((p) => p.offset === -1),
+      "another deployment's offsets are not adopted",
+    );
     await sink.stop();
   });
 });

@@ -29,7 +29,11 @@ import { committedToEnd, itemTopics, liveRows, type ItemTopics } from '../helper
 import { uniqueName, waitFor } from '../../testkit/wait-for.js';
 
 const endpoints = stackEndpoints();
-const quiet = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent', format: 'json', destination: new Writable({ write: (_c, _e, done) => done() }) });
+const quiet = createLogger({
+  level: process.env.TEST_LOG_LEVEL ?? 'silent',
+  format: 'json',
+  destination: new Writable({ write: (_c, _e, done) => done() }),
+});
 
 /** The connections of one Kafka client, which the test can cut (and refuse) and restore. */
 class KafkaLink {
@@ -37,7 +41,10 @@ class KafkaLink {
   private refusedPort: number | undefined;
 
   readonly socketFactory: SocketFactory = ({ host, port, onConnect }) => {
-    const socket = connect(this.refusedPort === undefined ? { host, port } : { host: '127.0.0.1', port: this.refusedPort }, onConnect);
+    const socket = connect(
+      this.refusedPort === undefined ? { host, port } : { host: '127.0.0.1', port: this.refusedPort },
+      onConnect,
+    );
     socket.setKeepAlive(true, 60_000);
     this.sockets.add(socket);
     socket.once('close', () => this.sockets.delete(socket));
@@ -47,7 +54,8 @@ class KafkaLink {
   /** Every open connection reset, every new one refused (a port nothing listens on): the broker is gone. */
   cut(refusedPort: number): void {
     this.refusedPort = refusedPort;
-    for (const socket of this.sockets) socket.destroy(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }));
+    for (const socket of this.sockets)
+      socket.destroy(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }));
   }
 
   restore(): void {
@@ -68,7 +76,14 @@ describe('sink through a Kafka outage (real stack, the sink cut off from the bro
   let sink: Sink | undefined;
 
   before(async () => {
-    const kafkaConfig: AppConfig['kafka'] = { brokers: [endpoints.kafkaBroker], clientId: prefix, topicPrefix: prefix, partitions: 2, replicationFactor: 1, ssl: false };
+    const kafkaConfig: AppConfig['kafka'] = {
+      brokers: [endpoints.kafkaBroker],
+      clientId: prefix,
+      topicPrefix: prefix,
+      partitions: 2,
+      replicationFactor: 1,
+      ssl: false,
+    };
     kafka = createKafka(kafkaConfig, quiet);
     admin = await openAdmin(kafka);
     registry = createSchemaRegistry({ url: endpoints.registryUrl });
@@ -89,13 +104,35 @@ describe('sink through a Kafka outage (real stack, the sink cut off from the bro
   it('reports the outage, keeps the position pending, and loads and commits again by itself once Kafka is back', async () => {
     const link = new KafkaLink();
     const refusedPort = await freePort();
-    const sinkKafka = createKafka({ brokers: [endpoints.kafkaBroker], clientId: `${prefix}-sink`, ssl: false }, quiet, undefined, { socketFactory: link.socketFactory });
-    const destination = createClickHouseDestination({ connection: { url: endpoints.clickhouseUrl, username: 'default', password: '', database, requestTimeoutMs: 5_000 }, mode: 'evolve', logger: quiet });
+    const sinkKafka = createKafka(
+      { brokers: [endpoints.kafkaBroker], clientId: `${prefix}-sink`, ssl: false },
+      quiet,
+      undefined,
+      { socketFactory: link.socketFactory },
+    );
+    const destination = createClickHouseDestination({
+      connection: {
+        url: endpoints.clickhouseUrl,
+        username: 'default',
+        password: '',
+        database,
+        requestTimeoutMs: 5_000,
+      },
+      mode: 'evolve',
+      logger: quiet,
+    });
     let cutAfterNextWrite = false;
     sink = await startSink({
       kafka: sinkKafka,
       kafkaConfig: { partitions: 1, replicationFactor: 1 },
-      sinkConfig: sinkSchema.parse({ groupId, deadLetterTopic: `${prefix}.dlq`, batch: { maxRows: 10, maxBytes: 1024 * 1024, maxAgeMs: 200 }, concurrency: 2, shutdownTimeoutMs: 10_000, kafkaOutageTimeoutSeconds: 180 }),
+      sinkConfig: sinkSchema.parse({
+        groupId,
+        deadLetterTopic: `${prefix}.dlq`,
+        batch: { maxRows: 10, maxBytes: 1024 * 1024, maxAgeMs: 200 },
+        concurrency: 2,
+        shutdownTimeoutMs: 10_000,
+        kafkaOutageTimeoutSeconds: 180,
+      }),
       destination,
       destinationName: 'clickhouse',
       decoder: createRegistryDecoder(registry),
@@ -118,22 +155,48 @@ describe('sink through a Kafka outage (real stack, the sink cut off from the bro
     );
 
     await items.produce(topic, 0, 20);
-    await waitFor(async () => (await liveRows(clickhouse, database, 'items')) === 20 && (await committedToEnd(admin, groupId, topic)), { what: 'the first 20 items loaded and committed', timeoutMs: 60_000 });
+    await waitFor(
+      async () =>
+        (await liveRows(clickhouse, database, 'items')) === 20 && (await committedToEnd(admin, groupId, topic)),
+      { what: 'the first 20 items loaded and committed', timeoutMs: 60_000 },
+    );
 
     // The next batch is written, then the sink loses Kafka before it can commit it.
     cutAfterNextWrite = true;
     await items.produce(topic, 20, 20);
-    await waitFor(() => running.runner.status().state === 'degraded' && /Kafka unavailable/.test(running.runner.status().error ?? ''), { what: 'the status to report the outage', timeoutMs: 60_000 });
+    await waitFor(
+      () =>
+        running.runner.status().state === 'degraded' && /Kafka unavailable/.test(running.runner.status().error ?? ''),
+      { what: 'the status to report the outage', timeoutMs: 60_000 },
+    );
     // The outage lasts until the status has reported it for ten seconds (the consumer crashes and is restarted meanwhile).
-    await waitFor(() => Number(/Kafka unavailable for (\d+) s/.exec(running.runner.status().error ?? '')?.[1] ?? 0) >= 10, { what: 'an outage of ten seconds', timeoutMs: 60_000, intervalMs: 500 });
+    await waitFor(
+      () => Number(/Kafka unavailable for (\d+) s/.exec(running.runner.status().error ?? '')?.[1] ?? 0) >= 10,
+      { what: 'an outage of ten seconds', timeoutMs: 60_000, intervalMs: 500 },
+    );
     assert.equal(settled, undefined, `the sink waits out the outage (done settled with ${String(settled)})`);
-    assert.equal(await committedToEnd(admin, groupId, topic), false, 'nothing past the cut is committed during the outage');
+    assert.equal(
+      await committedToEnd(admin, groupId, topic),
+      false,
+      'nothing past the cut is committed during the outage',
+    );
     link.restore();
 
-    await waitFor(async () => (await liveRows(clickhouse, database, 'items')) === 40 && (await committedToEnd(admin, groupId, topic)), { what: 'the sink to load and commit on its own after the outage', timeoutMs: 120_000, intervalMs: 500 });
-    await waitFor(() => running.runner.status().state === 'running', { what: 'the status to be running again', timeoutMs: 30_000 });
+    await waitFor(
+      async () =>
+        (await liveRows(clickhouse, database, 'items')) === 40 && (await committedToEnd(admin, groupId, topic)),
+      { what: 'the sink to load and commit on its own after the outage', timeoutMs: 120_000, intervalMs: 500 },
+    );
+    await waitFor(() => running.runner.status().state === 'running', {
+      what: 'the status to be running again',
+      timeoutMs: 30_000,
+    });
     await items.produce(topic, 40, 10);
-    await waitFor(async () => (await liveRows(clickhouse, database, 'items')) === 50 && (await committedToEnd(admin, groupId, topic)), { what: 'new records loaded and committed after the outage', timeoutMs: 60_000 });
+    await waitFor(
+      async () =>
+        (await liveRows(clickhouse, database, 'items')) === 50 && (await committedToEnd(admin, groupId, topic)),
+      { what: 'new records loaded and committed after the outage', timeoutMs: 60_000 },
+    );
     assert.equal(settled, undefined);
 
     await running.stop();

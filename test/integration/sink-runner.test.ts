@@ -35,8 +35,19 @@ import { committedToEnd, itemKeySchema as keySchema, itemValueSchema as valueSch
 import { uniqueName, waitFor } from '../../testkit/wait-for.js';
 
 const endpoints = stackEndpoints();
-const quiet = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent', format: 'json', destination: new Writable({ write: (_c, _e, done) => done() }) });
-const kafkaConfig: AppConfig['kafka'] = { brokers: [endpoints.kafkaBroker], clientId: 'sink-it', topicPrefix: 'x', partitions: 2, replicationFactor: 1, ssl: false };
+const quiet = createLogger({
+  level: process.env.TEST_LOG_LEVEL ?? 'silent',
+  format: 'json',
+  destination: new Writable({ write: (_c, _e, done) => done() }),
+});
+const kafkaConfig: AppConfig['kafka'] = {
+  brokers: [endpoints.kafkaBroker],
+  clientId: 'sink-it',
+  topicPrefix: 'x',
+  partitions: 2,
+  replicationFactor: 1,
+  ssl: false,
+};
 const fastRetry = createRetry({ retries: 3, initialDelayMs: 50, maxDelayMs: 300, multiplier: 2 });
 
 interface Item {
@@ -74,7 +85,8 @@ describe('sink runner (real Kafka, registry, ClickHouse)', () => {
     for (const group of groups) await admin.deleteGroups([group]).catch(() => undefined);
     await admin.close();
     for (const destination of destinations) await destination.close().catch(() => undefined);
-    for (const database of databases) await clickhouse.command({ query: `DROP DATABASE IF EXISTS \`${database}\`` }).catch(() => undefined);
+    for (const database of databases)
+      await clickhouse.command({ query: `DROP DATABASE IF EXISTS \`${database}\`` }).catch(() => undefined);
     // A permanent delete needs a soft one first (the registry refuses it otherwise).
     for (const subject of subjects) {
       await registry.deleteSubject(subject).catch(() => undefined);
@@ -113,19 +125,32 @@ describe('sink runner (real Kafka, registry, ClickHouse)', () => {
 
   function destinationFor(database: string, url = endpoints.clickhouseUrl): Destination {
     if (!databases.includes(database)) databases.push(database);
-    const destination = createClickHouseDestination({ connection: { url, username: 'default', password: '', database, requestTimeoutMs: 5_000 }, mode: 'evolve', logger: quiet });
+    const destination = createClickHouseDestination({
+      connection: { url, username: 'default', password: '', database, requestTimeoutMs: 5_000 },
+      mode: 'evolve',
+      logger: quiet,
+    });
     destinations.push(destination);
     return destination;
   }
 
-  async function runSink(topic: string, destination: Destination, overrides: Partial<SinkOptions> & { groupId: string }): Promise<Sink> {
+  async function runSink(
+    topic: string,
+    destination: Destination,
+    overrides: Partial<SinkOptions> & { groupId: string },
+  ): Promise<Sink> {
     if (!groups.includes(overrides.groupId)) groups.push(overrides.groupId);
     const deadLetterTopic = `${topic}.dlq`;
     if (!topics.includes(deadLetterTopic)) topics.push(deadLetterTopic);
     return startSink({
       kafka,
       kafkaConfig,
-      sinkConfig: sinkSchema.parse({ batch: { maxRows: 7, maxBytes: 1024 * 1024, maxAgeMs: 200 }, concurrency: 3, deadLetterTopic, shutdownTimeoutMs: 10_000 }),
+      sinkConfig: sinkSchema.parse({
+        batch: { maxRows: 7, maxBytes: 1024 * 1024, maxAgeMs: 200 },
+        concurrency: 3,
+        deadLetterTopic,
+        shutdownTimeoutMs: 10_000,
+      }),
       destination,
       destinationName: 'clickhouse',
       decoder: createRegistryDecoder(registry),
@@ -145,13 +170,17 @@ describe('sink runner (real Kafka, registry, ClickHouse)', () => {
 
   /** The table's current state, one row per live key, as `id=name/amount`. */
   async function tableState(database: string, table: string): Promise<string[]> {
-    const rows = await query<{ id: string; name: string; amount: string | number }>(`SELECT id, name, amount FROM \`${database}\`.\`${table}\` FINAL ORDER BY id`);
+    const rows = await query<{ id: string; name: string; amount: string | number }>(
+      `SELECT id, name, amount FROM \`${database}\`.\`${table}\` FINAL ORDER BY id`,
+    );
     return rows.map((row) => `${row.id}=${row.name}/${Number(row.amount)}`);
   }
 
   /** Rows whose (partition, offset) appears more than once: a write that was not deduplicated. */
   async function duplicateRows(database: string, table: string): Promise<number> {
-    const [row] = await query<{ dup: string }>(`SELECT count() - uniqExact(_partition, _offset) AS dup FROM \`${database}\`.\`${table}\``);
+    const [row] = await query<{ dup: string }>(
+      `SELECT count() - uniqExact(_partition, _offset) AS dup FROM \`${database}\`.\`${table}\``,
+    );
     return Number(row?.dup ?? 0);
   }
 
@@ -159,7 +188,8 @@ describe('sink runner (real Kafka, registry, ClickHouse)', () => {
   function versions(topic: string, count: number): { records: OutgoingRecord[]; expected: string[] } {
     const records: OutgoingRecord[] = [];
     const expected: string[] = [];
-    for (let i = 0; i < count; i++) records.push(record(topic, `k${String(i).padStart(2, '0')}`, { name: `v1-${i}`, amount: i }));
+    for (let i = 0; i < count; i++)
+      records.push(record(topic, `k${String(i).padStart(2, '0')}`, { name: `v1-${i}`, amount: i }));
     for (let i = 0; i < count; i++) {
       records.push(record(topic, `k${String(i).padStart(2, '0')}`, { name: `v2-${i}`, amount: i * 10 }));
       expected.push(`k${String(i).padStart(2, '0')}=v2-${i}/${i * 10}`);
@@ -176,11 +206,16 @@ describe('sink runner (real Kafka, registry, ClickHouse)', () => {
     records.push(record(topic, 'poison', Buffer.from('these bytes are not Avro')));
     records.push(record(topic, 'k04', { name: 'after-poison', amount: 4 }));
     await produce(records);
-    const want = expected.filter((line) => !line.startsWith('k03=')).map((line) => (line.startsWith('k04=') ? 'k04=after-poison/4' : line));
+    const want = expected
+      .filter((line) => !line.startsWith('k03='))
+      .map((line) => (line.startsWith('k04=') ? 'k04=after-poison/4' : line));
 
     const destination = destinationFor(database);
     const sink = await runSink(topic, destination, { groupId });
-    await waitFor(async () => JSON.stringify(await tableState(database, 'items').catch(() => [])) === JSON.stringify(want), { what: 'the table to hold the latest state', timeoutMs: 60_000 });
+    await waitFor(
+      async () => JSON.stringify(await tableState(database, 'items').catch(() => [])) === JSON.stringify(want),
+      { what: 'the table to hold the latest state', timeoutMs: 60_000 },
+    );
     await waitFor(() => committedToEnd(admin, groupId, topic), { what: 'offsets committed to the end' });
 
     const dead = await readDeadLetters(kafka, `${topic}.dlq`);
@@ -196,11 +231,18 @@ describe('sink runner (real Kafka, registry, ClickHouse)', () => {
     // Replay: move the group to the earliest offsets and run again; the final state is identical.
     await resetGroup(admin, groupId, [topic], { kind: 'earliest' });
     const replay = await runSink(topic, destination, { groupId });
-    await waitFor(() => committedToEnd(admin, groupId, topic), { what: 'the replay to commit to the end', timeoutMs: 60_000 });
+    await waitFor(() => committedToEnd(admin, groupId, topic), {
+      what: 'the replay to commit to the end',
+      timeoutMs: 60_000,
+    });
     await replay.stop();
     assert.deepEqual(await tableState(database, 'items'), want);
     const afterReplay = await readDeadLetters(kafka, `${topic}.dlq`);
-    assert.equal(afterReplay.length, 2, `the replay dead-letters the poison record again (at-least-once DLQ): ${JSON.stringify(afterReplay.slice(0, 3).map((e) => [e.offset, e.stage, e.errorClass, e.errorMessage]))}`);
+    assert.equal(
+      afterReplay.length,
+      2,
+      `the replay dead-letters the poison record again (at-least-once DLQ): ${JSON.stringify(afterReplay.slice(0, 3).map((e) => [e.offset, e.stage, e.errorClass, e.errorMessage]))}`,
+    );
   });
 
   it('dead-letters a value that is framed right but does not decode, writes the rest, and writes tails without waiting for maxAgeMs', async () => {
@@ -213,9 +255,17 @@ describe('sink runner (real Kafka, registry, ClickHouse)', () => {
     await produce(records);
 
     // maxAgeMs far beyond the wait below: the partitions' last batches are cut because they are read to the end.
-    const sinkConfig = sinkSchema.parse({ batch: { maxRows: 7, maxBytes: 1024 * 1024, maxAgeMs: 120_000 }, concurrency: 3, deadLetterTopic: `${topic}.dlq`, shutdownTimeoutMs: 10_000 });
+    const sinkConfig = sinkSchema.parse({
+      batch: { maxRows: 7, maxBytes: 1024 * 1024, maxAgeMs: 120_000 },
+      concurrency: 3,
+      deadLetterTopic: `${topic}.dlq`,
+      shutdownTimeoutMs: 10_000,
+    });
     const sink = await runSink(topic, destinationFor(database), { groupId, sinkConfig });
-    await waitFor(() => committedToEnd(admin, groupId, topic), { what: 'offsets committed to the end, tails included', timeoutMs: 30_000 });
+    await waitFor(() => committedToEnd(admin, groupId, topic), {
+      what: 'offsets committed to the end, tails included',
+      timeoutMs: 30_000,
+    });
     assert.deepEqual(await tableState(database, 'garbled'), expected);
     const dead = await readDeadLetters(kafka, `${topic}.dlq`);
     assert.deepEqual(
@@ -246,13 +296,23 @@ describe('sink runner (real Kafka, registry, ClickHouse)', () => {
     await crashing.stop();
     assert.ok(crashed >= 1);
     const offsets = await admin.groupOffsets(groupId, topic);
-    assert.ok(offsets.every((p) => p.offset <= 0 || p.metadata?.includes('cut-at') === true), 'nothing but intents was committed for the crashed batches');
+    assert.ok(
+      offsets.every((p) => p.offset <= 0 || p.metadata?.includes('cut-at') === true),
+      'nothing but intents was committed for the crashed batches',
+    );
 
     const sink = await runSink(topic, destination, { groupId });
-    await waitFor(() => committedToEnd(admin, groupId, topic), { what: 'the restarted sink to commit to the end', timeoutMs: 60_000 });
+    await waitFor(() => committedToEnd(admin, groupId, topic), {
+      what: 'the restarted sink to commit to the end',
+      timeoutMs: 60_000,
+    });
     await sink.stop();
     assert.deepEqual(await tableState(database, 'crashy'), expected);
-    assert.equal(await duplicateRows(database, 'crashy'), 0, 'the re-delivered batches carried the same tokens and were dropped');
+    assert.equal(
+      await duplicateRows(database, 'crashy'),
+      0,
+      'the re-delivered batches carried the same tokens and were dropped',
+    );
   });
 
   it('two sinks with different groups both receive everything', async () => {
@@ -263,7 +323,10 @@ describe('sink runner (real Kafka, registry, ClickHouse)', () => {
     const sinkA = await runSink(topic, destinationFor(dbA), { groupId: uniqueName('sinkit-a') });
     const sinkB = await runSink(topic, destinationFor(dbB), { groupId: uniqueName('sinkit-b') });
     for (const database of [dbA, dbB]) {
-      await waitFor(async () => JSON.stringify(await tableState(database, 'shared').catch(() => [])) === JSON.stringify(expected), { what: `${database} to hold everything`, timeoutMs: 60_000 });
+      await waitFor(
+        async () => JSON.stringify(await tableState(database, 'shared').catch(() => [])) === JSON.stringify(expected),
+        { what: `${database} to hold everything`, timeoutMs: 60_000 },
+      );
     }
     await Promise.all([sinkA.stop(), sinkB.stop()]);
   });
@@ -288,12 +351,20 @@ describe('sink runner (real Kafka, registry, ClickHouse)', () => {
       close: async () => undefined,
     };
     const sink = await runSink(topic, switching, { groupId });
-    await waitFor(() => sink.runner.status().state === 'degraded', { what: 'the runner to report the destination as failing' });
+    await waitFor(() => sink.runner.status().state === 'degraded', {
+      what: 'the runner to report the destination as failing',
+    });
     const offsets = await admin.groupOffsets(groupId, topic);
-    assert.ok(offsets.every((p) => p.offset <= 0 || p.metadata?.includes('cut-at') === true), 'no data offset is committed while nothing is written');
+    assert.ok(
+      offsets.every((p) => p.offset <= 0 || p.metadata?.includes('cut-at') === true),
+      'no data offset is committed while nothing is written',
+    );
 
     healthy = true;
-    await waitFor(async () => JSON.stringify(await tableState(database, 'outage').catch(() => [])) === JSON.stringify(expected), { what: 'everything to arrive after the outage', timeoutMs: 60_000 });
+    await waitFor(
+      async () => JSON.stringify(await tableState(database, 'outage').catch(() => [])) === JSON.stringify(expected),
+      { what: 'everything to arrive after the outage', timeoutMs: 60_000 },
+    );
     await waitFor(() => sink.runner.status().state === 'running', { what: 'the runner to be healthy again' });
     await sink.stop();
   });
@@ -306,7 +377,10 @@ describe('sink runner (real Kafka, registry, ClickHouse)', () => {
     await produce(records);
     const destination = destinationFor(database);
     const sink = await runSink(topic, destination, { groupId });
-    await waitFor(() => committedToEnd(admin, groupId, topic), { what: 'the live sink to load everything', timeoutMs: 60_000 });
+    await waitFor(() => committedToEnd(admin, groupId, topic), {
+      what: 'the live sink to load everything',
+      timeoutMs: 60_000,
+    });
     await assert.rejects(resetGroup(admin, groupId, [topic], { kind: 'earliest' }), GroupActiveError);
     await sink.stop();
     // Damage the live table so the rebuild visibly replaces it.
@@ -318,10 +392,23 @@ describe('sink runner (real Kafka, registry, ClickHouse)', () => {
       clickhouse: { url: endpoints.clickhouseUrl, database },
       sink: { groupId, deadLetterTopic: `${topic}.dlq`, batch: { maxRows: 5, maxAgeMs: 200 } },
     });
-    await rebuildResource({ kafka, config, destination, destinationName: 'clickhouse', decoder: createRegistryDecoder(registry), resource: 'rebuilt', metrics: createSinkMetrics(createMetricsRegistry('sinkit_rb_')), logger: quiet });
+    await rebuildResource({
+      kafka,
+      config,
+      destination,
+      destinationName: 'clickhouse',
+      decoder: createRegistryDecoder(registry),
+      resource: 'rebuilt',
+      metrics: createSinkMetrics(createMetricsRegistry('sinkit_rb_')),
+      logger: quiet,
+    });
     assert.deepEqual(await tableState(database, 'rebuilt'), expected);
     const tables = await query<{ name: string }>(`SELECT name FROM system.tables WHERE database = '${database}'`);
-    assert.deepEqual(tables.map((t) => t.name), ['rebuilt'], 'the rebuild table was swapped in and the old one dropped');
+    assert.deepEqual(
+      tables.map((t) => t.name),
+      ['rebuilt'],
+      'the rebuild table was swapped in and the old one dropped',
+    );
     assert.ok(await committedToEnd(admin, groupId, topic), 'the live group continues after the rebuilt range');
   });
 });

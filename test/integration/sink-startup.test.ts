@@ -19,11 +19,23 @@ import { createKafka, type KafkaClient } from '../../kafka/client.js';
 import { stackEndpoints } from '../../deploy/stack/endpoints.js';
 import { cleanupPrefix } from '../../testkit/source-cleanup.js';
 import { freePort, startHttpForwarder, type Forwarder } from '../helpers/forwarders.js';
-import { exitWithin, itemTopics, killChild, liveRows, readiness, spawnCli, type CliRun } from '../helpers/sink-fixture.js';
+import {
+  exitWithin,
+  itemTopics,
+  killChild,
+  liveRows,
+  readiness,
+  spawnCli,
+  type CliRun,
+} from '../helpers/sink-fixture.js';
 import { uniqueName, waitFor } from '../../testkit/wait-for.js';
 
 const endpoints = stackEndpoints();
-const quiet = createLogger({ level: 'silent', format: 'json', destination: new Writable({ write: (_c, _e, done) => done() }) });
+const quiet = createLogger({
+  level: 'silent',
+  format: 'json',
+  destination: new Writable({ write: (_c, _e, done) => done() }),
+});
 
 /** Adds the child's last output to a failure. */
 const withOutput =
@@ -45,7 +57,14 @@ describe('sink start-up with its dependencies unreachable (real stack, `sink run
   let clickhouse: ClickHouseClient;
 
   before(async () => {
-    const kafkaConfig: AppConfig['kafka'] = { brokers: [endpoints.kafkaBroker], clientId: prefix, topicPrefix: prefix, partitions: 2, replicationFactor: 1, ssl: false };
+    const kafkaConfig: AppConfig['kafka'] = {
+      brokers: [endpoints.kafkaBroker],
+      clientId: prefix,
+      topicPrefix: prefix,
+      partitions: 2,
+      replicationFactor: 1,
+      ssl: false,
+    };
     kafka = createKafka(kafkaConfig, quiet);
     admin = await openAdmin(kafka);
     registry = createSchemaRegistry({ url: endpoints.registryUrl });
@@ -66,17 +85,36 @@ describe('sink start-up with its dependencies unreachable (real stack, `sink run
     rmSync(dir, { recursive: true, force: true });
   });
 
-  function startSinkProcess(name: string, overrides: { brokers?: string[]; registryUrl?: string; startupSeconds: number; httpPort: number; topicPrefix?: string; resources?: string[] }): CliRun {
+  function startSinkProcess(
+    name: string,
+    overrides: {
+      brokers?: string[];
+      registryUrl?: string;
+      startupSeconds: number;
+      httpPort: number;
+      topicPrefix?: string;
+      resources?: string[];
+    },
+  ): CliRun {
     const file = join(dir, `${name}.json`);
     writeFileSync(
       file,
       JSON.stringify({
         log: { level: 'info', format: 'json' },
-        kafka: { brokers: overrides.brokers ?? [endpoints.kafkaBroker], topicPrefix: overrides.topicPrefix ?? prefix, partitions: 2 },
+        kafka: {
+          brokers: overrides.brokers ?? [endpoints.kafkaBroker],
+          topicPrefix: overrides.topicPrefix ?? prefix,
+          partitions: 2,
+        },
         schemaRegistry: { url: overrides.registryUrl ?? endpoints.registryUrl },
         clickhouse: { url: endpoints.clickhouseUrl, database },
         http: { port: overrides.httpPort },
-        sink: { groupId: `${prefix}-sink`, ...(overrides.resources === undefined ? {} : { resources: overrides.resources }), deadLetterTopic: `${prefix}.dlq`, batch: { maxAgeMs: 200 } },
+        sink: {
+          groupId: `${prefix}-sink`,
+          ...(overrides.resources === undefined ? {} : { resources: overrides.resources }),
+          deadLetterTopic: `${prefix}.dlq`,
+          batch: { maxAgeMs: 200 },
+        },
         startup: { timeoutSeconds: overrides.startupSeconds },
       }),
     );
@@ -89,12 +127,20 @@ describe('sink start-up with its dependencies unreachable (real stack, `sink run
     const registryPort = await freePort();
     const httpPort = await freePort();
     const ops = `http://127.0.0.1:${httpPort}`;
-    const run = startSinkProcess('late-registry', { resources: ['items'], registryUrl: `http://127.0.0.1:${registryPort}${new URL(endpoints.registryUrl).pathname}`, startupSeconds: 120, httpPort });
+    const run = startSinkProcess('late-registry', {
+      resources: ['items'],
+      registryUrl: `http://127.0.0.1:${registryPort}${new URL(endpoints.registryUrl).pathname}`,
+      startupSeconds: 120,
+      httpPort,
+    });
 
     const waiting = await waitFor(
       async () => {
         const ready = await readiness(ops);
-        return ready.status === 503 && /waiting for the schema registry at http:\/\/127\.0\.0\.1:\d+/.test(ready.reason ?? '') ? ready.reason : undefined;
+        return ready.status === 503 &&
+          /waiting for the schema registry at http:\/\/127\.0\.0\.1:\d+/.test(ready.reason ?? '')
+          ? ready.reason
+          : undefined;
       },
       { what: '/readyz to say the registry is awaited', timeoutMs: 60_000, intervalMs: 250 },
     ).catch(withOutput(run));
@@ -102,8 +148,15 @@ describe('sink start-up with its dependencies unreachable (real stack, `sink run
     assert.equal(run.child.exitCode, null, 'still running while it waits');
 
     proxy = await startHttpForwarder(endpoints.registryUrl, { port: registryPort });
-    await waitFor(async () => (await liveRows(clickhouse, database, 'items')) === 12, { what: 'the sink to load once the registry answers', timeoutMs: 90_000, intervalMs: 250 }).catch(withOutput(run));
-    await waitFor(async () => (await readiness(ops)).status === 200, { what: '/readyz to turn ready', timeoutMs: 30_000 });
+    await waitFor(async () => (await liveRows(clickhouse, database, 'items')) === 12, {
+      what: 'the sink to load once the registry answers',
+      timeoutMs: 90_000,
+      intervalMs: 250,
+    }).catch(withOutput(run));
+    await waitFor(async () => (await readiness(ops)).status === 200, {
+      what: '/readyz to turn ready',
+      timeoutMs: 30_000,
+    });
 
     run.child.kill('SIGTERM');
     assert.equal(await exitWithin(run, 60_000), 0, `a graceful stop (output: ${run.output().slice(-2_000)})`);
@@ -117,14 +170,22 @@ describe('sink start-up with its dependencies unreachable (real stack, `sink run
     await waitFor(
       async () => {
         const ready = await readiness(ops);
-        return ready.status === 503 && /no resource topic named .*\.fresh\.<resource> exists yet/.test(ready.reason ?? '');
+        return (
+          ready.status === 503 && /no resource topic named .*\.fresh\.<resource> exists yet/.test(ready.reason ?? '')
+        );
       },
       { what: '/readyz to say the resource topics are awaited', timeoutMs: 60_000, intervalMs: 250 },
     ).catch(withOutput(run));
     assert.equal(run.child.exitCode, null, 'still running while it waits');
 
-    await admin.createTopics([{ topic: `${fresh}.settings_languages`, partitions: 1, replicationFactor: 1, compacted: false }]);
-    await waitFor(async () => (await readiness(ops)).status === 200, { what: 'the sink to join once a resource topic exists', timeoutMs: 90_000, intervalMs: 250 }).catch(withOutput(run));
+    await admin.createTopics([
+      { topic: `${fresh}.settings_languages`, partitions: 1, replicationFactor: 1, compacted: false },
+    ]);
+    await waitFor(async () => (await readiness(ops)).status === 200, {
+      what: 'the sink to join once a resource topic exists',
+      timeoutMs: 90_000,
+      intervalMs: 250,
+    }).catch(withOutput(run));
     run.child.kill('SIGTERM');
     assert.equal(await exitWithin(run, 60_000), 0, `a graceful stop (output: ${run.output().slice(-2_000)})`);
   });
@@ -134,18 +195,31 @@ describe('sink start-up with its dependencies unreachable (real stack, `sink run
     const ops = `http://127.0.0.1:${httpPort}`;
     const closedPort = await freePort();
     const started = Date.now();
-    const run = startSinkProcess('no-kafka', { resources: ['items'], brokers: [`127.0.0.1:${closedPort}`], startupSeconds: 20, httpPort });
+    const run = startSinkProcess('no-kafka', {
+      resources: ['items'],
+      brokers: [`127.0.0.1:${closedPort}`],
+      startupSeconds: 20,
+      httpPort,
+    });
 
     await waitFor(
       async () => {
         const ready = await readiness(ops);
-        return ready.status === 503 && new RegExp(`waiting for Kafka at 127\\.0\\.0\\.1:${closedPort}`).test(ready.reason ?? '');
+        return (
+          ready.status === 503 &&
+          new RegExp(`waiting for Kafka at 127\\.0\\.0\\.1:${closedPort}`).test(ready.reason ?? '')
+        );
       },
       { what: '/readyz to say Kafka is awaited', timeoutMs: 60_000, intervalMs: 250 },
     ).catch(withOutput(run));
     const code = await exitWithin(run, 120_000);
     assert.equal(code, 1, `exit code (output: ${run.output().slice(-2_000)})`);
-    assert.match(run.output(), new RegExp(`bookeo-connect: DependencyUnavailableError: Kafka at 127\\.0\\.0\\.1:${closedPort} still unreachable after \\d+ s`));
+    assert.match(
+      run.output(),
+      new RegExp(
+        `bookeo-connect: DependencyUnavailableError: Kafka at 127\\.0\\.0\\.1:${closedPort} still unreachable after \\d+ s`,
+      ),
+    );
     assert.ok(Date.now() - started >= 20_000, 'not before the start-up timeout');
   });
 });

@@ -45,11 +45,18 @@ describe('run + reconcile: the demo pipeline with mutations on, then a reconcile
 
   before(async () => {
     simulator = await startSimulator({ seed: 11, scale: 600 });
-    const raw = JSON.parse(JSON.stringify(sourceTestConfig(simulator, { prefix }))) as Record<string, Record<string, unknown>>;
+    const raw = JSON.parse(JSON.stringify(sourceTestConfig(simulator, { prefix }))) as Record<
+      string,
+      Record<string, unknown>
+    >;
     raw.log = { level: 'warn', format: 'json' };
     raw.source = { ...raw.source, safetyLagSeconds: 5, lookbackSeconds: 60, pollIntervalSeconds: 1 };
     raw.clickhouse = { url: stackEndpoints().clickhouseUrl, database };
-    raw.sink = { groupId: `${prefix}-sink`, deadLetterTopic: `${prefix}.dlq-sink`, batch: { maxRows: 5_000, maxAgeMs: 200 } };
+    raw.sink = {
+      groupId: `${prefix}-sink`,
+      deadLetterTopic: `${prefix}.dlq-sink`,
+      batch: { maxRows: 5_000, maxAgeMs: 200 },
+    };
     config = validateConfig(raw);
     clickhouse = stackClickHouse();
   });
@@ -75,15 +82,30 @@ describe('run + reconcile: the demo pipeline with mutations on, then a reconcile
     let created = 0;
     const churn = setInterval(() => {
       simulator.admin.advance(20);
-      created += simulator.admin.mutate({ newBookings: 3, editBookings: 3, cancelBookings: 1, newCustomers: 1, editCustomers: 1, deleteCustomers: 1, editProducts: 1, editResources: 1 }).applied.newBookings;
+      created += simulator.admin.mutate({
+        newBookings: 3,
+        editBookings: 3,
+        cancelBookings: 1,
+        newCustomers: 1,
+        editCustomers: 1,
+        deleteCustomers: 1,
+        editProducts: 1,
+        editResources: 1,
+      }).applied.newBookings;
       rounds++;
     }, 150);
     const rowsIn = async (table: string): Promise<number> => {
-      const result = await clickhouse.query({ query: `SELECT count() AS n FROM \`${database}\`.\`${table}\` FINAL`, format: 'JSONEachRow' });
+      const result = await clickhouse.query({
+        query: `SELECT count() AS n FROM \`${database}\`.\`${table}\` FINAL`,
+        format: 'JSONEachRow',
+      });
       return Number((await result.json<{ n: string }>())[0]?.n ?? 0);
     };
     try {
-      await waitFor(async () => rounds >= 40 && (await rowsIn('bookings').catch(() => 0)) > 0, { what: 'the pipeline to load while Bookeo changes', timeoutMs: 90_000 });
+      await waitFor(async () => rounds >= 40 && (await rowsIn('bookings').catch(() => 0)) > 0, {
+        what: 'the pipeline to load while Bookeo changes',
+        timeoutMs: 90_000,
+      });
     } finally {
       clearInterval(churn);
     }
@@ -104,12 +126,23 @@ describe('run + reconcile: the demo pipeline with mutations on, then a reconcile
 
     const metrics = await (await fetch(`${running.http.url}/metrics`)).text();
     assert.ok(/^bookeo_connect_source_api_calls_total\{/m.test(metrics), 'source series on the one /metrics');
-    assert.ok(/^bookeo_connect_sink_records_total\{[^}]*destination="clickhouse"/m.test(metrics), 'sink series on it too, labelled by destination');
-    const sinks = (await (await fetch(`${running.http.url}/sinks`)).json()) as Array<{ destination: string; state: string }>;
-    assert.deepEqual(sinks.map((sink) => [sink.destination, sink.state]), [['clickhouse', 'running']]);
+    assert.ok(
+      /^bookeo_connect_sink_records_total\{[^}]*destination="clickhouse"/m.test(metrics),
+      'sink series on it too, labelled by destination',
+    );
+    const sinks = (await (await fetch(`${running.http.url}/sinks`)).json()) as Array<{
+      destination: string;
+      state: string;
+    }>;
+    assert.deepEqual(
+      sinks.map((sink) => [sink.destination, sink.state]),
+      [['clickhouse', 'running']],
+    );
 
     const results = await reconcile({ config, destinationName: 'clickhouse', logger, graceSeconds: 0, now });
-    const differences = results.flatMap((result) => result.differences.map((difference) => ({ resource: result.resource, ...difference })));
+    const differences = results.flatMap((result) =>
+      result.differences.map((difference) => ({ resource: result.resource, ...difference })),
+    );
     assert.deepEqual(differences.slice(0, 10), [], 'reconcile finds no difference');
     const bookings = results.find((result) => result.resource === 'bookings');
     assert.ok(created >= 120, `bookings were created during the run (${created})`);
@@ -117,7 +150,10 @@ describe('run + reconcile: the demo pipeline with mutations on, then a reconcile
     assert.equal(bookings.topic, bookings.bookeo);
     assert.equal(bookings.table, bookings.bookeo);
     const customers = results.find((result) => result.resource === 'customers');
-    assert.ok(customers !== undefined && customers.table === customers.bookeo, 'deleted customers are gone from the table too');
+    assert.ok(
+      customers !== undefined && customers.table === customers.bookeo,
+      'deleted customers are gone from the table too',
+    );
 
     await running.stop();
     pipeline = undefined;
@@ -129,15 +165,39 @@ describe('run + reconcile: the demo pipeline with mutations on, then a reconcile
     simulator.admin.advance(60);
     const configFile = join(workDir, 'config.json');
     writeFileSync(configFile, JSON.stringify(config));
-    const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'reconcile', '--config', configFile, '--resource', 'bookings', 'customers', '--grace-seconds', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        CLI,
+        'reconcile',
+        '--config',
+        configFile,
+        '--resource',
+        'bookings',
+        'customers',
+        '--grace-seconds',
+        '0',
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
     assert.equal(code, EXIT_DIFFERENCES, `exit code (stderr: ${stderr})`);
-    assert.match(stdout, new RegExp(`bookings \\(acme\\) stale in topic: 2 — e\\.g\\. (${changed.ids.editBookings.join('|')}), (${changed.ids.editBookings.join('|')})`));
-    assert.match(stdout, new RegExp(`customers \\(acme\\) extra in topic: 1 — e\\.g\\. ${changed.ids.deleteCustomers[0]}`));
+    assert.match(
+      stdout,
+      new RegExp(
+        `bookings \\(acme\\) stale in topic: 2 — e\\.g\\. (${changed.ids.editBookings.join('|')}), (${changed.ids.editBookings.join('|')})`,
+      ),
+    );
+    assert.match(
+      stdout,
+      new RegExp(`customers \\(acme\\) extra in topic: 1 — e\\.g\\. ${changed.ids.deleteCustomers[0]}`),
+    );
     assert.doesNotMatch(stdout + stderr, new RegExp(simulator.secretKey), 'no secret in the output');
   });
 });

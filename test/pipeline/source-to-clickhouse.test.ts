@@ -42,25 +42,45 @@ describe('pipeline: simulator → source → Kafka → sink → ClickHouse', () 
   const logger = createLogger({ level: 'warn', format: 'json' });
 
   const idsInTable = async (resource: string): Promise<Set<string>> => {
-    const result = await clickhouse.query({ query: `SELECT id FROM \`${database}\`.\`${resource}\` FINAL`, format: 'JSONEachRow' });
+    const result = await clickhouse.query({
+      query: `SELECT id FROM \`${database}\`.\`${resource}\` FINAL`,
+      format: 'JSONEachRow',
+    });
     return new Set((await result.json<{ id: string }>()).map((row) => row.id));
   };
   const expectTablesEqualTruth = async (): Promise<void> => {
     for (const resource of RESOURCES) {
       const truth = await truthOf(simulator, resource);
-      await eventually(async () => assert.deepEqual(await idsInTable(resource), new Set(truth.keys()), `${resource}: table equals ground truth`), { timeoutMs: 60_000 });
+      await eventually(
+        async () =>
+          assert.deepEqual(await idsInTable(resource), new Set(truth.keys()), `${resource}: table equals ground truth`),
+        { timeoutMs: 60_000 },
+      );
     }
   };
 
   before(async () => {
     simulator = await startSimulator({ seed: 3, scale: 300 });
-    const raw = JSON.parse(JSON.stringify(sourceTestConfig(simulator, { prefix }))) as Record<string, Record<string, unknown>>;
+    const raw = JSON.parse(JSON.stringify(sourceTestConfig(simulator, { prefix }))) as Record<
+      string,
+      Record<string, unknown>
+    >;
     raw.clickhouse = { url: stackEndpoints().clickhouseUrl, database };
-    raw.sink = { groupId: `${prefix}-sink`, deadLetterTopic: `${prefix}.dlq-sink`, batch: { maxRows: 10_000, maxAgeMs: 500 } };
+    raw.sink = {
+      groupId: `${prefix}-sink`,
+      deadLetterTopic: `${prefix}.dlq-sink`,
+      batch: { maxRows: 10_000, maxAgeMs: 500 },
+    };
     config = validateConfig(raw);
     kafka = createKafka(config.kafka, logger);
     clickhouse = stackClickHouse();
-    runtime = await startSourceRuntime({ config, logger, metrics: createMetricsRegistry('pipe_'), now: () => simulator.admin.now().getTime(), serveHttp: false });
+    runtime = await startSourceRuntime({
+      config,
+      logger,
+      metrics: createMetricsRegistry('pipe_'),
+      now: () => simulator.admin.now().getTime(),
+      serveHttp: false,
+    });
     registry = createSchemaRegistry({ url: config.schemaRegistry.url });
     destination = createClickHouseDestination({ connection: config.clickhouse, mode: 'evolve', logger });
   });
@@ -94,16 +114,32 @@ describe('pipeline: simulator → source → Kafka → sink → ClickHouse', () 
     const truth = simulator.admin.groundTruth('bookings', simulator.apiKeys[0], {});
     let canceled = 0;
     for await (const booking of truth) if (booking.canceled === true) canceled++;
-    const result = await clickhouse.query({ query: `SELECT countIf(canceled) AS canceled FROM \`${database}\`.bookings FINAL`, format: 'JSONEachRow' });
-    assert.equal(Number((await result.json<{ canceled: string | number }>())[0]?.canceled), canceled, 'content arrives typed (canceled flags)');
+    const result = await clickhouse.query({
+      query: `SELECT countIf(canceled) AS canceled FROM \`${database}\`.bookings FINAL`,
+      format: 'JSONEachRow',
+    });
+    assert.equal(
+      Number((await result.json<{ canceled: string | number }>())[0]?.canceled),
+      canceled,
+      'content arrives typed (canceled flags)',
+    );
   });
 
   it('carries edits, cancellations and deletions through to the tables', async () => {
-    const result = simulator.admin.mutate({ newBookings: 3, editBookings: 3, cancelBookings: 2, newCustomers: 2, editCustomers: 2, deleteCustomers: 2, editProducts: 1 });
+    const result = simulator.admin.mutate({
+      newBookings: 3,
+      editBookings: 3,
+      cancelBookings: 2,
+      newCustomers: 2,
+      editCustomers: 2,
+      deleteCustomers: 2,
+      editProducts: 1,
+    });
     simulator.admin.advance(120);
     for (const task of runtime.tasks) await task.pollOnce();
     await expectTablesEqualTruth();
     const customers = await idsInTable('customers');
-    for (const id of result.ids.deleteCustomers) assert.ok(!customers.has(id), `deleted customer ${id} is gone after FINAL`);
+    for (const id of result.ids.deleteCustomers)
+      assert.ok(!customers.has(id), `deleted customer ${id} is gone after FINAL`);
   });
 });

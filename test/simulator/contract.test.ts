@@ -14,14 +14,20 @@ describe('simulator contract', () => {
   let sim: RunningSimulator;
 
   before(async () => {
-    sim = await startSimulator({ seed: 7, scale: 3000, accounts: [{ apiKey: 'demo-api-key' }, { apiKey: SECOND_KEY, timezone: 'Europe/Paris' }] });
+    sim = await startSimulator({
+      seed: 7,
+      scale: 3000,
+      accounts: [{ apiKey: 'demo-api-key' }, { apiKey: SECOND_KEY, timezone: 'Europe/Paris' }],
+    });
   });
   after(() => sim.close());
 
   describe('authentication', () => {
     it('accepts the keys as headers and as query parameters', async () => {
       assert.equal((await get(sim, '/settings/languages')).status, 200);
-      const query = await get(sim, `/settings/languages?secretKey=${sim.secretKey}&apiKey=${sim.apiKeys[0] ?? ''}`, { headers: {} });
+      const query = await get(sim, `/settings/languages?secretKey=${sim.secretKey}&apiKey=${sim.apiKeys[0] ?? ''}`, {
+        headers: {},
+      });
       assert.equal(query.status, 200);
     });
 
@@ -41,8 +47,14 @@ describe('simulator contract', () => {
     }
 
     it('rejects wrong keys in the query form too', async () => {
-      assert.equal((await get(sim, `/settings/languages?secretKey=wrong&apiKey=demo-api-key`, { headers: {} })).status, 403);
-      assert.equal((await get(sim, `/settings/languages?secretKey=${sim.secretKey}&apiKey=wrong`, { headers: {} })).status, 403);
+      assert.equal(
+        (await get(sim, `/settings/languages?secretKey=wrong&apiKey=demo-api-key`, { headers: {} })).status,
+        403,
+      );
+      assert.equal(
+        (await get(sim, `/settings/languages?secretKey=${sim.secretKey}&apiKey=wrong`, { headers: {} })).status,
+        403,
+      );
     });
 
     it('keeps each account’s data apart', async () => {
@@ -51,7 +63,11 @@ describe('simulator contract', () => {
       const idsA = new Set(a.body.data.map((c) => c.id));
       assert.ok(b.body.data.every((c) => !idsA.has(c.id)));
       assert.equal((await get(sim, `/customers/${String(a.body.data[0]?.id)}`, { apiKey: SECOND_KEY })).status, 404);
-      const paris = await get<Page>(sim, `/bookings?startTime=${iso(daysAfter(NOW, -40))}&endTime=${iso(daysAfter(NOW, -30))}`, { apiKey: SECOND_KEY });
+      const paris = await get<Page>(
+        sim,
+        `/bookings?startTime=${iso(daysAfter(NOW, -40))}&endTime=${iso(daysAfter(NOW, -30))}`,
+        { apiKey: SECOND_KEY },
+      );
       assert.match(String(paris.body.data[0]?.startTime), /\+0[12]:00$/, 'the account’s own time zone (Europe/Paris)');
     });
   });
@@ -61,15 +77,29 @@ describe('simulator contract', () => {
 
     it('accepts exactly 31 days and refuses 31 days and a second', async () => {
       assert.equal((await get(sim, `/bookings?${window}`)).status, 200);
-      const over = await get(sim, `/bookings?startTime=${iso(daysAfter(NOW, -31))}&endTime=${iso(new Date(NOW.getTime() + 1000))}`);
+      const over = await get(
+        sim,
+        `/bookings?startTime=${iso(daysAfter(NOW, -31))}&endTime=${iso(new Date(NOW.getTime() + 1000))}`,
+      );
       assert.equal(over.status, 400);
       assert.match(String(over.body.message), /31 days/);
-      const overUpdated = await get(sim, `/bookings?lastUpdatedStartTime=2026-01-01T00:00:00Z&lastUpdatedEndTime=2026-03-01T00:00:00Z`);
+      const overUpdated = await get(
+        sim,
+        `/bookings?lastUpdatedStartTime=2026-01-01T00:00:00Z&lastUpdatedEndTime=2026-03-01T00:00:00Z`,
+      );
       assert.equal(overUpdated.status, 400);
     });
 
     it('refuses half a pair, no pair, a reversed window and bad dates', async () => {
-      for (const query of ['startTime=2026-05-01T00:00:00Z', 'lastUpdatedEndTime=2026-05-01T00:00:00Z', '', 'startTime=2026-05-10T00:00:00Z&endTime=2026-05-01T00:00:00Z', 'startTime=2026-05-01&endTime=2026-05-10', 'startTime=yesterday&endTime=2026-05-10T00:00:00Z', 'startTime=2026-02-30T00:00:00Z&endTime=2026-03-02T00:00:00Z']) {
+      for (const query of [
+        'startTime=2026-05-01T00:00:00Z',
+        'lastUpdatedEndTime=2026-05-01T00:00:00Z',
+        '',
+        'startTime=2026-05-10T00:00:00Z&endTime=2026-05-01T00:00:00Z',
+        'startTime=2026-05-01&endTime=2026-05-10',
+        'startTime=yesterday&endTime=2026-05-10T00:00:00Z',
+        'startTime=2026-02-30T00:00:00Z&endTime=2026-03-02T00:00:00Z',
+      ]) {
         const answer = await get(sim, `/bookings?${query}`);
         assert.equal(answer.status, 400, query);
         assert.equal(answer.body.httpStatus, 400);
@@ -90,10 +120,16 @@ describe('simulator contract', () => {
     });
 
     it('accepts offsets, milliseconds and -00:00 (account-local) in query times', async () => {
-      for (const query of ['startTime=2026-05-01T00:00:00.000Z&endTime=2026-05-02T00:00:00.000Z', 'startTime=2026-04-30T20:00:00-04:00&endTime=2026-05-01T20:00:00-04:00']) {
+      for (const query of [
+        'startTime=2026-05-01T00:00:00.000Z&endTime=2026-05-02T00:00:00.000Z',
+        'startTime=2026-04-30T20:00:00-04:00&endTime=2026-05-01T20:00:00-04:00',
+      ]) {
         assert.equal((await get(sim, `/bookings?${query}`)).status, 200, query);
       }
-      const local = await get<Page>(sim, '/bookings?startTime=2026-05-02T00:00:00-00:00&endTime=2026-05-02T23:59:59-00:00&itemsPerPage=100');
+      const local = await get<Page>(
+        sim,
+        '/bookings?startTime=2026-05-02T00:00:00-00:00&endTime=2026-05-02T23:59:59-00:00&itemsPerPage=100',
+      );
       assert.ok(local.body.data.length > 0);
       for (const b of local.body.data) assert.ok(String(b.startTime).startsWith('2026-05-02T'), String(b.startTime));
     });
@@ -124,7 +160,10 @@ describe('simulator contract', () => {
     });
 
     it('serves Bookeo value formats: string ids, local offsets, money as strings, optional fields absent', async () => {
-      const page = await get<Page>(sim, `/bookings?${window}&itemsPerPage=100&includeCanceled=true&expandCustomer=true&expandParticipants=true`);
+      const page = await get<Page>(
+        sim,
+        `/bookings?${window}&itemsPerPage=100&includeCanceled=true&expandCustomer=true&expandParticipants=true`,
+      );
       for (const b of page.body.data) {
         assert.equal(typeof b.bookingNumber, 'string');
         assert.match(String(b.startTime), BOOKEO_TIME);
@@ -133,7 +172,10 @@ describe('simulator contract', () => {
         assert.equal(typeof price.totalGross?.amount, 'string');
         assert.equal((b.customer as Record<string, unknown>).id, b.customerId);
         const participants = b.participants as { numbers: { number: number }[]; details: unknown[] };
-        assert.equal(participants.details.length, participants.numbers.reduce((sum, n) => sum + n.number, 0));
+        assert.equal(
+          participants.details.length,
+          participants.numbers.reduce((sum, n) => sum + n.number, 0),
+        );
         if (b.canceled === true) assert.equal(b.lastChangeTime, b.cancelationTime);
         else assert.equal('cancelationTime' in b, false);
         assert.ok(!Object.values(b).includes(null), 'Bookeo leaves absent fields out instead of sending null');
@@ -163,14 +205,20 @@ describe('simulator contract', () => {
       assert.ok(new Set(emails).size < emails.length, 'some customers share an e-mail (duplicate records)');
       assert.ok(truth.some((c) => c.member === true) && truth.some((c) => c.member === false));
       const target = truth[5] as Record<string, unknown>;
-      const search = await get<Page>(sim, `/customers?searchText=${encodeURIComponent(String(target.lastName))}&searchField=lastName&itemsPerPage=100`);
+      const search = await get<Page>(
+        sim,
+        `/customers?searchText=${encodeURIComponent(String(target.lastName))}&searchField=lastName&itemsPerPage=100`,
+      );
       assert.ok(search.body.data.some((c) => c.id === target.id));
       assert.ok(search.body.data.every((c) => String(c.lastName).includes(String(target.lastName))));
       assert.deepEqual((await get(sim, `/customers/${String(target.id)}`)).body, target);
       const people = await collect(sim.admin.groundTruth('customers_people'));
       const owner = String(people[0]?.customerId);
       const linked = await get<Page>(sim, `/customers/${owner}/linkedpeople`);
-      assert.deepEqual(linked.body.data, people.filter((p) => p.customerId === owner));
+      assert.deepEqual(
+        linked.body.data,
+        people.filter((p) => p.customerId === owner),
+      );
       assert.equal((await get(sim, '/customers/NOPE')).status, 404);
     });
 
@@ -178,28 +226,47 @@ describe('simulator contract', () => {
       const languages = await get(sim, '/settings/languages');
       assert.deepEqual(Object.keys(languages.body), ['data']);
       const products = await get<Page>(sim, '/settings/products');
-      assert.deepEqual(new Set(products.body.data.map((p) => p.type)), new Set(['fixed', 'fixedCourse', 'flexibleTime']));
+      assert.deepEqual(
+        new Set(products.body.data.map((p) => p.type)),
+        new Set(['fixed', 'fixedCourse', 'flexibleTime']),
+      );
       const fixed = await get<Page>(sim, '/settings/products?type=fixedCourse');
       assert.ok(fixed.body.data.every((p) => p.type === 'fixedCourse'));
       const resources = await get<Page>(sim, '/settings/resources');
       assert.ok(resources.body.data.every((t) => Array.isArray(t.resources)));
       const hooks = await get<Page>(sim, '/webhooks');
       assert.ok(hooks.body.data.some((h) => 'blockedTime' in h));
-      assert.equal((await get(sim, `/payments?startTime=${iso(daysAfter(NOW, -10))}&endTime=${iso(NOW)}&itemsPerPage=301`)).status, 400);
+      assert.equal(
+        (await get(sim, `/payments?startTime=${iso(daysAfter(NOW, -10))}&endTime=${iso(NOW)}&itemsPerPage=301`)).status,
+        400,
+      );
       assert.equal((await get(sim, `/payments`)).status, 400);
-      const payments = await get<Page>(sim, `/payments?startTime=${iso(daysAfter(NOW, -31))}&endTime=${iso(NOW)}&itemsPerPage=300`);
+      const payments = await get<Page>(
+        sim,
+        `/payments?startTime=${iso(daysAfter(NOW, -31))}&endTime=${iso(NOW)}&itemsPerPage=300`,
+      );
       assert.equal(payments.body.data.length, Math.min(300, payments.body.info.totalItems));
       const all = await collect(sim.admin.groundTruth('payments'));
-      assert.ok(all.some((p) => String((p.amount as { amount: string }).amount).startsWith('-')), 'refunds are negative payments');
+      assert.ok(
+        all.some((p) => String((p.amount as { amount: string }).amount).startsWith('-')),
+        'refunds are negative payments',
+      );
     });
   });
 
   describe('writes', () => {
     it('POST /holds prices a hold that expires on the clock; POST /bookings answers 201 with Location', async () => {
-      const future = (await collect(sim.admin.groundTruth('bookings'))).find((b) => Date.parse(String(b.startTime)) > NOW.getTime() + 86_400_000 && typeof b.eventId === 'string');
+      const future = (await collect(sim.admin.groundTruth('bookings'))).find(
+        (b) => Date.parse(String(b.startTime)) > NOW.getTime() + 86_400_000 && typeof b.eventId === 'string',
+      );
       assert.ok(future);
       const customerId = String(future.customerId);
-      const body = { productId: future.productId, eventId: future.eventId, customerId, participants: { numbers: [{ peopleCategoryId: 'Cadults', number: 2 }] } };
+      const body = {
+        productId: future.productId,
+        eventId: future.eventId,
+        customerId,
+        participants: { numbers: [{ peopleCategoryId: 'Cadults', number: 2 }] },
+      };
       const hold = await post(sim, '/holds?holdDurationSeconds=300', body);
       assert.equal(hold.status, 201);
       assert.match(String(hold.headers.get('location')), /\/v2\/holds\//);
@@ -212,8 +279,14 @@ describe('simulator contract', () => {
       assert.equal(created.headers.get('location'), `/v2/bookings/${String(created.body.bookingNumber)}`);
       assert.deepEqual((created.body.participants as { numbers: unknown }).numbers, body.participants.numbers);
       const now = sim.admin.now();
-      const window = await get<Page>(sim, `/bookings?lastUpdatedStartTime=${iso(new Date(now.getTime() - 60_000))}&lastUpdatedEndTime=${iso(now)}`);
-      assert.ok(window.body.data.some((b) => b.bookingNumber === created.body.bookingNumber), 'a new booking is in the lastUpdated window');
+      const window = await get<Page>(
+        sim,
+        `/bookings?lastUpdatedStartTime=${iso(new Date(now.getTime() - 60_000))}&lastUpdatedEndTime=${iso(now)}`,
+      );
+      assert.ok(
+        window.body.data.some((b) => b.bookingNumber === created.body.bookingNumber),
+        'a new booking is in the lastUpdated window',
+      );
       assert.equal((await post(sim, '/bookings', { ...body, participants: { numbers: [] } })).status, 400);
       assert.equal((await post(sim, '/bookings', { ...body, eventId: 'X_2026-01-01' })).status, 400);
     });

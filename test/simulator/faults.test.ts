@@ -32,7 +32,11 @@ describe('simulator faults', () => {
     }
     assert.deepEqual(statuses, [200, 200, 200, 429, 429]);
     assert.ok(Number(retryAfter) >= 1 && Number(retryAfter) <= 2, `Retry-After ${retryAfter}`);
-    assert.equal((await get(sim, '/settings/languages', { apiKey: OTHER })).status, 200, 'another account has its own bucket');
+    assert.equal(
+      (await get(sim, '/settings/languages', { apiKey: OTHER })).status,
+      200,
+      'another account has its own bucket',
+    );
   });
 
   it('answers the next N requests with 500/502/503 in turn, then recovers', async () => {
@@ -50,7 +54,10 @@ describe('simulator faults', () => {
     assert.ok(performance.now() - started >= 140);
     sim.admin.setFaults(key, { hang: { next: 1, ms: 5000 } });
     started = performance.now();
-    await assert.rejects(fetch(`${sim.url}${LIST}`, { headers: authHeaders(sim), signal: AbortSignal.timeout(300) }), /TimeoutError|aborted/);
+    await assert.rejects(
+      fetch(`${sim.url}${LIST}`, { headers: authHeaders(sim), signal: AbortSignal.timeout(300) }),
+      /TimeoutError|aborted/,
+    );
     assert.ok(performance.now() - started < 2000);
     assert.equal((await get(sim, LIST)).status, 200, 'only the next request hung');
   });
@@ -91,7 +98,11 @@ describe('simulator faults', () => {
     assert.equal((await get(sim, `/bookings?pageNavigationToken=${token}&pageNumber=2`)).status, 400);
     const again = await get<Page>(sim, LIST);
     assert.ok(sim.admin.expireTokens(key) >= 1);
-    assert.equal((await get(sim, `/bookings?pageNavigationToken=${again.body.info.pageNavigationToken ?? ''}&pageNumber=2`)).status, 400);
+    assert.equal(
+      (await get(sim, `/bookings?pageNavigationToken=${again.body.info.pageNavigationToken ?? ''}&pageNumber=2`))
+        .status,
+      400,
+    );
   });
 
   it('rejects invalid fault settings', () => {
@@ -107,7 +118,8 @@ describe('simulator faults', () => {
     sim.admin.setFaults(key, { reset: { next: 1 } });
     await fetch(`${sim.url}${LIST}`, { headers: authHeaders(sim) }).catch(() => undefined);
     const rows = sim.admin.counters();
-    const find = (apiKey: string, endpoint: string, status: number | string): number => rows.find((r) => r.apiKey === apiKey && r.endpoint === endpoint && r.status === status)?.count ?? 0;
+    const find = (apiKey: string, endpoint: string, status: number | string): number =>
+      rows.find((r) => r.apiKey === apiKey && r.endpoint === endpoint && r.status === status)?.count ?? 0;
     assert.equal(find(key, 'GET /bookings', 200), 1);
     assert.equal(find(key, 'GET /bookings', 'reset'), 1);
     assert.equal(find(key, 'GET /bookings/{bookingNumber}', 404), 1);
@@ -122,8 +134,15 @@ describe('simulator admin HTTP API', () => {
   });
   after(() => sim.close());
 
-  const call = async (method: string, path: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> }> => {
-    const response = await fetch(`${sim.adminUrl}${path}`, { method, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+  const call = async (
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<{ status: number; body: Record<string, unknown> }> => {
+    const response = await fetch(`${sim.adminUrl}${path}`, {
+      method,
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
     return { status: response.status, body: (await response.json()) as Record<string, unknown> };
   };
 
@@ -132,7 +151,10 @@ describe('simulator admin HTTP API', () => {
     assert.equal(advanced.body.now, '2026-06-01T01:00:00.000Z');
     const mutated = await call('POST', '/mutate?apiKey=demo-api-key', { newBookings: 2, deleteCustomers: 1 });
     assert.equal((mutated.body.applied as Record<string, number>).newBookings, 2);
-    assert.equal((await call('PUT', '/faults?apiKey=demo-api-key', { errors: { next: 1, statuses: [503] } })).status, 200);
+    assert.equal(
+      (await call('PUT', '/faults?apiKey=demo-api-key', { errors: { next: 1, statuses: [503] } })).status,
+      200,
+    );
     assert.equal((await get(sim, '/settings/languages')).status, 503);
     assert.equal((await call('DELETE', '/faults')).status, 200);
     assert.equal((await get(sim, '/settings/languages')).status, 200);
@@ -145,7 +167,10 @@ describe('simulator admin HTTP API', () => {
   it('streams the ground truth as NDJSON, equal to the in-process truth, plus deleted ids', async () => {
     const response = await fetch(`${sim.adminUrl}/truth/bookings`);
     assert.match(String(response.headers.get('content-type')), /ndjson/);
-    const lines = (await response.text()).trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    const lines = (await response.text())
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
     const inProcess: unknown[] = [];
     for await (const item of sim.admin.groundTruth('bookings')) inProcess.push(item);
     assert.deepEqual(lines, inProcess);

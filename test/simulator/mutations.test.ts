@@ -10,13 +10,46 @@ describe('simulator mutations and ground truth', () => {
     const b = await startSimulator({ seed: 11, scale: 1500 });
     const c = await startSimulator({ seed: 12, scale: 1500 });
     try {
-      for (const resource of ['bookings', 'customers', 'customers_people', 'payments', 'settings_products', 'resources', 'webhooks'] as const) {
-        assert.deepEqual(await collect(a.admin.groundTruth(resource)), await collect(b.admin.groundTruth(resource)), resource);
+      for (const resource of [
+        'bookings',
+        'customers',
+        'customers_people',
+        'payments',
+        'settings_products',
+        'resources',
+        'webhooks',
+      ] as const) {
+        assert.deepEqual(
+          await collect(a.admin.groundTruth(resource)),
+          await collect(b.admin.groundTruth(resource)),
+          resource,
+        );
       }
-      a.admin.mutate({ newBookings: 5, editBookings: 5, cancelBookings: 5, deleteCustomers: 2, editCustomers: 3, editProducts: 1 });
-      b.admin.mutate({ newBookings: 5, editBookings: 5, cancelBookings: 5, deleteCustomers: 2, editCustomers: 3, editProducts: 1 });
-      assert.deepEqual(await collect(a.admin.groundTruth('bookings')), await collect(b.admin.groundTruth('bookings')), 'mutations are deterministic too');
-      assert.notDeepEqual((await collect(a.admin.groundTruth('customers'))).slice(0, 20), (await collect(c.admin.groundTruth('customers'))).slice(0, 20));
+      a.admin.mutate({
+        newBookings: 5,
+        editBookings: 5,
+        cancelBookings: 5,
+        deleteCustomers: 2,
+        editCustomers: 3,
+        editProducts: 1,
+      });
+      b.admin.mutate({
+        newBookings: 5,
+        editBookings: 5,
+        cancelBookings: 5,
+        deleteCustomers: 2,
+        editCustomers: 3,
+        editProducts: 1,
+      });
+      assert.deepEqual(
+        await collect(a.admin.groundTruth('bookings')),
+        await collect(b.admin.groundTruth('bookings')),
+        'mutations are deterministic too',
+      );
+      assert.notDeepEqual(
+        (await collect(a.admin.groundTruth('customers'))).slice(0, 20),
+        (await collect(c.admin.groundTruth('customers'))).slice(0, 20),
+      );
     } finally {
       await Promise.all([a.close(), b.close(), c.close()]);
     }
@@ -27,10 +60,22 @@ describe('simulator mutations and ground truth', () => {
     try {
       sim.admin.advance(3600);
       const now = sim.admin.now();
-      const result = sim.admin.mutate({ newBookings: 4, editBookings: 4, cancelBookings: 3, newCustomers: 2, editCustomers: 2, deleteCustomers: 3, editProducts: 2, editResources: 1 });
+      const result = sim.admin.mutate({
+        newBookings: 4,
+        editBookings: 4,
+        cancelBookings: 3,
+        newCustomers: 2,
+        editCustomers: 2,
+        deleteCustomers: 3,
+        editProducts: 2,
+        editResources: 1,
+      });
       assert.deepEqual(Object.values(result.applied), [4, 4, 3, 2, 2, 3, 2, 1]);
-      const truth = new Map((await collect(sim.admin.groundTruth('bookings'))).map((b) => [String(b.bookingNumber), b]));
-      for (const n of result.ids.editBookings) assert.equal(Date.parse(String(truth.get(n)?.lastChangeTime)), now.getTime());
+      const truth = new Map(
+        (await collect(sim.admin.groundTruth('bookings'))).map((b) => [String(b.bookingNumber), b]),
+      );
+      for (const n of result.ids.editBookings)
+        assert.equal(Date.parse(String(truth.get(n)?.lastChangeTime)), now.getTime());
       for (const n of result.ids.cancelBookings) {
         const b = truth.get(n);
         assert.equal(b?.canceled, true);
@@ -41,9 +86,18 @@ describe('simulator mutations and ground truth', () => {
         assert.equal(Date.parse(String(truth.get(n)?.creationTime)), now.getTime());
         assert.equal('lastChangeTime' in (truth.get(n) ?? {}), false, 'never changed after creation');
       }
-      const window = await get<Page>(sim, `/bookings?lastUpdatedStartTime=${iso(now)}&lastUpdatedEndTime=${iso(now)}&includeCanceled=true&itemsPerPage=100`);
-      assert.deepEqual(new Set(window.body.data.map((b) => b.bookingNumber)), new Set([...result.ids.newBookings, ...result.ids.editBookings, ...result.ids.cancelBookings]));
-      const without = await get<Page>(sim, `/bookings?lastUpdatedStartTime=${iso(now)}&lastUpdatedEndTime=${iso(now)}&itemsPerPage=100`);
+      const window = await get<Page>(
+        sim,
+        `/bookings?lastUpdatedStartTime=${iso(now)}&lastUpdatedEndTime=${iso(now)}&includeCanceled=true&itemsPerPage=100`,
+      );
+      assert.deepEqual(
+        new Set(window.body.data.map((b) => b.bookingNumber)),
+        new Set([...result.ids.newBookings, ...result.ids.editBookings, ...result.ids.cancelBookings]),
+      );
+      const without = await get<Page>(
+        sim,
+        `/bookings?lastUpdatedStartTime=${iso(now)}&lastUpdatedEndTime=${iso(now)}&itemsPerPage=100`,
+      );
       assert.ok(without.body.data.every((b) => b.canceled === false));
 
       const deletedCustomers = sim.admin.deletedIds('customers');
@@ -76,8 +130,13 @@ describe('simulator mutations and ground truth', () => {
       let checked = 0;
       for (const b of await collect(sim.admin.groundTruth('bookings'))) {
         const price = b.price as { totalPaid: { amount: string }; totalGross: { amount: string } };
-        assert.equal(Math.round(Number(price.totalPaid.amount) * 100), paid.get(String(b.bookingNumber)) ?? 0, String(b.bookingNumber));
-        if (b.canceled === false && Date.parse(String(b.startTime)) <= sim.admin.now().getTime()) assert.equal(price.totalPaid.amount, price.totalGross.amount, 'paid in full once started');
+        assert.equal(
+          Math.round(Number(price.totalPaid.amount) * 100),
+          paid.get(String(b.bookingNumber)) ?? 0,
+          String(b.bookingNumber),
+        );
+        if (b.canceled === false && Date.parse(String(b.startTime)) <= sim.admin.now().getTime())
+          assert.equal(price.totalPaid.amount, price.totalGross.amount, 'paid in full once started');
         checked++;
       }
       assert.ok(checked > 1500);
@@ -95,7 +154,11 @@ describe('simulator mutations and ground truth', () => {
       assert.ok(total >= 50 && total <= 60, `10 minutes at 6/min gave ${total}`);
       assert.ok(result.applied.newBookings > result.applied.cancelBookings);
       const again = sim.admin.tick();
-      assert.equal(Object.values(again.applied).reduce((a, b) => a + b, 0), 0, 'no simulated time passed, nothing owed');
+      assert.equal(
+        Object.values(again.applied).reduce((a, b) => a + b, 0),
+        0,
+        'no simulated time passed, nothing owed',
+      );
     } finally {
       await sim.close();
     }

@@ -32,7 +32,12 @@ describe("source: a customer's linked people that stay malformed", () => {
   let target: string | undefined;
 
   before(async () => {
-    simulator = await startSimulator({ seed: 32, scale: 300, secretKey: 'sk-test-SECRET-7f3a9c1e', accounts: [{ apiKey: API_KEY }] });
+    simulator = await startSimulator({
+      seed: 32,
+      scale: 300,
+      secretKey: 'sk-test-SECRET-7f3a9c1e',
+      accounts: [{ apiKey: API_KEY }],
+    });
     forwarder = await startHttpForwarder(simulator.url, {
       onRequest: (request) => {
         if (target === undefined || request.url?.startsWith(`/v2/customers/${target}/linkedpeople`) !== true) return;
@@ -50,14 +55,22 @@ describe("source: a customer's linked people that stay malformed", () => {
     await simulator.close();
   });
 
-  it('completes the customers poll, dead-letters that customer\'s linked people, and reads them at the next full listing', async () => {
-    const raw = JSON.parse(JSON.stringify(sourceTestConfig(simulator, { prefix }))) as { bookeo: Record<string, unknown>; source: Record<string, unknown> };
+  it("completes the customers poll, dead-letters that customer's linked people, and reads them at the next full listing", async () => {
+    const raw = JSON.parse(JSON.stringify(sourceTestConfig(simulator, { prefix }))) as {
+      bookeo: Record<string, unknown>;
+      source: Record<string, unknown>;
+    };
     raw.bookeo.baseUrl = `${forwarder.url}/v2`;
     raw.source.resources = ['customers', 'customers_people'];
     raw.source.snapshotIntervalSeconds = 3600;
     const config = validateConfig(raw);
     const metrics = createMetricsRegistry('childfaults_');
-    runtime = await startSourceRuntime({ config, logger: capturingLogger().logger, metrics, now: () => simulator.admin.now().getTime() });
+    runtime = await startSourceRuntime({
+      config,
+      logger: capturingLogger().logger,
+      metrics,
+      now: () => simulator.admin.now().getTime(),
+    });
     const task = runtime.tasks[0] as SourceRuntime['tasks'][number];
     assert.deepEqual((await task.pollOnce()).failed, [], 'first full listing');
 
@@ -69,30 +82,61 @@ describe("source: a customer's linked people that stay malformed", () => {
     assert.deepEqual((await task.pollOnce()).failed, [], 'the customers poll completes despite the malformed answers');
     assert.equal(target, undefined, "the customer's linked people were asked for");
 
-    await eventually(async () => assert.ok((await viewTopic(kafka, runtime?.topicOf('customers') ?? '')).latest.has(created), 'the customer is published'));
+    await eventually(async () =>
+      assert.ok(
+        (await viewTopic(kafka, runtime?.topicOf('customers') ?? '')).latest.has(created),
+        'the customer is published',
+      ),
+    );
     const letters: Array<{ key: string; headers: Record<string, string> }> = [];
     await eventually(async () => {
       letters.length = 0;
       await readTopicToEnd(kafka, {
         topic: config.source.deadLetterTopic,
-        onMessage: (message) => void letters.push({ key: String(message.key), headers: Object.fromEntries(Object.entries(message.headers ?? {}).map(([name, value]) => [name, String(value)])) }),
+        onMessage: (message) =>
+          void letters.push({
+            key: String(message.key),
+            headers: Object.fromEntries(
+              Object.entries(message.headers ?? {}).map(([name, value]) => [name, String(value)]),
+            ),
+          }),
       });
       assert.equal(letters.length, 1);
     });
     const [letter] = letters;
     assert.equal(letter?.key, `acme/customers_people/${created}/*`);
-    assert.match(letter?.headers[DEAD_LETTER_HEADER.errorMessage] ?? '', new RegExp(`malformed Bookeo response from GET /customers/${created}/linkedpeople.*: body is not JSON .*still after 3 attempts`));
+    assert.match(
+      letter?.headers[DEAD_LETTER_HEADER.errorMessage] ?? '',
+      new RegExp(
+        `malformed Bookeo response from GET /customers/${created}/linkedpeople.*: body is not JSON .*still after 3 attempts`,
+      ),
+    );
     assert.equal(letter?.headers[DEAD_LETTER_HEADER.errorClass], 'MalformedResponseError');
     assert.equal(letter?.headers[DEAD_LETTER_HEADER.topic], runtime.topicOf('customers_people'));
-    assert.match(await metrics.metrics(), /bookeo_connect_source_child_listings_failed_total\{account="acme",resource="customers_people"\} 1/);
+    assert.match(
+      await metrics.metrics(),
+      /bookeo_connect_source_child_listings_failed_total\{account="acme",resource="customers_people"\} 1/,
+    );
 
     const people = (await viewTopic(kafka, runtime.topicOf('customers_people'))).latest;
-    assert.ok(![...people.keys()].some((id) => id.startsWith(`${created}/`)), 'none of its linked people published yet');
+    assert.ok(
+      ![...people.keys()].some((id) => id.startsWith(`${created}/`)),
+      'none of its linked people published yet',
+    );
 
     await task.resnapshot('customers');
     assert.deepEqual((await task.pollOnce()).failed, [], 'the next full listing');
     const truth = await truthOf(simulator, 'customers_people');
-    assert.ok([...truth.keys()].some((id) => id.startsWith(`${created}/`)), 'the new customer has linked people (seed chosen so)');
-    await eventually(async () => assert.deepEqual(liveEntries(await viewTopic(kafka, runtime?.topicOf('customers_people') ?? '')), truth, 'every linked person published, the new customer\'s too'));
+    assert.ok(
+      [...truth.keys()].some((id) => id.startsWith(`${created}/`)),
+      'the new customer has linked people (seed chosen so)',
+    );
+    await eventually(async () =>
+      assert.deepEqual(
+        liveEntries(await viewTopic(kafka, runtime?.topicOf('customers_people') ?? '')),
+        truth,
+        "every linked person published, the new customer's too",
+      ),
+    );
   });
 });

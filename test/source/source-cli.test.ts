@@ -27,7 +27,9 @@ interface Run {
 }
 
 function runSource(configFile: string, extraArgs: string[] = ['--once']): Run {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'source', '--config', configFile, ...extraArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'source', '--config', configFile, ...extraArgs], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -45,7 +47,10 @@ describe('the source process', () => {
   const writeConfig = (name: string, patch: (raw: Record<string, Record<string, unknown>>) => void): string => {
     const prefix = uniqueName('srccli');
     prefixes.push(prefix);
-    const raw = JSON.parse(JSON.stringify(sourceTestConfig(simulator, { prefix }))) as Record<string, Record<string, unknown>>;
+    const raw = JSON.parse(JSON.stringify(sourceTestConfig(simulator, { prefix }))) as Record<
+      string,
+      Record<string, unknown>
+    >;
     patch(raw);
     const file = join(dir, `${name}.json`);
     writeFileSync(file, JSON.stringify(raw));
@@ -73,7 +78,11 @@ describe('the source process', () => {
     const topic = `${(JSON.parse(readFileSync(file, 'utf8')) as { kafka: { topicPrefix: string } }).kafka.topicPrefix}.bookings`;
     const first = runSource(file);
     started.push(first.child);
-    await waitFor(async () => (await viewTopic(kafka, topic)).records > 0, { what: 'a first committed transaction', timeoutMs: 60_000, intervalMs: 250 });
+    await waitFor(async () => (await viewTopic(kafka, topic)).records > 0, {
+      what: 'a first committed transaction',
+      timeoutMs: 60_000,
+      intervalMs: 250,
+    });
     first.child.kill('SIGKILL');
     assert.equal(await first.exit, null, 'killed, not exited');
     const truth = await truthOf(simulator, 'bookings');
@@ -99,7 +108,8 @@ describe('the source process', () => {
     const run = runSource(file);
     started.push(run.child);
     assert.equal(await run.exit, 2);
-    for (const key of ['kafka.partitions', 'kafka.brokres', 'bookeo.requestsPerSecond', 'bookeo.secretKey']) assert.match(run.output(), new RegExp(key.replace('.', '\\.')));
+    for (const key of ['kafka.partitions', 'kafka.brokres', 'bookeo.requestsPerSecond', 'bookeo.secretKey'])
+      assert.match(run.output(), new RegExp(key.replace('.', '\\.')));
     assert.ok(!run.output().includes('12345'), 'the invalid secret value is masked');
   });
 
@@ -111,7 +121,10 @@ describe('the source process', () => {
     const run = runSource(file);
     started.push(run.child);
     assert.equal(await run.exit, 1, run.output());
-    assert.match(run.output(), /2 resource polls failed: acme\/settings_languages \(.*ECONNREFUSED.*\); acme\/webhooks \(.*ECONNREFUSED.*\)/);
+    assert.match(
+      run.output(),
+      /2 resource polls failed: acme\/settings_languages \(.*ECONNREFUSED.*\); acme\/webhooks \(.*ECONNREFUSED.*\)/,
+    );
     assert.match(run.output(), /"state": "failed"/, 'the status is printed');
   });
 

@@ -35,7 +35,13 @@ describe('source connector under faults', () => {
   const metricsRegistry = createMetricsRegistry('faults_');
 
   const run = async (config: AppConfig): Promise<SourceRuntime> => {
-    const runtime = await startSourceRuntime({ config, logger: capture.logger, metrics: metricsRegistry, now: () => simulator.admin.now().getTime(), serveHttp: false });
+    const runtime = await startSourceRuntime({
+      config,
+      logger: capture.logger,
+      metrics: metricsRegistry,
+      now: () => simulator.admin.now().getTime(),
+      serveHttp: false,
+    });
     runtimes.push(runtime);
     return runtime;
   };
@@ -48,7 +54,12 @@ describe('source connector under faults', () => {
   };
 
   before(async () => {
-    simulator = await startSimulator({ seed: 11, scale: 300, secretKey: 'sk-test-SECRET-7f3a9c1e', accounts: [{ apiKey: 'ak-test-APIKEY-19c2b44d' }] });
+    simulator = await startSimulator({
+      seed: 11,
+      scale: 300,
+      secretKey: 'sk-test-SECRET-7f3a9c1e',
+      accounts: [{ apiKey: 'ak-test-APIKEY-19c2b44d' }],
+    });
     kafka = createKafka({ ...sourceTestConfig(simulator).kafka }, capture.logger);
   });
 
@@ -75,7 +86,9 @@ describe('source connector under faults', () => {
     simulator.admin.advance(120);
     await task?.pollOnce();
     assert.deepEqual(await versions(subject), [1, 2], 'a new version was registered for the new fields');
-    const latest = (await (await fetch(`${stackEndpoints().registryUrl}/subjects/${subject}/versions/latest`)).json()) as { schema: string };
+    const latest = (await (
+      await fetch(`${stackEndpoints().registryUrl}/subjects/${subject}/versions/latest`)
+    ).json()) as { schema: string };
     assert.match(latest.schema, /"loyaltyTier"/);
     assert.match(latest.schema, /"marketingConsent"/);
 
@@ -88,10 +101,18 @@ describe('source connector under faults', () => {
       await readTopicToEnd(kafka, {
         topic: config.source.deadLetterTopic,
         onMessage: (message) =>
-          void dead.push({ reason: String(message.headers?.[DEAD_LETTER_HEADER.errorMessage]), topic: String(message.headers?.[DEAD_LETTER_HEADER.topic]), id: String(message.key).split('/').slice(2).join('/') }),
+          void dead.push({
+            reason: String(message.headers?.[DEAD_LETTER_HEADER.errorMessage]),
+            topic: String(message.headers?.[DEAD_LETTER_HEADER.topic]),
+            id: String(message.key).split('/').slice(2).join('/'),
+          }),
       });
       // The look-back re-reads the earlier drifted edits too; they now conflict as well.
-      assert.deepEqual(new Set(dead.map((letter) => letter.id)), new Set([...drifted.ids.editBookings, ...conflict.ids.editBookings]), 'each conflicting record is dead-lettered');
+      assert.deepEqual(
+        new Set(dead.map((letter) => letter.id)),
+        new Set([...drifted.ids.editBookings, ...conflict.ids.editBookings]),
+        'each conflicting record is dead-lettered',
+      );
       for (const letter of dead) {
         assert.match(letter.reason, /loyaltyTier: expected string, found an object/);
         assert.equal(letter.topic, runtime.topicOf('bookings'));
@@ -115,11 +136,20 @@ describe('source connector under faults', () => {
     } finally {
       simulator.admin.clearFaults(apiKey);
     }
-    const throttled = simulator.admin.counters().filter((row) => row.status === 429).reduce((sum, row) => sum + row.count, 0);
+    const throttled = simulator.admin
+      .counters()
+      .filter((row) => row.status === 429)
+      .reduce((sum, row) => sum + row.count, 0);
     assert.ok(throttled > 0, 'the simulator throttled the source');
     for (const resource of ['bookings', 'payments'] as const) {
       const truth = await truthOf(simulator, resource);
-      await eventually(async () => assert.deepEqual(liveEntries(await viewTopic(kafka, runtime.topicOf(resource))), truth, `${resource} exact despite the 429s`));
+      await eventually(async () =>
+        assert.deepEqual(
+          liveEntries(await viewTopic(kafka, runtime.topicOf(resource))),
+          truth,
+          `${resource} exact despite the 429s`,
+        ),
+      );
     }
   });
 
@@ -132,14 +162,24 @@ describe('source connector under faults', () => {
     const runtime = await run(config);
     const [good, bad] = runtime.tasks;
     await good?.pollOnce();
-    const error = await bad?.pollOnce().then(() => undefined, (reason: unknown) => reason);
+    const error = await bad?.pollOnce().then(
+      () => undefined,
+      (reason: unknown) => reason,
+    );
     assert.ok(error instanceof TaskStoppedError, `expected TaskStoppedError, got ${String(error)}`);
     assert.match(error.message, /errorId/);
     assert.equal(runtime.status.get('intruder')?.state, 'failed');
     assert.equal(runtime.status.get('acme')?.state, 'running');
     assert.match(runtime.status.notReadyReason() ?? '', /intruder failed/);
-    await eventually(async () => assert.ok((await viewTopic(kafka, runtime.topicOf('webhooks'))).records > 0, 'the good account published'));
-    const everything = [error.message, JSON.stringify(error), capture.lines.join(''), JSON.stringify(runtime.status.all())].join('\n');
+    await eventually(async () =>
+      assert.ok((await viewTopic(kafka, runtime.topicOf('webhooks'))).records > 0, 'the good account published'),
+    );
+    const everything = [
+      error.message,
+      JSON.stringify(error),
+      capture.lines.join(''),
+      JSON.stringify(runtime.status.all()),
+    ].join('\n');
     assert.ok(!everything.includes(badKey), 'the bad key leaked');
     assert.ok(!everything.includes('sk-test-SECRET-7f3a9c1e'), 'the secret key leaked');
   });

@@ -32,7 +32,12 @@ describe('source connector against the simulator', () => {
   let runtime: SourceRuntime | undefined;
 
   const start = async (): Promise<SourceRuntime> => {
-    runtime = await startSourceRuntime({ config: config(), logger: capture.logger, metrics, now: () => simulator.admin.now().getTime() });
+    runtime = await startSourceRuntime({
+      config: config(),
+      logger: capture.logger,
+      metrics,
+      now: () => simulator.admin.now().getTime(),
+    });
     return runtime;
   };
   const poll = async (): Promise<void> => {
@@ -41,7 +46,12 @@ describe('source connector against the simulator', () => {
   const topic = (resource: string): string => (runtime as SourceRuntime).topicOf(resource);
 
   before(async () => {
-    simulator = await startSimulator({ seed: 7, scale: 400, secretKey: 'sk-test-SECRET-7f3a9c1e', accounts: [{ apiKey: APIKEY }] });
+    simulator = await startSimulator({
+      seed: 7,
+      scale: 400,
+      secretKey: 'sk-test-SECRET-7f3a9c1e',
+      accounts: [{ apiKey: APIKEY }],
+    });
     prefix = `srcit${Date.now().toString(36)}`;
     kafka = createKafka(config().kafka, capture.logger);
   });
@@ -73,7 +83,16 @@ describe('source connector against the simulator', () => {
   it('publishes edits, cancellations, new entities and deletions, and nothing unchanged', async () => {
     const before = new Map<string, number>();
     for (const resource of RESOURCES) before.set(resource, (await viewTopic(kafka, topic(resource))).records);
-    const result = simulator.admin.mutate({ newBookings: 4, editBookings: 5, cancelBookings: 3, newCustomers: 3, editCustomers: 3, deleteCustomers: 2, editProducts: 1, editResources: 1 });
+    const result = simulator.admin.mutate({
+      newBookings: 4,
+      editBookings: 5,
+      cancelBookings: 3,
+      newCustomers: 3,
+      editCustomers: 3,
+      deleteCustomers: 2,
+      editProducts: 1,
+      editResources: 1,
+    });
     simulator.admin.advance(120);
     await poll();
 
@@ -89,13 +108,23 @@ describe('source connector against the simulator', () => {
     const hardDeleted = simulator.admin.deletedIds('bookings');
     assert.ok(hardDeleted.length > 0, "the simulator hard-deleted the deleted customers' bookings");
     assert.equal(bookings.tombstones, hardDeleted.length, 'the sweep finds hard-deleted bookings');
-    const changedBookings = new Set([...result.ids.newBookings, ...result.ids.editBookings, ...result.ids.cancelBookings].filter((id) => !hardDeleted.includes(id)));
-    assert.equal(bookings.records - (before.get('bookings') ?? 0), changedBookings.size + hardDeleted.length, 'only changed bookings are published again');
+    const changedBookings = new Set(
+      [...result.ids.newBookings, ...result.ids.editBookings, ...result.ids.cancelBookings].filter(
+        (id) => !hardDeleted.includes(id),
+      ),
+    );
+    assert.equal(
+      bookings.records - (before.get('bookings') ?? 0),
+      changedBookings.size + hardDeleted.length,
+      'only changed bookings are published again',
+    );
     const customers = await viewTopic(kafka, topic('customers'));
     assert.equal(customers.tombstones, 2, 'deleted customers become tombstones');
     for (const id of result.ids.deleteCustomers) assert.equal(customers.latest.get(id), null);
     const people = await viewTopic(kafka, topic('customers_people'));
-    const deletedPeople = [...people.latest].filter(([id, hash]) => hash === null && result.ids.deleteCustomers.some((customer) => id.startsWith(`${customer}/`)));
+    const deletedPeople = [...people.latest].filter(
+      ([id, hash]) => hash === null && result.ids.deleteCustomers.some((customer) => id.startsWith(`${customer}/`)),
+    );
     assert.equal(deletedPeople.length, people.tombstones, "a deleted customer's linked people are deleted with it");
   });
 
@@ -108,7 +137,13 @@ describe('source connector against the simulator', () => {
     await poll();
     // The restarted task has committed (at least its offsets) by now: its markers settle like any other.
     for (const resource of RESOURCES) {
-      await eventually(async () => assert.equal((await viewTopic(kafka, topic(resource))).records, counts.get(resource), `${resource}: no record after a restart with no change`));
+      await eventually(async () =>
+        assert.equal(
+          (await viewTopic(kafka, topic(resource))).records,
+          counts.get(resource),
+          `${resource}: no record after a restart with no change`,
+        ),
+      );
     }
   });
 
@@ -134,22 +169,40 @@ describe('source connector against the simulator', () => {
     const url = (runtime as SourceRuntime).http?.url as string;
     const auth = { authorization: `Bearer ${TOKEN}` };
     assert.equal((await fetch(`${url}/connector`)).status, 401);
-    const connector = (await (await fetch(`${url}/connector`, { headers: auth })).json()) as { tasks: Array<{ account: string; resources: Record<string, { records: number }> }> };
+    const connector = (await (await fetch(`${url}/connector`, { headers: auth })).json()) as {
+      tasks: Array<{ account: string; resources: Record<string, { records: number }> }>;
+    };
     assert.equal(connector.tasks[0]?.account, 'acme');
     assert.equal((await fetch(`${url}/readyz`)).status, 200);
-    assert.equal((await fetch(`${url}/tasks/acme/resources/bookings/pause`, { method: 'POST', headers: auth })).status, 200);
-    const paused = (await (await fetch(`${url}/tasks/acme`, { headers: auth })).json()) as { resources: Record<string, { state: string }> };
+    assert.equal(
+      (await fetch(`${url}/tasks/acme/resources/bookings/pause`, { method: 'POST', headers: auth })).status,
+      200,
+    );
+    const paused = (await (await fetch(`${url}/tasks/acme`, { headers: auth })).json()) as {
+      resources: Record<string, { state: string }>;
+    };
     assert.equal(paused.resources.bookings?.state, 'paused');
     simulator.admin.mutate({ editBookings: 2 });
     simulator.admin.advance(120);
     const before = (await viewTopic(kafka, topic('bookings'))).records;
     assert.equal((await fetch(`${url}/tasks/acme/poll`, { method: 'POST', headers: auth })).status, 200);
     assert.equal((await viewTopic(kafka, topic('bookings'))).records, before, 'a paused resource is not polled');
-    assert.equal((await fetch(`${url}/tasks/acme/resources/bookings/resume`, { method: 'POST', headers: auth })).status, 200);
+    assert.equal(
+      (await fetch(`${url}/tasks/acme/resources/bookings/resume`, { method: 'POST', headers: auth })).status,
+      200,
+    );
     await fetch(`${url}/tasks/acme/poll`, { method: 'POST', headers: auth });
-    await eventually(async () => assert.equal((await viewTopic(kafka, topic('bookings'))).records, before + 2, 'resumed: the two edits arrive'));
-    assert.equal((await fetch(`${url}/tasks/acme/resources/nope/pause`, { method: 'POST', headers: auth })).status, 404);
-    assert.match(await (await fetch(`${url}/metrics`)).text(), /bookeo_connect_source_cursor_lag_seconds\{account="acme",resource="bookings"\}/);
+    await eventually(async () =>
+      assert.equal((await viewTopic(kafka, topic('bookings'))).records, before + 2, 'resumed: the two edits arrive'),
+    );
+    assert.equal(
+      (await fetch(`${url}/tasks/acme/resources/nope/pause`, { method: 'POST', headers: auth })).status,
+      404,
+    );
+    assert.match(
+      await (await fetch(`${url}/metrics`)).text(),
+      /bookeo_connect_source_cursor_lag_seconds\{account="acme",resource="bookings"\}/,
+    );
   });
 
   it('keeps operator requests made during a poll: the poll in flight does not overwrite them', async () => {
@@ -161,24 +214,51 @@ describe('source connector against the simulator', () => {
     const inFlight = poll();
     const asked = await Promise.all([
       fetch(`${url}/tasks/acme/resources/customers/resnapshot`, { method: 'POST', headers }),
-      fetch(`${url}/tasks/acme/resources/bookings/backfill`, { method: 'POST', headers, body: JSON.stringify({ from: '2025-01-01' }) }),
+      fetch(`${url}/tasks/acme/resources/bookings/backfill`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ from: '2025-01-01' }),
+      }),
     ]);
     simulator.admin.clearFaults(APIKEY);
     await inFlight;
-    assert.deepEqual(asked.map((response) => response.status), [200, 200]);
-    const before = { customers: (await viewTopic(kafka, topic('customers'))).records, bookings: (await viewTopic(kafka, topic('bookings'))).records };
+    assert.deepEqual(
+      asked.map((response) => response.status),
+      [200, 200],
+    );
+    const before = {
+      customers: (await viewTopic(kafka, topic('customers'))).records,
+      bookings: (await viewTopic(kafka, topic('bookings'))).records,
+    };
     simulator.admin.mutate({ editCustomers: 1 });
     simulator.admin.advance(1); // well inside snapshotIntervalSeconds: only the re-snapshot lists customers again
     await poll();
-    await eventually(async () => assert.equal((await viewTopic(kafka, topic('customers'))).records, before.customers + 1, 're-snapshot: the edit is found'));
+    await eventually(async () =>
+      assert.equal(
+        (await viewTopic(kafka, topic('customers'))).records,
+        before.customers + 1,
+        're-snapshot: the edit is found',
+      ),
+    );
     const bookings = (await viewTopic(kafka, topic('bookings'))).records;
-    assert.ok(bookings > before.bookings, `backfill: the bookings since the date are read and published again (${before.bookings} → ${bookings})`);
+    assert.ok(
+      bookings > before.bookings,
+      `backfill: the bookings since the date are read and published again (${before.bookings} → ${bookings})`,
+    );
   });
 
   it('never writes a secret to logs, metrics or status', async () => {
-    const text = [capture.lines.join(''), await metrics.metrics(), JSON.stringify((runtime as SourceRuntime).status.all())].join('\n');
+    const text = [
+      capture.lines.join(''),
+      await metrics.metrics(),
+      JSON.stringify((runtime as SourceRuntime).status.all()),
+    ].join('\n');
     assert.ok(capture.lines.length > 0, 'something was logged');
-    assert.match(await metrics.metrics(), /bookeo_connect_source_api_calls_total\{account="acme",resource="bookings",status="200"\}/);
-    for (const secret of ['sk-test-SECRET-7f3a9c1e', 'ak-test-APIKEY-19c2b44d']) assert.ok(!text.includes(secret), `${secret} leaked`);
+    assert.match(
+      await metrics.metrics(),
+      /bookeo_connect_source_api_calls_total\{account="acme",resource="bookings",status="200"\}/,
+    );
+    for (const secret of ['sk-test-SECRET-7f3a9c1e', 'ak-test-APIKEY-19c2b44d'])
+      assert.ok(!text.includes(secret), `${secret} leaked`);
   });
 });

@@ -40,7 +40,12 @@ describe('source scheduling and health', () => {
   };
   /** Starts the source and its polling loops, as `bookeo-connect source` does. */
   const runSource = async (config: AppConfig): Promise<SourceRuntime> => {
-    const runtime = await startSourceRuntime({ config, logger: capturingLogger().logger, metrics: createMetricsRegistry('sched_'), now: () => simulator.admin.now().getTime() });
+    const runtime = await startSourceRuntime({
+      config,
+      logger: capturingLogger().logger,
+      metrics: createMetricsRegistry('sched_'),
+      now: () => simulator.admin.now().getTime(),
+    });
     runtimes.push(runtime);
     for (const task of runtime.tasks) running.push(task.run().catch(() => undefined));
     return runtime;
@@ -51,7 +56,9 @@ describe('source scheduling and health', () => {
   };
   const metric = async (runtime: SourceRuntime, name: string, resource: string): Promise<number | undefined> => {
     const text = await (await fetch(`${runtime.http?.url ?? ''}/metrics`)).text();
-    const line = text.split('\n').find((candidate) => candidate.startsWith(`${name}{account="acme",resource="${resource}"}`));
+    const line = text
+      .split('\n')
+      .find((candidate) => candidate.startsWith(`${name}{account="acme",resource="${resource}"}`));
     return line === undefined ? undefined : Number(line.split(' ').pop());
   };
   const readiness = async (runtime: SourceRuntime): Promise<{ status: number; reason?: string }> => {
@@ -61,7 +68,12 @@ describe('source scheduling and health', () => {
   };
 
   before(async () => {
-    simulator = await startSimulator({ seed: 13, scale: 3000, secretKey: 'sk-test-SECRET-7f3a9c1e', accounts: [{ apiKey: API_KEY }] });
+    simulator = await startSimulator({
+      seed: 13,
+      scale: 3000,
+      secretKey: 'sk-test-SECRET-7f3a9c1e',
+      accounts: [{ apiKey: API_KEY }],
+    });
     kafka = createKafka(sourceTestConfig(simulator).kafka, capturingLogger().logger);
   });
 
@@ -75,17 +87,26 @@ describe('source scheduling and health', () => {
 
   it('publishes a booking edit while the first customers listing is still under way', async () => {
     const config = configWith((raw) => {
-      raw.source = { ...raw.source, resources: ['bookings', 'customers', 'customers_people'], pollIntervalSeconds: 1, sweepIntervalSeconds: 0, backfillFrom: '2026-05-01' };
+      raw.source = {
+        ...raw.source,
+        resources: ['bookings', 'customers', 'customers_people'],
+        pollIntervalSeconds: 1,
+        sweepIntervalSeconds: 0,
+        backfillFrom: '2026-05-01',
+      };
       // About 600 customers, one linked-people call each: a listing of half a minute at this rate.
       raw.bookeo.requestsPerSecond = 20;
     });
     const runtime = await runSource(config);
     const resources = () => runtime.status.get('acme')?.resources ?? {};
-    await waitFor(() => resources().bookings?.lastCommitAt !== null && (resources().customers_people?.records ?? 0) > 0, {
-      what: 'bookings backfilled and the customers listing reading linked people',
-      timeoutMs: 60_000,
-      intervalMs: 100,
-    });
+    await waitFor(
+      () => resources().bookings?.lastCommitAt !== null && (resources().customers_people?.records ?? 0) > 0,
+      {
+        what: 'bookings backfilled and the customers listing reading linked people',
+        timeoutMs: 60_000,
+        intervalMs: 100,
+      },
+    );
     const edited = simulator.admin.mutate({ editBookings: 2 }).ids.editBookings;
     simulator.admin.advance(120);
     const topic = runtime.topicOf('bookings');
@@ -106,27 +127,45 @@ describe('source scheduling and health', () => {
     await fetch(`${url}/tasks/acme/resources/bookings/pause`, { method: 'POST' });
     const since = (await metric(runtime, 'bookeo_connect_source_since_last_commit_seconds', 'bookings')) ?? Number.NaN;
     const lag = (await metric(runtime, 'bookeo_connect_source_cursor_lag_seconds', 'bookings')) ?? Number.NaN;
-    await waitFor(async () => ((await metric(runtime, 'bookeo_connect_source_since_last_commit_seconds', 'bookings')) ?? 0) >= since + 2, {
-      what: 'freshness growing while bookings are paused',
-      timeoutMs: 15_000,
-      intervalMs: 250,
-    });
+    await waitFor(
+      async () =>
+        ((await metric(runtime, 'bookeo_connect_source_since_last_commit_seconds', 'bookings')) ?? 0) >= since + 2,
+      {
+        what: 'freshness growing while bookings are paused',
+        timeoutMs: 15_000,
+        intervalMs: 250,
+      },
+    );
     simulator.admin.advance(600);
-    assert.ok(((await metric(runtime, 'bookeo_connect_source_cursor_lag_seconds', 'bookings')) ?? 0) >= lag + 600, 'cursor lag follows the clock without a poll');
+    assert.ok(
+      ((await metric(runtime, 'bookeo_connect_source_cursor_lag_seconds', 'bookings')) ?? 0) >= lag + 600,
+      'cursor lag follows the clock without a poll',
+    );
     await stopSource(runtime);
   });
 
   it('turns /readyz false with the reason once a resource fails for longer than unhealthyAfterSeconds, and true after a success', async () => {
     const config = configWith((raw) => {
-      raw.source = { ...raw.source, resources: ['settings_languages'], pollIntervalSeconds: 1, snapshotIntervalSeconds: 10, unhealthyAfterSeconds: 1 };
+      raw.source = {
+        ...raw.source,
+        resources: ['settings_languages'],
+        pollIntervalSeconds: 1,
+        snapshotIntervalSeconds: 10,
+        unhealthyAfterSeconds: 1,
+      };
       raw.bookeo.retries = 0;
     });
     const runtime = await runSource(config);
-    await waitFor(async () => runtime.status.get('acme')?.resources.settings_languages?.lastCommitAt != null && (await readiness(runtime)).status === 200, {
-      what: 'a first full listing, and ready',
-      timeoutMs: 20_000,
-      intervalMs: 100,
-    });
+    await waitFor(
+      async () =>
+        runtime.status.get('acme')?.resources.settings_languages?.lastCommitAt != null &&
+        (await readiness(runtime)).status === 200,
+      {
+        what: 'a first full listing, and ready',
+        timeoutMs: 20_000,
+        intervalMs: 100,
+      },
+    );
     simulator.admin.setFaults(API_KEY, { errors: { rate: 1, statuses: [503] } });
     simulator.admin.advance(20); // a full listing is due at every poll from here
     const reason = await waitFor(
@@ -136,12 +175,22 @@ describe('source scheduling and health', () => {
       },
       { what: '/readyz false while every poll fails', timeoutMs: 20_000, intervalMs: 200 },
     );
-    assert.match(reason, /^account acme, resource settings_languages: failing since \d{4}-\d\d-\d\dT[\d:.]+Z \(\d+ polls in a row\): RetriesExhaustedError: .*503/);
-    assert.ok(((await metric(runtime, 'bookeo_connect_source_consecutive_failures', 'settings_languages')) ?? 0) >= 2, 'the failed polls are counted');
+    assert.match(
+      reason,
+      /^account acme, resource settings_languages: failing since \d{4}-\d\d-\d\dT[\d:.]+Z \(\d+ polls in a row\): RetriesExhaustedError: .*503/,
+    );
+    assert.ok(
+      ((await metric(runtime, 'bookeo_connect_source_consecutive_failures', 'settings_languages')) ?? 0) >= 2,
+      'the failed polls are counted',
+    );
 
     simulator.admin.clearFaults(API_KEY);
     simulator.admin.advance(20);
-    await waitFor(async () => (await readiness(runtime)).status === 200, { what: '/readyz true after a successful poll', timeoutMs: 20_000, intervalMs: 200 });
+    await waitFor(async () => (await readiness(runtime)).status === 200, {
+      what: '/readyz true after a successful poll',
+      timeoutMs: 20_000,
+      intervalMs: 200,
+    });
     assert.equal(await metric(runtime, 'bookeo_connect_source_consecutive_failures', 'settings_languages'), 0);
   });
 });

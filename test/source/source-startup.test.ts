@@ -46,13 +46,21 @@ describe('source start-up with its dependencies unreachable', () => {
   /** Starts the source without waiting for it; resolves with its ops URL (logged before any dependency is reached). */
   const startInBackground = async (config: AppConfig) => {
     const capture = capturingLogger();
-    const started = startSourceRuntime({ config, logger: capture.logger, metrics: createMetricsRegistry('startup_'), now: () => simulator.admin.now().getTime() }).then((runtime) => {
+    const started = startSourceRuntime({
+      config,
+      logger: capture.logger,
+      metrics: createMetricsRegistry('startup_'),
+      now: () => simulator.admin.now().getTime(),
+    }).then((runtime) => {
       runtimes.push(runtime);
       return runtime;
     });
     started.catch(() => undefined);
     const url = await waitFor(
-      () => capture.lines.map((line) => JSON.parse(line) as { msg?: string; url?: string }).find((line) => line.msg === 'source operations API listening')?.url,
+      () =>
+        capture.lines
+          .map((line) => JSON.parse(line) as { msg?: string; url?: string })
+          .find((line) => line.msg === 'source operations API listening')?.url,
       { what: 'the ops server listening', timeoutMs: 10_000 },
     );
     return { started, url };
@@ -65,7 +73,12 @@ describe('source start-up with its dependencies unreachable', () => {
   };
 
   before(async () => {
-    simulator = await startSimulator({ seed: 21, scale: 100, secretKey: 'sk-test-SECRET-7f3a9c1e', accounts: [{ apiKey: 'ak-test-APIKEY-19c2b44d' }] });
+    simulator = await startSimulator({
+      seed: 21,
+      scale: 100,
+      secretKey: 'sk-test-SECRET-7f3a9c1e',
+      accounts: [{ apiKey: 'ak-test-APIKEY-19c2b44d' }],
+    });
     kafka = createKafka(sourceTestConfig(simulator).kafka, capturingLogger().logger);
   });
 
@@ -87,11 +100,18 @@ describe('source start-up with its dependencies unreachable', () => {
     const waiting = await waitFor(
       async () => {
         const ready = await readiness(url);
-        return ready.status === 503 && /waiting for the schema registry/.test(ready.reason ?? '') ? ready.reason : undefined;
+        return ready.status === 503 && /waiting for the schema registry/.test(ready.reason ?? '')
+          ? ready.reason
+          : undefined;
       },
       { what: '/readyz saying the registry is awaited', timeoutMs: 30_000, intervalMs: 200 },
     );
-    assert.match(waiting, new RegExp(`waiting for the schema registry at http://127\\.0\\.0\\.1:${port}/apis/ccompat/v7: SchemaRegistryError: schema registry .* unreachable`));
+    assert.match(
+      waiting,
+      new RegExp(
+        `waiting for the schema registry at http://127\\.0\\.0\\.1:${port}/apis/ccompat/v7: SchemaRegistryError: schema registry .* unreachable`,
+      ),
+    );
 
     forwarders.push(await startHttpForwarder(real.origin, { port }));
     const runtime = await started;
@@ -99,7 +119,13 @@ describe('source start-up with its dependencies unreachable', () => {
     const report = await runtime.tasks[0]?.pollOnce();
     assert.deepEqual(report?.failed, []);
     const truth = await truthOf(simulator, 'webhooks');
-    await eventually(async () => assert.deepEqual(liveEntries(await viewTopic(kafka, runtime.topicOf('webhooks'))), truth, 'published through the registry that came up'));
+    await eventually(async () =>
+      assert.deepEqual(
+        liveEntries(await viewTopic(kafka, runtime.topicOf('webhooks'))),
+        truth,
+        'published through the registry that came up',
+      ),
+    );
   });
 
   it('waits for Kafka, /readyz saying so, and goes on once a broker answers', async () => {
@@ -122,7 +148,9 @@ describe('source start-up with its dependencies unreachable', () => {
     const runtime = await started;
     assert.equal((await readiness(url)).status, 200);
     assert.deepEqual((await runtime.tasks[0]?.pollOnce())?.failed, []);
-    await eventually(async () => assert.ok((await viewTopic(kafka, runtime.topicOf('webhooks'))).records > 0, 'published'));
+    await eventually(async () =>
+      assert.ok((await viewTopic(kafka, runtime.topicOf('webhooks'))).records > 0, 'published'),
+    );
   });
 
   it('gives up after startup.timeoutSeconds, naming what it waited for', async () => {
@@ -132,6 +160,11 @@ describe('source start-up with its dependencies unreachable', () => {
       raw.startup = { timeoutSeconds: 1 };
     });
     const { started } = await startInBackground(config);
-    await assert.rejects(started, (error: unknown) => error instanceof DependencyUnavailableError && error.message.includes(`the schema registry at http://127.0.0.1:${port}/apis/ccompat/v7 still unreachable`));
+    await assert.rejects(
+      started,
+      (error: unknown) =>
+        error instanceof DependencyUnavailableError &&
+        error.message.includes(`the schema registry at http://127.0.0.1:${port}/apis/ccompat/v7 still unreachable`),
+    );
   });
 });

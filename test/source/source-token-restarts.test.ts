@@ -27,7 +27,12 @@ describe('source: a customers listing longer than its page tokens', () => {
   const prefix = uniqueName('srctok');
 
   before(async () => {
-    simulator = await startSimulator({ seed: 17, scale: 7500, secretKey: 'sk-test-SECRET-7f3a9c1e', accounts: [{ apiKey: API_KEY }] });
+    simulator = await startSimulator({
+      seed: 17,
+      scale: 7500,
+      secretKey: 'sk-test-SECRET-7f3a9c1e',
+      accounts: [{ apiKey: API_KEY }],
+    });
     kafka = createKafka(sourceTestConfig(simulator).kafka, capturingLogger().logger);
   });
 
@@ -38,16 +43,24 @@ describe('source: a customers listing longer than its page tokens', () => {
   });
 
   it("completes through four refused tokens, reads each customer's linked people once and publishes nothing twice", async () => {
-    const raw = JSON.parse(JSON.stringify(sourceTestConfig(simulator, { prefix }))) as { source: Record<string, unknown> };
+    const raw = JSON.parse(JSON.stringify(sourceTestConfig(simulator, { prefix }))) as {
+      source: Record<string, unknown>;
+    };
     raw.source.resources = ['customers', 'customers_people'];
     const capture = capturingLogger();
-    runtime = await startSourceRuntime({ config: validateConfig(raw), logger: capture.logger, metrics: createMetricsRegistry('tokens_'), now: () => simulator.admin.now().getTime() });
+    runtime = await startSourceRuntime({
+      config: validateConfig(raw),
+      logger: capture.logger,
+      metrics: createMetricsRegistry('tokens_'),
+      now: () => simulator.admin.now().getTime(),
+    });
     const linkedCalls = (): number =>
       simulator.admin
         .counters()
         .filter((row) => row.endpoint === 'GET /customers/{id}/linkedpeople')
         .reduce((sum, row) => sum + row.count, 0);
-    const restarts = (): number => capture.lines.filter((line) => line.includes('page token refused, restarting the query from page 1')).length;
+    const restarts = (): number =>
+      capture.lines.filter((line) => line.includes('page token refused, restarting the query from page 1')).length;
     simulator.admin.resetCounters();
 
     const polling = (runtime.tasks[0] as SourceRuntime['tasks'][number]).pollOnce();
@@ -58,9 +71,23 @@ describe('source: a customers listing longer than its page tokens', () => {
     endedEarly.catch(() => undefined);
     for (let expiry = 1; expiry <= EXPIRIES; expiry++) {
       const from = linkedCalls();
-      await Promise.race([endedEarly, waitFor(() => linkedCalls() >= from + 100, { what: `a hundred more linked-people calls before expiry ${expiry}`, timeoutMs: 60_000, intervalMs: 20 })]);
+      await Promise.race([
+        endedEarly,
+        waitFor(() => linkedCalls() >= from + 100, {
+          what: `a hundred more linked-people calls before expiry ${expiry}`,
+          timeoutMs: 60_000,
+          intervalMs: 20,
+        }),
+      ]);
       simulator.admin.expireTokens(API_KEY);
-      await Promise.race([endedEarly, waitFor(() => restarts() >= expiry, { what: `the listing restarted after expiry ${expiry}`, timeoutMs: 60_000, intervalMs: 20 })]);
+      await Promise.race([
+        endedEarly,
+        waitFor(() => restarts() >= expiry, {
+          what: `the listing restarted after expiry ${expiry}`,
+          timeoutMs: 60_000,
+          intervalMs: 20,
+        }),
+      ]);
     }
     const report = await polling;
     assert.deepEqual(report.failed, [], 'the customers poll completed');

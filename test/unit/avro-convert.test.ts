@@ -10,7 +10,10 @@ import { valueSchemaOf } from '../../avro/schemas.js';
 import type { ResourceName } from '../../contract/resources.js';
 
 function fixture(name: string): Record<string, unknown> {
-  return JSON.parse(readFileSync(new URL(`../fixtures/bookeo/${name}.json`, import.meta.url), 'utf8')) as Record<string, unknown>;
+  return JSON.parse(readFileSync(new URL(`../fixtures/bookeo/${name}.json`, import.meta.url), 'utf8')) as Record<
+    string,
+    unknown
+  >;
 }
 
 function roundTrip(resource: ResourceName, entity: Record<string, unknown>): Record<string, unknown> {
@@ -67,7 +70,10 @@ describe('avro convert: Bookeo JSON → Avro values', () => {
     assert.equal(decimalText(customer.credit.amount, 4), '25.5000');
     assert.equal(customer.membershipEnd, Date.UTC(2025, 11, 31) / 86_400_000);
     assert.equal(customer.creationTime, Date.UTC(2023, 10, 2, 7, 15));
-    assert.equal((roundTrip('customers_people', fixture('linked-person')) as Record<string, any>).customerId, '41U7TFKM3R18B3A0E4F3');
+    assert.equal(
+      (roundTrip('customers_people', fixture('linked-person')) as Record<string, any>).customerId,
+      '41U7TFKM3R18B3A0E4F3',
+    );
     const product = roundTrip('settings_products', fixture('product')) as Record<string, any>;
     assert.equal(decimalText(product.defaultRates[1].price.amount, 4), '27.0000');
     assert.equal(product.bookingLimits[0].peopleCategoryId, null);
@@ -83,7 +89,11 @@ describe('avro convert: Bookeo JSON → Avro values', () => {
   it('reports type conflicts with the field path and a clear reason', () => {
     const booking = fixture('booking') as Record<string, any>;
     booking.price.totalGross.amount = 'abc';
-    rejects('bookings', booking, 'bookings.value.price.totalGross.amount: expected decimal, found "abc": not a decimal number');
+    rejects(
+      'bookings',
+      booking,
+      'bookings.value.price.totalGross.amount: expected decimal, found "abc": not a decimal number',
+    );
 
     const customer = fixture('customer');
     customer.numBookings = '12';
@@ -91,11 +101,27 @@ describe('avro convert: Bookeo JSON → Avro values', () => {
 
     const withDetails = fixture('booking') as Record<string, any>;
     withDetails.participants.details[1].personDetails.dateOfBirth = '2015-13-01';
-    rejects('bookings', withDetails, 'bookings.value.participants.details[1].personDetails.dateOfBirth: expected date (YYYY-MM-DD), found "2015-13-01"');
+    rejects(
+      'bookings',
+      withDetails,
+      'bookings.value.participants.details[1].personDetails.dateOfBirth: expected date (YYYY-MM-DD), found "2015-13-01"',
+    );
 
-    rejects('payments', { ...fixture('payment'), creationTime: '2024-03-01T09:13:02' }, /payments\.value\.creationTime: expected timestamp \(RFC 3339 with offset\)/);
-    rejects('payments', { ...fixture('payment'), amount: { amount: '12.345678', currency: 'USD' } }, /payments\.value\.amount\.amount: .*more than 4 decimal places/);
-    rejects('payments', { ...fixture('payment'), amount: { amount: '1.00' } }, 'payments.value.amount.currency: required field is missing');
+    rejects(
+      'payments',
+      { ...fixture('payment'), creationTime: '2024-03-01T09:13:02' },
+      /payments\.value\.creationTime: expected timestamp \(RFC 3339 with offset\)/,
+    );
+    rejects(
+      'payments',
+      { ...fixture('payment'), amount: { amount: '12.345678', currency: 'USD' } },
+      /payments\.value\.amount\.amount: .*more than 4 decimal places/,
+    );
+    rejects(
+      'payments',
+      { ...fixture('payment'), amount: { amount: '1.00' } },
+      'payments.value.amount.currency: required field is missing',
+    );
     rejects('webhooks', { url: 'https://x' }, 'webhooks.value.id: required field is missing');
     rejects('webhooks', { id: 'W', domain: { x: 1 } }, 'webhooks.value.domain: expected string, found an object');
     rejects('resources', { id: 'RT', resources: 'R1' }, 'resources.value.resources: expected array, found "R1"');

@@ -10,7 +10,8 @@ import { decimalText } from '../../avro/logical.js';
 import type { AvroRecord } from '../../avro/schema-json.js';
 import { valueSchemaOf } from '../../avro/schemas.js';
 
-const booking = (): Record<string, any> => JSON.parse(readFileSync(new URL('../fixtures/bookeo/booking.json', import.meta.url), 'utf8'));
+const booking = (): Record<string, any> =>
+  JSON.parse(readFileSync(new URL('../fixtures/bookeo/booking.json', import.meta.url), 'utf8'));
 
 function field(record: AvroRecord, name: string) {
   return record.fields.find((f) => f.name === name);
@@ -46,8 +47,17 @@ describe('avro drift: schema evolution for new Bookeo fields', () => {
     const { schema: evolved, added } = evolveSchema(schema, entity, 'bookings.value');
     assert.equal(JSON.stringify(schema), before, 'input schema was modified');
     assert.deepEqual(added.map((a) => a.path).sort(), [
-      'checkedInAt', 'deposit', 'giftWrap', 'loyaltyPoints', 'participants.details[].shoeSize', 'participants.details[].waiverSigned',
-      'partnerRef', 'price.totalGross.rounding', 'rating', 'referrer', 'scores',
+      'checkedInAt',
+      'deposit',
+      'giftWrap',
+      'loyaltyPoints',
+      'participants.details[].shoeSize',
+      'participants.details[].waiverSigned',
+      'partnerRef',
+      'price.totalGross.rounding',
+      'rating',
+      'referrer',
+      'scores',
     ]);
     const root = evolved;
     assert.deepEqual(field(root, 'loyaltyPoints')?.type, ['null', 'long']);
@@ -61,9 +71,21 @@ describe('avro drift: schema evolution for new Bookeo fields', () => {
     assert.equal(root.fields.slice(-1)[0]?.name, 'scores', 'new fields are appended');
     const deposit = (field(root, 'deposit')?.type as [string, AvroRecord])[1];
     assert.equal(deposit.name, 'Booking_deposit');
-    assert.deepEqual(field(deposit, 'amount')?.type, { type: 'bytes', logicalType: 'decimal', precision: 18, scale: 4 });
+    assert.deepEqual(field(deposit, 'amount')?.type, {
+      type: 'bytes',
+      logicalType: 'decimal',
+      precision: 18,
+      scale: 4,
+    });
     const referrer = (field(root, 'referrer')?.type as [string, AvroRecord])[1];
-    assert.deepEqual(referrer.fields.map((f) => [f.name, f.type]), [['name', ['null', 'string']], ['visits', ['null', 'long']], ['tags', ['null', { type: 'array', items: 'string' }]]]);
+    assert.deepEqual(
+      referrer.fields.map((f) => [f.name, f.type]),
+      [
+        ['name', ['null', 'string']],
+        ['visits', ['null', 'long']],
+        ['tags', ['null', { type: 'array', items: 'string' }]],
+      ],
+    );
 
     // The evolved schema is valid Avro, converts the entity, and round-trips the new values.
     const type = avroTypeOf(evolved);
@@ -96,7 +118,10 @@ describe('avro drift: schema evolution for new Bookeo fields', () => {
     const entity = { id: 'RT', history: [{ at: 'x' }, { by: 'y' }], history2: [{ q: 1 }] };
     const { schema } = evolveSchema(valueSchemaOf('resources'), entity, 'resources.value');
     const history = (field(schema, 'history')?.type as [string, { items: AvroRecord }])[1].items;
-    assert.deepEqual(history.fields.map((f) => f.name), ['at', 'by']);
+    assert.deepEqual(
+      history.fields.map((f) => f.name),
+      ['at', 'by'],
+    );
     avroTypeOf(schema);
   });
 
@@ -115,7 +140,10 @@ describe('avro drift: schema evolution for new Bookeo fields', () => {
   it('refuses a new field whose array elements mix kinds, with a clear reason', () => {
     assert.throws(
       () => evolveSchema(valueSchemaOf('webhooks'), { id: 'W', mixed: ['a', { b: 1 }] }, 'webhooks.value'),
-      (error: unknown) => error instanceof AvroRecordError && error.reason === 'webhooks.value.mixed: new field cannot be given one Avro type: its elements mix string and object',
+      (error: unknown) =>
+        error instanceof AvroRecordError &&
+        error.reason ===
+          'webhooks.value.mixed: new field cannot be given one Avro type: its elements mix string and object',
     );
   });
 
@@ -123,6 +151,9 @@ describe('avro drift: schema evolution for new Bookeo fields', () => {
     const entity = { ...booking(), canceled: 'no' };
     const { added, schema } = evolveSchema(valueSchemaOf('bookings'), entity, 'bookings.value');
     assert.deepEqual(added, []);
-    assert.throws(() => createConverter(schema, 'bookings.value')(entity), /bookings\.value\.canceled: expected boolean, found "no"/);
+    assert.throws(
+      () => createConverter(schema, 'bookings.value')(entity),
+      /bookings\.value\.canceled: expected boolean, found "no"/,
+    );
   });
 });

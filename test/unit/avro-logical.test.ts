@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decimalBytes, decimalText, integerToBytes, parseDateDays, parseTimestampMillis, unscaledDecimal } from '../../avro/logical.js';
+import {
+  decimalBytes,
+  decimalText,
+  integerToBytes,
+  parseDateDays,
+  parseTimestampMillis,
+  unscaledDecimal,
+} from '../../avro/logical.js';
 
 /** The unscaled value as a bigint whichever path (number fast path or BigInt) produced it, or the reason. */
 function unscaled(text: string): bigint | string {
@@ -22,7 +29,14 @@ describe('avro logical types', () => {
   });
 
   it('refuses timestamps without offset or with impossible parts', () => {
-    for (const bad of ['2024-03-31T15:00:00', '2024-02-30T00:00:00Z', '2024-03-31T25:00:00Z', '2024-03-31', 'yesterday', '2024-03-31T15:00:00+25:00']) {
+    for (const bad of [
+      '2024-03-31T15:00:00',
+      '2024-02-30T00:00:00Z',
+      '2024-03-31T25:00:00Z',
+      '2024-03-31',
+      'yesterday',
+      '2024-03-31T15:00:00+25:00',
+    ]) {
       assert.equal(parseTimestampMillis(bad), undefined, bad);
     }
   });
@@ -40,7 +54,15 @@ describe('avro logical types', () => {
     assert.equal(parseDateDays('2000-02-29'), 11016);
     assert.equal(parseDateDays('1900-02-29'), undefined);
     assert.equal(parseDateDays('2100-02-29'), undefined);
-    for (const [month, days] of [['01', 31], ['02', 28], ['04', 30], ['06', 30], ['09', 30], ['11', 30], ['12', 31]] as const) {
+    for (const [month, days] of [
+      ['01', 31],
+      ['02', 28],
+      ['04', 30],
+      ['06', 30],
+      ['09', 30],
+      ['11', 30],
+      ['12', 31],
+    ] as const) {
       assert.notEqual(parseDateDays(`2023-${month}-${days}`), undefined);
       assert.equal(parseDateDays(`2023-${month}-${days + 1}`), undefined);
     }
@@ -72,8 +94,17 @@ describe('avro logical types', () => {
     assert.equal(total, 1_000_000n);
   });
 
-  it('encodes two\'s-complement minimal bytes and reads them back exactly', () => {
-    for (const [value, bytes] of [[0, [0]], [127, [0x7f]], [128, [0x00, 0x80]], [-1, [0xff]], [-128, [0x80]], [-129, [0xff, 0x7f]], [2 ** 47, [0x00, 0x80, 0, 0, 0, 0, 0]], [-(2 ** 47) - 1, [0xff, 0x7f, 0xff, 0xff, 0xff, 0xff, 0xff]]] as const) {
+  it("encodes two's-complement minimal bytes and reads them back exactly", () => {
+    for (const [value, bytes] of [
+      [0, [0]],
+      [127, [0x7f]],
+      [128, [0x00, 0x80]],
+      [-1, [0xff]],
+      [-128, [0x80]],
+      [-129, [0xff, 0x7f]],
+      [2 ** 47, [0x00, 0x80, 0, 0, 0, 0, 0]],
+      [-(2 ** 47) - 1, [0xff, 0x7f, 0xff, 0xff, 0xff, 0xff, 0xff]],
+    ] as const) {
       assert.deepEqual([...integerToBytes(value)], bytes, `number ${value}`);
       assert.deepEqual([...integerToBytes(BigInt(value))], bytes, `bigint ${value}`);
     }

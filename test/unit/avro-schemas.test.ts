@@ -44,7 +44,8 @@ describe('avro reviewed schemas', () => {
   });
 
   it('keys each resource by its Bookeo id (the catalog decides); linked people by customer and person', () => {
-    const id = (resource: ResourceName, item: Record<string, unknown>): string => entityId(resourceByName(resource), item);
+    const id = (resource: ResourceName, item: Record<string, unknown>): string =>
+      entityId(resourceByName(resource), item);
     assert.equal(id('bookings', { bookingNumber: '42' }), '42');
     assert.equal(id('bookings', { bookingNumber: 42 }), '42');
     assert.equal(id('settings_products', { productId: 'P1' }), 'P1');
@@ -56,6 +57,12 @@ describe('avro reviewed schemas', () => {
 
   it('the key schema is {account, id}, both required strings', () => {
     const key = keySchema();
-    assert.deepEqual(key.fields.map((f) => [f.name, f.type as AvroType]), [['account', 'string'], ['id', 'string']]);
+    assert.deepEqual(
+      key.fields.map((f) => [f.name, f.type as AvroType]),
+      [
+        ['account', 'string'],
+        ['id', 'string'],
+      ],
+    );
   });
 });

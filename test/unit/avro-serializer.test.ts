@@ -42,7 +42,9 @@ function memoryRegistry() {
     async latest(subject) {
       const versions = subjects.get(subject) ?? [];
       const id = versions.at(-1);
-      return id === undefined ? undefined : { subject, id, version: versions.length, schema: schemas[id - 1] as AvroRecord };
+      return id === undefined
+        ? undefined
+        : { subject, id, version: versions.length, schema: schemas[id - 1] as AvroRecord };
     },
     async register(subject, schema) {
       const id = idOf(schema) ?? schemas.push(structuredClone(schema));
@@ -76,12 +78,17 @@ function memoryRegistry() {
   return { registry, subjects, levels, fetches: () => fetches };
 }
 
-const booking = (): Record<string, any> => JSON.parse(readFileSync(new URL('../fixtures/bookeo/booking.json', import.meta.url), 'utf8'));
+const booking = (): Record<string, any> =>
+  JSON.parse(readFileSync(new URL('../fixtures/bookeo/booking.json', import.meta.url), 'utf8'));
 
 describe('avro topic serializer (in-memory registry)', () => {
   it('registers <topic>-key / <topic>-value with the level and writes the Confluent wire format', async () => {
     const memory = memoryRegistry();
-    const serializer = await createTopicSerializer({ registry: memory.registry, topic: 'bookeo.bookings', resource: 'bookings' });
+    const serializer = await createTopicSerializer({
+      registry: memory.registry,
+      topic: 'bookeo.bookings',
+      resource: 'bookings',
+    });
     assert.deepEqual([...memory.subjects.keys()], ['bookeo.bookings-key', 'bookeo.bookings-value']);
     assert.equal(memory.levels.get('bookeo.bookings-value'), 'BACKWARD');
 
@@ -113,7 +120,10 @@ describe('avro topic serializer (in-memory registry)', () => {
     assert.deepEqual(a, b);
     const decoder = createAvroDecoder(memory.registry);
     assert.equal(((await decoder.decode(a)).value as Record<string, any>).loyalty.tier, 'gold');
-    assert.equal(decimalText(((await decoder.decode(oldBytes)).value as Record<string, any>).price.totalGross.amount, 4), '146.1000');
+    assert.equal(
+      decimalText(((await decoder.decode(oldBytes)).value as Record<string, any>).price.totalGross.amount, 4),
+      '146.1000',
+    );
 
     // A restart picks the evolved version up instead of going back to the reviewed file.
     const restarted = await createTopicSerializer({ registry: memory.registry, topic: 't', resource: 'bookings' });
@@ -123,14 +133,23 @@ describe('avro topic serializer (in-memory registry)', () => {
   it('rejects a record with a type conflict as a dead letter, and goes on', async () => {
     const memory = memoryRegistry();
     const serializer = await createTopicSerializer({ registry: memory.registry, topic: 't', resource: 'bookings' });
-    await assert.rejects(serializer.serializeValue({ ...booking(), canceled: 'yes' }), (e: unknown) => e instanceof AvroRecordError && e.reason === 'bookings.value.canceled: expected boolean, found "yes"');
+    await assert.rejects(
+      serializer.serializeValue({ ...booking(), canceled: 'yes' }),
+      (e: unknown) =>
+        e instanceof AvroRecordError && e.reason === 'bookings.value.canceled: expected boolean, found "yes"',
+    );
     assert.ok((await serializer.serializeValue(booking())).length > 5);
   });
 
   it('refuses to silently change a subject that has another compatibility level', async () => {
     const memory = memoryRegistry();
     memory.levels.set('t-key', 'FULL');
-    await assert.rejects(createTopicSerializer({ registry: memory.registry, topic: 't', resource: 'webhooks' }), (e: unknown) => e instanceof CompatibilityLevelMismatchError && /t-key has compatibility FULL .* configured for BACKWARD/.test(e.message));
+    await assert.rejects(
+      createTopicSerializer({ registry: memory.registry, topic: 't', resource: 'webhooks' }),
+      (e: unknown) =>
+        e instanceof CompatibilityLevelMismatchError &&
+        /t-key has compatibility FULL .* configured for BACKWARD/.test(e.message),
+    );
   });
 
   it('refuses bytes that are not Confluent-framed', async () => {

@@ -35,14 +35,27 @@ function setup(options: { malformedRetries?: number } = {}) {
         continue;
       }
       scope.reply((request) => {
-        seen.push({ path: request.path, headers: Object.fromEntries(Object.entries(request.headers ?? {}).map(([k, v]) => [k.toLowerCase(), String(v)])) });
+        seen.push({
+          path: request.path,
+          headers: Object.fromEntries(
+            Object.entries(request.headers ?? {}).map(([k, v]) => [k.toLowerCase(), String(v)]),
+          ),
+        });
         const data = typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body ?? {});
-        return { statusCode: reply.status, data, responseOptions: { headers: { 'content-type': 'application/json', ...reply.headers } } };
+        return {
+          statusCode: reply.status,
+          data,
+          responseOptions: { headers: { 'content-type': 'application/json', ...reply.headers } },
+        };
       });
     }
   };
   const lines: string[] = [];
-  const logger = createLogger({ level: 'trace', format: 'json', destination: { write: (line: string) => void lines.push(line) } });
+  const logger = createLogger({
+    level: 'trace',
+    format: 'json',
+    destination: { write: (line: string) => void lines.push(line) },
+  });
   const client = createBookeoClient({
     baseUrl: `${ORIGIN}/v2`,
     secretKey: SECRET,
@@ -53,7 +66,12 @@ function setup(options: { malformedRetries?: number } = {}) {
     retryPolicy: { retries: 5, initialDelayMs: 1, maxDelayMs: 5, multiplier: 2 },
     ...(options.malformedRetries === undefined ? {} : { malformedRetries: options.malformedRetries }),
     logger,
-    transport: createTransport({ baseUrl: `${ORIGIN}/v2`, connectTimeoutMs: 1000, requestTimeoutMs: 2000, dispatcher: agent }),
+    transport: createTransport({
+      baseUrl: `${ORIGIN}/v2`,
+      connectTimeoutMs: 1000,
+      requestTimeoutMs: 2000,
+      dispatcher: agent,
+    }),
   });
   return { agent, client, push, seen, lines, account: client.forAccount({ id: 'acme', apiKey: API_KEY }), script };
 }
@@ -77,7 +95,12 @@ function errorTexts(error: unknown): string[] {
 }
 
 const page = (data: unknown[], currentPage = 1, totalPages = 1, token?: string) => ({
-  info: { totalItems: data.length * totalPages, totalPages, currentPage, ...(token === undefined ? {} : { pageNavigationToken: token }) },
+  info: {
+    totalItems: data.length * totalPages,
+    totalPages,
+    currentPage,
+    ...(token === undefined ? {} : { pageNavigationToken: token }),
+  },
   data,
 });
 
@@ -111,15 +134,28 @@ describe('Bookeo client (boundary)', () => {
   });
 
   it('retries a 5xx burst and network resets, then succeeds', async () => {
-    ctx.push({ status: 503 }, { status: 500, body: { message: 'oops', errorId: 'E1' } }, { error: Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }) }, { status: 200, body: { ok: true } });
+    ctx.push(
+      { status: 503 },
+      { status: 500, body: { message: 'oops', errorId: 'E1' } },
+      { error: Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }) },
+      { status: 200, body: { ok: true } },
+    );
     assert.deepEqual(await ctx.account.getJson('/x'), { ok: true });
-    const warnings = ctx.lines.map((line) => JSON.parse(line) as { msg: string; attempt?: number }).filter((entry) => entry.msg === 'bookeo request failed, retrying');
-    assert.deepEqual(warnings.map((entry) => entry.attempt), [1, 2, 3]);
+    const warnings = ctx.lines
+      .map((line) => JSON.parse(line) as { msg: string; attempt?: number })
+      .filter((entry) => entry.msg === 'bookeo request failed, retrying');
+    assert.deepEqual(
+      warnings.map((entry) => entry.attempt),
+      [1, 2, 3],
+    );
     assertNoSecrets(...ctx.lines);
   });
 
   it('honours Retry-After on 429 and slows the account down', async () => {
-    ctx.push({ status: 429, body: { message: 'slow down', errorId: 'R1' }, headers: { 'retry-after': '1' } }, { status: 200, body: { ok: 1 } });
+    ctx.push(
+      { status: 429, body: { message: 'slow down', errorId: 'R1' }, headers: { 'retry-after': '1' } },
+      { status: 200, body: { ok: 1 } },
+    );
     const started = Date.now();
     assert.deepEqual(await ctx.account.getJson('/x'), { ok: 1 });
     assert.ok(Date.now() - started >= 950, `waited ${Date.now() - started} ms`);
@@ -129,29 +165,47 @@ describe('Bookeo client (boundary)', () => {
 
   it('gives up with RetriesExhaustedError holding the last typed error', async () => {
     for (let i = 0; i < 6; i++) ctx.push({ status: 502 });
-    await assert.rejects(ctx.account.getJson('/x'), (error: unknown) => error instanceof RetriesExhaustedError && error.cause instanceof BookeoApiError && error.cause.status === 502);
+    await assert.rejects(
+      ctx.account.getJson('/x'),
+      (error: unknown) =>
+        error instanceof RetriesExhaustedError && error.cause instanceof BookeoApiError && error.cause.status === 502,
+    );
   });
 
   it('a 403 is a BookeoAuthError at once, quoting errorId and message but never the keys', async () => {
     // Even if Bookeo echoed a key in its message, it must not come out.
     ctx.push({ status: 403, body: { httpStatus: 403, message: `invalid apiKey ${API_KEY}`, errorId: 'AUTH-77' } });
-    const error = await ctx.account.getJson('/bookings', { lastUpdatedStartTime: '2024-01-01T00:00:00Z' }).catch((e: unknown) => e);
+    const error = await ctx.account
+      .getJson('/bookings', { lastUpdatedStartTime: '2024-01-01T00:00:00Z' })
+      .catch((e: unknown) => e);
     assert.ok(error instanceof BookeoAuthError, String(error));
     assert.equal(error.retriable, false);
     assert.equal(error.errorId, 'AUTH-77');
     assert.match(error.message, /AUTH-77/);
     assert.match(error.message, /GET \/bookings\?lastUpdatedStartTime=/);
     assert.equal(ctx.seen.length, 1);
-    const logger = createLogger({ level: 'trace', format: 'json', destination: { write: (line: string) => void ctx.lines.push(line) } });
+    const logger = createLogger({
+      level: 'trace',
+      format: 'json',
+      destination: { write: (line: string) => void ctx.lines.push(line) },
+    });
     logger.error({ err: error }, 'source failed');
     assertNoSecrets(...errorTexts(error), ...ctx.lines);
   });
 
   it('retries a malformed body a few times, then fails for good with the endpoint', async () => {
-    ctx.push({ status: 200, body: '<html>gateway</html>' }, { status: 200, body: { info: {} } }, { status: 200, body: page(['a']) });
+    ctx.push(
+      { status: 200, body: '<html>gateway</html>' },
+      { status: 200, body: { info: {} } },
+      { status: 200, body: page(['a']) },
+    );
     const pages = [];
-    for await (const p of ctx.account.list({ path: '/bookings', query: { itemsPerPage: 100 }, pagination: 'pages' })) pages.push(p);
-    assert.deepEqual(pages.flatMap((p) => p.items), ['a']);
+    for await (const p of ctx.account.list({ path: '/bookings', query: { itemsPerPage: 100 }, pagination: 'pages' }))
+      pages.push(p);
+    assert.deepEqual(
+      pages.flatMap((p) => p.items),
+      ['a'],
+    );
 
     ctx.push({ status: 200, body: 'nope' }, { status: 200, body: 'nope' }, { status: 200, body: 'nope' });
     const error = await ctx.account.getJson('/x').catch((e: unknown) => e);
@@ -167,9 +221,21 @@ describe('Bookeo client (boundary)', () => {
       { status: 200, body: page(['c'], 2, 2, 'T2') },
     );
     const items: unknown[] = [];
-    for await (const p of ctx.account.list({ path: '/bookings', query: { itemsPerPage: 2 }, pagination: 'pages' }, { prefetch: 0, fingerprint: String })) items.push(...p.items);
+    for await (const p of ctx.account.list(
+      { path: '/bookings', query: { itemsPerPage: 2 }, pagination: 'pages' },
+      { prefetch: 0, fingerprint: String },
+    ))
+      items.push(...p.items);
     assert.deepEqual(items, ['a', 'b', 'c']);
-    assert.deepEqual(ctx.seen.map((s) => s.path), ['/v2/bookings?itemsPerPage=2', '/v2/bookings?pageNavigationToken=T1&pageNumber=2', '/v2/bookings?itemsPerPage=2', '/v2/bookings?pageNavigationToken=T2&pageNumber=2']);
+    assert.deepEqual(
+      ctx.seen.map((s) => s.path),
+      [
+        '/v2/bookings?itemsPerPage=2',
+        '/v2/bookings?pageNavigationToken=T1&pageNumber=2',
+        '/v2/bookings?itemsPerPage=2',
+        '/v2/bookings?pageNavigationToken=T2&pageNumber=2',
+      ],
+    );
     assert.ok(ctx.lines.some((line) => line.includes('restarting the query from page 1')));
   });
 

@@ -14,7 +14,12 @@ import {
 } from '../../connector/bookeo/errors.js';
 import { MAX_RETRY_AFTER_MS, parseRetryAfter } from '../../connector/bookeo/retry-after.js';
 
-const input = { endpoint: 'GET /bookings', body: { message: 'nope', errorId: 'E-42' }, retryAfterMs: undefined, continuation: false };
+const input = {
+  endpoint: 'GET /bookings',
+  body: { message: 'nope', errorId: 'E-42' },
+  retryAfterMs: undefined,
+  continuation: false,
+};
 
 describe('Bookeo error classification', () => {
   it('maps statuses by table', () => {
@@ -48,7 +53,8 @@ describe('Bookeo error classification', () => {
   });
 
   it('treats a client error on a continuation request as a refused page token', () => {
-    for (const status of [400, 404, 410]) assert.ok(errorFromResponse({ ...input, status, continuation: true }) instanceof PageTokenError);
+    for (const status of [400, 404, 410])
+      assert.ok(errorFromResponse({ ...input, status, continuation: true }) instanceof PageTokenError);
     assert.ok(errorFromResponse({ ...input, status: 403, continuation: true }) instanceof BookeoAuthError);
     assert.ok(!(errorFromResponse({ ...input, status: 400 }) instanceof PageTokenError));
   });
@@ -57,7 +63,10 @@ describe('Bookeo error classification', () => {
     const reset = networkErrorFrom(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }), 'GET /x');
     assert.ok(reset instanceof BookeoNetworkError && reset.retriable && reset.code === 'ECONNRESET');
     assert.equal(reset.cause, undefined);
-    assert.equal(networkErrorFrom(Object.assign(new Error('aborted'), { code: 'UND_ERR_ABORTED' }), 'GET /x'), undefined);
+    assert.equal(
+      networkErrorFrom(Object.assign(new Error('aborted'), { code: 'UND_ERR_ABORTED' }), 'GET /x'),
+      undefined,
+    );
     assert.equal(networkErrorFrom('boom', 'GET /x'), undefined);
   });
 

@@ -1,7 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { MalformedResponseError, PageTokenError } from '../../connector/bookeo/errors.js';
-import { paginate, parseDataEnvelope, parsePagedEnvelope, type Envelope, type FetchPageContext, type Page, type Query } from '../../connector/bookeo/pagination.js';
+import {
+  paginate,
+  parseDataEnvelope,
+  parsePagedEnvelope,
+  type Envelope,
+  type FetchPageContext,
+  type Page,
+  type Query,
+} from '../../connector/bookeo/pagination.js';
 
 /** A fake list endpoint: `items` split into pages of `size`, with a token that can be invalidated. */
 function fakeEndpoint(items: readonly string[], size: number, options: { delays?: (page: number) => number } = {}) {
@@ -17,11 +25,21 @@ function fakeEndpoint(items: readonly string[], size: number, options: { delays?
     try {
       await new Promise((resolve) => setTimeout(resolve, options.delays?.(context.pageNumber) ?? 0));
       if (context.continuation && query.pageNavigationToken !== `token-${tokenVersion}`) {
-        throw new PageTokenError({ status: 400, endpoint: 'GET /x', errorId: 'T', bookeoMessage: 'invalid or expired pageNavigationToken' });
+        throw new PageTokenError({
+          status: 400,
+          endpoint: 'GET /x',
+          errorId: 'T',
+          bookeoMessage: 'invalid or expired pageNavigationToken',
+        });
       }
       const page = context.pageNumber;
       return {
-        info: { totalItems: items.length, totalPages, currentPage: page, pageNavigationToken: totalPages > 1 ? `token-${tokenVersion}` : undefined },
+        info: {
+          totalItems: items.length,
+          totalPages,
+          currentPage: page,
+          pageNavigationToken: totalPages > 1 ? `token-${tokenVersion}` : undefined,
+        },
         data: items.slice((page - 1) * size, page * size),
       };
     } finally {
@@ -42,10 +60,21 @@ const items = Array.from({ length: 23 }, (_, i) => `item-${i}`);
 describe('paginate', () => {
   it('keeps the page-1 token and yields all pages in order even when later pages finish first', async () => {
     const endpoint = fakeEndpoint(items, 5, { delays: (page) => (page === 2 ? 20 : 1) });
-    const pages = await collect(paginate(endpoint.fetchPage, { lastUpdatedStartTime: 'a', itemsPerPage: 5 }, { prefetch: 3 }));
-    assert.deepEqual(pages.map((p) => p.pageNumber), [1, 2, 3, 4, 5]);
-    assert.deepEqual(pages.flatMap((p) => p.items), items);
-    assert.deepEqual(pages.map((p) => [p.totalPages, p.totalItems]), Array(5).fill([5, 23]));
+    const pages = await collect(
+      paginate(endpoint.fetchPage, { lastUpdatedStartTime: 'a', itemsPerPage: 5 }, { prefetch: 3 }),
+    );
+    assert.deepEqual(
+      pages.map((p) => p.pageNumber),
+      [1, 2, 3, 4, 5],
+    );
+    assert.deepEqual(
+      pages.flatMap((p) => p.items),
+      items,
+    );
+    assert.deepEqual(
+      pages.map((p) => [p.totalPages, p.totalItems]),
+      Array(5).fill([5, 23]),
+    );
     assert.deepEqual(endpoint.calls[0]?.query, { lastUpdatedStartTime: 'a', itemsPerPage: 5 });
     for (const call of endpoint.calls.slice(1)) {
       assert.deepEqual(Object.keys(call.query).sort(), ['pageNavigationToken', 'pageNumber']);
@@ -65,9 +94,15 @@ describe('paginate', () => {
 
   it('yields one empty page for an empty result and one page without token', async () => {
     const empty = await collect(paginate(fakeEndpoint([], 5).fetchPage, {}));
-    assert.deepEqual(empty.map((p) => [p.pageNumber, p.totalPages, p.items.length]), [[1, 0, 0]]);
+    assert.deepEqual(
+      empty.map((p) => [p.pageNumber, p.totalPages, p.items.length]),
+      [[1, 0, 0]],
+    );
     const single = fakeEndpoint(['a', 'b'], 5);
-    assert.deepEqual((await collect(paginate(single.fetchPage, {}))).flatMap((p) => p.items), ['a', 'b']);
+    assert.deepEqual(
+      (await collect(paginate(single.fetchPage, {}))).flatMap((p) => p.items),
+      ['a', 'b'],
+    );
     assert.equal(single.calls.length, 1);
   });
 
@@ -75,14 +110,21 @@ describe('paginate', () => {
     const endpoint = fakeEndpoint(items, 5);
     const restarts: number[] = [];
     const seen: string[] = [];
-    const generator = paginate(endpoint.fetchPage, { q: 1 }, { prefetch: 0, fingerprint: (item) => String(item), onRestart: (_e, n) => restarts.push(n) });
+    const generator = paginate(
+      endpoint.fetchPage,
+      { q: 1 },
+      { prefetch: 0, fingerprint: (item) => String(item), onRestart: (_e, n) => restarts.push(n) },
+    );
     for await (const page of generator) {
       seen.push(...(page.items as string[]));
       if (page.pageNumber === 2 && page.restarts === 0) endpoint.expireToken();
     }
     assert.deepEqual(restarts, [1]);
     assert.deepEqual(seen, items, 'every item exactly once');
-    assert.deepEqual(endpoint.calls.filter((c) => !c.context.continuation).map((c) => c.query), [{ q: 1 }, { q: 1 }]);
+    assert.deepEqual(
+      endpoint.calls.filter((c) => !c.context.continuation).map((c) => c.query),
+      [{ q: 1 }, { q: 1 }],
+    );
   });
 
   it('gives up after maxRestarts with the token error', async () => {
@@ -147,7 +189,11 @@ describe('envelopes', () => {
   const info = { totalItems: 3, totalPages: 2, currentPage: 1, pageNavigationToken: 't' };
   it('accepts a well-formed paged envelope', () => {
     assert.deepEqual(parsePagedEnvelope({ info, data: [1, 2] }, 'GET /x', 1).data, [1, 2]);
-    assert.equal(parsePagedEnvelope({ info: { totalItems: 0, totalPages: 0, currentPage: 1 }, data: [] }, 'GET /x').info.pageNavigationToken, undefined);
+    assert.equal(
+      parsePagedEnvelope({ info: { totalItems: 0, totalPages: 0, currentPage: 1 }, data: [] }, 'GET /x').info
+        .pageNavigationToken,
+      undefined,
+    );
   });
   it('rejects broken envelopes with a MalformedResponseError naming the endpoint', () => {
     const broken: unknown[] = [
@@ -163,12 +209,24 @@ describe('envelopes', () => {
       { info: { ...info, pageNavigationToken: 5 }, data: [] },
     ];
     for (const body of broken) {
-      assert.throws(() => parsePagedEnvelope(body, 'GET /bookings'), (error: unknown) => error instanceof MalformedResponseError && error.message.includes('GET /bookings'), JSON.stringify(body));
+      assert.throws(
+        () => parsePagedEnvelope(body, 'GET /bookings'),
+        (error: unknown) => error instanceof MalformedResponseError && error.message.includes('GET /bookings'),
+        JSON.stringify(body),
+      );
     }
-    assert.throws(() => parsePagedEnvelope({ info: { ...info, currentPage: 1 }, data: [] }, 'GET /x', 2), /asked for page 2, got page 1/);
+    assert.throws(
+      () => parsePagedEnvelope({ info: { ...info, currentPage: 1 }, data: [] }, 'GET /x', 2),
+      /asked for page 2, got page 1/,
+    );
   });
   it('reads an unpaged {data} body', () => {
-    assert.deepEqual(parseDataEnvelope({ data: [{ tag: 'en-US' }] }, 'GET /settings/languages').info, { totalItems: 1, totalPages: 1, currentPage: 1, pageNavigationToken: undefined });
+    assert.deepEqual(parseDataEnvelope({ data: [{ tag: 'en-US' }] }, 'GET /settings/languages').info, {
+      totalItems: 1,
+      totalPages: 1,
+      currentPage: 1,
+      pageNavigationToken: undefined,
+    });
     assert.throws(() => parseDataEnvelope({ items: [] }, 'GET /settings/languages'), MalformedResponseError);
   });
 });

@@ -67,7 +67,13 @@ describe('rate budget', () => {
 
   it('never drops below the floor and uses a default pause without Retry-After', () => {
     const clock = fakeClock(1000);
-    const budget = createRateBudget({ requestsPerSecond: 8, maxConcurrency: 1, minRequestsPerSecond: 2, defaultPauseMs: 700, clock });
+    const budget = createRateBudget({
+      requestsPerSecond: 8,
+      maxConcurrency: 1,
+      minRequestsPerSecond: 2,
+      defaultPauseMs: 700,
+      clock,
+    });
     for (let i = 0; i < 5; i++) budget.throttled();
     assert.equal(budget.state().requestsPerSecond, 2);
     assert.equal(budget.state().pausedUntil, 1700);

@@ -1,9 +1,21 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { RESOURCE_CATALOG, UNLISTED_RESOURCES, resourceByName, selectResources } from '../../connector/catalog/catalog.js';
+import {
+  RESOURCE_CATALOG,
+  UNLISTED_RESOURCES,
+  resourceByName,
+  selectResources,
+} from '../../connector/catalog/catalog.js';
 import { RESOURCE_NAMES } from '../../contract/resources.js';
-import { EntityKeyError, childPath, entityFingerprint, entityId, entityTime, parseBookeoTime } from '../../connector/catalog/entity.js';
+import {
+  EntityKeyError,
+  childPath,
+  entityFingerprint,
+  entityId,
+  entityTime,
+  parseBookeoTime,
+} from '../../connector/catalog/entity.js';
 import { listRequest } from '../../connector/catalog/requests.js';
 
 // bookeo-api.md §4: max itemsPerPage per endpoint.
@@ -29,14 +41,18 @@ describe('resource catalog', () => {
         assert.equal(row.pagination.maxItemsPerPage, MAX_PAGE_SIZE[row.path], row.name);
         assert.ok(row.pagination.itemsPerPage <= row.pagination.maxItemsPerPage, row.name);
       }
-      if (row.cursor.kind === 'lastUpdatedWindow' || row.cursor.kind === 'timeWindow') assert.ok(row.cursor.maxWindowDays <= 31, row.name);
-      if (row.cursor.kind === 'child') assert.ok(RESOURCE_CATALOG.some((parent) => parent.name === (row.cursor as { parent: string }).parent));
+      if (row.cursor.kind === 'lastUpdatedWindow' || row.cursor.kind === 'timeWindow')
+        assert.ok(row.cursor.maxWindowDays <= 31, row.name);
+      if (row.cursor.kind === 'child')
+        assert.ok(RESOURCE_CATALOG.some((parent) => parent.name === (row.cursor as { parent: string }).parent));
     }
   });
 
   it('names the value schema kept in avro/schemas/<resource>.avsc', () => {
     for (const row of RESOURCE_CATALOG) {
-      const schema = JSON.parse(readFileSync(new URL(`../../avro/schemas/${row.name}.avsc`, import.meta.url), 'utf8')) as { name: string; namespace: string };
+      const schema = JSON.parse(
+        readFileSync(new URL(`../../avro/schemas/${row.name}.avsc`, import.meta.url), 'utf8'),
+      ) as { name: string; namespace: string };
       assert.equal(`${schema.namespace}.${schema.name}`, row.avroSchema, row.name);
     }
   });
@@ -50,7 +66,13 @@ describe('resource catalog', () => {
       path: '/bookings',
       pagination: 'pages',
       label: 'bookings',
-      query: { includeCanceled: true, expandParticipants: true, lastUpdatedStartTime: '1970-01-01T00:00:00Z', lastUpdatedEndTime: '1970-01-01T00:00:59Z', itemsPerPage: 100 },
+      query: {
+        includeCanceled: true,
+        expandParticipants: true,
+        lastUpdatedStartTime: '1970-01-01T00:00:00Z',
+        lastUpdatedEndTime: '1970-01-01T00:00:59Z',
+        itemsPerPage: 100,
+      },
     });
     assert.throws(() => listRequest(bookings), RangeError);
   });
@@ -62,8 +84,16 @@ describe('resource catalog', () => {
       label: 'customers_people',
       query: { itemsPerPage: 100 },
     });
-    assert.deepEqual(listRequest(resourceByName('customers'), { query: { createdSince: '2024-01-01T00:00:00Z' } }).query, { createdSince: '2024-01-01T00:00:00Z', itemsPerPage: 100 });
-    assert.deepEqual(listRequest(resourceByName('settings_languages')), { path: '/settings/languages', pagination: 'none', query: {}, label: 'settings_languages' });
+    assert.deepEqual(
+      listRequest(resourceByName('customers'), { query: { createdSince: '2024-01-01T00:00:00Z' } }).query,
+      { createdSince: '2024-01-01T00:00:00Z', itemsPerPage: 100 },
+    );
+    assert.deepEqual(listRequest(resourceByName('settings_languages')), {
+      path: '/settings/languages',
+      pagination: 'none',
+      query: {},
+      label: 'settings_languages',
+    });
     assert.throws(() => listRequest(resourceByName('customers_people')), RangeError);
     assert.throws(() => childPath(resourceByName('bookings'), 'x'), RangeError);
   });
@@ -76,8 +106,14 @@ describe('resource catalog', () => {
 
   it('selects resources and pulls in the parent of a child', () => {
     assert.equal(selectResources().length, RESOURCE_CATALOG.length);
-    assert.deepEqual(selectResources(['customers_people']).map((row) => row.name), ['customers', 'customers_people']);
-    assert.deepEqual(selectResources(['payments', 'bookings']).map((row) => row.name), ['bookings', 'payments']);
+    assert.deepEqual(
+      selectResources(['customers_people']).map((row) => row.name),
+      ['customers', 'customers_people'],
+    );
+    assert.deepEqual(
+      selectResources(['payments', 'bookings']).map((row) => row.name),
+      ['bookings', 'payments'],
+    );
   });
 });
 
@@ -94,9 +130,18 @@ describe('entities', () => {
   });
 
   it('takes lastChangeTime, falling back to creationTime, with any offset', () => {
-    assert.equal(entityTime(bookings, { creationTime: '2024-01-01T00:00:00Z' }), Date.parse('2024-01-01T00:00:00Z') / 1000);
-    assert.equal(entityTime(bookings, { creationTime: '2024-01-01T00:00:00Z', lastChangeTime: '2024-01-02T00:00:00-05:00' }), Date.parse('2024-01-02T05:00:00Z') / 1000);
-    assert.equal(entityTime(resourceByName('customers'), { creationTime: '2024-01-01T00:00:00.900+00:00' }), Date.parse('2024-01-01T00:00:00Z') / 1000);
+    assert.equal(
+      entityTime(bookings, { creationTime: '2024-01-01T00:00:00Z' }),
+      Date.parse('2024-01-01T00:00:00Z') / 1000,
+    );
+    assert.equal(
+      entityTime(bookings, { creationTime: '2024-01-01T00:00:00Z', lastChangeTime: '2024-01-02T00:00:00-05:00' }),
+      Date.parse('2024-01-02T05:00:00Z') / 1000,
+    );
+    assert.equal(
+      entityTime(resourceByName('customers'), { creationTime: '2024-01-01T00:00:00.900+00:00' }),
+      Date.parse('2024-01-01T00:00:00Z') / 1000,
+    );
     assert.equal(entityTime(resourceByName('webhooks'), { creationTime: '2024-01-01T00:00:00Z' }), undefined);
     assert.equal(parseBookeoTime('2024-01-01'), undefined);
     assert.equal(parseBookeoTime('2024-13-45T00:00:00Z'), undefined);

@@ -4,16 +4,31 @@ import { ClickHouseError } from '@clickhouse/client';
 import { describeTable } from '../../sinks/runner/avro-table.js';
 import { batchToken } from '../../sinks/destination.js';
 import { DestinationError } from '../../sinks/errors.js';
-import { addColumnsSql, createTableSql, dropTableSql, exchangeTablesSql, planTable, quoteIdentifier } from '../../sinks/clickhouse/ddl.js';
+import {
+  addColumnsSql,
+  createTableSql,
+  dropTableSql,
+  exchangeTablesSql,
+  planTable,
+  quoteIdentifier,
+} from '../../sinks/clickhouse/ddl.js';
 import { classifyClickHouseError } from '../../sinks/clickhouse/errors.js';
 import { canHold, clickhouseType, withoutLowCardinality } from '../../sinks/clickhouse/types.js';
 import { bookingKeySchema } from '../../testkit/booking-avro.js';
 
 const value = (fields: unknown[]) => ({ type: 'record', name: 'V', fields });
-const small = describeTable('bookings', bookingKeySchema, value([
-  { name: 'total', type: ['null', { type: 'bytes', logicalType: 'decimal', precision: 12, scale: 4 }], default: null },
-  { name: 'tags', type: { type: 'array', items: 'string' } },
-]));
+const small = describeTable(
+  'bookings',
+  bookingKeySchema,
+  value([
+    {
+      name: 'total',
+      type: ['null', { type: 'bytes', logicalType: 'decimal', precision: 12, scale: 4 }],
+      default: null,
+    },
+    { name: 'tags', type: { type: 'array', items: 'string' } },
+  ]),
+);
 
 describe('ClickHouse DDL', () => {
   it('creates a ReplacingMergeTree keyed by account and id, with the dedup window', () => {
@@ -43,7 +58,10 @@ describe('ClickHouse DDL', () => {
 
   it('adds columns in one ALTER, swaps and drops tables, quotes identifiers', () => {
     const [total, tags] = small.columns.slice(2, 4);
-    assert.equal(addColumnsSql('db', 't', [total!, tags!]), 'ALTER TABLE `db`.`t`\n    ADD COLUMN IF NOT EXISTS `total` Nullable(Decimal(12, 4)),\n    ADD COLUMN IF NOT EXISTS `tags` Array(String)');
+    assert.equal(
+      addColumnsSql('db', 't', [total!, tags!]),
+      'ALTER TABLE `db`.`t`\n    ADD COLUMN IF NOT EXISTS `total` Nullable(Decimal(12, 4)),\n    ADD COLUMN IF NOT EXISTS `tags` Array(String)',
+    );
     assert.equal(exchangeTablesSql('db', 'a', 'a__rebuild_1'), 'EXCHANGE TABLES `db`.`a` AND `db`.`a__rebuild_1`');
     assert.equal(dropTableSql('db', 'a'), 'DROP TABLE IF EXISTS `db`.`a` SYNC');
     assert.equal(quoteIdentifier('we`ird\\name'), '`we\\`ird\\\\name`');
@@ -56,8 +74,13 @@ describe('ClickHouse DDL', () => {
     existing.set('total', 'Decimal(12, 4)');
     existing.set('extra_removed_field', 'String');
     const plan = planTable(existing, small);
-    assert.deepEqual(plan.missing.map((column) => column.name), ['tags']);
-    assert.deepEqual(plan.conflicts, [{ column: 'total', existing: 'Decimal(12, 4)', wanted: 'Nullable(Decimal(12, 4))' }]);
+    assert.deepEqual(
+      plan.missing.map((column) => column.name),
+      ['tags'],
+    );
+    assert.deepEqual(plan.conflicts, [
+      { column: 'total', existing: 'Decimal(12, 4)', wanted: 'Nullable(Decimal(12, 4))' },
+    ]);
   });
 
   it('judges type compatibility by values, not storage', () => {
@@ -77,11 +100,17 @@ describe('ClickHouse DDL', () => {
       ['Array(Tuple(id String, `values` Array(String)))', 'Array(Tuple(id String, values Array(String)))', true],
     ];
     for (const [existing, wanted, ok] of cases) assert.equal(canHold(existing, wanted), ok, `${existing} ⊇ ${wanted}`);
-    assert.equal(withoutLowCardinality('Map(String,LowCardinality(Nullable(String)))'), 'Map(String, Nullable(String))');
+    assert.equal(
+      withoutLowCardinality('Map(String,LowCardinality(Nullable(String)))'),
+      'Map(String, Nullable(String))',
+    );
   });
 
   it('derives the batch token from the offset range only', () => {
-    assert.equal(batchToken({ topic: 'bookeo.bookings', partition: 3, firstOffset: 100, lastOffset: 199 }), 'bookeo.bookings-3-100-199');
+    assert.equal(
+      batchToken({ topic: 'bookeo.bookings', partition: 3, firstOffset: 100, lastOffset: 199 }),
+      'bookeo.bookings-3-100-199',
+    );
   });
 });
 
@@ -89,7 +118,12 @@ describe('ClickHouse error classification', () => {
   const engine = (code: string, type: string) => new ClickHouseError({ message: 'boom', code, type });
 
   it('retries transient engine errors, socket failures and our own timeouts', () => {
-    for (const error of [engine('252', 'TOO_MANY_PARTS'), engine('159', 'TIMEOUT_EXCEEDED'), Object.assign(new Error('connect'), { code: 'ECONNREFUSED' }), new Error('Bad Gateway')]) {
+    for (const error of [
+      engine('252', 'TOO_MANY_PARTS'),
+      engine('159', 'TIMEOUT_EXCEEDED'),
+      Object.assign(new Error('connect'), { code: 'ECONNREFUSED' }),
+      new Error('Bad Gateway'),
+    ]) {
       const classified = classifyClickHouseError(error, 'insert', 'db.t');
       assert.ok(classified instanceof DestinationError && classified.retriable, String(error));
     }
@@ -100,7 +134,10 @@ describe('ClickHouse error classification', () => {
   it('refuses bad data and DDL problems with the code, and leaves bugs alone', () => {
     const bad = classifyClickHouseError(engine('27', 'CANNOT_PARSE_INPUT_ASSERTION_FAILED'), 'insert', 'db.t');
     assert.ok(bad instanceof DestinationError && bad.reason === 'bad-data' && !bad.retriable && bad.code === '27');
-    assert.match((bad as Error).message, /insert \(db\.t\): ClickHouse error 27 CANNOT_PARSE_INPUT_ASSERTION_FAILED: boom/);
+    assert.match(
+      (bad as Error).message,
+      /insert \(db\.t\): ClickHouse error 27 CANNOT_PARSE_INPUT_ASSERTION_FAILED: boom/,
+    );
     const ddl = classifyClickHouseError(engine('62', 'SYNTAX_ERROR'), 'DDL', 'db.t');
     assert.ok(ddl instanceof DestinationError && ddl.reason === 'rejected' && !ddl.retriable);
     const bug = new TypeError('x is undefined');

@@ -1,7 +1,15 @@
 /** The pure request/response rules of the ClickHouse HTTP front (deploy/stack/clickhouse-http-protocol.ts). */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { contentType, errorResponse, HttpProtocolError, insertAwaitingBody, parseHttpParams, quoteString, responseFormat } from '../../deploy/stack/clickhouse-http-protocol.js';
+import {
+  contentType,
+  errorResponse,
+  HttpProtocolError,
+  insertAwaitingBody,
+  parseHttpParams,
+  quoteString,
+  responseFormat,
+} from '../../deploy/stack/clickhouse-http-protocol.js';
 
 describe('parseHttpParams', () => {
   it('separates query, database, format, parameters and settings; HTTP-only switches are not settings', () => {
@@ -30,8 +38,14 @@ describe('parseHttpParams', () => {
   });
 
   it('refuses names that could not be a setting or a parameter (they would end up in SQL)', () => {
-    assert.throws(() => parseHttpParams(new URLSearchParams({ 'max_threads=1; DROP': '1' })), (error: HttpProtocolError) => error.code === 115);
-    assert.throws(() => parseHttpParams(new URLSearchParams({ 'param_a b': '1' })), (error: HttpProtocolError) => error.code === 457);
+    assert.throws(
+      () => parseHttpParams(new URLSearchParams({ 'max_threads=1; DROP': '1' })),
+      (error: HttpProtocolError) => error.code === 115,
+    );
+    assert.throws(
+      () => parseHttpParams(new URLSearchParams({ 'param_a b': '1' })),
+      (error: HttpProtocolError) => error.code === 457,
+    );
   });
 });
 
@@ -39,8 +53,14 @@ describe('insertAwaitingBody', () => {
   it('reads the rows from a spool file, keeping columns and settings', () => {
     const insert = insertAwaitingBody('INSERT INTO db.t (a, b) SETTINGS async_insert=0 FORMAT RowBinary');
     assert.equal(insert?.format, 'RowBinary');
-    assert.equal(insert?.sql('/tmp/x/1.body'), "INSERT INTO db.t (a, b) FROM INFILE '/tmp/x/1.body' SETTINGS async_insert=0 FORMAT RowBinary");
-    assert.equal(insertAwaitingBody('insert into t format JSONEachRow\n')?.sql('/f'), "insert into t FROM INFILE '/f' FORMAT JSONEachRow");
+    assert.equal(
+      insert?.sql('/tmp/x/1.body'),
+      "INSERT INTO db.t (a, b) FROM INFILE '/tmp/x/1.body' SETTINGS async_insert=0 FORMAT RowBinary",
+    );
+    assert.equal(
+      insertAwaitingBody('insert into t format JSONEachRow\n')?.sql('/f'),
+      "insert into t FROM INFILE '/f' FORMAT JSONEachRow",
+    );
   });
 
   it('treats a trailing VALUES as the Values format', () => {
@@ -65,10 +85,23 @@ describe('responses', () => {
   });
 
   it('maps engine errors to ClickHouse status codes and keeps the text clients parse', () => {
-    const syntax = errorResponse(new Error('Code: 62. DB::Exception: Syntax error: failed at position 1. (SYNTAX_ERROR)'), '26.7.2.1');
-    assert.deepEqual(syntax, { status: 400, code: 62, body: 'Code: 62. DB::Exception: Syntax error: failed at position 1. (SYNTAX_ERROR) (version 26.7.2.1)\n' });
-    assert.equal(errorResponse(new Error('Code: 60. DB::Exception: Table x does not exist. (UNKNOWN_TABLE)'), 'v').status, 404);
-    assert.equal(errorResponse(new Error('Code: 241. DB::Exception: Memory limit exceeded. (MEMORY_LIMIT_EXCEEDED)'), 'v').status, 500);
+    const syntax = errorResponse(
+      new Error('Code: 62. DB::Exception: Syntax error: failed at position 1. (SYNTAX_ERROR)'),
+      '26.7.2.1',
+    );
+    assert.deepEqual(syntax, {
+      status: 400,
+      code: 62,
+      body: 'Code: 62. DB::Exception: Syntax error: failed at position 1. (SYNTAX_ERROR) (version 26.7.2.1)\n',
+    });
+    assert.equal(
+      errorResponse(new Error('Code: 60. DB::Exception: Table x does not exist. (UNKNOWN_TABLE)'), 'v').status,
+      404,
+    );
+    assert.equal(
+      errorResponse(new Error('Code: 241. DB::Exception: Memory limit exceeded. (MEMORY_LIMIT_EXCEEDED)'), 'v').status,
+      500,
+    );
     const own = errorResponse(new HttpProtocolError(115, 'Unknown setting "x y"'), 'v');
     assert.equal(own.code, 115);
     assert.match(own.body, /^Code: 115\. DB::Exception: Unknown setting/);

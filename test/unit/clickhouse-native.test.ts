@@ -51,7 +51,12 @@ describe('ClickHouse Native encoding', () => {
       name: 't',
       keyColumns: [],
       columns: [
-        { name: 's', role: 'value', path: ['s'], type: { kind: 'nullable', inner: { kind: 'string', lowCardinality: true } } },
+        {
+          name: 's',
+          role: 'value',
+          path: ['s'],
+          type: { kind: 'nullable', inner: { kind: 'string', lowCardinality: true } },
+        },
         {
           name: 'a',
           role: 'value',
@@ -76,9 +81,21 @@ describe('ClickHouse Native encoding', () => {
     block.columns[1]?.add(null);
     block.rows = 2;
     const expected = [
-      2, 2,
-      ...str('s'), ...str('Nullable(String)'), 0, 1, ...str('q'), 0,
-      ...str('a'), ...str('Array(Tuple(x Nullable(String), y Int64))'), ...u64(1), ...u64(1), 0, ...str('k'), ...u64(5),
+      2,
+      2,
+      ...str('s'),
+      ...str('Nullable(String)'),
+      0,
+      1,
+      ...str('q'),
+      0,
+      ...str('a'),
+      ...str('Array(Tuple(x Nullable(String), y Int64))'),
+      ...u64(1),
+      ...u64(1),
+      0,
+      ...str('k'),
+      ...u64(5),
     ];
     assert.deepEqual([...bytesOf(block)], expected);
   });
@@ -91,28 +108,46 @@ describe('ClickHouse Native encoding', () => {
     assert.equal(scaledDecimal('12345678901234567.89', 2), 1_234_567_890_123_456_789n);
     assert.throws(() => scaledDecimal('1.234', 2), RangeError);
     assert.throws(() => scaledDecimal('twelve', 2), RangeError);
-    const spec = describeTable('d', { type: 'record', name: 'K', fields: [{ name: 'id', type: 'string' }] }, {
-      type: 'record',
-      name: 'D',
-      fields: [
-        { name: 'small', type: { type: 'bytes', logicalType: 'decimal', precision: 9, scale: 2 } },
-        { name: 'wide', type: { type: 'bytes', logicalType: 'decimal', precision: 30, scale: 2 } },
-      ],
-    });
+    const spec = describeTable(
+      'd',
+      { type: 'record', name: 'K', fields: [{ name: 'id', type: 'string' }] },
+      {
+        type: 'record',
+        name: 'D',
+        fields: [
+          { name: 'small', type: { type: 'bytes', logicalType: 'decimal', precision: 9, scale: 2 } },
+          { name: 'wide', type: { type: 'bytes', logicalType: 'decimal', precision: 30, scale: 2 } },
+        ],
+      },
+    );
     const block = new NativeBlock(spec);
     block.columns[2]?.add('-1.00');
-    assert.deepEqual(columnBytes(block.columns[2]), [0x9c, ...Array<number>(15).fill(0xff)], 'Decimal128, two\'s complement, little-endian');
+    assert.deepEqual(
+      columnBytes(block.columns[2]),
+      [0x9c, ...Array<number>(15).fill(0xff)],
+      "Decimal128, two's complement, little-endian",
+    );
     assert.throws(() => block.columns[1]?.add('99999999.99'), RangeError, 'Decimal32 holds at most 2^31 - 1');
   });
 
   it('refuses a value of the wrong shape as a record-level error naming column and offset', () => {
     // Keys and lineage are filled from values, not transcoded: a key the column cannot hold.
     const value = { type: 'record', name: 'V', fields: [{ name: 'n', type: 'int' }] };
-    const spec = describeTable('numbered', { type: 'record', name: 'K', fields: [{ name: 'id', type: 'long' }] }, value);
+    const spec = describeTable(
+      'numbered',
+      { type: 'record', name: 'K', fields: [{ name: 'id', type: 'long' }] },
+      value,
+    );
     const version = schemaVersion(3, value);
     const schema = resolvedSchema(version, spec, () => version);
-    const records = [{ key: { id: 'not a number' }, body: avroTypeOf(value as AvroType).toBuffer({ n: 1 }), offset: 42, schemaId: 3 }];
-    assert.throws(() => new BlockPlan(schema).body({ ...lineage, schema, records }), (error: unknown) => error instanceof DestinationError && error.reason === 'bad-data' && /column id, offset 42/.test(error.message));
+    const records = [
+      { key: { id: 'not a number' }, body: avroTypeOf(value as AvroType).toBuffer({ n: 1 }), offset: 42, schemaId: 3 },
+    ];
+    assert.throws(
+      () => new BlockPlan(schema).body({ ...lineage, schema, records }),
+      (error: unknown) =>
+        error instanceof DestinationError && error.reason === 'bad-data' && /column id, offset 42/.test(error.message),
+    );
   });
 });
 
@@ -129,14 +164,28 @@ function objectBody(spec: TableSpec, records: readonly SinkRecord[]): Buffer {
 }
 
 /** The same records transcoded from Avro and written from decoded objects: same block bytes. */
-function assertSameBytes(keySchema: unknown, valueSchema: unknown, values: Array<Record<string, unknown> | null>): void {
+function assertSameBytes(
+  keySchema: unknown,
+  valueSchema: unknown,
+  values: Array<Record<string, unknown> | null>,
+): void {
   const spec = describeTable('t', keySchema, valueSchema);
   const writer = avroTypeOf(valueSchema as AvroType);
   const version = schemaVersion(3, valueSchema);
   const bodies = values.map((value) => (value === null ? null : writer.toBuffer(value)));
   const keys = values.map((_, n) => ({ account: 'acme', id: `k${n}` }));
-  const avroRecords: AvroSinkRecord[] = bodies.map((body, n) => ({ key: keys[n] as Record<string, unknown>, body, offset: 100 + n, schemaId: 3 }));
-  const records: SinkRecord[] = bodies.map((body, n) => ({ key: keys[n] as Record<string, unknown>, value: body === null ? null : (version.type.fromBuffer(body) as Record<string, unknown>), offset: 100 + n, schemaId: 3 }));
+  const avroRecords: AvroSinkRecord[] = bodies.map((body, n) => ({
+    key: keys[n] as Record<string, unknown>,
+    body,
+    offset: 100 + n,
+    schemaId: 3,
+  }));
+  const records: SinkRecord[] = bodies.map((body, n) => ({
+    key: keys[n] as Record<string, unknown>,
+    value: body === null ? null : (version.type.fromBuffer(body) as Record<string, unknown>),
+    offset: 100 + n,
+    schemaId: 3,
+  }));
   const schema = resolvedSchema(version, spec, () => version);
   const fromAvro = new BlockPlan(schema).body({ ...lineage, schema, records: avroRecords });
   assert.equal(fromAvro.toString('hex'), objectBody(spec, records).toString('hex'));
@@ -148,9 +197,20 @@ describe('Avro → Native transcoder', () => {
       const value = bookingValue(n);
       const money = (amount: string) => ({ amount: integerToBytes(BigInt(amount.replace('.', ''))), currency: 'EUR' });
       const price = value.price as Record<string, { amount: string }>;
-      return { ...value, price: { totalGross: money(price.totalGross?.amount ?? '0'), totalNet: money('80.0000'), totalPaid: money('0.0000') } };
+      return {
+        ...value,
+        price: {
+          totalGross: money(price.totalGross?.amount ?? '0'),
+          totalNet: money('80.0000'),
+          totalPaid: money('0.0000'),
+        },
+      };
     };
-    assertSameBytes(bookingKeySchema, bookingValueSchema, [...Array.from({ length: 40 }, (_, n) => toAvro(n)), null, { ...toAvro(7), price: null, lastChangeTime: null }]);
+    assertSameBytes(bookingKeySchema, bookingValueSchema, [
+      ...Array.from({ length: 40 }, (_, n) => toAvro(n)),
+      null,
+      { ...toAvro(7), price: null, lastChangeTime: null },
+    ]);
   });
 
   it('writes the bytes the object path writes, for every shape the column model produces', () => {
@@ -177,14 +237,25 @@ describe('Avro → Native transcoder', () => {
     const schema = bookingSchema(spec);
     const plan = new BlockPlan(schema);
     const body = avroTypeOf(bookingValueSchema as unknown as AvroType).toBuffer({ ...bookingValue(3), price: null });
-    const write = (bytes: Buffer) => plan.body({ ...lineage, schema, records: [{ key: { account: 'a', id: 'b' }, body: bytes, offset: 9, schemaId: 3 }] });
+    const write = (bytes: Buffer) =>
+      plan.body({
+        ...lineage,
+        schema,
+        records: [{ key: { account: 'a', id: 'b' }, body: bytes, offset: 9, schemaId: 3 }],
+      });
     for (const bad of [body.subarray(0, body.length - 3), Buffer.concat([body, Buffer.from([0])])]) {
-      assert.throws(() => write(bad), (error: unknown) => error instanceof WireFormatError && /schema id 3 does not decode/.test(error.message));
+      assert.throws(
+        () => write(bad),
+        (error: unknown) => error instanceof WireFormatError && /schema id 3 does not decode/.test(error.message),
+      );
     }
   });
 
-  it('writes a batch of mixed schema versions as one block: older bodies read into the batch\'s version', () => {
-    const v2Schema = { ...bookingValueSchema, fields: [...bookingValueSchema.fields, { name: 'notes', type: ['null', 'string'], default: null }] };
+  it("writes a batch of mixed schema versions as one block: older bodies read into the batch's version", () => {
+    const v2Schema = {
+      ...bookingValueSchema,
+      fields: [...bookingValueSchema.fields, { name: 'notes', type: ['null', 'string'], default: null }],
+    };
     const v1 = schemaVersion(3, bookingValueSchema);
     const v2 = schemaVersion(4, v2Schema);
     const spec = describeTable('bookings', bookingKeySchema, v2Schema);
@@ -199,13 +270,29 @@ describe('Avro → Native transcoder', () => {
       { key: key(2), body: null, offset: 2, schemaId: 1 },
       { key: key(3), body: v1Writer.toBuffer({ ...bookingValue(3), price }), offset: 3, schemaId: 3 },
     ];
-    const decoded: SinkRecord[] = mixed.map((record) => ({ ...record, value: record.body === null ? null : schema.decode(record.body, record.schemaId) }));
-    assert.equal((decoded[0]?.value as Record<string, unknown>).notes, null, 'a v1 value reads the new field as its default');
-    assert.equal(new BlockPlan(schema).body({ ...lineage, schema, records: mixed }).toString('hex'), objectBody(spec, decoded).toString('hex'));
+    const decoded: SinkRecord[] = mixed.map((record) => ({
+      ...record,
+      value: record.body === null ? null : schema.decode(record.body, record.schemaId),
+    }));
+    assert.equal(
+      (decoded[0]?.value as Record<string, unknown>).notes,
+      null,
+      'a v1 value reads the new field as its default',
+    );
+    assert.equal(
+      new BlockPlan(schema).body({ ...lineage, schema, records: mixed }).toString('hex'),
+      objectBody(spec, decoded).toString('hex'),
+    );
   });
 
   it('declines a schema whose columns do not match it (the plan refuses it as a bug)', () => {
     const spec = describeTable('x', edgeKey, { type: 'record', name: 'X', fields: [{ name: 'n', type: 'int' }] });
-    assert.equal(compileTranscoder(parseAvroSchema({ type: 'record', name: 'X', fields: [{ name: 'n', type: 'string' }] } as AvroType), spec), undefined);
+    assert.equal(
+      compileTranscoder(
+        parseAvroSchema({ type: 'record', name: 'X', fields: [{ name: 'n', type: 'string' }] } as AvroType),
+        spec,
+      ),
+      undefined,
+    );
   });
 });

@@ -38,7 +38,13 @@ describe('configuration', () => {
       }),
     );
     const keys = error.problems.map((p) => p.key).sort();
-    assert.deepEqual(keys, ['bookeo.accounts.0.apiKey', 'bookeo.requestsPerSecond', 'kafka.brokres', 'kafka.partitions', 'log.level']);
+    assert.deepEqual(keys, [
+      'bookeo.accounts.0.apiKey',
+      'bookeo.requestsPerSecond',
+      'kafka.brokres',
+      'kafka.partitions',
+      'log.level',
+    ]);
     const level = error.problems.find((p) => p.key === 'log.level');
     assert.match(level?.expected ?? '', /one of "fatal"/);
     assert.equal(level?.found, '"loud"');
@@ -47,7 +53,10 @@ describe('configuration', () => {
 
   it('never prints a secret value, even when it is the invalid one', () => {
     const error = problemsOf(() =>
-      validateConfig({ bookeo: { secretKey: 42, accounts: [{ id: 'bad id!', apiKey: SECRET }] }, http: { bearerToken: 'short-token' } }),
+      validateConfig({
+        bookeo: { secretKey: 42, accounts: [{ id: 'bad id!', apiKey: SECRET }] },
+        http: { bearerToken: 'short-token' },
+      }),
     );
     assert.doesNotMatch(error.message, new RegExp(SECRET));
     assert.doesNotMatch(error.message, /short-token/);
@@ -81,7 +90,10 @@ describe('configuration', () => {
   });
 
   it('an unreadable or unparsable file is a clear ConfigError', () => {
-    assert.match(problemsOf(() => loadConfig({ file: '/nonexistent/x.yaml', env: {} })).message, /readable configuration file.*ENOENT/);
+    assert.match(
+      problemsOf(() => loadConfig({ file: '/nonexistent/x.yaml', env: {} })).message,
+      /readable configuration file.*ENOENT/,
+    );
     const dir = mkdtempSync(join(tmpdir(), 'bc-config-'));
     const file = join(dir, 'c.json');
     writeFileSync(file, '{"kafka": ');
@@ -89,20 +101,29 @@ describe('configuration', () => {
   });
 
   it('the documented example configuration is valid', () => {
-    const config = loadConfig({ file: join(import.meta.dirname, '..', '..', 'deploy', 'config.example.yaml'), env: {} });
+    const config = loadConfig({
+      file: join(import.meta.dirname, '..', '..', 'deploy', 'config.example.yaml'),
+      env: {},
+    });
     assert.equal(config.bookeo.accounts[0]?.id, 'acme');
     assert.equal(config.source.sweepIntervalSeconds, 86_400);
   });
 
   it('maskSecrets hides every secret key at any depth', () => {
-    const masked = maskSecrets({ bookeo: { secretKey: SECRET, accounts: [{ id: 'a', apiKey: SECRET }] }, clickhouse: { password: SECRET } });
+    const masked = maskSecrets({
+      bookeo: { secretKey: SECRET, accounts: [{ id: 'a', apiKey: SECRET }] },
+      clickhouse: { password: SECRET },
+    });
     assert.doesNotMatch(JSON.stringify(masked), new RegExp(SECRET));
     assert.equal(masked.bookeo.accounts[0]?.id, 'a');
   });
 
   it('masks a password written into a URL, in masked output and in config errors', () => {
     const url = `postgres://app:${SECRET}@db.example.com:6432/prod?sslmode=require`;
-    assert.equal(maskSecrets({ postgres: { connectionString: url } }).postgres.connectionString, 'postgres://app:***@db.example.com:6432/prod?sslmode=require');
+    assert.equal(
+      maskSecrets({ postgres: { connectionString: url } }).postgres.connectionString,
+      'postgres://app:***@db.example.com:6432/prod?sslmode=require',
+    );
     assert.equal(maskSecrets('postgres://app@db/prod'), 'postgres://app@db/prod');
     assert.throws(
       () => validateConfig({ postgres: { connectionString: url, poolSize: 0 } }),
@@ -110,7 +131,10 @@ describe('configuration', () => {
     );
     assert.throws(
       () => validateConfig({ postgres: { connectionString: `mysql://app:${SECRET}@db/prod` } }),
-      (error: unknown) => error instanceof ConfigError && error.message.includes('postgres.connectionString') && !error.message.includes(SECRET),
+      (error: unknown) =>
+        error instanceof ConfigError &&
+        error.message.includes('postgres.connectionString') &&
+        !error.message.includes(SECRET),
     );
   });
 });

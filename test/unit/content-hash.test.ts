@@ -26,7 +26,15 @@ describe('canonicalJson', () => {
   it('equals the plain algorithm for tricky values (numeric keys sort as text, like JSON text)', () => {
     const values: unknown[] = [
       { b: 1, a: { d: [2, 1, undefined], c: undefined } },
-      { a: -0, b: 1e21, c: Number.NaN, d: Number.POSITIVE_INFINITY, e: 'quote " backslash \\ line\u2028 lone\ud800', f: null, g: [null, true, false] },
+      {
+        a: -0,
+        b: 1e21,
+        c: Number.NaN,
+        d: Number.POSITIVE_INFINITY,
+        e: 'quote " backslash \\ line\u2028 lone\ud800',
+        f: null,
+        g: [null, true, false],
+      },
       { '10': 1, '2': 2, b: 3, B: 4, é: 5, _: 6 },
       [],
       {},
@@ -46,14 +54,19 @@ describe('canonicalJson', () => {
       { name: 'a', id: '1', price: { amount: '1.00', currency: 'EUR' } },
     ];
     for (let round = 0; round < 3; round++) {
-      for (const value of orders) assert.equal(canonicalJson(value), '{"id":"1","name":"a","price":{"amount":"1.00","currency":"EUR"}}');
+      for (const value of orders)
+        assert.equal(canonicalJson(value), '{"id":"1","name":"a","price":{"amount":"1.00","currency":"EUR"}}');
     }
     assert.equal(contentHash(orders[0]), contentHash(orders[1]));
   });
 
   it('stays exact past the shape cache limits (many shapes under one first key, many first keys)', () => {
     for (let n = 0; n < 3000; n++) {
-      const value = { first: n, [`k${n % 97}`]: { [`z${n}`]: n, a: [n, { [`y${n}`]: true, b: null }] }, ...(n % 2 === 0 ? { extra: 'x' } : {}) };
+      const value = {
+        first: n,
+        [`k${n % 97}`]: { [`z${n}`]: n, a: [n, { [`y${n}`]: true, b: null }] },
+        ...(n % 2 === 0 ? { extra: 'x' } : {}),
+      };
       assert.equal(canonicalJson(value), reference(value));
       const other = { [`f${n}`]: n, a: n };
       assert.equal(canonicalJson(other), reference(other));

@@ -5,7 +5,9 @@ import { DELETED, idempotencyKey } from '../../contract/idempotency-key.js';
 import { createLatestStateBuilder } from '../../contract/latest-state.js';
 
 const record = (account: string, id: string, version: string, offset: number) => ({
-  headers: { [RECORD_HEADER.idempotencyKey]: Buffer.from(idempotencyKey({ account, resource: 'customers', id, version })) },
+  headers: {
+    [RECORD_HEADER.idempotencyKey]: Buffer.from(idempotencyKey({ account, resource: 'customers', id, version })),
+  },
   value: version === DELETED ? null : Buffer.from('avro'),
   offset: String(offset),
 });
@@ -19,7 +21,13 @@ describe('contract: latest state of a topic', () => {
     builder.add(record('acme', 'C2', DELETED, 1), 1);
     builder.add(record('other', 'C1', 'h9', 2), 0);
     const { accounts, unattributed } = builder.state();
-    assert.deepEqual(accounts.get('acme'), new Map([['C1', { partition: 0, offset: 1, hash: 'h2' }], ['C2', { partition: 1, offset: 1, hash: null }]]));
+    assert.deepEqual(
+      accounts.get('acme'),
+      new Map([
+        ['C1', { partition: 0, offset: 1, hash: 'h2' }],
+        ['C2', { partition: 1, offset: 1, hash: null }],
+      ]),
+    );
     assert.deepEqual(accounts.get('other'), new Map([['C1', { partition: 0, offset: 2, hash: 'h9' }]]));
     assert.equal(unattributed, 0);
   });

@@ -20,7 +20,9 @@ describe('Grafana dashboard', () => {
     createSinkMetrics(registry);
     const catalog = new Map<string, { type: string; labels: readonly string[] }>();
     for (const metric of await registry.getMetricsAsJSON()) {
-      const labels = [...((registry.getSingleMetric(metric.name) as unknown as { labelNames?: readonly string[] }).labelNames ?? [])];
+      const labels = [
+        ...((registry.getSingleMetric(metric.name) as unknown as { labelNames?: readonly string[] }).labelNames ?? []),
+      ];
       if (metric.name.startsWith('bookeo_connect_sink_')) labels.push(...RUN_SINK_LABELS);
       catalog.set(metric.name, { type: String(metric.type), labels });
       if (String(metric.type) === 'histogram') {
@@ -58,24 +60,44 @@ describe('Grafana dashboard', () => {
         for (const label of metric.labels) allowed.add(label);
       }
       const used = [
-        ...[...text.matchAll(/\{([^}]*)\}/g)].flatMap((m) => [...(m[1] as string).matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)\s*(?:=~|!~|!=|=)/g)].map((l) => l[1] as string)),
-        ...[...text.matchAll(/\b(?:by|without)\s*\(([^)]*)\)/g)].flatMap((m) => (m[1] as string).split(',').map((l) => l.trim()).filter(Boolean)),
+        ...[...text.matchAll(/\{([^}]*)\}/g)].flatMap((m) =>
+          [...(m[1] as string).matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)\s*(?:=~|!~|!=|=)/g)].map((l) => l[1] as string),
+        ),
+        ...[...text.matchAll(/\b(?:by|without)\s*\(([^)]*)\)/g)].flatMap((m) =>
+          (m[1] as string)
+            .split(',')
+            .map((l) => l.trim())
+            .filter(Boolean),
+        ),
         ...[...text.matchAll(/label_values\([^,]*,\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*\)/g)].map((m) => m[1] as string),
       ];
-      for (const label of used) assert.ok(allowed.has(label), `label ${label} does not exist on ${names.join(', ')} (query: ${text})`);
+      for (const label of used)
+        assert.ok(allowed.has(label), `label ${label} does not exist on ${names.join(', ')} (query: ${text})`);
     }
   });
 
   it('legends name only labels the series have', async () => {
     const catalog = await metricCatalog();
     const dashboard = obj(JSON.parse(dashboardText), 'dashboard');
-    for (const panel of arr(dashboard.panels, 'panels').map((p) => obj(p, 'panel')).filter((p) => p.type !== 'row')) {
+    for (const panel of arr(dashboard.panels, 'panels')
+      .map((p) => obj(p, 'panel'))
+      .filter((p) => p.type !== 'row')) {
       for (const target of arr(panel.targets, 'targets').map((t) => obj(t, 'target'))) {
         const expr = String(target.expr);
-        const grouping = /^\s*\w+\s+by\s*\(([^)]*)\)/.exec(expr) ?? /^\s*histogram_quantile\([^,]+,\s*sum by \(([^)]*)\)/.exec(expr);
-        const available = grouping === null ? new Set([...TARGET_LABELS, ...[...expr.matchAll(/\bbookeo_connect_[a-z0-9_]+\b/g)].flatMap((m) => catalog.get(m[0])?.labels ?? [])]) : new Set((grouping[1] as string).split(',').map((l) => l.trim()));
+        const grouping =
+          /^\s*\w+\s+by\s*\(([^)]*)\)/.exec(expr) ?? /^\s*histogram_quantile\([^,]+,\s*sum by \(([^)]*)\)/.exec(expr);
+        const available =
+          grouping === null
+            ? new Set([
+                ...TARGET_LABELS,
+                ...[...expr.matchAll(/\bbookeo_connect_[a-z0-9_]+\b/g)].flatMap((m) => catalog.get(m[0])?.labels ?? []),
+              ])
+            : new Set((grouping[1] as string).split(',').map((l) => l.trim()));
         for (const match of String(target.legendFormat ?? '').matchAll(/\{\{\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*\}\}/g)) {
-          assert.ok(available.has(match[1] as string), `${String(panel.title)}: legend {{${match[1] as string}}} is not a label of ${expr}`);
+          assert.ok(
+            available.has(match[1] as string),
+            `${String(panel.title)}: legend {{${match[1] as string}}} is not a label of ${expr}`,
+          );
         }
       }
     }
@@ -89,6 +111,7 @@ describe('Grafana dashboard', () => {
     const connector = (await registry.getMetricsAsJSON()).map((m) => m.name).filter((name) => !defaults.has(name));
     assert.ok(connector.length >= 15);
     const text = queries().join('\n');
-    for (const name of connector) assert.match(text, new RegExp(`\\b${name}(_bucket|_sum|_count)?\\b`), `${name} is on the dashboard`);
+    for (const name of connector)
+      assert.match(text, new RegExp(`\\b${name}(_bucket|_sum|_count)?\\b`), `${name} is on the dashboard`);
   });
 });

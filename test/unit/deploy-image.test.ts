@@ -14,7 +14,10 @@ describe('deploy files parse', () => {
   });
 
   it('the Grafana dashboard is JSON with its datasource as the DS_PROMETHEUS input', () => {
-    const dashboard = obj(JSON.parse(readFileSync(join(deploy, 'grafana', 'bookeo-connect.json'), 'utf8')), 'dashboard');
+    const dashboard = obj(
+      JSON.parse(readFileSync(join(deploy, 'grafana', 'bookeo-connect.json'), 'utf8')),
+      'dashboard',
+    );
     const inputs = arr(dashboard.__inputs, '__inputs').map((input) => obj(input, 'input'));
     assert.ok(inputs.some((input) => input.name === 'DS_PROMETHEUS' && input.pluginId === 'prometheus'));
     const datasources = new Set<string>();
@@ -24,7 +27,8 @@ describe('deploy files parse', () => {
       ids.add(Number(panel.id));
       if (panel.type === 'row') continue;
       datasources.add(JSON.stringify(panel.datasource));
-      for (const target of arr(panel.targets, `${String(panel.title)}.targets`)) datasources.add(JSON.stringify(obj(target, 'target').datasource));
+      for (const target of arr(panel.targets, `${String(panel.title)}.targets`))
+        datasources.add(JSON.stringify(obj(target, 'target').datasource));
     }
     assert.deepEqual([...datasources], [JSON.stringify({ type: 'prometheus', uid: '${DS_PROMETHEUS}' })]);
   });
@@ -36,15 +40,29 @@ describe('Dockerfile', () => {
     .replace(/\\\n/g, ' ')
     .split('\n')
     .filter((line) => line.trim() !== '' && !line.trim().startsWith('#'));
-  const stages = instructions.join('\n').split(/^FROM /m).slice(1);
+  const stages = instructions
+    .join('\n')
+    .split(/^FROM /m)
+    .slice(1);
   const runtime = stages[stages.length - 1] ?? '';
 
   it('ENTRYPOINT runs what `npm run build` makes of cli/main.ts, which is also the package bin', () => {
-    const build = JSON.parse(readFileSync(join(root, 'tsconfig.build.json'), 'utf8')) as { extends?: string; compilerOptions?: { outDir?: string; rootDir?: string } };
-    const base = build.extends === undefined ? {} : (JSON.parse(readFileSync(join(root, build.extends), 'utf8')) as { compilerOptions?: { outDir?: string; rootDir?: string } });
+    const build = JSON.parse(readFileSync(join(root, 'tsconfig.build.json'), 'utf8')) as {
+      extends?: string;
+      compilerOptions?: { outDir?: string; rootDir?: string };
+    };
+    const base =
+      build.extends === undefined
+        ? {}
+        : (JSON.parse(readFileSync(join(root, build.extends), 'utf8')) as {
+            compilerOptions?: { outDir?: string; rootDir?: string };
+          });
     const outDir = build.compilerOptions?.outDir ?? base.compilerOptions?.outDir ?? assert.fail('no outDir');
     const rootDir = build.compilerOptions?.rootDir ?? base.compilerOptions?.rootDir ?? assert.fail('no rootDir');
-    const main = posix.join(outDir, relative(resolve(root, rootDir), join(root, 'cli', 'main.ts')).replace(/\.ts$/, '.js'));
+    const main = posix.join(
+      outDir,
+      relative(resolve(root, rootDir), join(root, 'cli', 'main.ts')).replace(/\.ts$/, '.js'),
+    );
     const entrypoint = /^ENTRYPOINT\s+(\[.*\])\s*$/m.exec(runtime);
     assert.ok(entrypoint !== null, 'the runtime stage has an exec-form ENTRYPOINT');
     assert.deepEqual(JSON.parse(entrypoint[1] as string), ['node', main]);
@@ -66,7 +84,10 @@ describe('Dockerfile', () => {
   });
 
   it('everything cli/main.ts imports at runtime is a production dependency, and in the build context', () => {
-    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { dependencies: Record<string, string>; devDependencies: Record<string, string> };
+    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+      dependencies: Record<string, string>;
+      devDependencies: Record<string, string>;
+    };
     assert.ok(!('chdb' in pkg.dependencies), 'chdb (local stack only) is not a production dependency');
     const seen = new Set<string>();
     const packages = new Map<string, string>();
@@ -77,7 +98,9 @@ describe('Dockerfile', () => {
       seen.add(file);
       const text = readFileSync(file, 'utf8');
       const specifiers = [
-        ...[...text.matchAll(/^\s*(?:import|export)\s+(?!type\b)[^'";]*?\bfrom\s*'([^']+)'/gm)].map((m) => m[1] as string),
+        ...[...text.matchAll(/^\s*(?:import|export)\s+(?!type\b)[^'";]*?\bfrom\s*'([^']+)'/gm)].map(
+          (m) => m[1] as string,
+        ),
         ...[...text.matchAll(/^\s*import\s+'([^']+)'/gm)].map((m) => m[1] as string),
         ...[...text.matchAll(/\bimport\(\s*'([^']+)'\s*\)/g)].map((m) => m[1] as string),
       ];
@@ -88,13 +111,19 @@ describe('Dockerfile', () => {
           assert.ok(existsSync(target), `${relative(root, file)} imports ${specifier}`);
           queue.push(target);
         } else {
-          const name = specifier.startsWith('@') ? specifier.split('/').slice(0, 2).join('/') : (specifier.split('/')[0] as string);
+          const name = specifier.startsWith('@')
+            ? specifier.split('/').slice(0, 2).join('/')
+            : (specifier.split('/')[0] as string);
           packages.set(name, relative(root, file));
         }
       }
     }
-    for (const [name, file] of packages) assert.ok(name in pkg.dependencies, `${file} imports ${name}, which --omit=dev would leave out of the image`);
-    const ignored = readFileSync(join(root, '.dockerignore'), 'utf8').split('\n').map((line) => line.trim()).filter((line) => line !== '' && !line.startsWith('#'));
+    for (const [name, file] of packages)
+      assert.ok(name in pkg.dependencies, `${file} imports ${name}, which --omit=dev would leave out of the image`);
+    const ignored = readFileSync(join(root, '.dockerignore'), 'utf8')
+      .split('\n')
+      .map((line) => line.trim())
+      .filter((line) => line !== '' && !line.startsWith('#'));
     for (const dir of new Set([...seen].map((file) => relative(root, file).split('/')[0] as string))) {
       assert.ok(!ignored.includes(dir), `.dockerignore excludes ${dir}/, which the CLI imports`);
     }

@@ -9,7 +9,23 @@ import { basename, join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import type { Command } from 'commander';
 import { parseAllDocuments } from 'yaml';
-import { buildCli, deploy, k8sDir, PREFIX, isObject, obj, arr, yamlDocuments, effectiveConfig, assertEnvKeysExist, parseCli, assertRunnable, LONG_RUNNING, type Json, type JsonObject } from '../helpers/deploy-files.js';
+import {
+  buildCli,
+  deploy,
+  k8sDir,
+  PREFIX,
+  isObject,
+  obj,
+  arr,
+  yamlDocuments,
+  effectiveConfig,
+  assertEnvKeysExist,
+  parseCli,
+  assertRunnable,
+  LONG_RUNNING,
+  type Json,
+  type JsonObject,
+} from '../helpers/deploy-files.js';
 
 let cli: Command;
 before(async () => {
@@ -21,10 +37,15 @@ describe('kubernetes', () => {
 
   /** The manifests as `kubectl apply -k` would send them, assembled from the kustomization (no hash suffixes). */
   function manifests(): JsonObject[] {
-    const docs = arr(kustomization.resources, 'resources').flatMap((file) => yamlDocuments(join(k8sDir, String(file))).map((doc) => obj(doc, String(file))));
-    for (const generator of arr(kustomization.configMapGenerator ?? [], 'configMapGenerator').map((g) => obj(g, 'generator'))) {
+    const docs = arr(kustomization.resources, 'resources').flatMap((file) =>
+      yamlDocuments(join(k8sDir, String(file))).map((doc) => obj(doc, String(file))),
+    );
+    for (const generator of arr(kustomization.configMapGenerator ?? [], 'configMapGenerator').map((g) =>
+      obj(g, 'generator'),
+    )) {
       const data: JsonObject = {};
-      for (const file of arr(generator.files, 'files')) data[basename(String(file))] = readFileSync(join(k8sDir, String(file)), 'utf8');
+      for (const file of arr(generator.files, 'files'))
+        data[basename(String(file))] = readFileSync(join(k8sDir, String(file)), 'utf8');
       docs.push({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: String(generator.name) }, data });
     }
     return docs;
@@ -37,7 +58,10 @@ describe('kubernetes', () => {
   const services = docs.filter((doc) => doc.kind === 'Service');
 
   it('has the source, a ClickHouse sink, their Services and the configuration; the Secret stays out of the kustomization', () => {
-    assert.deepEqual(deployments.map((d) => obj(d.metadata, 'metadata').name).sort(), ['bookeo-connect-sink-clickhouse', 'bookeo-connect-source']);
+    assert.deepEqual(deployments.map((d) => obj(d.metadata, 'metadata').name).sort(), [
+      'bookeo-connect-sink-clickhouse',
+      'bookeo-connect-source',
+    ]);
     assert.equal(services.length, 2);
     assert.ok(!docs.some((doc) => doc.kind === 'Secret'), 'placeholders are never applied by kubectl apply -k');
     assert.ok(!docs.some((doc) => isObject(doc.metadata) && 'namespace' in doc.metadata), 'namespace-less');
@@ -59,11 +83,17 @@ describe('kubernetes', () => {
       const parsed = await parseCli(cli, arr(container.args, 'args').map(String));
       assert.ok(LONG_RUNNING.has(parsed.path.join(' ')), `${name} runs a long-running command`);
       const configPath = String(parsed.options.config);
-      const mount = arr(container.volumeMounts, 'volumeMounts').map((m) => obj(m, 'mount')).find((m) => configPath.startsWith(`${String(m.mountPath)}/`));
+      const mount = arr(container.volumeMounts, 'volumeMounts')
+        .map((m) => obj(m, 'mount'))
+        .find((m) => configPath.startsWith(`${String(m.mountPath)}/`));
       assert.ok(mount !== undefined, `${configPath} is mounted`);
-      const volume = arr(pod.volumes, 'volumes').map((v) => obj(v, 'volume')).find((v) => v.name === mount.name);
+      const volume = arr(pod.volumes, 'volumes')
+        .map((v) => obj(v, 'volume'))
+        .find((v) => v.name === mount.name);
       const configMapName = String(obj(volume?.configMap, 'configMap volume').name);
-      const configMap = docs.find((doc) => doc.kind === 'ConfigMap' && obj(doc.metadata, 'metadata').name === configMapName);
+      const configMap = docs.find(
+        (doc) => doc.kind === 'ConfigMap' && obj(doc.metadata, 'metadata').name === configMapName,
+      );
       assert.ok(configMap !== undefined, `ConfigMap ${configMapName} exists`);
       const configText = String(obj(configMap.data, 'data')[configPath.slice(String(mount.mountPath).length + 1)]);
 
@@ -73,9 +103,14 @@ describe('kubernetes', () => {
         if (entry.value !== undefined) env[key] = String(entry.value);
         else {
           const ref = obj(obj(entry.valueFrom, `${key}.valueFrom`).secretKeyRef, `${key}.secretKeyRef`);
-          assert.equal(ref.name, obj(secret.metadata, 'metadata').name, `${key} reads the Secret of secret.example.yaml`);
+          assert.equal(
+            ref.name,
+            obj(secret.metadata, 'metadata').name,
+            `${key} reads the Secret of secret.example.yaml`,
+          );
           const value = secretData[String(ref.key)];
-          if (value === undefined) assert.equal(ref.optional, true, `${key}: key ${String(ref.key)} is in secret.example.yaml`);
+          if (value === undefined)
+            assert.equal(ref.optional, true, `${key}: key ${String(ref.key)} is in secret.example.yaml`);
           else env[key] = String(value);
         }
       }
@@ -84,15 +119,29 @@ describe('kubernetes', () => {
       assertEnvKeysExist(ours, config, name);
       assertRunnable(parsed, config, name);
       // Without the optional keys (e.g. no bearer token), the configuration is valid as well.
-      effectiveConfig(configText, Object.fromEntries(Object.entries(ours).filter(([key]) => key !== `${PREFIX}HTTP__BEARER_TOKEN`)), `${name} without the optional secrets`);
+      effectiveConfig(
+        configText,
+        Object.fromEntries(Object.entries(ours).filter(([key]) => key !== `${PREFIX}HTTP__BEARER_TOKEN`)),
+        `${name} without the optional secrets`,
+      );
 
       // One port: http.port, named "ops", used by every probe, the scrape annotation and the Service.
       assert.equal(config.http.host, '0.0.0.0', `${name}: http.host reachable by probes and Prometheus`);
       const ports = arr(container.ports, 'ports').map((p) => obj(p, 'port'));
-      assert.deepEqual(ports.map((p) => Number(p.containerPort)), [config.http.port]);
+      assert.deepEqual(
+        ports.map((p) => Number(p.containerPort)),
+        [config.http.port],
+      );
       const portByName = new Map(ports.map((p) => [String(p.name), Number(p.containerPort)]));
-      const resolvePort = (port: Json | undefined): number => (typeof port === 'number' ? port : (portByName.get(String(port)) ?? assert.fail(`no port named ${String(port)}`)));
-      for (const [probe, path] of [['startupProbe', '/healthz'], ['livenessProbe', '/healthz'], ['readinessProbe', '/readyz']] as const) {
+      const resolvePort = (port: Json | undefined): number =>
+        typeof port === 'number'
+          ? port
+          : (portByName.get(String(port)) ?? assert.fail(`no port named ${String(port)}`));
+      for (const [probe, path] of [
+        ['startupProbe', '/healthz'],
+        ['livenessProbe', '/healthz'],
+        ['readinessProbe', '/readyz'],
+      ] as const) {
         const httpGet = obj(obj(container[probe], probe).httpGet, `${probe}.httpGet`);
         assert.equal(httpGet.path, path, `${name} ${probe} path`);
         assert.equal(resolvePort(httpGet.port), config.http.port, `${name} ${probe} port`);
@@ -101,9 +150,15 @@ describe('kubernetes', () => {
       assert.equal(Number(annotations['prometheus.io/port']), config.http.port);
       assert.equal(annotations['prometheus.io/path'], '/metrics');
       const labels = obj(obj(template.metadata, 'template.metadata').labels, 'labels');
-      const service = services.find((s) => Object.entries(obj(obj(s.spec, 'service spec').selector, 'selector')).every(([key, value]) => labels[key] === value));
+      const service = services.find((s) =>
+        Object.entries(obj(obj(s.spec, 'service spec').selector, 'selector')).every(
+          ([key, value]) => labels[key] === value,
+        ),
+      );
       assert.ok(service !== undefined, `a Service selects ${name}`);
-      for (const port of arr(obj(service.spec, 'service spec').ports, 'service ports').map((p) => obj(p, 'service port'))) {
+      for (const port of arr(obj(service.spec, 'service spec').ports, 'service ports').map((p) =>
+        obj(p, 'service port'),
+      )) {
         assert.equal(resolvePort(port.targetPort ?? port.port), config.http.port, `${name} Service targetPort`);
       }
 
@@ -128,8 +183,14 @@ describe('kubernetes', () => {
         assert.equal(spec.replicas, 1, 'one source: its transactional ids fence a second instance');
         assert.equal(obj(spec.strategy, 'strategy').type, 'Recreate');
       } else {
-        assert.ok(Number(spec.replicas) >= 1 && Number(spec.replicas) <= config.kafka.partitions, 'sink replicas <= kafka.partitions');
-        assert.ok(Number(pod.terminationGracePeriodSeconds) * 1000 > config.sink.shutdownTimeoutMs, 'the grace period outlasts sink.shutdownTimeoutMs');
+        assert.ok(
+          Number(spec.replicas) >= 1 && Number(spec.replicas) <= config.kafka.partitions,
+          'sink replicas <= kafka.partitions',
+        );
+        assert.ok(
+          Number(pod.terminationGracePeriodSeconds) * 1000 > config.sink.shutdownTimeoutMs,
+          'the grace period outlasts sink.shutdownTimeoutMs',
+        );
       }
     });
   }
@@ -140,9 +201,13 @@ describe('kubernetes', () => {
     const selector = obj(obj(obj(monitor.spec, 'spec').selector, 'selector').matchLabels, 'matchLabels');
     for (const service of services) {
       const labels = obj(obj(service.metadata, 'metadata').labels, 'labels');
-      assert.ok(Object.entries(selector).every(([key, value]) => labels[key] === value), 'the ServiceMonitor selects every Service');
+      assert.ok(
+        Object.entries(selector).every(([key, value]) => labels[key] === value),
+        'the ServiceMonitor selects every Service',
+      );
       const portNames = arr(obj(service.spec, 'spec').ports, 'ports').map((p) => obj(p, 'port').name);
-      for (const endpoint of endpoints) assert.ok(portNames.includes(endpoint.port as string), `port ${String(endpoint.port)}`);
+      for (const endpoint of endpoints)
+        assert.ok(portNames.includes(endpoint.port as string), `port ${String(endpoint.port)}`);
     }
     assert.ok(endpoints.every((endpoint) => endpoint.path === '/metrics'));
   });
@@ -163,7 +228,10 @@ describe('kubernetes', () => {
     };
     assert.deepEqual(objects.map(key).sort(), docs.map(key).sort());
     for (const doc of objects.filter((o) => o.kind === 'Deployment')) {
-      const container = obj(arr(obj(obj(obj(doc.spec, 'spec').template, 'template').spec, 'pod').containers, 'containers')[0], 'container');
+      const container = obj(
+        arr(obj(obj(obj(doc.spec, 'spec').template, 'template').spec, 'pod').containers, 'containers')[0],
+        'container',
+      );
       assert.match(String(container.image), /\/bookeo-connect:[\w.-]+$/, 'images: rewrote the image');
     }
   });

@@ -102,9 +102,12 @@ function readIfExists(path: string): string | undefined {
 /** The dotted keys of a configuration schema, down to its leaves (`bookeo.accounts[].apiKey` inside lists of objects). */
 function configKeys(schema: z.ZodType, path = ''): string[] {
   if (schema instanceof z.ZodObject) {
-    return Object.entries(schema.shape as Record<string, z.ZodType>).flatMap(([key, inner]) => configKeys(inner, path === '' ? key : `${path}.${key}`));
+    return Object.entries(schema.shape as Record<string, z.ZodType>).flatMap(([key, inner]) =>
+      configKeys(inner, path === '' ? key : `${path}.${key}`),
+    );
   }
-  if (schema instanceof z.ZodDefault || schema instanceof z.ZodOptional || schema instanceof z.ZodNullable) return configKeys(schema.unwrap() as z.ZodType, path);
+  if (schema instanceof z.ZodDefault || schema instanceof z.ZodOptional || schema instanceof z.ZodNullable)
+    return configKeys(schema.unwrap() as z.ZodType, path);
   if (schema instanceof z.ZodPipe) return configKeys(schema.out as z.ZodType, path);
   if (schema instanceof z.ZodArray) {
     const inner = configKeys(schema.element as z.ZodType, `${path}[]`);
@@ -123,19 +126,34 @@ describe('docs links', () => {
 
   it('finds a missing file, a missing heading, and ignores code blocks and absolute links', () => {
     const file = join(docsDir, 'example.md');
-    const text = ['# Top', '## Top', '[ok](#top-1) [ok](https://example.com/x#y) `[no](nowhere.md)`', '```', '[no](nowhere.md)', '```', '[bad](missing.md) [bad](#nowhere) [bad](other.md#gone)'].join('\n');
+    const text = [
+      '# Top',
+      '## Top',
+      '[ok](#top-1) [ok](https://example.com/x#y) `[no](nowhere.md)`',
+      '```',
+      '[no](nowhere.md)',
+      '```',
+      '[bad](missing.md) [bad](#nowhere) [bad](other.md#gone)',
+    ].join('\n');
     const files: Record<string, string> = { [join(docsDir, 'other.md')]: '# Here' };
-    assert.deepEqual(brokenLinks(file, text, (path) => files[path]), [
-      'missing.md: no file docs/missing.md',
-      '#nowhere: no heading with anchor #nowhere in docs/example.md',
-      'other.md#gone: no heading with anchor #gone in docs/other.md',
-    ]);
+    assert.deepEqual(
+      brokenLinks(file, text, (path) => files[path]),
+      [
+        'missing.md: no file docs/missing.md',
+        '#nowhere: no heading with anchor #nowhere in docs/example.md',
+        'other.md#gone: no heading with anchor #gone in docs/other.md',
+      ],
+    );
   });
 
   it('every relative link in README.md and docs/*.md points to a file and heading that exist', () => {
     const files = markdownFiles();
     assert.ok(files.length > 5, `found ${files.length} Markdown files`);
-    const problems = files.flatMap((file) => brokenLinks(file, readFileSync(file, 'utf8'), readIfExists).map((problem) => `${relative(root, file)}: ${problem}`));
+    const problems = files.flatMap((file) =>
+      brokenLinks(file, readFileSync(file, 'utf8'), readIfExists).map(
+        (problem) => `${relative(root, file)}: ${problem}`,
+      ),
+    );
     assert.deepEqual(problems, []);
   });
 });
@@ -143,7 +161,12 @@ describe('docs links', () => {
 describe('docs/configuration.md', () => {
   it('names every key of the configuration schema', () => {
     const keys = configKeys(configSchema);
-    assert.ok(keys.includes('bookeo.accounts[].apiKey') && keys.includes('sink.batch.maxRows') && keys.includes('kafka.brokers'), keys.join(', '));
+    assert.ok(
+      keys.includes('bookeo.accounts[].apiKey') &&
+        keys.includes('sink.batch.maxRows') &&
+        keys.includes('kafka.brokers'),
+      keys.join(', '),
+    );
     const text = readFileSync(join(docsDir, 'configuration.md'), 'utf8');
     assert.deepEqual(
       keys.filter((key) => !text.includes(`\`${key}\``)),

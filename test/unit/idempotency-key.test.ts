@@ -16,12 +16,19 @@ describe('idempotency key', () => {
 
   it('is equal for equal versions and differs across accounts, resources, ids and versions', () => {
     const base = { account: 'a', resource: 'bookings', id: '1', version: 'f00' };
-    const keys = [base, { ...base, account: 'b' }, { ...base, resource: 'payments' }, { ...base, id: '2' }, { ...base, version: DELETED }].map(idempotencyKey);
+    const keys = [
+      base,
+      { ...base, account: 'b' },
+      { ...base, resource: 'payments' },
+      { ...base, id: '2' },
+      { ...base, version: DELETED },
+    ].map(idempotencyKey);
     assert.equal(new Set(keys).size, keys.length);
     assert.equal(idempotencyKey({ ...base }), keys[0]);
   });
 
   it('refuses text that is not a key', () => {
-    for (const text of [undefined, '', 'abc', 'a/b', 'a/b/c', '/b/c@v', 'a//c@v', 'a/b/@v', 'a/b/c@', 'f'.repeat(40)]) assert.equal(parseIdempotencyKey(text), undefined, String(text));
+    for (const text of [undefined, '', 'abc', 'a/b', 'a/b/c', '/b/c@v', 'a//c@v', 'a/b/@v', 'a/b/c@', 'f'.repeat(40)])
+      assert.equal(parseIdempotencyKey(text), undefined, String(text));
   });
 });

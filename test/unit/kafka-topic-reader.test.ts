@@ -11,7 +11,9 @@ import type { KafkaAdmin, PartitionRange } from '../../kafka/admin.js';
 import { stableTopicOffsets, TransactionNotStableError } from '../../kafka/topic-reader.js';
 
 /** Answers each topicOffsets call with the next of `answers` (the last one from then on). */
-function admin(answers: ReadonlyArray<readonly PartitionRange[]>): Pick<KafkaAdmin, 'topicOffsets'> & { calls: number } {
+function admin(
+  answers: ReadonlyArray<readonly PartitionRange[]>,
+): Pick<KafkaAdmin, 'topicOffsets'> & { calls: number } {
   const fake = {
     calls: 0,
     topicOffsets: async () => [...(answers[Math.min(fake.calls++, answers.length - 1)] as readonly PartitionRange[])],
@@ -31,13 +33,31 @@ describe('topic reader: the end after the caller has committed', () => {
   it('waits until the last stable offset has moved past every partition the caller committed into', async () => {
     // The caller's transaction holds offsets 5.. of partition 0 and 3.. of partition 1; its markers land late, one partition at a time.
     const offsets = admin([at(5, 3), at(9, 3), at(9, 6)]);
-    assert.deepEqual(await stableTopicOffsets(offsets, 't', new Map([[0, 5], [1, 3]])), at(9, 6));
+    assert.deepEqual(
+      await stableTopicOffsets(
+        offsets,
+        't',
+        new Map([
+          [0, 5],
+          [1, 3],
+        ]),
+      ),
+      at(9, 6),
+    );
     assert.equal(offsets.calls, 3);
   });
 
   it('gives up with a retriable error naming the partition when the markers do not come', async () => {
     const offsets = admin([at(5, 9)]);
-    const failure = await stableTopicOffsets(offsets, 't', new Map([[0, 5], [1, 2]]), { timeoutMs: 30 }).then(
+    const failure = await stableTopicOffsets(
+      offsets,
+      't',
+      new Map([
+        [0, 5],
+        [1, 2],
+      ]),
+      { timeoutMs: 30 },
+    ).then(
       () => assert.fail('resolved'),
       (error: unknown) => error,
     );

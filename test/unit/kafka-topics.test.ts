@@ -20,25 +20,50 @@ function fakeAdmin(topics: Map<string, string>): KafkaAdmin & { readonly created
         topics.set(spec.topic, spec.compacted ? 'compact' : 'delete');
       }
     },
-    topicConfig: async (names, name) => new Map(names.map((topic) => [topic, name === 'cleanup.policy' ? topics.get(topic) : undefined])),
+    topicConfig: async (names, name) =>
+      new Map(names.map((topic) => [topic, name === 'cleanup.policy' ? topics.get(topic) : undefined])),
   };
   return admin as KafkaAdmin & { readonly created: TopicSpec[] };
 }
 
-const spec = (topic: string, compacted: boolean): TopicSpec => ({ topic, partitions: 3, replicationFactor: 1, compacted });
+const spec = (topic: string, compacted: boolean): TopicSpec => ({
+  topic,
+  partitions: 3,
+  replicationFactor: 1,
+  compacted,
+});
 
 describe('ensureTopics', () => {
   it('creates only the missing topics, with their spec', async () => {
     const admin = fakeAdmin(new Map([['p.bookings', 'compact']]));
-    const result = await ensureTopics(admin, [spec('p.bookings', true), spec('p.customers', true), spec('p.dlq', false)]);
+    const result = await ensureTopics(admin, [
+      spec('p.bookings', true),
+      spec('p.customers', true),
+      spec('p.dlq', false),
+    ]);
     assert.deepEqual(result.created, ['p.customers', 'p.dlq']);
     assert.deepEqual(admin.created, [spec('p.customers', true), spec('p.dlq', false)]);
-    assert.deepEqual((await ensureTopics(admin, [spec('p.customers', true)])).created, [], 'a second call creates nothing');
+    assert.deepEqual(
+      (await ensureTopics(admin, [spec('p.customers', true)])).created,
+      [],
+      'a second call creates nothing',
+    );
   });
 
   it('refuses an existing topic that should be compacted and is not, naming it', async () => {
-    const admin = fakeAdmin(new Map([['p.bookings', 'delete'], ['p.customers', 'compact,delete'], ['p.dlq', 'delete']]));
-    await assert.rejects(ensureTopics(admin, [spec('p.bookings', true), spec('p.customers', true), spec('p.dlq', false)]), (error: unknown) => error instanceof TopicConfigError && /topics p\.bookings exist without cleanup\.policy=compact/.test(error.message));
+    const admin = fakeAdmin(
+      new Map([
+        ['p.bookings', 'delete'],
+        ['p.customers', 'compact,delete'],
+        ['p.dlq', 'delete'],
+      ]),
+    );
+    await assert.rejects(
+      ensureTopics(admin, [spec('p.bookings', true), spec('p.customers', true), spec('p.dlq', false)]),
+      (error: unknown) =>
+        error instanceof TopicConfigError &&
+        /topics p\.bookings exist without cleanup\.policy=compact/.test(error.message),
+    );
     assert.deepEqual(admin.created, []);
   });
 });

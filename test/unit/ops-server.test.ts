@@ -15,7 +15,9 @@ describe('ops server', () => {
   before(async () => {
     const metrics = createMetricsRegistry('test_');
     new Counter({ name: 'test_things_total', help: 'things', registers: [metrics] }).inc(3);
-    const destination = new Writable({ write: (chunk: Buffer, _enc, done) => (logLines.push(chunk.toString()), done()) });
+    const destination = new Writable({
+      write: (chunk: Buffer, _enc, done) => (logLines.push(chunk.toString()), done()),
+    });
     server = await startOpsServer({
       host: '127.0.0.1',
       port: 0,
@@ -26,8 +28,20 @@ describe('ops server', () => {
       routes: [
         { method: 'GET', path: '/tasks/:task', handler: ({ params }) => ({ task: params.task }) },
         { method: 'POST', path: '/tasks/:task/pause', handler: ({ body }) => ({ paused: true, body }) },
-        { method: 'GET', path: '/boom', handler: () => { throw new Error(`internal ${TOKEN}`); } },
-        { method: 'GET', path: '/teapot', handler: () => { throw new HttpError(409, 'already paused'); } },
+        {
+          method: 'GET',
+          path: '/boom',
+          handler: () => {
+            throw new Error(`internal ${TOKEN}`);
+          },
+        },
+        {
+          method: 'GET',
+          path: '/teapot',
+          handler: () => {
+            throw new HttpError(409, 'already paused');
+          },
+        },
       ],
     });
   });
@@ -54,9 +68,16 @@ describe('ops server', () => {
 
   it('routes by method and path, parses JSON bodies, maps errors to statuses without leaking', async () => {
     const auth = { authorization: `Bearer ${TOKEN}` };
-    const posted = await fetch(`${server.url}/tasks/a/pause`, { method: 'POST', headers: auth, body: '{"why":"test"}' });
+    const posted = await fetch(`${server.url}/tasks/a/pause`, {
+      method: 'POST',
+      headers: auth,
+      body: '{"why":"test"}',
+    });
     assert.deepEqual(await posted.json(), { paused: true, body: { why: 'test' } });
-    assert.equal((await fetch(`${server.url}/tasks/a/pause`, { method: 'POST', headers: auth, body: '{bad' })).status, 400);
+    assert.equal(
+      (await fetch(`${server.url}/tasks/a/pause`, { method: 'POST', headers: auth, body: '{bad' })).status,
+      400,
+    );
     assert.equal((await fetch(`${server.url}/nowhere`, { headers: auth })).status, 404);
     const conflict = await fetch(`${server.url}/teapot`, { headers: auth });
     assert.equal(conflict.status, 409);

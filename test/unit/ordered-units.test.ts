@@ -92,6 +92,13 @@ describe('runOrderedUnits', () => {
     const h = harness(2, {});
     await h.run([]);
     assert.deepEqual(h.fetchedUnits, []);
-    await assert.rejects(runOrderedUnits(['a'], { limit: 0, fetch: async () => ({ kind: 'fetched', result: 1 }), commit: async () => undefined }), RangeError);
+    await assert.rejects(
+      runOrderedUnits(['a'], {
+        limit: 0,
+        fetch: async () => ({ kind: 'fetched', result: 1 }),
+        commit: async () => undefined,
+      }),
+      RangeError,
+    );
   });
 });

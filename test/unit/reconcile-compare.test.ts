@@ -13,7 +13,13 @@ const input = (overrides: Partial<CompareInput>): CompareInput => ({
 
 describe('reconcile: compare Bookeo, topic and table', () => {
   it('finds nothing when all three agree', () => {
-    const result = compare(input({ bookeo: new Map([['a', { hash: 'h1', at: 10 }]]), topic: new Map([['a', { partition: 0, offset: 5, hash: 'h1' }]]), table: new Map([['a', 5]]) }));
+    const result = compare(
+      input({
+        bookeo: new Map([['a', { hash: 'h1', at: 10 }]]),
+        topic: new Map([['a', { partition: 0, offset: 5, hash: 'h1' }]]),
+        table: new Map([['a', 5]]),
+      }),
+    );
     assert.deepEqual(result, { bookeo: 1, topic: 1, table: 1, inFlight: 0, differences: [] });
   });
 
@@ -42,7 +48,13 @@ describe('reconcile: compare Bookeo, topic and table', () => {
   });
 
   it('counts changes newer than the grace bound as in flight, not as differences', () => {
-    const result = compare(input({ bookeo: new Map([['fresh', { hash: 'h2', at: 2_000 }]]), topic: new Map([['fresh', { partition: 0, offset: 1, hash: 'h1' }]]), table: new Map([['fresh', 1]]) }));
+    const result = compare(
+      input({
+        bookeo: new Map([['fresh', { hash: 'h2', at: 2_000 }]]),
+        topic: new Map([['fresh', { partition: 0, offset: 1, hash: 'h1' }]]),
+        table: new Map([['fresh', 1]]),
+      }),
+    );
     assert.deepEqual(result.differences, []);
     assert.equal(result.inFlight, 1);
   });

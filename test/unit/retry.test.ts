@@ -8,11 +8,14 @@ const fast = { retries: 3, initialDelayMs: 1, maxDelayMs: 4, multiplier: 2 };
 describe('retry', () => {
   it('retries retriable errors and returns the eventual result', async () => {
     let calls = 0;
-    const result = await createRetry(fast)(async () => {
-      calls++;
-      if (calls < 3) throw new ConnectError('flaky', { retriable: true });
-      return 'done';
-    }, { operation: 'test' });
+    const result = await createRetry(fast)(
+      async () => {
+        calls++;
+        if (calls < 3) throw new ConnectError('flaky', { retriable: true });
+        return 'done';
+      },
+      { operation: 'test' },
+    );
     assert.equal(result, 'done');
     assert.equal(calls, 3);
   });
@@ -20,10 +23,16 @@ describe('retry', () => {
   it('does not retry non-retriable or programming errors', async () => {
     for (const error of [new ConnectError('bad request'), new TypeError('bug')]) {
       let calls = 0;
-      await assert.rejects(createRetry(fast)(async () => {
-        calls++;
-        throw error;
-      }, { operation: 'test' }), error);
+      await assert.rejects(
+        createRetry(fast)(
+          async () => {
+            calls++;
+            throw error;
+          },
+          { operation: 'test' },
+        ),
+        error,
+      );
       assert.equal(calls, 1);
     }
   });
@@ -32,10 +41,16 @@ describe('retry', () => {
     const attempts: number[] = [];
     const retry = createRetry(fast);
     await assert.rejects(
-      retry(async () => {
-        throw new ConnectError('down', { retriable: true });
-      }, { operation: 'fetch page', onRetry: (info) => attempts.push(info.attempt) }),
-      (error: unknown) => error instanceof RetriesExhaustedError && error.attempts === 4 && /fetch page failed after 4 attempts/.test(error.message),
+      retry(
+        async () => {
+          throw new ConnectError('down', { retriable: true });
+        },
+        { operation: 'fetch page', onRetry: (info) => attempts.push(info.attempt) },
+      ),
+      (error: unknown) =>
+        error instanceof RetriesExhaustedError &&
+        error.attempts === 4 &&
+        /fetch page failed after 4 attempts/.test(error.message),
     );
     assert.deepEqual(attempts, [1, 2, 3]);
   });
@@ -46,16 +61,22 @@ describe('retry', () => {
     assert.equal(backoffDelayMs(policy, 1, top), 100);
     assert.equal(backoffDelayMs(policy, 3, top), 400);
     assert.equal(backoffDelayMs(policy, 9, top), 1000);
-    assert.equal(backoffDelayMs(policy, 1, () => 0), 50);
+    assert.equal(
+      backoffDelayMs(policy, 1, () => 0),
+      50,
+    );
     assert.equal(backoffDelayMs(policy, 1, top, 5000), 5000);
   });
 
   it('stops waiting when aborted', async () => {
     const controller = new AbortController();
     const retry = createRetry({ retries: 5, initialDelayMs: 60_000, maxDelayMs: 60_000, multiplier: 1 });
-    const pending = retry(async () => {
-      throw new ConnectError('down', { retriable: true });
-    }, { operation: 'x', signal: controller.signal, onRetry: () => controller.abort() });
+    const pending = retry(
+      async () => {
+        throw new ConnectError('down', { retriable: true });
+      },
+      { operation: 'x', signal: controller.signal, onRetry: () => controller.abort() },
+    );
     await assert.rejects(pending, { name: 'AbortError' });
   });
 });

@@ -27,16 +27,32 @@ import { resolvedSchema, schemaVersion } from '../../sinks/runner/registry-decod
 const keySchema = { type: 'record', name: 'K', fields: [{ name: 'id', type: 'string' }] };
 const valueSchema = { type: 'record', name: 'V', fields: [{ name: 'n', type: 'int' }] };
 const version = schemaVersion(2, valueSchema);
-const quiet = createLogger({ level: 'silent', format: 'json', destination: new Writable({ write: (_c, _e, done) => done() }) });
+const quiet = createLogger({
+  level: 'silent',
+  format: 'json',
+  destination: new Writable({ write: (_c, _e, done) => done() }),
+});
 
 /** The offset whose body the fake destination cannot decode, and those whose row it refuses as bad data. */
 const UNDECODABLE = 3;
 const REFUSED = new Set([5, 13]);
 
 function entry(offset: number): SinkEntry {
-  const message: ConsumedMessage = { key: Buffer.from(`k${offset}`), value: Buffer.from(`v${offset}`), offset: String(offset), headers: {} };
+  const message: ConsumedMessage = {
+    key: Buffer.from(`k${offset}`),
+    value: Buffer.from(`v${offset}`),
+    offset: String(offset),
+    headers: {},
+  };
   const key = { schemaId: 1, schema: keySchema, value: { id: `k${offset}` } };
-  return { kind: 'upsert', offset, message, key, value: { schemaId: 2, schema: valueSchema }, body: Buffer.from([offset * 2]) };
+  return {
+    kind: 'upsert',
+    offset,
+    message,
+    key,
+    value: { schemaId: 2, schema: valueSchema },
+    body: Buffer.from([offset * 2]),
+  };
 }
 
 function harness() {
@@ -81,7 +97,12 @@ function harness() {
     destination,
     destinationName: 'fake',
     decoder,
-    deadLetters: { topic: 'dlq', report: async (_message, cause) => void dead.push({ ...cause, errorClass: (cause.error as Error).constructor.name }), close: async () => undefined },
+    deadLetters: {
+      topic: 'dlq',
+      report: async (_message, cause) =>
+        void dead.push({ ...cause, errorClass: (cause.error as Error).constructor.name }),
+      close: async () => undefined,
+    },
     retry: createRetry({ retries: 0, initialDelayMs: 1, maxDelayMs: 1, multiplier: 1 }),
     tableOf: (topic) => topic.replace('p.', ''),
     metrics: createSinkMetrics(new Registry()),
@@ -92,12 +113,25 @@ function harness() {
 
 /** A record that could not be read at intake (not Confluent-framed). */
 function unreadable(offset: number): SinkEntry {
-  const message: ConsumedMessage = { key: Buffer.from(`k${offset}`), value: Buffer.from([1, 2, 3]), offset: String(offset), headers: {} };
+  const message: ConsumedMessage = {
+    key: Buffer.from(`k${offset}`),
+    value: Buffer.from([1, 2, 3]),
+    offset: String(offset),
+    headers: {},
+  };
   return { kind: 'dead', offset, message, schemaId: undefined, error: new Error('not Confluent-framed') };
 }
 
 function batch(offsets: readonly number[], entries: readonly SinkEntry[] = offsets.map(entry)): Batch<SinkEntry> {
-  return { topic: 'p.things', partition: 0, firstOffset: offsets[0] ?? 0, lastOffset: offsets.at(-1) ?? 0, entries: [...entries], bytes: 0, cutBy: 'rows' };
+  return {
+    topic: 'p.things',
+    partition: 0,
+    firstOffset: offsets[0] ?? 0,
+    lastOffset: offsets.at(-1) ?? 0,
+    entries: [...entries],
+    bytes: 0,
+    cutBy: 'rows',
+  };
 }
 
 describe('sink batch writer', () => {
@@ -126,19 +160,31 @@ describe('sink batch writer', () => {
 
   it('splits a refused batch in halves until the refused record stands alone, in offset order', async () => {
     const { writer, written, attempts, dead } = harness();
-    await writer.write(batch([10, 11, 12, 13, 14, 15]), new AbortController().signal, () => assert.fail('no unreadable record to announce'));
+    await writer.write(batch([10, 11, 12, 13, 14, 15]), new AbortController().signal, () =>
+      assert.fail('no unreadable record to announce'),
+    );
     assert.deepEqual(attempts, ['10-15', '10-12', '13-15', '13-14', '13-13', '14-14', '15-15']);
     assert.deepEqual(written, [10, 11, 12, 14, 15]);
-    assert.deepEqual(dead.map((cause) => [cause.offset, cause.stage]), [[13, 'write']]);
+    assert.deepEqual(
+      dead.map((cause) => [cause.offset, cause.stage]),
+      [[13, 'write']],
+    );
   });
 
   it('dead-letters records unreadable at intake (stage decode), announces each, and offers the destination only the others', async () => {
     const { writer, written, attempts, dead } = harness();
     let announced = 0;
-    await writer.write(batch([0, 1, 2], [entry(0), unreadable(1), entry(2)]), new AbortController().signal, () => void announced++);
+    await writer.write(
+      batch([0, 1, 2], [entry(0), unreadable(1), entry(2)]),
+      new AbortController().signal,
+      () => void announced++,
+    );
     assert.deepEqual(attempts, ['0-2']);
     assert.deepEqual(written, [0, 2]);
-    assert.deepEqual(dead.map((cause) => [cause.offset, cause.stage]), [[1, 'decode']]);
+    assert.deepEqual(
+      dead.map((cause) => [cause.offset, cause.stage]),
+      [[1, 'decode']],
+    );
     assert.equal(announced, 1, 'the commit waits for the announced dead letter');
   });
 });

@@ -16,18 +16,46 @@ function label(batch: Batch<number>): string {
 describe('sink batcher', () => {
   it('cuts by rows, counted from the first record after the previous cut', () => {
     const batcher = new PartitionBatcher<number>('t', 0, LIMITS);
-    assert.deepEqual(feed(batcher, [[0, 1], [1, 1], [2, 1], [3, 1], [5, 1], [8, 1], [9, 1]]), ['0-2:rows', '3-8:rows']);
+    assert.deepEqual(
+      feed(batcher, [
+        [0, 1],
+        [1, 1],
+        [2, 1],
+        [3, 1],
+        [5, 1],
+        [8, 1],
+        [9, 1],
+      ]),
+      ['0-2:rows', '3-8:rows'],
+    );
     assert.equal(batcher.rows, 1);
   });
 
   it('cuts by bytes, including the record that crosses the limit', () => {
     const batcher = new PartitionBatcher<number>('t', 0, { ...LIMITS, maxRows: 100 });
-    assert.deepEqual(feed(batcher, [[0, 400], [1, 400], [2, 400], [3, 2_000], [4, 10]]), ['0-2:bytes', '3-3:bytes']);
+    assert.deepEqual(
+      feed(batcher, [
+        [0, 400],
+        [1, 400],
+        [2, 400],
+        [3, 2_000],
+        [4, 10],
+      ]),
+      ['0-2:bytes', '3-3:bytes'],
+    );
     assert.equal(batcher.pendingBytes, 10);
   });
 
   it('produces the same boundaries when a partition is re-read from a committed position', () => {
-    const log: Array<[number, number]> = [[10, 5], [11, 5], [13, 5], [14, 5], [15, 5], [17, 5], [18, 5]];
+    const log: Array<[number, number]> = [
+      [10, 5],
+      [11, 5],
+      [13, 5],
+      [14, 5],
+      [15, 5],
+      [17, 5],
+      [18, 5],
+    ];
     const first = feed(new PartitionBatcher<number>('t', 0, LIMITS), log);
     // Crash after the first batch was committed: the re-read starts at 14 (= 13 + 1).
     const again = feed(new PartitionBatcher<number>('t', 0, LIMITS), log.slice(3));
@@ -52,12 +80,29 @@ describe('sink batcher', () => {
   it('repeats a recorded age cut on re-delivery, then goes back to row cuts', () => {
     // First run: 20, 21 then an age cut (intent recorded: cut at 21), crash before the commit.
     const replay = new PartitionBatcher<number>('t', 0, LIMITS, 21);
-    assert.deepEqual(feed(replay, [[20, 1], [21, 1], [22, 1], [23, 1], [24, 1]]), ['20-21:intent', '22-24:rows']);
+    assert.deepEqual(
+      feed(replay, [
+        [20, 1],
+        [21, 1],
+        [22, 1],
+        [23, 1],
+        [24, 1],
+      ]),
+      ['20-21:intent', '22-24:rows'],
+    );
   });
 
   it('honours an intent whose last record was compacted away', () => {
     const replay = new PartitionBatcher<number>('t', 0, LIMITS, 21);
-    assert.deepEqual(feed(replay, [[20, 1], [23, 1], [24, 1], [25, 1]]), ['20-20:intent', '23-25:rows']);
+    assert.deepEqual(
+      feed(replay, [
+        [20, 1],
+        [23, 1],
+        [24, 1],
+        [25, 1],
+      ]),
+      ['20-20:intent', '23-25:rows'],
+    );
   });
 
   it('cuts at once when the partition is read to its end, such a cut needs an intent, and a re-delivery repeats it', () => {
@@ -70,7 +115,14 @@ describe('sink batcher', () => {
     assert.equal(label(cut), '0-1:caught-up');
     assert.equal(needsIntent(cut), true);
     // The intent recorded before the write (cut at 1) makes a re-read cut at the same place.
-    assert.deepEqual(feed(new PartitionBatcher<number>('t', 0, LIMITS, 1), [[0, 1], [1, 1], [2, 1]]), ['0-1:intent']);
+    assert.deepEqual(
+      feed(new PartitionBatcher<number>('t', 0, LIMITS, 1), [
+        [0, 1],
+        [1, 1],
+        [2, 1],
+      ]),
+      ['0-1:intent'],
+    );
   });
 
   it('spaces caught-up cuts like age cuts, so a trickle of records is still batched', () => {
@@ -100,6 +152,9 @@ describe('sink batcher', () => {
     const batcher = new PartitionBatcher<number>('bookeo.bookings', 2, LIMITS);
     batcher.add(5, 1, 5, 0);
     assert.throws(() => batcher.add(5, 1, 5, 0), RangeError);
-    assert.equal(dedupToken({ topic: 'bookeo.bookings', partition: 2, firstOffset: 5, lastOffset: 9 }), 'bookeo.bookings-2-5-9');
+    assert.equal(
+      dedupToken({ topic: 'bookeo.bookings', partition: 2, firstOffset: 5, lastOffset: 9 }),
+      'bookeo.bookings-2-5-9',
+    );
   });
 });

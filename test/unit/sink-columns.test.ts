@@ -19,12 +19,28 @@ describe('sink column model', () => {
     assert.deepEqual(names.slice(0, 3), ['account', 'id', 'bookingNumber']);
     assert.ok(names.includes('customer_firstName'));
     assert.ok(names.includes('price_totalGross_amount') && names.includes('price_totalPaid_currency'));
-    assert.deepEqual(names.slice(-7), ['_topic', '_partition', '_offset', '_schema_id', '_ingested_at', '_version', '_is_deleted']);
-    const typeOf = (name: string) => clickhouseType(spec.columns.find((column) => column.name === name)?.type as ColumnType);
-    assert.equal(typeOf('price_totalGross_amount'), 'Nullable(Decimal(12, 4))', 'a nullable parent record makes its leaves nullable');
+    assert.deepEqual(names.slice(-7), [
+      '_topic',
+      '_partition',
+      '_offset',
+      '_schema_id',
+      '_ingested_at',
+      '_version',
+      '_is_deleted',
+    ]);
+    const typeOf = (name: string) =>
+      clickhouseType(spec.columns.find((column) => column.name === name)?.type as ColumnType);
+    assert.equal(
+      typeOf('price_totalGross_amount'),
+      'Nullable(Decimal(12, 4))',
+      'a nullable parent record makes its leaves nullable',
+    );
     assert.equal(typeOf('price_totalGross_currency'), 'LowCardinality(Nullable(String))');
     assert.equal(typeOf('customer_id'), 'String');
-    assert.equal(typeOf('participants_details'), 'Array(Tuple(personId String, firstName Nullable(String), personType LowCardinality(String)))');
+    assert.equal(
+      typeOf('participants_details'),
+      'Array(Tuple(personId String, firstName Nullable(String), personType LowCardinality(String)))',
+    );
     assert.equal(typeOf('couponCodes'), 'Array(String)', 'ClickHouse has no Nullable(Array): null becomes []');
     assert.equal(typeOf('labels'), 'Map(String, String)');
   });
@@ -58,27 +74,62 @@ describe('sink column model', () => {
   });
 
   it('guesses low cardinality from the field name, and an explicit attribute wins', () => {
-    const spec = describeTable('t', key, valueOf([
-      { name: 'currency', type: 'string' },
-      { name: 'bookingStatus', type: 'string' },
-      { name: 'productType', type: 'string', lowCardinality: false },
-      { name: 'note', type: 'string', lowCardinality: true },
-      { name: 'name', type: 'string' },
-    ]));
-    assert.deepEqual(spec.columns.slice(2, 7).map((column) => clickhouseType(column.type)), ['LowCardinality(String)', 'LowCardinality(String)', 'String', 'LowCardinality(String)', 'String']);
+    const spec = describeTable(
+      't',
+      key,
+      valueOf([
+        { name: 'currency', type: 'string' },
+        { name: 'bookingStatus', type: 'string' },
+        { name: 'productType', type: 'string', lowCardinality: false },
+        { name: 'note', type: 'string', lowCardinality: true },
+        { name: 'name', type: 'string' },
+      ]),
+    );
+    assert.deepEqual(
+      spec.columns.slice(2, 7).map((column) => clickhouseType(column.type)),
+      ['LowCardinality(String)', 'LowCardinality(String)', 'String', 'LowCardinality(String)', 'String'],
+    );
   });
 
   it('leaves out a value field repeating a key column, and refuses clashes, recursion and bad schemas', () => {
-    const withId = describeTable('t', key, valueOf([{ name: 'id', type: 'long' }, { name: 'x', type: 'int' }]));
-    assert.deepEqual(withId.columns.slice(0, 3).map((column) => [column.name, column.role]), [['account', 'key'], ['id', 'key'], ['x', 'value']]);
-    const clash = valueOf([{ name: 'a_b', type: 'int' }, { name: 'a', type: { type: 'record', name: 'A', fields: [{ name: 'b', type: 'int' }] } }]);
-    assert.throws(() => describeTable('t', key, clash), (error: unknown) => error instanceof DestinationError && error.reason === 'schema' && /a_b/.test(error.message));
+    const withId = describeTable(
+      't',
+      key,
+      valueOf([
+        { name: 'id', type: 'long' },
+        { name: 'x', type: 'int' },
+      ]),
+    );
+    assert.deepEqual(
+      withId.columns.slice(0, 3).map((column) => [column.name, column.role]),
+      [
+        ['account', 'key'],
+        ['id', 'key'],
+        ['x', 'value'],
+      ],
+    );
+    const clash = valueOf([
+      { name: 'a_b', type: 'int' },
+      { name: 'a', type: { type: 'record', name: 'A', fields: [{ name: 'b', type: 'int' }] } },
+    ]);
+    assert.throws(
+      () => describeTable('t', key, clash),
+      (error: unknown) => error instanceof DestinationError && error.reason === 'schema' && /a_b/.test(error.message),
+    );
     const lineageClash = valueOf([{ name: '_offset', type: 'long' }]);
     assert.throws(() => describeTable('t', key, lineageClash), /_offset/);
-    const recursive = valueOf([{ name: 'node', type: { type: 'record', name: 'Node', fields: [{ name: 'next', type: ['null', 'Node'] }] } }]);
+    const recursive = valueOf([
+      { name: 'node', type: { type: 'record', name: 'Node', fields: [{ name: 'next', type: ['null', 'Node'] }] } },
+    ]);
     assert.throws(() => describeTable('t', key, recursive), /recursive record x.Node/);
-    assert.throws(() => describeTable('t', key, valueOf([{ name: 'f', type: 'nope' }])), (error: unknown) => error instanceof DestinationError && /invalid value schema/.test(error.message));
-    assert.throws(() => describeTable('t', valueOf([{ name: 'id', type: ['null', 'string'] }]), valueOf([])), /key field id/);
+    assert.throws(
+      () => describeTable('t', key, valueOf([{ name: 'f', type: 'nope' }])),
+      (error: unknown) => error instanceof DestinationError && /invalid value schema/.test(error.message),
+    );
+    assert.throws(
+      () => describeTable('t', valueOf([{ name: 'id', type: ['null', 'string'] }]), valueOf([])),
+      /key field id/,
+    );
   });
 });
 
@@ -103,7 +154,10 @@ describe('row conversion', () => {
 
   it('fills lineage: version = offset, deletes flagged, schema id and ingestion time carried', () => {
     const row = convert(bookingRecord(1, 900), context);
-    assert.deepEqual(spec.columns.slice(-7).map((column) => cell(row, column.name)), ['bookeo.bookings', 2, 900, 7, 1_767_225_600_000, 900, 0]);
+    assert.deepEqual(
+      spec.columns.slice(-7).map((column) => cell(row, column.name)),
+      ['bookeo.bookings', 2, 900, 7, 1_767_225_600_000, 900, 0],
+    );
     const tombstone = convert({ key: { account: 'acme', id: 'B1' }, value: null, offset: 901, schemaId: 3 }, context);
     assert.equal(cell(tombstone, '_is_deleted'), 1);
     assert.equal(cell(tombstone, '_version'), 901);
@@ -119,12 +173,30 @@ describe('row conversion', () => {
   });
 
   it('rewrites only what no engine reads: bytes as base64, multi-branch unions as JSON', () => {
-    const odd = describeTable('t', key, valueOf([
-      { name: 'blob', type: 'bytes' },
-      { name: 'either', type: ['null', 'string', 'long'] },
-      { name: 'items', type: { type: 'array', items: { type: 'record', name: 'I', fields: [{ name: 'raw', type: ['null', 'bytes'] }] } } },
-    ]));
-    const row = createRowConverter(odd)({ key: { account: 'a', id: '1' }, value: { blob: Buffer.from('hi'), either: 5, items: [{ raw: Buffer.from([255]) }, { raw: null }] }, offset: 1, schemaId: 1 }, context);
+    const odd = describeTable(
+      't',
+      key,
+      valueOf([
+        { name: 'blob', type: 'bytes' },
+        { name: 'either', type: ['null', 'string', 'long'] },
+        {
+          name: 'items',
+          type: {
+            type: 'array',
+            items: { type: 'record', name: 'I', fields: [{ name: 'raw', type: ['null', 'bytes'] }] },
+          },
+        },
+      ]),
+    );
+    const row = createRowConverter(odd)(
+      {
+        key: { account: 'a', id: '1' },
+        value: { blob: Buffer.from('hi'), either: 5, items: [{ raw: Buffer.from([255]) }, { raw: null }] },
+        offset: 1,
+        schemaId: 1,
+      },
+      context,
+    );
     assert.deepEqual(row.slice(2, 5), ['aGk=', '5', [{ raw: '/w==' }, { raw: null }]]);
   });
 });

@@ -2,7 +2,12 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CommitTracker, encodeIntent, parseIntent } from '../../sinks/runner/commit-tracker.js';
 
-const batch = (firstOffset: number, lastOffset: number, partition = 0) => ({ topic: 't', partition, firstOffset, lastOffset });
+const batch = (firstOffset: number, lastOffset: number, partition = 0) => ({
+  topic: 't',
+  partition,
+  firstOffset,
+  lastOffset,
+});
 
 describe('sink commit tracker', () => {
   it('commits lastOffset + 1 of the newest batch whose predecessors are all settled', () => {
@@ -43,7 +48,10 @@ describe('sink commit tracker', () => {
     const p0 = tracker.track(batch(0, 9, 0), 0);
     tracker.track(batch(0, 9, 1), 0);
     tracker.written(p0);
-    assert.deepEqual(tracker.pending().map((p) => `${p.partition}@${p.offset}`), ['0@10']);
+    assert.deepEqual(
+      tracker.pending().map((p) => `${p.partition}@${p.offset}`),
+      ['0@10'],
+    );
   });
 
   it('records an intent on the first offset of the oldest open batch only', () => {
@@ -57,7 +65,11 @@ describe('sink commit tracker', () => {
     assert.deepEqual(tracker.pending(), [{ topic: 't', partition: 0, offset: 10, metadata: encodeIntent(12) }]);
     tracker.committed(tracker.pending());
     tracker.written(b);
-    assert.deepEqual(tracker.pending(), [{ topic: 't', partition: 0, offset: 13, metadata: null }], 'the real commit clears the intent');
+    assert.deepEqual(
+      tracker.pending(),
+      [{ topic: 't', partition: 0, offset: 13, metadata: null }],
+      'the real commit clears the intent',
+    );
   });
 
   it('parses only its own intents that still lie ahead of the committed offset', () => {

@@ -9,7 +9,18 @@ describe('sink dead letters', () => {
 
   it('names the origin, schema id, stage and error of the record', () => {
     const error = new RangeError('bad decimal');
-    const headers = buildDeadLetterHeaders({ topic: 'bookeo.bookings', partition: 2, offset: 41, schemaId: 7, stage: 'write', error, destination: 'clickhouse' }, now);
+    const headers = buildDeadLetterHeaders(
+      {
+        topic: 'bookeo.bookings',
+        partition: 2,
+        offset: 41,
+        schemaId: 7,
+        stage: 'write',
+        error,
+        destination: 'clickhouse',
+      },
+      now,
+    );
     assert.deepEqual(headers, {
       [DEAD_LETTER_HEADER.topic]: 'bookeo.bookings',
       [DEAD_LETTER_HEADER.partition]: '2',
@@ -24,7 +35,18 @@ describe('sink dead letters', () => {
   });
 
   it('omits an unknown schema id and cuts very long messages', () => {
-    const headers = buildDeadLetterHeaders({ topic: 't', partition: 0, offset: 0, schemaId: undefined, stage: 'decode', error: new Error('x'.repeat(10_000)), destination: 'd' }, now);
+    const headers = buildDeadLetterHeaders(
+      {
+        topic: 't',
+        partition: 0,
+        offset: 0,
+        schemaId: undefined,
+        stage: 'decode',
+        error: new Error('x'.repeat(10_000)),
+        destination: 'd',
+      },
+      now,
+    );
     assert.equal(headers[DEAD_LETTER_HEADER.schemaId], undefined);
     assert.ok((headers[DEAD_LETTER_HEADER.errorMessage] ?? '').length <= 4_001);
   });

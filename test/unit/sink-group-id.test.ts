@@ -7,7 +7,13 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { KafkaAdmin } from '../../kafka/admin.js';
 import { adoptGroupOffsets, assertSameSubscription, ForeignTopicsError } from '../../sinks/runner/group-admin.js';
-import { legacyDefaultGroupId, readerGroupId, rebuildGroupId, siblingSinkGroupId, sinkGroupId } from '../../contract/group-id.js';
+import {
+  legacyDefaultGroupId,
+  readerGroupId,
+  rebuildGroupId,
+  siblingSinkGroupId,
+  sinkGroupId,
+} from '../../contract/group-id.js';
 
 /** Committed offsets per group and topic (partition → offset), as an admin client would see them. */
 type Offsets = Map<string, Map<string, Map<number, number>>>;
@@ -15,7 +21,12 @@ type Offsets = Map<string, Map<string, Map<number, number>>>;
 /** The group operations of KafkaAdmin over in-memory offsets and members (each member: the topics it subscribes to). */
 function fakeAdmin(offsets: Offsets, members: Record<string, string[][]> = {}): KafkaAdmin {
   const admin: Pick<KafkaAdmin, 'groupOffsets' | 'setGroupOffsets' | 'describeGroup'> = {
-    groupOffsets: async (groupId, topic) => [0, 1].map((partition) => ({ partition, offset: offsets.get(groupId)?.get(topic)?.get(partition) ?? -1, metadata: null })),
+    groupOffsets: async (groupId, topic) =>
+      [0, 1].map((partition) => ({
+        partition,
+        offset: offsets.get(groupId)?.get(topic)?.get(partition) ?? -1,
+        metadata: null,
+      })),
     setGroupOffsets: async (groupId, topic, partitions) => {
       const group = offsets.get(groupId) ?? new Map<string, Map<number, number>>();
       offsets.set(groupId, group);
@@ -23,7 +34,11 @@ function fakeAdmin(offsets: Offsets, members: Record<string, string[][]> = {}): 
     },
     describeGroup: async (groupId) => {
       const subscriptions = members[groupId] ?? [];
-      return { groupId, state: subscriptions.length === 0 ? 'Empty' : 'Stable', members: subscriptions.map((topics) => ({ clientId: 'c', clientHost: 'h', topics })) };
+      return {
+        groupId,
+        state: subscriptions.length === 0 ? 'Empty' : 'Stable',
+        members: subscriptions.map((topics) => ({ clientId: 'c', clientHost: 'h', topics })),
+      };
     },
   };
   return admin as KafkaAdmin;
@@ -32,7 +47,10 @@ function fakeAdmin(offsets: Offsets, members: Record<string, string[][]> = {}): 
 describe('sink consumer group ids', () => {
   it('defaults to one group per topic prefix and destination; a configured group wins', () => {
     assert.equal(sinkGroupId(undefined, 'bookeo', 'clickhouse'), 'bookeo-connect-sink-bookeo-clickhouse');
-    assert.notEqual(sinkGroupId(undefined, 'staging', 'clickhouse'), sinkGroupId(undefined, 'production', 'clickhouse'));
+    assert.notEqual(
+      sinkGroupId(undefined, 'staging', 'clickhouse'),
+      sinkGroupId(undefined, 'production', 'clickhouse'),
+    );
     assert.equal(sinkGroupId('my-group', 'bookeo', 'clickhouse'), 'my-group');
     assert.equal(legacyDefaultGroupId('clickhouse'), 'bookeo-connect-sink-clickhouse');
   });
@@ -49,20 +67,55 @@ describe('sink consumer group ids', () => {
     const legacy = legacyDefaultGroupId('clickhouse');
     const next = sinkGroupId(undefined, 'a', 'clickhouse');
     const offsets: Offsets = new Map([
-      [legacy, new Map([['a.bookings', new Map([[0, 10], [1, 7]])], ['b.bookings', new Map([[0, 99]])]])],
+      [
+        legacy,
+        new Map([
+          [
+            'a.bookings',
+            new Map([
+              [0, 10],
+              [1, 7],
+            ]),
+          ],
+          ['b.bookings', new Map([[0, 99]])],
+        ]),
+      ],
     ]);
     const admin = fakeAdmin(offsets);
     assert.deepEqual(await adoptGroupOffsets(admin, legacy, next, ['a.bookings', 'a.customers']), ['a.bookings']);
-    assert.deepEqual([...(offsets.get(next)?.entries() ?? [])], [['a.bookings', new Map([[0, 10], [1, 7]])]], "another deployment's topic is not copied");
+    assert.deepEqual(
+      [...(offsets.get(next)?.entries() ?? [])],
+      [
+        [
+          'a.bookings',
+          new Map([
+            [0, 10],
+            [1, 7],
+          ]),
+        ],
+      ],
+      "another deployment's topic is not copied",
+    );
 
     offsets.get(legacy)?.set('a.bookings', new Map([[0, 50]]));
-    assert.deepEqual(await adoptGroupOffsets(admin, legacy, next, ['a.bookings', 'a.customers']), [], 'the new group has offsets: nothing is copied again');
+    assert.deepEqual(
+      await adoptGroupOffsets(admin, legacy, next, ['a.bookings', 'a.customers']),
+      [],
+      'the new group has offsets: nothing is copied again',
+    );
     assert.equal(offsets.get(next)?.get('a.bookings')?.get(0), 10);
   });
 
   it('refuses a group whose running members subscribe to topics this sink does not consume', async () => {
     const admin = fakeAdmin(new Map(), { shared: [['a.bookings', 'a.customers']], own: [['b.bookings']] });
-    await assert.rejects(assertSameSubscription(admin, 'shared', ['b.bookings']), (error: unknown) => error instanceof ForeignTopicsError && /consumer group shared has running members subscribed to topics this sink does not consume \(a\.bookings, a\.customers\)/.test((error as Error).message));
+    await assert.rejects(
+      assertSameSubscription(admin, 'shared', ['b.bookings']),
+      (error: unknown) =>
+        error instanceof ForeignTopicsError &&
+        /consumer group shared has running members subscribed to topics this sink does not consume \(a\.bookings, a\.customers\)/.test(
+          (error as Error).message,
+        ),
+    );
     await assertSameSubscription(admin, 'own', ['b.bookings']);
     await assertSameSubscription(admin, 'empty', ['b.bookings']);
   });

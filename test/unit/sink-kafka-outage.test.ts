@@ -7,7 +7,13 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import kafkajs, { type ConsumerConfig, type ConsumerRunConfig, type Kafka, type KafkaMessage, type TopicPartitionOffsetAndMetadata } from 'kafkajs';
+import kafkajs, {
+  type ConsumerConfig,
+  type ConsumerRunConfig,
+  type Kafka,
+  type KafkaMessage,
+  type TopicPartitionOffsetAndMetadata,
+} from 'kafkajs';
 import { createLogger } from '../../common/logger.js';
 import { createMetricsRegistry } from '../../common/metrics.js';
 import { createRetry } from '../../common/retry.js';
@@ -23,7 +29,8 @@ import { framed, knownSchemasDecoder } from '../helpers/sink-fakes.js';
 import { waitFor } from '../../testkit/wait-for.js';
 
 // kafkajs is CommonJS: its error classes are reachable through the default export only.
-const { KafkaJSConnectionError, KafkaJSNonRetriableError, KafkaJSNumberOfRetriesExceeded, KafkaJSProtocolError } = kafkajs;
+const { KafkaJSConnectionError, KafkaJSNonRetriableError, KafkaJSNumberOfRetriesExceeded, KafkaJSProtocolError } =
+  kafkajs;
 const TOPIC = 'p.items';
 const GROUP = 'outage-group';
 const logger = createLogger({ level: 'silent', format: 'json' });
@@ -32,10 +39,17 @@ const logger = createLogger({ level: 'silent', format: 'json' });
 const wrapped = (inner: Error): Error => Object.assign(new KafkaJSNonRetriableError(inner), { cause: inner });
 /** What a commit that failed because the broker went away looks like once kafkajs' retriers wrapped it. */
 const connectionLost = (): Error => wrapped(new KafkaJSConnectionError('Connection error'));
-const protocolError = (type: string, retriable: boolean): Error => new KafkaJSProtocolError({ type, code: 0, retriable, message: type } as unknown as Error);
+const protocolError = (type: string, retriable: boolean): Error =>
+  new KafkaJSProtocolError({ type, code: 0, retriable, message: type } as unknown as Error);
 
 class FakeConsumer {
-  readonly events = { GROUP_JOIN: 'join', END_BATCH_PROCESS: 'end-batch', RECEIVED_UNSUBSCRIBED_TOPICS: 'unsubscribed', CRASH: 'crash', COMMIT_OFFSETS: 'commit' };
+  readonly events = {
+    GROUP_JOIN: 'join',
+    END_BATCH_PROCESS: 'end-batch',
+    RECEIVED_UNSUBSCRIBED_TOPICS: 'unsubscribed',
+    CRASH: 'crash',
+    COMMIT_OFFSETS: 'commit',
+  };
   readonly commits: TopicPartitionOffsetAndMetadata[][] = [];
   /** Each commit fails with this while set. */
   commitFailure: (() => Error) | undefined;
@@ -67,7 +81,8 @@ class FakeConsumer {
     this.emit(this.events.COMMIT_OFFSETS, { topics: offsets });
   }
   pause(): void {
-    if (this.restarting) throw new KafkaJSNonRetriableError('Consumer group was not initialized, consumer#run must be called first');
+    if (this.restarting)
+      throw new KafkaJSNonRetriableError('Consumer group was not initialized, consumer#run must be called first');
   }
   resume(): void {
     this.pause();
@@ -91,10 +106,27 @@ class FakeConsumer {
     return restart;
   }
   async deliver(partition: number, offsets: number[], highWatermark = 1_000): Promise<void> {
-    const messages = offsets.map((offset) => ({ key: Buffer.from(`k${offset}`), value: framed(`v${offset}`), offset: String(offset), timestamp: '0', attributes: 0, headers: {} }) as KafkaMessage);
+    const messages = offsets.map(
+      (offset) =>
+        ({
+          key: Buffer.from(`k${offset}`),
+          value: framed(`v${offset}`),
+          offset: String(offset),
+          timestamp: '0',
+          attributes: 0,
+          headers: {},
+        }) as KafkaMessage,
+    );
     const batch = { topic: TOPIC, partition, highWatermark: String(highWatermark), messages };
-    await this.eachBatch?.({ batch, heartbeat: async () => undefined } as unknown as Parameters<NonNullable<ConsumerRunConfig['eachBatch']>>[0]);
-    this.emit(this.events.END_BATCH_PROCESS, { topic: TOPIC, partition, lastOffset: String(offsets.at(-1)), highWatermark: String(highWatermark) });
+    await this.eachBatch?.({ batch, heartbeat: async () => undefined } as unknown as Parameters<
+      NonNullable<ConsumerRunConfig['eachBatch']>
+    >[0]);
+    this.emit(this.events.END_BATCH_PROCESS, {
+      topic: TOPIC,
+      partition,
+      lastOffset: String(offsets.at(-1)),
+      highWatermark: String(highWatermark),
+    });
   }
 }
 
@@ -108,7 +140,11 @@ interface Harness {
 
 async function startHarness(kafkaOutageTimeoutMs: number, maxRows = 2): Promise<Harness> {
   let consumer: FakeConsumer | undefined;
-  const admin = { connect: async () => undefined, disconnect: async () => undefined, fetchOffsets: async () => [{ topic: TOPIC, partitions: [] }] };
+  const admin = {
+    connect: async () => undefined,
+    disconnect: async () => undefined,
+    fetchOffsets: async () => [{ topic: TOPIC, partitions: [] }],
+  };
   const kafka = kafkajsAsClient('sink-test', {
     consumer: (config: ConsumerConfig) => (consumer = new FakeConsumer(config)),
     admin: () => admin,
@@ -150,15 +186,31 @@ async function outcome(done: Promise<void>): Promise<{ settled: boolean; error?:
   }
 }
 
-const committedOffset = (consumer: FakeConsumer): string | undefined => consumer.commits.at(-1)?.find((p) => p.partition === 0)?.offset;
+const committedOffset = (consumer: FakeConsumer): string | undefined =>
+  consumer.commits.at(-1)?.find((p) => p.partition === 0)?.offset;
 
 describe('sink runner: Kafka failures', () => {
   it('tells passing Kafka failures from refusals no wait fixes, through kafkajs wrappers', () => {
     assert.equal(isTransientKafkaError(connectionLost()), true, 'a commit whose broker went away');
-    assert.equal(isTransientKafkaError(new KafkaJSNumberOfRetriesExceeded(protocolError('NOT_COORDINATOR_FOR_GROUP', true), { retryCount: 5, retryTime: 1 })), true, 'the coordinator moved');
+    assert.equal(
+      isTransientKafkaError(
+        new KafkaJSNumberOfRetriesExceeded(protocolError('NOT_COORDINATOR_FOR_GROUP', true), {
+          retryCount: 5,
+          retryTime: 1,
+        }),
+      ),
+      true,
+      'the coordinator moved',
+    );
     assert.equal(isTransientKafkaError(protocolError('GROUP_COORDINATOR_NOT_AVAILABLE', true)), true);
     assert.equal(isTransientKafkaError(protocolError('REQUEST_TIMED_OUT', true)), true);
-    assert.equal(isTransientKafkaError(new KafkaJSNonRetriableError('Consumer group was not initialized, consumer#run must be called first')), true, 'the consumer is restarting');
+    assert.equal(
+      isTransientKafkaError(
+        new KafkaJSNonRetriableError('Consumer group was not initialized, consumer#run must be called first'),
+      ),
+      true,
+      'the consumer is restarting',
+    );
     assert.equal(isTransientKafkaError(protocolError('GROUP_AUTHORIZATION_FAILED', false)), false);
     assert.equal(isTransientKafkaError(wrapped(protocolError('OFFSET_METADATA_TOO_LARGE', false))), false);
     assert.equal(isTransientKafkaError(new Error('Connection error')), false, 'not a Kafka error at all');
@@ -185,19 +237,31 @@ describe('sink runner: Kafka failures', () => {
 
     consumer.commitFailure = connectionLost;
     await consumer.deliver(0, [2, 3]);
-    await waitFor(() => runner.status().state === 'degraded', { what: 'the runner to report the outage', timeoutMs: 5_000 });
-    assert.match(runner.status().error ?? '', /Kafka unavailable for \d+ s, retrying for up to 60 s: KafkaJSNonRetriableError: Connection error/);
+    await waitFor(() => runner.status().state === 'degraded', {
+      what: 'the runner to report the outage',
+      timeoutMs: 5_000,
+    });
+    assert.match(
+      runner.status().error ?? '',
+      /Kafka unavailable for \d+ s, retrying for up to 60 s: KafkaJSNonRetriableError: Connection error/,
+    );
     assert.equal(written.length, 2, 'the batch was written; only its commit waits');
     assert.equal(committedOffset(consumer), '2');
 
     consumer.commitFailure = undefined;
-    await waitFor(() => committedOffset(consumer) === '4', { what: 'the pending position committed after the outage', timeoutMs: 5_000 });
+    await waitFor(() => committedOffset(consumer) === '4', {
+      what: 'the pending position committed after the outage',
+      timeoutMs: 5_000,
+    });
     assert.equal(runner.status().state, 'running');
     assert.equal(runner.status().error, null);
     assert.deepEqual(await outcome(runner.done), { settled: false }, 'the runner lives on');
 
     await consumer.deliver(0, [4, 5]);
-    await waitFor(() => committedOffset(consumer) === '6', { what: 'commits going on after the outage', timeoutMs: 5_000 });
+    await waitFor(() => committedOffset(consumer) === '6', {
+      what: 'commits going on after the outage',
+      timeoutMs: 5_000,
+    });
     await runner.stop(1_000);
   });
 
@@ -205,10 +269,19 @@ describe('sink runner: Kafka failures', () => {
     const { consumer, runner } = await startHarness(60_000);
     consumer.restarting = true;
     await consumer.deliver(0, [0, 1]);
-    await waitFor(() => /Kafka unavailable .*the consumer is restarting after a crash; nothing was committed/.test(runner.status().error ?? ''), { what: 'the skipped commit reported', timeoutMs: 5_000 });
+    await waitFor(
+      () =>
+        /Kafka unavailable .*the consumer is restarting after a crash; nothing was committed/.test(
+          runner.status().error ?? '',
+        ),
+      { what: 'the skipped commit reported', timeoutMs: 5_000 },
+    );
     assert.equal(consumer.commits.length, 0);
     consumer.restarting = false;
-    await waitFor(() => committedOffset(consumer) === '2', { what: 'the position committed once the consumer runs', timeoutMs: 5_000 });
+    await waitFor(() => committedOffset(consumer) === '2', {
+      what: 'the position committed once the consumer runs',
+      timeoutMs: 5_000,
+    });
     await runner.stop(1_000);
   });
 
@@ -216,7 +289,14 @@ describe('sink runner: Kafka failures', () => {
     const { consumer, runner } = await startHarness(1_000);
     consumer.commitFailure = connectionLost;
     await consumer.deliver(0, [0, 1]);
-    await assert.rejects(runner.done, (error: unknown) => error instanceof KafkaOutageError && /Kafka unavailable for more than 1 s \(sink.kafkaOutageTimeoutSeconds\): KafkaJSNonRetriableError: Connection error/.test((error as Error).message));
+    await assert.rejects(
+      runner.done,
+      (error: unknown) =>
+        error instanceof KafkaOutageError &&
+        /Kafka unavailable for more than 1 s \(sink.kafkaOutageTimeoutSeconds\): KafkaJSNonRetriableError: Connection error/.test(
+          (error as Error).message,
+        ),
+    );
     assert.equal(consumer.disconnected, true);
     assert.equal(runner.status().state, 'failed');
   });
@@ -225,7 +305,11 @@ describe('sink runner: Kafka failures', () => {
     const { consumer, runner } = await startHarness(60_000);
     consumer.commitFailure = () => protocolError('GROUP_AUTHORIZATION_FAILED', false);
     await consumer.deliver(0, [0, 1]);
-    await assert.rejects(runner.done, (error: unknown) => error instanceof KafkaRefusedError && /GROUP_AUTHORIZATION_FAILED/.test((error as Error).message));
+    await assert.rejects(
+      runner.done,
+      (error: unknown) =>
+        error instanceof KafkaRefusedError && /GROUP_AUTHORIZATION_FAILED/.test((error as Error).message),
+    );
     assert.equal(consumer.disconnected, true);
   });
 
@@ -244,7 +328,10 @@ describe('sink runner: Kafka failures', () => {
   it('refuses the restart once the outage passed its limit, and stops', async () => {
     const { consumer, runner } = await startHarness(200);
     assert.equal(await consumer.crash(connectionLost()), true);
-    await waitFor(async () => !(await consumer.crash(connectionLost())), { what: 'a restart refused past the limit', timeoutMs: 5_000 });
+    await waitFor(async () => !(await consumer.crash(connectionLost())), {
+      what: 'a restart refused past the limit',
+      timeoutMs: 5_000,
+    });
     await assert.rejects(runner.done, KafkaOutageError);
     assert.equal(consumer.disconnected, true);
   });
@@ -256,7 +343,11 @@ describe('sink runner: Kafka failures', () => {
     harness.hold = new Promise<void>((resolve) => (release = resolve));
     consumer.restarting = true;
     await consumer.deliver(0, [0, 1, 2]);
-    assert.deepEqual(await outcome(runner.done), { settled: false }, 'a pause refused by a restarting consumer is not a failure');
+    assert.deepEqual(
+      await outcome(runner.done),
+      { settled: false },
+      'a pause refused by a restarting consumer is not a failure',
+    );
     consumer.join();
     release();
     await runner.stop(1_000);
@@ -264,8 +355,18 @@ describe('sink runner: Kafka failures', () => {
 
   it('stops loudly when the group hands it a topic it does not consume', async () => {
     const { consumer, runner } = await startHarness(60_000);
-    consumer.emit(consumer.events.RECEIVED_UNSUBSCRIBED_TOPICS, { groupId: GROUP, topicsNotSubscribed: ['other.bookings', 'other.customers'] });
-    await assert.rejects(runner.done, (error: unknown) => error instanceof ForeignTopicsError && /consumer group outage-group assigned this member topics this sink does not consume \(other\.bookings, other\.customers\)/.test((error as Error).message));
+    consumer.emit(consumer.events.RECEIVED_UNSUBSCRIBED_TOPICS, {
+      groupId: GROUP,
+      topicsNotSubscribed: ['other.bookings', 'other.customers'],
+    });
+    await assert.rejects(
+      runner.done,
+      (error: unknown) =>
+        error instanceof ForeignTopicsError &&
+        /consumer group outage-group assigned this member topics this sink does not consume \(other\.bookings, other\.customers\)/.test(
+          (error as Error).message,
+        ),
+    );
     assert.equal(consumer.disconnected, true);
   });
 });

@@ -33,14 +33,31 @@ describe('sink registry decoder', () => {
       deleteSubject: notUsed,
       close: () => Promise.resolve(),
     };
-    await assert.rejects(createRegistryDecoder(loading).latestSchemas('p.customers'), (error: unknown) => error instanceof SchemaRegistryError && /no schema registered under p\.customers-key/.test(error.message) && isRetriable(error));
+    await assert.rejects(
+      createRegistryDecoder(loading).latestSchemas('p.customers'),
+      (error: unknown) =>
+        error instanceof SchemaRegistryError &&
+        /no schema registered under p\.customers-key/.test(error.message) &&
+        isRetriable(error),
+    );
   });
 
   it('resolves one schema per version, reads older bodies into it and names a body that does not decode', async () => {
     const key = { type: 'record', name: 'K', fields: [{ name: 'id', type: 'string' }] };
     const v1 = { type: 'record', name: 'V', fields: [{ name: 'n', type: 'int' }] };
-    const v2 = { type: 'record', name: 'V', fields: [{ name: 'n', type: 'long' }, { name: 'note', type: ['null', 'string'], default: null }] };
-    const schemas = new Map<number, unknown>([[1, key], [2, v1], [3, v2]]);
+    const v2 = {
+      type: 'record',
+      name: 'V',
+      fields: [
+        { name: 'n', type: 'long' },
+        { name: 'note', type: ['null', 'string'], default: null },
+      ],
+    };
+    const schemas = new Map<number, unknown>([
+      [1, key],
+      [2, v1],
+      [3, v2],
+    ]);
     let fetched = 0;
     const registry: SchemaRegistry = {
       url: 'http://registry',
@@ -68,7 +85,14 @@ describe('sink registry decoder', () => {
     assert.equal(fetched, 2, 'each version fetched once');
     const body = avroTypeOf(v1 as AvroType).toBuffer({ n: 7 });
     assert.deepEqual({ ...resolved.decode(body, 2) }, { n: 7, note: null });
-    assert.deepEqual({ ...avroTypeOf(v2 as AvroType).fromBuffer(resolved.bodyOf(body, 2)) }, { n: 7, note: null }, 'an older body rewritten in the batch\'s version');
-    assert.throws(() => resolved.decode(Buffer.from([0x80]), 3), (error: unknown) => error instanceof WireFormatError && /schema id 3 does not decode/.test(error.message));
+    assert.deepEqual(
+      { ...avroTypeOf(v2 as AvroType).fromBuffer(resolved.bodyOf(body, 2)) },
+      { n: 7, note: null },
+      "an older body rewritten in the batch's version",
+    );
+    assert.throws(
+      () => resolved.decode(Buffer.from([0x80]), 3),
+      (error: unknown) => error instanceof WireFormatError && /schema id 3 does not decode/.test(error.message),
+    );
   });
 });

@@ -2,7 +2,13 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { resourceByName } from '../../connector/catalog/catalog.js';
 import { planSnapshot } from '../../connector/catalog/snapshot-plan.js';
-import { canonicalJson, contentHash, diffIncrement, diffSnapshot, groupByParent } from '../../connector/catalog/snapshot-diff.js';
+import {
+  canonicalJson,
+  contentHash,
+  diffIncrement,
+  diffSnapshot,
+  groupByParent,
+} from '../../connector/catalog/snapshot-diff.js';
 
 type Item = { id: string; name: string; tags?: string[] };
 const idOf = (item: Item): string => item.id;
@@ -30,32 +36,50 @@ describe('diffSnapshot', () => {
       { id: '4', name: 'd' },
     ];
     const diff = diffSnapshot(previous, listing, idOf);
-    assert.deepEqual(diff.upserts.map((entry) => entry.id), ['2', '4']);
+    assert.deepEqual(
+      diff.upserts.map((entry) => entry.id),
+      ['2', '4'],
+    );
     assert.deepEqual(diff.deletedIds, ['3']);
     assert.equal(diff.unchanged, 1);
     assert.equal(diff.upserts[0]?.hash, contentHash({ id: '2', name: 'B' }));
   });
 
   it('yields a repeated id once with its last content', () => {
-    const diff = diffSnapshot(new Map(), [{ id: '1', name: 'a' }, { id: '1', name: 'b' }], idOf);
-    assert.deepEqual(diff.upserts.map((entry) => entry.item.name), ['b']);
+    const diff = diffSnapshot(
+      new Map(),
+      [
+        { id: '1', name: 'a' },
+        { id: '1', name: 'b' },
+      ],
+      idOf,
+    );
+    assert.deepEqual(
+      diff.upserts.map((entry) => entry.item.name),
+      ['b'],
+    );
   });
 
   it('an empty listing deletes everything; an increment never deletes', () => {
     const previous = new Map([['1', 'h']]);
     assert.deepEqual(diffSnapshot(previous, [], idOf).deletedIds, ['1']);
     const increment = diffIncrement(previous, [{ id: '2', name: 'x' }], idOf);
-    assert.deepEqual(increment.upserts.map((entry) => entry.id), ['2']);
+    assert.deepEqual(
+      increment.upserts.map((entry) => entry.id),
+      ['2'],
+    );
     assert.equal('deletedIds' in increment, false);
   });
 
   it('groups child state by parent so one parent diff finds its removed children', () => {
-    const groups = groupByParent(new Map([
-      ['C1/P1', 'h1'],
-      ['C1/P2', 'h2'],
-      ['C2/P3', 'h3'],
-      ['orphan', 'h4'],
-    ]));
+    const groups = groupByParent(
+      new Map([
+        ['C1/P1', 'h1'],
+        ['C1/P2', 'h2'],
+        ['C2/P3', 'h3'],
+        ['orphan', 'h4'],
+      ]),
+    );
     assert.deepEqual([...groups.keys()], ['C1', 'C2']);
     const diff = diffSnapshot(groups.get('C1') ?? new Map(), [{ id: 'C1/P1', name: 'x' }], idOf);
     assert.deepEqual(diff.deletedIds, ['C1/P2']);
@@ -68,17 +92,34 @@ describe('planSnapshot', () => {
   const base = { now: 10_000, snapshotIntervalSeconds: 3600, safetyLagSeconds: 60, lookbackSeconds: 300 };
 
   it('lists fully the first time and after the interval', () => {
-    assert.deepEqual(planSnapshot({ ...base, row: customers, lastFullAt: undefined, createdCursor: undefined }), { kind: 'full', query: {}, createdCursorAfter: 9940 });
-    assert.equal(planSnapshot({ ...base, row: languages, lastFullAt: 10_000 - 3600, createdCursor: undefined }).kind, 'full');
+    assert.deepEqual(planSnapshot({ ...base, row: customers, lastFullAt: undefined, createdCursor: undefined }), {
+      kind: 'full',
+      query: {},
+      createdCursorAfter: 9940,
+    });
+    assert.equal(
+      planSnapshot({ ...base, row: languages, lastFullAt: 10_000 - 3600, createdCursor: undefined }).kind,
+      'full',
+    );
   });
 
   it('pulls created-since between full listings, only where the row has the filter', () => {
     const step = planSnapshot({ ...base, row: customers, lastFullAt: 9000, createdCursor: 9500 });
-    assert.deepEqual(step, { kind: 'createdSince', query: { createdSince: '1970-01-01T02:33:20Z' }, since: 9200, createdCursorAfter: 9940 });
-    assert.deepEqual(planSnapshot({ ...base, row: languages, lastFullAt: 9000, createdCursor: 9500 }), { kind: 'none' });
+    assert.deepEqual(step, {
+      kind: 'createdSince',
+      query: { createdSince: '1970-01-01T02:33:20Z' },
+      since: 9200,
+      createdCursorAfter: 9940,
+    });
+    assert.deepEqual(planSnapshot({ ...base, row: languages, lastFullAt: 9000, createdCursor: 9500 }), {
+      kind: 'none',
+    });
   });
 
   it('refuses rows that are not snapshots', () => {
-    assert.throws(() => planSnapshot({ ...base, row: resourceByName('bookings'), lastFullAt: undefined, createdCursor: undefined }), RangeError);
+    assert.throws(
+      () => planSnapshot({ ...base, row: resourceByName('bookings'), lastFullAt: undefined, createdCursor: undefined }),
+      RangeError,
+    );
   });
 });

@@ -30,15 +30,25 @@ describe('abort listeners on a shared signal', () => {
           refused = true;
           throw new PageTokenError({ status: 400, endpoint: 'GET /x', errorId: 'T', bookeoMessage: 'expired' });
         }
-        return { info: { totalItems: 8, totalPages: 4, currentPage: context.pageNumber, pageNavigationToken: 't' }, data: [`${index}-${context.pageNumber}-${String(query.pageNumber ?? 1)}`, 'b'] };
+        return {
+          info: { totalItems: 8, totalPages: 4, currentPage: context.pageNumber, pageNavigationToken: 't' },
+          data: [`${index}-${context.pageNumber}-${String(query.pageNumber ?? 1)}`, 'b'],
+        };
       };
     };
     const consume = async (index: number): Promise<void> => {
-      for await (const page of paginate(listing(index), {}, { prefetch: 2, signal: shared, fingerprint: String })) if (index % 5 === 0 && page.pageNumber === 2) break;
+      for await (const page of paginate(listing(index), {}, { prefetch: 2, signal: shared, fingerprint: String }))
+        if (index % 5 === 0 && page.pageNumber === 2) break;
     };
     const results = await Promise.allSettled(Array.from({ length: 40 }, (_, index) => consume(index)));
-    assert.ok(results.some((result) => result.status === 'rejected'), 'some listings failed');
-    assert.ok(results.some((result) => result.status === 'fulfilled'), 'some listings completed');
+    assert.ok(
+      results.some((result) => result.status === 'rejected'),
+      'some listings failed',
+    );
+    assert.ok(
+      results.some((result) => result.status === 'fulfilled'),
+      'some listings completed',
+    );
     assert.equal(peak, 0, 'no listener on the shared signal while listings ran');
     assert.equal(getEventListeners(shared, 'abort').length, 0, 'none left behind');
   });
@@ -74,10 +84,17 @@ describe('abort listeners on a shared signal', () => {
       requestTimeoutMs: 2000,
       retryPolicy: { retries: 3, initialDelayMs: 5, maxDelayMs: 10, multiplier: 2 },
       logger: createLogger({ level: 'silent', format: 'json' }),
-      transport: createTransport({ baseUrl: `${ORIGIN}/v2`, connectTimeoutMs: 1000, requestTimeoutMs: 2000, dispatcher: agent }),
+      transport: createTransport({
+        baseUrl: `${ORIGIN}/v2`,
+        connectTimeoutMs: 1000,
+        requestTimeoutMs: 2000,
+        dispatcher: agent,
+      }),
     });
     const account = client.forAccount({ id: 'acme', apiKey: 'key' });
-    const answers = await Promise.all(Array.from({ length: calls }, (_, index) => account.getJson(`/items/${index}`, {}, { signal: shared })));
+    const answers = await Promise.all(
+      Array.from({ length: calls }, (_, index) => account.getJson(`/items/${index}`, {}, { signal: shared })),
+    );
     assert.equal(answers.length, calls);
     assert.equal(peak, 0, 'no listener on the shared signal while calls waited and retried');
     assert.equal(getEventListeners(shared, 'abort').length, 0, 'none left behind');

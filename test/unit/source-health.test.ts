@@ -36,7 +36,16 @@ describe('source readiness', () => {
     assert.equal(status.notReadyReason(), undefined);
     assert.deepEqual(
       { ...status.get('acme')?.resources.bookings, cursor: undefined },
-      { state: 'running', cursor: undefined, records: 0, lastCommitAt: null, lastError: null, progress: null, consecutiveFailures: 0, failingSince: null },
+      {
+        state: 'running',
+        cursor: undefined,
+        records: 0,
+        lastCommitAt: null,
+        lastError: null,
+        progress: null,
+        consecutiveFailures: 0,
+        failingSince: null,
+      },
     );
   });
 
@@ -48,7 +57,10 @@ describe('source readiness', () => {
     status.failed('acme', 'bookings', new Error('a'), T0);
     status.failed('acme', 'payments', new Error('b'), T0);
     now = T0 + 5_000;
-    assert.match(status.notReadyReason() ?? '', /resource bookings: .*Error: a; account acme, resource payments: .*Error: b$/);
+    assert.match(
+      status.notReadyReason() ?? '',
+      /resource bookings: .*Error: a; account acme, resource payments: .*Error: b$/,
+    );
     status.setTask('acme', 'failed', new Error('fenced'));
     assert.equal(status.notReadyReason(), 'task acme failed: Error: fenced');
   });
@@ -64,14 +76,24 @@ describe('source readiness', () => {
 
 describe('source gauges computed at scrape time', () => {
   const value = (text: string, name: string, resource: string): number | undefined => {
-    const line = text.split('\n').find((candidate) => candidate.startsWith(`${name}{account="acme",resource="${resource}"}`));
+    const line = text
+      .split('\n')
+      .find((candidate) => candidate.startsWith(`${name}{account="acme",resource="${resource}"}`));
     return line === undefined ? undefined : Number(line.split(' ').pop());
   };
 
   it('reads the samplers at every scrape, and drops the series of a sampler removed', async () => {
     const registry = createMetricsRegistry('gauge_test_');
     const metrics = createSourceMetrics(registry);
-    let samples: ResourceSample[] = [{ account: 'acme', resource: 'bookings', sinceLastCommitSeconds: 3, consecutiveFailures: 0, cursorLagSeconds: 65 }];
+    let samples: ResourceSample[] = [
+      {
+        account: 'acme',
+        resource: 'bookings',
+        sinceLastCommitSeconds: 3,
+        consecutiveFailures: 0,
+        cursorLagSeconds: 65,
+      },
+    ];
     const untrack = metrics.track(() => samples);
     let text = await registry.metrics();
     assert.equal(value(text, 'bookeo_connect_source_since_last_commit_seconds', 'bookings'), 3);
@@ -79,7 +101,13 @@ describe('source gauges computed at scrape time', () => {
 
     // Nothing sets the gauges: the next scrape reads what the sampler says now.
     samples = [
-      { account: 'acme', resource: 'bookings', sinceLastCommitSeconds: 40, consecutiveFailures: 2, cursorLagSeconds: 102 },
+      {
+        account: 'acme',
+        resource: 'bookings',
+        sinceLastCommitSeconds: 40,
+        consecutiveFailures: 2,
+        cursorLagSeconds: 102,
+      },
       { account: 'acme', resource: 'customers', sinceLastCommitSeconds: 7, consecutiveFailures: 0 },
     ];
     text = await registry.metrics();
@@ -87,13 +115,23 @@ describe('source gauges computed at scrape time', () => {
     assert.equal(value(text, 'bookeo_connect_source_consecutive_failures', 'bookings'), 2);
     assert.equal(value(text, 'bookeo_connect_source_cursor_lag_seconds', 'bookings'), 102);
     assert.equal(value(text, 'bookeo_connect_source_since_last_commit_seconds', 'customers'), 7);
-    assert.equal(value(text, 'bookeo_connect_source_cursor_lag_seconds', 'customers'), undefined, 'no cursor, no cursor lag');
+    assert.equal(
+      value(text, 'bookeo_connect_source_cursor_lag_seconds', 'customers'),
+      undefined,
+      'no cursor, no cursor lag',
+    );
 
     // A source started again on the same registry (tests, restarts) reports through the same gauges.
-    const again = createSourceMetrics(registry).track(() => [{ account: 'acme', resource: 'payments', sinceLastCommitSeconds: 1, consecutiveFailures: 0 }]);
+    const again = createSourceMetrics(registry).track(() => [
+      { account: 'acme', resource: 'payments', sinceLastCommitSeconds: 1, consecutiveFailures: 0 },
+    ]);
     untrack();
     text = await registry.metrics();
-    assert.equal(value(text, 'bookeo_connect_source_since_last_commit_seconds', 'bookings'), undefined, "the stopped source's series are gone");
+    assert.equal(
+      value(text, 'bookeo_connect_source_since_last_commit_seconds', 'bookings'),
+      undefined,
+      "the stopped source's series are gone",
+    );
     assert.equal(value(text, 'bookeo_connect_source_since_last_commit_seconds', 'payments'), 1);
     again();
   });

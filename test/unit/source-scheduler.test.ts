@@ -36,7 +36,12 @@ function fakePolls() {
 }
 
 function schedule(polls: ReturnType<typeof fakePolls>, intervalMs: number): ResourceScheduler {
-  return createResourceScheduler({ resources: ['customers', 'bookings'], intervalMs, poll: polls.poll, isFatal: (error) => error instanceof Fatal });
+  return createResourceScheduler({
+    resources: ['customers', 'bookings'],
+    intervalMs,
+    poll: polls.poll,
+    isFatal: (error) => error instanceof Fatal,
+  });
 }
 
 describe('resource scheduler', () => {
@@ -45,7 +50,11 @@ describe('resource scheduler', () => {
     polls.hold('customers');
     const scheduler = schedule(polls, 5);
     const running = scheduler.run();
-    await waitFor(() => polls.count('bookings') >= 5, { what: 'bookings polled five times', timeoutMs: 5_000, intervalMs: 5 });
+    await waitFor(() => polls.count('bookings') >= 5, {
+      what: 'bookings polled five times',
+      timeoutMs: 5_000,
+      intervalMs: 5,
+    });
     assert.equal(polls.count('customers'), 1, 'customers is still in its first poll');
     polls.release('customers');
     await scheduler.stop();
@@ -72,7 +81,11 @@ describe('resource scheduler', () => {
     const scheduler = schedule(polls, 5);
     assert.deepEqual(await scheduler.pollAll(), [{ resource: 'customers' }, { resource: 'bookings', error: failure }]);
     const running = scheduler.run();
-    await waitFor(() => polls.count('bookings') >= 4, { what: 'failing bookings polled again', timeoutMs: 5_000, intervalMs: 5 });
+    await waitFor(() => polls.count('bookings') >= 4, {
+      what: 'failing bookings polled again',
+      timeoutMs: 5_000,
+      intervalMs: 5,
+    });
     await scheduler.stop();
     await running;
   });
@@ -83,12 +96,24 @@ describe('resource scheduler', () => {
     scheduler.pause('bookings');
     assert.deepEqual(await scheduler.pollAll(), [{ resource: 'customers' }]);
     const running = scheduler.run();
-    await waitFor(() => polls.count('customers') === 2, { what: 'customers polled by its loop', timeoutMs: 5_000, intervalMs: 5 });
+    await waitFor(() => polls.count('customers') === 2, {
+      what: 'customers polled by its loop',
+      timeoutMs: 5_000,
+      intervalMs: 5,
+    });
     assert.equal(polls.count('bookings'), 0);
     scheduler.resume('bookings');
-    await waitFor(() => polls.count('bookings') === 1, { what: 'bookings polled on resume', timeoutMs: 5_000, intervalMs: 5 });
+    await waitFor(() => polls.count('bookings') === 1, {
+      what: 'bookings polled on resume',
+      timeoutMs: 5_000,
+      intervalMs: 5,
+    });
     scheduler.wake('customers');
-    await waitFor(() => polls.count('customers') === 3, { what: 'customers polled on wake', timeoutMs: 5_000, intervalMs: 5 });
+    await waitFor(() => polls.count('customers') === 3, {
+      what: 'customers polled on wake',
+      timeoutMs: 5_000,
+      intervalMs: 5,
+    });
     await scheduler.stop();
     await running;
   });
@@ -101,7 +126,11 @@ describe('resource scheduler', () => {
     await waitFor(() => polls.count('customers') === 1, { what: 'customers polling', timeoutMs: 5_000, intervalMs: 5 });
     scheduler.wake('customers');
     polls.release('customers');
-    await waitFor(() => polls.count('customers') === 2, { what: 'customers polled again', timeoutMs: 5_000, intervalMs: 5 });
+    await waitFor(() => polls.count('customers') === 2, {
+      what: 'customers polled again',
+      timeoutMs: 5_000,
+      intervalMs: 5,
+    });
     await scheduler.stop();
     await running;
   });

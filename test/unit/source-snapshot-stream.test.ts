@@ -45,13 +45,23 @@ function fakeBookeo(customers: Customer[], peopleOf: (customerId: string) => Arr
   const fetchCustomers = async (query: Query, context: FetchPageContext): Promise<Envelope> => {
     await Promise.resolve();
     if (context.continuation && query.pageNavigationToken !== `token-${tokenVersion}`) {
-      throw new PageTokenError({ status: 400, endpoint: 'GET /customers', errorId: 'T', bookeoMessage: 'invalid or expired pageNavigationToken' });
+      throw new PageTokenError({
+        status: 400,
+        endpoint: 'GET /customers',
+        errorId: 'T',
+        bookeoMessage: 'invalid or expired pageNavigationToken',
+      });
     }
     const totalPages = Math.ceil(customers.length / PAGE_SIZE);
     const page = context.pageNumber;
     onPageServed(page);
     return {
-      info: { totalItems: customers.length, totalPages, currentPage: page, pageNavigationToken: totalPages > 1 ? `token-${tokenVersion}` : undefined },
+      info: {
+        totalItems: customers.length,
+        totalPages,
+        currentPage: page,
+        pageNavigationToken: totalPages > 1 ? `token-${tokenVersion}` : undefined,
+      },
       data: customers.slice((page - 1) * PAGE_SIZE, page * PAGE_SIZE).map((customer) => ({ ...customer })),
     };
   };
@@ -59,9 +69,22 @@ function fakeBookeo(customers: Customer[], peopleOf: (customerId: string) => Arr
   const fetchPeople = (customerId: string) => async (): Promise<Envelope> => {
     await Promise.resolve();
     childCalls.set(customerId, (childCalls.get(customerId) ?? 0) + 1);
-    if (malformedParents.has(customerId)) throw new MalformedResponseError(`GET /customers/${customerId}/linkedpeople`, 'body is not JSON (17 bytes) (still after 3 attempts)', false);
+    if (malformedParents.has(customerId))
+      throw new MalformedResponseError(
+        `GET /customers/${customerId}/linkedpeople`,
+        'body is not JSON (17 bytes) (still after 3 attempts)',
+        false,
+      );
     const data = peopleOf(customerId);
-    return { info: { totalItems: data.length, totalPages: data.length === 0 ? 0 : 1, currentPage: 1, pageNavigationToken: undefined }, data };
+    return {
+      info: {
+        totalItems: data.length,
+        totalPages: data.length === 0 ? 0 : 1,
+        currentPage: 1,
+        pageNavigationToken: undefined,
+      },
+      data,
+    };
   };
 
   const client: BookeoAccountClient = {
@@ -105,7 +128,12 @@ function harness(bookeo: ReturnType<typeof fakeBookeo>) {
   const customersState: PublishedState = new Map();
   const child: ChildStream = {
     row: resourceByName('customers_people'),
-    factory: createRecordFactory({ account: 'acme', resource: 'customers_people', serializer: jsonSerializer('t.customers_people'), deadLetterTopic: 't.dlq' }),
+    factory: createRecordFactory({
+      account: 'acme',
+      resource: 'customers_people',
+      serializer: jsonSerializer('t.customers_people'),
+      deadLetterTopic: 't.dlq',
+    }),
     state: new Map(),
   };
   const settings = validateConfig({ source: { snapshotIntervalSeconds: 60 } }).source;
@@ -113,7 +141,12 @@ function harness(bookeo: ReturnType<typeof fakeBookeo>) {
     account: 'acme',
     row: resourceByName('customers'),
     client: bookeo.client,
-    factory: createRecordFactory({ account: 'acme', resource: 'customers', serializer: jsonSerializer('t.customers'), deadLetterTopic: 't.dlq' }),
+    factory: createRecordFactory({
+      account: 'acme',
+      resource: 'customers',
+      serializer: jsonSerializer('t.customers'),
+      deadLetterTopic: 't.dlq',
+    }),
     committer,
     offsets,
     settings,
@@ -123,7 +156,10 @@ function harness(bookeo: ReturnType<typeof fakeBookeo>) {
     logger: createLogger({ level: 'silent', format: 'json' }),
     signal: new AbortController().signal,
   };
-  const idempotencyKeys = (topic: string): string[] => written.filter((record) => record.topic === topic).map((record) => String(record.headers?.[RECORD_HEADER.idempotencyKey]));
+  const idempotencyKeys = (topic: string): string[] =>
+    written
+      .filter((record) => record.topic === topic)
+      .map((record) => String(record.headers?.[RECORD_HEADER.idempotencyKey]));
   return {
     written,
     transactions,
@@ -136,11 +172,13 @@ function harness(bookeo: ReturnType<typeof fakeBookeo>) {
       await pollSnapshot(context, customersState, child);
     },
     idempotencyKeys,
-    repeated: (topic: string): string[] => idempotencyKeys(topic).filter((key, index, all) => all.indexOf(key) !== index),
+    repeated: (topic: string): string[] =>
+      idempotencyKeys(topic).filter((key, index, all) => all.indexOf(key) !== index),
   };
 }
 
-const customers = (count: number): Customer[] => Array.from({ length: count }, (_, index) => ({ id: `C${index + 1}`, name: `customer ${index + 1}` }));
+const customers = (count: number): Customer[] =>
+  Array.from({ length: count }, (_, index) => ({ id: `C${index + 1}`, name: `customer ${index + 1}` }));
 const twoPeople = (customerId: string): Array<Record<string, unknown>> => [
   { id: 'P1', firstName: `first of ${customerId}` },
   { id: 'P2', firstName: `second of ${customerId}` },
@@ -165,10 +203,13 @@ describe('snapshot stream: page tokens refused mid-listing', () => {
     assert.deepEqual(run.repeated('t.customers_people'), []);
     assert.equal(run.idempotencyKeys('t.customers').length, 8);
     assert.equal(run.idempotencyKeys('t.customers_people').length, 16);
-    assert.ok(!run.written.some((record) => record.value === null), 'nothing is tombstoned: the ids skipped after a restart still count as listed');
+    assert.ok(
+      !run.written.some((record) => record.value === null),
+      'nothing is tombstoned: the ids skipped after a restart still count as listed',
+    );
   });
 
-  it("publishes a parent changed across a restart again, and not its unchanged children", async () => {
+  it('publishes a parent changed across a restart again, and not its unchanged children', async () => {
     const data = customers(6);
     const bookeo = fakeBookeo(data, twoPeople);
     const run = harness(bookeo);
@@ -183,7 +224,11 @@ describe('snapshot stream: page tokens refused mid-listing', () => {
     });
     await run.fullListing();
     assert.ok(refused);
-    assert.equal(run.idempotencyKeys('t.customers').filter((key) => key.startsWith('acme/customers/C1@')).length, 2, 'C1: its first and its changed version');
+    assert.equal(
+      run.idempotencyKeys('t.customers').filter((key) => key.startsWith('acme/customers/C1@')).length,
+      2,
+      'C1: its first and its changed version',
+    );
     assert.equal(bookeo.childCalls.get('C1'), 2, "C1's children were read again, as for any changed parent");
     assert.deepEqual(run.repeated('t.customers_people'), [], "C1's unchanged children compared as unchanged");
   });
@@ -226,14 +271,27 @@ describe('snapshot stream: children that stay malformed', () => {
     assert.equal(dead.length, 1);
     const letter = dead[0] as OutgoingRecord;
     assert.equal(letter.key, 'acme/customers_people/C2/*');
-    assert.match(String(letter.headers?.[DEAD_LETTER_HEADER.errorMessage]), /malformed Bookeo response from GET \/customers\/C2\/linkedpeople: body is not JSON/);
+    assert.match(
+      String(letter.headers?.[DEAD_LETTER_HEADER.errorMessage]),
+      /malformed Bookeo response from GET \/customers\/C2\/linkedpeople: body is not JSON/,
+    );
     assert.equal(letter.headers?.[DEAD_LETTER_HEADER.errorClass], 'MalformedResponseError');
     assert.equal(letter.headers?.[DEAD_LETTER_HEADER.topic], 't.customers_people');
     const letterTransaction = run.transactions.find((records) => records.includes(letter)) ?? [];
-    assert.ok(letterTransaction.some((record) => record.topic === 't.customers' && record.headers?.[RECORD_HEADER.idempotencyKey]?.startsWith('acme/customers/C2@')), 'in the transaction of its parent');
+    assert.ok(
+      letterTransaction.some(
+        (record) =>
+          record.topic === 't.customers' &&
+          record.headers?.[RECORD_HEADER.idempotencyKey]?.startsWith('acme/customers/C2@'),
+      ),
+      'in the transaction of its parent',
+    );
     assert.ok(!run.written.some((record) => record.value === null), "C2's children are not tombstoned");
     assert.equal(run.child.state.get('C2/P1'), published.get('C2/P1'), "C2's children stay as published");
-    assert.match(await run.registry.metrics(), /bookeo_connect_source_child_listings_failed_total\{account="acme",resource="customers_people"\} 1/);
+    assert.match(
+      await run.registry.metrics(),
+      /bookeo_connect_source_child_listings_failed_total\{account="acme",resource="customers_people"\} 1/,
+    );
 
     bookeo.malformedParents.clear();
     const callsBefore = bookeo.childCalls.get('C2') ?? 0;

@@ -30,7 +30,12 @@ const NOW = Date.parse('2026-06-01T12:00:00Z');
 const CURSOR = NOW / 1000 - 60;
 
 function booking(number: string, changedAt: number, title: string): Record<string, unknown> {
-  return { bookingNumber: number, title, creationTime: formatBookeoTime(CURSOR - 86_400), lastChangeTime: formatBookeoTime(changedAt) };
+  return {
+    bookingNumber: number,
+    title,
+    creationTime: formatBookeoTime(CURSOR - 86_400),
+    lastChangeTime: formatBookeoTime(changedAt),
+  };
 }
 
 /** Every window of the sweep lists the same bookings, as Bookeo renders them now. */
@@ -46,7 +51,14 @@ function sweepOver(bookings: Array<Record<string, unknown>>, published: Map<stri
     budget: createRateBudget({ requestsPerSecond: 1000, maxConcurrency: 4 }),
     getJson: () => Promise.reject(new Error('no booking vanished')),
     list: (request, options = {}) =>
-      paginate(async () => ({ info: { totalItems: bookings.length, totalPages: 1, currentPage: 1, pageNavigationToken: undefined }, data: bookings.map((item) => ({ ...item })) }), request.query ?? {}, { prefetch: 0, ...options }),
+      paginate(
+        async () => ({
+          info: { totalItems: bookings.length, totalPages: 1, currentPage: 1, pageNavigationToken: undefined },
+          data: bookings.map((item) => ({ ...item })),
+        }),
+        request.query ?? {},
+        { prefetch: 0, ...options },
+      ),
   };
   const status = new StatusBoard();
   status.task('acme', ['bookings']);
@@ -54,7 +66,12 @@ function sweepOver(bookings: Array<Record<string, unknown>>, published: Map<stri
     account: 'acme',
     row: resourceByName('bookings'),
     client,
-    factory: createRecordFactory({ account: 'acme', resource: 'bookings', serializer: jsonSerializer('t.bookings'), deadLetterTopic: 't.dlq' }),
+    factory: createRecordFactory({
+      account: 'acme',
+      resource: 'bookings',
+      serializer: jsonSerializer('t.bookings'),
+      deadLetterTopic: 't.dlq',
+    }),
     committer: createCommitter({ commit: async (records) => (written.push(...records), { latencyMs: 0 }) }, offsets),
     offsets,
     settings: validateConfig({ source: { backfillFrom: '2026-05-20', sweepIntervalSeconds: 60 } }).source,
@@ -66,7 +83,10 @@ function sweepOver(bookings: Array<Record<string, unknown>>, published: Map<stri
   };
   return {
     run: () => sweepIfDue(context, () => Promise.resolve(published)),
-    publishedIds: () => written.filter((record) => record.topic === 't.bookings').map((record) => String(record.headers?.[RECORD_HEADER.idempotencyKey]).split('/')[2]?.split('@')[0]),
+    publishedIds: () =>
+      written
+        .filter((record) => record.topic === 't.bookings')
+        .map((record) => String(record.headers?.[RECORD_HEADER.idempotencyKey]).split('/')[2]?.split('@')[0]),
   };
 }
 

@@ -76,7 +76,10 @@ function harness() {
   };
 }
 
-const step = (cursor: number) => ({ records: [{ topic: 'bookeo.bookings', key: 'k', value: 'v' }], offsets: [{ partition: 'bookings', offset: { cursor } }] });
+const step = (cursor: number) => ({
+  records: [{ topic: 'bookeo.bookings', key: 'k', value: 'v' }],
+  offsets: [{ partition: 'bookings', offset: { cursor } }],
+});
 
 describe('task Kafka session', () => {
   it('renews after a failed commit: new producer, offsets and state read back, old committer refused', async () => {
@@ -96,10 +99,20 @@ describe('task Kafka session', () => {
     assert.equal(world.producers.length, 2, 'a new producer');
     assert.ok(first.closed, 'the old producer is closed');
     assert.equal(world.reloads(), 2, 'the published state is read back');
-    assert.equal(session.offsets.get('bookings')?.cursor, 100, 'offsets as Kafka holds them (the failed commit is not assumed)');
+    assert.equal(
+      session.offsets.get('bookings')?.cursor,
+      100,
+      'offsets as Kafka holds them (the failed commit is not assumed)',
+    );
 
-    const refused = await before.commit(step(400)).then(() => undefined, (error: unknown) => error);
-    assert.ok(refused instanceof SessionRenewedError && isRetriable(refused), `a committer of the old session is refused, got ${String(refused)}`);
+    const refused = await before.commit(step(400)).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    assert.ok(
+      refused instanceof SessionRenewedError && isRetriable(refused),
+      `a committer of the old session is refused, got ${String(refused)}`,
+    );
     assert.equal(first.committed.length, 1, 'nothing more reached the old producer');
     await session.committer.commit(step(500));
     assert.equal((world.producers[1] as FakeProducer).committed.length, 1);

@@ -13,7 +13,14 @@ import type { BookeoAccountClient } from '../../connector/bookeo/client.js';
 import { paginate } from '../../connector/bookeo/pagination.js';
 import { createRateBudget } from '../../connector/bookeo/rate-budget.js';
 import { resourceByName, type WindowedStrategy } from '../../connector/catalog/catalog.js';
-import { formatBookeoTime, maxWindowSeconds, parseBackfillFrom, planWindows, windowQuery, type TimeWindow } from '../../connector/catalog/windows.js';
+import {
+  formatBookeoTime,
+  maxWindowSeconds,
+  parseBackfillFrom,
+  planWindows,
+  windowQuery,
+  type TimeWindow,
+} from '../../connector/catalog/windows.js';
 import type { OutgoingRecord } from '../../kafka/records.js';
 import { createCommitter } from '../../connector/source/committer.js';
 import { createSourceMetrics } from '../../connector/source/metrics.js';
@@ -56,7 +63,9 @@ function windowedPoll() {
   const held = new Map<number, HeldWindow>();
   const asked: number[] = [];
   const indexOf = (query: Record<string, unknown>): number =>
-    plan.findIndex((window) => Object.entries(windowQuery(strategy, window)).every(([name, value]) => query[name] === value));
+    plan.findIndex((window) =>
+      Object.entries(windowQuery(strategy, window)).every(([name, value]) => query[name] === value),
+    );
   const client: BookeoAccountClient = {
     accountId: 'acme',
     budget: createRateBudget({ requestsPerSecond: 1000, maxConcurrency: 4 }),
@@ -66,11 +75,19 @@ function windowedPoll() {
       const window = plan[index] as TimeWindow;
       const answered = new Promise<void>((resolve, reject) => held.set(index, { answer: resolve, fail: reject }));
       asked.push(index);
-      const booking = { bookingNumber: `B${index}`, title: `window ${index}`, creationTime: formatBookeoTime(window.start), lastChangeTime: formatBookeoTime(window.start + 1) };
+      const booking = {
+        bookingNumber: `B${index}`,
+        title: `window ${index}`,
+        creationTime: formatBookeoTime(window.start),
+        lastChangeTime: formatBookeoTime(window.start + 1),
+      };
       return paginate(
         async () => {
           await answered;
-          return { info: { totalItems: 1, totalPages: 1, currentPage: 1, pageNavigationToken: undefined }, data: [booking] };
+          return {
+            info: { totalItems: 1, totalPages: 1, currentPage: 1, pageNavigationToken: undefined },
+            data: [booking],
+          };
         },
         request.query ?? {},
         { prefetch: 0, ...options },
@@ -83,7 +100,12 @@ function windowedPoll() {
     account: 'acme',
     row,
     client,
-    factory: createRecordFactory({ account: 'acme', resource: 'bookings', serializer: jsonSerializer('t.bookings'), deadLetterTopic: 't.dlq' }),
+    factory: createRecordFactory({
+      account: 'acme',
+      resource: 'bookings',
+      serializer: jsonSerializer('t.bookings'),
+      deadLetterTopic: 't.dlq',
+    }),
     committer: createCommitter({ commit: async (records) => (transactions.push(records), { latencyMs: 0 }) }, offsets),
     offsets,
     settings,
@@ -98,11 +120,18 @@ function windowedPoll() {
     poll: () => pollWindowed(context, 1_000),
     window,
     /** Waits until every planned window was asked for (they are fetched in parallel). */
-    allAsked: () => waitFor(() => asked.length === plan.length || undefined, { what: 'every window asked for', timeoutMs: 2_000, intervalMs: 1 }),
+    allAsked: () =>
+      waitFor(() => asked.length === plan.length || undefined, {
+        what: 'every window asked for',
+        timeoutMs: 2_000,
+        intervalMs: 1,
+      }),
     /** Per transaction: the bookings it published and the cursor it saved. */
     committed: () =>
       transactions.map((records) => ({
-        bookings: records.filter((r) => r.topic === 't.bookings').map((r) => String(r.headers?.[RECORD_HEADER.idempotencyKey]).split('/')[2]?.split('@')[0]),
+        bookings: records
+          .filter((r) => r.topic === 't.bookings')
+          .map((r) => String(r.headers?.[RECORD_HEADER.idempotencyKey]).split('/')[2]?.split('@')[0]),
         cursor: (JSON.parse(String(records.find((r) => r.key === 'bookings')?.value)) as { cursor: number }).cursor,
       })),
     cursor: () => offsets.get('bookings')?.cursor,

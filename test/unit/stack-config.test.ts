@@ -9,7 +9,10 @@ import { registryLaunchArguments } from '../../deploy/stack/registry.js';
 
 describe('parseJavaMajor', () => {
   it('reads the major version of modern and legacy version strings', () => {
-    assert.equal(parseJavaMajor('openjdk version "25.0.2" 2026-01-20 LTS\nOpenJDK Runtime Environment Temurin-25.0.2+10'), 25);
+    assert.equal(
+      parseJavaMajor('openjdk version "25.0.2" 2026-01-20 LTS\nOpenJDK Runtime Environment Temurin-25.0.2+10'),
+      25,
+    );
     assert.equal(parseJavaMajor('openjdk version "17.0.15" 2025-04-15'), 17);
     assert.equal(parseJavaMajor('openjdk version "21" 2023-09-19'), 21);
     assert.equal(parseJavaMajor('java version "1.8.0_292"'), 8);
@@ -18,7 +21,13 @@ describe('parseJavaMajor', () => {
 });
 
 describe('generated configuration', () => {
-  const endpoints = stackEndpoints({ BOOKEO_STACK_KAFKA_PORT: '19092', BOOKEO_STACK_KAFKA_CONTROLLER_PORT: '19093', BOOKEO_STACK_REGISTRY_PORT: '18081', BOOKEO_STACK_REGISTRY_MANAGEMENT_PORT: '19001', BOOKEO_STACK_CACHE: '/c' });
+  const endpoints = stackEndpoints({
+    BOOKEO_STACK_KAFKA_PORT: '19092',
+    BOOKEO_STACK_KAFKA_CONTROLLER_PORT: '19093',
+    BOOKEO_STACK_REGISTRY_PORT: '18081',
+    BOOKEO_STACK_REGISTRY_MANAGEMENT_PORT: '19001',
+    BOOKEO_STACK_CACHE: '/c',
+  });
 
   it('kafka: a single KRaft voter on the configured ports, transactions with replication factor 1', () => {
     const lines = new Set(kafkaServerProperties(endpoints, '/data/kafka').trim().split('\n'));
@@ -37,14 +46,25 @@ describe('generated configuration', () => {
 
   it('registry: kafkasql storage on the stack broker, ports off the Quarkus defaults, deletions enabled', () => {
     const { args, env } = registryLaunchArguments(endpoints, '/tmp/registry/');
-    assert.deepEqual(env, { APICURIO_STORAGE_KIND: 'kafkasql', APICURIO_KAFKASQL_BOOTSTRAP_SERVERS: '127.0.0.1:19092' });
-    for (const expected of ['-Dquarkus.http.host=127.0.0.1', '-Dquarkus.http.port=18081', '-Dquarkus.management.port=19001', '-Dapicurio.rest.deletion.artifact.enabled=true']) {
+    assert.deepEqual(env, {
+      APICURIO_STORAGE_KIND: 'kafkasql',
+      APICURIO_KAFKASQL_BOOTSTRAP_SERVERS: '127.0.0.1:19092',
+    });
+    for (const expected of [
+      '-Dquarkus.http.host=127.0.0.1',
+      '-Dquarkus.http.port=18081',
+      '-Dquarkus.management.port=19001',
+      '-Dapicurio.rest.deletion.artifact.enabled=true',
+    ]) {
       assert.ok(args.includes(expected), expected);
     }
   });
 
   it('maven: one dependency element per artifact', () => {
-    const pom = dependenciesPom([{ groupId: 'g', artifactId: 'a', version: '1' }, { groupId: 'h', artifactId: 'b', version: '2' }]);
+    const pom = dependenciesPom([
+      { groupId: 'g', artifactId: 'a', version: '1' },
+      { groupId: 'h', artifactId: 'b', version: '2' },
+    ]);
     assert.equal(pom.match(/<dependency>/g)?.length, 2);
     assert.match(pom, /<groupId>h<\/groupId><artifactId>b<\/artifactId><version>2<\/version>/);
   });

@@ -18,14 +18,29 @@ describe('spawnDetached', () => {
 
   it('reports a process alive through its exec chain, and exited once it exits', async () => {
     // sh execs sleep: the same PID changes program once, as setpriv does before the server.
-    const started = spawnDetached({ command: '/bin/sh', args: ['-c', 'exec sleep 0.3'], cwd: dir }, join(dir, 'run.log'), join(dir, 'run.pid'));
+    const started = spawnDetached(
+      { command: '/bin/sh', args: ['-c', 'exec sleep 0.3'], cwd: dir },
+      join(dir, 'run.log'),
+      join(dir, 'run.pid'),
+    );
     const seen: boolean[] = [];
     while (seen.length < 200) seen.push(started.exited());
-    assert.ok(seen.every((exited) => !exited), 'alive from the spawn on, through the exec');
+    assert.ok(
+      seen.every((exited) => !exited),
+      'alive from the spawn on, through the exec',
+    );
     await waitFor(() => started.exited(), { what: 'the process to exit', timeoutMs: 10_000, intervalMs: 20 });
   });
 
   it('refuses a program that cannot start, and leaves no unhandled error behind', () => {
-    assert.throws(() => spawnDetached({ command: join(dir, 'no-such-program'), args: [], cwd: dir }, join(dir, 'missing.log'), join(dir, 'missing.pid')), /could not start .*no-such-program/);
+    assert.throws(
+      () =>
+        spawnDetached(
+          { command: join(dir, 'no-such-program'), args: [], cwd: dir },
+          join(dir, 'missing.log'),
+          join(dir, 'missing.pid'),
+        ),
+      /could not start .*no-such-program/,
+    );
   });
 });

@@ -16,7 +16,13 @@ describe('waiting for a dependency at start', () => {
         if (++calls < 3) throw new ConnectError('connect ECONNREFUSED 127.0.0.1:9092');
         return 'connected';
       },
-      { dependency: 'Kafka at 127.0.0.1:9092', timeoutMs: 10_000, logger, random: noJitter, onWaiting: (reason) => reasons.push(reason) },
+      {
+        dependency: 'Kafka at 127.0.0.1:9092',
+        timeoutMs: 10_000,
+        logger,
+        random: noJitter,
+        onWaiting: (reason) => reasons.push(reason),
+      },
     );
     assert.equal(result, 'connected');
     assert.equal(calls, 3);
@@ -27,13 +33,24 @@ describe('waiting for a dependency at start', () => {
 
   it('gives up after the deadline with the last failure', async () => {
     await assert.rejects(
-      waitForDependency(() => Promise.reject(new ConnectError('registry down')), { dependency: 'the registry', timeoutMs: 300, logger, random: noJitter }),
-      (error: unknown) => error instanceof DependencyUnavailableError && /the registry still unreachable after \d+ s: ConnectError: registry down/.test(error.message),
+      waitForDependency(() => Promise.reject(new ConnectError('registry down')), {
+        dependency: 'the registry',
+        timeoutMs: 300,
+        logger,
+        random: noJitter,
+      }),
+      (error: unknown) =>
+        error instanceof DependencyUnavailableError &&
+        /the registry still unreachable after \d+ s: ConnectError: registry down/.test(error.message),
     );
   });
 
   it('does not wait on what no wait can fix: configuration, credentials, bugs', async () => {
-    for (const permanent of [new ConfigError([{ key: 'kafka.brokers', expected: 'host:port', found: '"x"' }]), Object.assign(new Error('bad password'), { name: 'KafkaJSSASLAuthenticationError' }), new TypeError('oops')]) {
+    for (const permanent of [
+      new ConfigError([{ key: 'kafka.brokers', expected: 'host:port', found: '"x"' }]),
+      Object.assign(new Error('bad password'), { name: 'KafkaJSSASLAuthenticationError' }),
+      new TypeError('oops'),
+    ]) {
       let calls = 0;
       await assert.rejects(
         waitForDependency(
@@ -58,7 +75,13 @@ describe('waiting for a dependency at start', () => {
           calls++;
           return Promise.reject(refusal);
         },
-        { dependency: 'Kafka', timeoutMs: 10_000, logger, random: noJitter, permanent: (error) => error instanceof ConnectError },
+        {
+          dependency: 'Kafka',
+          timeoutMs: 10_000,
+          logger,
+          random: noJitter,
+          permanent: (error) => error instanceof ConnectError,
+        },
       ),
       (error: unknown) => error === refusal,
     );
@@ -67,7 +90,13 @@ describe('waiting for a dependency at start', () => {
 
   it('stops waiting when aborted', async () => {
     const controller = new AbortController();
-    const waiting = waitForDependency(() => Promise.reject(new ConnectError('down')), { dependency: 'Kafka', timeoutMs: 60_000, logger, random: noJitter, signal: controller.signal });
+    const waiting = waitForDependency(() => Promise.reject(new ConnectError('down')), {
+      dependency: 'Kafka',
+      timeoutMs: 60_000,
+      logger,
+      random: noJitter,
+      signal: controller.signal,
+    });
     controller.abort();
     await assert.rejects(waiting, { name: 'AbortError' });
   });

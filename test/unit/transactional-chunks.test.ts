@@ -16,7 +16,10 @@ describe('transaction chunking', () => {
   });
 
   it('sends a record larger than the bound alone, and nothing for no records', () => {
-    assert.deepEqual(chunkByBytes([record(10), record(100_000), record(10)], 1024).map((chunk) => chunk.length), [1, 1, 1]);
+    assert.deepEqual(
+      chunkByBytes([record(10), record(100_000), record(10)], 1024).map((chunk) => chunk.length),
+      [1, 1, 1],
+    );
     assert.deepEqual(chunkByBytes([], 1024), []);
   });
 });

@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decodeSeen, encodeSeen, isNewOrChanged, lookbackHorizon, rememberEmitted } from '../../connector/catalog/dedupe.js';
+import {
+  decodeSeen,
+  encodeSeen,
+  isNewOrChanged,
+  lookbackHorizon,
+  rememberEmitted,
+} from '../../connector/catalog/dedupe.js';
 import { planWindows } from '../../connector/catalog/windows.js';
 
 describe('boundary dedupe', () => {
@@ -51,7 +57,14 @@ describe('boundary dedupe', () => {
     let seen = new Map<string, { version: string; at: number }>();
     const bookeo = new Map([['7', { version: 'v1', at: 990 }]]);
     const poll = (cursor: number | undefined, now: number): number | undefined => {
-      const windows = planWindows({ cursor, backfillFrom: 0, now, safetyLagSeconds: 0, lookbackSeconds: lookback, maxWindowSeconds: 10_000 });
+      const windows = planWindows({
+        cursor,
+        backfillFrom: 0,
+        now,
+        safetyLagSeconds: 0,
+        lookbackSeconds: lookback,
+        maxWindowSeconds: 10_000,
+      });
       if (windows.length === 0) return cursor;
       const batch: Array<{ id: string; version: string; at: number }> = [];
       for (const window of windows) {

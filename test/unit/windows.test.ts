@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { resourceByName, type WindowedStrategy } from '../../connector/catalog/catalog.js';
-import { formatBookeoTime, maxWindowSeconds, parseBackfillFrom, planWindows, windowQuery, type TimeWindow } from '../../connector/catalog/windows.js';
+import {
+  formatBookeoTime,
+  maxWindowSeconds,
+  parseBackfillFrom,
+  planWindows,
+  windowQuery,
+  type TimeWindow,
+} from '../../connector/catalog/windows.js';
 
 const DAY = 86_400;
 const MAX = 31 * DAY;
@@ -32,9 +39,19 @@ describe('planWindows', () => {
 
   it('covers every second between backfillFrom and the upper bound exactly once', () => {
     const backfillFrom = 1_000;
-    const windows = planWindows({ cursor: undefined, backfillFrom, now: 1_000 + 95, safetyLagSeconds: 5, lookbackSeconds: 0, maxWindowSeconds: 10 });
+    const windows = planWindows({
+      cursor: undefined,
+      backfillFrom,
+      now: 1_000 + 95,
+      safetyLagSeconds: 5,
+      lookbackSeconds: 0,
+      maxWindowSeconds: 10,
+    });
     const covered = windows.flatMap((w) => Array.from({ length: w.end - w.start + 1 }, (_, i) => w.start + i));
-    assert.deepEqual(covered, Array.from({ length: 91 }, (_, i) => backfillFrom + i));
+    assert.deepEqual(
+      covered,
+      Array.from({ length: 91 }, (_, i) => backfillFrom + i),
+    );
     assertTiled(windows);
   });
 
@@ -85,8 +102,14 @@ describe('planWindows', () => {
 
   it('rejects nonsense inputs', () => {
     assert.throws(() => planWindows({ ...base, cursor: undefined, backfillFrom: Number.NaN, now: 1 }), RangeError);
-    assert.throws(() => planWindows({ ...base, maxWindowSeconds: 0, cursor: undefined, backfillFrom: 0, now: 1 }), RangeError);
-    assert.throws(() => planWindows({ ...base, safetyLagSeconds: -1, cursor: undefined, backfillFrom: 0, now: 1 }), RangeError);
+    assert.throws(
+      () => planWindows({ ...base, maxWindowSeconds: 0, cursor: undefined, backfillFrom: 0, now: 1 }),
+      RangeError,
+    );
+    assert.throws(
+      () => planWindows({ ...base, safetyLagSeconds: -1, cursor: undefined, backfillFrom: 0, now: 1 }),
+      RangeError,
+    );
   });
 });
 

@@ -23,18 +23,37 @@ export interface OutageOptions {
   readonly until?: () => Promise<boolean>;
 }
 
-export async function outageUntilNoticed(service: ServiceName, watchers: readonly ConnectorProcess[], options: OutageOptions = {}): Promise<Outage> {
+export async function outageUntilNoticed(
+  service: ServiceName,
+  watchers: readonly ConnectorProcess[],
+  options: OutageOptions = {},
+): Promise<Outage> {
   const down = Date.now();
   await downStack(undefined, [service]);
   options.meanwhile?.();
-  const noticed = (watcher: ConnectorProcess): boolean => firstSample(watcher.readiness, down, (sample) => sample.status === 503) !== undefined;
+  const noticed = (watcher: ConnectorProcess): boolean =>
+    firstSample(watcher.readiness, down, (sample) => sample.status === 503) !== undefined;
   await waitFor(async () => watchers.every(noticed) && (options.until === undefined || (await options.until())), {
     what: `every watcher's /readyz to turn false while ${service} is down`,
     timeoutMs: 60_000,
     intervalMs: 250,
-  }).catch((error: unknown) => Promise.reject(new Error(`${(error as Error).message}\n${watchers.map((watcher) => readinessChanges(watcher, down)).join('\n')}`)));
+  }).catch((error: unknown) =>
+    Promise.reject(
+      new Error(
+        `${(error as Error).message}\n${watchers.map((watcher) => readinessChanges(watcher, down)).join('\n')}`,
+      ),
+    ),
+  );
   const outageMs = Date.now() - down;
-  await upStack(createStackContext(undefined, () => undefined), [service]);
-  const reasons = new Map(watchers.map((watcher) => [watcher.name, firstSample(watcher.readiness, down, (sample) => sample.status === 503)?.reason ?? '']));
+  await upStack(
+    createStackContext(undefined, () => undefined),
+    [service],
+  );
+  const reasons = new Map(
+    watchers.map((watcher) => [
+      watcher.name,
+      firstSample(watcher.readiness, down, (sample) => sample.status === 503)?.reason ?? '',
+    ]),
+  );
   return { down, back: Date.now(), outageMs, reasons };
 }

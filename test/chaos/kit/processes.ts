@@ -41,7 +41,9 @@ export function freePort(): Promise<number> {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }
@@ -57,7 +59,11 @@ async function probeReadiness(opsUrl: string): Promise<ReadinessSample> {
   }
 }
 
-export function startConnector(name: string, args: readonly string[], options: { opsUrl: string; logDir: string }): ConnectorProcess {
+export function startConnector(
+  name: string,
+  args: readonly string[],
+  options: { opsUrl: string; logDir: string },
+): ConnectorProcess {
   const logFile = join(options.logDir, `${name}-${Date.now()}.log`);
   const log = createWriteStream(logFile);
   const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -116,6 +122,11 @@ export function readinessChanges(process: ConnectorProcess, from: number): strin
 }
 
 /** The first sample at or after `from` (and before `to`) that satisfies `test`. */
-export function firstSample(samples: readonly ReadinessSample[], from: number, test: (sample: ReadinessSample) => boolean, to = Number.POSITIVE_INFINITY): ReadinessSample | undefined {
+export function firstSample(
+  samples: readonly ReadinessSample[],
+  from: number,
+  test: (sample: ReadinessSample) => boolean,
+  to = Number.POSITIVE_INFINITY,
+): ReadinessSample | undefined {
   return samples.find((sample) => sample.at >= from && sample.at < to && test(sample));
 }

@@ -31,12 +31,20 @@ export async function committedBySink(world: ChaosWorld, resource: ResourceName)
 }
 
 export async function tableRows(world: ChaosWorld, table: string): Promise<number> {
-  const result = await world.clickhouse.query({ query: `SELECT count() AS n FROM \`${world.database}\`.\`${table}\``, format: 'JSONEachRow' });
+  const result = await world.clickhouse.query({
+    query: `SELECT count() AS n FROM \`${world.database}\`.\`${table}\``,
+    format: 'JSONEachRow',
+  });
   return Number((await result.json<{ n: string }>())[0]?.n ?? 0);
 }
 
 /** Waits until `measure` exceeds `above`; returns the milliseconds it took. */
-export async function waitForGrowth(measure: () => Promise<number>, above: number, what: string, timeoutMs = 60_000): Promise<number> {
+export async function waitForGrowth(
+  measure: () => Promise<number>,
+  above: number,
+  what: string,
+  timeoutMs = 60_000,
+): Promise<number> {
   const started = Date.now();
   await waitFor(async () => (await measure().catch(() => -1)) > above, { what, timeoutMs, intervalMs: 200 });
   return Date.now() - started;

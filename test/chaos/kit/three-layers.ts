@@ -39,10 +39,14 @@ export interface ThreeLayerReport {
 }
 
 function differencesOf(results: readonly ResourceReconciliation[]): LayerDifference[] {
-  return results.flatMap((result) => result.differences.map((difference) => ({ resource: result.resource, ...difference })));
+  return results.flatMap((result) =>
+    result.differences.map((difference) => ({ resource: result.resource, ...difference })),
+  );
 }
 
-async function scanTopics(world: ChaosWorld): Promise<Pick<ThreeLayerReport, 'duplicates' | 'undecodable' | 'decodeError' | 'records'>> {
+async function scanTopics(
+  world: ChaosWorld,
+): Promise<Pick<ThreeLayerReport, 'duplicates' | 'undecodable' | 'decodeError' | 'records'>> {
   const registry = stackRegistry();
   const duplicates: string[] = [];
   let undecodable = 0;
@@ -80,12 +84,22 @@ export async function checkThreeLayers(world: ChaosWorld, timeoutMs = 90_000): P
   const started = Date.now();
   let last: ResourceReconciliation[] = [];
   for (;;) {
-    last = await reconcile({ config: world.config, destinationName: 'clickhouse', logger, graceSeconds: 0, groupId: world.groupId });
+    last = await reconcile({
+      config: world.config,
+      destinationName: 'clickhouse',
+      logger,
+      graceSeconds: 0,
+      groupId: world.groupId,
+    });
     const inFlight = last.reduce((sum, result) => sum + result.inFlight, 0);
     if (differencesOf(last).length === 0 && inFlight === 0) break;
     if (Date.now() - started > timeoutMs) {
-      const summary = differencesOf(last).slice(0, 12).map((d) => `${d.resource} ${d.layer} ${d.kind} ${d.id}`);
-      throw new Error(`the three layers did not agree within ${timeoutMs} ms: ${differencesOf(last).length} differences, ${inFlight} in flight\n${summary.join('\n')}\n${await world.logs()}`);
+      const summary = differencesOf(last)
+        .slice(0, 12)
+        .map((d) => `${d.resource} ${d.layer} ${d.kind} ${d.id}`);
+      throw new Error(
+        `the three layers did not agree within ${timeoutMs} ms: ${differencesOf(last).length} differences, ${inFlight} in flight\n${summary.join('\n')}\n${await world.logs()}`,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, 1_000));
   }

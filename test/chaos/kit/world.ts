@@ -22,7 +22,13 @@ import { uniqueName } from '../../../testkit/wait-for.js';
 import { freePort, startConnector, type ConnectorProcess } from './processes.js';
 
 /** Live changes per churn step (every CHURN_INTERVAL_MS): a busy account's pace, many times over. */
-const CHURN: MutationRequest = { newBookings: 2, editBookings: 2, cancelBookings: 1, newCustomers: 1, editCustomers: 1 };
+const CHURN: MutationRequest = {
+  newBookings: 2,
+  editBookings: 2,
+  cancelBookings: 1,
+  newCustomers: 1,
+  editCustomers: 1,
+};
 /** Every this many steps a customer is deleted too, and with it their bookings (hard deletes: only a sweep finds those). */
 const DELETE_EVERY = 5;
 const CHURN_INTERVAL_MS = 400;
@@ -59,15 +65,31 @@ export interface ChaosWorld {
 }
 
 export async function createWorld(options: WorldOptions): Promise<ChaosWorld> {
-  const simulator = await startSimulator({ seed: options.seed, scale: options.scale, clock: 'real', historyDays: 120, futureDays: 20 });
+  const simulator = await startSimulator({
+    seed: options.seed,
+    scale: options.scale,
+    clock: 'real',
+    historyDays: 120,
+    futureDays: 20,
+  });
   const apiKey = simulator.apiKeys[0] as string;
   const prefix = uniqueName(`chaos_${options.name}`);
   const database = prefix.replace(/[^A-Za-z0-9_]/g, '_');
   const groupId = `${prefix}-sink`;
   const workDir = mkdtempSync(join(tmpdir(), `bookeo-chaos-${options.name}-`));
-  const raw = JSON.parse(JSON.stringify(sourceTestConfig(simulator, { prefix }))) as Record<string, Record<string, unknown>>;
+  const raw = JSON.parse(JSON.stringify(sourceTestConfig(simulator, { prefix }))) as Record<
+    string,
+    Record<string, unknown>
+  >;
   raw.log = { level: 'info', format: 'json' };
-  raw.bookeo = { ...raw.bookeo, requestsPerSecond: 100, maxConcurrency: 4, retries: 8, requestTimeoutMs: 3_000, connectTimeoutMs: 2_000 };
+  raw.bookeo = {
+    ...raw.bookeo,
+    requestsPerSecond: 100,
+    maxConcurrency: 4,
+    retries: 8,
+    requestTimeoutMs: 3_000,
+    connectTimeoutMs: 2_000,
+  };
   raw.source = {
     ...raw.source,
     backfillFrom: new Date(Date.now() - 130 * 86_400_000).toISOString().slice(0, 10),
@@ -80,7 +102,12 @@ export async function createWorld(options: WorldOptions): Promise<ChaosWorld> {
     unhealthyAfterSeconds: 3,
   };
   raw.clickhouse = { url: stackEndpoints().clickhouseUrl, database };
-  raw.sink = { groupId, deadLetterTopic: `${prefix}.dlq-sink`, batch: { maxRows: 500, maxAgeMs: 200 }, kafkaOutageTimeoutSeconds: 120 };
+  raw.sink = {
+    groupId,
+    deadLetterTopic: `${prefix}.dlq-sink`,
+    batch: { maxRows: 500, maxAgeMs: 200 },
+    kafkaOutageTimeoutSeconds: 120,
+  };
   raw.startup = { timeoutSeconds: 120 };
   options.configure?.(raw);
   const config = validateConfig(raw);
@@ -96,7 +123,10 @@ export async function createWorld(options: WorldOptions): Promise<ChaosWorld> {
     const port = await freePort();
     const file = join(workDir, `${name}-${port}.json`);
     writeFileSync(file, JSON.stringify({ ...raw, http: { ...raw.http, port } }));
-    const started = startConnector(name, [...args, '-c', file], { opsUrl: `http://127.0.0.1:${port}`, logDir: workDir });
+    const started = startConnector(name, [...args, '-c', file], {
+      opsUrl: `http://127.0.0.1:${port}`,
+      logDir: workDir,
+    });
     processes.push(started);
     return started;
   };
@@ -116,7 +146,10 @@ export async function createWorld(options: WorldOptions): Promise<ChaosWorld> {
     startChurn() {
       let step = 0;
       churn ??= setInterval(() => {
-        const { applied } = simulator.admin.mutate(++step % DELETE_EVERY === 0 ? { ...CHURN, deleteCustomers: 1 } : CHURN, apiKey);
+        const { applied } = simulator.admin.mutate(
+          ++step % DELETE_EVERY === 0 ? { ...CHURN, deleteCustomers: 1 } : CHURN,
+          apiKey,
+        );
         changes += Object.values(applied).reduce((sum, count) => sum + count, 0);
       }, CHURN_INTERVAL_MS);
     },
@@ -126,7 +159,9 @@ export async function createWorld(options: WorldOptions): Promise<ChaosWorld> {
       return changes;
     },
     async logs() {
-      const tails = await Promise.all(processes.map(async (process) => `--- ${process.name} (${process.logFile}) ---\n${await process.logTail(30)}`));
+      const tails = await Promise.all(
+        processes.map(async (process) => `--- ${process.name} (${process.logFile}) ---\n${await process.logTail(30)}`),
+      );
       return tails.join('\n');
     },
     async close() {

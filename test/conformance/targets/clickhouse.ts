@@ -44,7 +44,12 @@ export const clickhouseTarget: ConformanceTarget = {
     const client = createClient({ url, log: { level: ClickHouseLogLevel.OFF } });
     const database = namespace;
     return {
-      destination: (mode) => createClickHouseDestination({ connection: { url, username: 'default', password: '', database, requestTimeoutMs: 30_000 }, mode, logger: quiet }),
+      destination: (mode) =>
+        createClickHouseDestination({
+          connection: { url, username: 'default', password: '', database, requestTimeoutMs: 30_000 },
+          mode,
+          logger: quiet,
+        }),
       async liveRows(spec) {
         const columns = spec.columns.filter((column) => column.role !== 'lineage');
         const result = await client.query({
@@ -53,11 +58,17 @@ export const clickhouseTarget: ConformanceTarget = {
           clickhouse_settings: { output_format_json_quote_decimals: 1, output_format_json_named_tuples_as_objects: 1 },
         });
         const rows = await result.json<Record<string, unknown>>();
-        return sortByKey(spec, rows.map((row) => Object.fromEntries(columns.map((column) => [column.name, normal(column.type, row[column.name])]))));
+        return sortByKey(
+          spec,
+          rows.map((row) =>
+            Object.fromEntries(columns.map((column) => [column.name, normal(column.type, row[column.name])])),
+          ),
+        );
       },
       async columnNames(table) {
         const result = await client.query({
-          query: 'SELECT name FROM system.columns WHERE database = {database:String} AND table = {table:String} ORDER BY position',
+          query:
+            'SELECT name FROM system.columns WHERE database = {database:String} AND table = {table:String} ORDER BY position',
           query_params: { database, table },
           format: 'JSONEachRow',
         });

@@ -39,7 +39,8 @@ const quiet = createLogger({ level: 'silent', format: 'json' });
 const DUCKDB_CONTAINERS: ContainerReader = {
   items: (value) => (value as DuckDBListValue).items,
   field: (value, name) => (value as DuckDBStructValue).entries[name] ?? null,
-  entries: (value) => [...(value as DuckDBMapValue).entries].map(({ key, value: inner }) => [String(key), inner] as const),
+  entries: (value) =>
+    [...(value as DuckDBMapValue).entries].map(({ key, value: inner }) => [String(key), inner] as const),
 };
 
 /** One node-api scalar read from a column of this type → the normal form. */
@@ -74,7 +75,10 @@ export const duckdbTarget: ConformanceTarget = {
     let reader: { instance: DuckDBInstance; connection: DuckDBConnection; at: Location } | undefined;
 
     /** Runs a query built for where the tables live (the catalog is named after the file). */
-    async function read(query: (at: Location) => string, values?: Record<string, string>): Promise<DuckDBValue[][] | undefined> {
+    async function read(
+      query: (at: Location) => string,
+      values?: Record<string, string>,
+    ): Promise<DuckDBValue[][] | undefined> {
       if (reader === undefined) {
         const instance = await DuckDBInstance.fromCache(connection.path);
         const opened = await instance.connect();
@@ -94,15 +98,24 @@ export const duckdbTarget: ConformanceTarget = {
       destination: (mode) => createDuckDBDestination({ connection, mode, logger: quiet }),
       async liveRows(spec) {
         const columns = spec.columns.filter((column) => column.role !== 'lineage');
-        const rows = await read((at) => `SELECT ${columns.map((column) => quoteIdentifier(column.name)).join(', ')} FROM ${qualifiedName(at, spec.name)}`);
-        const normalRows = (rows ?? []).map((row) => Object.fromEntries(columns.map((column, i) => [column.name, normal(column.type, row[i] ?? null)])));
+        const rows = await read(
+          (at) =>
+            `SELECT ${columns.map((column) => quoteIdentifier(column.name)).join(', ')} FROM ${qualifiedName(at, spec.name)}`,
+        );
+        const normalRows = (rows ?? []).map((row) =>
+          Object.fromEntries(columns.map((column, i) => [column.name, normal(column.type, row[i] ?? null)])),
+        );
         return sortByKey(spec, normalRows);
       },
       async columnNames(table) {
-        const rows = await read(() => 'SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() AND schema_name = $schema AND table_name = $table ORDER BY column_index', {
-          schema: connection.schema,
-          table,
-        });
+        const rows = await read(
+          () =>
+            'SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() AND schema_name = $schema AND table_name = $table ORDER BY column_index',
+          {
+            schema: connection.schema,
+            table,
+          },
+        );
         return (rows ?? []).map(([name]) => String(name));
       },
       async drop() {

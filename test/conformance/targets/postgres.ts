@@ -89,7 +89,8 @@ const fromJson = (type: ColumnType, value: unknown): NormalValue => normalWith(t
 function normal(type: ColumnType, value: unknown): NormalValue {
   if (value === null || value === undefined) return null;
   const items = scalarArrayItems(type);
-  if (items !== undefined) return (value as Array<string | null>).map((item) => (item === null ? null : fromText(items, item)));
+  if (items !== undefined)
+    return (value as Array<string | null>).map((item) => (item === null ? null : fromText(items, item)));
   const kind = withoutNull(type).kind;
   if (kind === 'json') return JSON.stringify(value);
   if (scalarType(type) === undefined) return fromJson(type, value);
@@ -103,17 +104,32 @@ export const postgresTarget: ConformanceTarget = {
     const url = stackEndpoints().postgresUrl;
     const pool = new pg.Pool({ connectionString: url, max: 2, options: '-c TimeZone=UTC' });
     return {
-      destination: (mode) => createPostgresDestination({ connection: postgresSchema.parse({ connectionString: url, schema: namespace, requestTimeoutMs: 30_000 }), mode, logger: quiet }),
+      destination: (mode) =>
+        createPostgresDestination({
+          connection: postgresSchema.parse({ connectionString: url, schema: namespace, requestTimeoutMs: 30_000 }),
+          mode,
+          logger: quiet,
+        }),
       async liveRows(spec: TableSpec) {
         const columns = spec.columns.filter((column) => column.role !== 'lineage');
-        const select = columns.map((column) => `${selectExpression(column.name, column.type)} AS ${quoteIdentifier(column.name)}`).join(', ');
-        const { rows } = await pool.query<Record<string, unknown>>(`SELECT ${select} FROM ${qualifiedName(namespace, spec.name)}`);
-        return sortByKey(spec, rows.map((row) => Object.fromEntries(columns.map((column) => [column.name, normal(column.type, row[column.name])]))));
+        const select = columns
+          .map((column) => `${selectExpression(column.name, column.type)} AS ${quoteIdentifier(column.name)}`)
+          .join(', ');
+        const { rows } = await pool.query<Record<string, unknown>>(
+          `SELECT ${select} FROM ${qualifiedName(namespace, spec.name)}`,
+        );
+        return sortByKey(
+          spec,
+          rows.map((row) =>
+            Object.fromEntries(columns.map((column) => [column.name, normal(column.type, row[column.name])])),
+          ),
+        );
       },
       async columnNames(table: string) {
-        const { rows } = await pool.query<{ name: string }>('SELECT attname AS name FROM pg_attribute WHERE attrelid = to_regclass($1) AND attnum > 0 AND NOT attisdropped ORDER BY attnum', [
-          qualifiedName(namespace, table),
-        ]);
+        const { rows } = await pool.query<{ name: string }>(
+          'SELECT attname AS name FROM pg_attribute WHERE attrelid = to_regclass($1) AND attnum > 0 AND NOT attisdropped ORDER BY attnum',
+          [qualifiedName(namespace, table)],
+        );
         return rows.map((row) => row.name);
       },
       async drop() {
