@@ -16,10 +16,11 @@ async function prepareClickHouse(context: StackContext): Promise<LaunchSpec> {
   const url = new URL(context.endpoints.clickhouseUrl);
   return {
     command: process.execPath,
-    // `--import tsx` resolves from the working directory, hence cwd = repository root.
+    // The server outlives the checkout that started it (a removed worktree must not take its
+    // working directory away), so it runs in its own folder and tsx is named by its full path.
     args: [
       '--import',
-      'tsx',
+      import.meta.resolve('tsx'),
       join(context.repoRoot, 'deploy', 'stack', 'clickhouse-http-server.ts'),
       '--host',
       url.hostname,
@@ -28,7 +29,7 @@ async function prepareClickHouse(context: StackContext): Promise<LaunchSpec> {
       '--data',
       dataDir,
     ],
-    cwd: context.repoRoot,
+    cwd: paths.dir,
   };
 }
 
