@@ -67,3 +67,16 @@ export function checkStorable(table: string, check: () => void): void {
     throw new DestinationError(`table ${table}: ${error.message}`, { reason: 'schema', table, cause: error });
   }
 }
+
+/** Node and undici socket failures: the destination is unreachable or went away mid-request. */
+export const SOCKET_ERROR_CODES: ReadonlySet<string> = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+  'ENOTFOUND',
+  'UND_ERR_SOCKET',
+]);

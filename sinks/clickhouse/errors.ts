@@ -4,7 +4,7 @@
  */
 import { ClickHouseError } from '@clickhouse/client';
 import { isProgrammingError } from '../../common/errors.js';
-import { DestinationError, type DestinationErrorReason } from '../errors.js';
+import { DestinationError, SOCKET_ERROR_CODES, type DestinationErrorReason } from '../errors.js';
 
 /** Engine error codes (ClickHouse src/Common/ErrorCodes.cpp) that say "try again later". */
 const TRANSIENT_CODES: Readonly<Record<number, DestinationErrorReason>> = {
@@ -37,19 +37,6 @@ const BAD_DATA_CODES: ReadonlySet<number> = new Set([
   117, // INCORRECT_DATA
   349, // CANNOT_INSERT_NULL_IN_ORDINARY_COLUMN
   407, // DECIMAL_OVERFLOW
-]);
-
-/** Node/undici socket failures: the server is unreachable or went away mid-request. */
-const SOCKET_CODES: ReadonlySet<string> = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'EPIPE',
-  'ETIMEDOUT',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'EAI_AGAIN',
-  'ENOTFOUND',
-  'UND_ERR_SOCKET',
 ]);
 
 function engineCode(error: ClickHouseError): number {
@@ -90,7 +77,7 @@ export function classifyClickHouseError(
   }
   const socketCode = (error as { code?: unknown } | null)?.code;
   const detail = error instanceof Error ? error.message : String(error);
-  if (typeof socketCode === 'string' && SOCKET_CODES.has(socketCode)) {
+  if (typeof socketCode === 'string' && SOCKET_ERROR_CODES.has(socketCode)) {
     return new DestinationError(`${where}: ClickHouse unreachable (${socketCode})`, {
       reason: 'unavailable',
       table,

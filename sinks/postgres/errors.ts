@@ -8,7 +8,7 @@
 import pg from 'pg';
 import { isProgrammingError } from '../../common/errors.js';
 import { MASK } from '../../common/secrets.js';
-import { DestinationError, type DestinationErrorReason } from '../errors.js';
+import { DestinationError, SOCKET_ERROR_CODES, type DestinationErrorReason } from '../errors.js';
 
 /** SQLSTATE classes and codes (PostgreSQL Appendix A) that say "try again later". */
 const TRANSIENT: Readonly<Record<string, DestinationErrorReason>> = {
@@ -35,18 +35,6 @@ const BAD_DATA: ReadonlySet<string> = new Set([
 
 /** Authentication and authorisation: a wrong password or role, which the message must state plainly. */
 const AUTH_CLASS = '28';
-
-/** Node socket failures: the server is unreachable or went away mid-request. */
-const SOCKET_CODES: ReadonlySet<string> = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'EPIPE',
-  'ETIMEDOUT',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'EAI_AGAIN',
-  'ENOTFOUND',
-]);
 
 /** pg's client-side failures, which have no code: message → reason. */
 const CLIENT_MESSAGES: ReadonlyArray<readonly [RegExp, DestinationErrorReason]> = [
@@ -110,7 +98,7 @@ export function classifyPostgresError(
   }
   const detail = error instanceof Error ? error.message : String(error);
   const nodeCode = (error as { code?: unknown } | null)?.code;
-  if (typeof nodeCode === 'string' && SOCKET_CODES.has(nodeCode))
+  if (typeof nodeCode === 'string' && SOCKET_ERROR_CODES.has(nodeCode))
     return make('unavailable', `PostgreSQL unreachable (${nodeCode}): ${detail}`, nodeCode);
   // Certificate refused (self-signed, unknown CA, wrong host name, expired): configuration, not an outage.
   if (
