@@ -10,7 +10,7 @@ import { createSchemaRegistry } from '../avro/registry.js';
 import { loadConfig, validateConfig } from '../common/config/load.js';
 import type { AppConfig } from '../common/config/schema.js';
 import { createLogger, type Logger } from '../common/logger.js';
-import { createMetricsRegistry, type Registry } from '../common/metrics.js';
+import { createMetricsRegistry } from '../common/metrics.js';
 import { namespacedNames } from '../contract/namespace.js';
 import { startSourceRuntime, type SourceRuntime } from '../connector/source/runtime.js';
 import { stackEndpoints } from '../deploy/stack/endpoints.js';
@@ -78,28 +78,11 @@ function demoConfig(base: AppConfig, simulator: RunningSimulator | undefined): A
   return validateConfig(raw, 'demo configuration');
 }
 
-/** API calls (pages) per resource so far, from the source's own metric. */
-async function pagesByResource(metrics: Registry): Promise<Map<string, number>> {
-  const pages = new Map<string, number>();
-  const metric = metrics.getSingleMetric('bookeo_connect_source_api_calls_total');
-  for (const sample of metric === undefined ? [] : (await metric.get()).values) {
-    const resource = String(sample.labels.resource);
-    pages.set(resource, (pages.get(resource) ?? 0) + sample.value);
-  }
-  return pages;
-}
-
-async function progressLine(
-  runtime: SourceRuntime,
-  metrics: Registry,
-  account: string,
-  started: number,
-): Promise<string> {
+function progressLine(runtime: SourceRuntime, account: string, started: number): string {
   const status = runtime.status.get(account);
-  const pages = await pagesByResource(metrics);
   const seconds = (Date.now() - started) / 1000;
   const parts = Object.entries(status?.resources ?? {}).map(([name, entry]) => {
-    const head = `${name} ${entry.records} (${pages.get(name) ?? 0} pages`;
+    const head = `${name} ${entry.records} (${entry.apiCalls} pages`;
     if (entry.progress === null || entry.progress.total === 0) return `${head})`;
     const { done, total } = entry.progress;
     // ETA from the share of windows done so far; windows hold similar numbers of bookings.
@@ -171,16 +154,13 @@ export async function runDemo(options: DemoOptions): Promise<void> {
 
     say('backfilling (per resource: records published, pages fetched, rate, windows done, ETA):');
     const backfillStarted = Date.now();
-    const ticker = setInterval(
-      () => void progressLine(source, sourceMetrics, account, backfillStarted).then((line) => say(`  ${line}`)),
-      2_000,
-    );
+    const ticker = setInterval(() => say(`  ${progressLine(source, account, backfillStarted)}`), 2_000);
     try {
       for (const task of source.tasks) await task.pollOnce();
     } finally {
       clearInterval(ticker);
     }
-    say(`  ${await progressLine(source, sourceMetrics, account, backfillStarted)}`);
+    say(`  ${progressLine(source, account, backfillStarted)}`);
     say('waiting for the ClickHouse sink to catch up...');
     const ends = await withAdmin(sinkKafka, (admin) => topicEnds(admin, topics));
     await sink.runner.caughtUp(ends);
@@ -215,10 +195,10 @@ export async function runDemo(options: DemoOptions): Promise<void> {
     });
     const live = Promise.all(source.tasks.map((task) => task.run()));
     const liveTicker = setInterval(() => {
-      void Promise.all([
-        progressLine(source, sourceMetrics, account, began),
-        rowsIn(clickhouse, config.clickhouse.database, 'bookings'),
-      ]).then(([line, rows]) => say(`  live: ${line}; bookings in ClickHouse: ${rows}`));
+      const line = progressLine(source, account, began);
+      void rowsIn(clickhouse, config.clickhouse.database, 'bookings').then((rows) =>
+        say(`  live: ${line}; bookings in ClickHouse: ${rows}`),
+      );
     }, 10_000);
     await stopped;
     clearInterval(liveTicker);

@@ -159,6 +159,7 @@ export async function startSourceRuntime(options: SourceRuntimeOptions): Promise
     const client: BookeoClient = createBookeoClientFromConfig(config.bookeo, logger, {
       response: ({ account, label, status: httpStatus }) => {
         metrics.apiCalls.inc({ account, resource: label, status: String(httpStatus) });
+        status.answered(account, label);
         if (httpStatus === 429) metrics.throttled.inc({ account });
       },
       retry: ({ account, label }) => metrics.apiRetries.inc({ account, resource: label }),

@@ -17,6 +17,8 @@ export interface ResourceStatus {
   /** Human-readable position, e.g. the window end or the last full snapshot time. */
   cursor: string | null;
   records: number;
+  /** Bookeo API calls answered for this resource (pages and single reads) since the start. */
+  apiCalls: number;
   lastCommitAt: string | null;
   lastError: string | null;
   /** During a backfill: windows committed / planned. */
@@ -60,6 +62,7 @@ export class StatusBoard {
           state: 'starting',
           cursor: null,
           records: 0,
+          apiCalls: 0,
           lastCommitAt: null,
           lastError: null,
           progress: null,
@@ -88,6 +91,12 @@ export class StatusBoard {
     entry.records += records;
     entry.lastCommitAt = this.nowIso();
     if (cursor !== null) entry.cursor = cursor;
+  }
+
+  /** Bookeo answered a call made for the resource (`resource` is the call's label; other labels are not counted). */
+  answered(account: string, resource: string): void {
+    const entry = this.tasks.get(account)?.resources[resource];
+    if (entry !== undefined) entry.apiCalls++;
   }
 
   /** A poll of the resource ended without error. */

@@ -40,6 +40,7 @@ describe('source readiness', () => {
         state: 'running',
         cursor: undefined,
         records: 0,
+        apiCalls: 0,
         lastCommitAt: null,
         lastError: null,
         progress: null,
@@ -71,6 +72,20 @@ describe('source readiness', () => {
     status.setTask('acme', 'running');
     status.failed('acme', 'bookings', new Error('x'), T0);
     assert.equal(status.notReadyReason(), undefined);
+  });
+});
+
+describe('source status: Bookeo API calls per resource', () => {
+  it('counts the calls answered for a resource of the task, and ignores other accounts and labels', () => {
+    const status = new StatusBoard({ unhealthyAfterMs: 0 });
+    status.task('acme', ['bookings', 'customers']);
+    status.answered('acme', 'bookings');
+    status.answered('acme', 'bookings');
+    status.answered('acme', 'customers');
+    status.answered('acme', 'customers_people/123');
+    status.answered('other', 'bookings');
+    const resources = status.get('acme')?.resources;
+    assert.deepEqual([resources?.bookings?.apiCalls, resources?.customers?.apiCalls], [2, 1]);
   });
 });
 
