@@ -108,7 +108,7 @@ export class BookeoNetworkError extends ConnectError {
 
 type ErrorKind = 'auth' | 'rateLimit' | 'retriable' | 'fatal';
 
-/** The one classification table. 404 is fatal here: a catalog row decides if a missing parent is fine. */
+/** The one classification table. 404 is fatal here: a catalog definition decides if a missing parent is fine. */
 const STATUS_TABLE: ReadonlyArray<{ readonly match: (status: number) => boolean; readonly kind: ErrorKind }> = [
   { match: (s) => s === 401 || s === 403, kind: 'auth' },
   { match: (s) => s === 429, kind: 'rateLimit' },

@@ -4,7 +4,7 @@
  *
  *   const bookeo = createBookeoClient({ ...config.bookeo, secretKey, logger });
  *   const account = bookeo.forAccount({ id, apiKey });
- *   for await (const page of account.list(listRequest(row, { window }), { fingerprint: (i) => entityFingerprint(row, i), signal })) { ... }
+ *   for await (const page of account.list(listRequest(definition, { window }), { fingerprint: (i) => entityFingerprint(definition, i), signal })) { ... }
  *
  * Errors: BookeoAuthError (stop the account, tell the operator), RetriesExhaustedError (from
  * common/errors; the retriable cause kept failing), MalformedResponseError with retriable=false,

@@ -1,7 +1,7 @@
 /**
- * The resource catalog: one data row per Bookeo resource drives the whole source (endpoint, key,
+ * The resource catalog: one definition per Bookeo resource drives the whole source (endpoint, key,
  * cursor strategy, window limit, page size, fixed query params, Avro schema). Code never asks "is
- * this bookings?"; it reads the row. The rows follow the published resource list
+ * this bookings?"; it reads the definition. The definitions follow the published resource list
  * (contract/resources.ts: names, topic suffixes, order); adding a resource = a name there, one
  * definition here, one .avsc.
  *
@@ -14,7 +14,7 @@
  *   child              per parent entity, fetched for new and changed parents (linked people)
  *
  * Not listed, on purpose (UNLISTED_RESOURCES): holds have no list endpoint; they live at most
- * 10 minutes and turn into bookings, which the bookings row captures, so the connector does
+ * 10 minutes and turn into bookings, which the bookings definition captures, so the connector does
  * nothing about them. Their reasons are data too, so status output can show them.
  *
  * Public API: RESOURCE_CATALOG, UNLISTED_RESOURCES, resourceByName(name), selectResources(names?),
@@ -50,7 +50,7 @@ export type CursorStrategy =
   | {
       readonly kind: 'child';
       readonly parent: ResourceName;
-      /** Field of the parent entity substituted for `{id}` in the row's path. */
+      /** Field of the parent entity substituted for `{id}` in the definition's path. */
       readonly parentKeyField: string;
       /** Field of the child naming its parent (part of the child's key). */
       readonly parentRefField: string;
@@ -190,26 +190,26 @@ export const UNLISTED_RESOURCES: readonly UnlistedResource[] = Object.freeze([
 ]);
 
 export function resourceByName(name: string): ResourceDefinition {
-  const row = RESOURCE_CATALOG.find((candidate) => candidate.name === name);
-  if (row === undefined) {
+  const definition = RESOURCE_CATALOG.find((candidate) => candidate.name === name);
+  if (definition === undefined) {
     const unlisted = UNLISTED_RESOURCES.find((candidate) => candidate.name === name);
     if (unlisted !== undefined)
       throw new RangeError(`resource "${name}" is not polled: ${unlisted.reason}; ${unlisted.connectorAction}`);
     throw new RangeError(`unknown resource "${name}"; known: ${RESOURCE_CATALOG.map((r) => r.name).join(', ')}`);
   }
-  return row;
+  return definition;
 }
 
 /**
- * The rows to run (config `source.resources`, or all), in catalog order, with child parents added:
+ * The definitions to run (config `source.resources`, or all), in catalog order, with child parents added:
  * a child needs its parent's diff, so asking for customers_people alone still lists customers.
  */
 export function selectResources(names?: readonly string[]): ResourceDefinition[] {
   if (names === undefined) return [...RESOURCE_CATALOG];
   const wanted = new Set(names.map((name) => resourceByName(name).name));
   for (const name of [...wanted]) {
-    const row = resourceByName(name);
-    if (row.cursor.kind === 'child') wanted.add(row.cursor.parent);
+    const definition = resourceByName(name);
+    if (definition.cursor.kind === 'child') wanted.add(definition.cursor.parent);
   }
-  return RESOURCE_CATALOG.filter((row) => wanted.has(row.name));
+  return RESOURCE_CATALOG.filter((definition) => wanted.has(definition.name));
 }

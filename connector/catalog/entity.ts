@@ -1,5 +1,5 @@
 /**
- * Reading an entity through its catalog row: its id (key fields joined by '/'), its version time
+ * Reading an entity through its catalog definition: its id (key fields joined by '/'), its version time
  * (first present cursor field, as epoch seconds), its fingerprint (id + content hash), and the expanded path of a child resource.
  *
  * Public API: entityId, entityTime, entityFingerprint, childPath, parseBookeoTime
@@ -19,14 +19,14 @@ function field(item: unknown, name: string): unknown {
   return typeof item === 'object' && item !== null ? (item as Record<string, unknown>)[name] : undefined;
 }
 
-export function entityId(row: ResourceDefinition, item: unknown): string {
-  return row.key
+export function entityId(definition: ResourceDefinition, item: unknown): string {
+  return definition.key
     .map((name) => {
       const value = field(item, name);
       // Ids are strings at Bookeo; a number (bookingNumber in some clients) is accepted as its text.
       if (typeof value === 'string' && value !== '') return value;
       if (typeof value === 'number' && Number.isFinite(value)) return String(value);
-      throw new EntityKeyError(row.name, name);
+      throw new EntityKeyError(definition.name, name);
     })
     .join('/');
 }
@@ -38,13 +38,13 @@ export function parseBookeoTime(value: unknown): number | undefined {
   return Number.isNaN(ms) ? undefined : Math.floor(ms / 1000);
 }
 
-/** The entity's version time per the row's cursor fields (windowed and created-since rows), or undefined. */
-export function entityTime(row: ResourceDefinition, item: unknown): number | undefined {
+/** The entity's version time per the definition's cursor fields (windowed and created-since definitions), or undefined. */
+export function entityTime(definition: ResourceDefinition, item: unknown): number | undefined {
   const fields =
-    row.cursor.kind === 'lastUpdatedWindow' || row.cursor.kind === 'timeWindow'
-      ? row.cursor.cursorFields
-      : row.cursor.kind === 'snapshot' && row.cursor.createdField !== undefined
-        ? [row.cursor.createdField]
+    definition.cursor.kind === 'lastUpdatedWindow' || definition.cursor.kind === 'timeWindow'
+      ? definition.cursor.cursorFields
+      : definition.cursor.kind === 'snapshot' && definition.cursor.createdField !== undefined
+        ? [definition.cursor.createdField]
         : [];
   for (const name of fields) {
     const time = parseBookeoTime(field(item, name));
@@ -57,12 +57,12 @@ export function entityTime(row: ResourceDefinition, item: unknown): number | und
  * `id@contentHash`: identity plus exact content, so "already seen" never hides a change even when
  * Bookeo changes something without moving lastChangeTime. Used to skip repeats after a restart.
  */
-export function entityFingerprint(row: ResourceDefinition, item: unknown): string {
-  return `${entityId(row, item)}@${contentHash(item)}`;
+export function entityFingerprint(definition: ResourceDefinition, item: unknown): string {
+  return `${entityId(definition, item)}@${contentHash(item)}`;
 }
 
 /** `/customers/{id}/linkedpeople` with the parent id filled in (URL-encoded). */
-export function childPath(row: ResourceDefinition, parentId: string): string {
-  if (!row.path.includes('{id}')) throw new RangeError(`${row.name} has no {id} in its path`);
-  return row.path.replace('{id}', encodeURIComponent(parentId));
+export function childPath(definition: ResourceDefinition, parentId: string): string {
+  if (!definition.path.includes('{id}')) throw new RangeError(`${definition.name} has no {id} in its path`);
+  return definition.path.replace('{id}', encodeURIComponent(parentId));
 }

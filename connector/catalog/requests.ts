@@ -1,8 +1,8 @@
 /**
- * Catalog row + step → the client's ListRequest: path (child id filled in), the row's fixed
+ * Catalog definition + step → the client's ListRequest: path (child id filled in), the definition's fixed
  * params, its page size, and the step's filter (a window or a created-since query).
  *
- * Public API: listRequest(row, step?): ListRequest
+ * Public API: listRequest(definition, step?): ListRequest
  */
 import type { ListRequest } from '../bookeo/client.js';
 import type { Query } from '../bookeo/pagination.js';
@@ -11,26 +11,26 @@ import { childPath } from './entity.js';
 import { windowQuery, type TimeWindow } from './windows.js';
 
 export interface RequestStep {
-  /** For windowed rows. */
+  /** For windowed definitions. */
   readonly window?: TimeWindow;
   /** Extra filter, e.g. a snapshot step's created-since query. */
   readonly query?: Query;
-  /** For child rows. */
+  /** For child definitions. */
   readonly parentId?: string;
 }
 
-export function listRequest(row: ResourceDefinition, step: RequestStep = {}): ListRequest {
-  const cursor = row.cursor;
+export function listRequest(definition: ResourceDefinition, step: RequestStep = {}): ListRequest {
+  const cursor = definition.cursor;
   if ((cursor.kind === 'lastUpdatedWindow' || cursor.kind === 'timeWindow') !== (step.window !== undefined)) {
-    throw new RangeError(`${row.name}: a window is required for windowed rows and only for them`);
+    throw new RangeError(`${definition.name}: a window is required for windowed definitions and only for them`);
   }
   if ((cursor.kind === 'child') !== (step.parentId !== undefined)) {
-    throw new RangeError(`${row.name}: a parentId is required for child rows and only for them`);
+    throw new RangeError(`${definition.name}: a parentId is required for child definitions and only for them`);
   }
-  const path = step.parentId === undefined ? row.path : childPath(row, step.parentId);
+  const path = step.parentId === undefined ? definition.path : childPath(definition, step.parentId);
   const paging: Query =
-    row.pagination.kind === 'pages'
-      ? { itemsPerPage: Math.min(row.pagination.itemsPerPage, row.pagination.maxItemsPerPage) }
+    definition.pagination.kind === 'pages'
+      ? { itemsPerPage: Math.min(definition.pagination.itemsPerPage, definition.pagination.maxItemsPerPage) }
       : {};
   const filter: Query =
     (cursor.kind === 'lastUpdatedWindow' || cursor.kind === 'timeWindow') && step.window !== undefined
@@ -38,8 +38,8 @@ export function listRequest(row: ResourceDefinition, step: RequestStep = {}): Li
       : {};
   return {
     path,
-    query: { ...row.params, ...step.query, ...filter, ...paging },
-    pagination: row.pagination.kind,
-    label: row.name,
+    query: { ...definition.params, ...step.query, ...filter, ...paging },
+    pagination: definition.pagination.kind,
+    label: definition.name,
   };
 }

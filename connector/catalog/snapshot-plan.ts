@@ -1,6 +1,6 @@
 /**
- * What a snapshot row should do on this poll (pure): a full listing when none was done yet or the
- * snapshot interval has passed; otherwise, for rows with a created-since filter (customers), a
+ * What a snapshot definition should do on this poll (pure): a full listing when none was done yet or the
+ * snapshot interval has passed; otherwise, for definitions with a created-since filter (customers), a
  * pull of what was created since the created cursor (minus the look-back; the content-hash diff
  * drops repeats); otherwise nothing, so settings and webhooks cost no calls between snapshots.
  *
@@ -15,7 +15,7 @@ import { formatBookeoTime } from './windows.js';
 import type { Query } from '../bookeo/pagination.js';
 
 export interface SnapshotPlanInput {
-  readonly row: ResourceDefinition;
+  readonly definition: ResourceDefinition;
   /** Epoch seconds of the last published full listing, if any. */
   readonly lastFullAt: number | undefined;
   /** Epoch seconds: entities created before this were already pulled (the previous step's createdCursorAfter). */
@@ -37,20 +37,20 @@ export type SnapshotStep =
   | { readonly kind: 'none' };
 
 export function planSnapshot(input: SnapshotPlanInput): SnapshotStep {
-  const { row } = input;
-  if (row.cursor.kind !== 'snapshot')
-    throw new RangeError(`${row.name} is not a snapshot resource (cursor kind ${row.cursor.kind})`);
+  const { definition } = input;
+  if (definition.cursor.kind !== 'snapshot')
+    throw new RangeError(`${definition.name} is not a snapshot resource (cursor kind ${definition.cursor.kind})`);
   const now = Math.floor(input.now);
   const createdCursorAfter = now - input.safetyLagSeconds;
   if (input.lastFullAt === undefined || now - input.lastFullAt >= input.snapshotIntervalSeconds) {
-    return { kind: 'full', query: row.params, createdCursorAfter };
+    return { kind: 'full', query: definition.params, createdCursorAfter };
   }
-  const param = row.cursor.createdSinceParam;
+  const param = definition.cursor.createdSinceParam;
   if (param === undefined || input.createdCursor === undefined) return { kind: 'none' };
   const since = input.createdCursor - input.lookbackSeconds;
   return {
     kind: 'createdSince',
-    query: { ...row.params, [param]: formatBookeoTime(since) },
+    query: { ...definition.params, [param]: formatBookeoTime(since) },
     since,
     createdCursorAfter: Math.max(createdCursorAfter, input.createdCursor),
   };

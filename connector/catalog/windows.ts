@@ -81,7 +81,7 @@ export function formatBookeoTime(epochSeconds: number): string {
   return new Date(Math.floor(epochSeconds) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
-/** The filter parameters of one window for a windowed catalog row. */
+/** The filter parameters of one window for a windowed catalog definition. */
 export function windowQuery(strategy: WindowedStrategy, window: TimeWindow): Query {
   return { [strategy.startParam]: formatBookeoTime(window.start), [strategy.endParam]: formatBookeoTime(window.end) };
 }

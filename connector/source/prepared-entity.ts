@@ -1,6 +1,6 @@
 /**
  * An entity as the streams handle it between fetch and commit: its id, content hash and version
- * time computed once from the catalog row, and its Kafka record already built (encoding happens
+ * time computed once from the catalog definition, and its Kafka record already built (encoding happens
  * while later pages are still being fetched, and only bytes are kept, which bounds memory).
  */
 import { contentHash } from '../catalog/content-hash.js';
@@ -11,13 +11,13 @@ import type { BuiltRecord, RecordFactory } from './record-factory.js';
 export interface PreparedEntity {
   readonly id: string;
   readonly hash: string;
-  /** Version time in epoch seconds, when the row has one. */
+  /** Version time in epoch seconds, when the definition has one. */
   readonly at: number | undefined;
   readonly built: BuiltRecord;
 }
 
 export async function prepareEntity(
-  row: ResourceDefinition,
+  definition: ResourceDefinition,
   factory: RecordFactory,
   item: unknown,
   request: string,
@@ -26,7 +26,7 @@ export async function prepareEntity(
   const hash = contentHash(item);
   let id: string;
   try {
-    id = entityId(row, item);
+    id = entityId(definition, item);
   } catch (error) {
     if (!(error instanceof EntityKeyError)) throw error;
     // No key, no place in a compacted topic: dead-letter it with the whole entity for a human.
@@ -46,5 +46,5 @@ export async function prepareEntity(
   }
   const entity = typeof item === 'object' && item !== null ? (item as Record<string, unknown>) : { value: item };
   const built = await factory.upsert({ id, entity, contentHash: hash, request, fetchedAt });
-  return { id, hash, at: entityTime(row, item), built };
+  return { id, hash, at: entityTime(definition, item), built };
 }

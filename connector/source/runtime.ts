@@ -66,7 +66,7 @@ export function sourceConfigProblems(config: AppConfig): ConfigProblem[] {
   const duplicate = ids.find((id, index) => ids.indexOf(id) !== index);
   if (duplicate !== undefined)
     problems.push({ key: 'bookeo.accounts', expected: 'unique account ids', found: `"${duplicate}" twice` });
-  const names = RESOURCE_CATALOG.map((row) => row.name as string);
+  const names = RESOURCE_CATALOG.map((definition) => definition.name as string);
   for (const resource of config.source.resources ?? []) {
     if (!names.includes(resource))
       problems.push({
@@ -77,11 +77,15 @@ export function sourceConfigProblems(config: AppConfig): ConfigProblem[] {
   }
   const chosen = config.source.resources;
   if (chosen !== undefined) {
-    for (const row of RESOURCE_CATALOG) {
-      if (row.cursor.kind === 'child' && chosen.includes(row.name) && !chosen.includes(row.cursor.parent)) {
+    for (const definition of RESOURCE_CATALOG) {
+      if (
+        definition.cursor.kind === 'child' &&
+        chosen.includes(definition.name) &&
+        !chosen.includes(definition.cursor.parent)
+      ) {
         problems.push({
           key: 'source.resources',
-          expected: `${row.cursor.parent} listed too (${row.name} is fetched for its changes)`,
+          expected: `${definition.cursor.parent} listed too (${definition.name} is fetched for its changes)`,
           found: JSON.stringify(chosen),
         });
       }
@@ -95,8 +99,8 @@ export async function startSourceRuntime(options: SourceRuntimeOptions): Promise
   const problems = sourceConfigProblems(config);
   if (problems.length > 0) throw new ConfigError(problems);
   const now = options.now ?? Date.now;
-  const rows = RESOURCE_CATALOG.filter(
-    (row) => config.source.resources === undefined || config.source.resources.includes(row.name),
+  const definitions = RESOURCE_CATALOG.filter(
+    (definition) => config.source.resources === undefined || config.source.resources.includes(definition.name),
   );
   const accounts = config.bookeo.accounts.filter((account) => account.enabled);
   const topicOf = (resource: string): string => resourceTopic(config.kafka.topicPrefix, resource);
@@ -135,7 +139,7 @@ export async function startSourceRuntime(options: SourceRuntimeOptions): Promise
 
     const kafka: KafkaClient = createKafka(config.kafka, logger, 'source');
     await reach(`Kafka at ${config.kafka.brokers.join(',')}`, 'creating topics', () =>
-      createTopics(kafka, config, rows, topicOf),
+      createTopics(kafka, config, definitions, topicOf),
     );
     const registry: SchemaRegistry = createSchemaRegistry({
       url: config.schemaRegistry.url,
@@ -145,7 +149,7 @@ export async function startSourceRuntime(options: SourceRuntimeOptions): Promise
     cleanups.push(() => registry.close());
     const registered = await reach(`the schema registry at ${registry.url}`, 'registering schemas', async () => {
       try {
-        return { serializers: await createSerializers(registry, config, rows, topicOf, logger) };
+        return { serializers: await createSerializers(registry, config, definitions, topicOf, logger) };
       } catch (error) {
         // The registry answered and refused (an incompatible schema, another compatibility level): no wait changes that.
         if (error instanceof SchemaRegistryError && !error.retriable) return { refused: error };
@@ -169,28 +173,28 @@ export async function startSourceRuntime(options: SourceRuntimeOptions): Promise
     reportStarting('starting: tasks (fencing older instances, reading offsets and published state)');
     for (const account of accounts) {
       const factories = new Map<string, RecordFactory>(
-        rows.map((row) => [
-          row.name,
+        definitions.map((definition) => [
+          definition.name,
           createRecordFactory({
             account: account.id,
-            resource: row.name,
-            serializer: serializers.get(row.name) as TopicSerializer,
+            resource: definition.name,
+            serializer: serializers.get(definition.name) as TopicSerializer,
             deadLetterTopic: config.source.deadLetterTopic,
           }),
         ]),
       );
       // Filled by the task once it has fenced older instances: what they committed until then counts.
       const accountStates = new Map<string, PublishedState>(
-        rows
-          .filter((row) => row.cursor.kind === 'snapshot' || row.cursor.kind === 'child')
-          .map((row) => [row.name, new Map()]),
+        definitions
+          .filter((definition) => definition.cursor.kind === 'snapshot' || definition.cursor.kind === 'child')
+          .map((definition) => [definition.name, new Map()]),
       );
       const task = createSourceTask({
         account,
         config,
         kafka,
         client,
-        rows,
+        definitions,
         factories,
         states: accountStates,
         metrics,
@@ -234,18 +238,18 @@ async function serveOps(
 async function createSerializers(
   registry: SchemaRegistry,
   config: AppConfig,
-  rows: readonly ResourceDefinition[],
+  definitions: readonly ResourceDefinition[],
   topicOf: (resource: string) => string,
   logger: Logger,
 ): Promise<Map<string, TopicSerializer>> {
   const serializers = new Map<string, TopicSerializer>();
-  for (const row of rows) {
+  for (const definition of definitions) {
     serializers.set(
-      row.name,
+      definition.name,
       await createTopicSerializer({
         registry,
-        topic: topicOf(row.name),
-        resource: row.name,
+        topic: topicOf(definition.name),
+        resource: definition.name,
         compatibility: config.schemaRegistry.compatibility,
         logger,
       }),
@@ -257,12 +261,17 @@ async function createSerializers(
 async function createTopics(
   kafka: KafkaClient,
   config: AppConfig,
-  rows: readonly ResourceDefinition[],
+  definitions: readonly ResourceDefinition[],
   topicOf: (resource: string) => string,
 ): Promise<void> {
   const { partitions, replicationFactor } = config.kafka;
   const specs: TopicSpec[] = [
-    ...rows.map((row) => ({ topic: topicOf(row.name), partitions, replicationFactor, compacted: true })),
+    ...definitions.map((definition) => ({
+      topic: topicOf(definition.name),
+      partitions,
+      replicationFactor,
+      compacted: true,
+    })),
     // Offsets are few and read whole at start: one partition keeps that read short.
     { topic: config.source.offsetsTopic, partitions: 1, replicationFactor, compacted: true },
     // Dead letters are an audit trail: every failure kept, never compacted away.

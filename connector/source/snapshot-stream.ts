@@ -4,7 +4,7 @@
  * Bookeo cannot list these by update time, so a full listing is compared with what was last
  * published (content hashes, snapshot-state.ts). Each page's new and changed entities are
  * committed as the page arrives; entities the full listing no longer has become tombstones, with
- * the snapshot offset, once the listing is complete. Between full listings, a row with a
+ * the snapshot offset, once the listing is complete. Between full listings, a definition with a
  * created-since filter pulls new entities only.
  *
  * A listing can outlive its page token (a full listing reads every customer's linked people, which
@@ -36,7 +36,7 @@ import type { PublishedState } from './snapshot-state.js';
 import { recordCommitted, type StreamContext } from './stream-context.js';
 
 export interface ChildStream {
-  readonly row: ResourceDefinition;
+  readonly definition: ResourceDefinition;
   readonly factory: RecordFactory;
   readonly state: PublishedState;
 }
@@ -51,11 +51,11 @@ interface StepOutput {
 }
 
 export async function pollSnapshot(context: StreamContext, state: PublishedState, child?: ChildStream): Promise<void> {
-  const { row, settings } = context;
-  const saved = context.offsets.get(row.name);
+  const { definition, settings } = context;
+  const saved = context.offsets.get(definition.name);
   const lastFullAt = typeof saved?.lastFullAt === 'number' ? saved.lastFullAt : undefined;
   const step = planSnapshot({
-    row,
+    definition,
     lastFullAt,
     createdCursor: typeof saved?.createdCursor === 'number' ? saved.createdCursor : undefined,
     now: context.now() / 1000,
@@ -68,13 +68,13 @@ export async function pollSnapshot(context: StreamContext, state: PublishedState
   const listed = new Set<string>();
   const childGroups = child === undefined ? undefined : groupByParent(child.state);
 
-  for await (const page of context.client.list(listRequest(row, { query: step.query }), {
+  for await (const page of context.client.list(listRequest(definition, { query: step.query }), {
     signal: context.signal,
     fingerprint: contentHash,
   })) {
     const fetchedAt = new Date(context.now()).toISOString();
     const prepared = await Promise.all(
-      page.items.map((item) => prepareEntity(row, context.factory, item, request, fetchedAt)),
+      page.items.map((item) => prepareEntity(definition, context.factory, item, request, fetchedAt)),
     );
     const output = emptyOutput();
     const changed = diffPrepared(state, prepared);
@@ -117,11 +117,11 @@ export async function pollSnapshot(context: StreamContext, state: PublishedState
     }
   }
   // Only if no re-snapshot was asked for meanwhile: that asks for a listing that starts after it.
-  await commit(context, child, output, [{ partition: row.name, offset: finished }], {
-    partition: row.name,
+  await commit(context, child, output, [{ partition: definition.name, offset: finished }], {
+    partition: definition.name,
     offset: saved,
   });
-  context.status.update(context.account, row.name, {
+  context.status.update(context.account, definition.name, {
     state: 'running',
     cursor: step.kind === 'full' ? `full listing at ${new Date(context.now()).toISOString()}` : undefined,
   });
@@ -145,12 +145,14 @@ async function refreshChildren(
   fetchedAt: string,
   output: StepOutput,
 ): Promise<void> {
-  const cursor = child.row.cursor;
-  if (cursor.kind !== 'child') throw new RangeError(`${child.row.name} is not a child resource`);
+  const cursor = child.definition.cursor;
+  if (cursor.kind !== 'child') throw new RangeError(`${child.definition.name} is not a child resource`);
   const request = `parent:${parentId}`;
   const items: Record<string, unknown>[] = [];
   try {
-    for await (const page of context.client.list(listRequest(child.row, { parentId }), { signal: context.signal })) {
+    for await (const page of context.client.list(listRequest(child.definition, { parentId }), {
+      signal: context.signal,
+    })) {
       // Bookeo's linked people do not name their customer; the key needs it.
       for (const item of page.items)
         items.push({ ...(item as Record<string, unknown>), [cursor.parentRefField]: parentId });
@@ -173,9 +175,9 @@ async function refreshChildren(
           fetchedAt,
         }),
       );
-      context.metrics.childListingsFailed.inc({ account: context.account, resource: child.row.name });
+      context.metrics.childListingsFailed.inc({ account: context.account, resource: child.definition.name });
       context.logger.warn(
-        { resource: child.row.name, parentId, error: error.message },
+        { resource: child.definition.name, parentId, error: error.message },
         'children of a parent could not be read; kept as published until the next listing',
       );
       return;
@@ -183,9 +185,9 @@ async function refreshChildren(
     throw error;
   }
   const previous = groups.get(parentId) ?? new Map<string, string>();
-  const diff = diffSnapshot(previous, items, (item) => entityId(child.row, item));
+  const diff = diffSnapshot(previous, items, (item) => entityId(child.definition, item));
   for (const entry of diff.upserts) {
-    const entity = await prepareEntity(child.row, child.factory, entry.item, request, fetchedAt);
+    const entity = await prepareEntity(child.definition, child.factory, entry.item, request, fetchedAt);
     output.childBuilt.push(entity.built);
     if (entity.built.kind === 'upsert') output.apply.push(() => child.state.set(entity.id, entity.hash));
   }
@@ -218,8 +220,8 @@ async function commit(
   if (records.length === 0 && offsets.length === 0) return;
   await context.committer.commit({ records, offsets, basedOn });
   for (const apply of output.apply) apply();
-  recordCommitted(context, context.row.name, output.built, output.tombstones.length, null);
+  recordCommitted(context, context.definition.name, output.built, output.tombstones.length, null);
   // A parent's commit covers its children too (they were read up to this point), changed or not.
   if (child !== undefined)
-    recordCommitted(context, child.row.name, output.childBuilt, output.childTombstones.length, null);
+    recordCommitted(context, child.definition.name, output.childBuilt, output.childTombstones.length, null);
 }

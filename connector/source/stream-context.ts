@@ -1,4 +1,4 @@
-/** What every resource stream of a task is given: its row, its clients, its door to Kafka, and where to report. */
+/** What every resource stream of a task is given: its definition, its clients, its door to Kafka, and where to report. */
 import type { AppConfig } from '../../common/config/schema.js';
 import type { Logger } from '../../common/logger.js';
 import type { BookeoAccountClient } from '../bookeo/client.js';
@@ -11,7 +11,7 @@ import type { StatusBoard } from './status.js';
 
 export interface StreamContext {
   readonly account: string;
-  readonly row: ResourceDefinition;
+  readonly definition: ResourceDefinition;
   readonly client: BookeoAccountClient;
   readonly factory: RecordFactory;
   readonly committer: Committer;

@@ -1,7 +1,7 @@
 /**
  * One source task = one Bookeo account: its own transactional id (so a second instance fences the
  * first), its own offsets, its own rate budget (inside the Bookeo client), one stream per catalog
- * row. Each resource polls on its own timer (resource-scheduler.ts); a resource's failure is
+ * definition. Each resource polls on its own timer (resource-scheduler.ts); a resource's failure is
  * recorded and retried at its next poll, while failures that no retry can fix (bad credentials, a
  * fenced producer, a registry that refuses us) stop this account's task only — other accounts go on.
  * After a failed commit the task's Kafka session is renewed before the next poll (task-session.ts).
@@ -38,7 +38,7 @@ export interface SourceTaskOptions {
   readonly config: AppConfig;
   readonly kafka: KafkaClient;
   readonly client: BookeoClient;
-  readonly rows: readonly ResourceDefinition[];
+  readonly definitions: readonly ResourceDefinition[];
   /** Record factories of this account, by resource name. */
   readonly factories: ReadonlyMap<string, RecordFactory>;
   /** Published state of this account for snapshot and child resources, by resource name. */
@@ -81,14 +81,14 @@ export function transactionalIdOf(config: AppConfig, account: string): string {
 }
 
 export function createSourceTask(options: SourceTaskOptions): SourceTask {
-  const { account, config, rows, status, logger } = options;
+  const { account, config, definitions, status, logger } = options;
   const log = logger.child({ component: 'source-task', account: account.id });
   const controller = new AbortController();
   let session: TaskSession | undefined;
   let stoppedBy: unknown;
 
-  const row = (name: string): ResourceDefinition => {
-    const found = rows.find((candidate) => candidate.name === name);
+  const definitionOf = (name: string): ResourceDefinition => {
+    const found = definitions.find((candidate) => candidate.name === name);
     if (found === undefined) throw new ConnectError(`resource ${name} is not configured for account ${account.id}`);
     return found;
   };
@@ -100,7 +100,7 @@ export function createSourceTask(options: SourceTaskOptions): SourceTask {
 
   const contextOf = (definition: ResourceDefinition): StreamContext => ({
     account: account.id,
-    row: definition,
+    definition,
     client: options.client.forAccount(account),
     factory: options.factories.get(definition.name) as RecordFactory,
     committer: started().committer,
@@ -114,12 +114,12 @@ export function createSourceTask(options: SourceTaskOptions): SourceTask {
   });
 
   const childOf = (parent: ResourceDefinition): ChildStream | undefined => {
-    const definition = rows.find(
+    const definition = definitions.find(
       (candidate) => candidate.cursor.kind === 'child' && candidate.cursor.parent === parent.name,
     );
     if (definition === undefined) return undefined;
     return {
-      row: definition,
+      definition,
       factory: options.factories.get(definition.name) as RecordFactory,
       state: options.states.get(definition.name) as PublishedState,
     };
@@ -173,7 +173,7 @@ export function createSourceTask(options: SourceTaskOptions): SourceTask {
     const startedAt = Date.now();
     try {
       await started().ready();
-      await pollResource(row(name));
+      await pollResource(definitionOf(name));
       status.succeeded(account.id, name);
     } catch (error) {
       // Stopping aborts polls in flight: that is no failure of the resource.
@@ -191,7 +191,9 @@ export function createSourceTask(options: SourceTaskOptions): SourceTask {
   }
 
   const scheduler = createResourceScheduler({
-    resources: rows.filter((definition) => definition.cursor.kind !== 'child').map((definition) => definition.name),
+    resources: definitions
+      .filter((definition) => definition.cursor.kind !== 'child')
+      .map((definition) => definition.name),
     intervalMs: config.source.pollIntervalSeconds * 1000,
     poll: pollRecorded,
     isFatal,
@@ -236,7 +238,7 @@ export function createSourceTask(options: SourceTaskOptions): SourceTask {
     async start() {
       status.task(
         account.id,
-        rows.map((definition) => definition.name),
+        definitions.map((definition) => definition.name),
       );
       session = await openTaskSession({
         open: openKafka,
@@ -247,7 +249,7 @@ export function createSourceTask(options: SourceTaskOptions): SourceTask {
       });
       status.setTask(account.id, 'running');
       log.info(
-        { resources: rows.map((definition) => definition.name), offsets: session.offsets.entries().size },
+        { resources: definitions.map((definition) => definition.name), offsets: session.offsets.entries().size },
         'source task started',
       );
     },
@@ -268,17 +270,17 @@ export function createSourceTask(options: SourceTaskOptions): SourceTask {
       });
     },
     pause(resource) {
-      row(resource);
+      definitionOf(resource);
       scheduler.pause(resource);
       status.update(account.id, resource, { state: 'paused' });
     },
     resume(resource) {
-      row(resource);
+      definitionOf(resource);
       status.update(account.id, resource, { state: 'running' });
       scheduler.resume(resource);
     },
     async resnapshot(resource) {
-      const definition = row(resource);
+      const definition = definitionOf(resource);
       if (definition.cursor.kind !== 'snapshot') throw new ConnectError(`${resource} is not a snapshot resource`);
       const saved = started().offsets.get(resource);
       await writeOffset(resource, {
@@ -288,7 +290,7 @@ export function createSourceTask(options: SourceTaskOptions): SourceTask {
       scheduler.wake(resource);
     },
     async backfillFrom(resource, date) {
-      const definition = row(resource);
+      const definition = definitionOf(resource);
       if (definition.cursor.kind !== 'lastUpdatedWindow' && definition.cursor.kind !== 'timeWindow')
         throw new ConnectError(`${resource} is not a windowed resource`);
       // A cursor just before the date: the next poll plans windows from there (and the look-back memory starts empty).
@@ -299,7 +301,7 @@ export function createSourceTask(options: SourceTaskOptions): SourceTask {
       const entry = status.get(account.id);
       if (entry === undefined) return [];
       const now = Date.now();
-      return rows.map((definition) => {
+      return definitions.map((definition) => {
         const resource = entry.resources[definition.name];
         const since = Date.parse(resource?.lastCommitAt ?? entry.startedAt);
         const cursor = session?.offsets.get(definition.name)?.cursor;

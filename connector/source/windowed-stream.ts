@@ -54,9 +54,9 @@ export function splitWindow(window: TimeWindow, parts: number): TimeWindow[] {
 }
 
 export async function pollWindowed(context: StreamContext, maxRecordsPerTransaction: number): Promise<void> {
-  const { row, settings } = context;
-  const strategy = row.cursor as WindowedStrategy;
-  let saved = context.offsets.get(row.name);
+  const { definition, settings } = context;
+  const strategy = definition.cursor as WindowedStrategy;
+  let saved = context.offsets.get(definition.name);
   let cursor = typeof saved?.cursor === 'number' ? saved.cursor : undefined;
   let seen: SeenVersions = decodeSeen(typeof saved?.seen === 'string' ? saved.seen : undefined);
   const plan = planWindows({
@@ -70,7 +70,7 @@ export async function pollWindowed(context: StreamContext, maxRecordsPerTransact
   if (plan.length === 0) return;
 
   const backfill = plan.length > 1;
-  context.status.update(context.account, row.name, {
+  context.status.update(context.account, definition.name, {
     state: backfill ? 'backfilling' : 'running',
     progress: backfill ? { done: 0, total: plan.length } : null,
   });
@@ -82,10 +82,10 @@ export async function pollWindowed(context: StreamContext, maxRecordsPerTransact
     while (windowsDone < plan.length && cursor !== undefined && (plan[windowsDone] as TimeWindow).end <= cursor)
       windowsDone++;
     if (!backfill || windowsDone === before) return;
-    context.status.update(context.account, row.name, { progress: { done: windowsDone, total: plan.length } });
+    context.status.update(context.account, definition.name, { progress: { done: windowsDone, total: plan.length } });
     context.logger.info(
       {
-        resource: row.name,
+        resource: definition.name,
         windows: `${windowsDone}/${plan.length}`,
         cursor: cursor === undefined ? null : formatBookeoTime(cursor),
       },
@@ -104,15 +104,15 @@ export async function pollWindowed(context: StreamContext, maxRecordsPerTransact
     const offset = { cursor: nextCursor, seen: encodeSeen(nextSeen) };
     await context.committer.commit({
       records: emitted.map((entity) => entity.built.record),
-      offsets: [{ partition: row.name, offset }],
-      basedOn: { partition: row.name, offset: saved },
+      offsets: [{ partition: definition.name, offset }],
+      basedOn: { partition: definition.name, offset: saved },
     });
     saved = offset;
     cursor = nextCursor;
     seen = nextSeen;
     recordCommitted(
       context,
-      row.name,
+      definition.name,
       emitted.map((entity) => entity.built),
       0,
       formatBookeoTime(nextCursor),
@@ -128,7 +128,7 @@ export async function pollWindowed(context: StreamContext, maxRecordsPerTransact
       fetch: (window) => fetchWindow(context, window, maxRecordsPerTransaction, signal),
       commit,
     });
-    context.status.update(context.account, row.name, { state: 'running', progress: null });
+    context.status.update(context.account, definition.name, { state: 'running', progress: null });
   } finally {
     abort.abort();
   }
@@ -141,11 +141,11 @@ async function fetchWindow(
   maxRecords: number,
   signal: AbortSignal,
 ): Promise<FetchOutcome<TimeWindow, PreparedEntity[]>> {
-  const { row } = context;
+  const { definition } = context;
   const label = windowLabel(window);
   // Latest version per id: a restarted pagination may hand an entity twice.
   const entities = new Map<string, PreparedEntity>();
-  for await (const page of context.client.list(listRequest(row, { window }), { signal })) {
+  for await (const page of context.client.list(listRequest(definition, { window }), { signal })) {
     if (
       page.pageNumber === 1 &&
       page.totalItems > maxRecords &&
@@ -153,14 +153,14 @@ async function fetchWindow(
     ) {
       const parts = splitWindow(window, Math.ceil(page.totalItems / maxRecords));
       context.logger.debug(
-        { resource: row.name, window: label, totalItems: page.totalItems, parts: parts.length },
+        { resource: definition.name, window: label, totalItems: page.totalItems, parts: parts.length },
         'window too large for one transaction, splitting',
       );
       return { kind: 'split', parts };
     }
     const fetchedAt = new Date(context.now()).toISOString();
     for (const item of page.items) {
-      const entity = await prepareEntity(row, context.factory, item, label, fetchedAt);
+      const entity = await prepareEntity(definition, context.factory, item, label, fetchedAt);
       entities.set(entity.id, entity);
     }
   }

@@ -31,29 +31,29 @@ export function sweepPartition(resource: string): string {
 
 /** Runs a sweep when one is due. The first backfill counts as a sweep, so the clock starts then. */
 export async function sweepIfDue(context: StreamContext, loadState: () => Promise<PublishedState>): Promise<void> {
-  const { row, settings } = context;
-  if (settings.sweepIntervalSeconds === 0 || row.itemPath === undefined) return;
-  const cursor = context.offsets.get(row.name)?.cursor;
+  const { definition, settings } = context;
+  if (settings.sweepIntervalSeconds === 0 || definition.itemPath === undefined) return;
+  const cursor = context.offsets.get(definition.name)?.cursor;
   if (typeof cursor !== 'number') return;
   const nowSeconds = Math.floor(context.now() / 1000);
-  const lastSweepAt = context.offsets.get(sweepPartition(row.name))?.lastSweepAt;
+  const lastSweepAt = context.offsets.get(sweepPartition(definition.name))?.lastSweepAt;
   if (typeof lastSweepAt === 'number' && nowSeconds - lastSweepAt < settings.sweepIntervalSeconds) return;
   if (typeof lastSweepAt === 'number') await sweep(context, cursor, await loadState());
   await context.committer.commit({
     records: [],
-    offsets: [{ partition: sweepPartition(row.name), offset: { lastSweepAt: nowSeconds } }],
+    offsets: [{ partition: sweepPartition(definition.name), offset: { lastSweepAt: nowSeconds } }],
   });
 }
 
 async function sweep(context: StreamContext, cursor: number, state: PublishedState): Promise<void> {
-  const { row, settings } = context;
+  const { definition, settings } = context;
   const windows = planWindows({
     cursor: undefined,
     backfillFrom: parseBackfillFrom(settings.backfillFrom),
     now: cursor,
     safetyLagSeconds: 0,
     lookbackSeconds: 0,
-    maxWindowSeconds: maxWindowSeconds(row.cursor as WindowedStrategy),
+    maxWindowSeconds: maxWindowSeconds(definition.cursor as WindowedStrategy),
   });
   const listed = new Set<string>();
   // `parallelWindows` windows at a time, as a backfill reads them; the rate budget paces the calls.
@@ -68,10 +68,10 @@ async function sweep(context: StreamContext, cursor: number, state: PublishedSta
     });
   const sweepWindow = async (window: TimeWindow): Promise<void> => {
     const label = `sweep:${formatBookeoTime(window.start)}/${formatBookeoTime(window.end)}`;
-    for await (const page of context.client.list(listRequest(row, { window }), { signal })) {
+    for await (const page of context.client.list(listRequest(definition, { window }), { signal })) {
       const fetchedAt = new Date(context.now()).toISOString();
       const prepared = await Promise.all(
-        page.items.map((item) => prepareEntity(row, context.factory, item, label, fetchedAt)),
+        page.items.map((item) => prepareEntity(definition, context.factory, item, label, fetchedAt)),
       );
       // Filtered and marked listed in one synchronous step: an entity met by two windows at once
       // (edited during the sweep) is published once. One changed after the cursor is the windows'
@@ -88,7 +88,7 @@ async function sweep(context: StreamContext, cursor: number, state: PublishedSta
       await context.committer.commit({ records: changed.map((entity) => entity.built.record), offsets: [] });
       recordCommitted(
         context,
-        row.name,
+        definition.name,
         changed.map((entity) => entity.built),
         0,
         null,
@@ -117,16 +117,16 @@ async function sweep(context: StreamContext, cursor: number, state: PublishedSta
     records: vanished.map((id) => context.factory.tombstone(id, 'sweep:deleted', fetchedAt)),
     offsets: [],
   });
-  recordCommitted(context, row.name, [], vanished.length, null);
-  context.logger.info({ resource: row.name, deleted: vanished.length }, 'sweep found hard-deleted entities');
+  recordCommitted(context, definition.name, [], vanished.length, null);
+  context.logger.info({ resource: definition.name, deleted: vanished.length }, 'sweep found hard-deleted entities');
 }
 
 async function isGone(context: StreamContext, id: string, signal: AbortSignal): Promise<boolean> {
   try {
     await context.client.getJson(
-      (context.row.itemPath as string).replace('{id}', encodeURIComponent(id)),
+      (context.definition.itemPath as string).replace('{id}', encodeURIComponent(id)),
       {},
-      { signal, label: context.row.name },
+      { signal, label: context.definition.name },
     );
     return false;
   } catch (error) {

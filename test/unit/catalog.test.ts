@@ -30,30 +30,30 @@ const MAX_PAGE_SIZE: Record<string, number> = {
 
 describe('resource catalog', () => {
   it('defines every published resource, in the published order, each with its own schema', () => {
-    const names = RESOURCE_CATALOG.map((row) => row.name);
+    const names = RESOURCE_CATALOG.map((definition) => definition.name);
     assert.deepEqual(names, RESOURCE_NAMES);
-    assert.equal(new Set(RESOURCE_CATALOG.map((row) => row.avroSchema)).size, names.length);
+    assert.equal(new Set(RESOURCE_CATALOG.map((definition) => definition.avroSchema)).size, names.length);
   });
 
   it('respects the documented page-size maxima and window limit', () => {
-    for (const row of RESOURCE_CATALOG) {
-      if (row.pagination.kind === 'pages') {
-        assert.equal(row.pagination.maxItemsPerPage, MAX_PAGE_SIZE[row.path], row.name);
-        assert.ok(row.pagination.itemsPerPage <= row.pagination.maxItemsPerPage, row.name);
+    for (const definition of RESOURCE_CATALOG) {
+      if (definition.pagination.kind === 'pages') {
+        assert.equal(definition.pagination.maxItemsPerPage, MAX_PAGE_SIZE[definition.path], definition.name);
+        assert.ok(definition.pagination.itemsPerPage <= definition.pagination.maxItemsPerPage, definition.name);
       }
-      if (row.cursor.kind === 'lastUpdatedWindow' || row.cursor.kind === 'timeWindow')
-        assert.ok(row.cursor.maxWindowDays <= 31, row.name);
-      if (row.cursor.kind === 'child')
-        assert.ok(RESOURCE_CATALOG.some((parent) => parent.name === (row.cursor as { parent: string }).parent));
+      if (definition.cursor.kind === 'lastUpdatedWindow' || definition.cursor.kind === 'timeWindow')
+        assert.ok(definition.cursor.maxWindowDays <= 31, definition.name);
+      if (definition.cursor.kind === 'child')
+        assert.ok(RESOURCE_CATALOG.some((parent) => parent.name === (definition.cursor as { parent: string }).parent));
     }
   });
 
   it('names the value schema kept in avro/schemas/<resource>.avsc', () => {
-    for (const row of RESOURCE_CATALOG) {
+    for (const definition of RESOURCE_CATALOG) {
       const schema = JSON.parse(
-        readFileSync(new URL(`../../avro/schemas/${row.name}.avsc`, import.meta.url), 'utf8'),
+        readFileSync(new URL(`../../avro/schemas/${definition.name}.avsc`, import.meta.url), 'utf8'),
       ) as { name: string; namespace: string };
-      assert.equal(`${schema.namespace}.${schema.name}`, row.avroSchema, row.name);
+      assert.equal(`${schema.namespace}.${schema.name}`, definition.avroSchema, definition.name);
     }
   });
 
@@ -107,11 +107,11 @@ describe('resource catalog', () => {
   it('selects resources and pulls in the parent of a child', () => {
     assert.equal(selectResources().length, RESOURCE_CATALOG.length);
     assert.deepEqual(
-      selectResources(['customers_people']).map((row) => row.name),
+      selectResources(['customers_people']).map((definition) => definition.name),
       ['customers', 'customers_people'],
     );
     assert.deepEqual(
-      selectResources(['payments', 'bookings']).map((row) => row.name),
+      selectResources(['payments', 'bookings']).map((definition) => definition.name),
       ['bookings', 'payments'],
     );
   });

@@ -92,33 +92,42 @@ describe('planSnapshot', () => {
   const base = { now: 10_000, snapshotIntervalSeconds: 3600, safetyLagSeconds: 60, lookbackSeconds: 300 };
 
   it('lists fully the first time and after the interval', () => {
-    assert.deepEqual(planSnapshot({ ...base, row: customers, lastFullAt: undefined, createdCursor: undefined }), {
-      kind: 'full',
-      query: {},
-      createdCursorAfter: 9940,
-    });
+    assert.deepEqual(
+      planSnapshot({ ...base, definition: customers, lastFullAt: undefined, createdCursor: undefined }),
+      {
+        kind: 'full',
+        query: {},
+        createdCursorAfter: 9940,
+      },
+    );
     assert.equal(
-      planSnapshot({ ...base, row: languages, lastFullAt: 10_000 - 3600, createdCursor: undefined }).kind,
+      planSnapshot({ ...base, definition: languages, lastFullAt: 10_000 - 3600, createdCursor: undefined }).kind,
       'full',
     );
   });
 
-  it('pulls created-since between full listings, only where the row has the filter', () => {
-    const step = planSnapshot({ ...base, row: customers, lastFullAt: 9000, createdCursor: 9500 });
+  it('pulls created-since between full listings, only where the definition has the filter', () => {
+    const step = planSnapshot({ ...base, definition: customers, lastFullAt: 9000, createdCursor: 9500 });
     assert.deepEqual(step, {
       kind: 'createdSince',
       query: { createdSince: '1970-01-01T02:33:20Z' },
       since: 9200,
       createdCursorAfter: 9940,
     });
-    assert.deepEqual(planSnapshot({ ...base, row: languages, lastFullAt: 9000, createdCursor: 9500 }), {
+    assert.deepEqual(planSnapshot({ ...base, definition: languages, lastFullAt: 9000, createdCursor: 9500 }), {
       kind: 'none',
     });
   });
 
-  it('refuses rows that are not snapshots', () => {
+  it('refuses definitions that are not snapshots', () => {
     assert.throws(
-      () => planSnapshot({ ...base, row: resourceByName('bookings'), lastFullAt: undefined, createdCursor: undefined }),
+      () =>
+        planSnapshot({
+          ...base,
+          definition: resourceByName('bookings'),
+          lastFullAt: undefined,
+          createdCursor: undefined,
+        }),
       RangeError,
     );
   });

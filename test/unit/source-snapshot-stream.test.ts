@@ -127,7 +127,7 @@ function harness(bookeo: ReturnType<typeof fakeBookeo>) {
   status.task('acme', ['customers', 'customers_people']);
   const customersState: PublishedState = new Map();
   const child: ChildStream = {
-    row: resourceByName('customers_people'),
+    definition: resourceByName('customers_people'),
     factory: createRecordFactory({
       account: 'acme',
       resource: 'customers_people',
@@ -139,7 +139,7 @@ function harness(bookeo: ReturnType<typeof fakeBookeo>) {
   const settings = validateConfig({ source: { snapshotIntervalSeconds: 60 } }).source;
   const context: StreamContext = {
     account: 'acme',
-    row: resourceByName('customers'),
+    definition: resourceByName('customers'),
     client: bookeo.client,
     factory: createRecordFactory({
       account: 'acme',

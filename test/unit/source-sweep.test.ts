@@ -64,7 +64,7 @@ function sweepOver(bookings: Array<Record<string, unknown>>, published: Map<stri
   status.task('acme', ['bookings']);
   const context: StreamContext = {
     account: 'acme',
-    row: resourceByName('bookings'),
+    definition: resourceByName('bookings'),
     client,
     factory: createRecordFactory({
       account: 'acme',

@@ -34,8 +34,8 @@ import { waitFor } from '../../testkit/wait-for.js';
 
 const NOW = Date.parse('2026-06-01T12:00:00Z');
 const BACKFILL_FROM = '2026-03-01';
-const row = resourceByName('bookings');
-const strategy = row.cursor as WindowedStrategy;
+const definition = resourceByName('bookings');
+const strategy = definition.cursor as WindowedStrategy;
 const settings = validateConfig({ source: { backfillFrom: BACKFILL_FROM, parallelWindows: 3 } }).source;
 /** The windows the poll plans (no cursor yet): the test holds each one's answer. */
 const plan = planWindows({
@@ -98,7 +98,7 @@ function windowedPoll() {
   status.task('acme', ['bookings']);
   const context: StreamContext = {
     account: 'acme',
-    row,
+    definition,
     client,
     factory: createRecordFactory({
       account: 'acme',

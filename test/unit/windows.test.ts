@@ -119,7 +119,7 @@ describe('query formatting', () => {
     assert.equal(formatBookeoTime(0.9), '1970-01-01T00:00:00Z');
   });
 
-  it('builds the window filter of a catalog row', () => {
+  it('builds the window filter of a catalog definition', () => {
     const bookings = resourceByName('bookings').cursor as WindowedStrategy;
     assert.deepEqual(windowQuery(bookings, { start: t('2024-01-01T00:00:00Z'), end: t('2024-01-31T23:59:59Z') }), {
       lastUpdatedStartTime: '2024-01-01T00:00:00Z',
