@@ -10,8 +10,8 @@
  * the coordinator writes the commit markers after the commit has returned, and until then the last
  * stable offset stays before that transaction, so the end is taken only once it has moved past.
  */
-import { setTimeout as delay } from 'node:timers/promises';
-import { ConnectError } from '../common/errors.js';
+import { ConnectError, RetriesExhaustedError } from '../common/errors.js';
+import { createRetry, type RetryPolicy } from '../common/retry.js';
 import { readerGroupId } from '../contract/group-id.js';
 import { withAdmin, type KafkaAdmin, type PartitionRange } from './admin.js';
 import { kafkajsClient, type KafkaClient } from './client.js';
@@ -28,32 +28,38 @@ export interface ReadTopicOptions {
 /** The markers of a committed transaction did not appear in time (Kafka is struggling); retried by the caller. */
 export class TransactionNotStableError extends ConnectError {}
 
-/** How long the commit markers of the caller's own transaction are waited for. */
-const MARKERS_TIMEOUT_MS = 30_000;
+/** How the commit markers of the caller's own transaction are waited for: about 30 s in all. */
+const MARKERS_RETRY: RetryPolicy = { retries: 60, initialDelayMs: 10, maxDelayMs: 500, multiplier: 2 };
 
 /** The topic's offsets once every `committedAt` offset is below its partition's last stable offset. */
 export async function stableTopicOffsets(
   admin: Pick<KafkaAdmin, 'topicOffsets'>,
   topic: string,
   committedAt: ReadonlyMap<number, number>,
-  options: { readonly signal?: AbortSignal | undefined; readonly timeoutMs?: number } = {},
+  options: { readonly signal?: AbortSignal | undefined; readonly policy?: RetryPolicy } = {},
 ): Promise<PartitionRange[]> {
-  const timeoutMs = options.timeoutMs ?? MARKERS_TIMEOUT_MS;
-  const deadline = Date.now() + timeoutMs;
-  for (let pauseMs = 10; ; pauseMs = Math.min(pauseMs * 2, 500)) {
+  const retry = createRetry(options.policy ?? MARKERS_RETRY);
+  const attempt = async (): Promise<PartitionRange[]> => {
     const offsets = await admin.topicOffsets(topic);
     const unstable = [...committedAt].filter(
       ([partition, offset]) => (offsets.find((range) => range.partition === partition)?.high ?? 0) <= offset,
     );
     if (unstable.length === 0) return offsets;
-    if (Date.now() >= deadline) {
-      const partitions = unstable.map(([partition]) => partition).join(', ');
-      throw new TransactionNotStableError(
-        `${topic}: a committed transaction is not stable after ${timeoutMs} ms (partitions ${partitions})`,
-        { retriable: true },
-      );
-    }
-    await delay(pauseMs, undefined, options.signal === undefined ? {} : { signal: options.signal });
+    const partitions = unstable.map(([partition]) => partition).join(', ');
+    throw new TransactionNotStableError(`${topic}: a committed transaction is not stable (partitions ${partitions})`, {
+      retriable: true,
+    });
+  };
+  try {
+    return await retry(attempt, {
+      operation: `reading ${topic} after this task's last commit`,
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+    });
+  } catch (error) {
+    // The caller (a sweep) retries at its next poll: the wait's own failure is what it must see.
+    throw error instanceof RetriesExhaustedError && error.cause instanceof TransactionNotStableError
+      ? error.cause
+      : error;
   }
 }
 

@@ -25,7 +25,7 @@ import { OffsetReplacedError } from './committer.js';
 import type { ResourceSample, SourceMetrics } from './metrics.js';
 import type { RecordFactory } from './record-factory.js';
 import { pollSnapshot, type ChildStream } from './snapshot-stream.js';
-import { loadPublishedStates, type PublishedState } from './snapshot-state.js';
+import { loadPublishedState, type PublishedState } from './snapshot-state.js';
 import { createResourceScheduler } from './resource-scheduler.js';
 import { openTaskSession, type TaskSession } from './task-session.js';
 import type { StatusBoard } from './status.js';
@@ -145,14 +145,14 @@ export function createSourceTask(options: SourceTaskOptions): SourceTask {
       case 'timeWindow':
         await pollWindowed(context, config.source.maxRecordsPerTransaction);
         // Read after this task's own last commit is stable: its windows just published what the sweep compares.
-        return sweepIfDue(context, async () => {
-          const topic = context.factory.topic;
-          return (
-            (await loadPublishedStates(options.kafka, topic, [account.id], started().committedAt(topic))).get(
-              account.id,
-            ) ?? new Map()
-          );
-        });
+        return sweepIfDue(context, () =>
+          loadPublishedState(
+            options.kafka,
+            context.factory.topic,
+            account.id,
+            started().committedAt(context.factory.topic),
+          ),
+        );
       case 'snapshot':
         return pollSnapshot(context, options.states.get(definition.name) as PublishedState, childOf(definition));
       case 'child':
@@ -216,10 +216,7 @@ export function createSourceTask(options: SourceTaskOptions): SourceTask {
   /** The published state of snapshot and child resources, read back from their topics (kept in the same maps the streams hold). */
   async function reloadPublishedStates(): Promise<void> {
     for (const [resource, state] of options.states) {
-      const loaded =
-        (await loadPublishedStates(options.kafka, options.factories.get(resource)?.topic ?? '', [account.id])).get(
-          account.id,
-        ) ?? new Map<string, string>();
+      const loaded = await loadPublishedState(options.kafka, options.factories.get(resource)?.topic ?? '', account.id);
       state.clear();
       for (const [id, hash] of loaded) state.set(id, hash);
     }

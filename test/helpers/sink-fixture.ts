@@ -15,7 +15,11 @@ import type { AvroRecord } from '../../avro/schema-json.js';
 import { createFramedEncoder } from '../../avro/wire.js';
 import { ensureTopics } from '../../kafka/topics.js';
 import { createTransactionalWriter } from '../../kafka/transactional-writer.js';
+import { createClickHouseDestination } from '../../sinks/clickhouse/destination.js';
+import type { Destination } from '../../sinks/destination.js';
 import { groupHasMembers, topicEnds } from '../../sinks/runner/group-admin.js';
+import { stackEndpoints } from '../../deploy/stack/endpoints.js';
+import type { Logger } from '../../common/logger.js';
 import { uniqueName, waitFor } from '../../testkit/wait-for.js';
 
 /** The key every resource topic shares, and a small value schema: the items the sink tests write. */
@@ -154,4 +158,19 @@ export async function readiness(baseUrl: string): Promise<{ status: number; reas
   const response = await fetch(`${baseUrl}/readyz`);
   const body = (await response.json()) as { reason?: string };
   return { status: response.status, ...(body.reason === undefined ? {} : { reason: body.reason }) };
+}
+
+/** A ClickHouse destination on the stack's engine, writing into `database` (created on first prepare). */
+export function stackClickHouseDestination(database: string, logger: Logger): Destination {
+  return createClickHouseDestination({
+    connection: {
+      url: stackEndpoints().clickhouseUrl,
+      username: 'default',
+      password: '',
+      database,
+      requestTimeoutMs: 5_000,
+    },
+    mode: 'evolve',
+    logger,
+  });
 }

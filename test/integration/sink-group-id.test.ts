@@ -19,7 +19,6 @@ import { createLogger } from '../../common/logger.js';
 import { createMetricsRegistry } from '../../common/metrics.js';
 import { createKafka, type KafkaClient } from '../../kafka/client.js';
 import { stackEndpoints } from '../../deploy/stack/endpoints.js';
-import { createClickHouseDestination } from '../../sinks/clickhouse/destination.js';
 import type { Destination } from '../../sinks/destination.js';
 import { legacyDefaultGroupId, sinkGroupId } from '../../contract/group-id.js';
 import { createSinkMetrics } from '../../sinks/runner/metrics.js';
@@ -36,6 +35,7 @@ import {
   spawnCli,
   type CliRun,
   type ItemTopics,
+  stackClickHouseDestination,
 } from '../helpers/sink-fixture.js';
 import { uniqueName, waitFor } from '../../testkit/wait-for.js';
 
@@ -103,17 +103,7 @@ describe('sink group ids across deployments (real stack)', () => {
   ): Promise<{ sink: Sink; database: string }> {
     const database = uniqueName('sinkgrp_db');
     databases.push(database);
-    const destination = createClickHouseDestination({
-      connection: {
-        url: endpoints.clickhouseUrl,
-        username: 'default',
-        password: '',
-        database,
-        requestTimeoutMs: 5_000,
-      },
-      mode: 'evolve',
-      logger: quiet,
-    });
+    const destination = stackClickHouseDestination(database, quiet);
     destinations.push(destination);
     const destinationName = options.destinationName ?? 'clickhouse';
     groups.push(options.groupId ?? sinkGroupId(undefined, prefix, destinationName));

@@ -19,13 +19,18 @@ import { createMetricsRegistry } from '../../common/metrics.js';
 import { createRetry } from '../../common/retry.js';
 import { createKafka, type KafkaClient, type SocketFactory } from '../../kafka/client.js';
 import { stackEndpoints } from '../../deploy/stack/endpoints.js';
-import { createClickHouseDestination } from '../../sinks/clickhouse/destination.js';
 import { createSinkMetrics } from '../../sinks/runner/metrics.js';
 import { createRegistryDecoder } from '../../sinks/runner/registry-decoder.js';
 import { startSink, type Sink } from '../../sinks/runner/sink.js';
 import { cleanupPrefix } from '../../testkit/source-cleanup.js';
 import { freePort } from '../helpers/forwarders.js';
-import { committedToEnd, itemTopics, liveRows, type ItemTopics } from '../helpers/sink-fixture.js';
+import {
+  committedToEnd,
+  itemTopics,
+  liveRows,
+  stackClickHouseDestination,
+  type ItemTopics,
+} from '../helpers/sink-fixture.js';
 import { uniqueName, waitFor } from '../../testkit/wait-for.js';
 
 const endpoints = stackEndpoints();
@@ -110,17 +115,7 @@ describe('sink through a Kafka outage (real stack, the sink cut off from the bro
       undefined,
       { socketFactory: link.socketFactory },
     );
-    const destination = createClickHouseDestination({
-      connection: {
-        url: endpoints.clickhouseUrl,
-        username: 'default',
-        password: '',
-        database,
-        requestTimeoutMs: 5_000,
-      },
-      mode: 'evolve',
-      logger: quiet,
-    });
+    const destination = stackClickHouseDestination(database, quiet);
     let cutAfterNextWrite = false;
     sink = await startSink({
       kafka: sinkKafka,

@@ -56,7 +56,7 @@ describe('topic reader: the end after the caller has committed', () => {
         [0, 5],
         [1, 2],
       ]),
-      { timeoutMs: 30 },
+      { policy: { retries: 3, initialDelayMs: 1, maxDelayMs: 1, multiplier: 1 } },
     ).then(
       () => assert.fail('resolved'),
       (error: unknown) => error,
