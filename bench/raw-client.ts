@@ -8,10 +8,10 @@
  */
 import { Pool } from 'undici';
 import { sourceSchema } from '../common/config/schema.js';
-import type { ListRequest } from '../connector/bookeo/client.js';
-import { resourceByName, type WindowedStrategy } from '../connector/catalog/catalog.js';
-import { listRequest } from '../connector/catalog/requests.js';
-import { maxWindowSeconds, parseBackfillFrom, planWindows } from '../connector/catalog/windows.js';
+import type { ListRequest } from '../bookeo/client.js';
+import { resourceByName, type WindowedStrategy } from '../bookeo/catalog/catalog.js';
+import { listRequest } from '../bookeo/catalog/requests.js';
+import { maxWindowSeconds, parseBackfillFrom, planWindows } from '../bookeo/catalog/windows.js';
 
 export interface RawReadOptions {
   /** Base URL ending in /v2. */

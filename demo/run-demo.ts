@@ -6,26 +6,21 @@
  * everything it started.
  */
 import { ClickHouseLogLevel, createClient } from '@clickhouse/client';
+import { startApp, type App } from '../app/app.js';
 import { createSchemaRegistry } from '../avro/registry.js';
 import { loadConfig, validateConfig } from '../common/config/load.js';
 import type { AppConfig } from '../common/config/schema.js';
 import { createLogger, type Logger } from '../common/logger.js';
-import { createMetricsRegistry } from '../common/metrics.js';
+import { formatTable } from '../common/text-table.js';
 import { namespacedNames } from '../contract/namespace.js';
-import { startSourceRuntime, type SourceRuntime } from '../connector/source/runtime.js';
 import { stackEndpoints } from '../deploy/stack/endpoints.js';
 import { createStackContext, downStack, upStack } from '../deploy/stack/stack.js';
 import { withAdmin } from '../kafka/admin.js';
 import { createKafka } from '../kafka/client.js';
-import { createClickHouseDestination } from '../sinks/clickhouse/destination.js';
-import { createSinkMetrics } from '../sinks/runner/metrics.js';
-import { createRegistryDecoder } from '../sinks/runner/registry-decoder.js';
 import { topicEnds } from '../sinks/runner/group-admin.js';
-import { startSink, type Sink } from '../sinks/runner/sink.js';
 import { startSimulator, type RunningSimulator } from '../simulator/index.js';
 import { resetDemoNamespace } from './reset.js';
-import { formatTable } from '../common/text-table.js';
-import { SAMPLE_QUERIES, rowsIn, runQuery, summarize } from './summary.js';
+import { SAMPLE_QUERIES, rowsIn, runQuery, summarize, type FetchedResource } from './summary.js';
 
 export interface DemoOptions {
   readonly config?: string | undefined;
@@ -78,10 +73,14 @@ function demoConfig(base: AppConfig, simulator: RunningSimulator | undefined): A
   return validateConfig(raw, 'demo configuration');
 }
 
-function progressLine(runtime: SourceRuntime, account: string, started: number): string {
-  const status = runtime.status.get(account);
+/** The account's resources as the source's status board shows them (what GET /tasks/<account> answers). */
+function fetched(source: NonNullable<App['source']>, account: string): Record<string, FetchedResource> {
+  return source.status.get(account)?.resources ?? {};
+}
+
+function progressLine(resources: Readonly<Record<string, FetchedResource>>, started: number): string {
   const seconds = (Date.now() - started) / 1000;
-  const parts = Object.entries(status?.resources ?? {}).map(([name, entry]) => {
+  const parts = Object.entries(resources).map(([name, entry]) => {
     const head = `${name} ${entry.records} (${entry.apiCalls} pages`;
     if (entry.progress === null || entry.progress.total === 0) return `${head})`;
     const { done, total } = entry.progress;
@@ -89,7 +88,7 @@ function progressLine(runtime: SourceRuntime, account: string, started: number):
     const eta = done === 0 ? '?' : done >= total ? '0' : ((seconds * (total - done)) / done).toFixed(0);
     return `${head}, ${Math.round(entry.records / Math.max(seconds, 0.001))}/s, ${done}/${total} windows, ETA ${eta} s)`;
   });
-  const total = Object.values(status?.resources ?? {}).reduce((sum, entry) => sum + entry.records, 0);
+  const total = Object.values(resources).reduce((sum, entry) => sum + entry.records, 0);
   return `[${seconds.toFixed(0)} s] ${total} records (${Math.round(total / Math.max(seconds, 0.001))}/s): ${parts.join(', ')}`;
 }
 
@@ -114,14 +113,10 @@ export async function runDemo(options: DemoOptions): Promise<void> {
 
   const registry = createSchemaRegistry({ url: config.schemaRegistry.url });
   const clickhouse = createClient({ url: config.clickhouse.url, log: { level: ClickHouseLogLevel.OFF } });
-  const destination = createClickHouseDestination({ connection: config.clickhouse, mode: config.sink.mode, logger });
-  const sourceMetrics = createMetricsRegistry();
-  let runtime: SourceRuntime | undefined;
-  let sink: Sink | undefined;
+  let app: App | undefined;
   const stopAll = async (): Promise<void> => {
-    await sink?.stop().catch(() => undefined);
-    await runtime?.stop().catch(() => undefined);
-    await Promise.allSettled([destination.close(), registry.close(), clickhouse.close(), simulator?.close()]);
+    await app?.stop().catch(() => undefined);
+    await Promise.allSettled([registry.close(), clickhouse.close(), simulator?.close()]);
     if (stack.started.length > 0) {
       say(`stopping the stack services this demo started: ${stack.started.join(', ')}`);
       await downStack(undefined, stack.started);
@@ -129,46 +124,35 @@ export async function runDemo(options: DemoOptions): Promise<void> {
   };
 
   try {
-    await resetDemoNamespace(createKafka(config.kafka, logger, 'demo-reset'), registry, clickhouse, {
+    const kafka = createKafka(config.kafka, logger, 'demo');
+    await resetDemoNamespace(kafka, registry, clickhouse, {
       prefix: config.kafka.topicPrefix,
       groupId: config.sink.groupId as string,
       database: config.clickhouse.database,
     });
-    runtime = await startSourceRuntime({ config, logger, metrics: sourceMetrics });
-    const source = runtime;
-    say(`source running; REST and metrics at ${source.http?.url ?? '(none)'}`);
-    const sinkKafka = createKafka(config.kafka, logger, 'demo-sink');
-    const topics = Object.keys(source.status.get(account)?.resources ?? {}).map((resource) => source.topicOf(resource));
-    sink = await startSink({
-      kafka: sinkKafka,
-      kafkaConfig: config.kafka,
-      sinkConfig: config.sink,
-      destination,
-      destinationName: 'clickhouse',
-      decoder: createRegistryDecoder(registry),
-      topics,
-      topicPrefix: config.kafka.topicPrefix,
-      metrics: createSinkMetrics(createMetricsRegistry('demo_sink_')),
-      logger,
-    });
+    app = await startApp({ config, logger, source: true, destinations: ['clickhouse'] });
+    const source = app.source as NonNullable<App['source']>;
+    const [sink] = app.sinks;
+    if (sink === undefined) throw new Error('the demo app started no sink');
+    say(`source and ClickHouse sink running; REST and metrics at ${app.http?.url ?? '(none)'}`);
+    const { topics } = app;
 
     say('backfilling (per resource: records published, pages fetched, rate, windows done, ETA):');
     const backfillStarted = Date.now();
-    const ticker = setInterval(() => say(`  ${progressLine(source, account, backfillStarted)}`), 2_000);
+    const ticker = setInterval(() => say(`  ${progressLine(fetched(source, account), backfillStarted)}`), 2_000);
     try {
       for (const task of source.tasks) await task.pollOnce();
     } finally {
       clearInterval(ticker);
     }
-    say(`  ${progressLine(source, account, backfillStarted)}`);
+    say(`  ${progressLine(fetched(source, account), backfillStarted)}`);
     say('waiting for the ClickHouse sink to catch up...');
-    const ends = await withAdmin(sinkKafka, (admin) => topicEnds(admin, topics));
-    await sink.runner.caughtUp(ends);
+    const ends = await withAdmin(kafka, (admin) => topicEnds(admin, topics));
+    await sink.sink.runner.caughtUp(ends);
 
-    const summary = await summarize(source, registry, clickhouse, {
+    const summary = await summarize(fetched(source, account), registry, clickhouse, {
       database: config.clickhouse.database,
       topicPrefix: config.kafka.topicPrefix,
-      account,
     });
     say();
     say(
@@ -195,7 +179,7 @@ export async function runDemo(options: DemoOptions): Promise<void> {
     });
     const live = Promise.all(source.tasks.map((task) => task.run()));
     const liveTicker = setInterval(() => {
-      const line = progressLine(source, account, began);
+      const line = progressLine(fetched(source, account), began);
       void rowsIn(clickhouse, config.clickhouse.database, 'bookings').then((rows) =>
         say(`  live: ${line}; bookings in ClickHouse: ${rows}`),
       );
@@ -203,7 +187,7 @@ export async function runDemo(options: DemoOptions): Promise<void> {
     await stopped;
     clearInterval(liveTicker);
     say('stopping...');
-    await source.stop();
+    await app.stop();
     await live.catch(() => undefined);
   } finally {
     await stopAll();

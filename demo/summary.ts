@@ -5,9 +5,15 @@
  */
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { SchemaRegistry } from '../avro/registry.js';
-import type { SourceRuntime } from '../connector/source/runtime.js';
-import { tableOfTopic } from '../contract/topics.js';
+import { resourceTopic, tableOfTopic } from '../contract/topics.js';
 import { formatTable } from '../common/text-table.js';
+
+/** What the demo reads of the source's status board, per resource of its account. */
+export interface FetchedResource {
+  readonly records: number;
+  readonly apiCalls: number;
+  readonly progress: { readonly done: number; readonly total: number } | null;
+}
 
 export interface ResourceSummary {
   readonly resource: string;
@@ -30,16 +36,15 @@ export async function rowsIn(clickhouse: ClickHouseClient, database: string, tab
 }
 
 export async function summarize(
-  runtime: SourceRuntime,
+  fetched: Readonly<Record<string, FetchedResource>>,
   registry: SchemaRegistry,
   clickhouse: ClickHouseClient,
-  options: { database: string; topicPrefix: string; account: string },
+  options: { database: string; topicPrefix: string },
 ): Promise<ResourceSummary[]> {
-  const { database, topicPrefix, account } = options;
-  const status = runtime.status.get(account);
+  const { database, topicPrefix } = options;
   const out: ResourceSummary[] = [];
-  for (const [resource, entry] of Object.entries(status?.resources ?? {})) {
-    const topic = runtime.topicOf(resource);
+  for (const [resource, entry] of Object.entries(fetched)) {
+    const topic = resourceTopic(topicPrefix, resource);
     out.push({
       resource,
       fetched: entry.records,

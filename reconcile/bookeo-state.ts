@@ -5,8 +5,8 @@
  * `source.backfillFrom` to now, no safety lag), snapshot resources in full, and child resources
  * (linked people) once per parent, with the parent reference added exactly as the source adds it.
  */
-import type { BookeoAccountClient } from '../connector/bookeo/client.js';
-import { BookeoApiError } from '../connector/bookeo/errors.js';
+import type { BookeoAccountClient } from '../bookeo/client.js';
+import { BookeoApiError } from '../bookeo/errors.js';
 import {
   contentHash,
   entityId,
@@ -16,7 +16,7 @@ import {
   planWindows,
   resourceByName,
   type ResourceDefinition,
-} from '../connector/catalog/index.js';
+} from '../bookeo/catalog/index.js';
 import type { ResourceName } from '../contract/resources.js';
 
 export interface BookeoEntity {

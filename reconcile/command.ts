@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import { loadConfig } from '../common/config/load.js';
 import { ConfigError } from '../common/errors.js';
 import { createLogger } from '../common/logger.js';
-import { sourceConfigProblems } from '../connector/source/runtime.js';
+import { bookeoConfigProblems } from '../bookeo/config-problems.js';
 import { DESTINATIONS } from '../sinks/runner/destinations.js';
 import { reconcile } from './reconcile.js';
 import { formatReport } from './report.js';
@@ -45,7 +45,7 @@ export function registerReconcileCommand(program: Command): void {
     .option('--json', 'print the result as JSON')
     .action(async (options: ReconcileCommandOptions) => {
       const config = loadConfig({ file: options.config });
-      const problems = sourceConfigProblems(config);
+      const problems = bookeoConfigProblems(config);
       const grace =
         options.graceSeconds === undefined
           ? config.source.safetyLagSeconds + 2 * config.source.pollIntervalSeconds

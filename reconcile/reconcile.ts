@@ -6,8 +6,8 @@
  */
 import type { AppConfig } from '../common/config/schema.js';
 import type { Logger } from '../common/logger.js';
-import { createBookeoClientFromConfig } from '../connector/bookeo/client.js';
-import { parseBackfillFrom, selectResources } from '../connector/catalog/index.js';
+import { createBookeoClientFromConfig } from '../bookeo/client.js';
+import { parseBackfillFrom, selectResources } from '../bookeo/catalog/index.js';
 import { sinkGroupId } from '../contract/group-id.js';
 import type { ResourceName } from '../contract/resources.js';
 import { readLatestState, type LatestState } from '../contract/latest-state.js';

@@ -3,9 +3,9 @@
  * time computed once from the catalog definition, and its Kafka record already built (encoding happens
  * while later pages are still being fetched, and only bytes are kept, which bounds memory).
  */
-import { contentHash } from '../catalog/content-hash.js';
-import { EntityKeyError, entityId, entityTime } from '../catalog/entity.js';
-import type { ResourceDefinition } from '../catalog/catalog.js';
+import { contentHash } from '../../bookeo/catalog/content-hash.js';
+import { EntityKeyError, entityId, entityTime } from '../../bookeo/catalog/entity.js';
+import type { ResourceDefinition } from '../../bookeo/catalog/catalog.js';
 import type { BuiltRecord, RecordFactory } from './record-factory.js';
 
 export interface PreparedEntity {

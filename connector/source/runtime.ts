@@ -1,16 +1,15 @@
 /**
- * Builds a running source from a validated configuration: the operations server first (so /readyz
- * says what the start is doing or waiting for), then topics (compacted resource topics, the
+ * Builds a running source from a validated configuration (the app builder, app/, serves its ops
+ * API and reports `onStarting` in /readyz): topics (compacted resource topics, the
  * offsets topic, the dead-letter topic), one serializer per resource topic (subjects registered,
  * compatibility set), the published state of snapshot resources rebuilt from their topics, one
  * task per enabled account. Kafka and the registry unreachable at start are waited for, with
  * back-off, for `startup.timeoutSeconds` (common/startup.ts). `stop()` ends everything in reverse.
  */
 import type { AppConfig } from '../../common/config/schema.js';
-import { ConfigError, type ConfigProblem } from '../../common/errors.js';
+import { ConfigError } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
 import type { Registry } from '../../common/metrics.js';
-import { startOpsServer, type OpsServer } from '../../common/ops-server.js';
 import { waitForDependency } from '../../common/startup.js';
 import { SchemaRegistryError } from '../../avro/errors.js';
 import { createSchemaRegistry, type SchemaRegistry } from '../../avro/registry.js';
@@ -19,11 +18,11 @@ import { resourceTopic } from '../../contract/topics.js';
 import { withAdmin, type TopicSpec } from '../../kafka/admin.js';
 import { createKafka, type KafkaClient } from '../../kafka/client.js';
 import { ensureTopics } from '../../kafka/topics.js';
-import { createBookeoClientFromConfig, type BookeoClient } from '../bookeo/client.js';
-import { RESOURCE_CATALOG, type ResourceDefinition } from '../catalog/catalog.js';
+import { createBookeoClientFromConfig, type BookeoClient } from '../../bookeo/client.js';
+import { RESOURCE_CATALOG, type ResourceDefinition } from '../../bookeo/catalog/catalog.js';
+import { bookeoConfigProblems } from '../../bookeo/config-problems.js';
 import { createSourceMetrics } from './metrics.js';
 import { createRecordFactory, type RecordFactory } from './record-factory.js';
-import { sourceRoutes } from './rest.js';
 import type { PublishedState } from './snapshot-state.js';
 import { StatusBoard } from './status.js';
 import { createSourceTask, type SourceTask } from './task.js';
@@ -34,9 +33,7 @@ export interface SourceRuntimeOptions {
   readonly metrics: Registry;
   /** Bookeo's clock; Date.now in production, the simulator's virtual clock in tests. */
   readonly now?: () => number;
-  /** Start the ops server (default true), before anything else. */
-  readonly serveHttp?: boolean;
-  /** Told what the start is doing or waiting for, then undefined once the source runs: feeds a /readyz served elsewhere (`run`). */
+  /** Told what the start is doing or waiting for, then undefined once the source runs: feeds the app's /readyz. */
   readonly onStarting?: (reason: string | undefined) => void;
   /** Aborts the start, e.g. on SIGTERM while a dependency is awaited. */
   readonly signal?: AbortSignal;
@@ -46,57 +43,13 @@ export interface SourceRuntime {
   /** Every task, once started (the array the REST API reads). */
   readonly tasks: readonly SourceTask[];
   readonly status: StatusBoard;
-  readonly http: OpsServer | undefined;
   topicOf(resource: string): string;
   stop(): Promise<void>;
 }
 
-/** Source-specific checks on top of the schema, reported all at once like schema problems. */
-export function sourceConfigProblems(config: AppConfig): ConfigProblem[] {
-  const problems: ConfigProblem[] = [];
-  if (config.bookeo.secretKey === undefined)
-    problems.push({ key: 'bookeo.secretKey', expected: "the application's secret key", found: 'nothing' });
-  if (!config.bookeo.accounts.some((account) => account.enabled))
-    problems.push({
-      key: 'bookeo.accounts',
-      expected: 'at least one enabled account {id, apiKey}',
-      found: `${config.bookeo.accounts.length} enabled`,
-    });
-  const ids = config.bookeo.accounts.map((account) => account.id);
-  const duplicate = ids.find((id, index) => ids.indexOf(id) !== index);
-  if (duplicate !== undefined)
-    problems.push({ key: 'bookeo.accounts', expected: 'unique account ids', found: `"${duplicate}" twice` });
-  const names = RESOURCE_CATALOG.map((definition) => definition.name as string);
-  for (const resource of config.source.resources ?? []) {
-    if (!names.includes(resource))
-      problems.push({
-        key: 'source.resources',
-        expected: `names from ${names.join(', ')}`,
-        found: JSON.stringify(resource),
-      });
-  }
-  const chosen = config.source.resources;
-  if (chosen !== undefined) {
-    for (const definition of RESOURCE_CATALOG) {
-      if (
-        definition.cursor.kind === 'child' &&
-        chosen.includes(definition.name) &&
-        !chosen.includes(definition.cursor.parent)
-      ) {
-        problems.push({
-          key: 'source.resources',
-          expected: `${definition.cursor.parent} listed too (${definition.name} is fetched for its changes)`,
-          found: JSON.stringify(chosen),
-        });
-      }
-    }
-  }
-  return problems;
-}
-
 export async function startSourceRuntime(options: SourceRuntimeOptions): Promise<SourceRuntime> {
   const { config, logger } = options;
-  const problems = sourceConfigProblems(config);
+  const problems = bookeoConfigProblems(config);
   if (problems.length > 0) throw new ConfigError(problems);
   const now = options.now ?? Date.now;
   const definitions = RESOURCE_CATALOG.filter(
@@ -106,11 +59,7 @@ export async function startSourceRuntime(options: SourceRuntimeOptions): Promise
   const topicOf = (resource: string): string => resourceTopic(config.kafka.topicPrefix, resource);
   const status = new StatusBoard({ unhealthyAfterMs: config.source.unhealthyAfterSeconds * 1000 });
   const tasks: SourceTask[] = [];
-  let starting: string | undefined;
-  const reportStarting = (reason: string | undefined): void => {
-    starting = reason;
-    options.onStarting?.(reason);
-  };
+  const reportStarting = (reason: string | undefined): void => options.onStarting?.(reason);
 
   const cleanups: Array<() => Promise<void>> = [];
   const stop = async (): Promise<void> => {
@@ -119,12 +68,6 @@ export async function startSourceRuntime(options: SourceRuntimeOptions): Promise
   };
   try {
     reportStarting('starting');
-    const http =
-      (options.serveHttp ?? true)
-        ? await serveOps(options, () => starting ?? status.notReadyReason(), sourceRoutes(tasks, status))
-        : undefined;
-    if (http !== undefined) cleanups.push(() => http.close());
-
     /** A step that needs a dependency: retried with back-off until it is reachable or the start-up timeout ends. */
     const reach = <T>(dependency: string, step: string, attempt: () => Promise<T>): Promise<T> => {
       reportStarting(`starting: ${step}`);
@@ -209,30 +152,11 @@ export async function startSourceRuntime(options: SourceRuntimeOptions): Promise
     const untrack = metrics.track(() => tasks.flatMap((task) => task.sample()));
     cleanups.push(async () => untrack());
     reportStarting(undefined);
-    return { tasks, status, http, topicOf, stop };
+    return { tasks, status, topicOf, stop };
   } catch (error) {
     await stop();
     throw error;
   }
-}
-
-async function serveOps(
-  options: SourceRuntimeOptions,
-  notReadyReason: () => string | undefined,
-  routes: ReturnType<typeof sourceRoutes>,
-): Promise<OpsServer> {
-  const { config, logger } = options;
-  const http = await startOpsServer({
-    host: config.http.host,
-    port: config.http.port,
-    bearerToken: config.http.bearerToken,
-    metrics: options.metrics,
-    logger,
-    notReadyReason,
-    routes,
-  });
-  logger.info({ url: http.url }, 'source operations API listening');
-  return http;
 }
 
 async function createSerializers(

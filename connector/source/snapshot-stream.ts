@@ -20,14 +20,14 @@
  * keep coming back malformed does not fail the listing: its children stay as published, a dead
  * letter names the call and what was wrong, and the next full listing reads them again.
  */
-import { BookeoApiError, MalformedResponseError } from '../bookeo/errors.js';
-import { contentHash } from '../catalog/content-hash.js';
-import { diffIncrement, diffSnapshot, groupByParent } from '../catalog/snapshot-diff.js';
-import { entityId } from '../catalog/entity.js';
-import { listRequest } from '../catalog/requests.js';
-import { planSnapshot } from '../catalog/snapshot-plan.js';
-import type { ResourceDefinition } from '../catalog/catalog.js';
-import { formatBookeoTime } from '../catalog/windows.js';
+import { BookeoApiError, MalformedResponseError } from '../../bookeo/errors.js';
+import { contentHash } from '../../bookeo/catalog/content-hash.js';
+import { diffIncrement, diffSnapshot, groupByParent } from './snapshot-diff.js';
+import { entityId } from '../../bookeo/catalog/entity.js';
+import { listRequest } from '../../bookeo/catalog/requests.js';
+import { planSnapshot } from './snapshot-plan.js';
+import type { ResourceDefinition } from '../../bookeo/catalog/catalog.js';
+import { formatBookeoTime } from '../../bookeo/catalog/windows.js';
 import type { OutgoingRecord } from '../../kafka/records.js';
 import { prepareEntity, type PreparedEntity } from './prepared-entity.js';
 import type { CommitStep } from './committer.js';

@@ -1,8 +1,8 @@
 /** What every resource stream of a task is given: its definition, its clients, its door to Kafka, and where to report. */
 import type { AppConfig } from '../../common/config/schema.js';
 import type { Logger } from '../../common/logger.js';
-import type { BookeoAccountClient } from '../bookeo/client.js';
-import type { ResourceDefinition } from '../catalog/catalog.js';
+import type { BookeoAccountClient } from '../../bookeo/client.js';
+import type { ResourceDefinition } from '../../bookeo/catalog/catalog.js';
 import type { OffsetStore } from './offsets.js';
 import type { Committer } from './committer.js';
 import type { SourceMetrics } from './metrics.js';

@@ -10,10 +10,10 @@ import type { AppConfig, BookeoAccountConfig } from '../../common/config/schema.
 import { ConnectError, describeError, isRetriable } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
 import { SchemaRegistryError } from '../../avro/errors.js';
-import type { BookeoClient } from '../bookeo/client.js';
-import { BookeoAuthError } from '../bookeo/errors.js';
-import type { ResourceDefinition } from '../catalog/catalog.js';
-import { parseBackfillFrom } from '../catalog/windows.js';
+import type { BookeoClient } from '../../bookeo/client.js';
+import { BookeoAuthError } from '../../bookeo/errors.js';
+import type { ResourceDefinition } from '../../bookeo/catalog/catalog.js';
+import { parseBackfillFrom } from '../../bookeo/catalog/windows.js';
 import type { KafkaClient } from '../../kafka/client.js';
 import {
   ProducerFencedError,

@@ -20,16 +20,16 @@ import {
   lookbackHorizon,
   rememberEmitted,
   type SeenVersions,
-} from '../catalog/dedupe.js';
-import type { WindowedStrategy } from '../catalog/catalog.js';
-import { listRequest } from '../catalog/requests.js';
+} from './dedupe.js';
+import type { WindowedStrategy } from '../../bookeo/catalog/catalog.js';
+import { listRequest } from '../../bookeo/catalog/requests.js';
 import {
   formatBookeoTime,
   maxWindowSeconds,
   parseBackfillFrom,
   planWindows,
   type TimeWindow,
-} from '../catalog/windows.js';
+} from '../../bookeo/catalog/windows.js';
 import { runOrderedUnits, type FetchOutcome } from './ordered-units.js';
 import { prepareEntity, type PreparedEntity } from './prepared-entity.js';
 import { recordCommitted, type StreamContext } from './stream-context.js';

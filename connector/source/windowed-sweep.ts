@@ -11,16 +11,16 @@
  * deleted. The sweep never moves the cursor; its own offset only remembers when it last ran.
  */
 import { createLimiter } from '../../common/limiter.js';
-import { BookeoApiError } from '../bookeo/errors.js';
-import type { WindowedStrategy } from '../catalog/catalog.js';
-import { listRequest } from '../catalog/requests.js';
+import { BookeoApiError } from '../../bookeo/errors.js';
+import type { WindowedStrategy } from '../../bookeo/catalog/catalog.js';
+import { listRequest } from '../../bookeo/catalog/requests.js';
 import {
   formatBookeoTime,
   maxWindowSeconds,
   parseBackfillFrom,
   planWindows,
   type TimeWindow,
-} from '../catalog/windows.js';
+} from '../../bookeo/catalog/windows.js';
 import { prepareEntity } from './prepared-entity.js';
 import type { PublishedState } from './snapshot-state.js';
 import { recordCommitted, type StreamContext } from './stream-context.js';

@@ -1,26 +1,25 @@
 /**
- * `bookeo-connect sink <destination>`, `sink reset` and `sink rebuild <resource>`. Each command
- * loads the validated configuration, builds its clients here (the edge), and hands them down.
+ * `bookeo-connect sink reset` and `sink rebuild <resource>` (`sink <destination>` itself is an app,
+ * app/commands.ts). Each command loads the validated configuration, builds its clients here (the
+ * edge), and hands them down.
  */
 import type { Command } from 'commander';
 import { loadConfig } from '../../common/config/load.js';
 import type { AppConfig } from '../../common/config/schema.js';
-import { ConfigError, ConnectError } from '../../common/errors.js';
+import { ConfigError } from '../../common/errors.js';
 import { createLogger, type Logger } from '../../common/logger.js';
 import { createMetricsRegistry } from '../../common/metrics.js';
-import { startOpsServer } from '../../common/ops-server.js';
-import { waitForDependency } from '../../common/startup.js';
 import { createSchemaRegistry } from '../../avro/registry.js';
 import { sinkGroupId } from '../../contract/group-id.js';
-import { resourceTopic, resourceTopics, topicName } from '../../contract/topics.js';
-import { withAdmin, type KafkaAdmin } from '../../kafka/admin.js';
+import { resourceTopic } from '../../contract/topics.js';
+import { withAdmin } from '../../kafka/admin.js';
 import { createKafka, type KafkaClient } from '../../kafka/client.js';
 import { DESTINATIONS, checkDestination, destinationFactory } from './destinations.js';
 import { resetGroup, type ResetTarget } from './group-admin.js';
 import { createSinkMetrics } from './metrics.js';
 import { rebuildResource } from './rebuild.js';
 import { createRegistryDecoder } from './registry-decoder.js';
-import { startConfiguredSink, type ConfiguredSink } from './configured-sink.js';
+import { sinkTopics } from './sink-topics.js';
 
 interface CommonOptions {
   readonly config?: string;
@@ -30,116 +29,6 @@ function setup(options: CommonOptions, component: string): { config: AppConfig; 
   const config = loadConfig({ file: options.config });
   const logger = createLogger({ level: config.log.level, format: config.log.format }).child({ component });
   return { config, logger, kafka: createKafka(config.kafka, logger, component) };
-}
-
-/**
- * The configured resources' topics, or every resource topic (of a published resource,
- * contract/resources.ts) that exists. Only those: an offsets or dead-letter topic that happens to
- * sit under the prefix is not a table (loading its own dead letters would loop). None yet is a
- * retriable failure: a sink deployed next to a new source waits for the source to create them.
- */
-export async function sinkTopics(admin: KafkaAdmin, config: AppConfig): Promise<string[]> {
-  const prefix = config.kafka.topicPrefix;
-  if (config.sink.resources !== undefined)
-    return config.sink.resources.map((resource) => resourceTopic(prefix, resource));
-  const published = new Set(resourceTopics(prefix));
-  const topics = (await admin.listTopics()).filter((topic) => published.has(topic)).sort();
-  if (topics.length === 0)
-    throw new ConnectError(
-      `no resource topic named ${topicName(prefix, '<resource>')} exists yet (the source creates them at its start; or list sink.resources)`,
-      { retriable: true },
-    );
-  return topics;
-}
-
-/**
- * The ops server listens first, so /readyz says what the start waits for (Kafka, the registry; each
- * waited for up to `startup.timeoutSeconds`); a signal during the start ends it quietly. The
- * command returns when the sink stopped: after SIGTERM/SIGINT, or with the failure that stopped it
- * (the CLI then exits non-zero).
- */
-async function runSink(destinationName: string, options: CommonOptions): Promise<void> {
-  checkDestination(destinationName);
-  const config = loadConfig({ file: options.config });
-  // No component here: the configured sink names its own (a second one would repeat the key in each line).
-  const logger = createLogger({ level: config.log.level, format: config.log.format });
-  const kafka = createKafka(config.kafka, logger, `sink-${destinationName}-admin`);
-  const metricsRegistry = createMetricsRegistry();
-  let waiting: string | undefined = 'starting';
-  let started: { configured: ConfiguredSink; topics: readonly string[] } | undefined;
-  const starting = new AbortController();
-  const stop = (): void =>
-    void started?.configured.sink
-      .stop()
-      .catch((error: unknown) => logger.error({ err: error }, 'graceful stop failed'));
-  const onSignal = (signal: NodeJS.Signals): void => {
-    logger.info({ signal }, 'stopping: flushing open batches and committing what is written');
-    starting.abort();
-    stop();
-  };
-  const ops = await startOpsServer({
-    host: config.http.host,
-    port: config.http.port,
-    bearerToken: config.http.bearerToken,
-    metrics: metricsRegistry,
-    logger,
-    notReadyReason: () => waiting ?? started?.configured.notReadyReason(),
-    routes: [
-      {
-        method: 'GET',
-        path: '/sink/status',
-        handler: () => {
-          if (started === undefined) return { destination: destinationName, state: 'starting', reason: waiting };
-          const { sink } = started.configured;
-          return {
-            destination: destinationName,
-            topics: started.topics,
-            deadLetterTopic: sink.deadLetterTopic,
-            ...sink.runner.status(),
-          };
-        },
-      },
-    ],
-  });
-  process.once('SIGTERM', onSignal);
-  process.once('SIGINT', onSignal);
-  try {
-    const wait = {
-      timeoutMs: config.startup.timeoutSeconds * 1000,
-      logger,
-      signal: starting.signal,
-      onWaiting: (reason: string | undefined) => void (waiting = reason ?? 'starting'),
-    };
-    const topics = await waitForDependency(() => withAdmin(kafka, (admin) => sinkTopics(admin, config)), {
-      ...wait,
-      dependency: `Kafka at ${config.kafka.brokers.join(',')}`,
-    });
-    const configured = await startConfiguredSink({
-      config,
-      destinationName,
-      topics,
-      metrics: metricsRegistry,
-      logger,
-      signal: wait.signal,
-      onWaiting: wait.onWaiting,
-    });
-    started = { configured, topics };
-    waiting = undefined;
-    const { sink } = configured;
-    logger.info({ topics, groupId: sink.groupId, deadLetterTopic: sink.deadLetterTopic, ops: ops.url }, 'sink running');
-    if (starting.signal.aborted) stop();
-    try {
-      await sink.runner.done;
-    } finally {
-      await configured.close();
-    }
-  } catch (error) {
-    if (!starting.signal.aborted || started !== undefined) throw error;
-  } finally {
-    process.off('SIGTERM', onSignal);
-    process.off('SIGINT', onSignal);
-    await ops.close();
-  }
 }
 
 function parseTarget(options: { toTimestamp?: string }): ResetTarget {
@@ -159,20 +48,11 @@ function parseTarget(options: { toTimestamp?: string }): ResetTarget {
   return { kind: 'timestamp', ms };
 }
 
-export function registerSinkCommands(program: Command): void {
+/** `sink` and its replay commands; returns it so the app adds `sink run` (app/commands.ts). */
+export function registerSinkCommands(program: Command): Command {
   const sink = program
     .command('sink')
     .description('Load resource topics into a destination, and replay them (reset, rebuild)');
-
-  sink
-    .command('run', { isDefault: true })
-    .alias('start')
-    .argument('<destination>', `where to load: ${Object.keys(DESTINATIONS).join(', ')}`)
-    .description(
-      'Consume the resource topics (read_committed) and load them; commits only after the destination confirmed',
-    )
-    .option('-c, --config <file>', 'configuration file (JSON or YAML)')
-    .action((destination: string, options: CommonOptions) => runSink(destination, options));
 
   sink
     .command('reset')
@@ -241,4 +121,5 @@ export function registerSinkCommands(program: Command): void {
         await registry.close();
       }
     });
+  return sink;
 }

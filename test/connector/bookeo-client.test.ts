@@ -8,15 +8,15 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { createLogger } from '../../common/logger.js';
-import { createBookeoClient, type BookeoAccountClient, type BookeoClient } from '../../connector/bookeo/client.js';
-import { BookeoAuthError, MalformedResponseError } from '../../connector/bookeo/errors.js';
-import type { Page } from '../../connector/bookeo/pagination.js';
-import { resourceByName, type WindowedStrategy } from '../../connector/catalog/catalog.js';
-import { isNewOrChanged, lookbackHorizon, rememberEmitted, type SeenEntry } from '../../connector/catalog/dedupe.js';
-import { entityFingerprint, entityId, entityTime } from '../../connector/catalog/entity.js';
-import { listRequest } from '../../connector/catalog/requests.js';
-import { contentHash } from '../../connector/catalog/snapshot-diff.js';
-import { maxWindowSeconds, planWindows, type TimeWindow } from '../../connector/catalog/windows.js';
+import { createBookeoClient, type BookeoAccountClient, type BookeoClient } from '../../bookeo/client.js';
+import { BookeoAuthError, MalformedResponseError } from '../../bookeo/errors.js';
+import type { Page } from '../../bookeo/pagination.js';
+import { resourceByName, type WindowedStrategy } from '../../bookeo/catalog/catalog.js';
+import { isNewOrChanged, lookbackHorizon, rememberEmitted, type SeenEntry } from '../../connector/source/dedupe.js';
+import { entityFingerprint, entityId, entityTime } from '../../bookeo/catalog/entity.js';
+import { listRequest } from '../../bookeo/catalog/requests.js';
+import { contentHash } from '../../connector/source/snapshot-diff.js';
+import { maxWindowSeconds, planWindows, type TimeWindow } from '../../bookeo/catalog/windows.js';
 import { startSimulator } from '../../simulator/index.js';
 
 const SECRET = 'sim_secret_5f1c7e2a9b3d4c6e';

@@ -6,12 +6,12 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative, resolve } from 'node:path';
-import { Command, CommanderError } from 'commander';
+import { join, relative, resolve } from 'node:path';
+import { CommanderError, type Command } from 'commander';
 import { parse as parseYaml, parseAllDocuments } from 'yaml';
 import { applyEnvOverrides, validateConfig } from '../../common/config/load.js';
 import { type AppConfig } from '../../common/config/schema.js';
-import { sourceConfigProblems } from '../../connector/source/runtime.js';
+import { bookeoConfigProblems } from '../../bookeo/config-problems.js';
 import { DESTINATIONS } from '../../sinks/runner/destinations.js';
 
 export const root = resolve(import.meta.dirname, '..', '..');
@@ -96,36 +96,13 @@ export function assertEnvKeysExist(env: Record<string, string>, config: AppConfi
 }
 
 // ---------------------------------------------------------------------------------------------
-// The command line: the modules cli/main.ts registers, parsed by commander for real.
+// The command line: the program cli/main.ts runs, parsed by commander for real.
 
 export interface ParsedCommand {
   /** e.g. ['sink', 'run'] */
   readonly path: readonly string[];
   readonly args: readonly unknown[];
   readonly options: Record<string, unknown>;
-}
-
-export async function buildCli(): Promise<Command> {
-  const mainPath = join(root, 'cli', 'main.ts');
-  const main = readFileSync(mainPath, 'utf8');
-  const modules = new Map<string, string>();
-  for (const match of main.matchAll(/import\s*\{\s*(register\w+)\s*\}\s*from\s*'([^']+)'/g))
-    modules.set(match[1] as string, match[2] as string);
-  const calls = [...main.matchAll(/^(register\w+)\(program\);/gm)].map((match) => match[1] as string);
-  assert.ok(calls.length >= 5, 'cli/main.ts registers its commands as register…(program) calls');
-  const program = new Command().name('bookeo-connect').enablePositionalOptions();
-  for (const name of calls) {
-    const specifier = modules.get(name);
-    assert.ok(specifier !== undefined, `cli/main.ts imports ${name}`);
-    const module = (await import(resolve(dirname(mainPath), specifier.replace(/\.js$/, '.ts')))) as Record<
-      string,
-      unknown
-    >;
-    const register = module[name];
-    assert.equal(typeof register, 'function', `${specifier} exports ${name}`);
-    (register as (program: Command) => void)(program);
-  }
-  return program;
 }
 
 export function allCommands(command: Command): Command[] {
@@ -165,7 +142,7 @@ export function assertRunnable(parsed: ParsedCommand, config: AppConfig | undefi
   const name = parsed.path.join(' ');
   if (name === 'source' || name === 'run') {
     assert.ok(config !== undefined, `${what}: ${name} needs a configuration`);
-    assert.deepEqual(sourceConfigProblems(config), [], `${what}: the source's own configuration checks`);
+    assert.deepEqual(bookeoConfigProblems(config), [], `${what}: the source's own configuration checks`);
   }
   if (name === 'sink run')
     assert.ok(

@@ -17,9 +17,11 @@ import type { AppConfig } from '../../common/config/schema.js';
 import { createLogger } from '../../common/logger.js';
 import { withAdmin } from '../../kafka/admin.js';
 import { createKafka } from '../../kafka/client.js';
-import { RESOURCE_CATALOG } from '../../connector/catalog/catalog.js';
+import { RESOURCE_CATALOG } from '../../bookeo/catalog/catalog.js';
 import { stackEndpoints } from '../../deploy/stack/endpoints.js';
-import { startPipeline, type Pipeline } from '../../pipeline/run.js';
+import { startApp, type App } from '../../app/app.js';
+import type { OpsServer } from '../../common/ops-server.js';
+import type { SourceRuntime } from '../../connector/source/runtime.js';
 import { reconcile } from '../../reconcile/reconcile.js';
 import { EXIT_DIFFERENCES } from '../../reconcile/command.js';
 import { topicEnds } from '../../sinks/runner/group-admin.js';
@@ -35,7 +37,7 @@ const SNAPSHOT_RESOURCES = RESOURCE_CATALOG.filter((row) => row.cursor.kind === 
 describe('run + reconcile: the demo pipeline with mutations on, then a reconcile that finds nothing', () => {
   let simulator: RunningSimulator;
   let config: AppConfig;
-  let pipeline: Pipeline | undefined;
+  let pipeline: App | undefined;
   let clickhouse: ClickHouseClient;
   const prefix = uniqueName('recon');
   const database = uniqueName('recon_db');
@@ -72,8 +74,8 @@ describe('run + reconcile: the demo pipeline with mutations on, then a reconcile
   });
 
   it('runs live through a stream of changes; afterwards Bookeo, topics and tables agree', async () => {
-    pipeline = await startPipeline({ config, logger, destinations: ['clickhouse'], now });
-    const running = pipeline;
+    pipeline = await startApp({ config, logger, source: true, destinations: ['clickhouse'], now });
+    const running = { ...pipeline, source: pipeline.source as SourceRuntime, http: pipeline.http as OpsServer };
     const live = Promise.allSettled(running.source.tasks.map((task) => task.run()));
 
     // Bookeo keeps changing while the pipeline runs: new, edited and canceled bookings, customers

@@ -79,7 +79,6 @@ describe('pipeline: simulator → source → Kafka → sink → ClickHouse', () 
       logger,
       metrics: createMetricsRegistry('pipe_'),
       now: () => simulator.admin.now().getTime(),
-      serveHttp: false,
     });
     registry = createSchemaRegistry({ url: config.schemaRegistry.url });
     destination = createClickHouseDestination({ connection: config.clickhouse, mode: 'evolve', logger });

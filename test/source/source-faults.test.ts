@@ -40,7 +40,6 @@ describe('source connector under faults', () => {
       logger: capture.logger,
       metrics: metricsRegistry,
       now: () => simulator.admin.now().getTime(),
-      serveHttp: false,
     });
     runtimes.push(runtime);
     return runtime;

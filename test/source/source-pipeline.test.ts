@@ -6,9 +6,9 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { createMetricsRegistry } from '../../common/metrics.js';
 import { createKafka, type KafkaClient } from '../../kafka/client.js';
-import { startSourceRuntime, type SourceRuntime } from '../../connector/source/runtime.js';
+import { startApp, type App } from '../../app/app.js';
+import type { SourceRuntime } from '../../connector/source/runtime.js';
 import { RESOURCE_NAMES } from '../../contract/resources.js';
 import { startSimulator, type RunningSimulator } from '../../simulator/index.js';
 import { SchemaRegistry as ConfluentSchemaRegistry } from '@kafkajs/confluent-schema-registry';
@@ -28,16 +28,20 @@ describe('source connector against the simulator', () => {
   const config = () => sourceTestConfig(simulator, { prefix, bearerToken: TOKEN });
   let prefix: string;
   const capture = capturingLogger();
-  const metrics = createMetricsRegistry('srctest_');
+  let app: App | undefined;
   let runtime: SourceRuntime | undefined;
+  const metrics = async (): Promise<string> => (await fetch(`${(app as App).http?.url ?? ''}/metrics`)).text();
 
+  /** The source as `bookeo-connect source` runs it: an app with its ops API. */
   const start = async (): Promise<SourceRuntime> => {
-    runtime = await startSourceRuntime({
+    app = await startApp({
       config: config(),
       logger: capture.logger,
-      metrics,
+      source: true,
+      destinations: [],
       now: () => simulator.admin.now().getTime(),
     });
+    runtime = app.source as SourceRuntime;
     return runtime;
   };
   const poll = async (): Promise<void> => {
@@ -57,7 +61,7 @@ describe('source connector against the simulator', () => {
   });
 
   after(async () => {
-    await runtime?.stop();
+    await app?.stop();
     await cleanupPrefix(kafka, prefix);
     await simulator.close();
   });
@@ -131,7 +135,7 @@ describe('source connector against the simulator', () => {
   it('publishes nothing again after a restart when nothing changed', async () => {
     const counts = new Map<string, number>();
     for (const resource of RESOURCES) counts.set(resource, (await viewTopic(kafka, topic(resource))).records);
-    await (runtime as SourceRuntime).stop();
+    await (app as App).stop();
     await start();
     simulator.admin.advance(120);
     await poll();
@@ -166,7 +170,7 @@ describe('source connector against the simulator', () => {
   });
 
   it('serves status and controls over REST behind the bearer token', async () => {
-    const url = (runtime as SourceRuntime).http?.url as string;
+    const url = (app as App).http?.url as string;
     const auth = { authorization: `Bearer ${TOKEN}` };
     assert.equal((await fetch(`${url}/connector`)).status, 401);
     const connector = (await (await fetch(`${url}/connector`, { headers: auth })).json()) as {
@@ -206,7 +210,7 @@ describe('source connector against the simulator', () => {
   });
 
   it('keeps operator requests made during a poll: the poll in flight does not overwrite them', async () => {
-    const url = (runtime as SourceRuntime).http?.url as string;
+    const url = (app as App).http?.url as string;
     const headers = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
     simulator.admin.advance(120); // a full listing is due: the poll below lists customers and would record that it did
     // Slow calls while the requests land, so the poll is certainly in flight and commits after them.
@@ -250,12 +254,12 @@ describe('source connector against the simulator', () => {
   it('never writes a secret to logs, metrics or status', async () => {
     const text = [
       capture.lines.join(''),
-      await metrics.metrics(),
+      await metrics(),
       JSON.stringify((runtime as SourceRuntime).status.all()),
     ].join('\n');
     assert.ok(capture.lines.length > 0, 'something was logged');
     assert.match(
-      await metrics.metrics(),
+      await metrics(),
       /bookeo_connect_source_api_calls_total\{account="acme",resource="bookings",status="200"\}/,
     );
     for (const secret of ['sk-test-SECRET-7f3a9c1e', 'ak-test-APIKEY-19c2b44d'])

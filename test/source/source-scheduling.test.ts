@@ -9,9 +9,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { validateConfig } from '../../common/config/load.js';
 import type { AppConfig } from '../../common/config/schema.js';
-import { createMetricsRegistry } from '../../common/metrics.js';
 import { createKafka, type KafkaClient } from '../../kafka/client.js';
-import { startSourceRuntime, type SourceRuntime } from '../../connector/source/runtime.js';
+import { startApp, type App } from '../../app/app.js';
+import type { SourceRuntime } from '../../connector/source/runtime.js';
 import { startSimulator, type RunningSimulator } from '../../simulator/index.js';
 import { cleanupPrefix } from '../../testkit/source-cleanup.js';
 import { capturingLogger, sourceTestConfig, viewTopic } from '../helpers/source-fixture.js';
@@ -28,7 +28,8 @@ describe('source scheduling and health', () => {
   let simulator: RunningSimulator;
   let kafka: KafkaClient;
   const prefixes: string[] = [];
-  const runtimes: SourceRuntime[] = [];
+  /** Each running source and the app serving its ops API. */
+  const apps = new Map<SourceRuntime, App>();
   const running: Array<Promise<void>> = [];
 
   const configWith = (patch: (raw: RawConfig) => void): AppConfig => {
@@ -40,29 +41,32 @@ describe('source scheduling and health', () => {
   };
   /** Starts the source and its polling loops, as `bookeo-connect source` does. */
   const runSource = async (config: AppConfig): Promise<SourceRuntime> => {
-    const runtime = await startSourceRuntime({
+    const app = await startApp({
       config,
       logger: capturingLogger().logger,
-      metrics: createMetricsRegistry('sched_'),
+      source: true,
+      destinations: [],
       now: () => simulator.admin.now().getTime(),
     });
-    runtimes.push(runtime);
+    const runtime = app.source as SourceRuntime;
+    apps.set(runtime, app);
     for (const task of runtime.tasks) running.push(task.run().catch(() => undefined));
     return runtime;
   };
   const stopSource = async (runtime: SourceRuntime): Promise<void> => {
-    runtimes.splice(runtimes.indexOf(runtime), 1);
-    await runtime.stop();
+    const app = apps.get(runtime);
+    apps.delete(runtime);
+    await app?.stop();
   };
   const metric = async (runtime: SourceRuntime, name: string, resource: string): Promise<number | undefined> => {
-    const text = await (await fetch(`${runtime.http?.url ?? ''}/metrics`)).text();
+    const text = await (await fetch(`${apps.get(runtime)?.http?.url ?? ''}/metrics`)).text();
     const line = text
       .split('\n')
       .find((candidate) => candidate.startsWith(`${name}{account="acme",resource="${resource}"}`));
     return line === undefined ? undefined : Number(line.split(' ').pop());
   };
   const readiness = async (runtime: SourceRuntime): Promise<{ status: number; reason?: string }> => {
-    const response = await fetch(`${runtime.http?.url ?? ''}/readyz`);
+    const response = await fetch(`${apps.get(runtime)?.http?.url ?? ''}/readyz`);
     const { reason } = (await response.json()) as { reason?: string };
     return { status: response.status, ...(reason === undefined ? {} : { reason }) };
   };
@@ -79,7 +83,7 @@ describe('source scheduling and health', () => {
 
   after(async () => {
     simulator.admin.clearFaults();
-    for (const runtime of runtimes) await runtime.stop();
+    for (const app of apps.values()) await app.stop();
     await Promise.all(running);
     for (const prefix of prefixes) await cleanupPrefix(kafka, prefix);
     await simulator.close();
@@ -122,8 +126,8 @@ describe('source scheduling and health', () => {
   });
 
   it('moves freshness and cursor lag while a resource is not polled', async () => {
-    const runtime = runtimes[0] as SourceRuntime;
-    const url = runtime.http?.url ?? '';
+    const [[runtime, app]] = [...apps] as [[SourceRuntime, App]];
+    const url = app.http?.url ?? '';
     await fetch(`${url}/tasks/acme/resources/bookings/pause`, { method: 'POST' });
     const since = (await metric(runtime, 'bookeo_connect_source_since_last_commit_seconds', 'bookings')) ?? Number.NaN;
     const lag = (await metric(runtime, 'bookeo_connect_source_cursor_lag_seconds', 'bookings')) ?? Number.NaN;

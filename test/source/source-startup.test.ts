@@ -9,10 +9,10 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { validateConfig } from '../../common/config/load.js';
 import type { AppConfig } from '../../common/config/schema.js';
-import { createMetricsRegistry } from '../../common/metrics.js';
 import { DependencyUnavailableError } from '../../common/startup.js';
 import { createKafka, type KafkaClient } from '../../kafka/client.js';
-import { startSourceRuntime, type SourceRuntime } from '../../connector/source/runtime.js';
+import { startApp, type App } from '../../app/app.js';
+import type { SourceRuntime } from '../../connector/source/runtime.js';
 import { stackEndpoints } from '../../deploy/stack/endpoints.js';
 import { startSimulator, type RunningSimulator } from '../../simulator/index.js';
 import { freePort, startHttpForwarder, startTcpForwarder, type Forwarder } from '../helpers/forwarders.js';
@@ -31,7 +31,7 @@ describe('source start-up with its dependencies unreachable', () => {
   let simulator: RunningSimulator;
   let kafka: KafkaClient;
   const prefixes: string[] = [];
-  const runtimes: SourceRuntime[] = [];
+  const apps: App[] = [];
   const forwarders: Forwarder[] = [];
 
   const configWith = (patch: (raw: RawConfig) => void): AppConfig => {
@@ -46,21 +46,22 @@ describe('source start-up with its dependencies unreachable', () => {
   /** Starts the source without waiting for it; resolves with its ops URL (logged before any dependency is reached). */
   const startInBackground = async (config: AppConfig) => {
     const capture = capturingLogger();
-    const started = startSourceRuntime({
+    const started = startApp({
       config,
       logger: capture.logger,
-      metrics: createMetricsRegistry('startup_'),
+      source: true,
+      destinations: [],
       now: () => simulator.admin.now().getTime(),
-    }).then((runtime) => {
-      runtimes.push(runtime);
-      return runtime;
+    }).then((app) => {
+      apps.push(app);
+      return app.source as SourceRuntime;
     });
     started.catch(() => undefined);
     const url = await waitFor(
       () =>
         capture.lines
           .map((line) => JSON.parse(line) as { msg?: string; url?: string })
-          .find((line) => line.msg === 'source operations API listening')?.url,
+          .find((line) => line.msg === 'operations API listening')?.url,
       { what: 'the ops server listening', timeoutMs: 10_000 },
     );
     return { started, url };
@@ -83,7 +84,7 @@ describe('source start-up with its dependencies unreachable', () => {
   });
 
   after(async () => {
-    for (const runtime of runtimes) await runtime.stop();
+    for (const app of apps) await app.stop();
     for (const forwarder of forwarders) await forwarder.close();
     for (const prefix of prefixes) await cleanupPrefix(kafka, prefix);
     await simulator.close();

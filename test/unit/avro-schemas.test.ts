@@ -3,9 +3,9 @@ import { describe, it } from 'node:test';
 import avsc from 'avsc';
 import { indexRecords, nullableInner, type AvroType } from '../../avro/schema-json.js';
 import { keySchema, valueSchemaOf } from '../../avro/schemas.js';
-import { resourceByName } from '../../connector/catalog/catalog.js';
+import { resourceByName } from '../../bookeo/catalog/catalog.js';
 import { RESOURCE_NAMES, type ResourceName } from '../../contract/resources.js';
-import { EntityKeyError, entityId } from '../../connector/catalog/entity.js';
+import { EntityKeyError, entityId } from '../../bookeo/catalog/entity.js';
 
 describe('avro reviewed schemas', () => {
   it('every .avsc parses with avsc, in namespace com.bookeo.connect', () => {

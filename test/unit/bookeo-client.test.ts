@@ -7,9 +7,9 @@ import { afterEach, beforeEach, describe, it } from 'node:test';
 import { MockAgent } from 'undici';
 import { RetriesExhaustedError } from '../../common/errors.js';
 import { createLogger } from '../../common/logger.js';
-import { createBookeoClient, type BookeoClient } from '../../connector/bookeo/client.js';
-import { BookeoApiError, BookeoAuthError, MalformedResponseError } from '../../connector/bookeo/errors.js';
-import { createTransport } from '../../connector/bookeo/transport.js';
+import { createBookeoClient, type BookeoClient } from '../../bookeo/client.js';
+import { BookeoApiError, BookeoAuthError, MalformedResponseError } from '../../bookeo/errors.js';
+import { createTransport } from '../../bookeo/transport.js';
 
 const SECRET = 'sk_live_SUPERSECRET_0123456789';
 const API_KEY = 'ak_ACCOUNTKEY_9876543210';

@@ -11,8 +11,8 @@ import {
   classifyStatus,
   errorFromResponse,
   networkErrorFrom,
-} from '../../connector/bookeo/errors.js';
-import { MAX_RETRY_AFTER_MS, parseRetryAfter } from '../../connector/bookeo/retry-after.js';
+} from '../../bookeo/errors.js';
+import { MAX_RETRY_AFTER_MS, parseRetryAfter } from '../../bookeo/retry-after.js';
 
 const input = {
   endpoint: 'GET /bookings',

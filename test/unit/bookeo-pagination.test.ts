@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { MalformedResponseError, PageTokenError } from '../../connector/bookeo/errors.js';
+import { MalformedResponseError, PageTokenError } from '../../bookeo/errors.js';
 import {
   paginate,
   parseDataEnvelope,
@@ -9,7 +9,7 @@ import {
   type FetchPageContext,
   type Page,
   type Query,
-} from '../../connector/bookeo/pagination.js';
+} from '../../bookeo/pagination.js';
 
 /** A fake list endpoint: `items` split into pages of `size`, with a token that can be invalidated. */
 function fakeEndpoint(items: readonly string[], size: number, options: { delays?: (page: number) => number } = {}) {

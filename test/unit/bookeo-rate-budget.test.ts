@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createRateBudget, type BudgetClock } from '../../connector/bookeo/rate-budget.js';
+import { createRateBudget, type BudgetClock } from '../../bookeo/rate-budget.js';
 
 /** Virtual time: sleeping advances the clock at once, so schedules are exact and tests instant. */
 function fakeClock(start = 0): BudgetClock & { advance(ms: number): void } {

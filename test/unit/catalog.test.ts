@@ -1,12 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import {
-  RESOURCE_CATALOG,
-  UNLISTED_RESOURCES,
-  resourceByName,
-  selectResources,
-} from '../../connector/catalog/catalog.js';
+import { RESOURCE_CATALOG, UNLISTED_RESOURCES, resourceByName, selectResources } from '../../bookeo/catalog/catalog.js';
 import { RESOURCE_NAMES } from '../../contract/resources.js';
 import {
   EntityKeyError,
@@ -15,8 +10,8 @@ import {
   entityId,
   entityTime,
   parseBookeoTime,
-} from '../../connector/catalog/entity.js';
-import { listRequest } from '../../connector/catalog/requests.js';
+} from '../../bookeo/catalog/entity.js';
+import { listRequest } from '../../bookeo/catalog/requests.js';
 
 // bookeo-api.md §4: max itemsPerPage per endpoint.
 const MAX_PAGE_SIZE: Record<string, number> = {

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { canonicalJson, contentHash } from '../../connector/catalog/content-hash.js';
+import { canonicalJson, contentHash } from '../../bookeo/catalog/content-hash.js';
 
 /** The reference: the plain algorithm (sort every object's keys, join), no caching. */
 function plain(value: unknown): string | undefined {

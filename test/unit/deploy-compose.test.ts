@@ -10,7 +10,6 @@ import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Command } from 'commander';
 import {
-  buildCli,
   composeDir,
   PREFIX,
   isObject,
@@ -26,11 +25,12 @@ import {
   httpPortOf,
   type ComposeService,
 } from '../helpers/deploy-files.js';
+import { buildProgram } from '../../cli/program.js';
 
 let cli: Command;
 let scratch: string;
 before(async () => {
-  cli = await buildCli();
+  cli = buildProgram();
   scratch = mkdtempSync(join(tmpdir(), 'deploy-files-'));
 });
 after(() => rmSync(scratch, { recursive: true, force: true }));

@@ -10,7 +10,7 @@ import { deploy, isObject, obj, arr } from '../helpers/deploy-files.js';
 
 describe('Grafana dashboard', () => {
   const TARGET_LABELS = new Set(['job', 'instance', 'pod', 'namespace', 'container', 'service', 'endpoint']);
-  /** `run` puts each sink's metrics in a registry labelled with its destination (pipeline/run.ts). */
+  /** `run` puts each sink's metrics in a registry labelled with its destination (app/app.ts). */
   const RUN_SINK_LABELS = ['destination'];
   const dashboardText = readFileSync(join(deploy, 'grafana', 'bookeo-connect.json'), 'utf8');
 

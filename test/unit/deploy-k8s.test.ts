@@ -10,7 +10,6 @@ import { before, describe, it } from 'node:test';
 import type { Command } from 'commander';
 import { parseAllDocuments } from 'yaml';
 import {
-  buildCli,
   deploy,
   k8sDir,
   PREFIX,
@@ -26,10 +25,11 @@ import {
   type Json,
   type JsonObject,
 } from '../helpers/deploy-files.js';
+import { buildProgram } from '../../cli/program.js';
 
 let cli: Command;
 before(async () => {
-  cli = await buildCli();
+  cli = buildProgram();
 });
 
 describe('kubernetes', () => {

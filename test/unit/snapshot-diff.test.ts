@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { resourceByName } from '../../connector/catalog/catalog.js';
-import { planSnapshot } from '../../connector/catalog/snapshot-plan.js';
+import { resourceByName } from '../../bookeo/catalog/catalog.js';
+import { planSnapshot } from '../../connector/source/snapshot-plan.js';
 import {
   canonicalJson,
   contentHash,
   diffIncrement,
   diffSnapshot,
   groupByParent,
-} from '../../connector/catalog/snapshot-diff.js';
+} from '../../connector/source/snapshot-diff.js';
 
 type Item = { id: string; name: string; tags?: string[] };
 const idOf = (item: Item): string => item.id;

@@ -9,10 +9,10 @@ import { getEventListeners } from 'node:events';
 import { describe, it } from 'node:test';
 import { MockAgent } from 'undici';
 import { createLogger } from '../../common/logger.js';
-import { createBookeoClient } from '../../connector/bookeo/client.js';
-import { MalformedResponseError, PageTokenError } from '../../connector/bookeo/errors.js';
-import { paginate, type Envelope, type FetchPageContext, type Query } from '../../connector/bookeo/pagination.js';
-import { createTransport } from '../../connector/bookeo/transport.js';
+import { createBookeoClient } from '../../bookeo/client.js';
+import { MalformedResponseError, PageTokenError } from '../../bookeo/errors.js';
+import { paginate, type Envelope, type FetchPageContext, type Query } from '../../bookeo/pagination.js';
+import { createTransport } from '../../bookeo/transport.js';
 
 const ORIGIN = 'https://bookeo.test';
 

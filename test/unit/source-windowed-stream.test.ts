@@ -9,10 +9,10 @@ import { describe, it } from 'node:test';
 import { validateConfig } from '../../common/config/load.js';
 import { createLogger } from '../../common/logger.js';
 import { createMetricsRegistry } from '../../common/metrics.js';
-import type { BookeoAccountClient } from '../../connector/bookeo/client.js';
-import { paginate } from '../../connector/bookeo/pagination.js';
-import { createRateBudget } from '../../connector/bookeo/rate-budget.js';
-import { resourceByName, type WindowedStrategy } from '../../connector/catalog/catalog.js';
+import type { BookeoAccountClient } from '../../bookeo/client.js';
+import { paginate } from '../../bookeo/pagination.js';
+import { createRateBudget } from '../../bookeo/rate-budget.js';
+import { resourceByName, type WindowedStrategy } from '../../bookeo/catalog/catalog.js';
 import {
   formatBookeoTime,
   maxWindowSeconds,
@@ -20,7 +20,7 @@ import {
   planWindows,
   windowQuery,
   type TimeWindow,
-} from '../../connector/catalog/windows.js';
+} from '../../bookeo/catalog/windows.js';
 import type { OutgoingRecord } from '../../kafka/records.js';
 import { createCommitter } from '../../connector/source/committer.js';
 import { createSourceMetrics } from '../../connector/source/metrics.js';

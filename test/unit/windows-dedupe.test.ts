@@ -6,8 +6,8 @@ import {
   isNewOrChanged,
   lookbackHorizon,
   rememberEmitted,
-} from '../../connector/catalog/dedupe.js';
-import { planWindows } from '../../connector/catalog/windows.js';
+} from '../../connector/source/dedupe.js';
+import { planWindows } from '../../bookeo/catalog/windows.js';
 
 describe('boundary dedupe', () => {
   it('treats unknown ids and new versions as new/changed, equal versions as unchanged', () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { resourceByName, type WindowedStrategy } from '../../connector/catalog/catalog.js';
+import { resourceByName, type WindowedStrategy } from '../../bookeo/catalog/catalog.js';
 import {
   formatBookeoTime,
   maxWindowSeconds,
@@ -8,7 +8,7 @@ import {
   planWindows,
   windowQuery,
   type TimeWindow,
-} from '../../connector/catalog/windows.js';
+} from '../../bookeo/catalog/windows.js';
 
 const DAY = 86_400;
 const MAX = 31 * DAY;

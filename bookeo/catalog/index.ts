@@ -1,5 +1,6 @@
 /**
- * The resource catalog and the pure planning around it (windows, dedupe, snapshot diff/plan).
+ * Bookeo's resources as the connector knows them: how each is listed (requests, windows), an
+ * entity's id, version time and content hash. The source and reconcile read Bookeo through it.
  * See each module's header for its rules; catalog.ts explains the cursor strategies.
  */
 export { DAY_SECONDS, RESOURCE_CATALOG, UNLISTED_RESOURCES, resourceByName, selectResources } from './catalog.js';
@@ -7,12 +8,6 @@ export type { CursorStrategy, Pagination, ResourceDefinition, UnlistedResource, 
 export { EntityKeyError, childPath, entityFingerprint, entityId, entityTime, parseBookeoTime } from './entity.js';
 export { formatBookeoTime, maxWindowSeconds, parseBackfillFrom, planWindows, windowQuery } from './windows.js';
 export type { TimeWindow, WindowPlanInput } from './windows.js';
-export { decodeSeen, encodeSeen, isNewOrChanged, lookbackHorizon, rememberEmitted } from './dedupe.js';
-export type { SeenEntry, SeenVersions } from './dedupe.js';
 export { canonicalJson, contentHash } from './content-hash.js';
-export { diffIncrement, diffSnapshot, groupByParent } from './snapshot-diff.js';
-export type { SnapshotDiff, SnapshotEntry } from './snapshot-diff.js';
-export { planSnapshot } from './snapshot-plan.js';
-export type { SnapshotPlanInput, SnapshotStep } from './snapshot-plan.js';
 export { listRequest } from './requests.js';
 export type { RequestStep } from './requests.js';

@@ -9,9 +9,9 @@
  *   groupByParent(previous): parentId → that parent's child state (for child resources)
  *   canonicalJson, contentHash   (re-exported from content-hash.ts, where they live)
  */
-import { contentHash } from './content-hash.js';
+import { contentHash } from '../../bookeo/catalog/content-hash.js';
 
-export { canonicalJson, contentHash } from './content-hash.js';
+export { canonicalJson, contentHash } from '../../bookeo/catalog/content-hash.js';
 
 export interface SnapshotEntry<T> {
   readonly id: string;

@@ -18,11 +18,11 @@
  *   BookeoAccountClient.getJson(path, query?, {signal}?): Promise<unknown>
  *   BookeoAccountClient.list(request, options?): AsyncGenerator<Page>   (see pagination.ts)
  */
-import type { AppConfig } from '../../common/config/schema.js';
-import { ConnectError } from '../../common/errors.js';
-import type { Logger } from '../../common/logger.js';
-import { DEFAULT_RETRY_POLICY, createRetry, type RetryPolicy } from '../../common/retry.js';
-import { MASK } from '../../common/secrets.js';
+import type { AppConfig } from '../common/config/schema.js';
+import { ConnectError } from '../common/errors.js';
+import type { Logger } from '../common/logger.js';
+import { DEFAULT_RETRY_POLICY, createRetry, type RetryPolicy } from '../common/retry.js';
+import { MASK } from '../common/secrets.js';
 import { BookeoRateLimitError, MalformedResponseError, errorFromResponse, type BookeoErrorBody } from './errors.js';
 import {
   paginate,

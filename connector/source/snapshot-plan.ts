@@ -10,9 +10,9 @@
  *
  * Public API: planSnapshot(input): SnapshotStep
  */
-import type { ResourceDefinition } from './catalog.js';
-import { formatBookeoTime } from './windows.js';
-import type { Query } from '../bookeo/pagination.js';
+import type { ResourceDefinition } from '../../bookeo/catalog/catalog.js';
+import { formatBookeoTime } from '../../bookeo/catalog/windows.js';
+import type { Query } from '../../bookeo/pagination.js';
 
 export interface SnapshotPlanInput {
   readonly definition: ResourceDefinition;

@@ -15,7 +15,7 @@
  *   errorFromResponse()      the classification table
  *   networkErrorFrom()       wraps an undici/socket error, or returns undefined for other errors
  */
-import { ConnectError } from '../../common/errors.js';
+import { ConnectError } from '../common/errors.js';
 
 /** The error body Bookeo sends with every non-2xx answer: `{httpStatus, message, errorId}`. */
 export interface BookeoErrorBody {

@@ -22,7 +22,7 @@
  * Public API: planWindows, windowQuery, formatBookeoTime, parseBackfillFrom, maxWindowSeconds,
  *             TimeWindow, WindowPlanInput
  */
-import type { Query } from '../bookeo/pagination.js';
+import type { Query } from '../pagination.js';
 import { DAY_SECONDS, type WindowedStrategy } from './catalog.js';
 
 export interface TimeWindow {

@@ -4,8 +4,8 @@
  *
  * Public API: listRequest(definition, step?): ListRequest
  */
-import type { ListRequest } from '../bookeo/client.js';
-import type { Query } from '../bookeo/pagination.js';
+import type { ListRequest } from '../client.js';
+import type { Query } from '../pagination.js';
 import type { ResourceDefinition } from './catalog.js';
 import { childPath } from './entity.js';
 import { windowQuery, type TimeWindow } from './windows.js';

@@ -21,7 +21,7 @@
  *             types ResourceDefinition, CursorStrategy, WindowedStrategy.
  */
 import { RESOURCES, type ResourceName } from '../../contract/resources.js';
-import type { Query } from '../bookeo/pagination.js';
+import type { Query } from '../pagination.js';
 
 export const DAY_SECONDS = 86_400;
 
