@@ -8,6 +8,7 @@ import type { Socket } from 'node:net';
 import { Kafka, logLevel as KafkaLogLevel, type LogEntry } from 'kafkajs';
 import type { AppConfig } from '../common/config/schema.js';
 import type { Logger } from '../common/logger.js';
+import { openBrokerSocket } from './broker-socket.js';
 import { kafkaSecurityOptions } from './security.js';
 
 /** What a client needs of the `kafka` configuration section. */
@@ -76,7 +77,7 @@ export function createKafka(
       brokers: [...config.brokers],
       ssl,
       ...(sasl === undefined ? {} : { sasl }),
-      ...(options.socketFactory === undefined ? {} : { socketFactory: options.socketFactory }),
+      socketFactory: options.socketFactory ?? openBrokerSocket,
       // kafkajs logs retriable errors at ERROR: coordinators loading while the broker warms up, and
       // CONCURRENT_TRANSACTIONS when a transaction starts while the coordinator still finishes the
       // previous commit. They are retried; we keep them at debug (our own code logs a final failure).
