@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { validateConfig } from '../../common/config/load.js';
+import { loadConfig, validateConfig } from '../../common/config/load.js';
 import { ConfigError } from '../../common/errors.js';
 import { maskSecrets } from '../../common/secrets.js';
 import { kafkaSecurityOptions } from '../../kafka/security.js';
@@ -83,6 +83,41 @@ describe('kafka security configuration → client options', () => {
     assert.doesNotMatch(error.message, /PRIVATE-MATERIAL/);
     assert.match(configError(() => kafkaOf({ ssl: { cafile: 'x' } })).message, /kafka\.ssl\.cafile/);
     assert.match(configError(() => kafkaOf({ ssl: 'yes' })).message, /kafka\.ssl: expected object/);
+  });
+
+  it('takes every key from the environment too, secrets as text', () => {
+    const { ssl, sasl } = loadConfig({
+      env: {
+        BOOKEO_CONNECT__KAFKA__SSL__CA: CA_PEM,
+        BOOKEO_CONNECT__KAFKA__SSL__SERVERNAME: 'kafka.internal',
+        BOOKEO_CONNECT__KAFKA__SSL__REJECT_UNAUTHORIZED: 'false',
+        BOOKEO_CONNECT__KAFKA__SSL__PASSPHRASE: '12345',
+        BOOKEO_CONNECT__KAFKA__SSL__CERTIFICATE: CERT_PEM,
+        BOOKEO_CONNECT__KAFKA__SSL__PRIVATE_KEY: KEY_PEM,
+        BOOKEO_CONNECT__KAFKA__SASL__MECHANISM: 'oauthbearer',
+        BOOKEO_CONNECT__KAFKA__SASL__OAUTHBEARER__TOKEN_ENDPOINT_URL: 'https://idp.example/token',
+        BOOKEO_CONNECT__KAFKA__SASL__OAUTHBEARER__CLIENT_ID: 'bookeo-connect',
+        BOOKEO_CONNECT__KAFKA__SASL__OAUTHBEARER__CLIENT_SECRET: '67890',
+        BOOKEO_CONNECT__KAFKA__SASL__OAUTHBEARER__EXTENSIONS: '{"logicalCluster":"lkc-1"}',
+      },
+    }).kafka;
+    assert.deepEqual(ssl, {
+      ca: CA_PEM,
+      servername: 'kafka.internal',
+      rejectUnauthorized: false,
+      passphrase: '12345',
+      certificate: CERT_PEM,
+      privateKey: KEY_PEM,
+    });
+    assert.deepEqual(sasl, {
+      mechanism: 'oauthbearer',
+      oauthbearer: {
+        tokenEndpointUrl: 'https://idp.example/token',
+        clientId: 'bookeo-connect',
+        clientSecret: '67890',
+        extensions: { logicalCluster: 'lkc-1' },
+      },
+    });
   });
 
   it('hands plain and SCRAM credentials over as they are', () => {
