@@ -188,7 +188,7 @@ async function prepareKafka(context: StackContext): Promise<LaunchSpec> {
  */
 async function createScramUser(context: StackContext): Promise<void> {
   const java = await context.java();
-  const libs = join(context.endpoints.cacheDir, `kafka_2.13-${KAFKA_VERSION}`, 'libs');
+  const libs = await installKafka(context, java);
   const { username, password } = context.endpoints.kafkaScramUser;
   const log4jFile = join(servicePaths(context.endpoints, 'kafka').dir, 'log4j2.properties');
   try {

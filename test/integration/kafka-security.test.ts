@@ -16,6 +16,8 @@ import { validateConfig } from '../../common/config/load.js';
 import type { AppConfig } from '../../common/config/schema.js';
 import { stackCertificates } from '../../deploy/stack/certificates.js';
 import { stackEndpoints } from '../../deploy/stack/endpoints.js';
+import { portInUse } from '../../deploy/stack/health.js';
+import { splitHostPort } from '../../deploy/stack/service.js';
 import { withAdmin } from '../../kafka/admin.js';
 import { createKafka } from '../../kafka/client.js';
 import { startPipeline, type Pipeline } from '../../pipeline/run.js';
@@ -70,6 +72,18 @@ describe('Kafka security: the pipeline over each secured listener of the stack b
 
   before(async () => {
     await requireStack();
+    for (const broker of [
+      endpoints.kafkaSslBroker,
+      endpoints.kafkaMtlsBroker,
+      endpoints.kafkaScramBroker,
+      endpoints.kafkaOAuthBroker,
+    ]) {
+      const { host, port } = splitHostPort(broker);
+      if (!(await portInUse(host, port)))
+        throw new Error(
+          `the stack's broker does not serve ${broker}: it was started before its secured listeners existed; run \`npm run stack -- restart kafka\``,
+        );
+    }
     simulator = await startSimulator({ seed: 16, scale: 80 });
     tokens = await startTokenEndpoint();
   });
