@@ -24,6 +24,8 @@ function tlsHint(code: string | undefined): string | undefined {
   if (code === undefined) return undefined;
   if (code === 'ERR_TLS_CERT_ALTNAME_INVALID')
     return 'the broker certificate does not name this host (kafka.ssl.servername)';
+  if (code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID')
+    return 'the broker certificate is outside its validity period';
   if (/CERT_REQUIRED|CERTIFICATE_REQUIRED|BAD_CERTIFICATE|UNKNOWN_CA$/.test(code))
     return 'the broker refused the client certificate (kafka.ssl.certificate, kafka.ssl.privateKey)';
   if (/CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|ISSUER/.test(code))
