@@ -11,6 +11,9 @@ export const SECRET_KEYS: readonly string[] = Object.freeze([
   'bearerToken',
   'token',
   'saslPassword',
+  'clientSecret',
+  'passphrase',
+  'privateKey',
 ]);
 
 /** HTTP headers that carry secrets (lower-case, as undici and node report them). */

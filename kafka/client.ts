@@ -1,13 +1,15 @@
 /**
- * The one place a Kafka client is configured: brokers, TLS/SASL and a bridge from kafkajs's logger
+ * The one place a Kafka client is configured: brokers, TLS/SASL (security.ts) and a bridge from kafkajs's logger
  * to pino. Everything else holds a `KafkaClient`, the project's own handle, and reaches Kafka
  * through the modules of this folder; only they see the kafkajs instance behind it, so another
  * client library is a change of this folder.
  */
 import type { Socket } from 'node:net';
-import { Kafka, logLevel as KafkaLogLevel, type LogEntry, type SASLOptions } from 'kafkajs';
+import { Kafka, logLevel as KafkaLogLevel, type LogEntry } from 'kafkajs';
 import type { AppConfig } from '../common/config/schema.js';
 import type { Logger } from '../common/logger.js';
+import { openBrokerSocket } from './broker-socket.js';
+import { kafkaSecurityOptions } from './security.js';
 
 /** What a client needs of the `kafka` configuration section. */
 export type KafkaConnection = Pick<AppConfig['kafka'], 'brokers' | 'clientId' | 'ssl' | 'sasl'>;
@@ -66,16 +68,16 @@ export function createKafka(
   options: KafkaClientOptions = {},
 ): KafkaClient {
   const kafkaLogger = logger.child({ component: 'kafkajs' });
-  const sasl: SASLOptions | undefined = config.sasl === undefined ? undefined : ({ ...config.sasl } as SASLOptions);
+  const { ssl, sasl } = kafkaSecurityOptions(config, logger);
   const clientId = clientIdSuffix === undefined ? config.clientId : `${config.clientId}-${clientIdSuffix}`;
   return kafkajsAsClient(
     clientId,
     new Kafka({
       clientId,
       brokers: [...config.brokers],
-      ssl: config.ssl,
+      ssl,
       ...(sasl === undefined ? {} : { sasl }),
-      ...(options.socketFactory === undefined ? {} : { socketFactory: options.socketFactory }),
+      socketFactory: options.socketFactory ?? openBrokerSocket,
       // kafkajs logs retriable errors at ERROR: coordinators loading while the broker warms up, and
       // CONCURRENT_TRANSACTIONS when a transaction starts while the coordinator still finishes the
       // previous commit. They are retried; we keep them at debug (our own code logs a final failure).

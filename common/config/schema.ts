@@ -49,6 +49,91 @@ export const bookeoSchema = z.strictObject({
   retries: z.number().int().min(0).max(50).default(8),
 });
 
+/** A PEM value: the PEM text itself (starts with `-----BEGIN`) or the path of a file holding it. */
+const pemValue = z.string().min(1, 'a PEM text or the path of a PEM file');
+
+/** TLS to the brokers (kafka/security.ts turns it into the client's options; files are read there). */
+export const kafkaTlsSchema = z
+  .strictObject({
+    /** CA certificate(s) the brokers' certificates are checked against; default: the system's CAs. */
+    ca: pemValue.optional(),
+    /** Client certificate (mTLS); needs `privateKey`. */
+    certificate: pemValue.optional(),
+    /** The client certificate's private key (mTLS); needs `certificate`. */
+    privateKey: pemValue.optional(),
+    /** Passphrase of an encrypted `privateKey`. */
+    passphrase: z.string().min(1).optional(),
+    /** Host name checked against the brokers' certificates (and sent as SNI) instead of the broker address. */
+    servername: z.string().min(1).optional(),
+    /** `false` accepts any broker certificate: for a test cluster only, never in production. */
+    rejectUnauthorized: z.boolean().default(true),
+  })
+  .superRefine((tls, context) => {
+    if ((tls.certificate === undefined) !== (tls.privateKey === undefined))
+      context.addIssue({
+        code: 'custom',
+        path: [tls.certificate === undefined ? 'certificate' : 'privateKey'],
+        message: 'a client certificate and its key, both or neither',
+        input: undefined,
+      });
+  });
+
+/** `true` is TLS with the defaults, `false` no TLS (both as before); an object is TLS with those options. */
+const kafkaSslSchema = z.preprocess(
+  (value) => (value === true ? {} : value === false ? undefined : value),
+  kafkaTlsSchema.optional().transform((tls) => tls ?? false),
+);
+
+/** SASL/OAUTHBEARER with tokens from an OIDC provider (client-credentials grant; kafka/oauth-token-provider.ts). */
+export const kafkaOAuthBearerSchema = z.strictObject({
+  /** The provider's token endpoint, e.g. https://idp.example.com/realms/kafka/protocol/openid-connect/token */
+  tokenEndpointUrl: z.url(),
+  clientId: z.string().min(1),
+  clientSecret: z.string().min(1),
+  /** Space-separated scopes to ask for; none by default. */
+  scope: z.string().min(1).optional(),
+  /** SASL extensions sent with the token (e.g. Confluent Cloud's logicalCluster and identityPoolId). */
+  extensions: z
+    .record(z.string().regex(/^[A-Za-z]+$/, 'an extension name of letters'), z.string().min(1))
+    .refine((extensions) => !('auth' in extensions), 'no extension named auth (reserved)')
+    .optional(),
+});
+
+const SASL_MECHANISMS = ['plain', 'scram-sha-256', 'scram-sha-512', 'oauthbearer'] as const;
+
+/**
+ * One object for every mechanism (not a union, so an error names the key at fault and never
+ * echoes the section): username and password for plain and SCRAM, `oauthbearer` for OAUTHBEARER.
+ */
+export const kafkaSaslSchema = z
+  .strictObject({
+    mechanism: z.enum(SASL_MECHANISMS),
+    username: z.string().min(1).optional(),
+    password: z.string().min(1).optional(),
+    oauthbearer: kafkaOAuthBearerSchema.optional(),
+  })
+  .superRefine((sasl, context) => {
+    const oauth = sasl.mechanism === 'oauthbearer';
+    const fields = oauth ? (['oauthbearer'] as const) : (['username', 'password'] as const);
+    const others = oauth ? (['username', 'password'] as const) : (['oauthbearer'] as const);
+    for (const field of fields)
+      if (sasl[field] === undefined)
+        context.addIssue({
+          code: 'custom',
+          path: [field],
+          message: `required with mechanism ${sasl.mechanism}`,
+          input: undefined,
+        });
+    for (const field of others)
+      if (sasl[field] !== undefined)
+        context.addIssue({
+          code: 'custom',
+          path: [field],
+          message: `not used with mechanism ${sasl.mechanism}`,
+          input: undefined,
+        });
+  });
+
 export const kafkaSchema = z.strictObject({
   brokers: stringList.default(['127.0.0.1:9092']),
   clientId: z.string().min(1).default('bookeo-connect'),
@@ -59,14 +144,9 @@ export const kafkaSchema = z.strictObject({
     .default('bookeo'),
   partitions: z.number().int().min(1).max(1000).default(3),
   replicationFactor: z.number().int().min(1).max(10).default(1),
-  ssl: z.boolean().default(false),
-  sasl: z
-    .strictObject({
-      mechanism: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']),
-      username: z.string().min(1),
-      password: z.string().min(1),
-    })
-    .optional(),
+  /** `false` (default), `true` (TLS trusting the system's CAs), or the TLS options below (TLS on). */
+  ssl: kafkaSslSchema.default(false),
+  sasl: kafkaSaslSchema.optional(),
 });
 
 export const schemaRegistrySchema = z.strictObject({
@@ -172,3 +252,6 @@ export const configSchema = z.strictObject({
 
 export type AppConfig = z.infer<typeof configSchema>;
 export type BookeoAccountConfig = z.infer<typeof bookeoAccountSchema>;
+export type KafkaTlsConfig = z.infer<typeof kafkaTlsSchema>;
+export type KafkaSaslConfig = z.infer<typeof kafkaSaslSchema>;
+export type KafkaOAuthBearerConfig = z.infer<typeof kafkaOAuthBearerSchema>;

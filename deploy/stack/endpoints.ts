@@ -17,6 +17,16 @@ function port(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
 export interface StackEndpoints {
   readonly kafkaBroker: string;
   readonly kafkaControllerPort: number;
+  /** The same broker over TLS (server authentication; the stack's CA, certificates.ts). */
+  readonly kafkaSslBroker: string;
+  /** TLS with a client certificate required (mTLS). */
+  readonly kafkaMtlsBroker: string;
+  /** SASL_SSL with SCRAM-SHA-512 as `kafkaScramUser`. */
+  readonly kafkaScramBroker: string;
+  /** SASL_PLAINTEXT with OAUTHBEARER, checked by Kafka's unsecured-JWT validator (any `alg: none` JWT with `sub` and `exp`). */
+  readonly kafkaOAuthBroker: string;
+  /** The SCRAM user the stack creates at each start of its broker (a fixed, public test credential). */
+  readonly kafkaScramUser: { readonly username: string; readonly password: string };
   readonly registryUrl: string;
   readonly registryManagementPort: number;
   readonly clickhouseUrl: string;
@@ -38,6 +48,11 @@ export function stackEndpoints(env: NodeJS.ProcessEnv = process.env): StackEndpo
   return Object.freeze({
     kafkaBroker: `${host}:${port(env, 'BOOKEO_STACK_KAFKA_PORT', 9092)}`,
     kafkaControllerPort: port(env, 'BOOKEO_STACK_KAFKA_CONTROLLER_PORT', 9093),
+    kafkaSslBroker: `${host}:${port(env, 'BOOKEO_STACK_KAFKA_SSL_PORT', 9094)}`,
+    kafkaMtlsBroker: `${host}:${port(env, 'BOOKEO_STACK_KAFKA_MTLS_PORT', 9095)}`,
+    kafkaScramBroker: `${host}:${port(env, 'BOOKEO_STACK_KAFKA_SCRAM_PORT', 9096)}`,
+    kafkaOAuthBroker: `${host}:${port(env, 'BOOKEO_STACK_KAFKA_OAUTH_PORT', 9097)}`,
+    kafkaScramUser: Object.freeze({ username: 'bookeo-scram', password: 'bookeo-scram-password' }),
     registryUrl: `http://${host}:${port(env, 'BOOKEO_STACK_REGISTRY_PORT', 8081)}/apis/ccompat/v7`,
     registryManagementPort: port(env, 'BOOKEO_STACK_REGISTRY_MANAGEMENT_PORT', 9001),
     clickhouseUrl: `http://${host}:${port(env, 'BOOKEO_STACK_CLICKHOUSE_PORT', 8123)}`,

@@ -26,6 +26,8 @@ export interface ServiceDefinition {
   readonly install: (context: StackContext) => Promise<void>;
   /** Installs if needed and writes configuration; idempotent. Returns how to launch. */
   readonly prepare: (context: StackContext) => Promise<LaunchSpec>;
+  /** Run once a launch of this stack has become healthy (state that needs the running service). */
+  readonly afterStart?: (context: StackContext) => Promise<void>;
   /** One health probe: resolves with the running version, rejects while not healthy. */
   readonly probe: (endpoints: StackEndpoints) => Promise<string>;
   /** The signal that shuts it down cleanly without waiting for its clients; SIGTERM when not given. */

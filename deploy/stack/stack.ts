@@ -151,7 +151,14 @@ export async function startService(
       error,
     );
   }
-  if (started) context.say(`${name} healthy after ${((Date.now() - began) / 1000).toFixed(1)} s`);
+  if (started) {
+    context.say(`${name} healthy after ${((Date.now() - began) / 1000).toFixed(1)} s`);
+    try {
+      await definition.afterStart?.(context);
+    } catch (error) {
+      throw new ServiceFailedError(name, `after start: ${describeError(error)}`, '', error);
+    }
+  }
   return { status: await serviceStatus(name, endpoints), started };
 }
 

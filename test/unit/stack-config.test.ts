@@ -29,11 +29,17 @@ describe('generated configuration', () => {
     BOOKEO_STACK_CACHE: '/c',
   });
 
-  it('kafka: a single KRaft voter on the configured ports, transactions with replication factor 1', () => {
+  it('kafka: a single KRaft voter on the configured ports, transactions with replication factor 1, the secured listeners', () => {
     const lines = new Set(kafkaServerProperties(endpoints, '/data/kafka').trim().split('\n'));
     for (const expected of [
       'controller.quorum.voters=1@127.0.0.1:19093',
-      'listeners=PLAINTEXT://127.0.0.1:19092,CONTROLLER://127.0.0.1:19093',
+      'listeners=PLAINTEXT://127.0.0.1:19092,CONTROLLER://127.0.0.1:19093,SSL://127.0.0.1:9094,MTLS://127.0.0.1:9095,SCRAM://127.0.0.1:9096,OAUTH://127.0.0.1:9097',
+      'listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SSL:SSL,MTLS:SSL,SCRAM:SASL_SSL,OAUTH:SASL_PLAINTEXT',
+      'ssl.keystore.location=/c/stack/tls/broker.pem',
+      'ssl.truststore.location=/c/stack/tls/ca.crt',
+      'listener.name.mtls.ssl.client.auth=required',
+      'listener.name.scram.sasl.enabled.mechanisms=SCRAM-SHA-512',
+      'listener.name.oauth.sasl.enabled.mechanisms=OAUTHBEARER',
       'log.dirs=/data/kafka',
       'transaction.state.log.replication.factor=1',
       'transaction.state.log.min.isr=1',
