@@ -20,7 +20,7 @@ import { portInUse } from '../../deploy/stack/health.js';
 import { splitHostPort } from '../../deploy/stack/service.js';
 import { withAdmin } from '../../kafka/admin.js';
 import { createKafka } from '../../kafka/client.js';
-import { startPipeline, type Pipeline } from '../../pipeline/run.js';
+import { startApp, type App } from '../../app/app.js';
 import { reconcile } from '../../reconcile/reconcile.js';
 import { startSimulator, type RunningSimulator } from '../../simulator/index.js';
 import { topicEnds } from '../../sinks/runner/group-admin.js';
@@ -126,11 +126,11 @@ describe('Kafka security: the pipeline over each secured listener of the stack b
     const prefix = uniqueName('ksec');
     const config = configFor(prefix, kafka);
     const { logger, lines } = capturingLogger();
-    let pipeline: Pipeline | undefined;
+    let pipeline: App | undefined;
     try {
-      pipeline = await startPipeline({ config, logger, destinations: ['duckdb'], now });
+      pipeline = await startApp({ config, logger, source: true, destinations: ['duckdb'], now });
       const running = pipeline;
-      for (const task of running.source.tasks) await task.pollOnce();
+      for (const task of running.source?.tasks ?? []) await task.pollOnce();
       const ends = await withAdmin(createKafka(config.kafka, logger), (admin) => topicEnds(admin, running.topics));
       await running.sinks[0]?.sink.runner.caughtUp(ends);
       // DuckDB's file is held by one process at a time: the sink lets go of it before reconcile reads it.
@@ -197,7 +197,7 @@ describe('Kafka security: the pipeline over each secured listener of the stack b
       0,
     );
     try {
-      const error = await startPipeline({ config, logger, destinations: ['duckdb'], now }).then(
+      const error = await startApp({ config, logger, source: true, destinations: ['duckdb'], now }).then(
         async (pipeline) => {
           await pipeline.stop();
           return assert.fail('the pipeline started with a wrong CA');
@@ -228,7 +228,7 @@ describe('Kafka security: the pipeline over each secured listener of the stack b
     });
     try {
       const started = Date.now();
-      const error = await startPipeline({ config, logger, destinations: ['duckdb'], now }).then(
+      const error = await startApp({ config, logger, source: true, destinations: ['duckdb'], now }).then(
         async (pipeline) => {
           await pipeline.stop();
           return assert.fail('the pipeline started with a wrong password');
