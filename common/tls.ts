@@ -15,7 +15,7 @@ import { ConfigError } from './errors.js';
 export const pemSchema = z.string().min(1);
 
 /** A client certificate needs its key and the other way round (reported on the key, without its value). */
-function requireCertificateWithKey(
+export function requireCertificateWithKey(
   section: { cert?: string | undefined; key?: string | undefined },
   context: z.RefinementCtx,
 ): void {
