@@ -39,6 +39,24 @@ export const tlsSchema = z
   })
   .superRefine(requireCertificateWithKey);
 
+/** A `tls` section is for an https:// URL; over http:// it would be ignored, so it is refused. Reported without the section's values. */
+export function requireHttpsForTls(
+  section: string,
+  url: string,
+  tls: object | undefined,
+  context: z.RefinementCtx,
+): void {
+  if (tls === undefined || !URL.canParse(url)) return;
+  const scheme = new URL(url).protocol;
+  if (scheme !== 'https:')
+    context.addIssue({
+      code: 'custom',
+      path: ['tls'],
+      message: `an https:// ${section}.url when ${section}.tls is set`,
+      input: `${scheme}//`,
+    });
+}
+
 /** What a client needs: CA to trust, client certificate and key (mutual TLS), and whether to check the server. */
 export interface TlsMaterial {
   readonly ca?: string;

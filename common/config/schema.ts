@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { DEFAULT_SOURCE_DEAD_LETTER_TOPIC } from '../../contract/dead-letter-topics.js';
-import { tlsSchema } from '../tls.js';
+import { requireHttpsForTls, tlsSchema } from '../tls.js';
 import { clickhouseSchema } from '../../sinks/clickhouse/config.js';
 import { duckdbSchema } from '../../sinks/duckdb/config.js';
 import { postgresSchema } from '../../sinks/postgres/config.js';
@@ -93,6 +93,7 @@ export const schemaRegistrySchema = z
         message: 'either bearerToken or username/password (in the keys or the URL), not both',
         input: undefined,
       });
+    requireHttpsForTls('schemaRegistry', registry.url, registry.tls, context);
   });
 
 export const httpSchema = z.strictObject({

@@ -5,7 +5,7 @@
  * defaults in layout.ts, so a section without them is exactly today's.
  */
 import { z } from 'zod';
-import { pemSchema, requireCertificateWithKey } from '../../common/tls.js';
+import { pemSchema, requireCertificateWithKey, requireHttpsForTls } from '../../common/tls.js';
 
 /** The ClickHouse destination: any server reachable by URL, or a cluster of them. */
 export const clickhouseSchema = z
@@ -38,10 +38,17 @@ export const clickhouseSchema = z
     insertQuorum: z.union([z.number().int().min(2), z.literal('auto')]).optional(),
   })
   .superRefine((section, context) => {
+    requireHttpsForTls('clickhouse', section.url, section.tls, context);
     if (section.cluster !== undefined) return;
     for (const key of ['distributed', 'zookeeperPath', 'replicaName', 'insertQuorum'] as const)
       if (section[key] !== undefined)
-        context.addIssue({ code: 'custom', path: [key], message: 'clickhouse.cluster to be set (a cluster-only key)' });
+        // The key's own value as what was found: the default would be the whole section, password included.
+        context.addIssue({
+          code: 'custom',
+          path: [key],
+          message: 'clickhouse.cluster to be set (a cluster-only key)',
+          input: section[key],
+        });
   });
 
 export type ClickHouseConfig = z.infer<typeof clickhouseSchema>;

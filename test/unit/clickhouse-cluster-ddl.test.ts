@@ -141,12 +141,14 @@ describe('ClickHouse layouts: the statements of one server and of a cluster', ()
     assert.match(swap[2]!, /ENGINE = Distributed\('analytics', 'db', 'bookings_local', /);
   });
 
-  it('cluster-only keys need clickhouse.cluster; a client certificate needs its key', () => {
+  it('cluster-only keys need clickhouse.cluster; tls needs https:// and a certificate its key; no problem quotes the password', () => {
+    const password = 'pw-never-printed-31';
     const problems = (section: Record<string, unknown>): string[] => {
       try {
-        validateConfig({ clickhouse: section });
+        validateConfig({ clickhouse: { password, ...section } });
       } catch (error) {
         assert.ok(error instanceof ConfigError);
+        assert.ok(!error.message.includes(password), error.message);
         return error.problems.map((problem) => problem.key);
       }
       return [];
@@ -158,8 +160,13 @@ describe('ClickHouse layouts: the statements of one server and of a cluster', ()
       'clickhouse.insertQuorum',
     ]);
     assert.deepEqual(problems({ cluster: 'a b' }), ['clickhouse.cluster']);
-    assert.deepEqual(problems({ tls: { ca: '/ca.pem', cert: '/c.pem' } }), ['clickhouse.tls.key']);
-    assert.deepEqual(problems({ tls: { cert: '/c.pem', key: '/k.pem' } }), ['clickhouse.tls.ca']);
+    assert.deepEqual(problems({ url: 'https://ch:8443', tls: { ca: '/ca.pem', cert: '/c.pem' } }), [
+      'clickhouse.tls.key',
+    ]);
+    assert.deepEqual(problems({ url: 'https://ch:8443', tls: { cert: '/c.pem', key: '/k.pem' } }), [
+      'clickhouse.tls.ca',
+    ]);
+    assert.deepEqual(problems({ tls: { ca: '/ca.pem' } }), ['clickhouse.tls'], 'tls over http:// would be ignored');
     assert.deepEqual(problems({ cluster: 'analytics', distributed: true, insertQuorum: 'auto' }), []);
   });
 });

@@ -43,17 +43,28 @@ describe('connection security configuration', () => {
       );
       assert.ok(!error.message.includes(TOKEN) && !error.message.includes(':pw@'), error.message);
     }
-    const config = validateConfig({ schemaRegistry: { bearerToken: TOKEN, tls: { ca: PEM } } });
+    const config = validateConfig({ schemaRegistry: { url: 'https://r/apis', bearerToken: TOKEN, tls: { ca: PEM } } });
     assert.equal(config.schemaRegistry.tls?.rejectUnauthorized, true, 'certificates are checked by default');
     assert.equal(config.schemaRegistry.tls?.ca, PEM);
   });
 
+  it('schemaRegistry.tls needs an https:// URL (over http:// it would be ignored)', () => {
+    const error = configError({ schemaRegistry: { tls: { key: KEY_PEM, cert: PEM } } });
+    assert.deepEqual(
+      error.problems.map((problem) => problem.key),
+      ['schemaRegistry.tls'],
+    );
+    assert.ok(!error.message.includes('secretkeymaterial'), error.message);
+  });
+
   it('a client certificate comes with its key, and the other way round', () => {
     assert.deepEqual(
-      configError({ schemaRegistry: { tls: { cert: PEM } } }).problems.map((problem) => problem.key),
+      configError({ schemaRegistry: { url: 'https://r/apis', tls: { cert: PEM } } }).problems.map(
+        (problem) => problem.key,
+      ),
       ['schemaRegistry.tls.key'],
     );
-    const error = configError({ schemaRegistry: { tls: { key: KEY_PEM } } });
+    const error = configError({ schemaRegistry: { url: 'https://r/apis', tls: { key: KEY_PEM } } });
     assert.deepEqual(
       error.problems.map((problem) => problem.key),
       ['schemaRegistry.tls.cert'],
@@ -63,7 +74,11 @@ describe('connection security configuration', () => {
 
   it('config show masks an inline private key and the bearer token', () => {
     const shown = JSON.stringify(
-      maskSecrets(validateConfig({ schemaRegistry: { bearerToken: TOKEN, tls: { cert: PEM, key: KEY_PEM } } })),
+      maskSecrets(
+        validateConfig({
+          schemaRegistry: { url: 'https://r/apis', bearerToken: TOKEN, tls: { cert: PEM, key: KEY_PEM } },
+        }),
+      ),
     );
     assert.ok(!shown.includes(TOKEN) && !shown.includes('secretkeymaterial'), shown);
     assert.ok(shown.includes('MIIBexample'), 'a certificate is not a secret');
