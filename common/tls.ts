@@ -57,7 +57,7 @@ export function requireHttpsForTls(
     });
 }
 
-/** What a client needs: CA to trust, client certificate and key (mutual TLS), and whether to check the server. */
+/** The PEM a client is given: a CA to trust, a client certificate and its key (mutual TLS). */
 export interface TlsMaterial {
   readonly ca?: string;
   readonly cert?: string;

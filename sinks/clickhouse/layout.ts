@@ -69,75 +69,48 @@ function singleServer(database: string): ClickHouseLayout {
   };
 }
 
-/** What both cluster layouts share. */
-function onCluster(database: string, replication: Replication, insertQuorum: number | 'auto' | undefined) {
-  const { cluster } = replication;
-  return {
-    database,
-    createDatabase: () => createDatabaseSql(database, cluster),
-    insertSettings: (insertQuorum === undefined ? {} : { insert_quorum: String(insertQuorum) }) as ClickHouseSettings,
-    addOn: (tables: string[], columns: readonly Column[]) =>
-      tables.map((table) => addColumnsSql(database, table, columns, cluster)),
-    dropAll: (tables: string[]) => tables.map((table) => dropTableSql(database, table, cluster)),
-  };
-}
-
-function replicatedOnly(
+/** Both cluster layouts: ON CLUSTER everywhere, replicated stored tables, optionally a Distributed table in front. */
+function clusterLayout(
   database: string,
   replication: Replication,
-  insertQuorum: number | 'auto' | undefined,
+  options: { readonly distributed: boolean; readonly insertQuorum: number | 'auto' | undefined },
 ): ClickHouseLayout {
-  const base = onCluster(database, replication, insertQuorum);
   const { cluster } = replication;
-  return {
-    database,
-    tablesOf: (table) => [table],
-    createDatabase: base.createDatabase,
-    createTables: (spec) => [createTableSql(database, spec, replication)],
-    addColumns: (table, columns) => base.addOn([table], columns),
-    dropTables: (table) => base.dropAll([table]),
-    swap: (live, rebuilt) => [
-      createTableSql(database, live, replication),
-      exchangeTablesSql(database, live.name, rebuilt, cluster),
-      dropTableSql(database, rebuilt, cluster),
-    ],
-    insertSettings: base.insertSettings,
-  };
-}
-
-function distributed(
-  database: string,
-  replication: Replication,
-  insertQuorum: number | 'auto' | undefined,
-): ClickHouseLayout {
-  const base = onCluster(database, replication, insertQuorum);
-  const { cluster } = replication;
-  const local = (table: string): string => `${table}${LOCAL_SUFFIX}`;
-  const tablesOf = (table: string): string[] => [local(table), table];
+  const { distributed } = options;
+  /** The replicated table of a resource: under the Distributed one, or the resource's table itself. */
+  const stored = (table: string): string => (distributed ? `${table}${LOCAL_SUFFIX}` : table);
+  const tablesOf = (table: string): string[] => (distributed ? [stored(table), table] : [table]);
   const createTables = (spec: TableSpec): string[] => [
-    createTableSql(database, { ...spec, name: local(spec.name) }, replication),
-    createDistributedTableSql(database, spec, cluster, local(spec.name)),
+    createTableSql(database, { ...spec, name: stored(spec.name) }, replication),
+    ...(distributed ? [createDistributedTableSql(database, spec, cluster, stored(spec.name))] : []),
   ];
+  const dropAll = (tables: readonly string[]): string[] =>
+    tables.map((table) => dropTableSql(database, table, cluster));
+  const quorum: ClickHouseSettings =
+    options.insertQuorum === undefined ? {} : { insert_quorum: String(options.insertQuorum) };
   return {
     database,
     tablesOf,
-    createDatabase: base.createDatabase,
+    createDatabase: () => createDatabaseSql(database, cluster),
     createTables,
-    addColumns: (table, columns) => base.addOn(tablesOf(table), columns),
-    dropTables: (table) => base.dropAll(tablesOf(table).reverse()),
+    addColumns: (table, columns) => tablesOf(table).map((name) => addColumnsSql(database, name, columns, cluster)),
+    // The Distributed table first: it must never outlive the table it reads.
+    dropTables: (table) => dropAll(tablesOf(table).reverse()),
     swap: (live, rebuilt) => {
-      // The new Distributed table reads the live name, which holds the rebuilt rows after the first exchange.
+      if (!distributed)
+        return [...createTables(live), exchangeTablesSql(database, live.name, rebuilt, cluster), ...dropAll([rebuilt])];
+      // The new Distributed table reads the live stored table, which holds the rebuilt rows after the first exchange.
       const front = `${rebuilt}_front`;
       return [
         ...createTables(live),
-        createDistributedTableSql(database, { ...live, name: front }, cluster, local(live.name)),
-        exchangeTablesSql(database, local(live.name), local(rebuilt), cluster),
+        createDistributedTableSql(database, { ...live, name: front }, cluster, stored(live.name)),
+        exchangeTablesSql(database, stored(live.name), stored(rebuilt), cluster),
         exchangeTablesSql(database, live.name, front, cluster),
-        ...base.dropAll([front, rebuilt, local(rebuilt)]),
+        ...dropAll([front, rebuilt, stored(rebuilt)]),
       ];
     },
-    // The write returns once every shard has its rows: only then may offsets be committed.
-    insertSettings: { ...base.insertSettings, insert_distributed_sync: 1 },
+    // With a Distributed table, the write returns once every shard has its rows: only then may offsets be committed.
+    insertSettings: distributed ? { ...quorum, insert_distributed_sync: 1 } : quorum,
   };
 }
 
@@ -148,7 +121,8 @@ export function clickhouseLayout(config: ClickHouseConfig): ClickHouseLayout {
     zookeeperPath: config.zookeeperPath ?? DEFAULT_ZOOKEEPER_PATH,
     replicaName: config.replicaName ?? DEFAULT_REPLICA_NAME,
   };
-  return config.distributed === true
-    ? distributed(config.database, replication, config.insertQuorum)
-    : replicatedOnly(config.database, replication, config.insertQuorum);
+  return clusterLayout(config.database, replication, {
+    distributed: config.distributed === true,
+    insertQuorum: config.insertQuorum,
+  });
 }
