@@ -6,7 +6,8 @@
  *   the CA and client certificate as files and inline PEM. A wrong CA is a non-retriable refusal.
  * - A `user:password@` URL is masked in every log line of the destination.
  * - Cluster mode cannot run here (one server, no Keeper): every statement of both cluster layouts
- *   is parsed by the real engine (formatQuerySingleLine), which keeps its ON CLUSTER clause.
+ *   is parsed by the real engine (formatQuerySingleLine), which keeps its ON CLUSTER clause, and
+ *   the engine knows the layout's insert settings.
  */
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
@@ -136,7 +137,7 @@ describe('ClickHouse destination: TLS, masked URLs and cluster statements (real 
     assert.ok(lines.some((line) => line.includes('loader:***@')));
   });
 
-  it('every cluster statement parses in the real engine and keeps ON CLUSTER', async () => {
+  it('every cluster statement parses in the real engine and keeps ON CLUSTER; the insert settings exist', async () => {
     const [, , added] = spec.columns;
     for (const section of [{ cluster: 'analytics' }, { cluster: '{cluster}', distributed: true, insertQuorum: 2 }]) {
       const layout = clickhouseLayout(clickhouseSchema.parse({ database, ...section }));
@@ -157,6 +158,8 @@ describe('ClickHouse destination: TLS, masked URLs and cluster statements (real 
         ).json<{ text: string }>();
         assert.match(parsed?.text ?? '', / ON CLUSTER /, statement);
       }
+      // The engine knows every insert setting of the layout (an unknown one is an error, UNKNOWN_SETTING).
+      await admin.query({ query: 'SELECT 1', clickhouse_settings: layout.insertSettings, format: 'JSONEachRow' });
     }
   });
 });
