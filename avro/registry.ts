@@ -9,10 +9,13 @@
  * that say retriable or not, and subjects always named by the caller (TopicNameStrategy:
  * `<topic>-key` / `<topic>-value`, never the client's default namespace.name).
  *
- * Credentials are sent as Basic auth and never appear in messages: a URL's user:password part is
- * moved into the header and stripped from every URL we print.
+ * Credentials are sent as Basic auth or as a bearer token and never appear in messages: a URL's
+ * user:password part is moved into the header and stripped from every URL we print. TLS (a private
+ * CA, a client certificate for mutual TLS) is set on the undici agent's connect options; a refused
+ * certificate or handshake is a configuration problem, reported as such and not retried.
  */
 import { Agent, request, type Dispatcher } from 'undici';
+import { isCertificateRefusal, readTlsMaterial, type TlsMaterial } from '../common/tls.js';
 import { CompatibilityLevelMismatchError, IncompatibleSchemaError, SchemaRegistryError } from './errors.js';
 import type { AvroRecord, AvroType } from './schema-json.js';
 
@@ -31,9 +34,13 @@ export const DEFAULT_COMPATIBILITY: CompatibilityLevel = 'BACKWARD';
 export interface SchemaRegistryOptions {
   /** e.g. http://127.0.0.1:8081/apis/ccompat/v7; may carry user:password@, which is moved to a header. */
   readonly url: string;
-  readonly username?: string;
-  readonly password?: string;
-  readonly timeoutMs?: number;
+  readonly username?: string | undefined;
+  readonly password?: string | undefined;
+  /** Sent as `Authorization: Bearer <token>`; never together with a username (the config refuses both). */
+  readonly bearerToken?: string | undefined;
+  /** CA, client certificate and key as PEM or file paths (read here); `rejectUnauthorized` defaults to true. */
+  readonly tls?: (TlsMaterial & { readonly rejectUnauthorized?: boolean }) | undefined;
+  readonly timeoutMs?: number | undefined;
 }
 
 export interface SubjectVersion {
@@ -79,9 +86,23 @@ export function createSchemaRegistry(options: SchemaRegistryOptions): SchemaRegi
   parsed.password = '';
   const base = parsed.toString().replace(/\/+$/, '');
   const timeoutMs = options.timeoutMs ?? 15_000;
-  const dispatcher: Dispatcher = new Agent({ headersTimeout: timeoutMs, bodyTimeout: timeoutMs, connections: 8 });
+  const dispatcher: Dispatcher = new Agent({
+    headersTimeout: timeoutMs,
+    bodyTimeout: timeoutMs,
+    connections: 8,
+    ...(options.tls === undefined
+      ? {}
+      : {
+          connect: {
+            ...readTlsMaterial('schemaRegistry.tls', options.tls),
+            rejectUnauthorized: options.tls.rejectUnauthorized ?? true,
+          },
+        }),
+  });
   const headers: Record<string, string> = { 'content-type': CONTENT_TYPE, accept: `${CONTENT_TYPE}, application/json` };
-  if (username !== '') headers.authorization = `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
+  if (options.bearerToken !== undefined) headers.authorization = `Bearer ${options.bearerToken}`;
+  else if (username !== '')
+    headers.authorization = `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
   const byId = new Map<number, Promise<AvroType>>();
   let closing: Promise<void> | undefined;
 
@@ -100,10 +121,7 @@ export function createSchemaRegistry(options: SchemaRegistryOptions): SchemaRegi
         dispatcher,
       });
     } catch (error) {
-      throw new SchemaRegistryError(
-        `schema registry ${base} unreachable (${method} ${path}): ${(error as Error).message}`,
-        { subject, retriable: true, cause: error },
-      );
+      throw unreachable(error, `${method} ${path}`, subject);
     }
     const text = await response.body.text();
     let parsedBody: Record<string, unknown> | undefined;
@@ -113,6 +131,21 @@ export function createSchemaRegistry(options: SchemaRegistryOptions): SchemaRegi
       parsedBody = { message: text.slice(0, 200) };
     }
     return { status: response.statusCode, body: parsedBody };
+  }
+
+  /** A network failure: retriable, unless TLS refused the server's certificate or the handshake (configuration). */
+  function unreachable(error: unknown, what: string, subject: string | undefined): SchemaRegistryError {
+    const code = tlsFailureCode(error);
+    if (code !== undefined)
+      return new SchemaRegistryError(
+        `schema registry ${base} (${what}): TLS: ${isCertificateRefusal(code) ? "the server's certificate was refused" : 'the handshake failed'} (${code}); check schemaRegistry.tls and the URL's scheme`,
+        { subject, retriable: false, cause: error },
+      );
+    return new SchemaRegistryError(`schema registry ${base} unreachable (${what}): ${(error as Error).message}`, {
+      subject,
+      retriable: true,
+      cause: error,
+    });
   }
 
   function failure(reply: Reply, what: string, subject: string | undefined): SchemaRegistryError {
@@ -216,6 +249,15 @@ export function createSchemaRegistry(options: SchemaRegistryOptions): SchemaRegi
     // Idempotent like every other client's close: undici rejects a second close of its agent.
     close: () => (closing ??= dispatcher.close()),
   };
+}
+
+/** The Node code of a TLS failure (on the error or its cause, as undici may wrap it), if it is one. */
+function tlsFailureCode(error: unknown): string | undefined {
+  for (let at: unknown = error; at instanceof Error; at = at.cause) {
+    const code = (at as NodeJS.ErrnoException).code;
+    if (isCertificateRefusal(code) || (typeof code === 'string' && code.startsWith('ERR_SSL_'))) return code;
+  }
+  return undefined;
 }
 
 /**

@@ -1,8 +1,9 @@
 /** `bookeo-connect sql "<query>"`: runs a query against the configured ClickHouse and prints a table. */
-import { ClickHouseLogLevel, createClient } from '@clickhouse/client';
+import { createClient } from '@clickhouse/client';
 import type { Command } from 'commander';
 import { loadConfig } from '../common/config/load.js';
 import { runQuery } from '../demo/summary.js';
+import { clickhouseClientOptions } from '../sinks/clickhouse/client-options.js';
 
 export function registerSqlCommand(program: Command): void {
   program
@@ -12,12 +13,7 @@ export function registerSqlCommand(program: Command): void {
     .option('-c, --config <file>', 'configuration file (JSON or YAML)')
     .action(async (query: string, options: { config?: string }) => {
       const config = loadConfig({ file: options.config });
-      const client = createClient({
-        url: config.clickhouse.url,
-        username: config.clickhouse.username,
-        password: config.clickhouse.password,
-        log: { level: ClickHouseLogLevel.OFF },
-      });
+      const client = createClient(clickhouseClientOptions(config.clickhouse));
       try {
         process.stdout.write(`${await runQuery(client, query)}\n`);
       } finally {

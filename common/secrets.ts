@@ -39,9 +39,12 @@ export function maskUrlPassword(text: string): string {
   );
 }
 
-/** A deep copy with every secret value replaced by the mask, and passwords inside URLs masked; safe to log or print. */
+/** A private key written inline as PEM (a TLS `key`, whose name alone does not mark it secret), to its end or the text's. */
+const PRIVATE_KEY_PEM = /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)/g;
+
+/** A deep copy with every secret value replaced by the mask, and passwords inside URLs and inline private keys masked; safe to log or print. */
 export function maskSecrets<T>(value: T): T {
-  if (typeof value === 'string') return maskUrlPassword(value) as T;
+  if (typeof value === 'string') return maskUrlPassword(value).replace(PRIVATE_KEY_PEM, MASK) as T;
   if (Array.isArray(value)) return value.map((item) => maskSecrets(item)) as T;
   if (value !== null && typeof value === 'object' && !(value instanceof Date)) {
     const out: Record<string, unknown> = {};

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { DEFAULT_SOURCE_DEAD_LETTER_TOPIC } from '../../contract/dead-letter-topics.js';
+import { requireHttpsForTls, tlsSchema } from '../tls.js';
 import { clickhouseSchema } from '../../sinks/clickhouse/config.js';
 import { duckdbSchema } from '../../sinks/duckdb/config.js';
 import { postgresSchema } from '../../sinks/postgres/config.js';
@@ -149,14 +150,31 @@ export const kafkaSchema = z.strictObject({
   sasl: kafkaSaslSchema.optional(),
 });
 
-export const schemaRegistrySchema = z.strictObject({
-  url: z.url().default('http://127.0.0.1:8081/apis/ccompat/v7'),
-  username: z.string().optional(),
-  password: z.string().optional(),
-  compatibility: z
-    .enum(['BACKWARD', 'BACKWARD_TRANSITIVE', 'FORWARD', 'FORWARD_TRANSITIVE', 'FULL', 'FULL_TRANSITIVE', 'NONE'])
-    .default('BACKWARD'),
-});
+export const schemaRegistrySchema = z
+  .strictObject({
+    url: z.url().default('http://127.0.0.1:8081/apis/ccompat/v7'),
+    username: z.string().optional(),
+    password: z.string().optional(),
+    /** Sent as `Authorization: Bearer <token>`: instead of username/password (both is an error). */
+    bearerToken: z.string().min(1).optional(),
+    /** An https:// registry with a private CA or mutual TLS; values are PEM text or file paths. */
+    tls: tlsSchema.optional(),
+    compatibility: z
+      .enum(['BACKWARD', 'BACKWARD_TRANSITIVE', 'FORWARD', 'FORWARD_TRANSITIVE', 'FULL', 'FULL_TRANSITIVE', 'NONE'])
+      .default('BACKWARD'),
+  })
+  .superRefine((registry, context) => {
+    const urlUser = URL.canParse(registry.url) && new URL(registry.url).username !== '';
+    if (registry.bearerToken !== undefined && (registry.username !== undefined || urlUser))
+      // Reported on bearerToken, a secret key, so the error shows no value.
+      context.addIssue({
+        code: 'custom',
+        path: ['bearerToken'],
+        message: 'either bearerToken or username/password (in the keys or the URL), not both',
+        input: undefined,
+      });
+    requireHttpsForTls('schemaRegistry', registry.url, registry.tls, context);
+  });
 
 export const httpSchema = z.strictObject({
   host: z.string().default('127.0.0.1'),

@@ -84,11 +84,7 @@ export async function startSourceRuntime(options: SourceRuntimeOptions): Promise
     await reach(`Kafka at ${config.kafka.brokers.join(',')}`, 'creating topics', () =>
       createTopics(kafka, config, definitions, topicOf),
     );
-    const registry: SchemaRegistry = createSchemaRegistry({
-      url: config.schemaRegistry.url,
-      username: config.schemaRegistry.username,
-      password: config.schemaRegistry.password,
-    });
+    const registry: SchemaRegistry = createSchemaRegistry(config.schemaRegistry);
     cleanups.push(() => registry.close());
     const registered = await reach(`the schema registry at ${registry.url}`, 'registering schemas', async () => {
       try {

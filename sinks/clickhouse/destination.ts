@@ -2,9 +2,10 @@
  * The ClickHouse destination: any ClickHouse server reachable by URL (the local stack's service or
  * a production cluster), through @clickhouse/client, the only module that talks to it.
  *
- * - prepare: reads the table's columns from `system.columns`, then creates the table or adds the
- *   columns of new fields (mode `evolve`), or refuses with every difference listed (mode `freeze`).
- *   A column that cannot hold the new values is an `incompatible` error in both modes.
+ * - prepare: reads the columns of the resource's tables (layout.ts: one table, or on a cluster the
+ *   replicated and the Distributed one) from `system.columns`, then creates what is missing or adds
+ *   the columns of new fields to each (mode `evolve`), or refuses with every difference listed
+ *   (mode `freeze`). A column that cannot hold the new values is an `incompatible` error in both modes.
  * - write: one INSERT per batch in the Native format (native.ts), naming its columns, with the
  *   batch token as `insert_deduplication_token`: a retried or replayed batch is dropped by the
  *   server, and ReplacingMergeTree collapses versions of a key whatever the batching was. Native is
@@ -18,8 +19,9 @@
  */
 import { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
-import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
+import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import type { Logger } from '../../common/logger.js';
+import { maskUrlPassword } from '../../common/secrets.js';
 import type { TableSpec } from '../columns.js';
 import {
   batchToken,
@@ -33,19 +35,11 @@ import {
   type WriteResult,
 } from '../destination.js';
 import { DestinationError, checkStorable, frozenTableError } from '../errors.js';
-import {
-  addColumnsSql,
-  createDatabaseSql,
-  createTableSql,
-  describeConflicts,
-  dropTableSql,
-  exchangeTablesSql,
-  planTable,
-  qualifiedName,
-  quoteIdentifier,
-} from './ddl.js';
+import { clickhouseClientOptions } from './client-options.js';
+import { describeConflicts, planTable, qualifiedName, quoteIdentifier } from './ddl.js';
 import type { ClickHouseConfig } from './config.js';
 import { classifyClickHouseError } from './errors.js';
+import { clickhouseLayout } from './layout.js';
 import { BlockPlan } from './native-batch.js';
 import { clickhouseType } from './types.js';
 
@@ -68,15 +62,16 @@ const CLIENT_TIMEOUT_MARGIN_MS = 5_000;
 export function createClickHouseDestination(options: ClickHouseDestinationOptions): Destination {
   const { connection, mode } = options;
   const database = connection.database;
-  const logger = options.logger.child({ component: 'clickhouse-destination', url: connection.url, database });
+  const layout = clickhouseLayout(connection);
+  const logger = options.logger.child({
+    component: 'clickhouse-destination',
+    url: maskUrlPassword(connection.url),
+    database,
+    ...(connection.cluster === undefined ? {} : { cluster: connection.cluster }),
+  });
   const client: ClickHouseClient = createClient({
-    url: connection.url,
-    username: connection.username,
-    password: connection.password,
+    ...clickhouseClientOptions(connection),
     request_timeout: connection.requestTimeoutMs + CLIENT_TIMEOUT_MARGIN_MS,
-    application: 'bookeo-connect',
-    // The client would print to the console on its own; every failure reaches our logs through the runner, classified.
-    log: { level: ClickHouseLogLevel.OFF },
   });
   const plans = new WeakMap<ResolvedSchema, WritePlan>();
 
@@ -93,9 +88,12 @@ export function createClickHouseDestination(options: ClickHouseDestinationOption
     }
   }
 
-  async function ddl(statement: string, table: string): Promise<void> {
-    logger.info({ table, statement }, 'running DDL');
-    await request('DDL', table, (signal) => client.command({ query: statement, abort_signal: signal }));
+  /** Runs statements in order; on a cluster each returns once every host has run it. */
+  async function ddl(statements: string | readonly string[], table: string): Promise<void> {
+    for (const statement of typeof statements === 'string' ? [statements] : statements) {
+      logger.info({ table, statement }, 'running DDL');
+      await request('DDL', table, (signal) => client.command({ query: statement, abort_signal: signal }));
+    }
   }
 
   async function existingColumns(table: string): Promise<Map<string, string>> {
@@ -124,7 +122,12 @@ export function createClickHouseDestination(options: ClickHouseDestinationOption
         query: plan.insert,
         values: Readable.from([body]),
         // Explicit, not server defaults: dedup is what makes retries safe.
-        clickhouse_settings: { insert_deduplicate: 1, insert_deduplication_token: token, optimize_on_insert: 0 },
+        clickhouse_settings: {
+          ...layout.insertSettings,
+          insert_deduplicate: 1,
+          insert_deduplication_token: token,
+          optimize_on_insert: 0,
+        },
         abort_signal: signal,
       });
       // The answer of an INSERT is empty; reading it to the end completes the request.
@@ -158,30 +161,41 @@ export function createClickHouseDestination(options: ClickHouseDestinationOption
 
     async prepare(spec): Promise<PrepareResult> {
       checkTypes(spec);
-      let existing = await existingColumns(spec.name);
+      const tables = layout.tablesOf(spec.name);
+      let existing = await Promise.all(tables.map(existingColumns));
+      const absent = tables.filter((_, at) => existing[at]?.size === 0);
       let created = false;
-      if (existing.size === 0) {
-        if (mode === 'freeze') throw frozen(spec.name, 'the table does not exist');
-        await ddl(createDatabaseSql(database), spec.name);
-        await ddl(createTableSql(database, spec), spec.name);
-        created = true;
+      if (absent.length > 0) {
+        if (mode === 'freeze')
+          throw frozen(
+            spec.name,
+            tables.length === 1 ? 'the table does not exist' : `tables missing: ${absent.join(', ')}`,
+          );
+        await ddl(layout.createDatabase(), spec.name);
+        await ddl(layout.createTables(spec), spec.name);
+        created = existing[0]?.size === 0;
         // Re-read: another sink instance may have created the table first, from another schema version.
-        existing = await existingColumns(spec.name);
+        existing = await Promise.all(tables.map(existingColumns));
       }
-      const plan = planTable(existing, spec);
-      if (plan.conflicts.length > 0) {
+      const plans = existing.map((columns) => planTable(columns, spec));
+      const conflicts = plans.find((plan) => plan.conflicts.length > 0)?.conflicts ?? [];
+      if (conflicts.length > 0) {
         throw new DestinationError(
-          `table ${database}.${spec.name} cannot take this schema version: ${describeConflicts(plan.conflicts)} (rebuild the table from the topic)`,
+          `table ${database}.${spec.name} cannot take this schema version: ${describeConflicts(conflicts)} (rebuild the table from the topic)`,
           {
             reason: 'incompatible',
             table: `${database}.${spec.name}`,
           },
         );
       }
-      if (plan.missing.length === 0) return { created, addedColumns: [] };
-      const names = plan.missing.map((column) => column.name);
+      // A column one table lacks is added to all of them (IF NOT EXISTS): a crash between two ALTERs heals here.
+      const missing = spec.columns.filter((column) =>
+        plans.some((plan) => plan.missing.some((lacking) => lacking.name === column.name)),
+      );
+      if (missing.length === 0) return { created, addedColumns: [] };
+      const names = missing.map((column) => column.name);
       if (mode === 'freeze') throw frozen(spec.name, `columns missing: ${names.join(', ')}`);
-      await ddl(addColumnsSql(database, spec.name, plan.missing), spec.name);
+      await ddl(layout.addColumns(spec.name, missing), spec.name);
       return { created, addedColumns: names };
     },
 
@@ -210,18 +224,15 @@ export function createClickHouseDestination(options: ClickHouseDestinationOption
       checkTypes(spec);
       const live = spec.name;
       const table: TableSpec = Object.freeze({ ...spec, name: `${live}__rebuild_${Date.now()}` });
-      await ddl(createDatabaseSql(database), table.name);
-      await ddl(createTableSql(database, table), table.name);
+      await ddl(layout.createDatabase(), table.name);
+      await ddl(layout.createTables(table), table.name);
       return {
         table,
         async commit() {
-          // The live table may not exist yet (first load): EXCHANGE needs both sides.
-          await ddl(createTableSql(database, spec), live);
-          await ddl(exchangeTablesSql(database, live, table.name), live);
-          await ddl(dropTableSql(database, table.name), table.name);
+          await ddl(layout.swap(spec, table.name), live);
         },
         async abort() {
-          await ddl(dropTableSql(database, table.name), table.name);
+          await ddl(layout.dropTables(table.name), table.name);
         },
       };
     },

@@ -1,9 +1,10 @@
 /**
  * ClickHouse failures → DestinationError, decided by data (the engine's numeric error code, Node's
- * socket error code, our own abort signal), never by message text.
+ * socket or TLS error code, our own abort signal), never by message text.
  */
 import { ClickHouseError } from '@clickhouse/client';
 import { isProgrammingError } from '../../common/errors.js';
+import { isCertificateRefusal } from '../../common/tls.js';
 import { DestinationError, SOCKET_ERROR_CODES, type DestinationErrorReason } from '../errors.js';
 
 /** Engine error codes (ClickHouse src/Common/ErrorCodes.cpp) that say "try again later". */
@@ -77,6 +78,13 @@ export function classifyClickHouseError(
   }
   const socketCode = (error as { code?: unknown } | null)?.code;
   const detail = error instanceof Error ? error.message : String(error);
+  // A refused certificate is configuration, not an outage: retrying cannot help.
+  if (isCertificateRefusal(socketCode)) {
+    return new DestinationError(
+      `${where}: TLS: the server's certificate was refused (${String(socketCode)}): ${detail} (check clickhouse.tls.ca and the URL's host)`,
+      { reason: 'rejected', table, code: String(socketCode), cause: error },
+    );
+  }
   if (typeof socketCode === 'string' && SOCKET_ERROR_CODES.has(socketCode)) {
     return new DestinationError(`${where}: ClickHouse unreachable (${socketCode})`, {
       reason: 'unavailable',

@@ -4,6 +4,7 @@
  * configuration never loads a destination's driver.
  */
 import { z } from 'zod';
+import { pemSchema, requireCertificateWithKey } from '../../common/tls.js';
 
 /** The PostgreSQL destination: any server by connection string (TLS via `sslmode` or the `ssl` keys). */
 export const postgresSchema = z.strictObject({
@@ -21,9 +22,13 @@ export const postgresSchema = z.strictObject({
   ssl: z
     .strictObject({
       rejectUnauthorized: z.boolean().default(true),
-      /** PEM of the CA to trust, for servers with a private CA. */
-      ca: z.string().min(1).optional(),
+      /** The CA to trust, for servers with a private CA: PEM text or a file path. */
+      ca: pemSchema.optional(),
+      /** Client certificate and its key (servers that authenticate by certificate, `hostssl … cert`): PEM text or file paths. */
+      cert: pemSchema.optional(),
+      key: pemSchema.optional(),
     })
+    .superRefine(requireCertificateWithKey)
     .optional(),
   requestTimeoutMs: z.number().int().positive().default(60_000),
   /** Connections in the pool (batches of different tables write at once). */

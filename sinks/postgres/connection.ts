@@ -15,13 +15,15 @@
  *
  * TLS without sslmode: on when the `ssl` section is present (verify-full unless it says
  * `rejectUnauthorized: false`), off otherwise. With sslmode, the mode decides the verification and
- * the section adds its CA; `rejectUnauthorized: false` always turns verification off.
+ * the section adds its CA and client certificate (PEM text or files); `rejectUnauthorized: false`
+ * always turns verification off.
  */
 import { readFileSync } from 'node:fs';
 import type { ConnectionOptions } from 'node:tls';
 import type { PoolConfig } from 'pg';
 import { ConfigError, type ConfigProblem } from '../../common/errors.js';
 import { maskUrlPassword } from '../../common/secrets.js';
+import { readTlsMaterial, type TlsMaterial } from '../../common/tls.js';
 import type { PostgresConfig } from './config.js';
 
 /** The client's own timeouts are a backstop: the server's statement_timeout fires first and names itself. */
@@ -48,23 +50,25 @@ function problem(key: string, expected: string, found: string): ConfigError {
 export const maskConnectionString = maskUrlPassword;
 
 /**
- * pg's `ssl` option for a mode, a CA and the section's `rejectUnauthorized`. Node verifies the
- * chain when rejectUnauthorized is true and the host name unless checkServerIdentity says otherwise.
+ * pg's `ssl` option for a mode, a CA, a client certificate and the section's `rejectUnauthorized`.
+ * Node verifies the chain when rejectUnauthorized is true and the host name unless
+ * checkServerIdentity says otherwise. The client certificate is offered whatever the mode.
  */
 export function tlsOptions(
   mode: SslMode | undefined,
   section: PostgresConfig['ssl'],
   ca: string | undefined,
+  client: { cert?: string; key?: string } = {},
 ): false | ConnectionOptions {
   if (mode === 'disable') return false;
   if (mode === undefined && section === undefined) return false;
   const withCa = ca === undefined ? {} : { ca };
   if (section?.rejectUnauthorized === false || mode === 'no-verify' || (mode === 'require' && ca === undefined))
-    return { rejectUnauthorized: false };
+    return { ...client, rejectUnauthorized: false };
   // verify-ca (and require with a CA, as in libpq): the chain is checked, the host name is not.
   if (mode === 'verify-ca' || mode === 'require')
-    return { ...withCa, rejectUnauthorized: true, checkServerIdentity: () => undefined };
-  return { ...withCa, rejectUnauthorized: true };
+    return { ...withCa, ...client, rejectUnauthorized: true, checkServerIdentity: () => undefined };
+  return { ...withCa, ...client, rejectUnauthorized: true };
 }
 
 function decode(part: string): string {
@@ -107,7 +111,15 @@ export function postgresConnection(config: PostgresConfig): PostgresConnection {
   const rootCert = params.get('sslrootcert') ?? undefined;
   if (rootCert !== undefined && config.ssl?.ca !== undefined)
     problems.push({ key: 'postgres.ssl.ca', expected: 'one CA: either ssl.ca or ?sslrootcert=', found: 'both' });
-  let ca = config.ssl?.ca;
+  // PEM text or files (a mounted secret); a CA given twice is reported above, so only one is read.
+  let material: TlsMaterial = {};
+  try {
+    const { ca: configuredCa, cert, key } = config.ssl ?? {};
+    material = readTlsMaterial('postgres.ssl', { ...(rootCert === undefined ? { ca: configuredCa } : {}), cert, key });
+  } catch (error) {
+    problems.push(...(error as ConfigError).problems);
+  }
+  let ca = material.ca;
   if (rootCert !== undefined) {
     try {
       ca = readFileSync(rootCert, 'utf8');
@@ -143,7 +155,10 @@ export function postgresConnection(config: PostgresConfig): PostgresConnection {
     ...(url.username === '' ? {} : { user: decode(url.username) }),
     ...(password === undefined ? {} : { password }),
     ...(database === '' ? {} : { database }),
-    ssl: tlsOptions(sslmode as SslMode | undefined, config.ssl, ca),
+    ssl: tlsOptions(sslmode as SslMode | undefined, config.ssl, ca, {
+      ...(material.cert === undefined ? {} : { cert: material.cert }),
+      ...(material.key === undefined ? {} : { key: material.key }),
+    }),
     application_name: params.get('application_name') ?? 'bookeo-connect',
     ...(params.has('options') ? { options: params.get('options') as string } : {}),
     enableChannelBinding: channelBinding !== 'disable',

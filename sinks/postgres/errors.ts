@@ -8,6 +8,7 @@
 import pg from 'pg';
 import { isProgrammingError } from '../../common/errors.js';
 import { MASK } from '../../common/secrets.js';
+import { isCertificateRefusal } from '../../common/tls.js';
 import { DestinationError, SOCKET_ERROR_CODES, type DestinationErrorReason } from '../errors.js';
 
 /** SQLSTATE classes and codes (PostgreSQL Appendix A) that say "try again later". */
@@ -101,10 +102,7 @@ export function classifyPostgresError(
   if (typeof nodeCode === 'string' && SOCKET_ERROR_CODES.has(nodeCode))
     return make('unavailable', `PostgreSQL unreachable (${nodeCode}): ${detail}`, nodeCode);
   // Certificate refused (self-signed, unknown CA, wrong host name, expired): configuration, not an outage.
-  if (
-    typeof nodeCode === 'string' &&
-    (/CERT|SIGNATURE|ISSUER/.test(nodeCode) || nodeCode === 'ERR_TLS_CERT_ALTNAME_INVALID')
-  ) {
+  if (typeof nodeCode === 'string' && isCertificateRefusal(nodeCode)) {
     return make(
       'rejected',
       `TLS: the server's certificate was refused (${nodeCode}): ${detail} (check postgres.ssl.ca and sslmode)`,

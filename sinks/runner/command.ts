@@ -96,11 +96,7 @@ export function registerSinkCommands(program: Command): Command {
     .action(async (resource: string, options: CommonOptions & { destination: string }) => {
       const factory = await destinationFactory(options.destination);
       const { config, logger, kafka } = setup(options, 'sink-rebuild');
-      const registry = createSchemaRegistry({
-        url: config.schemaRegistry.url,
-        username: config.schemaRegistry.username,
-        password: config.schemaRegistry.password,
-      });
+      const registry = createSchemaRegistry(config.schemaRegistry);
       const destination = factory(config, logger);
       try {
         const result = await rebuildResource({

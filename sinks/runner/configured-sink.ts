@@ -47,11 +47,7 @@ export async function startConfiguredSink(options: ConfiguredSinkOptions): Promi
   const { config, destinationName } = options;
   const factory = await destinationFactory(destinationName);
   const logger = options.logger.child({ component: `sink-${destinationName}` });
-  const registry = createSchemaRegistry({
-    url: config.schemaRegistry.url,
-    username: config.schemaRegistry.username,
-    password: config.schemaRegistry.password,
-  });
+  const registry = createSchemaRegistry(config.schemaRegistry);
   const destination = factory(config, logger);
   const release = async (): Promise<void> => {
     await destination.close().catch((error: unknown) => logger.warn({ err: error }, 'closing the destination failed'));

@@ -1,9 +1,11 @@
 /**
- * Stand-ins that a test opens between a client and a real service: an HTTP forwarder (which can
- * act on a request before passing it on) and a TCP forwarder, each on a port of the test's
+ * Stand-ins that a test opens between a client and a real service: an HTTP or HTTPS forwarder
+ * (which can act on a request, or refuse it, before passing it on) and a TCP forwarder, each on a port of the test's
  * choosing, so a dependency can "come up" at an address the client is already retrying.
  */
-import { createServer, request as httpRequest, type IncomingMessage } from 'node:http';
+import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { TlsOptions as TlsServerOptions } from 'node:tls';
 import { connect, createServer as createTcpServer, type AddressInfo, type Server, type Socket } from 'node:net';
 
 export interface Forwarder {
@@ -37,15 +39,26 @@ function closer(server: Server, sockets: Set<Socket>): () => Promise<void> {
     });
 }
 
-/** Forwards every HTTP request to `target`'s origin (same method, path and body); `onRequest` runs first. */
-export async function startHttpForwarder(
-  target: string,
-  options: { port?: number; onRequest?: (request: IncomingMessage) => void } = {},
-): Promise<Forwarder> {
+export interface HttpForwarderOptions {
+  readonly port?: number;
+  readonly onRequest?: (request: IncomingMessage) => void;
+  /** Serve HTTPS with these options (certificate, key, a CA to check client certificates against). */
+  readonly tls?: TlsServerOptions;
+  /** A request this refuses is answered 401 and not forwarded. */
+  readonly authorize?: (request: IncomingMessage) => boolean;
+}
+
+/** Forwards every HTTP(S) request to `target`'s origin (same method, path and body); `onRequest` runs first. */
+export async function startHttpForwarder(target: string, options: HttpForwarderOptions = {}): Promise<Forwarder> {
   const origin = new URL(target);
   const sockets = new Set<Socket>();
-  const server = createServer((request, response) => {
+  const handle = (request: IncomingMessage, response: ServerResponse): void => {
     options.onRequest?.(request);
+    if (options.authorize?.(request) === false) {
+      response.writeHead(401, { 'content-type': 'application/json' });
+      response.end(JSON.stringify({ error_code: 40101, message: 'unauthorized' }));
+      return;
+    }
     const upstream = httpRequest(
       {
         host: origin.hostname,
@@ -61,13 +74,18 @@ export async function startHttpForwarder(
     );
     upstream.on('error', () => response.destroy());
     request.pipe(upstream);
-  });
-  server.on('connection', (socket) => {
+  };
+  const server = options.tls === undefined ? createServer(handle) : createHttpsServer(options.tls, handle);
+  server.on('connection', (socket: Socket) => {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
   });
   const port = await listen(server, options.port ?? 0);
-  return { port, url: `http://127.0.0.1:${port}`, close: closer(server, sockets) };
+  return {
+    port,
+    url: `${options.tls === undefined ? 'http' : 'https'}://127.0.0.1:${port}`,
+    close: closer(server, sockets),
+  };
 }
 
 /** Forwards every TCP connection to `host:port` (e.g. a Kafka bootstrap address). */
