@@ -228,7 +228,7 @@ function toProblem(issue: z.core.$ZodIssue, fromFiles: ReadonlySet<string>): Con
   return {
     key: path.length > 0 ? path.join('.') : '(root)',
     expected: describeExpectation(issue),
-    found: secret ? MASK : describeFound(issue.input),
+    found: secret && issue.input !== undefined ? MASK : describeFound(issue.input),
   };
 }
 
