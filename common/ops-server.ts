@@ -18,6 +18,7 @@ import { ConnectError, describeError } from './errors.js';
 import { readJsonBody } from './http-body.js';
 import type { Logger } from './logger.js';
 import { isLoopbackHost } from './ops-access.js';
+import { maskSecretsInText } from './secrets.js';
 
 export interface RouteRequest {
   readonly params: Readonly<Record<string, string>>;
@@ -91,7 +92,8 @@ export async function startOpsServer(options: OpsServerOptions): Promise<OpsServ
       return sendJson(
         response,
         reason === undefined ? 200 : 503,
-        reason === undefined ? { status: 'ready' } : { status: 'not ready', reason },
+        // A reason may quote a foreign error: whatever secret it shows (a URL's password) is masked.
+        reason === undefined ? { status: 'ready' } : { status: 'not ready', reason: maskSecretsInText(reason) },
       );
     }
     if (request.method === 'GET' && url.pathname === '/metrics') {

@@ -80,7 +80,7 @@ export function createSourceTask(options: SourceTaskOptions): SourceTask {
   };
 
   const started = (): TaskSession => {
-    if (session === undefined) throw new ConnectError(`task ${account.id} is not started`);
+    if (session === undefined) throw new TaskStateError(`task ${account.id} is not started (or restarting)`);
     return session;
   };
 

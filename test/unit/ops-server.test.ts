@@ -12,6 +12,7 @@ const TOKEN = 'ops-token-that-must-stay-secret';
 describe('ops server', () => {
   let server: OpsServer;
   let ready = false;
+  let reason = 'backfill not started';
   const logLines: string[] = [];
 
   before(async () => {
@@ -26,7 +27,7 @@ describe('ops server', () => {
       bearerToken: TOKEN,
       metrics,
       logger: createLogger({ level: 'info', format: 'json', destination }),
-      notReadyReason: () => (ready ? undefined : 'backfill not started'),
+      notReadyReason: () => (ready ? undefined : reason),
       routes: [
         { method: 'GET', path: '/tasks/:task', handler: ({ params }) => ({ task: params.task }) },
         { method: 'POST', path: '/tasks/:task/pause', handler: ({ body }) => ({ paused: true, body }) },
@@ -55,6 +56,12 @@ describe('ops server', () => {
     const notReady = await fetch(`${server.url}/readyz`);
     assert.equal(notReady.status, 503);
     assert.equal(((await notReady.json()) as { reason: string }).reason, 'backfill not started');
+    reason = `waiting for ClickHouse: connect ECONNREFUSED http://bookeo:${TOKEN}@clickhouse:8123`;
+    assert.equal(
+      ((await (await fetch(`${server.url}/readyz`)).json()) as { reason: string }).reason,
+      'waiting for ClickHouse: connect ECONNREFUSED http://bookeo:***@clickhouse:8123',
+      'a URL password in the reason is masked',
+    );
     ready = true;
     assert.equal((await fetch(`${server.url}/readyz`)).status, 200);
     const metrics = await (await fetch(`${server.url}/metrics`)).text();
