@@ -5,6 +5,7 @@
  * reads only those two fields, so retry policy never depends on message text. Subclasses add the
  * facts a reader needs (which key, which status, which errorId) and never a secret.
  */
+import { maskSecretsInText } from './secrets.js';
 
 export interface ConnectErrorOptions {
   readonly retriable?: boolean;
@@ -37,7 +38,9 @@ export interface ConfigProblem {
 export class ConfigError extends ConnectError {
   readonly problems: readonly ConfigProblem[];
 
-  constructor(problems: readonly ConfigProblem[], source = 'configuration') {
+  constructor(reported: readonly ConfigProblem[], source = 'configuration') {
+    // Masked at the source already; whatever text a check quoted is masked once more here.
+    const problems = reported.map((problem) => ({ ...problem, found: maskSecretsInText(problem.found) }));
     const lines = problems.map((p) => `  - ${p.key}: expected ${p.expected}, found ${p.found}`);
     super(`invalid ${source} (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${lines.join('\n')}`);
     this.problems = problems;
@@ -77,7 +80,7 @@ export function isRetriable(error: unknown): boolean {
   return false;
 }
 
+/** One line for logs, status and exit messages; a secret a foreign message carries (a URL's password) is masked. */
 export function describeError(error: unknown): string {
-  if (error instanceof Error) return `${error.name}: ${error.message}`;
-  return String(error);
+  return maskSecretsInText(error instanceof Error ? `${error.name}: ${error.message}` : String(error));
 }

@@ -2,7 +2,13 @@
  * The operations HTTP server every long-running command exposes: /healthz (the process is alive),
  * /readyz (it is doing its job), /metrics (Prometheus), and a small JSON REST API in the Kafka
  * Connect manner registered by the command. When a bearer token is configured, the REST API
- * requires it; probes and metrics stay open (they reveal no data and no secret).
+ * requires it; probes and metrics stay open (they reveal no data and no secret). Listening beyond
+ * loopback without a token is refused by the configuration unless `http.allowUnauthenticated` says
+ * so, and then logged as a warning at start (ops-access.ts).
+ *
+ * Every POST, PUT and DELETE must say `Content-Type: application/json` (415 otherwise), body or
+ * not: a web page can send a plain-text or form POST to a laptop's 127.0.0.1 without the browser
+ * asking first, but not a JSON one, so no page can pause a resource or start a backfill.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -11,6 +17,8 @@ import type { MetricsSource } from './metrics.js';
 import { ConnectError, describeError } from './errors.js';
 import { readJsonBody } from './http-body.js';
 import type { Logger } from './logger.js';
+import { isLoopbackHost } from './ops-access.js';
+import { maskSecretsInText } from './secrets.js';
 
 export interface RouteRequest {
   readonly params: Readonly<Record<string, string>>;
@@ -25,6 +33,16 @@ export interface Route {
   /** Path with `:name` segments, e.g. `/tasks/:task/resources/:resource/pause`. */
   readonly path: string;
   readonly handler: RouteHandler;
+}
+
+/** A handler's answer with another status than 200 (202 Accepted, 204 No Content). */
+export class RouteResult {
+  readonly status: number;
+  readonly body: unknown;
+  constructor(status: number, body?: unknown) {
+    this.status = status;
+    this.body = body;
+  }
 }
 
 /** Thrown by handlers for a client mistake; becomes a 4xx with the message. */
@@ -74,7 +92,8 @@ export async function startOpsServer(options: OpsServerOptions): Promise<OpsServ
       return sendJson(
         response,
         reason === undefined ? 200 : 503,
-        reason === undefined ? { status: 'ready' } : { status: 'not ready', reason },
+        // A reason may quote a foreign error: whatever secret it shows (a URL's password) is masked.
+        reason === undefined ? { status: 'ready' } : { status: 'not ready', reason: maskSecretsInText(reason) },
       );
     }
     if (request.method === 'GET' && url.pathname === '/metrics') {
@@ -90,11 +109,14 @@ export async function startOpsServer(options: OpsServerOptions): Promise<OpsServ
       if (route.method !== request.method) continue;
       const params = route.match(url.pathname);
       if (params === undefined) continue;
-      const body =
-        request.method === 'GET'
-          ? undefined
-          : await readJsonBody(request, MAX_BODY_BYTES, (status, message) => new HttpError(status, message));
+      let body: unknown;
+      if (request.method !== 'GET') {
+        if (!isJson(request.headers['content-type']))
+          throw new HttpError(415, `${request.method ?? '?'} requests need Content-Type: application/json`);
+        body = await readJsonBody(request, MAX_BODY_BYTES, (status, message) => new HttpError(status, message));
+      }
       const result = await route.handler({ params, query: url.searchParams, body });
+      if (result instanceof RouteResult) return sendJson(response, result.status, result.body);
       return sendJson(response, 200, result ?? { status: 'ok' });
     }
     throw new HttpError(404, `no route for ${request.method ?? '?'} ${url.pathname}`);
@@ -104,6 +126,11 @@ export async function startOpsServer(options: OpsServerOptions): Promise<OpsServ
     server.once('error', reject);
     server.listen(options.port, options.host, () => resolve());
   });
+  if (options.bearerToken === undefined && !isLoopbackHost(options.host))
+    options.logger.warn(
+      { host: options.host, port: options.port },
+      'THE REST API IS OPEN TO ANYONE WHO REACHES THIS PORT: listening beyond loopback without http.bearerToken (http.allowUnauthenticated is set); anyone can pause resources or start backfills',
+    );
   const address = server.address() as AddressInfo;
   return {
     url: `http://${options.host}:${address.port}`,
@@ -113,6 +140,11 @@ export async function startOpsServer(options: OpsServerOptions): Promise<OpsServ
         server.close(() => resolve());
       }),
   };
+}
+
+/** `application/json`, with or without parameters (`; charset=utf-8`). */
+function isJson(contentType: string | undefined): boolean {
+  return contentType?.split(';')[0]?.trim().toLowerCase() === 'application/json';
 }
 
 function authorized(header: string | undefined, token: string): boolean {
@@ -138,6 +170,11 @@ function compilePath(path: string): (pathname: string) => Record<string, string>
 
 function sendJson(response: ServerResponse, status: number, body: unknown): void {
   if (response.headersSent) return;
+  if (body === undefined) {
+    response.writeHead(status);
+    response.end();
+    return;
+  }
   response.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
   response.end(JSON.stringify(body));
 }

@@ -6,32 +6,64 @@
  * Environment overrides: `BOOKEO_CONNECT__<SECTION>__<KEY>=value`, segments in SNAKE_CASE mapped to
  * camelCase (`BOOKEO_CONNECT__SCHEMA_REGISTRY__URL` → `schemaRegistry.url`). A value that parses as
  * JSON is used as such (numbers, booleans, arrays, objects), anything else as a string.
+ * `<VARIABLE>_FILE=/path` sets the same key from a file, and `${file:/path}` in any string value
+ * (file or environment) is replaced by a file's content (file-values.ts).
+ *
+ * No error shows a secret, whatever way it came: secret keys, values read from files, secrets
+ * written inside text (a malformed JSON value, a parse error's snippet) and URL passwords are masked.
  */
 import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError, type ConfigProblem } from '../errors.js';
-import { MASK, isSecretKey, maskUrlPassword } from '../secrets.js';
+import { MASK, isSecretKey, maskSecrets, maskSecretsInText } from '../secrets.js';
+import {
+  emptyFileValues,
+  isFromFile,
+  readTextFile,
+  readValueFile,
+  resolveFileReferences,
+  type FileValues,
+  type ReadTextFile,
+} from './file-values.js';
 import { configSchema, type AppConfig } from './schema.js';
 
 export const ENV_PREFIX = 'BOOKEO_CONNECT__';
+/** `BOOKEO_CONNECT__BOOKEO__SECRET_KEY_FILE=/path`: the key `bookeo.secretKey`, read from the file. */
+export const FILE_SUFFIX = '_FILE';
 
 export interface LoadConfigOptions {
   /** Path of a .json, .yaml or .yml file; optional (defaults + environment alone are valid). */
   readonly file?: string | undefined;
   readonly env?: NodeJS.ProcessEnv;
+  /** How `_FILE` variables and `${file:…}` references are read (default: the file system). */
+  readonly readFile?: ReadTextFile;
 }
 
 export function loadConfig(options: LoadConfigOptions = {}): AppConfig {
+  const source = options.file ?? 'configuration';
+  const readFile = options.readFile ?? readTextFile;
   const fromFile = options.file === undefined ? {} : readConfigFile(options.file);
-  const merged = applyEnvOverrides(fromFile, options.env ?? process.env);
-  return validateConfig(merged, options.file ?? 'configuration');
+  const fileValues = emptyFileValues();
+  const merged = overrideFromEnv(fromFile, options.env ?? process.env, readFile, fileValues);
+  const resolved = resolveFileReferences(merged, readFile, fileValues);
+  if (fileValues.problems.length > 0) throw new ConfigError(fileValues.problems, source);
+  return validateConfig(resolved, source, fileValues.fromFiles);
 }
 
-export function validateConfig(raw: unknown, source = 'configuration'): AppConfig {
+/** `fromFiles`: dotted keys whose values were read from files; an error about them shows the mask. */
+export function validateConfig(
+  raw: unknown,
+  source = 'configuration',
+  fromFiles: ReadonlySet<string> = new Set(),
+): AppConfig {
   const result = configSchema.safeParse(raw, { reportInput: true });
-  if (!result.success) throw new ConfigError(result.error.issues.map(toProblem), source);
+  if (!result.success)
+    throw new ConfigError(
+      result.error.issues.map((issue) => toProblem(issue, fromFiles)),
+      source,
+    );
   return deepFreeze(result.data);
 }
 
@@ -60,7 +92,8 @@ function readConfigFile(path: string): Record<string, unknown> {
         {
           key: '(file)',
           expected: 'valid JSON or YAML',
-          found: (error as Error).message.split('\n')[0] ?? 'a parse error',
+          // A parse error may quote the line it failed on: whatever secret it shows is masked.
+          found: maskSecretsInText((error as Error).message.split('\n')[0] ?? 'a parse error'),
         },
       ],
       path,
@@ -86,24 +119,91 @@ function snakeToCamel(segment: string): string {
   return segment.toLowerCase().replace(/_([a-z0-9])/g, (_, char: string) => char.toUpperCase());
 }
 
-export function applyEnvOverrides(base: Record<string, unknown>, env: NodeJS.ProcessEnv): Record<string, unknown> {
+/** The file's tree with the environment's overrides applied (`_FILE` variables read); every unreadable file is a ConfigError. */
+export function applyEnvOverrides(
+  base: Record<string, unknown>,
+  env: NodeJS.ProcessEnv,
+  readFile: ReadTextFile = readTextFile,
+): Record<string, unknown> {
+  const fileValues = emptyFileValues();
+  const result = overrideFromEnv(base, env, readFile, fileValues);
+  if (fileValues.problems.length > 0) throw new ConfigError(fileValues.problems);
+  return result;
+}
+
+function overrideFromEnv(
+  base: Record<string, unknown>,
+  env: NodeJS.ProcessEnv,
+  readFile: ReadTextFile,
+  fileValues: FileValues,
+): Record<string, unknown> {
   const result = structuredClone(base);
   for (const [name, value] of Object.entries(env)) {
     // An empty variable is unset (compose and k8s templates leave optional ones empty).
     if (!name.startsWith(ENV_PREFIX) || value === undefined || value === '') continue;
-    const path = name.slice(ENV_PREFIX.length).split('__').filter(Boolean).map(snakeToCamel);
-    if (path.length === 0) continue;
+    const target = envTarget(name);
+    if (target === undefined) continue;
+    const { path, fromFile } = target;
+    const key = path.join('.');
+    let text = value;
+    if (fromFile) {
+      const twin = name.slice(0, -FILE_SUFFIX.length);
+      if (env[twin] !== undefined && env[twin] !== '') {
+        fileValues.problems.push({ key, expected: `either ${twin} or ${name}, not both`, found: 'both' });
+        continue;
+      }
+      const read = readValueFile(value, `${key} (${name})`, readFile);
+      if ('problem' in read) {
+        fileValues.problems.push(read.problem);
+        continue;
+      }
+      text = read.value;
+      fileValues.fromFiles.add(key);
+    }
     let cursor: Record<string, unknown> = result;
     for (const segment of path.slice(0, -1)) {
       const next = cursor[segment];
       if (next === null || typeof next !== 'object' || Array.isArray(next)) cursor[segment] = {};
       cursor = cursor[segment] as Record<string, unknown>;
     }
-    const key = path[path.length - 1] as string;
+    const last = path[path.length - 1] as string;
     // Secrets are text whatever they look like: a password "12345" or "true" must stay a string.
-    cursor[key] = isSecretKey(key) ? value : parseEnvValue(value);
+    cursor[last] = isSecretKey(last) ? text : parseEnvValue(text);
   }
   return result;
+}
+
+/** The key a variable sets, and whether its value is the path of a file holding the value. */
+function envTarget(name: string): { path: string[]; fromFile: boolean } | undefined {
+  const path = name.slice(ENV_PREFIX.length).split('__').filter(Boolean).map(snakeToCamel);
+  if (path.length === 0) return undefined;
+  const last = name.slice(name.lastIndexOf('__') + 2);
+  // A key whose own name ends in "File" is set as such; only other names take the suffix as "read from".
+  if (!last.endsWith(FILE_SUFFIX) || last === FILE_SUFFIX.slice(1) || isSchemaKey(path))
+    return { path, fromFile: false };
+  return { path: [...path.slice(0, -1), snakeToCamel(last.slice(0, -FILE_SUFFIX.length))], fromFile: true };
+}
+
+/** Whether the dotted path names a key of the configuration schema (through defaults, optionals, lists as text). */
+function isSchemaKey(path: readonly string[]): boolean {
+  let schema: z.core.$ZodType | undefined = configSchema;
+  for (const segment of path) {
+    schema = schema === undefined ? undefined : objectShape(schema)?.[segment];
+    if (schema === undefined) return false;
+  }
+  return true;
+}
+
+function objectShape(schema: z.core.$ZodType): Record<string, z.core.$ZodType> | undefined {
+  const def = schema._zod.def as {
+    type: string;
+    innerType?: z.core.$ZodType;
+    out?: z.core.$ZodType;
+    shape?: Record<string, z.core.$ZodType>;
+  };
+  if (def.type === 'object') return def.shape;
+  const inner = def.innerType ?? def.out;
+  return inner === undefined ? undefined : objectShape(inner);
 }
 
 function parseEnvValue(value: string): unknown {
@@ -114,9 +214,9 @@ function parseEnvValue(value: string): unknown {
   }
 }
 
-function toProblem(issue: z.core.$ZodIssue): ConfigProblem {
+function toProblem(issue: z.core.$ZodIssue, fromFiles: ReadonlySet<string>): ConfigProblem {
   const path = issue.path.map(String);
-  const secret = path.some((segment) => isSecretKey(segment));
+  const secret = path.some((segment) => isSecretKey(segment)) || isFromFile(path, fromFiles);
   if (issue.code === 'unrecognized_keys') {
     const prefix = path.length > 0 ? `${path.join('.')}.` : '';
     return {
@@ -128,7 +228,7 @@ function toProblem(issue: z.core.$ZodIssue): ConfigProblem {
   return {
     key: path.length > 0 ? path.join('.') : '(root)',
     expected: describeExpectation(issue),
-    found: secret ? MASK : maskUrlPassword(describeFound(issue.input)),
+    found: secret && issue.input !== undefined ? MASK : describeFound(issue.input),
   };
 }
 
@@ -152,9 +252,11 @@ function describeExpectation(issue: z.core.$ZodIssue): string {
   }
 }
 
+/** What was found, shown with every secret inside it masked (a list of accounts, text meant as JSON). */
 function describeFound(input: unknown): string {
   if (input === undefined) return 'nothing';
-  const text = JSON.stringify(input) ?? String(input);
+  const masked = typeof input === 'string' ? maskSecretsInText(input) : maskSecrets(input);
+  const text = JSON.stringify(masked) ?? String(masked);
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 

@@ -4,6 +4,7 @@
  * typo never silently falls back to a default.
  */
 import { z } from 'zod';
+import { unauthenticatedExposure } from '../ops-access.js';
 import { DEFAULT_SOURCE_DEAD_LETTER_TOPIC } from '../../contract/dead-letter-topics.js';
 import { requireHttpsForTls, tlsSchema } from '../tls.js';
 import { clickhouseSchema } from '../../sinks/clickhouse/config.js';
@@ -176,13 +177,21 @@ export const schemaRegistrySchema = z
     requireHttpsForTls('schemaRegistry', registry.url, registry.tls, context);
   });
 
-export const httpSchema = z.strictObject({
-  host: z.string().default('127.0.0.1'),
-  /** 0 picks a free port (tests). */
-  port: z.number().int().min(0).max(65535).default(8083),
-  /** When set, the REST API (not /healthz, /readyz, /metrics) requires `Authorization: Bearer <token>`. */
-  bearerToken: z.string().min(16).optional(),
-});
+export const httpSchema = z
+  .strictObject({
+    host: z.string().default('127.0.0.1'),
+    /** 0 picks a free port (tests). */
+    port: z.number().int().min(0).max(65535).default(8083),
+    /** When set, the REST API (not /healthz, /readyz, /metrics) requires `Authorization: Bearer <token>`. Required when `host` is not loopback. */
+    bearerToken: z.string().min(16).optional(),
+    /** Opt-out of that requirement (a network protected otherwise); logged as a warning at start. */
+    allowUnauthenticated: z.boolean().default(false),
+  })
+  .superRefine((http, context) => {
+    const problem = unauthenticatedExposure(http);
+    if (problem !== undefined)
+      context.addIssue({ code: 'custom', path: ['bearerToken'], message: problem, input: http.bearerToken });
+  });
 
 export const sourceSchema = z.strictObject({
   /** Where the first backfill of windowed resources starts. */

@@ -5,6 +5,11 @@
  * recorded and retried at its next poll, while failures that no retry can fix (bad credentials, a
  * fenced producer, a registry that refuses us) stop this account's task only — other accounts go on.
  * After a failed commit the task's Kafka session is renewed before the next poll (task-session.ts).
+ *
+ * A task can be restarted in place (the REST API's restart): its polls are aborted, its Kafka
+ * session closed and opened anew (fencing, offsets and published state read back), and its
+ * resources poll again; a failed task comes back this way without a restart of the process.
+ * Pauses are recorded in the offsets topic (target-state.ts) and applied at every start.
  */
 import type { AppConfig, BookeoAccountConfig } from '../../common/config/schema.js';
 import { ConnectError, describeError, isRetriable } from '../../common/errors.js';
@@ -21,17 +26,24 @@ import {
   type TransactionalWriter,
 } from '../../kafka/transactional-writer.js';
 import { loadOffsetStore, type OffsetStore } from './offsets.js';
-import { OffsetReplacedError } from './committer.js';
-import type { ResourceSample, SourceMetrics } from './metrics.js';
+import type { SourceMetrics } from './metrics.js';
 import type { RecordFactory } from './record-factory.js';
-import { pollSnapshot, type ChildStream } from './snapshot-stream.js';
 import { loadPublishedState, type PublishedState } from './snapshot-state.js';
-import { createResourceScheduler } from './resource-scheduler.js';
+import { createResourcePoller } from './resource-poll.js';
+import { createResourceScheduler, type ResourceScheduler } from './resource-scheduler.js';
 import { openTaskSession, type TaskSession } from './task-session.js';
 import type { StatusBoard } from './status.js';
-import type { StreamContext } from './stream-context.js';
-import { sweepIfDue } from './windowed-sweep.js';
-import { pollWindowed } from './windowed-stream.js';
+import { PAUSED, pausedResources, targetStatePartition } from './target-state.js';
+import { TaskStateError, TaskStoppedError, connectorNameOf, transactionalIdOf, type SourceTask } from './task-api.js';
+
+export {
+  TaskStateError,
+  TaskStoppedError,
+  connectorNameOf,
+  transactionalIdOf,
+  type PollReport,
+  type SourceTask,
+} from './task-api.js';
 
 export interface SourceTaskOptions {
   readonly account: BookeoAccountConfig;
@@ -49,43 +61,17 @@ export interface SourceTaskOptions {
   readonly now: () => number;
 }
 
-/** A failure that stops the whole task (no poll can succeed until a human acts). */
-export class TaskStoppedError extends ConnectError {}
-
-/** What one poll of every resource came to: the resources whose poll failed, with why. */
-export interface PollReport {
-  readonly failed: ReadonlyArray<{ readonly resource: string; readonly error: string }>;
-}
-
-export interface SourceTask {
-  readonly account: string;
-  start(): Promise<void>;
-  /** One poll of every resource that is not paused (joining polls in flight); resolves when all are done. */
-  pollOnce(): Promise<PollReport>;
-  /** Polls each resource every `pollIntervalSeconds`, each on its own timer, until stopped or failed. */
-  run(): Promise<void>;
-  pause(resource: string): void;
-  resume(resource: string): void;
-  /** Forgets the last full listing, so the next poll lists everything again. */
-  resnapshot(resource: string): Promise<void>;
-  /** Moves a windowed resource's cursor back so the next poll re-reads from `date`. */
-  backfillFrom(resource: string, date: string): Promise<void>;
-  /** Freshness, failure streak and cursor lag of each resource, for the scrape-time metrics. */
-  sample(): ResourceSample[];
-  /** Stops polling; an open transaction is aborted (never half-committed). */
-  stop(): Promise<void>;
-}
-
-export function transactionalIdOf(config: AppConfig, account: string): string {
-  return `${config.kafka.clientId}-source-${account}`;
-}
-
 export function createSourceTask(options: SourceTaskOptions): SourceTask {
   const { account, config, definitions, status, logger } = options;
   const log = logger.child({ component: 'source-task', account: account.id });
-  const controller = new AbortController();
   let session: TaskSession | undefined;
-  let stoppedBy: unknown;
+  /** Resources paused by an operator (as recorded in the offsets topic): every life's scheduler skips them. */
+  const paused = new Set<string>();
+  let stopping = false;
+  let restarting: Promise<void> | undefined;
+  /** run() was called and ended with a failure: a restart runs the task again by itself. */
+  let runFailed = false;
+  let rerun: Promise<void> | undefined;
 
   const definitionOf = (name: string): ResourceDefinition => {
     const found = definitions.find((candidate) => candidate.name === name);
@@ -94,71 +80,11 @@ export function createSourceTask(options: SourceTaskOptions): SourceTask {
   };
 
   const started = (): TaskSession => {
-    if (session === undefined) throw new ConnectError(`task ${account.id} is not started`);
+    if (session === undefined) throw new TaskStateError(`task ${account.id} is not started (or restarting)`);
     return session;
   };
 
-  const contextOf = (definition: ResourceDefinition): StreamContext => ({
-    account: account.id,
-    definition,
-    client: options.client.forAccount(account),
-    factory: options.factories.get(definition.name) as RecordFactory,
-    committer: started().committer,
-    offsets: started().offsets,
-    settings: config.source,
-    now: options.now,
-    status,
-    metrics: options.metrics,
-    logger: log,
-    signal: controller.signal,
-  });
-
-  const childOf = (parent: ResourceDefinition): ChildStream | undefined => {
-    const definition = definitions.find(
-      (candidate) => candidate.cursor.kind === 'child' && candidate.cursor.parent === parent.name,
-    );
-    if (definition === undefined) return undefined;
-    return {
-      definition,
-      factory: options.factories.get(definition.name) as RecordFactory,
-      state: options.states.get(definition.name) as PublishedState,
-    };
-  };
-
-  async function pollResource(definition: ResourceDefinition): Promise<void> {
-    try {
-      await pollStream(definition);
-    } catch (error) {
-      if (!(error instanceof OffsetReplacedError)) throw error;
-      status.update(account.id, definition.name, { state: 'running', progress: null });
-      log.info(
-        { resource: definition.name },
-        'an operator request replaced the offset during this poll; the next poll starts from it',
-      );
-    }
-  }
-
-  async function pollStream(definition: ResourceDefinition): Promise<void> {
-    const context = contextOf(definition);
-    switch (definition.cursor.kind) {
-      case 'lastUpdatedWindow':
-      case 'timeWindow':
-        await pollWindowed(context, config.source.maxRecordsPerTransaction);
-        // Read after this task's own last commit is stable: its windows just published what the sweep compares.
-        return sweepIfDue(context, () =>
-          loadPublishedState(
-            options.kafka,
-            context.factory.topic,
-            account.id,
-            started().committedAt(context.factory.topic),
-          ),
-        );
-      case 'snapshot':
-        return pollSnapshot(context, options.states.get(definition.name) as PublishedState, childOf(definition));
-      case 'child':
-        return; // driven by its parent's stream, in the parent's transactions
-    }
-  }
+  const pollResource = createResourcePoller({ ...options, log, session: started });
 
   function isFatal(error: unknown): boolean {
     return (
@@ -169,35 +95,56 @@ export function createSourceTask(options: SourceTaskOptions): SourceTask {
   }
 
   /** One poll of a resource, its outcome recorded in the status; rejects with the failure. */
-  async function pollRecorded(name: string): Promise<void> {
+  async function pollRecorded(name: string, current: Life): Promise<void> {
     const startedAt = Date.now();
     try {
       await started().ready();
-      await pollResource(definitionOf(name));
+      await pollResource(definitionOf(name), current.controller.signal);
       status.succeeded(account.id, name);
     } catch (error) {
-      // Stopping aborts polls in flight: that is no failure of the resource.
-      if (controller.signal.aborted) throw error;
+      // Stopping (or restarting) aborts polls in flight: that is no failure of the resource.
+      if (current.controller.signal.aborted) throw error;
       status.failed(account.id, name, error, startedAt);
       log.error({ resource: name, error: describeError(error) }, 'poll failed; it is retried on the next poll');
       if (isFatal(error)) {
-        stoppedBy ??= error;
+        current.stoppedBy ??= error;
         status.setTask(account.id, 'failed', error);
         // Nothing of this account can succeed any more: the other resources' polls stop too.
-        controller.abort();
+        current.controller.abort();
       }
       throw error;
     }
   }
 
-  const scheduler = createResourceScheduler({
-    resources: definitions
-      .filter((definition) => definition.cursor.kind !== 'child')
-      .map((definition) => definition.name),
-    intervalMs: config.source.pollIntervalSeconds * 1000,
-    poll: pollRecorded,
-    isFatal,
-  });
+  const scheduled: readonly string[] = definitions
+    .filter((definition) => definition.cursor.kind !== 'child')
+    .map((definition) => definition.name);
+
+  /** One life of the task, from a start or restart to a stop, failure or the next restart. */
+  interface Life {
+    readonly controller: AbortController;
+    readonly scheduler: ResourceScheduler;
+    /** The failure that ended this life. */
+    stoppedBy: unknown;
+  }
+
+  function newLife(): Life {
+    const controller = new AbortController();
+    const created: { controller: AbortController; stoppedBy: unknown; scheduler?: ResourceScheduler } = {
+      controller,
+      stoppedBy: undefined,
+    };
+    created.scheduler = createResourceScheduler({
+      resources: scheduled,
+      intervalMs: config.source.pollIntervalSeconds * 1000,
+      poll: (name) => pollRecorded(name, created as Life),
+      isFatal,
+    });
+    for (const resource of paused) created.scheduler.pause(resource);
+    return created as Life;
+  }
+
+  let life = newLife();
 
   /** A producer that fences any older instance of this task, then the task's offsets as Kafka holds them. */
   async function openKafka(): Promise<{ writer: TransactionalWriter; offsets: OffsetStore }> {
@@ -222,8 +169,69 @@ export function createSourceTask(options: SourceTaskOptions): SourceTask {
     }
   }
 
-  const stoppedError = (): TaskStoppedError =>
-    new TaskStoppedError(`task for account ${account.id} stopped: ${describeError(stoppedBy)}`, { cause: stoppedBy });
+  const stoppedError = (current: Life): TaskStoppedError =>
+    new TaskStoppedError(`task for account ${account.id} stopped: ${describeError(current.stoppedBy)}`, {
+      cause: current.stoppedBy,
+    });
+
+  /** Opens the Kafka session (fencing older instances) and applies the pauses it records. */
+  async function openSession(): Promise<TaskSession> {
+    const opened = await openTaskSession({
+      open: openKafka,
+      reloadState: reloadPublishedStates,
+      onCommitted: (_step, latencyMs) =>
+        options.metrics.transactionSeconds.observe({ account: account.id }, latencyMs / 1000),
+      logger: log,
+    });
+    session = opened;
+    for (const resource of pausedResources(opened.offsets, scheduled)) {
+      paused.add(resource);
+      life.scheduler.pause(resource);
+      status.update(account.id, resource, { state: 'paused' });
+    }
+    return opened;
+  }
+
+  async function restartInPlace(): Promise<void> {
+    const previous = life;
+    // Set first: run() goes on with the new life once the old one's loops have ended.
+    const next = newLife();
+    life = next;
+    previous.controller.abort();
+    await previous.scheduler.stop();
+    await session
+      ?.close()
+      .catch((error: unknown) => log.debug({ err: error }, 'closing the producer of the restarted task'));
+    session = undefined;
+    status.setTask(account.id, 'starting');
+    let opened: TaskSession;
+    try {
+      opened = await openSession();
+    } catch (error) {
+      next.stoppedBy = error;
+      next.controller.abort();
+      status.setTask(account.id, 'failed', error);
+      log.error({ error: describeError(error) }, 'the restart of the task failed');
+      throw error;
+    }
+    status.setTask(account.id, 'running');
+    log.info({ offsets: opened.offsets.entries().size, paused: [...paused] }, 'source task restarted');
+  }
+
+  async function runLives(): Promise<void> {
+    for (;;) {
+      await restarting?.catch(() => undefined);
+      const current = life;
+      if (current.stoppedBy !== undefined) throw stoppedError(current);
+      try {
+        await current.scheduler.run();
+      } catch (error) {
+        if (life === current) throw isFatal(error) ? stoppedError(current) : error;
+      }
+      // Ended by a restart: go on with the new life; by stop(): done.
+      if (life === current) return;
+    }
+  }
 
   async function writeOffset(resource: string, offset: Parameters<OffsetStore['record']>[1]): Promise<void> {
     await started().ready();
@@ -232,29 +240,30 @@ export function createSourceTask(options: SourceTaskOptions): SourceTask {
 
   const task: SourceTask = {
     account: account.id,
+    connector: connectorNameOf(config),
     async start() {
       status.task(
         account.id,
         definitions.map((definition) => definition.name),
       );
-      session = await openTaskSession({
-        open: openKafka,
-        reloadState: reloadPublishedStates,
-        onCommitted: (_step, latencyMs) =>
-          options.metrics.transactionSeconds.observe({ account: account.id }, latencyMs / 1000),
-        logger: log,
-      });
+      const opened = await openSession();
       status.setTask(account.id, 'running');
       log.info(
-        { resources: definitions.map((definition) => definition.name), offsets: session.offsets.entries().size },
+        {
+          resources: definitions.map((definition) => definition.name),
+          offsets: opened.offsets.entries().size,
+          paused: [...paused],
+        },
         'source task started',
       );
     },
     async pollOnce() {
-      if (stoppedBy !== undefined) throw stoppedError();
-      const outcomes = await scheduler.pollAll();
-      if (stoppedBy !== undefined) throw stoppedError();
-      if (controller.signal.aborted) return { failed: [] };
+      await restarting?.catch(() => undefined);
+      const current = life;
+      if (current.stoppedBy !== undefined) throw stoppedError(current);
+      const outcomes = await current.scheduler.pollAll();
+      if (current.stoppedBy !== undefined) throw stoppedError(current);
+      if (current.controller.signal.aborted) return { failed: [] };
       return {
         failed: outcomes.flatMap((outcome) =>
           outcome.error === undefined ? [] : [{ resource: outcome.resource, error: describeError(outcome.error) }],
@@ -262,20 +271,52 @@ export function createSourceTask(options: SourceTaskOptions): SourceTask {
       };
     },
     async run() {
-      await scheduler.run().catch((error: unknown) => {
-        throw isFatal(error) ? stoppedError() : error;
-      });
+      runFailed = false;
+      try {
+        await runLives();
+      } catch (error) {
+        runFailed = true;
+        throw error;
+      }
     },
-    pause(resource) {
+    async pause(resource) {
       definitionOf(resource);
-      scheduler.pause(resource);
+      if (!scheduled.includes(resource)) throw new TaskStateError(`${resource} is polled with its parent: pause that`);
+      await writeOffset(targetStatePartition(resource), PAUSED);
+      paused.add(resource);
+      life.scheduler.pause(resource);
       status.update(account.id, resource, { state: 'paused' });
     },
-    resume(resource) {
+    async resume(resource) {
       definitionOf(resource);
+      if (!scheduled.includes(resource)) throw new TaskStateError(`${resource} is polled with its parent: resume that`);
+      await writeOffset(targetStatePartition(resource), null);
+      paused.delete(resource);
       status.update(account.id, resource, { state: 'running' });
-      scheduler.resume(resource);
+      life.scheduler.resume(resource);
     },
+    async restart() {
+      if (stopping) throw new TaskStateError(`task ${account.id} is stopping`);
+      restarting ??= restartInPlace().finally(() => {
+        restarting = undefined;
+      });
+      await restarting;
+      // The caller's run() ended with the failure: the restarted task runs by itself until stopped.
+      if (runFailed && !stopping) {
+        rerun = task
+          .run()
+          .catch((error: unknown) => log.error({ error: describeError(error) }, 'the restarted task stopped'));
+      }
+    },
+    restartResource(resource) {
+      definitionOf(resource);
+      if (!scheduled.includes(resource))
+        throw new TaskStateError(`${resource} is polled with its parent: restart that`);
+      if (life.stoppedBy !== undefined || session === undefined)
+        throw new TaskStateError(`task ${account.id} is not running: restart the task`);
+      life.scheduler.wake(resource);
+    },
+    offsets: () => session?.offsets.entries() ?? new Map(),
     async resnapshot(resource) {
       const definition = definitionOf(resource);
       if (definition.cursor.kind !== 'snapshot') throw new ConnectError(`${resource} is not a snapshot resource`);
@@ -284,7 +325,7 @@ export function createSourceTask(options: SourceTaskOptions): SourceTask {
         lastFullAt: null,
         createdCursor: typeof saved?.createdCursor === 'number' ? saved.createdCursor : null,
       });
-      scheduler.wake(resource);
+      life.scheduler.wake(resource);
     },
     async backfillFrom(resource, date) {
       const definition = definitionOf(resource);
@@ -292,7 +333,7 @@ export function createSourceTask(options: SourceTaskOptions): SourceTask {
         throw new ConnectError(`${resource} is not a windowed resource`);
       // A cursor just before the date: the next poll plans windows from there (and the look-back memory starts empty).
       await writeOffset(resource, { cursor: parseBackfillFrom(date) - 1, seen: '' });
-      scheduler.wake(resource);
+      life.scheduler.wake(resource);
     },
     sample() {
       const entry = status.get(account.id);
@@ -312,9 +353,12 @@ export function createSourceTask(options: SourceTaskOptions): SourceTask {
       });
     },
     async stop() {
-      controller.abort();
-      await scheduler.stop();
+      stopping = true;
+      await restarting?.catch(() => undefined);
+      life.controller.abort();
+      await life.scheduler.stop();
       await session?.close();
+      await rerun;
       status.setTask(account.id, 'stopped');
     },
   };

@@ -67,10 +67,16 @@ export function yamlDocuments(path: string): Json[] {
 // The configuration as a container sees it: file + environment through the real loader.
 
 /** What loadConfig does with a file and an environment, with the file's text in hand. */
-export function effectiveConfig(fileText: string | undefined, env: Record<string, string>, what: string): AppConfig {
+/** `readFile` answers for the files `_FILE` variables name (a mounted Secret or compose secret). */
+export function effectiveConfig(
+  fileText: string | undefined,
+  env: Record<string, string>,
+  what: string,
+  readFile: (path: string) => string = (path) => assert.fail(`${what}: reads ${path}`),
+): AppConfig {
   const fromFile = fileText === undefined ? {} : ((parseYaml(fileText) as Record<string, unknown> | null) ?? {});
   try {
-    return validateConfig(applyEnvOverrides(fromFile, env), what);
+    return validateConfig(applyEnvOverrides(fromFile, env, readFile), what);
   } catch (error) {
     assert.fail(`${what}: ${(error as Error).message}`);
   }
@@ -81,9 +87,16 @@ export function snakeToCamel(segment: string): string {
 }
 
 /** Every BOOKEO_CONNECT__ variable names a key of the schema (not merely "does not break validation"). */
-export function assertEnvKeysExist(env: Record<string, string>, config: AppConfig, what: string): void {
+export function assertEnvKeysExist(
+  env: Record<string, string>,
+  config: AppConfig,
+  what: string,
+  readFile?: (path: string) => string,
+): void {
   for (const name of Object.keys(env).filter((key) => key.startsWith(PREFIX))) {
-    const path = name.slice(PREFIX.length).split('__').filter(Boolean).map(snakeToCamel);
+    // A `_FILE` variable names the key of its twin: the loader set that key from the file.
+    const twin = readFile !== undefined && name.endsWith('_FILE') ? name.slice(0, -'_FILE'.length) : name;
+    const path = twin.slice(PREFIX.length).split('__').filter(Boolean).map(snakeToCamel);
     let cursor: unknown = config;
     for (const segment of path) {
       assert.ok(
@@ -291,6 +304,15 @@ export function composeModel(vars: Readonly<Record<string, string>>): Map<string
   const [doc] = yamlDocuments(join(composeDir, 'compose.yaml'));
   const services = obj(obj(interpolateDeep(doc as Json, vars), 'compose.yaml').services, 'services');
   return new Map(Object.entries(services).map(([name, raw]) => [name, normalizeService(obj(raw, name), name)]));
+}
+
+/** The top-level `secrets:` of compose.yaml: name → absolute path of the file it mounts. */
+export function composeSecretFiles(vars: Readonly<Record<string, string>>): Map<string, string> {
+  const [doc] = yamlDocuments(join(composeDir, 'compose.yaml'));
+  const secrets = obj(obj(interpolateDeep(doc as Json, vars), 'compose.yaml').secrets ?? {}, 'secrets');
+  return new Map(
+    Object.entries(secrets).map(([name, raw]) => [name, resolve(composeDir, String(obj(raw, name).file))]),
+  );
 }
 
 export function findDockerCompose(): string[] | undefined {

@@ -171,7 +171,7 @@ describe('source connector against the simulator', () => {
 
   it('serves status and controls over REST behind the bearer token', async () => {
     const url = (app as App).http?.url as string;
-    const auth = { authorization: `Bearer ${TOKEN}` };
+    const auth = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
     assert.equal((await fetch(`${url}/connector`)).status, 401);
     const connector = (await (await fetch(`${url}/connector`, { headers: auth })).json()) as {
       tasks: Array<{ account: string; resources: Record<string, { records: number }> }>;

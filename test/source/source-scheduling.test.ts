@@ -128,7 +128,11 @@ describe('source scheduling and health', () => {
   it('moves freshness and cursor lag while a resource is not polled', async () => {
     const [[runtime, app]] = [...apps] as [[SourceRuntime, App]];
     const url = app.http?.url ?? '';
-    await fetch(`${url}/tasks/acme/resources/bookings/pause`, { method: 'POST' });
+    const paused = await fetch(`${url}/tasks/acme/resources/bookings/pause`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+    });
+    assert.equal(paused.status, 200);
     const since = (await metric(runtime, 'bookeo_connect_source_since_last_commit_seconds', 'bookings')) ?? Number.NaN;
     const lag = (await metric(runtime, 'bookeo_connect_source_cursor_lag_seconds', 'bookings')) ?? Number.NaN;
     await waitFor(

@@ -19,11 +19,13 @@ import {
   assertRunnable,
   LONG_RUNNING,
   composeModel,
+  composeSecretFiles,
   findDockerCompose,
   dockerComposeModel,
   SCENARIOS,
   httpPortOf,
   type ComposeService,
+  type Json,
 } from '../helpers/deploy-files.js';
 import { buildProgram } from '../../cli/program.js';
 
@@ -41,6 +43,7 @@ describe('compose', () => {
   for (const scenario of SCENARIOS) {
     it(`${scenario.name}: every bookeo-connect service runs a real command with a valid configuration and matching ports`, async () => {
       const services = composeModel(scenario.vars);
+      const secretFiles = composeSecretFiles(scenario.vars);
       const ours = [...services].filter(
         ([, service]) => service.image === (scenario.vars.BOOKEO_CONNECT_IMAGE ?? 'bookeo-connect:local'),
       );
@@ -78,8 +81,22 @@ describe('compose', () => {
         assert.ok(mount !== undefined, `${what}: ${configPath} is mounted`);
         assert.equal(mount.source, configFile);
         const env = Object.fromEntries(Object.entries(service.environment).filter(([key]) => key.startsWith(PREFIX)));
-        const config = effectiveConfig(readFileSync(mount.source, 'utf8'), env, what);
-        assertEnvKeysExist(env, config, what);
+        // Compose mounts each secret of the service at /run/secrets/<name>.
+        const granted = new Set(((service.raw.secrets ?? []) as Json[]).map(String));
+        const readSecret = (path: string): string => {
+          const name = path.startsWith('/run/secrets/') ? path.slice('/run/secrets/'.length) : undefined;
+          const file = name !== undefined && granted.has(name) ? secretFiles.get(name) : undefined;
+          if (file === undefined) assert.fail(`${what}: ${path} is no secret of the service`);
+          // A file of the user's own (named in .env) does not exist here: any valid token stands for it.
+          return existsSync(file) ? readFileSync(file, 'utf8') : 'a-token-of-the-users-own-file-0123';
+        };
+        const config = effectiveConfig(readFileSync(mount.source, 'utf8'), env, what, readSecret);
+        assertEnvKeysExist(env, config, what, readSecret);
+        assert.ok(config.http.bearerToken !== undefined, `${what}: the REST API needs the bearer token`);
+        assert.ok(
+          Object.keys(env).every((key) => !key.startsWith(`${PREFIX}HTTP__BEARER_TOKEN`) || key.endsWith('_FILE')),
+          `${what}: the token comes from a secret file`,
+        );
         assertRunnable(parsed, config, what);
 
         assert.equal(config.http.host, '0.0.0.0', `${what}: http.host reachable from outside the container`);

@@ -8,7 +8,8 @@ import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import type { Command } from 'commander';
-import { parseAllDocuments } from 'yaml';
+import { parse as parseYaml, parseAllDocuments } from 'yaml';
+import { applyEnvOverrides, validateConfig } from '../../common/config/load.js';
 import {
   deploy,
   k8sDir,
@@ -114,15 +115,45 @@ describe('kubernetes', () => {
           else env[key] = String(value);
         }
       }
+      // Files of the mounted Secret volumes: path → the placeholder of secret.example.yaml.
+      const files = new Map<string, string>();
+      for (const mounted of arr(container.volumeMounts, 'volumeMounts').map((m) => obj(m, 'mount'))) {
+        const volume = arr(pod.volumes, 'volumes')
+          .map((v) => obj(v, 'volume'))
+          .find((v) => v.name === mounted.name);
+        if (volume?.secret === undefined) continue;
+        const source = obj(volume.secret, `${String(volume.name)}.secret`);
+        assert.equal(source.secretName, obj(secret.metadata, 'metadata').name, 'the Secret of secret.example.yaml');
+        for (const item of arr(source.items, 'items').map((i) => obj(i, 'item'))) {
+          const value = secretData[String(item.key)];
+          assert.ok(value !== undefined, `${name}: key ${String(item.key)} is in secret.example.yaml`);
+          files.set(`${String(mounted.mountPath)}/${String(item.path)}`, String(value));
+        }
+      }
+      const readFile = (path: string): string =>
+        files.get(path) ?? assert.fail(`${name}: ${path} is no file of a mounted Secret`);
       const ours = Object.fromEntries(Object.entries(env).filter(([key]) => key.startsWith(PREFIX)));
-      const config = effectiveConfig(configText, ours, name);
-      assertEnvKeysExist(ours, config, name);
+      const config = effectiveConfig(configText, ours, name, readFile);
+      assertEnvKeysExist(ours, config, name, readFile);
       assertRunnable(parsed, config, name);
-      // Without the optional keys (e.g. no bearer token), the configuration is valid as well.
-      effectiveConfig(
-        configText,
-        Object.fromEntries(Object.entries(ours).filter(([key]) => key !== `${PREFIX}HTTP__BEARER_TOKEN`)),
-        `${name} without the optional secrets`,
+      assert.ok(
+        Object.keys(ours).every((key) => !/(SECRET_KEY|ACCOUNTS|PASSWORD|TOKEN)$/.test(key)),
+        `${name}: secrets come as files, none in the environment`,
+      );
+      // The REST API listens beyond loopback: without the bearer token the configuration is refused.
+      assert.throws(
+        () =>
+          validateConfig(
+            applyEnvOverrides(
+              (parseYaml(configText) as Record<string, unknown> | null) ?? {},
+              Object.fromEntries(
+                Object.entries(ours).filter(([key]) => !key.startsWith(`${PREFIX}HTTP__BEARER_TOKEN`)),
+              ),
+              readFile,
+            ),
+          ),
+        /http\.bearerToken/,
+        `${name}: a bearer token is required`,
       );
 
       // One port: http.port, named "ops", used by every probe, the scrape annotation and the Service.
