@@ -24,6 +24,7 @@ import {
   type StructField,
   type TableSpec,
 } from '../columns.js';
+import { RESERVED_COLUMN_NAMES, columnNameKey, firstFreeName } from '../../contract/columns.js';
 import { DestinationError } from '../errors.js';
 
 /**
@@ -196,7 +197,10 @@ function topLevelFields(walker: SchemaWalker, schema: unknown, table: string, wh
 /**
  * Columns of the table for one topic: key fields, then the value's fields (flattened), then lineage.
  * A value field that lands on a key column's name (a value that repeats its own `id`) is left out:
- * the key is the entity's identity. Any other name clash is a schema error.
+ * the key is the entity's identity. A value column whose name is a lineage or system column's, or
+ * another column's (compared case-insensitively), is renamed by contract/columns.ts's rule
+ * (`_version` → `_version_2`), in field order. Schema drift already names new fields so that this
+ * never happens (avro/drift.ts); it covers schemas registered before it did.
  */
 export function describeTable(name: string, keySchema: unknown, valueSchema: unknown): TableSpec {
   for (const [what, schema] of [
@@ -222,16 +226,15 @@ export function describeTable(name: string, keySchema: unknown, valueSchema: unk
   const valueColumns: Column[] = [];
   flatten(topLevelFields(walker, valueSchema, name, 'value'), [], false, valueColumns);
 
-  const taken = new Set(keyColumns.map((column) => column.name));
+  const keyNames = new Set(keyColumns.map((column) => column.name));
+  const taken = new Set([...keyNames, ...RESERVED_COLUMN_NAMES].map(columnNameKey));
   const columns: Column[] = [...keyColumns];
-  for (const column of [
-    ...valueColumns.filter((c) => !(c.path.length === 1 && taken.has(c.name))),
-    ...LINEAGE_COLUMNS,
-  ]) {
-    if (taken.has(column.name)) throw schemaError(name, `two fields map to the column ${column.name}`);
-    taken.add(column.name);
-    columns.push(column);
+  for (const column of valueColumns.filter((c) => !(c.path.length === 1 && keyNames.has(c.name)))) {
+    const unique = firstFreeName(column.name, (candidate) => taken.has(columnNameKey(candidate)));
+    taken.add(columnNameKey(unique));
+    columns.push(unique === column.name ? column : { ...column, name: unique });
   }
+  columns.push(...LINEAGE_COLUMNS);
   return Object.freeze({
     name,
     columns: Object.freeze(columns),
