@@ -147,6 +147,8 @@ export const sinkSchema = z.strictObject({
   shutdownTimeoutMs: z.number().int().min(1_000).default(30_000),
   /** How long a running sink keeps retrying Kafka (offset commits, rejoining the group) after losing it, before it stops and exits non-zero. */
   kafkaOutageTimeoutSeconds: z.number().int().min(1).default(300),
+  /** A resource whose last this many records all went to the dead-letter topic turns /readyz false and its gauge to 1, until one of its records is written again. */
+  deadLetterAlarm: z.number().int().min(1).default(20),
 });
 
 /** Every long-running command: dependencies unreachable at start are waited for, with back-off, this long. */

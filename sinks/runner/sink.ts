@@ -96,6 +96,7 @@ export async function startSink(options: SinkOptions): Promise<Sink> {
     metrics: options.metrics,
     logger: options.logger.child({ component: 'sink-writer' }),
     onDestinationState: (state) => runner?.destinationState(state),
+    deadLetterAlarm: sinkConfig.deadLetterAlarm,
   });
   try {
     runner = await startSinkRunner({
