@@ -25,6 +25,10 @@
  * system column, or at the top level a key column; names compare case-insensitively. A key always
  * maps to the field it was first given (sourceKeyOf), so the name is stable across restarts and
  * schema versions: the schema in the registry is the record of every rename.
+ *
+ * Order: every field drift adds carries `driftOrder`, its rank among the fields drift added to the
+ * schema (an outer field before the fields of its new record), so a sink can load the first N of
+ * them and keep loading the same N in every later version (`sink.drift`, avro-table.ts).
  */
 import { KEY_COLUMN_NAMES, RESERVED_COLUMN_NAMES, columnNameKey, firstFreeName } from '../contract/columns.js';
 import { carriesInformation, describeValue } from './convert.js';
@@ -87,6 +91,7 @@ export function evolveSchema(schema: AvroRecord, entity: unknown, rootPath: stri
   const evolved = cloneSchema(schema);
   const records = indexRecords(evolved);
   const added: SchemaAddition[] = [];
+  let nextOrder = Math.max(0, ...driftOrdinals(evolved).values()) + 1;
   const columns = new Set<string>();
   const resolveRecord = (type: AvroType, namespace: string | undefined): [AvroRecord, string] | undefined => {
     const concrete = nullableInner(type) ?? type;
@@ -168,8 +173,9 @@ export function evolveSchema(schema: AvroRecord, entity: unknown, rootPath: stri
     for (const [key, inner] of Object.entries(value)) {
       if (!carriesInformation(inner)) continue;
       const fieldName = newFieldName(key, inner, record, prefix);
+      const order = nextOrder++;
       const type = infer(inner, `${name}_${fieldName}`, namespace, `${path}.${key}`, innerPrefix(prefix, fieldName));
-      if (type !== undefined) record.fields.push(driftField(fieldName, key, type));
+      if (type !== undefined) record.fields.push(driftField(fieldName, key, type, order));
     }
     return record;
   };
@@ -215,6 +221,7 @@ export function evolveSchema(schema: AvroRecord, entity: unknown, rootPath: stri
         walk(field.type, inner, namespace, fieldPath, innerPrefix(prefix, field.name));
       } else if (carriesInformation(inner)) {
         const fieldName = newFieldName(key, inner, record, prefix);
+        const order = nextOrder++;
         const type = infer(
           inner,
           `${simpleName(fullName)}_${fieldName}`,
@@ -227,7 +234,7 @@ export function evolveSchema(schema: AvroRecord, entity: unknown, rootPath: stri
             `${rootPath}.${fieldPath}`,
             `new field has no inferable Avro type (${describeValue(inner)})`,
           );
-        record.fields.push(driftField(fieldName, key, type));
+        record.fields.push(driftField(fieldName, key, type, order));
         if (prefix !== undefined) addColumns(type, namespace, `${prefix}${fieldName}`);
         added.push({ path: fieldPath, type });
       }
@@ -257,12 +264,32 @@ export function evolveSchema(schema: AvroRecord, entity: unknown, rootPath: stri
 
 const KEY_NAMES: ReadonlySet<string> = new Set(KEY_COLUMN_NAMES.map(columnNameKey));
 
-function driftField(name: string, jsonKey: string, type: AvroType): AvroField {
+function driftField(name: string, jsonKey: string, type: AvroType, driftOrder: number): AvroField {
   return {
     name,
     type: ['null', type],
     default: null,
-    doc: `Added by schema drift: Bookeo sent "${jsonKey}", which the reviewed schema lacked; type inferred from the values seen.`,
+    doc: `${DRIFT_DOC}"${jsonKey}", which the reviewed schema lacked; type inferred from the values seen.`,
     ...(name === jsonKey ? {} : { jsonKey }),
+    driftOrder,
   };
+}
+
+const DRIFT_DOC = 'Added by schema drift: Bookeo sent ';
+
+/**
+ * Every field drift added to `schema`, with its rank (`driftOrder`). Fields added before drift
+ * recorded ranks (known by their doc) rank first, in the order the schema lists them: no such field
+ * is added any more, so their ranks never change.
+ */
+export function driftOrdinals(schema: AvroRecord): Map<AvroField, number> {
+  const ordinals = new Map<AvroField, number>();
+  let unranked = 0;
+  for (const record of indexRecords(schema).values()) {
+    for (const field of record.fields) {
+      if (typeof field.driftOrder === 'number') ordinals.set(field, field.driftOrder);
+      else if (field.doc?.startsWith(DRIFT_DOC) === true) ordinals.set(field, ++unranked);
+    }
+  }
+  return ordinals;
 }

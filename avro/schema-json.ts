@@ -15,6 +15,8 @@ export interface AvroField {
   jsonText?: boolean;
   /** Ours: the JSON key the field reads, when drift gave it another name (avro/drift.ts). */
   jsonKey?: string;
+  /** Ours: the field was the n-th drift added to this schema (avro/drift.ts driftOrdinals). */
+  driftOrder?: number;
 }
 
 export interface AvroRecord {

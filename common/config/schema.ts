@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { DEFAULT_SOURCE_DEAD_LETTER_TOPIC } from '../../contract/dead-letter-topics.js';
+import { RESOURCE_NAMES, type ResourceName } from '../../contract/resources.js';
 import { clickhouseSchema } from '../../sinks/clickhouse/config.js';
 import { duckdbSchema } from '../../sinks/duckdb/config.js';
 import { postgresSchema } from '../../sinks/postgres/config.js';
@@ -128,6 +129,19 @@ export const sinkBatchSchema = z.strictObject({
   maxAgeMs: z.number().int().min(10).max(300_000).default(5_000),
 });
 
+/** Per-resource drift control (sinks/runner/drift-policy.ts): how many drift-added fields a table takes. */
+export const sinkDriftSchema = z.strictObject({
+  /** For every resource: the first N fields drift added get columns, the rest stay unloaded; unset: all. */
+  maxNewFields: z.number().int().min(0).optional(),
+  /** Per resource (its name, e.g. `bookings`): its own cap, or `freeze: true` (a cap of zero). */
+  resources: z
+    .partialRecord(
+      z.enum(RESOURCE_NAMES as [ResourceName, ...ResourceName[]]),
+      z.strictObject({ maxNewFields: z.number().int().min(0).optional(), freeze: z.boolean().optional() }),
+    )
+    .default({}),
+});
+
 export const sinkSchema = z.strictObject({
   /** Consumer group; default `bookeo-connect-sink-<kafka.topicPrefix>-<destination>` (contract/group-id.ts). Two sinks with different groups each receive everything. */
   groupId: z.string().min(1).optional(),
@@ -149,6 +163,8 @@ export const sinkSchema = z.strictObject({
   kafkaOutageTimeoutSeconds: z.number().int().min(1).default(300),
   /** A resource whose last this many records all went to the dead-letter topic turns /readyz false and its gauge to 1, until one of its records is written again. */
   deadLetterAlarm: z.number().int().min(1).default(20),
+  /** Per-resource cap on drift-added columns (`sink.mode` stays the global evolve/freeze switch). */
+  drift: sinkDriftSchema.default(sinkDriftSchema.parse({})),
 });
 
 /** Every long-running command: dependencies unreachable at start are waited for, with back-off, this long. */

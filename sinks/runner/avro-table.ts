@@ -24,6 +24,8 @@ import {
   type StructField,
   type TableSpec,
 } from '../columns.js';
+import { driftOrdinals } from '../../avro/drift.js';
+import type { AvroRecord } from '../../avro/schema-json.js';
 import { RESERVED_COLUMN_NAMES, columnNameKey, firstFreeName } from '../../contract/columns.js';
 import { DestinationError } from '../errors.js';
 
@@ -49,9 +51,12 @@ class SchemaWalker {
   private readonly named = new Map<string, unknown>();
   private readonly expanding = new Set<string>();
   private readonly table: string;
+  /** Fields left out of the table (drift-added beyond the resource's cap). */
+  private readonly omitted: ReadonlySet<unknown>;
 
-  constructor(table: string) {
+  constructor(table: string, omitted: ReadonlySet<unknown> = new Set()) {
     this.table = table;
+    this.omitted = omitted;
   }
 
   /** The logical type of a schema; `fieldName` drives the low-cardinality guess for strings. */
@@ -150,11 +155,13 @@ class SchemaWalker {
       throw schemaError(this.table, `recursive record ${fullName} cannot be laid out as columns`);
     this.expanding.add(fullName);
     const ownNamespace = fullName.includes('.') ? fullName.slice(0, fullName.lastIndexOf('.')) : undefined;
-    const fields = (schema.fields as Json[]).map((field): StructField => {
-      const name = String(field.name);
-      const hint = typeof field.lowCardinality === 'boolean' ? field.lowCardinality : undefined;
-      return { name, type: this.typeOf(field.type, ownNamespace, name, hint) };
-    });
+    const fields = (schema.fields as Json[])
+      .filter((field) => !this.omitted.has(field))
+      .map((field): StructField => {
+        const name = String(field.name);
+        const hint = typeof field.lowCardinality === 'boolean' ? field.lowCardinality : undefined;
+        return { name, type: this.typeOf(field.type, ownNamespace, name, hint) };
+      });
     this.expanding.delete(fullName);
     return { kind: 'struct', fields };
   }
@@ -201,8 +208,15 @@ function topLevelFields(walker: SchemaWalker, schema: unknown, table: string, wh
  * another column's (compared case-insensitively), is renamed by contract/columns.ts's rule
  * (`_version` → `_version_2`), in field order. Schema drift already names new fields so that this
  * never happens (avro/drift.ts); it covers schemas registered before it did.
+ * `maxNewFields`: only the first N fields drift added to the value schema get columns (by their
+ * rank, so the same N in every version; sinks/runner/drift-policy.ts); undefined: all of them.
  */
-export function describeTable(name: string, keySchema: unknown, valueSchema: unknown): TableSpec {
+export function describeTable(
+  name: string,
+  keySchema: unknown,
+  valueSchema: unknown,
+  maxNewFields?: number,
+): TableSpec {
   for (const [what, schema] of [
     ['key', keySchema],
     ['value', valueSchema],
@@ -217,7 +231,10 @@ export function describeTable(name: string, keySchema: unknown, valueSchema: unk
       });
     }
   }
-  const walker = new SchemaWalker(name);
+  const omitted = new Set<unknown>();
+  if (maxNewFields !== undefined)
+    for (const [field, rank] of driftOrdinals(valueSchema as AvroRecord)) if (rank > maxNewFields) omitted.add(field);
+  const walker = new SchemaWalker(name, omitted);
   const keyColumns = topLevelFields(walker, keySchema, name, 'key').map((field): Column => {
     if (field.type.kind === 'nullable' || field.type.kind === 'struct')
       throw schemaError(name, `key field ${field.name} must be a non-null primitive`);

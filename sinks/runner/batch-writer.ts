@@ -42,6 +42,8 @@ export interface BatchWriterOptions {
   readonly logger: Logger;
   /** Told when a write is being retried and when it went through again (status, /readyz). */
   readonly onDestinationState?: (state: { healthy: boolean; error?: unknown }) => void;
+  /** How many fields drift added to a topic's schema its table takes (`sink.drift`); undefined: all. */
+  readonly maxNewFieldsOf?: (topic: string) => number | undefined;
   /** Records of one topic dead-lettered in a row that mark the resource as failing (`sink.deadLetterAlarm`). */
   readonly deadLetterAlarm: number;
 }
@@ -87,7 +89,12 @@ export function createBatchWriter(options: BatchWriterOptions): BatchWriter {
     for (const row of rows)
       if (row.kind === 'upsert' && (value === undefined || row.value.schemaId > value.schemaId)) value = row.value;
     value ??= (await options.decoder.latestSchemas(topic)).value;
-    const schema = await options.decoder.resolve(options.tableOf(topic), first.key, value);
+    const schema = await options.decoder.resolve(
+      options.tableOf(topic),
+      first.key,
+      value,
+      options.maxNewFieldsOf?.(topic),
+    );
     let ready = prepared.get(schema);
     if (ready === undefined) {
       ready = options.destination.prepare(schema.table).then(() => undefined);

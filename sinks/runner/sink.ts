@@ -18,6 +18,7 @@ import type { Batch } from './batcher.js';
 import { createBatchWriter } from './batch-writer.js';
 import type { RecordDecoder, SinkEntry } from './decode.js';
 import type { SinkMetrics } from './metrics.js';
+import { maxNewFieldsFor } from './drift-policy.js';
 import { adoptGroupOffsets, assertSameSubscription, groupHasMembers } from './group-admin.js';
 import { startSinkRunner, type SinkRunner } from './runner.js';
 
@@ -97,6 +98,7 @@ export async function startSink(options: SinkOptions): Promise<Sink> {
     logger: options.logger.child({ component: 'sink-writer' }),
     onDestinationState: (state) => runner?.destinationState(state),
     deadLetterAlarm: sinkConfig.deadLetterAlarm,
+    maxNewFieldsOf: (topic) => maxNewFieldsFor(sinkConfig.drift, tableOfTopic(topic, options.topicPrefix)),
   });
   try {
     runner = await startSinkRunner({

@@ -3,11 +3,12 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { avroTypeOf } from '../../avro/codec.js';
 import { createConverter, type ConvertContext } from '../../avro/convert.js';
-import { evolveSchema } from '../../avro/drift.js';
+import { driftOrdinals, evolveSchema } from '../../avro/drift.js';
 import { sourceKeyOf, type AvroField, type AvroRecord } from '../../avro/schema-json.js';
 import { keySchema, valueSchemaOf } from '../../avro/schemas.js';
 import { LINEAGE_COLUMN_NAMES } from '../../contract/columns.js';
 import { describeTable } from '../../sinks/runner/avro-table.js';
+import { maxNewFieldsFor } from '../../sinks/runner/drift-policy.js';
 
 const small = (): AvroRecord => ({
   type: 'record',
@@ -118,5 +119,55 @@ describe('avro drift: names of new fields never collide', () => {
     const entity = { id: 'W', 'x-custom': 'v' };
     assert.deepEqual(evolveSchema(legacy, entity, 'webhooks.value').added, []);
     assert.equal(createConverter(legacy, 'webhooks.value')(entity).x_custom, 'v');
+  });
+});
+
+describe('sink drift cap: the first N fields drift added, in every version', () => {
+  const valueColumns = (schema: AvroRecord, cap?: number): string[] =>
+    describeTable('things', keySchema(), schema, cap)
+      .columns.filter((c) => c.role === 'value')
+      .map((c) => c.name);
+
+  it('ranks drift fields in the order they came, an outer field before its new record', () => {
+    const v1 = evolveSchema(small(), { id: 'T', first: 1, nested: { a: 1, b: 2 } }, 'thing.value').schema;
+    const v2 = evolveSchema(v1, { id: 'T', price: { total: 1, late: 3 }, second: 2 }, 'thing.value').schema;
+    const ranks = [...driftOrdinals(v2)].map(([field, rank]) => [field.name, rank]);
+    assert.deepEqual(
+      ranks.sort((x, y) => Number(x[1]) - Number(y[1])),
+      [
+        ['first', 1],
+        ['nested', 2],
+        ['a', 3],
+        ['b', 4],
+        ['late', 5],
+        ['second', 6],
+      ],
+    );
+    // The nested field added in v2 (price.late) comes before `first` in column order, yet a cap of 2
+    // keeps the same two fields in both versions.
+    assert.deepEqual(valueColumns(v1, 2), ['status', 'price_total', 'first']);
+    assert.deepEqual(valueColumns(v2, 2), ['status', 'price_total', 'first']);
+    assert.deepEqual(valueColumns(v2, 4), ['status', 'price_total', 'first', 'nested_a', 'nested_b']);
+    assert.deepEqual(valueColumns(v2, 0), ['status', 'price_total'], 'freeze: the reviewed columns only');
+    assert.deepEqual(valueColumns(v2), [
+      'status',
+      'price_total',
+      'price_late',
+      'first',
+      'nested_a',
+      'nested_b',
+      'second',
+    ]);
+  });
+
+  it("resolves a resource's cap from sink.drift: its own, its freeze, else the default", () => {
+    const drift = {
+      maxNewFields: 5,
+      resources: { bookings: { maxNewFields: 2 }, payments: { freeze: true } },
+    } as const;
+    assert.equal(maxNewFieldsFor(drift, 'bookings'), 2);
+    assert.equal(maxNewFieldsFor(drift, 'payments'), 0);
+    assert.equal(maxNewFieldsFor(drift, 'customers'), 5);
+    assert.equal(maxNewFieldsFor({ resources: {} }, 'customers'), undefined);
   });
 });
