@@ -50,6 +50,25 @@ export const bookeoSchema = z.strictObject({
   retries: z.number().int().min(0).max(50).default(8),
 });
 
+/** Kafka topic configs (name → value, as kafka-configs takes them) for one class of topic; merged over the defaults of kafka/topic-configs.ts. */
+const topicConfigMap = z
+  .record(z.string().regex(/^[a-z0-9.]+$/, 'a Kafka topic config name'), z.string())
+  .refine(
+    (configs) => !('cleanup.policy' in configs),
+    'cleanup.policy is set by the topic class (compact, or delete for dead letters)',
+  )
+  .default({});
+
+/** Configs of the topics the project creates, per class; existing topics are checked, never altered. */
+export const topicConfigsSchema = z.strictObject({
+  /** The resource topics (compacted). */
+  data: topicConfigMap,
+  /** The source's offsets topic (compacted). */
+  offsets: topicConfigMap,
+  /** The source's and the sinks' dead-letter topics. */
+  deadLetter: topicConfigMap,
+});
+
 export const kafkaSchema = z.strictObject({
   brokers: stringList.default(['127.0.0.1:9092']),
   clientId: z.string().min(1).default('bookeo-connect'),
@@ -59,6 +78,8 @@ export const kafkaSchema = z.strictObject({
     .regex(/^[A-Za-z0-9._-]+$/, 'a Kafka topic name prefix')
     .default('bookeo'),
   partitions: z.number().int().min(1).max(1000).default(3),
+  /** Unset: the defaults of kafka/topic-configs.ts for every class. */
+  topicConfigs: topicConfigsSchema.optional(),
   replicationFactor: z.number().int().min(1).max(10).default(1),
   ssl: z.boolean().default(false),
   sasl: z

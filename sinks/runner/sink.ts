@@ -9,6 +9,7 @@ import { createRetry, DEFAULT_RETRY_POLICY, type Retrier } from '../../common/re
 import { tableOfTopic } from '../../contract/topics.js';
 import { withAdmin } from '../../kafka/admin.js';
 import type { KafkaClient } from '../../kafka/client.js';
+import { topicSpec } from '../../kafka/topic-configs.js';
 import { ensureTopics } from '../../kafka/topics.js';
 import type { Destination } from '../destination.js';
 import { sinkDeadLetterTopic } from '../../contract/dead-letter-topics.js';
@@ -24,7 +25,7 @@ import { startSinkRunner, type SinkRunner } from './runner.js';
 
 export interface SinkOptions {
   readonly kafka: KafkaClient;
-  readonly kafkaConfig: Pick<AppConfig['kafka'], 'partitions' | 'replicationFactor'>;
+  readonly kafkaConfig: Pick<AppConfig['kafka'], 'partitions' | 'replicationFactor' | 'topicConfigs'>;
   readonly sinkConfig: AppConfig['sink'];
   readonly destination: Destination;
   readonly destinationName: string;
@@ -59,14 +60,7 @@ export async function startSink(options: SinkOptions): Promise<Sink> {
   const retry = options.retry ?? createRetry(DEFAULT_RETRY_POLICY);
 
   await withAdmin(options.kafka, async (admin) => {
-    await ensureTopics(admin, [
-      {
-        topic: deadLetterTopic,
-        partitions: options.kafkaConfig.partitions,
-        replicationFactor: options.kafkaConfig.replicationFactor,
-        compacted: false,
-      },
-    ]);
+    await ensureTopics(admin, [topicSpec(options.kafkaConfig, deadLetterTopic, 'deadLetter')], options.logger);
     await assertSameSubscription(admin, groupId, options.topics);
     if (groupId === defaultGroup) {
       const legacyGroup = legacyDefaultGroupId(options.destinationName);
