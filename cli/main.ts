@@ -4,6 +4,7 @@
  * explicit list, so what the binary can do is visible in one place.
  */
 import { Command } from 'commander';
+import { packageVersion } from '../common/version.js';
 import { registerConfigCommand } from './config-command.js';
 import { runCommand } from './run-command.js';
 import { registerStackCommand } from '../deploy/stack/command.js';
@@ -19,7 +20,7 @@ import { registerReconcileCommand } from '../reconcile/command.js';
 const program = new Command()
   .name('bookeo-connect')
   .description('Bookeo → Kafka (Avro, Schema Registry, exactly-once) → ClickHouse / DuckDB / PostgreSQL')
-  .version('0.1.0')
+  .version(packageVersion())
   .showHelpAfterError()
   .enablePositionalOptions();
 
