@@ -175,7 +175,9 @@ export function evolveSchema(schema: AvroRecord, entity: unknown, rootPath: stri
       const fieldName = newFieldName(key, inner, record, prefix);
       const order = nextOrder++;
       const type = infer(inner, `${name}_${fieldName}`, namespace, `${path}.${key}`, innerPrefix(prefix, fieldName));
-      if (type !== undefined) record.fields.push(driftField(fieldName, key, type, order));
+      if (type === undefined) continue;
+      record.fields.push(driftField(fieldName, key, type, order));
+      if (prefix !== undefined) addColumns(type, namespace, `${prefix}${fieldName}`);
     }
     return record;
   };

@@ -90,6 +90,15 @@ describe('avro drift: names of new fields never collide', () => {
     assert.deepEqual([value.extra.x_y, value.extra.x_y_2, value.Status_2], [1, 2, 'upper']);
   });
 
+  it('keeps the columns of a new record apart from each other: x.a.b and x.a_b', () => {
+    const entity = { id: 'T', x: { a: { b: 1 }, a_b: 2 } };
+    const { schema } = evolveSchema(small(), entity, 'thing.value');
+    const names = describeTable('things', keySchema(), schema).columns.map((c) => c.name);
+    assert.ok(names.includes('x_a_b') && names.includes('x_a_b_2'), names.join(', '));
+    const value = convert(schema, entity);
+    assert.deepEqual([value.x.a.b, value.x.a_b_2], [1, 2]);
+  });
+
   it('avoids columns the flattened table already has, at the top and inside records', () => {
     const entity = { id: 'T', price: { total: 5, tax: 1 }, price_total: 7, price_tax: 8 };
     const { schema } = evolveSchema(small(), entity, 'thing.value');
