@@ -1,9 +1,11 @@
 /**
- * Drift names against the real stack: the source's topic serializer, on the real registry, evolves
- * a schema for Bookeo fields named like a lineage column (`_version`) and like each other once
- * sanitised (`a-b`, `a_b`); sinks on the real ClickHouse engine and on DuckDB load every record
- * into the renamed columns and nothing goes to a dead-letter topic. Before the naming rule, the
- * `_version` field made every later record of the resource a dead letter and `a-b` overwrote `a_b`.
+ * Drift hardening against the real stack. Names: the source's topic serializer, on the real
+ * registry, evolves a schema for Bookeo fields named like a lineage column (`_version`) and like
+ * each other once sanitised (`a-b`, `a_b`); sinks on the real ClickHouse engine and on DuckDB load
+ * every record into the renamed columns and nothing goes to a dead-letter topic (before the naming
+ * rule, `_version` made every later record of the resource a dead letter and `a-b` overwrote
+ * `a_b`). Alarm: a resource whose last `sink.deadLetterAlarm` records all went to the dead-letter
+ * topic degrades the sink (its /readyz reason) and sets its gauge, until a record is written again.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -18,7 +20,7 @@ import { sourceKeyOf } from '../../avro/schema-json.js';
 import { createTopicSerializer } from '../../avro/topic-serializer.js';
 import { sinkSchema, type AppConfig } from '../../common/config/schema.js';
 import { createLogger } from '../../common/logger.js';
-import { createMetricsRegistry } from '../../common/metrics.js';
+import { createMetricsRegistry, type Registry } from '../../common/metrics.js';
 import { createRetry } from '../../common/retry.js';
 import { stackEndpoints } from '../../deploy/stack/endpoints.js';
 import { openAdmin, type KafkaAdmin } from '../../kafka/admin.js';
@@ -58,12 +60,13 @@ const webhook = (n: number, drifted: boolean): Record<string, unknown> => ({
   ...(drifted ? { _version: 1000 + n, 'a-b': `dash-${n}`, a_b: `underscore-${n}` } : {}),
 });
 
-describe('drift names (real registry, Kafka, ClickHouse engine, DuckDB)', () => {
+describe('drift hardening (real registry, Kafka, ClickHouse engine, DuckDB)', () => {
   let kafka: KafkaClient;
   let admin: KafkaAdmin;
   let registry: SchemaRegistry;
   let clickhouse: ClickHouseClient;
   const topic = `${prefix}.webhooks`;
+  const alarmTopic = `${prefix}.payments`;
   const database = prefix;
   const directory = mkdtempSync(join(tmpdir(), 'bookeo-drift-names-'));
   const duckdbPath = join(directory, 'bookeo.duckdb');
@@ -77,18 +80,21 @@ describe('drift names (real registry, Kafka, ClickHouse engine, DuckDB)', () => 
     admin = await openAdmin(kafka);
     registry = createSchemaRegistry({ url: endpoints.registryUrl });
     clickhouse = createClient({ url: endpoints.clickhouseUrl, log: { level: ClickHouseLogLevel.OFF } });
-    await ensureTopics(admin, [{ topic, partitions: 1, replicationFactor: 1, compacted: true }]);
+    await ensureTopics(
+      admin,
+      [topic, alarmTopic].map((name) => ({ topic: name, partitions: 1, replicationFactor: 1, compacted: true })),
+    );
   });
 
   after(async () => {
     for (const sink of sinks) await sink.stop().catch(() => undefined);
     for (const destination of destinations) await destination.close().catch(() => undefined);
-    await admin.deleteTopics([topic, ...deadLetterTopics], { timeoutMs: 30_000 }).catch(() => undefined);
+    await admin.deleteTopics([topic, alarmTopic, ...deadLetterTopics], { timeoutMs: 30_000 }).catch(() => undefined);
     for (const group of groups) await admin.deleteGroups([group]).catch(() => undefined);
     await admin.close();
     await clickhouse.command({ query: `DROP DATABASE IF EXISTS \`${database}\`` }).catch(() => undefined);
     await clickhouse.close();
-    for (const subject of [`${topic}-key`, `${topic}-value`]) {
+    for (const subject of [topic, alarmTopic].flatMap((name) => [`${name}-key`, `${name}-value`])) {
       await registry.deleteSubject(subject).catch(() => undefined);
       await registry.deleteSubject(subject, true).catch(() => undefined);
     }
@@ -96,9 +102,14 @@ describe('drift names (real registry, Kafka, ClickHouse engine, DuckDB)', () => 
     rmSync(directory, { recursive: true, force: true });
   });
 
-  async function runSink(destinationName: string, destination: Destination): Promise<Sink> {
+  async function runSink(
+    destinationName: string,
+    destination: Destination,
+    from = topic,
+    metricsRegistry: Registry = createMetricsRegistry(`driftnames_${destinationName}_`),
+  ): Promise<Sink> {
     const groupId = uniqueName(`${prefix}-${destinationName}`);
-    const deadLetterTopic = `${topic}.dlq-${destinationName}`;
+    const deadLetterTopic = `${from}.dlq-${destinationName}`;
     groups.push(groupId);
     deadLetterTopics.push(deadLetterTopic);
     destinations.push(destination);
@@ -109,9 +120,9 @@ describe('drift names (real registry, Kafka, ClickHouse engine, DuckDB)', () => 
       destination,
       destinationName,
       decoder: createRegistryDecoder(registry),
-      topics: [topic],
+      topics: [from],
       topicPrefix: prefix,
-      metrics: createSinkMetrics(createMetricsRegistry(`driftnames_${destinationName}_`)),
+      metrics: createSinkMetrics(metricsRegistry),
       logger: quiet,
       retry: createRetry({ retries: 3, initialDelayMs: 50, maxDelayMs: 300, multiplier: 2 }),
       groupId,
@@ -192,5 +203,56 @@ describe('drift names (real registry, Kafka, ClickHouse engine, DuckDB)', () => 
     }
     for (const deadLetterTopic of deadLetterTopics) assert.equal(await deadLetters(deadLetterTopic), 0);
     assert.equal(clickhouseSink.runner.status().state, 'running');
+  });
+
+  it('turns the sink degraded, naming the resource, while its last records all go to the DLQ, and back once one is written', async () => {
+    const serializer = await createTopicSerializer({
+      registry,
+      topic: alarmTopic,
+      resource: 'webhooks',
+      logger: quiet,
+    });
+    const record = async (n: number, cutShort: boolean) => {
+      const value = await serializer.serializeValue(webhook(n, false));
+      // Framed right but one byte short: the destination cannot read it, a dead letter (stage decode).
+      return {
+        topic: alarmTopic,
+        key: serializer.serializeKey('acme', `W${n}`),
+        value: cutShort ? value.subarray(0, -1) : value,
+      };
+    };
+    const produce = async (records: Awaited<ReturnType<typeof record>>[]): Promise<void> => {
+      const writer = await createTransactionalWriter(kafka, uniqueName('drift-alarm-producer'));
+      try {
+        await writer.commit(records);
+      } finally {
+        await writer.close();
+      }
+    };
+    await produce([await record(0, false), await record(1, true), await record(2, true), await record(3, true)]);
+    const metricsRegistry = createMetricsRegistry('driftalarm_');
+    const sink = await runSink('alarm', stackClickHouseDestination(database, quiet), alarmTopic, metricsRegistry);
+    const gauge = async (): Promise<number | undefined> => {
+      const metric = metricsRegistry.getSingleMetric('bookeo_connect_sink_resource_dead_lettering');
+      const values = metric === undefined ? [] : (await metric.get()).values;
+      return values.find((value) => value.labels.topic === alarmTopic)?.value;
+    };
+    await waitFor(() => sink.runner.status().state === 'degraded' || undefined, {
+      timeoutMs: 30_000,
+      what: 'the sink degraded by the dead-lettering resource',
+    });
+    assert.match(
+      sink.runner.status().error ?? '',
+      new RegExp(`every record of ${alarmTopic.replace(/\./g, '\\.')} goes to the dead-letter topic`),
+    );
+    assert.equal(await gauge(), 1);
+    assert.equal(await deadLetters(`${alarmTopic}.dlq-alarm`), 3);
+
+    await produce([await record(4, false)]);
+    await waitFor(() => sink.runner.status().state === 'running' || undefined, {
+      timeoutMs: 30_000,
+      what: 'the sink running again once a record of the resource was written',
+    });
+    assert.equal(await gauge(), 0);
   });
 });
