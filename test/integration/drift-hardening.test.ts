@@ -4,7 +4,8 @@
  * each other once sanitised (`a-b`, `a_b`); sinks on the real ClickHouse engine and on DuckDB load
  * every record into the renamed columns and nothing goes to a dead-letter topic (before the naming
  * rule, `_version` made every later record of the resource a dead letter and `a-b` overwrote
- * `a_b`). Alarm: a resource whose last `sink.deadLetterAlarm` records all went to the dead-letter
+ * `a_b`). Cap: a sink with `sink.drift` capping the resource at one new field loads that field's
+ * column and every record, leaving the others out. Alarm: a resource whose last `sink.deadLetterAlarm` records all went to the dead-letter
  * topic degrades the sink (its /readyz reason) and sets its gauge, until a record is written again.
  */
 import assert from 'node:assert/strict';
@@ -68,6 +69,7 @@ describe('drift hardening (real registry, Kafka, ClickHouse engine, DuckDB)', ()
   const topic = `${prefix}.webhooks`;
   const alarmTopic = `${prefix}.payments`;
   const database = prefix;
+  const cappedDatabase = `${prefix}_capped`;
   const directory = mkdtempSync(join(tmpdir(), 'bookeo-drift-names-'));
   const duckdbPath = join(directory, 'bookeo.duckdb');
   const sinks: Sink[] = [];
@@ -92,7 +94,8 @@ describe('drift hardening (real registry, Kafka, ClickHouse engine, DuckDB)', ()
     await admin.deleteTopics([topic, alarmTopic, ...deadLetterTopics], { timeoutMs: 30_000 }).catch(() => undefined);
     for (const group of groups) await admin.deleteGroups([group]).catch(() => undefined);
     await admin.close();
-    await clickhouse.command({ query: `DROP DATABASE IF EXISTS \`${database}\`` }).catch(() => undefined);
+    for (const name of [database, cappedDatabase])
+      await clickhouse.command({ query: `DROP DATABASE IF EXISTS \`${name}\`` }).catch(() => undefined);
     await clickhouse.close();
     for (const subject of [topic, alarmTopic].flatMap((name) => [`${name}-key`, `${name}-value`])) {
       await registry.deleteSubject(subject).catch(() => undefined);
@@ -107,6 +110,7 @@ describe('drift hardening (real registry, Kafka, ClickHouse engine, DuckDB)', ()
     destination: Destination,
     from = topic,
     metricsRegistry: Registry = createMetricsRegistry(`driftnames_${destinationName}_`),
+    sinkKeys: Record<string, unknown> = {},
   ): Promise<Sink> {
     const groupId = uniqueName(`${prefix}-${destinationName}`);
     const deadLetterTopic = `${from}.dlq-${destinationName}`;
@@ -116,7 +120,12 @@ describe('drift hardening (real registry, Kafka, ClickHouse engine, DuckDB)', ()
     const sink = await startSink({
       kafka,
       kafkaConfig,
-      sinkConfig: sinkSchema.parse({ batch: { maxRows: 5, maxAgeMs: 200 }, deadLetterTopic, deadLetterAlarm: 3 }),
+      sinkConfig: sinkSchema.parse({
+        batch: { maxRows: 5, maxAgeMs: 200 },
+        deadLetterTopic,
+        deadLetterAlarm: 3,
+        ...sinkKeys,
+      }),
       destination,
       destinationName,
       decoder: createRegistryDecoder(registry),
@@ -203,6 +212,38 @@ describe('drift hardening (real registry, Kafka, ClickHouse engine, DuckDB)', ()
     }
     for (const deadLetterTopic of deadLetterTopics) assert.equal(await deadLetters(deadLetterTopic), 0);
     assert.equal(clickhouseSink.runner.status().state, 'running');
+  });
+
+  it('with sink.drift capping the resource at one new field, loads that one and every record, the other fields left out', async () => {
+    // The first test's topic: two records before the drift, six after it (ranks: _version 1, a-b 2, a_b 3).
+    const sink = await runSink('capped', stackClickHouseDestination(cappedDatabase, quiet), topic, undefined, {
+      drift: { resources: { webhooks: { maxNewFields: 1 } } },
+    });
+    await waitFor(() => committedToEnd(admin, sink.groupId, topic), {
+      timeoutMs: 60_000,
+      what: 'the capped sink committed the topic to its end',
+    });
+    const columns = await (
+      await clickhouse.query({
+        query: `SELECT name FROM system.columns WHERE database = {db:String} AND table = 'webhooks' AND name LIKE '%\\_%'`,
+        query_params: { db: cappedDatabase },
+        format: 'JSONEachRow',
+      })
+    ).json<{ name: string }>();
+    const names = columns.map((column) => column.name);
+    assert.ok(names.includes('_version_2'), names.join(', '));
+    assert.ok(!names.includes('a_b') && !names.includes('a_b_2'), names.join(', '));
+    const rows = await (
+      await clickhouse.query({
+        query: `SELECT id, _version_2 FROM \`${cappedDatabase}\`.webhooks FINAL ORDER BY id`,
+        format: 'JSONEachRow',
+      })
+    ).json<{ id: string; _version_2: string | null }>();
+    assert.deepEqual(
+      rows.map((row) => `${row.id} ${String(row._version_2)}`),
+      Array.from({ length: 8 }, (_, n) => `W${n} ${n < 2 ? 'null' : 1000 + n}`),
+    );
+    assert.equal(await deadLetters(`${topic}.dlq-capped`), 0);
   });
 
   it('turns the sink degraded, naming the resource, while its last records all go to the DLQ, and back once one is written', async () => {
