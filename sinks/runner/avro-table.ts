@@ -7,7 +7,8 @@
  *   is a first-class column that can be filtered, grouped and indexed without tuple syntax, and a
  *   field added deep inside a record evolves as one `ADD COLUMN`. Avro field names are kept verbatim,
  *   so a column name is mechanically derivable from the schema path (no camel/snake renaming that
- *   could collide). A nullable parent makes all its leaves nullable.
+ *   could collide; a path that still lands on a taken name is renamed, see describeTable). A
+ *   nullable parent makes all its leaves nullable.
  * - Arrays of records stay one column of records (`struct` here; ClickHouse `Array(Tuple(...))` with
  *   named elements, DuckDB `STRUCT[]`, PostgreSQL jsonb). Parallel arrays (ClickHouse `Nested`) can
  *   drift out of step, need an ARRAY JOIN over several columns and have no DuckDB/PostgreSQL twin;
