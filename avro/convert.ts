@@ -13,7 +13,6 @@
 import { AvroRecordError } from './errors.js';
 import { decimalBytes, parseDateDays, parseTimestampMillis } from './logical.js';
 import {
-  avroFieldName,
   indexRecords,
   isArrayType,
   isRecord,
@@ -21,6 +20,7 @@ import {
   nullableInner,
   qualify,
   recordFullName,
+  sourceKeyOf,
   type AvroRecord,
   type AvroType,
 } from './schema-json.js';
@@ -171,21 +171,19 @@ export function createConverter(schema: AvroRecord, rootPath: string): Converter
   const compileRecord = (record: AvroRecord, ns: string | undefined): Convert => {
     const full = recordFullName(record, ns);
     const innerNs = namespaceOf(full);
-    // Only a name with '_' can be a sanitised JSON key; Bookeo's own camelCase names skip the lookup.
+    // A field drift renamed reads the JSON key it came from (sourceKeyOf), never a look-alike key.
     const fields = record.fields.map((field) => ({
       name: field.name,
-      mayBeRenamed: field.name.includes('_'),
+      key: sourceKeyOf(field),
       convert: compile(field.type, innerNs, field.jsonText === true),
     }));
-    const known = new Set(fields.map((f) => f.name));
+    const known = new Set(fields.map((f) => f.key));
     const convert: Convert = (value, context) => {
       if (!isPlainObject(value)) fail(`expected record ${record.name}, found ${describeValue(value)}`);
       const out: Record<string, unknown> = {};
       for (const field of fields) {
-        let raw = value[field.name];
-        if (raw === undefined && field.mayBeRenamed) raw = renamedValue(value, field.name, known);
         try {
-          out[field.name] = field.convert(raw, context);
+          out[field.name] = field.convert(value[field.key], context);
         } catch (error) {
           if (error instanceof FieldProblem) error.segments.push(`.${field.name}`);
           throw error;
@@ -193,7 +191,7 @@ export function createConverter(schema: AvroRecord, rootPath: string): Converter
       }
       if (context !== undefined && !context.drift) {
         for (const key in value) {
-          if (!known.has(key) && !known.has(avroFieldName(key)) && carriesInformation(value[key])) context.drift = true;
+          if (!known.has(key) && carriesInformation(value[key])) context.drift = true;
         }
       }
       return out;
@@ -211,12 +209,4 @@ export function createConverter(schema: AvroRecord, rootPath: string): Converter
       throw new AvroRecordError(`${rootPath}${error.segments.reverse().join('')}`, error.message);
     }
   };
-}
-
-/** A field added by drift under a sanitised name (see avroFieldName) reads the JSON key it came from. */
-function renamedValue(value: Record<string, unknown>, fieldName: string, known: ReadonlySet<string>): unknown {
-  for (const key in value) {
-    if (!known.has(key) && avroFieldName(key) === fieldName) return value[key];
-  }
-  return undefined;
 }

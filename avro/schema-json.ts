@@ -13,6 +13,10 @@ export interface AvroField {
   default?: unknown;
   /** Ours: non-string JSON values are stored as their JSON text (for fields whose Bookeo shape is uncertain). */
   jsonText?: boolean;
+  /** Ours: the JSON key the field reads, when drift gave it another name (avro/drift.ts). */
+  jsonKey?: string;
+  /** Ours: the field was the n-th drift added to this schema (avro/drift.ts driftOrdinals). */
+  driftOrder?: number;
 }
 
 export interface AvroRecord {
@@ -104,6 +108,16 @@ export function cloneSchema<T extends AvroType>(schema: T): T {
 }
 
 const AVRO_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** How drift documented the key of a field it added before fields carried `jsonKey`. */
+const DRIFT_DOC_KEY = /^Added by schema drift: Bookeo sent "(.*)", which the reviewed schema lacked/s;
+
+/** The JSON key a field reads: its `jsonKey`, else the key its drift doc names, else its name. */
+export function sourceKeyOf(field: AvroField): string {
+  if (field.jsonKey !== undefined) return field.jsonKey;
+  const documented = field.doc === undefined ? undefined : DRIFT_DOC_KEY.exec(field.doc)?.[1];
+  return documented ?? field.name;
+}
 
 /** The Avro field name for a JSON key: Bookeo's camelCase keys pass through; anything else is made a legal name. */
 export function avroFieldName(jsonKey: string): string {

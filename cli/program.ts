@@ -4,6 +4,7 @@
  * the development tools (help shows them apart).
  */
 import { Command } from 'commander';
+import { packageVersion } from '../common/version.js';
 import { registerConfigCommand } from './config-command.js';
 import { registerStackCommand } from '../deploy/stack/command.js';
 import { registerSimulatorCommand } from '../simulator/command.js';
@@ -18,7 +19,7 @@ export function buildProgram(): Command {
   const program = new Command()
     .name('bookeo-connect')
     .description('Bookeo → Kafka (Avro, Schema Registry, exactly-once) → ClickHouse / DuckDB / PostgreSQL')
-    .version('0.1.0')
+    .version(packageVersion())
     .showHelpAfterError()
     .enablePositionalOptions();
 

@@ -12,6 +12,8 @@ export interface TopicSpec {
   readonly partitions: number;
   readonly replicationFactor: number;
   readonly compacted: boolean;
+  /** Further topic configs set at creation (kafka/topic-configs.ts), name → value. */
+  readonly configs?: Readonly<Record<string, string>>;
 }
 
 /** A partition's first offset and its end (the last stable offset: admin reads READ_COMMITTED). */
@@ -79,7 +81,10 @@ export async function openAdmin(kafka: KafkaClient): Promise<KafkaAdmin> {
         topic: spec.topic,
         numPartitions: spec.partitions,
         replicationFactor: spec.replicationFactor,
-        configEntries: spec.compacted ? [{ name: 'cleanup.policy', value: 'compact' }] : [],
+        configEntries: [
+          ...(spec.compacted ? [{ name: 'cleanup.policy', value: 'compact' }] : []),
+          ...Object.entries(spec.configs ?? {}).map(([name, value]) => ({ name, value })),
+        ],
       }));
       await admin.createTopics({ topics, waitForLeaders: true });
     },

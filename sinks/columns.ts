@@ -2,8 +2,11 @@
  * The destination-neutral table model: logical column types, the columns of a table (key, value,
  * lineage) and the spec a destination creates, evolves and fills a table from. Every destination
  * (ClickHouse, DuckDB, PostgreSQL) maps these logical types to its own SQL types; nothing here
- * reads Avro (the mapping from Avro schemas is sinks/runner/avro-table.ts).
+ * reads Avro (the mapping from Avro schemas is sinks/runner/avro-table.ts). The lineage names are
+ * the contract's (contract/columns.ts), which schema drift keeps clear of.
  */
+import { LINEAGE_COLUMN_NAMES } from '../contract/columns.js';
+
 export type ColumnType =
   | { readonly kind: 'string'; readonly lowCardinality: boolean }
   | { readonly kind: 'boolean' | 'int32' | 'int64' | 'float32' | 'float64' | 'bytes' | 'json' }
@@ -39,19 +42,19 @@ export interface TableSpec {
   readonly keyColumns: readonly string[];
 }
 
+const LINEAGE_TYPES: Readonly<Record<(typeof LINEAGE_COLUMN_NAMES)[number], ColumnType>> = {
+  _topic: { kind: 'string', lowCardinality: true },
+  _partition: { kind: 'uint32' },
+  _offset: { kind: 'uint64' },
+  _schema_id: { kind: 'uint32' },
+  _ingested_at: { kind: 'timestamp' },
+  _version: { kind: 'uint64' },
+  _is_deleted: { kind: 'uint8' },
+};
+
 /** Lineage columns, in order, appended to every table; `_version` is the Kafka offset (see rows.ts). */
 export const LINEAGE_COLUMNS: readonly Column[] = Object.freeze(
-  (
-    [
-      ['_topic', { kind: 'string', lowCardinality: true }],
-      ['_partition', { kind: 'uint32' }],
-      ['_offset', { kind: 'uint64' }],
-      ['_schema_id', { kind: 'uint32' }],
-      ['_ingested_at', { kind: 'timestamp' }],
-      ['_version', { kind: 'uint64' }],
-      ['_is_deleted', { kind: 'uint8' }],
-    ] as const
-  ).map(([name, type]): Column => ({ name, type, role: 'lineage', path: [] })),
+  LINEAGE_COLUMN_NAMES.map((name): Column => ({ name, type: LINEAGE_TYPES[name], role: 'lineage', path: [] })),
 );
 
 export function nullableOf(type: ColumnType): ColumnType {

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { unauthenticatedExposure } from '../ops-access.js';
 import { DEFAULT_SOURCE_DEAD_LETTER_TOPIC } from '../../contract/dead-letter-topics.js';
 import { requireHttpsForTls, tlsSchema } from '../tls.js';
+import { RESOURCE_NAMES, type ResourceName } from '../../contract/resources.js';
 import { clickhouseSchema } from '../../sinks/clickhouse/config.js';
 import { duckdbSchema } from '../../sinks/duckdb/config.js';
 import { postgresSchema } from '../../sinks/postgres/config.js';
@@ -136,6 +137,25 @@ export const kafkaSaslSchema = z
         });
   });
 
+/** Kafka topic configs (name → value, as kafka-configs takes them) for one class of topic; merged over the defaults of kafka/topic-configs.ts. */
+const topicConfigMap = z
+  .record(z.string().regex(/^[a-z0-9.]+$/, 'a Kafka topic config name'), z.string())
+  .refine(
+    (configs) => !('cleanup.policy' in configs),
+    'cleanup.policy is set by the topic class (compact, or delete for dead letters)',
+  )
+  .default({});
+
+/** Configs of the topics the project creates, per class; existing topics are checked, never altered. */
+export const topicConfigsSchema = z.strictObject({
+  /** The resource topics (compacted). */
+  data: topicConfigMap,
+  /** The source's offsets topic (compacted). */
+  offsets: topicConfigMap,
+  /** The source's and the sinks' dead-letter topics. */
+  deadLetter: topicConfigMap,
+});
+
 export const kafkaSchema = z.strictObject({
   brokers: stringList.default(['127.0.0.1:9092']),
   clientId: z.string().min(1).default('bookeo-connect'),
@@ -145,6 +165,8 @@ export const kafkaSchema = z.strictObject({
     .regex(/^[A-Za-z0-9._-]+$/, 'a Kafka topic name prefix')
     .default('bookeo'),
   partitions: z.number().int().min(1).max(1000).default(3),
+  /** Unset: the defaults of kafka/topic-configs.ts for every class. */
+  topicConfigs: topicConfigsSchema.optional(),
   replicationFactor: z.number().int().min(1).max(10).default(1),
   /** `false` (default), `true` (TLS trusting the system's CAs), or the TLS options below (TLS on). */
   ssl: kafkaSslSchema.default(false),
@@ -235,6 +257,19 @@ export const sinkBatchSchema = z.strictObject({
   maxAgeMs: z.number().int().min(10).max(300_000).default(5_000),
 });
 
+/** Per-resource drift control (sinks/runner/drift-policy.ts): how many drift-added fields a table takes. */
+export const sinkDriftSchema = z.strictObject({
+  /** For every resource: the first N fields drift added get columns, the rest stay unloaded; unset: all. */
+  maxNewFields: z.number().int().min(0).optional(),
+  /** Per resource (its name, e.g. `bookings`): its own cap, or `freeze: true` (a cap of zero). */
+  resources: z
+    .partialRecord(
+      z.enum(RESOURCE_NAMES as [ResourceName, ...ResourceName[]]),
+      z.strictObject({ maxNewFields: z.number().int().min(0).optional(), freeze: z.boolean().optional() }),
+    )
+    .default({}),
+});
+
 export const sinkSchema = z.strictObject({
   /** Consumer group; default `bookeo-connect-sink-<kafka.topicPrefix>-<destination>` (contract/group-id.ts). Two sinks with different groups each receive everything. */
   groupId: z.string().min(1).optional(),
@@ -254,6 +289,10 @@ export const sinkSchema = z.strictObject({
   shutdownTimeoutMs: z.number().int().min(1_000).default(30_000),
   /** How long a running sink keeps retrying Kafka (offset commits, rejoining the group) after losing it, before it stops and exits non-zero. */
   kafkaOutageTimeoutSeconds: z.number().int().min(1).default(300),
+  /** A resource whose last this many records all went to the dead-letter topic turns /readyz false and its gauge to 1, until one of its records is written again. */
+  deadLetterAlarm: z.number().int().min(1).default(20),
+  /** Per-resource cap on drift-added columns (`sink.mode` stays the global evolve/freeze switch). */
+  drift: sinkDriftSchema.default(sinkDriftSchema.parse({})),
 });
 
 /** Every long-running command: dependencies unreachable at start are waited for, with back-off, this long. */

@@ -17,6 +17,7 @@ import { createTopicSerializer, type TopicSerializer } from '../../avro/topic-se
 import { resourceTopic } from '../../contract/topics.js';
 import { withAdmin, type TopicSpec } from '../../kafka/admin.js';
 import { createKafka, type KafkaClient } from '../../kafka/client.js';
+import { topicSpec } from '../../kafka/topic-configs.js';
 import { ensureTopics } from '../../kafka/topics.js';
 import { createBookeoClientFromConfig, type BookeoClient } from '../../bookeo/client.js';
 import { RESOURCE_CATALOG, type ResourceDefinition } from '../../bookeo/catalog/catalog.js';
@@ -82,7 +83,7 @@ export async function startSourceRuntime(options: SourceRuntimeOptions): Promise
 
     const kafka: KafkaClient = createKafka(config.kafka, logger, 'source');
     await reach(`Kafka at ${config.kafka.brokers.join(',')}`, 'creating topics', () =>
-      createTopics(kafka, config, definitions, topicOf),
+      createTopics(kafka, config, definitions, topicOf, logger),
     );
     const registry: SchemaRegistry = createSchemaRegistry(config.schemaRegistry);
     cleanups.push(() => registry.close());
@@ -183,19 +184,14 @@ async function createTopics(
   config: AppConfig,
   definitions: readonly ResourceDefinition[],
   topicOf: (resource: string) => string,
+  logger: Logger,
 ): Promise<void> {
-  const { partitions, replicationFactor } = config.kafka;
   const specs: TopicSpec[] = [
-    ...definitions.map((definition) => ({
-      topic: topicOf(definition.name),
-      partitions,
-      replicationFactor,
-      compacted: true,
-    })),
+    ...definitions.map((definition) => topicSpec(config.kafka, topicOf(definition.name), 'data')),
     // Offsets are few and read whole at start: one partition keeps that read short.
-    { topic: config.source.offsetsTopic, partitions: 1, replicationFactor, compacted: true },
+    topicSpec(config.kafka, config.source.offsetsTopic, 'offsets', 1),
     // Dead letters are an audit trail: every failure kept, never compacted away.
-    { topic: config.source.deadLetterTopic, partitions: 1, replicationFactor, compacted: false },
+    topicSpec(config.kafka, config.source.deadLetterTopic, 'deadLetter', 1),
   ];
-  await withAdmin(kafka, (admin) => ensureTopics(admin, specs));
+  await withAdmin(kafka, (admin) => ensureTopics(admin, specs, logger));
 }

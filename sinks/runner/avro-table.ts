@@ -7,7 +7,8 @@
  *   is a first-class column that can be filtered, grouped and indexed without tuple syntax, and a
  *   field added deep inside a record evolves as one `ADD COLUMN`. Avro field names are kept verbatim,
  *   so a column name is mechanically derivable from the schema path (no camel/snake renaming that
- *   could collide). A nullable parent makes all its leaves nullable.
+ *   could collide; a path that still lands on a taken name is renamed, see describeTable). A
+ *   nullable parent makes all its leaves nullable.
  * - Arrays of records stay one column of records (`struct` here; ClickHouse `Array(Tuple(...))` with
  *   named elements, DuckDB `STRUCT[]`, PostgreSQL jsonb). Parallel arrays (ClickHouse `Nested`) can
  *   drift out of step, need an ARRAY JOIN over several columns and have no DuckDB/PostgreSQL twin;
@@ -24,6 +25,9 @@ import {
   type StructField,
   type TableSpec,
 } from '../columns.js';
+import { driftOrdinals } from '../../avro/drift.js';
+import type { AvroRecord } from '../../avro/schema-json.js';
+import { RESERVED_COLUMN_NAMES, columnNameKey, firstFreeName } from '../../contract/columns.js';
 import { DestinationError } from '../errors.js';
 
 /**
@@ -48,9 +52,12 @@ class SchemaWalker {
   private readonly named = new Map<string, unknown>();
   private readonly expanding = new Set<string>();
   private readonly table: string;
+  /** Fields left out of the table (drift-added beyond the resource's cap). */
+  private readonly omitted: ReadonlySet<unknown>;
 
-  constructor(table: string) {
+  constructor(table: string, omitted: ReadonlySet<unknown> = new Set()) {
     this.table = table;
+    this.omitted = omitted;
   }
 
   /** The logical type of a schema; `fieldName` drives the low-cardinality guess for strings. */
@@ -149,11 +156,13 @@ class SchemaWalker {
       throw schemaError(this.table, `recursive record ${fullName} cannot be laid out as columns`);
     this.expanding.add(fullName);
     const ownNamespace = fullName.includes('.') ? fullName.slice(0, fullName.lastIndexOf('.')) : undefined;
-    const fields = (schema.fields as Json[]).map((field): StructField => {
-      const name = String(field.name);
-      const hint = typeof field.lowCardinality === 'boolean' ? field.lowCardinality : undefined;
-      return { name, type: this.typeOf(field.type, ownNamespace, name, hint) };
-    });
+    const fields = (schema.fields as Json[])
+      .filter((field) => !this.omitted.has(field))
+      .map((field): StructField => {
+        const name = String(field.name);
+        const hint = typeof field.lowCardinality === 'boolean' ? field.lowCardinality : undefined;
+        return { name, type: this.typeOf(field.type, ownNamespace, name, hint) };
+      });
     this.expanding.delete(fullName);
     return { kind: 'struct', fields };
   }
@@ -196,9 +205,19 @@ function topLevelFields(walker: SchemaWalker, schema: unknown, table: string, wh
 /**
  * Columns of the table for one topic: key fields, then the value's fields (flattened), then lineage.
  * A value field that lands on a key column's name (a value that repeats its own `id`) is left out:
- * the key is the entity's identity. Any other name clash is a schema error.
+ * the key is the entity's identity. A value column whose name is a lineage or system column's, or
+ * another column's (compared case-insensitively), is renamed by contract/columns.ts's rule
+ * (`_version` → `_version_2`), in field order. Schema drift already names new fields so that this
+ * never happens (avro/drift.ts); it covers schemas registered before it did.
+ * `maxNewFields`: only the first N fields drift added to the value schema get columns (by their
+ * rank, so the same N in every version; sinks/runner/drift-policy.ts); undefined: all of them.
  */
-export function describeTable(name: string, keySchema: unknown, valueSchema: unknown): TableSpec {
+export function describeTable(
+  name: string,
+  keySchema: unknown,
+  valueSchema: unknown,
+  maxNewFields?: number,
+): TableSpec {
   for (const [what, schema] of [
     ['key', keySchema],
     ['value', valueSchema],
@@ -213,7 +232,10 @@ export function describeTable(name: string, keySchema: unknown, valueSchema: unk
       });
     }
   }
-  const walker = new SchemaWalker(name);
+  const omitted = new Set<unknown>();
+  if (maxNewFields !== undefined)
+    for (const [field, rank] of driftOrdinals(valueSchema as AvroRecord)) if (rank > maxNewFields) omitted.add(field);
+  const walker = new SchemaWalker(name, omitted);
   const keyColumns = topLevelFields(walker, keySchema, name, 'key').map((field): Column => {
     if (field.type.kind === 'nullable' || field.type.kind === 'struct')
       throw schemaError(name, `key field ${field.name} must be a non-null primitive`);
@@ -222,16 +244,15 @@ export function describeTable(name: string, keySchema: unknown, valueSchema: unk
   const valueColumns: Column[] = [];
   flatten(topLevelFields(walker, valueSchema, name, 'value'), [], false, valueColumns);
 
-  const taken = new Set(keyColumns.map((column) => column.name));
+  const keyNames = new Set(keyColumns.map((column) => column.name));
+  const taken = new Set([...keyNames, ...RESERVED_COLUMN_NAMES].map(columnNameKey));
   const columns: Column[] = [...keyColumns];
-  for (const column of [
-    ...valueColumns.filter((c) => !(c.path.length === 1 && taken.has(c.name))),
-    ...LINEAGE_COLUMNS,
-  ]) {
-    if (taken.has(column.name)) throw schemaError(name, `two fields map to the column ${column.name}`);
-    taken.add(column.name);
-    columns.push(column);
+  for (const column of valueColumns.filter((c) => !(c.path.length === 1 && keyNames.has(c.name)))) {
+    const unique = firstFreeName(column.name, (candidate) => taken.has(columnNameKey(candidate)));
+    taken.add(columnNameKey(unique));
+    columns.push(unique === column.name ? column : { ...column, name: unique });
   }
+  columns.push(...LINEAGE_COLUMNS);
   return Object.freeze({
     name,
     columns: Object.freeze(columns),

@@ -26,6 +26,7 @@ import type { AvroSinkRecord, Destination, ResolvedSchema } from '../destination
 import { DestinationError } from '../errors.js';
 import type { DeadLetterReporter } from '../dlq/dead-letter.js';
 import { dedupToken, type Batch } from './batcher.js';
+import { createDeadLetterStreaks } from './dead-letter-streaks.js';
 import type { RecordDecoder, RegisteredSchema, SinkEntry } from './decode.js';
 import type { SinkMetrics } from './metrics.js';
 
@@ -41,6 +42,10 @@ export interface BatchWriterOptions {
   readonly logger: Logger;
   /** Told when a write is being retried and when it went through again (status, /readyz). */
   readonly onDestinationState?: (state: { healthy: boolean; error?: unknown }) => void;
+  /** How many fields drift added to a topic's schema its table takes (`sink.drift`); undefined: all. */
+  readonly maxNewFieldsOf?: (topic: string) => number | undefined;
+  /** Records of one topic dead-lettered in a row that mark the resource as failing (`sink.deadLetterAlarm`). */
+  readonly deadLetterAlarm: number;
 }
 
 /** Record-level refusals: the data of some records is wrong, the others can still be written. */
@@ -69,10 +74,13 @@ function avroRecords(rows: readonly RowEntry[]): AvroSinkRecord[] {
 export interface BatchWriter {
   /** Writes the batch's rows and dead-letters its bad records; `onDeadLettered` is told once per DLQ'd decode failure. */
   write(batch: Batch<SinkEntry>, signal: AbortSignal, onDeadLettered: () => void): Promise<void>;
+  /** Why the sink is not ready because a resource's records all go to the DLQ (dead-letter-streaks.ts). */
+  failingResources?(): string | undefined;
 }
 
 export function createBatchWriter(options: BatchWriterOptions): BatchWriter {
   const prepared = new WeakMap<ResolvedSchema, Promise<void>>();
+  const streaks = createDeadLetterStreaks(options.deadLetterAlarm, options.metrics.resourceDeadLettering);
 
   /** The batch's version (its newest value schema) and its table, prepared once per version. */
   async function schemaFor(topic: string, rows: readonly RowEntry[]): Promise<ResolvedSchema> {
@@ -81,7 +89,12 @@ export function createBatchWriter(options: BatchWriterOptions): BatchWriter {
     for (const row of rows)
       if (row.kind === 'upsert' && (value === undefined || row.value.schemaId > value.schemaId)) value = row.value;
     value ??= (await options.decoder.latestSchemas(topic)).value;
-    const schema = await options.decoder.resolve(options.tableOf(topic), first.key, value);
+    const schema = await options.decoder.resolve(
+      options.tableOf(topic),
+      first.key,
+      value,
+      options.maxNewFieldsOf?.(topic),
+    );
     let ready = prepared.get(schema);
     if (ready === undefined) {
       ready = options.destination.prepare(schema.table).then(() => undefined);
@@ -150,6 +163,7 @@ export function createBatchWriter(options: BatchWriterOptions): BatchWriter {
       const deletes = rows.reduce((count, row) => count + (row.kind === 'delete' ? 1 : 0), 0);
       options.metrics.records.inc({ topic: batch.topic, kind: 'upsert' }, rows.length - deletes);
       options.metrics.records.inc({ topic: batch.topic, kind: 'delete' }, deletes);
+      streaks.written(batch.topic);
     } catch (error) {
       if (!isRecordLevel(error)) throw error;
       if (rows.length === 1) {
@@ -188,6 +202,7 @@ export function createBatchWriter(options: BatchWriterOptions): BatchWriter {
     });
     options.metrics.deadLetters.inc({ topic: batch.topic, stage });
     options.metrics.records.inc({ topic: batch.topic, kind: 'dead_letter' });
+    streaks.deadLettered(batch.topic);
     options.logger.warn(
       { topic: batch.topic, partition: batch.partition, offset: entry.offset, stage, err: error },
       'record sent to the dead-letter topic',
@@ -214,5 +229,6 @@ export function createBatchWriter(options: BatchWriterOptions): BatchWriter {
       if (deadResult.status === 'rejected') throw deadResult.reason;
       options.metrics.writeSeconds.observe({ topic: batch.topic }, (performance.now() - started) / 1000);
     },
+    failingResources: () => streaks.reason(),
   };
 }

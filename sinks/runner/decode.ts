@@ -27,8 +27,16 @@ export interface RecordDecoder {
   schemaOf(schemaId: number): Promise<RegisteredSchema>;
   /** schemaOf without waiting, when it is already known; undefined when it must be fetched first. */
   schemaOfNow(schemaId: number): RegisteredSchema | undefined;
-  /** The schema a batch of `table` is written in: this value version, with the table spec described from it and the key's schema (cached). */
-  resolve(table: string, key: RegisteredSchema, value: RegisteredSchema): Promise<ResolvedSchema>;
+  /**
+   * The schema a batch of `table` is written in: this value version, with the table spec described
+   * from it and the key's schema (cached); `maxNewFields`: the resource's drift cap (drift-policy.ts).
+   */
+  resolve(
+    table: string,
+    key: RegisteredSchema,
+    value: RegisteredSchema,
+    maxNewFields?: number,
+  ): Promise<ResolvedSchema>;
   /** The newest key and value schemas of a topic (`<topic>-key`, `<topic>-value`): for batches of tombstones only, and rebuilds. */
   latestSchemas(topic: string): Promise<{ readonly key: RegisteredSchema; readonly value: RegisteredSchema }>;
 }

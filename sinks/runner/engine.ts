@@ -253,10 +253,13 @@ export async function startSinkEngine(options: SinkEngineOptions): Promise<SinkR
     done: lifecycle.done,
     status: () => {
       const kafka = lifecycle.live ? outage.reason() : undefined;
+      // A resource whose records all go to the DLQ degrades the running sink (/readyz names it).
+      const failing = lifecycle.state === 'running' ? options.writer.failingResources?.() : undefined;
+      const degradedBy = kafka ?? failing;
       return {
         groupId: options.groupId,
-        state: kafka === undefined ? lifecycle.state : 'degraded',
-        error: kafka ?? lifecycle.describeError(),
+        state: degradedBy === undefined ? lifecycle.state : 'degraded',
+        error: degradedBy ?? lifecycle.describeError(),
         partitions: [...generation.lanes.values()].map((lane) => ({
           topic: lane.topic,
           partition: lane.partition,

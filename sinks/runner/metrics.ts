@@ -23,6 +23,8 @@ export interface SinkMetrics {
   readonly writeSeconds: Histogram<'topic'>;
   readonly writeRetries: Counter<'topic'>;
   readonly deadLetters: Counter<'topic' | 'stage'>;
+  /** 1 while a topic's last `sink.deadLetterAlarm` records all went to the dead-letter topic (dead-letter-streaks.ts). */
+  readonly resourceDeadLettering: Gauge<'topic'>;
   readonly consumerLag: Gauge<'topic' | 'partition'>;
   readonly pausedPartitions: Gauge;
   readonly commits: Counter;
@@ -67,6 +69,11 @@ export function createSinkMetrics(registry: Registry): SinkMetrics {
       name: 'bookeo_connect_sink_dead_letters_total',
       help: 'Records sent to the dead-letter topic, by stage (decode, write)',
       labelNames: ['topic', 'stage'],
+    }),
+    resourceDeadLettering: gauge(registry, {
+      name: 'bookeo_connect_sink_resource_dead_lettering',
+      help: '1 while every recent record of the topic went to the dead-letter topic (sink.deadLetterAlarm in a row), else 0',
+      labelNames: ['topic'],
     }),
     consumerLag: gauge(registry, {
       name: 'bookeo_connect_sink_consumer_lag',

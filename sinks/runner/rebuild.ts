@@ -14,6 +14,7 @@ import { resourceTopic, tableOfTopic } from '../../contract/topics.js';
 import { openAdmin } from '../../kafka/admin.js';
 import type { KafkaClient } from '../../kafka/client.js';
 import { describeTable } from './avro-table.js';
+import { maxNewFieldsFor } from './drift-policy.js';
 import type { Destination } from '../destination.js';
 import type { RecordDecoder } from './decode.js';
 import { assertGroupStopped, copyGroupOffsets, resetGroup, topicEnds } from './group-admin.js';
@@ -44,7 +45,7 @@ export async function rebuildResource(options: RebuildOptions): Promise<{ table:
     const ends = await topicEnds(admin, [topic]);
     const schemas = await options.decoder.latestSchemas(topic);
     const rebuild = await options.destination.startRebuild(
-      describeTable(table, schemas.key.schema, schemas.value.schema),
+      describeTable(table, schemas.key.schema, schemas.value.schema, maxNewFieldsFor(config.sink.drift, table)),
     );
     logger.info({ table: rebuild.table.name, ends: Object.fromEntries(ends) }, 'rebuilding into a fresh table');
     try {

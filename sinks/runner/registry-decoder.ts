@@ -61,13 +61,13 @@ export function createRegistryDecoder(registry: SchemaRegistry): RecordDecoder {
     },
     schemaOf: versionOf,
     schemaOfNow: (schemaId) => versions.get(schemaId),
-    async resolve(table, key, value) {
-      const cacheKey = `${table}|${key.schemaId}|${value.schemaId}`;
+    async resolve(table, key, value, maxNewFields) {
+      const cacheKey = `${table}|${key.schemaId}|${value.schemaId}|${maxNewFields ?? ''}`;
       let found = resolved.get(cacheKey);
       if (found === undefined) {
         found = resolvedSchema(
           await versionOf(value.schemaId),
-          describeTable(table, key.schema, value.schema),
+          describeTable(table, key.schema, value.schema, maxNewFields),
           writerOf,
         );
         resolved.set(cacheKey, found);

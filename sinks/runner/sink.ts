@@ -9,6 +9,7 @@ import { createRetry, DEFAULT_RETRY_POLICY, type Retrier } from '../../common/re
 import { tableOfTopic } from '../../contract/topics.js';
 import { withAdmin } from '../../kafka/admin.js';
 import type { KafkaClient } from '../../kafka/client.js';
+import { topicSpec } from '../../kafka/topic-configs.js';
 import { ensureTopics } from '../../kafka/topics.js';
 import type { Destination } from '../destination.js';
 import { sinkDeadLetterTopic } from '../../contract/dead-letter-topics.js';
@@ -18,12 +19,13 @@ import type { Batch } from './batcher.js';
 import { createBatchWriter } from './batch-writer.js';
 import type { RecordDecoder, SinkEntry } from './decode.js';
 import type { SinkMetrics } from './metrics.js';
+import { maxNewFieldsFor } from './drift-policy.js';
 import { adoptGroupOffsets, assertSameSubscription, groupHasMembers } from './group-admin.js';
 import { startSinkRunner, type SinkRunner } from './runner.js';
 
 export interface SinkOptions {
   readonly kafka: KafkaClient;
-  readonly kafkaConfig: Pick<AppConfig['kafka'], 'partitions' | 'replicationFactor'>;
+  readonly kafkaConfig: Pick<AppConfig['kafka'], 'partitions' | 'replicationFactor' | 'topicConfigs'>;
   readonly sinkConfig: AppConfig['sink'];
   readonly destination: Destination;
   readonly destinationName: string;
@@ -58,14 +60,7 @@ export async function startSink(options: SinkOptions): Promise<Sink> {
   const retry = options.retry ?? createRetry(DEFAULT_RETRY_POLICY);
 
   await withAdmin(options.kafka, async (admin) => {
-    await ensureTopics(admin, [
-      {
-        topic: deadLetterTopic,
-        partitions: options.kafkaConfig.partitions,
-        replicationFactor: options.kafkaConfig.replicationFactor,
-        compacted: false,
-      },
-    ]);
+    await ensureTopics(admin, [topicSpec(options.kafkaConfig, deadLetterTopic, 'deadLetter')], options.logger);
     await assertSameSubscription(admin, groupId, options.topics);
     if (groupId === defaultGroup) {
       const legacyGroup = legacyDefaultGroupId(options.destinationName);
@@ -96,6 +91,8 @@ export async function startSink(options: SinkOptions): Promise<Sink> {
     metrics: options.metrics,
     logger: options.logger.child({ component: 'sink-writer' }),
     onDestinationState: (state) => runner?.destinationState(state),
+    deadLetterAlarm: sinkConfig.deadLetterAlarm,
+    maxNewFieldsOf: (topic) => maxNewFieldsFor(sinkConfig.drift, tableOfTopic(topic, options.topicPrefix)),
   });
   try {
     runner = await startSinkRunner({

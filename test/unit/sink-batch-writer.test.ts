@@ -93,6 +93,7 @@ function harness() {
     close: async () => undefined,
   };
   const dead: Array<DeadLetterCause & { errorClass: string }> = [];
+  const metrics = createSinkMetrics(new Registry());
   const writer = createBatchWriter({
     destination,
     destinationName: 'fake',
@@ -105,10 +106,11 @@ function harness() {
     },
     retry: createRetry({ retries: 0, initialDelayMs: 1, maxDelayMs: 1, multiplier: 1 }),
     tableOf: (topic) => topic.replace('p.', ''),
-    metrics: createSinkMetrics(new Registry()),
+    metrics,
     logger: quiet,
+    deadLetterAlarm: 3,
   });
-  return { writer, written, attempts, prepared, schemas, dead };
+  return { writer, written, attempts, prepared, schemas, dead, metrics };
 }
 
 /** A record that could not be read at intake (not Confluent-framed). */
@@ -186,5 +188,22 @@ describe('sink batch writer', () => {
       [[1, 'decode']],
     );
     assert.equal(announced, 1, 'the commit waits for the announced dead letter');
+  });
+
+  it('marks a topic failing once its last records all went to the DLQ, and clears it on the next written record', async () => {
+    const { writer, metrics } = harness();
+    const signal = new AbortController().signal;
+    const gauge = async (): Promise<number | undefined> =>
+      (await metrics.resourceDeadLettering.get()).values.find((v) => v.labels.topic === 'p.things')?.value;
+    // Offsets 3 (undecodable), 5 and 13 (refused) each go to the DLQ alone: two in a row stay below the alarm.
+    await writer.write(batch([3]), signal, () => undefined);
+    await writer.write(batch([5]), signal, () => undefined);
+    assert.equal(writer.failingResources?.(), undefined);
+    await writer.write(batch([13]), signal, () => undefined);
+    assert.match(writer.failingResources?.() ?? '', /every record of p\.things goes to the dead-letter topic/);
+    assert.equal(await gauge(), 1);
+    await writer.write(batch([14]), signal, () => undefined);
+    assert.equal(writer.failingResources?.(), undefined);
+    assert.equal(await gauge(), 0);
   });
 });

@@ -339,4 +339,17 @@ describe('sink engine', () => {
     );
     assert.equal(group.disconnected, true);
   });
+
+  it("reports a resource whose records all go to the DLQ: running turns degraded with the writer's reason", async (t) => {
+    const group = new FakeGroup();
+    let failing: string | undefined;
+    const writer = { ...heldWriter(), failingResources: () => failing };
+    const runner = await startEngine(group, writer);
+    t.after(() => runner.stop(10));
+    await waitFor(() => runner.status().state === 'running' || undefined, { what: 'running', timeoutMs: 2_000 });
+    failing = 'every record of p.things goes to the dead-letter topic';
+    assert.deepEqual([runner.status().state, runner.status().error], ['degraded', failing]);
+    failing = undefined;
+    assert.deepEqual([runner.status().state, runner.status().error], ['running', null]);
+  });
 });
