@@ -7,10 +7,17 @@ import { createAdmin, type SimulatorAdmin } from './admin.js';
 import type { ClockMode } from './clock.js';
 import { startServer } from './server.js';
 import { SimulatorState } from './state.js';
+import { DEFAULT_WEBHOOK_SETTINGS, WebhookDispatcher, type WebhookSettings } from './webhooks/dispatcher.js';
 
 export type { SimulatorAdmin, ResourceName, TruthOptions, AccountSummary, SimulatorStats } from './admin.js';
 export { RESOURCES } from './admin.js';
-export type { FaultSettings } from './faults.js';
+export type { FaultSettings, FaultTrigger, WebhookFaults } from './faults.js';
+export type { WebhookSettings } from './webhooks/dispatcher.js';
+export type { Delivery, DeliveryAttempt, DeliveryFilter, DeliveryState } from './webhooks/log.js';
+export type { DeliveryBody } from './webhooks/items.js';
+export type { Webhook } from './webhooks/registry.js';
+export type { WebhookDomain, WebhookType } from './webhooks/changes.js';
+export { webhookSignature, verifyWebhookSignature, type SignedParts } from './webhooks/signature.js';
 export type { MutationRequest, MutationResult, MutationKind } from './mutations.js';
 export type { CounterRow } from './counters.js';
 
@@ -34,6 +41,8 @@ export interface SimulatorOptions {
   maxTokenIds?: number;
   /** Background ticker: every `intervalMs`, advance a virtual clock by `speed` × the interval and tick every account. */
   autoTick?: { intervalMs: number; speed?: number };
+  /** Webhook deliveries: answer window, retry back-off, blocking, queue bound (docs/simulator.md). */
+  webhooks?: Partial<WebhookSettings>;
 }
 
 export interface RunningSimulator {
@@ -64,10 +73,18 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     tokenTtlSeconds: options.tokenTtlSeconds ?? 1800,
     mutationRate: options.mutationRate ?? Math.max(0.01, ((scale / historyDays) * 1.8) / 1440),
     maxTokenIds: options.maxTokenIds ?? 8_000_000,
+    webhooks: webhookSettings(options.webhooks),
   });
-  const admin = createAdmin(state);
+  const deliveries = new WebhookDispatcher(state);
+  const admin = createAdmin(state, deliveries);
   const host = options.host ?? '127.0.0.1';
-  const server = await startServer(state, admin, host, options.port ?? 0);
+  let server;
+  try {
+    server = await startServer(state, admin, host, options.port ?? 0);
+  } catch (error) {
+    await deliveries.close();
+    throw error;
+  }
   let ticker: NodeJS.Timeout | undefined;
   if (options.autoTick !== undefined) {
     const { intervalMs, speed = 1 } = options.autoTick;
@@ -85,7 +102,20 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     admin,
     close: async () => {
       if (ticker !== undefined) clearInterval(ticker);
+      await deliveries.close();
       await server.close();
     },
   };
+}
+
+function webhookSettings(given: Partial<WebhookSettings> = {}): WebhookSettings {
+  const settings = { ...DEFAULT_WEBHOOK_SETTINGS, ...given };
+  const problems: string[] = [];
+  if (!(settings.timeoutMs > 0)) problems.push('timeoutMs must be > 0');
+  if (!settings.retryDelaysMs.every((ms) => ms >= 0)) problems.push('retryDelaysMs must be >= 0');
+  for (const key of ['blockAfterLost', 'queueLimit', 'logLimit'] as const)
+    if (!(Number.isInteger(settings[key]) && settings[key] >= 1)) problems.push(`${key} must be an integer >= 1`);
+  if (!(settings.reorderHoldMs >= 0)) problems.push('reorderHoldMs must be >= 0');
+  if (problems.length > 0) throw new RangeError(`invalid webhook settings: ${problems.join('; ')}`);
+  return Object.freeze({ ...settings, retryDelaysMs: Object.freeze([...settings.retryDelaysMs]) });
 }
