@@ -2,6 +2,8 @@
  * Webhook deliveries: a signed POST for each kind of change, retries on errors and slow answers
  * (driven by the simulator clock), X-Bookeo-PreviousMessageLost after a message is given up,
  * blocking after repeated losses, and DELETE stopping deliveries. A local receiver records all.
+ * Tests that advance the clock watch customers/updated, which nothing but a customer edit sends
+ * (passing a booking's start records payments and updates the booking).
  */
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
@@ -83,9 +85,9 @@ describe('simulator webhook deliveries', () => {
   });
 
   it('retries a 500 after the back-off (on the simulator clock) with the same MessageId and a fresh signature', async () => {
-    await h.register('bookings', 'updated');
+    await h.register('customers', 'updated');
     h.receiver.answer = (_r, seen) => (seen === 1 ? 500 : 200);
-    h.sim.admin.mutate({ editBookings: 1 });
+    h.sim.admin.mutate({ editCustomers: 1 });
     const first = await h.delivery(
       () => true,
       (d) => d.state === 'retrying',
@@ -107,9 +109,9 @@ describe('simulator webhook deliveries', () => {
   });
 
   it('retries an answer slower than the answer window, and the API is not held up meanwhile', async () => {
-    await h.register('bookings', 'updated');
+    await h.register('customers', 'updated');
     h.receiver.answer = (_r, seen) => (seen === 1 ? 'hang' : 200);
-    h.sim.admin.mutate({ editBookings: 1 });
+    h.sim.admin.mutate({ editCustomers: 1 });
     await h.receiver.waitFor(1);
     const started = performance.now();
     assert.equal((await get<Page>(h.sim, '/webhooks')).status, 200, 'the API answers while a delivery hangs');
@@ -124,18 +126,18 @@ describe('simulator webhook deliveries', () => {
   });
 
   it('gives a message up after its last attempt; the next delivery carries X-Bookeo-PreviousMessageLost until one is answered', async () => {
-    await h.register('bookings', 'updated');
+    await h.register('customers', 'updated');
     h.receiver.answer = () => 500;
-    h.sim.admin.mutate({ editBookings: 1 });
+    h.sim.admin.mutate({ editCustomers: 1 });
     const [lost] = await h.queued(1);
     assert.equal((await h.settle(lost?.messageId ?? '')).state, 'lost');
     assert.equal(h.sim.admin.deliveries()[0]?.attempts.length, 3, 'three attempts: first plus two retries');
     h.receiver.answer = () => 200;
-    h.sim.admin.mutate({ editBookings: 1 });
+    h.sim.admin.mutate({ editCustomers: 1 });
     const [next] = await h.receiver.waitFor(1, (r) => r.messageId !== lost?.messageId, 'the next message');
     assert.equal(next?.previousMessageLost, true);
     assert.equal(next?.headers['x-bookeo-previousmessagelost'], 'true');
-    h.sim.admin.mutate({ editBookings: 1 });
+    h.sim.admin.mutate({ editCustomers: 1 });
     const after = await h.receiver.waitFor(2, (r) => r.messageId !== lost?.messageId, 'the one after');
     assert.equal(after[1]?.previousMessageLost, false, 'cleared once a delivery was answered');
   });
