@@ -7,8 +7,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
-import { verifyWebhookSignature } from '../../simulator/index.js';
-import { get, type Page } from './helpers.js';
+import { startSimulator, verifyWebhookSignature } from '../../simulator/index.js';
+import { get, post, type Page } from './helpers.js';
 import { startHarness, type Harness } from './webhook-harness.js';
 import type { Received } from './webhook-receiver.js';
 
@@ -82,6 +82,31 @@ describe('simulator webhook deliveries', () => {
     const gone = got.find(of('customers', 'deleted'));
     assert.equal(gone?.json.item, undefined, 'a hard-deleted customer has an itemId and no item');
     assert.equal((await get(h.sim, `/customers/${gone?.json.itemId ?? ''}`)).status, 404);
+  });
+
+  it('delivers the payment recorded when the clock passes a booking start, and the booking whose totalPaid moved', async () => {
+    await h.register('payments', 'created');
+    await h.register('bookings', 'updated');
+    const now = h.sim.admin.now().getTime();
+    type Money = { amount: string };
+    let due: Record<string, unknown> | undefined;
+    for await (const b of h.sim.admin.groundTruth('bookings')) {
+      const price = b.price as { totalGross: Money; totalPaid: Money };
+      const start = Date.parse(String(b.startTime));
+      const unpaid = price.totalGross.amount !== price.totalPaid.amount && b.canceled !== true;
+      if (start > now && unpaid && (due === undefined || start < Date.parse(String(due.startTime)))) due = b;
+    }
+    assert.ok(due !== undefined, 'a future booking with money still due');
+    const number = String(due.bookingNumber);
+    h.sim.admin.advance((Date.parse(String(due.startTime)) - now) / 1000);
+    const [payment] = await h.receiver.waitFor(
+      1,
+      (r) => r.json.domain === 'payments' && r.json.item?.description === `Booking ${number}`,
+    );
+    assert.ok(payment !== undefined && signed(payment));
+    const [booking] = await h.receiver.waitFor(1, (r) => r.json.domain === 'bookings' && r.json.itemId === number);
+    const price = booking?.json.item?.price as { totalGross: Money; totalPaid: Money };
+    assert.equal(price.totalPaid.amount, price.totalGross.amount, 'the item shows the settled booking');
   });
 
   it('retries a 500 after the back-off (on the simulator clock) with the same MessageId and a fresh signature', async () => {
@@ -165,6 +190,31 @@ describe('simulator webhook deliveries', () => {
     const made = h.sim.admin.mutate({ editCustomers: 1 });
     const [r] = await h.receiver.waitFor(1, (x) => x.json.itemId === made.ids.editCustomers[0] && x.url !== '');
     assert.ok(r !== undefined && signed(r));
+  });
+
+  it('bounds the queue of a webhook: past the limit a message is lost without being sent', async () => {
+    const small = await startSimulator({ seed: 11, scale: 100, webhooks: { queueLimit: 2, timeoutMs: 2_000 } });
+    try {
+      const receiver = h.receiver;
+      receiver.answer = () => 'hang';
+      const answer = await post(small, '/webhooks', {
+        url: receiver.urlFor('customers', 'created'),
+        domain: 'customers',
+        type: 'created',
+      });
+      assert.equal(answer.status, 201);
+      small.admin.mutate({ newCustomers: 1 });
+      await receiver.waitFor(1);
+      small.admin.mutate({ newCustomers: 3 });
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.deepEqual(
+        small.admin.deliveries().map((d) => d.state),
+        ['sending', 'queued', 'queued', 'lost'],
+      );
+      assert.equal(small.admin.deliveries()[3]?.attempts.length, 0, 'refused by the full queue');
+    } finally {
+      await small.close();
+    }
   });
 
   it('stops delivering when the webhook is deleted: the attempt in flight and the queued messages are canceled', async () => {
