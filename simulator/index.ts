@@ -7,7 +7,7 @@ import { createAdmin, type SimulatorAdmin } from './admin.js';
 import type { ClockMode } from './clock.js';
 import { startServer } from './server.js';
 import { SimulatorState } from './state.js';
-import { DEFAULT_WEBHOOK_SETTINGS, WebhookDispatcher, type WebhookSettings } from './webhooks/dispatcher.js';
+import { WebhookDispatcher, webhookSettings, type WebhookSettings } from './webhooks/dispatcher.js';
 
 export type { SimulatorAdmin, ResourceName, TruthOptions, AccountSummary, SimulatorStats } from './admin.js';
 export { RESOURCES } from './admin.js';
@@ -78,13 +78,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
   const deliveries = new WebhookDispatcher(state);
   const admin = createAdmin(state, deliveries);
   const host = options.host ?? '127.0.0.1';
-  let server;
-  try {
-    server = await startServer(state, admin, host, options.port ?? 0);
-  } catch (error) {
-    await deliveries.close();
-    throw error;
-  }
+  const server = await startServer(state, admin, host, options.port ?? 0);
   let ticker: NodeJS.Timeout | undefined;
   if (options.autoTick !== undefined) {
     const { intervalMs, speed = 1 } = options.autoTick;
@@ -102,20 +96,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     admin,
     close: async () => {
       if (ticker !== undefined) clearInterval(ticker);
-      await deliveries.close();
       await server.close();
+      await deliveries.close();
     },
   };
-}
-
-function webhookSettings(given: Partial<WebhookSettings> = {}): WebhookSettings {
-  const settings = { ...DEFAULT_WEBHOOK_SETTINGS, ...given };
-  const problems: string[] = [];
-  if (!(settings.timeoutMs > 0)) problems.push('timeoutMs must be > 0');
-  if (!settings.retryDelaysMs.every((ms) => ms >= 0)) problems.push('retryDelaysMs must be >= 0');
-  for (const key of ['blockAfterLost', 'queueLimit', 'logLimit'] as const)
-    if (!(Number.isInteger(settings[key]) && settings[key] >= 1)) problems.push(`${key} must be an integer >= 1`);
-  if (!(settings.reorderHoldMs >= 0)) problems.push('reorderHoldMs must be >= 0');
-  if (problems.length > 0) throw new RangeError(`invalid webhook settings: ${problems.join('; ')}`);
-  return Object.freeze({ ...settings, retryDelaysMs: Object.freeze([...settings.retryDelaysMs]) });
 }

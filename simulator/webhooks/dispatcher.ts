@@ -21,7 +21,7 @@ export interface WebhookSettings extends DeliveryOptions {
   readonly logLimit: number;
 }
 
-export const DEFAULT_WEBHOOK_SETTINGS: WebhookSettings = Object.freeze({
+const DEFAULT_WEBHOOK_SETTINGS: WebhookSettings = Object.freeze({
   timeoutMs: 5_000,
   retryDelaysMs: Object.freeze([10_000, 60_000, 300_000, 900_000]),
   blockAfterLost: 3,
@@ -31,8 +31,21 @@ export const DEFAULT_WEBHOOK_SETTINGS: WebhookSettings = Object.freeze({
   logLimit: 10_000,
 });
 
+/** The defaults with what was given, checked and frozen. */
+export function webhookSettings(given: Partial<WebhookSettings> = {}): WebhookSettings {
+  const settings = { ...DEFAULT_WEBHOOK_SETTINGS, ...given };
+  const problems: string[] = [];
+  if (!(settings.timeoutMs > 0)) problems.push('timeoutMs must be > 0');
+  if (!settings.retryDelaysMs.every((ms) => ms >= 0)) problems.push('retryDelaysMs must be >= 0');
+  for (const key of ['blockAfterLost', 'queueLimit', 'logLimit'] as const)
+    if (!(Number.isInteger(settings[key]) && settings[key] >= 1)) problems.push(`${key} must be an integer >= 1`);
+  if (!(settings.reorderHoldMs >= 0)) problems.push('reorderHoldMs must be >= 0');
+  if (problems.length > 0) throw new RangeError(`invalid webhook settings: ${problems.join('; ')}`);
+  return Object.freeze({ ...settings, retryDelaysMs: Object.freeze([...settings.retryDelaysMs]) });
+}
+
 export class WebhookDispatcher {
-  readonly settings: WebhookSettings;
+  private readonly settings: WebhookSettings;
   /** Per account, the queue of each live webhook by id. */
   private readonly queues = new Map<AccountData, Map<string, DeliveryQueue>>();
   private readonly log: DeliveryLog;
@@ -42,10 +55,9 @@ export class WebhookDispatcher {
 
   constructor(state: SimulatorState) {
     this.state = state;
-    const settings = state.options.webhooks;
-    this.settings = settings;
-    this.log = new DeliveryLog(settings.logLimit);
-    this.sender = new WebhookSender(settings.timeoutMs);
+    this.settings = state.options.webhooks;
+    this.log = new DeliveryLog(this.settings.logLimit);
+    this.sender = new WebhookSender(this.settings.timeoutMs);
     for (const data of state.accounts.values()) {
       data.webhooks.observe(() => this.follow(data));
       this.follow(data);

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startSimulator, type RunningSimulator } from '../../simulator/index.js';
 import { del, get, post, type Page } from './helpers.js';
+import { startReceiver } from './webhook-receiver.js';
 
 const OTHER = 'other-account';
 const URL_A = 'https://receiver.example.com/hooks/acme?domain=bookings&type=updated';
@@ -105,6 +106,45 @@ describe('simulator webhook management', () => {
     sim.admin.mutate({ newBookings: 3, editBookings: 2, cancelBookings: 1, newCustomers: 2 }, OTHER);
     await new Promise((resolve) => setImmediate(resolve));
     assert.deepEqual(sim.admin.deliveries({ apiKey: OTHER }), []);
+  });
+
+  it('changes neither the data nor the mutations: a simulator with webhooks stays equal to one without', async () => {
+    const plain = await startSimulator({ seed: 9, scale: 200 });
+    const watched = await startSimulator({ seed: 9, scale: 200 });
+    const receiver = await startReceiver();
+    try {
+      for (const domain of ['bookings', 'customers', 'payments'])
+        for (const type of ['created', 'updated', 'deleted'])
+          await post(watched, '/webhooks', { url: receiver.urlFor(domain, type), domain, type });
+      const request = {
+        newBookings: 4,
+        editBookings: 2,
+        cancelBookings: 2,
+        newCustomers: 2,
+        editCustomers: 2,
+        deleteCustomers: 1,
+      };
+      assert.deepEqual(watched.admin.mutate(request), plain.admin.mutate(request));
+      watched.admin.advance(3 * 86_400);
+      plain.admin.advance(3 * 86_400);
+      await receiver.waitFor(10);
+      for (const resource of ['bookings', 'customers', 'customers_people', 'payments'])
+        assert.deepEqual(
+          await collect(watched.admin.groundTruth(resource)),
+          await collect(plain.admin.groundTruth(resource)),
+          resource,
+        );
+    } finally {
+      await Promise.all([plain.close(), watched.close()]);
+      await receiver.close();
+    }
+  });
+
+  it('refuses invalid delivery settings at start', async () => {
+    await assert.rejects(
+      startSimulator({ scale: 10, webhooks: { timeoutMs: 0, queueLimit: 0.5 } }),
+      /invalid webhook settings: timeoutMs must be > 0; queueLimit must be an integer >= 1/,
+    );
   });
 });
 
