@@ -14,12 +14,14 @@
  *   GET|PUT|DELETE /_admin/faults?apiKey=  read / replace / clear the faults of an account (all if no apiKey on DELETE)
  *   POST   /_admin/tokens/expire?apiKey=   drop page tokens now
  *   GET|DELETE /_admin/counters            request counters per apiKey, endpoint and status
+ *   GET|DELETE /_admin/webhooks/deliveries?apiKey=&webhookId=&state=   webhook deliveries (DELETE forgets finished ones)
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { once } from 'node:events';
 import { RESOURCES, type ResourceName, type SimulatorAdmin } from './admin.js';
 import type { FaultSettings } from './faults.js';
 import type { MutationRequest } from './mutations.js';
+import type { DeliveryFilter, DeliveryState } from './webhooks/log.js';
 
 class AdminError extends Error {
   readonly status: number;
@@ -40,6 +42,7 @@ const INDEX = [
   'GET|PUT|DELETE /_admin/faults?apiKey=',
   'POST /_admin/tokens/expire?apiKey=',
   'GET|DELETE /_admin/counters',
+  'GET|DELETE /_admin/webhooks/deliveries?apiKey=&webhookId=&state=',
 ];
 
 export async function handleAdmin(
@@ -114,6 +117,21 @@ async function route(
       return { reset: true };
     }
     if (method === 'GET') return { counters: admin.counters() };
+  }
+  if (path === 'webhooks/deliveries') {
+    if (method === 'DELETE') {
+      admin.clearDeliveries();
+      return { cleared: true };
+    }
+    if (method === 'GET') {
+      const filter: DeliveryFilter = {};
+      if (apiKey !== undefined) filter.apiKey = apiKey;
+      const webhookId = url.searchParams.get('webhookId');
+      if (webhookId !== null) filter.webhookId = webhookId;
+      const state = url.searchParams.get('state');
+      if (state !== null) filter.state = state as DeliveryState;
+      return { deliveries: admin.deliveries(filter) };
+    }
   }
   throw new AdminError(404, `no admin route ${method} ${url.pathname}`);
 }

@@ -10,6 +10,8 @@ import { applyMutations, tick, type MutationRequest, type MutationResult } from 
 import { paymentJson } from './routes/payments.js';
 import type { SimulatorState } from './state.js';
 import type { AccountData } from './store.js';
+import type { WebhookDispatcher } from './webhooks/dispatcher.js';
+import type { Delivery, DeliveryFilter } from './webhooks/log.js';
 
 export const RESOURCES = [
   'bookings',
@@ -70,6 +72,10 @@ export interface SimulatorAdmin {
   expireTokens(apiKey?: string): number;
   counters(): CounterRow[];
   resetCounters(): void;
+  /** Webhook deliveries (each message with its attempts), in the order they were queued; copies. */
+  deliveries(filter?: DeliveryFilter): Delivery[];
+  /** Forgets finished deliveries. */
+  clearDeliveries(): void;
   accounts(): AccountSummary[];
   stats(): SimulatorStats;
 }
@@ -79,7 +85,7 @@ function assertResource(resource: string): asserts resource is ResourceName {
     throw new RangeError(`unknown resource ${resource}; one of ${RESOURCES.join(', ')}`);
 }
 
-export function createAdmin(state: SimulatorState): SimulatorAdmin {
+export function createAdmin(state: SimulatorState, webhooks: WebhookDispatcher): SimulatorAdmin {
   const account = (apiKey?: string): AccountData => state.account(apiKey);
   const liveCustomers = (data: AccountData): number[] => {
     const out: number[] = [];
@@ -138,7 +144,7 @@ export function createAdmin(state: SimulatorState): SimulatorAdmin {
         yield* data.catalog.resourceTypes.map((t) => data.catalog.resourceTypeJson(t));
         return;
       case 'webhooks':
-        yield* data.catalog.webhooks.map((h) => ({ ...h }));
+        yield* data.webhooks.list().map((h) => ({ ...h }));
         return;
     }
   }
@@ -160,7 +166,7 @@ export function createAdmin(state: SimulatorState): SimulatorAdmin {
       case 'resources':
         return data.catalog.resourceTypes.length;
       case 'webhooks':
-        return data.catalog.webhooks.length;
+        return data.webhooks.list().length;
     }
   }
 
@@ -169,6 +175,7 @@ export function createAdmin(state: SimulatorState): SimulatorAdmin {
     advance(seconds) {
       state.clock.advance(seconds);
       state.catchUp();
+      webhooks.wake();
       return new Date(state.clock.nowMs());
     },
     mutate: (request, apiKey) => applyMutations(account(apiKey), request, state.nowSeconds()),
@@ -202,6 +209,8 @@ export function createAdmin(state: SimulatorState): SimulatorAdmin {
     expireTokens: (apiKey) => state.tokens.expire(apiKey),
     counters: () => state.counters.rows(),
     resetCounters: () => state.counters.reset(),
+    deliveries: (filter) => webhooks.deliveries(filter),
+    clearDeliveries: () => webhooks.clearDeliveries(),
     accounts: () =>
       [...state.accounts.values()].map((data) => ({
         apiKey: data.ctx.apiKey,

@@ -26,7 +26,33 @@ export interface FaultSettings {
   schemaDrift?: { addField?: boolean; changeType?: boolean; conflict?: boolean };
   /** Page tokens of this account expire after this many (clock) seconds instead of the configured TTL. */
   tokenTtlSeconds?: number;
+  /** Webhook deliveries of this account (see docs/simulator.md). */
+  webhooks?: WebhookFaults;
 }
+
+/** Fires on the next N occasions, or with a probability from the seeded generator. */
+export interface FaultTrigger {
+  next?: number;
+  rate?: number;
+}
+
+/** Message faults are drawn once per message when it is queued; attempt faults on every attempt. */
+export interface WebhookFaults {
+  /** Message: once answered 2xx, the same delivery (same MessageId, timestamp, signature) is sent again. */
+  duplicate?: FaultTrigger;
+  /** Message: waits `ms` (default 2000 real ms, or until the clock passes it) before its first attempt; later messages wait behind it. */
+  delay?: FaultTrigger & { ms?: number };
+  /** Message: sent after the message queued next (or alone after a short hold when none comes). */
+  reorder?: FaultTrigger;
+  /** Message: never sent; counted as lost, so the next delivery carries X-Bookeo-PreviousMessageLost. */
+  drop?: FaultTrigger;
+  /** Attempt: signed with a wrong key. */
+  badSignature?: FaultTrigger;
+  /** Attempt: `X-Bookeo-Timestamp` is `seconds` (default 600) in the past, correctly signed. */
+  staleTimestamp?: FaultTrigger & { seconds?: number };
+}
+
+export type WebhookFaultName = keyof WebhookFaults;
 
 export type FaultAction =
   | { kind: 'none' }
@@ -112,7 +138,20 @@ export class FaultBook {
     return this.settings.get(apiKey)?.tokenTtlSeconds;
   }
 
-  private fires(apiKey: string, fault: { next?: number; rate?: number } | undefined): boolean {
+  /** Whether a webhook fault fires for this message or attempt (consumes one `next`). */
+  webhookFault(apiKey: string, name: WebhookFaultName): boolean {
+    return this.fires(apiKey, this.settings.get(apiKey)?.webhooks?.[name]);
+  }
+
+  webhookDelayMs(apiKey: string): number {
+    return this.settings.get(apiKey)?.webhooks?.delay?.ms ?? 2000;
+  }
+
+  webhookStaleSeconds(apiKey: string): number {
+    return this.settings.get(apiKey)?.webhooks?.staleTimestamp?.seconds ?? 600;
+  }
+
+  private fires(apiKey: string, fault: FaultTrigger | undefined): boolean {
     if (fault === undefined) return false;
     if (fault.next !== undefined && fault.next > 0) {
       fault.next--;
@@ -145,11 +184,13 @@ function validate(f: FaultSettings): void {
   const problems: string[] = [];
   if (f.rateLimit !== undefined && !(f.rateLimit.requestsPerSecond > 0))
     problems.push('rateLimit.requestsPerSecond must be > 0');
+  const hooks = f.webhooks ?? {};
   for (const [name, fault] of Object.entries({
     errors: f.errors,
     hang: f.hang,
     reset: f.reset,
     malformed: f.malformed,
+    ...Object.fromEntries(Object.entries(hooks).map(([key, value]) => [`webhooks.${key}`, value])),
   })) {
     if (fault === undefined) continue;
     if (fault.next !== undefined && !(Number.isInteger(fault.next) && fault.next >= 0))
@@ -161,6 +202,12 @@ function validate(f: FaultSettings): void {
     problems.push('errors.statuses must be HTTP error statuses');
   if (f.latencyMs !== undefined && !(f.latencyMs >= 0)) problems.push('latencyMs must be >= 0');
   if (f.tokenTtlSeconds !== undefined && !(f.tokenTtlSeconds >= 0)) problems.push('tokenTtlSeconds must be >= 0');
+  const known = ['duplicate', 'delay', 'reorder', 'drop', 'badSignature', 'staleTimestamp'];
+  for (const key of Object.keys(hooks))
+    if (!known.includes(key)) problems.push(`webhooks.${key} is not a webhook fault`);
+  if (hooks.delay?.ms !== undefined && !(hooks.delay.ms >= 0)) problems.push('webhooks.delay.ms must be >= 0');
+  if (hooks.staleTimestamp?.seconds !== undefined && !(hooks.staleTimestamp.seconds > 0))
+    problems.push('webhooks.staleTimestamp.seconds must be > 0');
   if (problems.length > 0) throw new RangeError(`invalid faults: ${problems.join('; ')}`);
 }
 

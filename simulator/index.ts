@@ -7,10 +7,17 @@ import { createAdmin, type SimulatorAdmin } from './admin.js';
 import type { ClockMode } from './clock.js';
 import { startServer } from './server.js';
 import { SimulatorState } from './state.js';
+import { WebhookDispatcher, webhookSettings, type WebhookSettings } from './webhooks/dispatcher.js';
 
 export type { SimulatorAdmin, ResourceName, TruthOptions, AccountSummary, SimulatorStats } from './admin.js';
 export { RESOURCES } from './admin.js';
-export type { FaultSettings } from './faults.js';
+export type { FaultSettings, FaultTrigger, WebhookFaults } from './faults.js';
+export type { WebhookSettings } from './webhooks/dispatcher.js';
+export type { Delivery, DeliveryAttempt, DeliveryFilter, DeliveryState } from './webhooks/log.js';
+export type { DeliveryBody } from './webhooks/items.js';
+export type { Webhook } from './webhooks/registry.js';
+export type { WebhookDomain, WebhookType } from './webhooks/changes.js';
+export { webhookSignature, verifyWebhookSignature, type SignedParts } from './webhooks/signature.js';
 export type { MutationRequest, MutationResult, MutationKind } from './mutations.js';
 export type { CounterRow } from './counters.js';
 
@@ -34,6 +41,8 @@ export interface SimulatorOptions {
   maxTokenIds?: number;
   /** Background ticker: every `intervalMs`, advance a virtual clock by `speed` × the interval and tick every account. */
   autoTick?: { intervalMs: number; speed?: number };
+  /** Webhook deliveries: answer window, retry back-off, blocking, queue bound (docs/simulator.md). */
+  webhooks?: Partial<WebhookSettings>;
 }
 
 export interface RunningSimulator {
@@ -64,8 +73,10 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     tokenTtlSeconds: options.tokenTtlSeconds ?? 1800,
     mutationRate: options.mutationRate ?? Math.max(0.01, ((scale / historyDays) * 1.8) / 1440),
     maxTokenIds: options.maxTokenIds ?? 8_000_000,
+    webhooks: webhookSettings(options.webhooks),
   });
-  const admin = createAdmin(state);
+  const deliveries = new WebhookDispatcher(state);
+  const admin = createAdmin(state, deliveries);
   const host = options.host ?? '127.0.0.1';
   const server = await startServer(state, admin, host, options.port ?? 0);
   let ticker: NodeJS.Timeout | undefined;
@@ -86,6 +97,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     close: async () => {
       if (ticker !== undefined) clearInterval(ticker);
       await server.close();
+      await deliveries.close();
     },
   };
 }

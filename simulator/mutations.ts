@@ -7,6 +7,10 @@
  * - customer edit: fields change, no timestamp moves (customers have none);
  * - customer delete: hard delete of the customer, their linked people and (past/canceled) bookings;
  * - product edit: code, wording, rates from now on; resource edit: rename or new resource.
+ * Each change is also recorded in the account's change feed for webhook deliveries: the entity
+ * the kind is about, plus what changes with it (a new customer, payments, a customer's booking
+ * counts, the bookings that vanish with a deleted customer). Products and resources have no
+ * webhook domain.
  */
 import { Rng, hash } from './random.js';
 import type { AccountData } from './store.js';
@@ -128,8 +132,16 @@ const APPLY: Record<MutationKind, (data: AccountData, rng: Rng, now: number) => 
       start = midnight + 8 * HOUR + slot * 1800;
     }
     if (start <= now) start = ctx.zone.midnight(now + DAY) + 10 * HOUR;
-    const customer = rng.chance(0.25) ? customers.add(now) : (liveCustomer(data, rng) ?? customers.add(now));
-    return createBooking(data, { product, start, customer, now, pending: spec.acceptDeny === true && rng.chance(0.4) });
+    const existing = rng.chance(0.25) ? undefined : liveCustomer(data, rng);
+    const customer = existing ?? customers.add(now);
+    return createBooking(data, {
+      product,
+      start,
+      customer,
+      customerIsNew: existing === undefined,
+      now,
+      pending: spec.acceptDeny === true && rng.chance(0.4),
+    });
   },
   editBookings(data, rng, now) {
     const b = data.bookings;
@@ -138,6 +150,7 @@ const APPLY: Record<MutationKind, (data: AccountData, rng: Rng, now: number) => 
     b.version.set(i, b.version.get(i) + 1);
     if ((b.flags.get(i) & FLAG_PENDING) !== 0 && rng.chance(0.5)) b.flags.set(i, b.flags.get(i) & ~FLAG_PENDING);
     touch(data, i, now);
+    data.changes.record('bookings', 'updated', i);
     return b.bookingNumber(i);
   },
   cancelBookings(data, rng, now) {
@@ -146,18 +159,26 @@ const APPLY: Record<MutationKind, (data: AccountData, rng: Rng, now: number) => 
     if (i === undefined) return undefined;
     b.canceled.set(i, now);
     touch(data, i, now);
+    // Bookeo's `deleted` webhook also reports cancellations.
+    data.changes.record('bookings', 'deleted', i);
+    const firstPayment = data.payments.count();
     refundOnCancel(data, data.payments, i, now);
+    data.recordPaymentsFrom(firstPayment);
     const c = b.customer.get(i);
     data.customers.numCancelations.set(c, data.customers.numCancelations.get(c) + 1);
+    data.changes.record('customers', 'updated', c);
     return b.bookingNumber(i);
   },
   newCustomers(data, _rng, now) {
-    return data.customers.ids.encode(data.customers.add(now));
+    const c = data.customers.add(now);
+    data.changes.record('customers', 'created', c);
+    return data.customers.ids.encode(c);
   },
   editCustomers(data, rng) {
     const c = liveCustomer(data, rng);
     if (c === undefined) return undefined;
     data.customers.version.set(c, data.customers.version.get(c) + 1);
+    data.changes.record('customers', 'updated', c);
     return data.customers.ids.encode(c);
   },
   deleteCustomers(data, rng, now) {
@@ -169,7 +190,12 @@ const APPLY: Record<MutationKind, (data: AccountData, rng: Rng, now: number) => 
       const own = data.customers.bookingsOf(c);
       if (own.some((i) => !b.isDeleted(i) && b.canceled.get(i) === 0 && b.start.get(i) > now)) continue;
       data.customers.remove(c);
-      for (const i of own) if (!b.isDeleted(i)) b.markDeleted(i);
+      data.changes.record('customers', 'deleted', c);
+      for (const i of own) {
+        if (b.isDeleted(i)) continue;
+        b.markDeleted(i);
+        data.changes.record('bookings', 'deleted', i);
+      }
       return data.customers.ids.encode(c);
     }
     return undefined;
@@ -191,6 +217,8 @@ export interface NewBooking {
   product: number;
   start: number;
   customer: number;
+  /** Whether the customer was added for this booking (else their booking counts change). */
+  customerIsNew: boolean;
   now: number;
   pending: boolean;
   /** People and options given by an API client (POST /bookings); otherwise derived from the seed. */
@@ -208,7 +236,11 @@ export function createBooking(data: AccountData, input: NewBooking): string {
   b.customer.set(i, input.customer);
   if (input.pending) b.flags.set(i, FLAG_PENDING);
   if (input.facts !== undefined) data.posted.set(i, input.facts);
+  data.changes.record('customers', input.customerIsNew ? 'created' : 'updated', input.customer);
+  data.changes.record('bookings', 'created', i);
+  const firstPayment = data.payments.count();
   payAtBooking(data, data.payments, i, input.now);
+  data.recordPaymentsFrom(firstPayment);
   data.customers.addBooking(input.customer, i);
   data.customers.numBookings.set(input.customer, data.customers.numBookings.get(input.customer) + 1);
   return b.bookingNumber(i);

@@ -18,6 +18,7 @@ import { holdRoutes } from './routes/holds.js';
 import { paymentRoutes } from './routes/payments.js';
 import { settingsRoutes } from './routes/settings.js';
 import type { ApiRoute } from './routes/types.js';
+import { webhookRoutes } from './routes/webhooks.js';
 import type { SimulatorState } from './state.js';
 
 const ROUTES: readonly ApiRoute[] = [
@@ -26,6 +27,7 @@ const ROUTES: readonly ApiRoute[] = [
   ...settingsRoutes,
   ...paymentRoutes,
   ...holdRoutes,
+  ...webhookRoutes,
 ];
 const COMPILED = ROUTES.map((route) => ({ route, segments: route.path.split('/').filter(Boolean) }));
 const MAX_BODY_BYTES = 1024 * 1024;

@@ -7,6 +7,7 @@ import { TokenStore } from './pagination.js';
 import { hash } from './random.js';
 import { AccountData } from './store.js';
 import { Zone } from './time.js';
+import type { WebhookSettings } from './webhooks/dispatcher.js';
 
 export interface StateOptions {
   seed: number;
@@ -22,6 +23,7 @@ export interface StateOptions {
   mutationRate: number;
   /** Cap on ids held by page-token snapshots (4 bytes each). */
   maxTokenIds: number;
+  webhooks: WebhookSettings;
 }
 
 export class SimulatorState {

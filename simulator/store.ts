@@ -21,6 +21,8 @@ import { settleAtStart } from './data/payment-rules.js';
 import { PaymentStore } from './data/payments.js';
 import type { ProductSpec } from './data/themes.js';
 import { lowerBound } from './columns.js';
+import { ChangeFeed } from './webhooks/changes.js';
+import { WebhookRegistry } from './webhooks/registry.js';
 
 export interface HoldState {
   readonly id: string;
@@ -34,6 +36,9 @@ export class AccountData {
   readonly bookings: BookingStore;
   readonly payments: PaymentStore;
   readonly holds = new Map<string, HoldState>();
+  readonly webhooks: WebhookRegistry;
+  /** What mutations change, for webhook deliveries. */
+  readonly changes = new ChangeFeed();
   /** People and options of bookings created through POST /bookings (until a later edit replaces them). */
   readonly posted = new Map<number, { numbers: PeopleNumber[]; options: ChosenOption[] }>();
   /** Payments due at a booking's start have been recorded for starts up to here. */
@@ -51,6 +56,7 @@ export class AccountData {
     this.ctx = ctx;
     const started = performance.now();
     this.catalog = new Catalog(ctx);
+    this.webhooks = new WebhookRegistry(ctx);
     this.customers = new CustomerStore(ctx, Math.max(10, Math.round(scale * 0.2)));
     this.bookings = new BookingStore(scale, 1_500_000_000 + ctx.index * 50_000_000);
     this.payments = new PaymentStore(800_000_000 + ctx.index * 50_000_000);
@@ -100,8 +106,20 @@ export class AccountData {
     for (let i = first; i < b.baseCount && b.start.get(i) <= now; i++) due.push(i);
     for (const i of b.addedByStart) if (b.start.get(i) >= from && b.start.get(i) <= now) due.push(i);
     due.sort((x, y) => b.start.get(x) - b.start.get(y) || x - y);
-    for (const i of due) settleAtStart(this, this.payments, i);
+    for (const i of due) {
+      const first = this.payments.count();
+      settleAtStart(this, this.payments, i);
+      // The booking's totalPaid moved with the payment.
+      if (this.recordPaymentsFrom(first) > 0) this.changes.record('bookings', 'updated', i);
+    }
     this.settledUpTo = now;
+  }
+
+  /** Records the payments added since `first` as created; returns how many. */
+  recordPaymentsFrom(first: number): number {
+    const count = this.payments.count();
+    for (let p = first; p < count; p++) this.changes.record('payments', 'created', p);
+    return count - first;
   }
 
   /** Start of the customer's next live booking after `now`, and of the last one that ended by `now`. */

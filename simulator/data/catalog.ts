@@ -1,7 +1,7 @@
 /**
  * The small, mutable settings of an account: products (with a price history, so an old booking
  * keeps the price it was sold at after a product's rates change), resource types, people
- * categories, languages, taxes and webhooks. A few dozen objects, held as plain JS.
+ * categories, languages and taxes. A few dozen objects, held as plain JS.
  */
 import type { Rng} from '../random.js';
 import { IdCodec, hash, idPrefix } from '../random.js';
@@ -47,7 +47,6 @@ export class Catalog {
   readonly resourceTypes: ResourceTypeState[];
   readonly options: readonly OptionSpec[];
   readonly taxId: string;
-  readonly webhooks: Record<string, unknown>[];
   /** Product indices bookable at (day of week × 26 + slot), with their weights. */
   readonly slotProducts: { items: number[]; weights: number[] }[];
   private readonly resourceIds: IdCodec;
@@ -82,21 +81,6 @@ export class Catalog {
       { id: optionIds.encode(1), name: 'Photo package', kind: 'onOff' },
       { id: optionIds.encode(2), name: 'Experience level', kind: 'choice', values: ['Beginner', 'Intermediate', 'Advanced'].map((name, i) => ({ id: optionIds.encode(100 + i), name })) },
       { id: optionIds.encode(3), name: 'Notes for the team', kind: 'text' },
-    ];
-    const hooks = new IdCodec(idPrefix(seed, 'webhook'), hash(seed, 6));
-    const host = `https://hooks.example.com/bookeo/${account.apiKey.slice(0, 8)}`;
-    this.webhooks = [
-      { id: hooks.encode(1), url: `${host}/bookings`, domain: 'bookings', type: 'created' },
-      { id: hooks.encode(2), url: `${host}/bookings`, domain: 'bookings', type: 'updated' },
-      { id: hooks.encode(3), url: `${host}/bookings`, domain: 'bookings', type: 'deleted' },
-      {
-        id: hooks.encode(4),
-        url: `${host}/customers?source=bookeo`,
-        domain: 'customers',
-        type: 'deleted',
-        blockedTime: account.zone.iso(account.generatedAt - 12 * 86_400),
-        blockedReason: 'Too many failed deliveries (HTTP 502)',
-      },
     ];
     this.slotProducts = [];
     for (let day = 0; day < 7; day++) {

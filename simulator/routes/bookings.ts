@@ -66,6 +66,7 @@ function createFromBody(request: ApiRequest): ApiResponse {
     product: input.product,
     start: input.start,
     customer,
+    customerIsNew: input.customer === undefined,
     now,
     pending: spec?.acceptDeny === true,
     facts: { numbers: input.numbers, options: input.options },

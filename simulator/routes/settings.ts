@@ -1,5 +1,5 @@
-/** Settings (languages, products, resources, people categories, taxes, business, apikeyinfo) and webhooks. */
-import { badRequest, notFound, ok } from '../http.js';
+/** Settings (languages, products, resources, people categories, taxes, business, apikeyinfo). */
+import { badRequest, ok } from '../http.js';
 import { allIndices, listPage, type ApiRoute } from './types.js';
 
 const PRODUCT_TYPES = ['fixed', 'fixedCourse', 'flexibleTime'];
@@ -94,29 +94,5 @@ export const settingsRoutes: readonly ApiRoute[] = [
         permissions: ['bookings_r_all', 'bookings_rw_all', 'customers_r_all', 'payments_r_all', 'availability_r'],
         creationTime: account.ctx.zone.iso(account.ctx.generatedAt - (account.ctx.historyDays + 30) * 86_400),
       }),
-  },
-  {
-    method: 'GET',
-    path: '/webhooks',
-    handler: (request) => {
-      const hooks = request.account.catalog.webhooks;
-      const page = listPage(
-        request,
-        'webhooks',
-        100,
-        () => ({ ids: allIndices(hooks.length, () => true), context: undefined }),
-        (i) => (hooks[i] === undefined ? undefined : { ...hooks[i] }),
-      );
-      return ok(page, 'list');
-    },
-  },
-  {
-    method: 'GET',
-    path: '/webhooks/{id}',
-    handler: ({ account, params }) => {
-      const hook = account.catalog.webhooks.find((h) => h.id === params.id);
-      if (hook === undefined) throw notFound(`webhook ${params.id ?? ''}`);
-      return ok({ ...hook }, 'single');
-    },
   },
 ];

@@ -80,3 +80,12 @@ export const BOOKEO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}[+-]\d{2}:\d{2}$
 
 export const iso = (date: Date): string => date.toISOString().replace(/\.\d{3}Z$/, 'Z');
 export const daysAfter = (date: Date, days: number): Date => new Date(date.getTime() + days * 86_400_000);
+
+export async function del(
+  sim: RunningSimulator,
+  path: string,
+  apiKey?: string,
+): Promise<{ status: number; text: string }> {
+  const response = await fetch(`${sim.url}${path}`, { method: 'DELETE', headers: authHeaders(sim, apiKey) });
+  return { status: response.status, text: await response.text() };
+}
