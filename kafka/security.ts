@@ -5,12 +5,11 @@
  * A PEM file that cannot be read is a configuration error naming the key and the path, never the
  * file's content.
  */
-import { readFileSync } from 'node:fs';
 import type { ConnectionOptions } from 'node:tls';
 import type { SASLOptions } from 'kafkajs';
 import type { AppConfig, KafkaOAuthBearerConfig, KafkaTlsConfig } from '../common/config/schema.js';
-import { ConfigError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
+import { readPem } from '../common/tls.js';
 import { createOAuthTokenProvider, type OAuthTokenProvider } from './oauth-token-provider.js';
 
 export interface KafkaSecurityOptions {
@@ -18,26 +17,20 @@ export interface KafkaSecurityOptions {
   readonly sasl: SASLOptions | undefined;
 }
 
-/** Reads a file's text; a seam for the unit tests. */
-export type ReadText = (path: string) => string;
-
-const readText: ReadText = (path) => readFileSync(path, 'utf8');
-
 const providers = new WeakMap<KafkaOAuthBearerConfig, OAuthTokenProvider>();
 
 export function kafkaSecurityOptions(
   config: Pick<AppConfig['kafka'], 'ssl' | 'sasl'>,
   logger: Logger,
-  read: ReadText = readText,
 ): KafkaSecurityOptions {
-  return { ssl: tlsOptions(config.ssl, read), sasl: saslOptions(config.sasl, logger) };
+  return { ssl: tlsOptions(config.ssl), sasl: saslOptions(config.sasl, logger) };
 }
 
-function tlsOptions(ssl: boolean | KafkaTlsConfig, read: ReadText): ConnectionOptions | boolean {
+function tlsOptions(ssl: boolean | KafkaTlsConfig): ConnectionOptions | boolean {
   if (typeof ssl === 'boolean') return ssl;
   const pem = (key: 'ca' | 'certificate' | 'privateKey'): { value?: string } => {
     const value = ssl[key];
-    return value === undefined ? {} : { value: pemText(`kafka.ssl.${key}`, value, read) };
+    return value === undefined ? {} : { value: readPem(`kafka.ssl.${key}`, value) };
   };
   const ca = pem('ca').value;
   const cert = pem('certificate').value;
@@ -50,25 +43,6 @@ function tlsOptions(ssl: boolean | KafkaTlsConfig, read: ReadText): ConnectionOp
     ...(ssl.passphrase === undefined ? {} : { passphrase: ssl.passphrase }),
     ...(ssl.servername === undefined ? {} : { servername: ssl.servername }),
   };
-}
-
-const PEM_BEGIN = '-----BEGIN ';
-
-/** The PEM text given inline, or read from the file the value names. */
-function pemText(key: string, value: string, read: ReadText): string {
-  if (value.trimStart().startsWith(PEM_BEGIN)) return value;
-  let text: string;
-  try {
-    text = read(value);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
-    throw new ConfigError([{ key, expected: 'PEM text or a readable PEM file', found: `${value} (${code})` }]);
-  }
-  if (!text.includes(PEM_BEGIN))
-    throw new ConfigError([
-      { key, expected: 'PEM text or a readable PEM file', found: `${value} (no PEM block in it)` },
-    ]);
-  return text;
 }
 
 function saslOptions(sasl: AppConfig['kafka']['sasl'], logger: Logger): SASLOptions | undefined {

@@ -133,7 +133,8 @@ export const kafkaSaslSchema = z
           code: 'custom',
           path: [field],
           message: `not used with mechanism ${sasl.mechanism}`,
-          input: undefined,
+          // The value itself: configuration errors mask it by its key (a password shows as ***).
+          input: sasl[field],
         });
   });
 

@@ -70,7 +70,7 @@ describe('kafka security configuration → client options', () => {
     writeFileSync(notPem, 'PRIVATE-MATERIAL-DO-NOT-PRINT');
     const wrong = configError(() => optionsOf({ ssl: { certificate: CERT_PEM, privateKey: notPem } }));
     assert.equal(wrong.problems[0]?.key, 'kafka.ssl.privateKey');
-    assert.match(wrong.message, /no PEM block/);
+    assert.match(wrong.message, /not PEM/);
     assert.doesNotMatch(wrong.message, /PRIVATE-MATERIAL/);
   });
 
