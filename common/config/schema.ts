@@ -11,6 +11,7 @@ import { RESOURCE_NAMES, type ResourceName } from '../../contract/resources.js';
 import { clickhouseSchema } from '../../sinks/clickhouse/config.js';
 import { duckdbSchema } from '../../sinks/duckdb/config.js';
 import { postgresSchema } from '../../sinks/postgres/config.js';
+import { webhooksSchema } from '../../connector/source/webhooks/config.js';
 
 /** Accepts a JSON array or a comma-separated string (convenient in environment variables). */
 const stringList = z.preprocess(
@@ -313,6 +314,7 @@ export const configSchema = z.strictObject({
   duckdb: duckdbSchema.default(duckdbSchema.parse({})),
   postgres: postgresSchema.default(postgresSchema.parse({})),
   source: sourceSchema.default(sourceSchema.parse({})),
+  webhooks: webhooksSchema.default(webhooksSchema.parse({})),
   sink: sinkSchema.default(sinkSchema.parse({})),
   startup: startupSchema.default(startupSchema.parse({})),
 });
