@@ -121,6 +121,8 @@ export interface LiveVersion {
 
 export interface Destination {
   readonly capabilities: DestinationCapabilities;
+  /** Reaches the engine (a trivial query) or throws a `DestinationError`; the sink's start waits on it. */
+  ping(): Promise<void>;
   /** Creates or evolves the table for this schema version (or, frozen, checks it); idempotent. */
   prepare(table: TableSpec): Promise<PrepareResult>;
   /**

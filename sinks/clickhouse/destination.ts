@@ -199,6 +199,10 @@ export function createClickHouseDestination(options: ClickHouseDestinationOption
       return { created, addedColumns: names };
     },
 
+    async ping() {
+      await request('ping', undefined, (signal) => client.command({ query: 'SELECT 1', abort_signal: signal }));
+    },
+
     write,
 
     async *liveVersions(table: string, keyColumns: readonly string[]): AsyncIterable<LiveVersion> {

@@ -219,6 +219,10 @@ export function createDuckDBDestination(options: DuckDBDestinationOptions): Dest
       });
     },
 
+    async ping() {
+      await withConnection('ping', 'ping', async (connection) => void (await connection.run('SELECT 1')));
+    },
+
     write,
 
     async *liveVersions(table: string, keyColumns: readonly string[]): AsyncIterable<LiveVersion> {

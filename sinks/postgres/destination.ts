@@ -321,6 +321,14 @@ export function createPostgresDestination(options: PostgresDestinationOptions): 
       return { created: result.created, addedColumns: result.added };
     },
 
+    async ping() {
+      try {
+        await pool.query('SELECT 1');
+      } catch (error) {
+        throw classifyPostgresError(error, 'ping', schema, connection.secrets);
+      }
+    },
+
     write,
 
     async *liveVersions(table: string, keyColumns: readonly string[]): AsyncIterable<LiveVersion> {

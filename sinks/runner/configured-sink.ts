@@ -3,7 +3,8 @@
  * a registry-backed decoder, its Kafka client, and the runner. `bookeo-connect sink <destination>`
  * starts one; `bookeo-connect run` starts one per destination next to the source. `close()` undoes
  * everything it built. A registry that does not answer yet is waited for (`startup.timeoutSeconds`,
- * with back-off), the reason reported through `onWaiting` for /readyz.
+ * with back-off), and so is a destination that does not answer; the reason is reported through
+ * `onWaiting` for /readyz.
  */
 import type { Registry } from 'prom-client';
 import { createSchemaRegistry } from '../../avro/registry.js';
@@ -13,6 +14,7 @@ import { ConnectError } from '../../common/errors.js';
 import { isPermanentStartupError, waitForDependency } from '../../common/startup.js';
 import { createKafka } from '../../kafka/client.js';
 import type { Destination } from '../destination.js';
+import { DestinationError } from '../errors.js';
 import { destinationFactory } from './destinations.js';
 import { createSinkMetrics } from './metrics.js';
 import { createRegistryDecoder } from './registry-decoder.js';
@@ -66,6 +68,12 @@ export async function startConfiguredSink(options: ConfiguredSinkOptions): Promi
         ...wait,
         dependency: `the schema registry at ${registry.url}`,
       });
+    // A destination that refuses us (credentials, a certificate) is not waited on; one that is away is.
+    await waitForDependency(() => destination.ping(), {
+      ...wait,
+      dependency: `the ${destinationName} destination`,
+      permanent: (error) => isPermanentStartupError(error) || (error instanceof DestinationError && !error.retriable),
+    });
     // Topics the source has just created can be unknown to the broker for a moment (kafkajs'
     // own retries may run out first): Kafka's failures are waited on, the sink's own refusals
     // (a group another deployment uses) are not.

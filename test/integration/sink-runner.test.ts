@@ -344,6 +344,7 @@ describe('sink runner (real Kafka, registry, ClickHouse)', () => {
     let healthy = false;
     const switching: Destination = {
       capabilities: up.capabilities,
+      ping: () => (healthy ? up : down).ping(),
       prepare: (table) => (healthy ? up : down).prepare(table),
       write: (batch) => (healthy ? up : down).write(batch),
       startRebuild: (table) => (healthy ? up : down).startRebuild(table),

@@ -2,7 +2,8 @@
  * `sink run` started before its dependencies, as a child process on the real stack: its ops server
  * answers at once and /readyz says what it waits for. A registry that comes up later (a forwarder
  * to the stack's registry, started on the port the sink was given) lets it go on and load by
- * itself; Kafka that never comes makes it exit non-zero once `startup.timeoutSeconds` passed.
+ * itself, and so does a destination that comes up later; Kafka that never comes makes it exit
+ * non-zero once `startup.timeoutSeconds` passed.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -90,6 +91,9 @@ describe('sink start-up with its dependencies unreachable (real stack, `sink run
     overrides: {
       brokers?: string[];
       registryUrl?: string;
+      clickhouseUrl?: string;
+      /** Its own table and group, for a run that must load what an earlier one loaded already. */
+      namespace?: string;
       startupSeconds: number;
       httpPort: number;
       topicPrefix?: string;
@@ -107,10 +111,13 @@ describe('sink start-up with its dependencies unreachable (real stack, `sink run
           partitions: 2,
         },
         schemaRegistry: { url: overrides.registryUrl ?? endpoints.registryUrl },
-        clickhouse: { url: endpoints.clickhouseUrl, database },
+        clickhouse: {
+          url: overrides.clickhouseUrl ?? endpoints.clickhouseUrl,
+          database: overrides.namespace ?? database,
+        },
         http: { port: overrides.httpPort },
         sink: {
-          groupId: `${prefix}-sink`,
+          groupId: overrides.namespace ?? `${prefix}-sink`,
           ...(overrides.resources === undefined ? {} : { resources: overrides.resources }),
           deadLetterTopic: `${prefix}.dlq`,
           batch: { maxAgeMs: 200 },
@@ -160,6 +167,43 @@ describe('sink start-up with its dependencies unreachable (real stack, `sink run
 
     run.child.kill('SIGTERM');
     assert.equal(await exitWithin(run, 60_000), 0, `a graceful stop (output: ${run.output().slice(-2_000)})`);
+  });
+
+  it('waits for a destination that is not there yet, says so in /readyz, and loads once it answers', async () => {
+    const lateDatabase = `${database}_late`;
+    const clickhousePort = await freePort();
+    const httpPort = await freePort();
+    const ops = `http://127.0.0.1:${httpPort}`;
+    const run = startSinkProcess('late-destination', {
+      resources: ['items'],
+      clickhouseUrl: `http://127.0.0.1:${clickhousePort}`,
+      namespace: lateDatabase,
+      startupSeconds: 120,
+      httpPort,
+    });
+    await waitFor(
+      async () => {
+        const ready = await readiness(ops);
+        return ready.status === 503 && /waiting for the clickhouse destination: /.test(ready.reason ?? '');
+      },
+      { what: '/readyz to say the destination is awaited', timeoutMs: 60_000, intervalMs: 250 },
+    ).catch(withOutput(run));
+    assert.equal(run.child.exitCode, null, 'still running while it waits');
+
+    const forwarder = await startHttpForwarder(endpoints.clickhouseUrl, { port: clickhousePort });
+    try {
+      await waitFor(async () => (await liveRows(clickhouse, lateDatabase, 'items')) === 12, {
+        what: 'the sink to load once the destination answers',
+        timeoutMs: 90_000,
+        intervalMs: 250,
+      }).catch(withOutput(run));
+      run.child.kill('SIGTERM');
+      assert.equal(await exitWithin(run, 60_000), 0, `a graceful stop (output: ${run.output().slice(-2_000)})`);
+    } finally {
+      await forwarder.close();
+      await clickhouse.command({ query: `DROP DATABASE IF EXISTS \`${lateDatabase}\`` });
+      await admin.deleteGroups([lateDatabase]).catch(() => undefined);
+    }
   });
 
   it('deployed before its source, waits for the resource topics to exist, then joins', async () => {

@@ -74,6 +74,7 @@ function harness() {
   const schemas = new Set<ResolvedSchema>();
   const destination: Destination = {
     capabilities: { idempotency: 'version' },
+    ping: async () => undefined,
     prepare: async (table) => {
       prepared.push(table.name);
       return { created: true, addedColumns: [] };
