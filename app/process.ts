@@ -6,7 +6,7 @@
  * exits non-zero with it). A signal during the start (a dependency awaited) ends it quietly.
  */
 import { loadConfig } from '../common/config/load.js';
-import { describeError } from '../common/errors.js';
+import { ConnectError, describeError } from '../common/errors.js';
 import { createLogger, type Logger } from '../common/logger.js';
 import type { SourceRuntime } from '../connector/source/runtime.js';
 import { checkDestination } from '../sinks/runner/destinations.js';
@@ -88,4 +88,13 @@ async function pollOnce(app: App, source: SourceRuntime): Promise<void> {
   process.stdout.write(`${JSON.stringify(source.status.all(), null, 2)}\n`);
   const stopped = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
   if (stopped !== undefined) throw stopped.reason;
+  const failed = results.flatMap((result, index) =>
+    result.status === 'fulfilled'
+      ? result.value.failed.map((entry) => `${source.tasks[index]?.account ?? '?'}/${entry.resource} (${entry.error})`)
+      : [],
+  );
+  if (failed.length > 0)
+    throw new ConnectError(
+      `${failed.length} resource poll${failed.length === 1 ? '' : 's'} failed: ${failed.join('; ')}`,
+    );
 }
