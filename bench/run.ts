@@ -33,7 +33,7 @@ interface Row {
 
 /** Where a sink's time goes on this machine: CPU per row of the sink and of the engine, and the rate those allow on its cores. */
 const cpuNote = (result: SinkBenchResult): string =>
-  `CPU per row: sink ${result.cpuMicrosPerRow.sink} µs + engine ${result.cpuMicrosPerRow.engine} µs → at most ${result.coreBoundRowsPerSecond} rows/s on ${availableParallelism()} cores`;
+  `CPU per row${result.cpuWindow === 'whole-process' ? ' (whole process, start-up included: a short run)' : ''}: sink ${result.cpuMicrosPerRow.sink} µs + engine ${result.cpuMicrosPerRow.engine} µs → at most ${result.coreBoundRowsPerSecond} rows/s on ${availableParallelism()} cores`;
 
 /** The same for the source: its CPU per record (start-up included) and the simulator's, and the rate those allow on this machine's cores. */
 function sourceCpuNote(result: SourceBenchResult): string {

@@ -12,7 +12,9 @@
  *   (Native), inserted in one request into a copy of the table with the destination's settings.
  * - CPU per row of the sink process and of the ClickHouse engine (the stack's front, which runs
  *   chDB in-process), from the first rows visible to the last: on a small machine both share the
- *   same cores, so their sum bounds what any sink could reach there (cores / CPU per row).
+ *   same cores, so their sum bounds what any sink could reach there (cores / CPU per row). When the
+ *   first rows seen are already most of the run (a short run of a few large batches), that window
+ *   holds too few rows to divide by, so the whole process is counted instead, start-up included.
  */
 import { writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -43,6 +45,8 @@ export interface SinkBenchResult {
   readonly peakRssMb: number;
   /** CPU microseconds per row while rows arrived: the sink process, the ClickHouse engine, and the engine for the direct insert. */
   readonly cpuMicrosPerRow: { readonly sink: number; readonly engine: number; readonly engineDirect: number };
+  /** What the sink and engine figures count: after the first rows were visible, or the whole process (short runs). */
+  readonly cpuWindow: 'after-first-rows' | 'whole-process';
   /** This machine's cores ÷ (sink + engine CPU per row): the most any pipeline of that cost reaches here. */
   readonly coreBoundRowsPerSecond: number;
 }
@@ -91,6 +95,7 @@ export async function benchSink(options: SinkBenchOptions): Promise<SinkBenchRes
   if (enginePid === undefined) throw new Error("the stack's ClickHouse is not running (npm run stack -- up)");
   try {
     const spawnedAt = Date.now();
+    const engineAtSpawn = cpuSeconds(enginePid);
     const sink = runCli(['sink', 'clickhouse', '--config', configFile]);
     const sinkPid = sink.process.pid as number;
     let first: { rows: number; sink: number; engine: number } | undefined;
@@ -134,11 +139,17 @@ export async function benchSink(options: SinkBenchOptions): Promise<SinkBenchRes
     const directRows = await scalar(`SELECT count() AS n FROM \`${options.database}\`.bookings_direct`);
 
     const seconds = (doneAt - firstWriteAt) / 1000;
-    const rowsMeasured = Math.max(1, options.expectedRows - (first?.rows ?? 0));
+    const afterFirst = options.expectedRows - (first?.rows ?? 0);
+    const cpuWindow =
+      first !== undefined && afterFirst * 2 >= options.expectedRows ? 'after-first-rows' : 'whole-process';
+    const from =
+      cpuWindow === 'after-first-rows' && first !== undefined
+        ? { rows: afterFirst, sink: first.sink, engine: first.engine }
+        : { rows: options.expectedRows, sink: 0, engine: engineAtSpawn };
     const perRow = (cpuSecondsSpent: number, rows: number): number => Math.round((cpuSecondsSpent * 1e6) / rows);
     const cpuMicrosPerRow = {
-      sink: perRow(cpu.sink - (first?.sink ?? 0), rowsMeasured),
-      engine: perRow(cpu.engine - (first?.engine ?? 0), rowsMeasured),
+      sink: perRow(cpu.sink - from.sink, from.rows),
+      engine: perRow(cpu.engine - from.engine, from.rows),
       engineDirect: perRow(engineDirect, directRows),
     };
     const secondsFromSpawn = (doneAt - spawnedAt) / 1000;
@@ -153,6 +164,7 @@ export async function benchSink(options: SinkBenchOptions): Promise<SinkBenchRes
       directRowsPerSecond: Math.round(directRows / directSeconds),
       peakRssMb: sink.peakRssMb(),
       cpuMicrosPerRow,
+      cpuWindow,
       coreBoundRowsPerSecond: Math.round(
         (availableParallelism() * 1e6) / Math.max(1, cpuMicrosPerRow.sink + cpuMicrosPerRow.engine),
       ),
