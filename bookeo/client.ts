@@ -29,13 +29,7 @@ import { ConnectError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import { DEFAULT_RETRY_POLICY, createRetry, type RetryPolicy } from '../common/retry.js';
 import { MASK } from '../common/secrets.js';
-import {
-  BookeoNetworkError,
-  BookeoRateLimitError,
-  MalformedResponseError,
-  errorFromResponse,
-  type BookeoErrorBody,
-} from './errors.js';
+import { BookeoRateLimitError, MalformedResponseError, errorFromResponse, type BookeoErrorBody } from './errors.js';
 import {
   paginate,
   parseDataEnvelope,
@@ -45,6 +39,7 @@ import {
   type PaginateOptions,
   type Query,
 } from './pagination.js';
+import { NotRepeated, provesNothingDone, writeResult, type WriteResult } from './writes.js';
 import { createRateBudget, type RateBudget, type RateBudgetOptions } from './rate-budget.js';
 import { parseRetryAfter } from './retry-after.js';
 import { createTransport, describeEndpoint, type RawResponse, type Transport, type WriteMethod } from './transport.js';
@@ -82,6 +77,8 @@ export interface BookeoRequestObserver {
   retry(event: Omit<BookeoRequestEvent, 'status'>): void;
 }
 
+export type { WriteResult } from './writes.js';
+
 export interface BookeoAccount {
   readonly id: string;
   readonly apiKey: string;
@@ -106,13 +103,6 @@ export interface ListRequest {
 /** Pagination options (see pagination.ts); prefetch defaults to maxConcurrency - 1. */
 export type ListOptions = PaginateOptions;
 
-/** What a write answered: its status, its JSON body (undefined when empty or not JSON) and its Location header. */
-export interface WriteResult {
-  readonly status: number;
-  readonly body: unknown;
-  readonly location: string | undefined;
-}
-
 export interface BookeoAccountClient {
   readonly accountId: string;
   readonly budget: RateBudget;
@@ -127,48 +117,12 @@ export interface BookeoAccountWriter {
   send(method: WriteMethod, path: string, body?: unknown, options?: RequestOptions): Promise<WriteResult>;
 }
 
-/** Connection failures before a request could be sent: Bookeo cannot have acted on it. */
-const NOT_SENT_CODES: ReadonlySet<string> = new Set([
-  'ECONNREFUSED',
-  'UND_ERR_CONNECT_TIMEOUT',
-  'EAI_AGAIN',
-  'ENETUNREACH',
-  'EHOSTUNREACH',
-]);
-
-function provesNothingDone(error: unknown): boolean {
-  return (
-    error instanceof BookeoRateLimitError || (error instanceof BookeoNetworkError && NOT_SENT_CODES.has(error.code))
-  );
-}
-
-/** Carries a write's failure through the retry module untouched (not retriable there), then is unwrapped. */
-class NotRepeated extends ConnectError {
-  readonly failure: unknown;
-  constructor(failure: unknown) {
-    super('not repeated');
-    this.failure = failure;
-  }
-}
-
 function jsonBody(response: RawResponse, endpoint: string): unknown {
   try {
     return JSON.parse(response.text);
   } catch {
     throw new MalformedResponseError(endpoint, `body is not JSON (${response.text.length} bytes)`);
   }
-}
-
-/** A write's answer: an empty or non-JSON body is no failure (the write was done). */
-function writeResult(response: RawResponse): WriteResult {
-  let body: unknown;
-  try {
-    body = response.text === '' ? undefined : JSON.parse(response.text);
-  } catch {
-    body = undefined;
-  }
-  const location = response.headers.location;
-  return { status: response.status, body, location: Array.isArray(location) ? location[0] : location };
 }
 
 export interface BookeoClient {
