@@ -6,6 +6,10 @@
  * One client serves every account of a deployment (one keep-alive pool per base URL); each account
  * gets one RateBudget shared by all its resources, created on first use.
  *
+ * Writes (POST/DELETE, webhook management only) go through the same budget and transport, but the
+ * retry repeats them only after a failure that proves nothing was done (a 429, a connection never
+ * made); any other failure is thrown as classified and the caller re-reads before trying again.
+ *
  * Every request runs: retry (common/retry.ts: back-off with jitter, Retry-After honoured)
  *   → account budget (token bucket + concurrency; a 429 pauses and slows the whole account)
  *   → transport (undici) → status classification (errors.ts) → JSON + envelope validation.
@@ -17,6 +21,8 @@
  *   BookeoClient.close()
  *   BookeoAccountClient.getJson(path, query?, {signal}?): Promise<unknown>
  *   BookeoAccountClient.list(request, options?): AsyncGenerator<Page>   (see pagination.ts)
+ *   BookeoClient.writerFor({id, apiKey}): BookeoAccountWriter   (the same account's budget)
+ *   BookeoAccountWriter.send(method, path, body?, {signal, label}?): Promise<WriteResult>
  */
 import type { AppConfig } from '../common/config/schema.js';
 import { ConnectError } from '../common/errors.js';
@@ -33,9 +39,10 @@ import {
   type PaginateOptions,
   type Query,
 } from './pagination.js';
+import { NotRepeated, provesNothingDone, writeResult, type WriteResult } from './writes.js';
 import { createRateBudget, type RateBudget, type RateBudgetOptions } from './rate-budget.js';
 import { parseRetryAfter } from './retry-after.js';
-import { createTransport, describeEndpoint, type Transport } from './transport.js';
+import { createTransport, describeEndpoint, type RawResponse, type Transport, type WriteMethod } from './transport.js';
 
 export interface BookeoClientOptions {
   readonly baseUrl: string;
@@ -70,6 +77,8 @@ export interface BookeoRequestObserver {
   retry(event: Omit<BookeoRequestEvent, 'status'>): void;
 }
 
+export type { WriteResult } from './writes.js';
+
 export interface BookeoAccount {
   readonly id: string;
   readonly apiKey: string;
@@ -101,8 +110,24 @@ export interface BookeoAccountClient {
   list(request: ListRequest, options?: ListOptions): AsyncGenerator<Page>;
 }
 
+/** Writes of one account (webhook management), apart from the reads the source's tasks are given. */
+export interface BookeoAccountWriter {
+  readonly accountId: string;
+  /** A POST or DELETE; repeated only when its failure proves Bookeo did nothing (see the file head). */
+  send(method: WriteMethod, path: string, body?: unknown, options?: RequestOptions): Promise<WriteResult>;
+}
+
+function jsonBody(response: RawResponse, endpoint: string): unknown {
+  try {
+    return JSON.parse(response.text);
+  } catch {
+    throw new MalformedResponseError(endpoint, `body is not JSON (${response.text.length} bytes)`);
+  }
+}
+
 export interface BookeoClient {
   forAccount(account: BookeoAccount): BookeoAccountClient;
+  writerFor(account: BookeoAccount): BookeoAccountWriter;
   close(): Promise<void>;
 }
 
@@ -138,10 +163,10 @@ export function createBookeoClient(options: BookeoClientOptions): BookeoClient {
     options.retryPolicy ?? { ...DEFAULT_RETRY_POLICY, retries: options.retries ?? DEFAULT_RETRY_POLICY.retries },
   );
   const malformedRetries = options.malformedRetries ?? 2;
-  const accounts = new Map<string, BookeoAccountClient>();
+  const accounts = new Map<string, BookeoAccountClient & BookeoAccountWriter>();
   const log = options.logger.child({ component: 'bookeo-client' });
 
-  function createAccountClient(account: BookeoAccount): BookeoAccountClient {
+  function createAccountClient(account: BookeoAccount): BookeoAccountClient & BookeoAccountWriter {
     const secrets = [options.secretKey, account.apiKey];
     const headers = { 'X-Bookeo-secretKey': options.secretKey, 'X-Bookeo-apiKey': account.apiKey };
     const budget = createRateBudget({
@@ -159,25 +184,31 @@ export function createBookeoClient(options: BookeoClientOptions): BookeoClient {
     async function call<T>(
       path: string,
       query: Query,
-      parse: (body: unknown, endpoint: string) => T,
+      parse: (response: RawResponse, endpoint: string) => T,
       continuation: boolean,
       callerSignal?: AbortSignal,
       label = path,
+      write?: { readonly method: WriteMethod; readonly body?: unknown },
     ): Promise<T> {
       const signal = callerSignal === undefined ? undefined : AbortSignal.any([callerSignal]);
-      const endpoint = describeEndpoint(path, query);
+      const endpoint = describeEndpoint(path, query, write?.method);
+      const exchange = (): Promise<RawResponse> =>
+        write === undefined
+          ? transport.get(path, query, headers, signal)
+          : transport.send(write.method, path, headers, write.body, signal);
       const observed = { account: account.id, label };
+      // A write's failure that does not prove nothing was done leaves the retry as it is.
+      const repeatable = (error: unknown): unknown =>
+        write === undefined || provesNothingDone(error) ? error : new NotRepeated(error);
       let malformed = 0;
       try {
         return await retry(
           async () => {
             const started = performance.now();
-            const response = await budget
-              .run(() => transport.get(path, query, headers, signal), signal)
-              .catch((error: unknown) => {
-                if (signal?.aborted !== true) options.observer?.response({ ...observed, status: 0 });
-                throw error;
-              });
+            const response = await budget.run(exchange, signal).catch((error: unknown) => {
+              if (signal?.aborted !== true) options.observer?.response({ ...observed, status: 0 });
+              throw repeatable(error);
+            });
             options.observer?.response({ ...observed, status: response.status });
             accountLog.debug(
               { endpoint, status: response.status, ms: Math.round(performance.now() - started) },
@@ -193,16 +224,10 @@ export function createBookeoClient(options: BookeoClientOptions): BookeoClient {
                 continuation,
               });
               if (error instanceof BookeoRateLimitError) budget.throttled(retryAfterMs);
-              throw error;
+              throw repeatable(error);
             }
             try {
-              let body: unknown;
-              try {
-                body = JSON.parse(response.text);
-              } catch {
-                throw new MalformedResponseError(endpoint, `body is not JSON (${response.text.length} bytes)`);
-              }
-              return parse(body, endpoint);
+              return parse(response, endpoint);
             } catch (error) {
               if (error instanceof MalformedResponseError && ++malformed > malformedRetries) {
                 throw new MalformedResponseError(
@@ -233,7 +258,7 @@ export function createBookeoClient(options: BookeoClientOptions): BookeoClient {
           },
         );
       } catch (error) {
-        throw sanitize(error, secrets);
+        throw sanitize(error instanceof NotRepeated ? error.failure : error, secrets);
       }
     }
 
@@ -241,7 +266,13 @@ export function createBookeoClient(options: BookeoClientOptions): BookeoClient {
       accountId: account.id,
       budget,
       getJson(path, query = {}, requestOptions = {}) {
-        return call(path, query, (body) => body, false, requestOptions.signal, requestOptions.label);
+        return call(path, query, jsonBody, false, requestOptions.signal, requestOptions.label);
+      },
+      send(method, path, body, requestOptions = {}) {
+        return call(path, {}, writeResult, false, requestOptions.signal, requestOptions.label, {
+          method,
+          ...(body === undefined ? {} : { body }),
+        });
       },
       list(request, listOptions = {}) {
         const query = request.query ?? {};
@@ -250,11 +281,18 @@ export function createBookeoClient(options: BookeoClientOptions): BookeoClient {
           context: { continuation: boolean; pageNumber: number; signal: AbortSignal },
         ): Promise<Envelope> =>
           request.pagination === 'none'
-            ? call(request.path, pageQuery, parseDataEnvelope, false, context.signal, request.label)
+            ? call(
+                request.path,
+                pageQuery,
+                (response, endpoint) => parseDataEnvelope(jsonBody(response, endpoint), endpoint),
+                false,
+                context.signal,
+                request.label,
+              )
             : call(
                 request.path,
                 pageQuery,
-                (body, endpoint) => parsePagedEnvelope(body, endpoint, context.pageNumber),
+                (response, endpoint) => parsePagedEnvelope(jsonBody(response, endpoint), endpoint, context.pageNumber),
                 context.continuation,
                 context.signal,
                 request.label,
@@ -274,15 +312,17 @@ export function createBookeoClient(options: BookeoClientOptions): BookeoClient {
     };
   }
 
+  const accountClient = (account: BookeoAccount): BookeoAccountClient & BookeoAccountWriter => {
+    let client = accounts.get(account.id);
+    if (client === undefined) {
+      client = createAccountClient(account);
+      accounts.set(account.id, client);
+    }
+    return client;
+  };
   return {
-    forAccount(account) {
-      let client = accounts.get(account.id);
-      if (client === undefined) {
-        client = createAccountClient(account);
-        accounts.set(account.id, client);
-      }
-      return client;
-    },
+    forAccount: accountClient,
+    writerFor: accountClient,
     close: () => transport.close(),
   };
 }

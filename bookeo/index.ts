@@ -14,11 +14,13 @@ export { createBookeoClient } from './client.js';
 export type {
   BookeoAccount,
   BookeoAccountClient,
+  BookeoAccountWriter,
   BookeoClient,
   BookeoClientOptions,
   ListOptions,
   ListRequest,
   RequestOptions,
+  WriteResult,
 } from './client.js';
 export {
   BookeoApiError,

@@ -6,6 +6,7 @@
  * Public API:
  *   createTransport(options): Transport
  *   Transport.get(path, query, headers, signal?) → RawResponse   (path is relative to the base URL)
+ *   Transport.send(method, path, headers, body?, signal?) → RawResponse   (POST/DELETE; body is sent as JSON)
  *   Transport.close()
  * Transport failures come back as BookeoNetworkError (retriable) or the caller's AbortError.
  */
@@ -38,13 +39,24 @@ export interface Transport {
     headers: Readonly<Record<string, string>>,
     signal?: AbortSignal,
   ): Promise<RawResponse>;
+  /** A write (webhook management): the body, when given, is sent as JSON. */
+  send(
+    method: WriteMethod,
+    path: string,
+    headers: Readonly<Record<string, string>>,
+    body?: unknown,
+    signal?: AbortSignal,
+  ): Promise<RawResponse>;
   close(): Promise<void>;
 }
 
+export type WriteMethod = 'POST' | 'DELETE';
+export type HttpMethod = 'GET' | WriteMethod;
+
 /** `GET /path?query` relative to the base URL, for messages and logs (queries never hold credentials). */
-export function describeEndpoint(path: string, query: Query): string {
+export function describeEndpoint(path: string, query: Query, method: HttpMethod = 'GET'): string {
   const search = toSearch(query);
-  return `GET ${path}${search}`;
+  return `${method} ${path}${search}`;
 }
 
 function toSearch(query: Query): string {
@@ -76,36 +88,43 @@ export function createTransport(options: TransportOptions): Transport {
     return pool;
   }
 
+  async function request(
+    method: HttpMethod,
+    path: string,
+    query: Query,
+    headers: Readonly<Record<string, string>>,
+    body: unknown,
+    signal: AbortSignal | undefined,
+  ): Promise<RawResponse> {
+    const endpoint = describeEndpoint(path, query, method);
+    const timeout = AbortSignal.timeout(options.requestTimeoutMs);
+    const combined = signal === undefined ? timeout : AbortSignal.any([signal, timeout]);
+    try {
+      const response = await dispatcherFor(base.origin).request({
+        origin: base.origin,
+        method,
+        path: `${basePath}${path}${toSearch(query)}`,
+        headers: { accept: 'application/json', 'content-type': 'application/json', ...headers },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        signal: combined,
+      });
+      const text = await response.body.text();
+      return { status: response.statusCode, headers: response.headers, text };
+    } catch (error) {
+      // The caller's own abort (shutdown) passes through untouched; everything else is classified.
+      if (signal?.aborted === true) throw signal.reason;
+      if (timeout.aborted)
+        throw new BookeoNetworkError(endpoint, 'ETIMEDOUT', `no complete answer within ${options.requestTimeoutMs} ms`);
+      const network =
+        networkErrorFrom(error, endpoint) ?? networkErrorFrom((error as { cause?: unknown }).cause, endpoint);
+      if (network !== undefined) throw network;
+      throw error;
+    }
+  }
+
   return {
-    async get(path, query, headers, signal) {
-      const endpoint = describeEndpoint(path, query);
-      const timeout = AbortSignal.timeout(options.requestTimeoutMs);
-      const combined = signal === undefined ? timeout : AbortSignal.any([signal, timeout]);
-      try {
-        const response = await dispatcherFor(base.origin).request({
-          origin: base.origin,
-          method: 'GET',
-          path: `${basePath}${path}${toSearch(query)}`,
-          headers: { accept: 'application/json', 'content-type': 'application/json', ...headers },
-          signal: combined,
-        });
-        const text = await response.body.text();
-        return { status: response.statusCode, headers: response.headers, text };
-      } catch (error) {
-        // The caller's own abort (shutdown) passes through untouched; everything else is classified.
-        if (signal?.aborted === true) throw signal.reason;
-        if (timeout.aborted)
-          throw new BookeoNetworkError(
-            endpoint,
-            'ETIMEDOUT',
-            `no complete answer within ${options.requestTimeoutMs} ms`,
-          );
-        const network =
-          networkErrorFrom(error, endpoint) ?? networkErrorFrom((error as { cause?: unknown }).cause, endpoint);
-        if (network !== undefined) throw network;
-        throw error;
-      }
-    },
+    get: (path, query, headers, signal) => request('GET', path, query, headers, undefined, signal),
+    send: (method, path, headers, body, signal) => request(method, path, {}, headers, body, signal),
 
     async close() {
       if (!ownsDispatcher) return;

@@ -14,6 +14,7 @@ import { registerDlqCommand } from '../sinks/dlq/command.js';
 import { registerDemoCommand } from '../demo/command.js';
 import { registerSqlCommand } from './sql-command.js';
 import { registerReconcileCommand } from '../reconcile/command.js';
+import { registerWebhooksCommand } from '../connector/source/webhooks/command.js';
 
 export function buildProgram(): Command {
   const program = new Command()
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   program.commandsGroup('Commands:');
   registerAppCommands(program, registerSinkCommands);
   registerReconcileCommand(program);
+  registerWebhooksCommand(program);
   registerDlqCommand(program);
   registerConfigCommand(program);
   registerSqlCommand(program);

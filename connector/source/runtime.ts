@@ -4,7 +4,9 @@
  * offsets topic, the dead-letter topic), one serializer per resource topic (subjects registered,
  * compatibility set), the published state of snapshot resources rebuilt from their topics, one
  * task per enabled account. Kafka and the registry unreachable at start are waited for, with
- * back-off, for `startup.timeoutSeconds` (common/startup.ts). `stop()` ends everything in reverse.
+ * back-off, for `startup.timeoutSeconds` (common/startup.ts). With `webhooks.register`, the
+ * accounts' webhooks are then registered and watched (webhooks/registration-watch.ts).
+ * `stop()` ends everything in reverse.
  */
 import type { AppConfig } from '../../common/config/schema.js';
 import { ConfigError } from '../../common/errors.js';
@@ -27,6 +29,7 @@ import { createRecordFactory, type RecordFactory } from './record-factory.js';
 import type { PublishedState } from './snapshot-state.js';
 import { StatusBoard } from './status.js';
 import { createSourceTask, type SourceTask } from './task.js';
+import { startWebhookRegistration } from './webhooks/registration-watch.js';
 
 export interface SourceRuntimeOptions {
   readonly config: AppConfig;
@@ -148,6 +151,17 @@ export async function startSourceRuntime(options: SourceRuntimeOptions): Promise
     }
     const untrack = metrics.track(() => tasks.flatMap((task) => task.sample()));
     cleanups.push(async () => untrack());
+    if (config.webhooks.register) {
+      const registration = startWebhookRegistration({
+        config,
+        client,
+        tasks,
+        status,
+        metrics: options.metrics,
+        logger,
+      });
+      cleanups.push(() => registration.stop());
+    }
     reportStarting(undefined);
     return { tasks, status, topicOf, stop };
   } catch (error) {

@@ -35,6 +35,25 @@ export interface TaskStatus {
   error: string | null;
   startedAt: string;
   resources: Record<string, ResourceStatus>;
+  /** With `webhooks.register`: the account's webhooks as the source last found and left them. */
+  webhookRegistration?: WebhookRegistrationStatus;
+}
+
+/** What the source's webhook registration (connector/source/webhooks/registration-watch.ts) last did for an account. */
+export interface WebhookRegistrationStatus {
+  /** synced: the last check left every needed webhook registered; failing: it failed and is retried with back-off. */
+  state: 'starting' | 'synced' | 'failing';
+  /** Webhooks of ours registered and not blocked after the last successful check. */
+  registered: number;
+  /** Webhooks of ours the last check found blocked by Bookeo (re-created by that check unless it failed). */
+  blocked: Array<{ domain: string; type: string; blockedTime: string; blockedReason: string | null }>;
+  /** Blocked webhooks re-created since the start. */
+  recreated: number;
+  /** The last catch-up of what Bookeo did not deliver: when, and which resources were polled again. */
+  lastCatchUp: { at: string; resources: string[] } | null;
+  lastCheckAt: string | null;
+  lastError: string | null;
+  consecutiveFailures: number;
 }
 
 export interface StatusBoardOptions {
@@ -83,6 +102,23 @@ export class StatusBoard {
   update(account: string, resource: string, patch: Partial<ResourceStatus>): void {
     const entry = this.require(account).resources[resource];
     if (entry !== undefined) Object.assign(entry, patch);
+  }
+
+  webhookRegistration(account: string, patch: Partial<WebhookRegistrationStatus>): void {
+    const task = this.require(account);
+    task.webhookRegistration = {
+      ...(task.webhookRegistration ?? {
+        state: 'starting',
+        registered: 0,
+        blocked: [],
+        recreated: 0,
+        lastCatchUp: null,
+        lastCheckAt: null,
+        lastError: null,
+        consecutiveFailures: 0,
+      }),
+      ...patch,
+    };
   }
 
   committed(account: string, resource: string, records: number, cursor: string | null): void {

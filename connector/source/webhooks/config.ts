@@ -29,6 +29,8 @@ export const webhooksSchema = z
     timestampSkewSeconds: z.number().int().min(1).max(3600).default(120),
     /** The source registers (and re-creates blocked) webhooks at start, as `bookeo-connect webhooks sync` does. */
     register: z.boolean().default(false),
+    /** With `register`: how often the source lists the webhooks to find blocked ones (and re-create them). */
+    checkIntervalSeconds: z.number().int().min(1).max(86_400).default(300),
   })
   .superRefine((webhooks, context) => {
     if ((webhooks.enabled || webhooks.register) && webhooks.publicUrl === undefined)
