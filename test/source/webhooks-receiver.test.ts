@@ -10,28 +10,22 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { validateConfig } from '../../common/config/load.js';
-import type { AppConfig } from '../../common/config/schema.js';
 import { startApp, type App } from '../../app/app.js';
 import type { SourceRuntime } from '../../connector/source/runtime.js';
-import { registeredUrl, type WebhookDomain, type WebhookType } from '../../connector/source/webhooks/delivery.js';
 import { createKafka, type KafkaClient } from '../../kafka/client.js';
 import { startSimulator, webhookSignature, type RunningSimulator } from '../../simulator/index.js';
 import { cleanupPrefix } from '../../testkit/source-cleanup.js';
 import { eventually, uniqueName, waitFor } from '../../testkit/wait-for.js';
-import { freePort } from '../helpers/forwarders.js';
-import { capturingLogger, liveEntries, sourceTestConfig, truthOf, viewTopic } from '../helpers/source-fixture.js';
+import { capturingLogger, liveEntries, truthOf, viewTopic } from '../helpers/source-fixture.js';
+import {
+  WEBHOOK_RESOURCES,
+  allDelivered,
+  firstPollDone,
+  registerWebhooks,
+  webhookSourceConfig,
+} from '../helpers/webhook-source.js';
 
-const RESOURCES = ['bookings', 'customers', 'customers_people', 'payments'] as const;
-const HOOKS: ReadonlyArray<[WebhookDomain, WebhookType]> = [
-  ['bookings', 'created'],
-  ['bookings', 'updated'],
-  ['bookings', 'deleted'],
-  ['customers', 'created'],
-  ['customers', 'updated'],
-  ['customers', 'deleted'],
-  ['payments', 'created'],
-];
+const RESOURCES = WEBHOOK_RESOURCES;
 const MAX_BODY = 4096;
 
 describe('webhook receiver: deliveries to records, exactly once', () => {
@@ -47,25 +41,7 @@ describe('webhook receiver: deliveries to records, exactly once', () => {
   const apiKey = (): string => simulator.apiKeys[0] ?? '';
   const topic = (resource: string): string => runtime.topicOf(resource);
   const task = () => runtime.tasks[0] as SourceRuntime['tasks'][number];
-  const simulatorPost = async (path: string, body: unknown): Promise<Response> =>
-    fetch(`${simulator.url}${path}`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'X-Bookeo-secretKey': simulator.secretKey,
-        'X-Bookeo-apiKey': apiKey(),
-      },
-      body: JSON.stringify(body),
-    });
-  /** Every delivery queued so far, once all are answered 2xx. */
-  const allDelivered = () =>
-    waitFor(
-      () => {
-        const all = simulator.admin.deliveries({ apiKey: apiKey() });
-        return all.length > 0 && all.every((delivery) => delivery.state === 'delivered') ? all : undefined;
-      },
-      { what: 'every delivery answered 2xx', timeoutMs: 30_000, intervalMs: 50 },
-    );
+  const delivered = () => allDelivered(simulator);
   const assertTopicsEqualTruth = async (what: string): Promise<void> => {
     for (const resource of RESOURCES) {
       const truth = await truthOf(simulator, resource);
@@ -87,7 +63,6 @@ describe('webhook receiver: deliveries to records, exactly once', () => {
       );
     return line === undefined ? 0 : Number(line.split(' ').pop());
   };
-  const nowSeconds = (): number => Math.floor(simulator.admin.now().getTime() / 1000);
 
   before(async () => {
     simulator = await startSimulator({
@@ -97,15 +72,11 @@ describe('webhook receiver: deliveries to records, exactly once', () => {
       accounts: [{ apiKey: 'ak-test-APIKEY-19c2b44d' }],
       webhooks: { retryDelaysMs: [30_000, 30_000, 30_000], blockAfterLost: 10, reorderHoldMs: 500 },
     });
-    const port = await freePort();
-    publicUrl = `http://127.0.0.1:${port}/hooks`;
-    const raw = JSON.parse(JSON.stringify(sourceTestConfig(simulator, { prefix }))) as Record<
-      string,
-      Record<string, unknown>
-    >;
-    raw.source = { ...raw.source, resources: [...RESOURCES], pollIntervalSeconds: 3600, sweepIntervalSeconds: 0 };
-    raw.webhooks = { enabled: true, publicUrl, host: '127.0.0.1', port, maxBodyBytes: MAX_BODY };
-    const config: AppConfig = validateConfig(raw);
+    const made = await webhookSourceConfig(simulator, prefix, (raw) => {
+      raw.webhooks = { ...raw.webhooks, maxBodyBytes: MAX_BODY };
+    });
+    const config = made.config;
+    publicUrl = made.publicUrl;
     kafka = createKafka(config.kafka, capture.logger);
     app = await startApp({
       config,
@@ -119,24 +90,8 @@ describe('webhook receiver: deliveries to records, exactly once', () => {
       .run()
       .catch(() => undefined);
     // The first poll of every resource, then nothing for an hour.
-    await waitFor(
-      () => {
-        const offsets = task().offsets();
-        const windowedDone = ['bookings', 'payments'].every(
-          (resource) => Number(offsets.get(resource)?.cursor ?? 0) >= nowSeconds() - 61,
-        );
-        return windowedDone && typeof offsets.get('customers')?.lastFullAt === 'number';
-      },
-      { what: 'the first poll of every resource', timeoutMs: 120_000, intervalMs: 200 },
-    );
-    for (const [domain, type] of HOOKS) {
-      const answer = await simulatorPost('/webhooks', {
-        url: registeredUrl(publicUrl, 'acme', domain, type),
-        domain,
-        type,
-      });
-      assert.equal(answer.status, 201, `webhook ${domain}/${type} registered`);
-    }
+    await firstPollDone(simulator, task(), config.source.safetyLagSeconds);
+    await registerWebhooks(simulator, publicUrl);
   });
 
   after(async () => {
@@ -160,8 +115,8 @@ describe('webhook receiver: deliveries to records, exactly once', () => {
       deleteCustomers: 1,
     });
     assert.equal(result.applied.deleteCustomers, 1);
-    const delivered = await allDelivered();
-    const kinds = new Set(delivered.map((delivery) => `${delivery.domain}/${delivery.type}`));
+    const sent = await delivered();
+    const kinds = new Set(sent.map((delivery) => `${delivery.domain}/${delivery.type}`));
     for (const kind of [
       'bookings/updated',
       'bookings/deleted',
@@ -253,7 +208,7 @@ describe('webhook receiver: deliveries to records, exactly once', () => {
 
     simulator.admin.clearFaults();
     simulator.admin.advance(31);
-    await allDelivered();
+    await delivered();
     const latest = (await viewTopic(kafka, topic('bookings'))).latest;
     const truth = await truthOf(simulator, 'bookings');
     for (const id of edited)
@@ -272,7 +227,7 @@ describe('webhook receiver: deliveries to records, exactly once', () => {
     simulator.admin.setFaults(apiKey(), { webhooks: { duplicate: { rate: 1 }, reorder: { rate: 0.5 } } });
     simulator.admin.mutate({ editBookings: 4, newBookings: 2, editCustomers: 2, newCustomers: 1 });
     simulator.admin.mutate({ editBookings: 2, cancelBookings: 1, editCustomers: 1 });
-    await allDelivered();
+    await delivered();
     simulator.admin.clearFaults();
     assert.ok((await metric('duplicate')) > duplicatesBefore, 'replayed message ids were answered without publishing');
     await assertTopicsEqualTruth('after duplicated and reordered deliveries');
@@ -293,7 +248,7 @@ describe('webhook receiver: deliveries to records, exactly once', () => {
     // Past the safety lag, so the catch-up poll of bookings reads the lost edit's time.
     simulator.admin.advance(120);
     simulator.admin.mutate({ editBookings: 1, editCustomers: 1 });
-    const delivered = await waitFor(
+    const flagged = await waitFor(
       () => {
         const all = simulator.admin.deliveries({ apiKey: apiKey() });
         const flagged = all.filter((delivery) => delivery.attempts.some((attempt) => attempt.previousMessageLost));
@@ -303,7 +258,7 @@ describe('webhook receiver: deliveries to records, exactly once', () => {
       },
       { what: 'the next deliveries, carrying PreviousMessageLost, answered', timeoutMs: 30_000, intervalMs: 50 },
     );
-    assert.ok(delivered.length >= 2);
+    assert.ok(flagged.length >= 2);
     const bookings = await truthOf(simulator, 'bookings');
     const customers = await truthOf(simulator, 'customers');
     await eventually(
