@@ -64,7 +64,9 @@ export function createCommitter(
         if (step.basedOn !== undefined && offsets.get(step.basedOn.partition) !== step.basedOn.offset)
           throw new OffsetReplacedError(step.basedOn.partition);
         const { kept, stale, duplicate } = ledger.filter(step);
-        if (kept.length === 0 && step.offsets.length === 0) return { latencyMs: 0, stale, duplicate };
+        // Everything the step had was published already: no empty transaction.
+        if (step.records.length > 0 && kept.length === 0 && step.offsets.length === 0)
+          return { latencyMs: 0, stale, duplicate };
         const offsetRecords = step.offsets.map(({ partition, offset }) => offsets.record(partition, offset));
         const result = await writer.commit([...kept, ...offsetRecords]);
         offsets.applied(step.offsets);

@@ -11,7 +11,8 @@
  * fetched windows, whatever the density of the data: memory does not grow with the backfill.
  *
  * The offset also carries the look-back memory (catalog/dedupe.ts), so the overlap that each poll
- * re-reads never re-emits an unchanged entity, across restarts too.
+ * re-reads never re-emits an unchanged entity, across restarts too; what webhook deliveries
+ * published is skipped the same way (webhooks/published-memory.ts).
  */
 import { performance } from 'node:perf_hooks';
 import {

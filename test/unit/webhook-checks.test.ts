@@ -4,7 +4,7 @@
  * request check in its order (signature before JSON, timestamp against the given clock, domain and
  * type from the query), group commit (what arrives during a batch goes out as the next one) and the
  * publication ledger (a version published by a webhook is not published again by a poll, an older
- * read never replaces a newer one, polls among themselves are left alone).
+ * read never replaces a newer one, polls among themselves are left alone), also inside the committer.
  */
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
@@ -13,8 +13,10 @@ import { accountUrl, registeredUrl } from '../../connector/source/webhooks/deliv
 import { createGroupCommit } from '../../connector/source/webhooks/group-commit.js';
 import { accountOfPath, checkDelivery } from '../../connector/source/webhooks/request-checks.js';
 import { signatureMatches, webhookSignature } from '../../connector/source/webhooks/signature.js';
+import { createCommitter } from '../../connector/source/committer.js';
 import { createPublicationLedger } from '../../connector/source/publication-ledger.js';
 import type { OutgoingRecord } from '../../kafka/records.js';
+import { memoryOffsets } from '../helpers/source-fakes.js';
 
 const SECRET = 'sk-unit-SECRET-0123';
 const PUBLIC_URL = 'https://hooks.example.net/bookeo/';
@@ -208,6 +210,32 @@ describe('publication ledger', () => {
     assert.equal(ledger.filter({ records: [record('1', 'h1')], readAt: 200, webhook: true }).stale.size, 1);
     assert.equal(ledger.filter({ records: [record('1', 'h2')], readAt: 400, webhook: true }).duplicate.size, 1);
     assert.equal(ledger.filter({ records: [record('1', 'h2')], readAt: 100 }).kept.length, 1);
+  });
+
+  it('applies in the committer: a poll that read before a delivery committed leaves the entity out, a replayed delivery writes no transaction', async () => {
+    const transactions: Array<readonly OutgoingRecord[]> = [];
+    const committer = createCommitter(
+      {
+        async commit(records) {
+          transactions.push(records);
+          return { latencyMs: 0 };
+        },
+      },
+      memoryOffsets(),
+    );
+    await committer.commit({ records: [record('1', 'h2')], offsets: [], readAt: 200, webhook: true });
+    const poll = await committer.commit({
+      records: [record('1', 'h1'), record('2', 'h1')],
+      offsets: [{ partition: 'bookings', offset: { cursor: 1 } }],
+      readAt: 100,
+    });
+    assert.equal(poll.stale.size, 1);
+    const replay = await committer.commit({ records: [record('1', 'h2')], offsets: [], readAt: 300, webhook: true });
+    assert.equal(replay.duplicate.size, 1);
+    assert.deepEqual(
+      transactions.map((records) => records.map((written) => `${written.key}@${String(written.value)}`)),
+      [['1@h2'], ['2@h1', 'bookings@{"cursor":1}']],
+    );
   });
 
   it('forgets entries after the retention', () => {
