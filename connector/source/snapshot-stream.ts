@@ -42,6 +42,24 @@ export interface ChildStream {
   readonly state: PublishedState;
 }
 
+/** The child stream of a parent definition (linked people of customers), if the task runs one. */
+export function childStreamOf(
+  parent: ResourceDefinition,
+  definitions: readonly ResourceDefinition[],
+  factories: ReadonlyMap<string, RecordFactory>,
+  states: ReadonlyMap<string, PublishedState>,
+): ChildStream | undefined {
+  const definition = definitions.find(
+    (candidate) => candidate.cursor.kind === 'child' && candidate.cursor.parent === parent.name,
+  );
+  if (definition === undefined) return undefined;
+  return {
+    definition,
+    factory: factories.get(definition.name) as RecordFactory,
+    state: states.get(definition.name) as PublishedState,
+  };
+}
+
 export interface StepOutput {
   readonly built: BuiltRecord[];
   readonly tombstones: OutgoingRecord[];

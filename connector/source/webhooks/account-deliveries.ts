@@ -18,9 +18,11 @@ import { describeError } from '../../../common/errors.js';
 import type { Logger } from '../../../common/logger.js';
 import type { BookeoAccountClient } from '../../../bookeo/client.js';
 import type { ResourceDefinition } from '../../../bookeo/catalog/catalog.js';
+import type { OutgoingRecord } from '../../../kafka/records.js';
+import type { CommitResult } from '../committer.js';
 import type { SourceMetrics } from '../metrics.js';
 import type { RecordFactory } from '../record-factory.js';
-import { applyCommitted, type ChildStream } from '../snapshot-stream.js';
+import { applyCommitted, childStreamOf, type ChildStream } from '../snapshot-stream.js';
 import type { PublishedState } from '../snapshot-state.js';
 import type { StatusBoard } from '../status.js';
 import { recordCommitted, type StreamContext } from '../stream-context.js';
@@ -86,17 +88,8 @@ export function createAccountDeliveries(options: AccountDeliveriesOptions): Acco
       signal: options.signal,
     });
 
-  const childOf = (parent: ResourceDefinition): ChildStream | undefined => {
-    const definition = definitions.find(
-      (candidate) => candidate.cursor.kind === 'child' && candidate.cursor.parent === parent.name,
-    );
-    if (definition === undefined) return undefined;
-    return {
-      definition,
-      factory: options.factories.get(definition.name) as RecordFactory,
-      state: options.states.get(definition.name) as PublishedState,
-    };
-  };
+  const childOf = (parent: ResourceDefinition): ChildStream | undefined =>
+    childStreamOf(parent, definitions, options.factories, options.states);
 
   async function processBatch(
     deliveries: readonly WebhookDelivery[],
@@ -127,14 +120,12 @@ export function createAccountDeliveries(options: AccountDeliveriesOptions): Acco
       lookbackSeconds: options.settings.lookbackSeconds,
       fetchedAt: new Date(options.now()).toISOString(),
     });
-    const result = await session.committer.commit({
-      records: step.records,
-      offsets: step.offsets,
-      readAt,
-      webhook: true,
-    });
-    const written = (record: unknown): boolean =>
-      !result.stale.has(record as never) && !result.duplicate.has(record as never);
+    // Nothing new (every state already published): nothing to commit, the answer can go at once.
+    const result: CommitResult =
+      step.records.length === 0 && step.offsets.length === 0
+        ? { latencyMs: 0, stale: new Set(), duplicate: new Set() }
+        : await session.committer.commit({ records: step.records, offsets: step.offsets, readAt, webhook: true });
+    const written = (record: OutgoingRecord): boolean => !result.stale.has(record) && !result.duplicate.has(record);
     for (const { definition, output } of step.parts) {
       applyCommitted(output, result);
       const stream = contextOf(session)(definition);
