@@ -101,7 +101,8 @@ export async function startApp(options: AppOptions): Promise<App> {
         ...abort,
       });
       source = running;
-      if (config.webhooks.enabled) {
+      // Not for a one-shot poll (`source --once`, no ops server): it exits before a delivery could matter.
+      if (config.webhooks.enabled && (options.serveHttp ?? true)) {
         starting = 'starting: the webhook receiver';
         webhooks = await startWebhookReceiver({
           webhooks: config.webhooks,

@@ -8,23 +8,13 @@ import assert from 'node:assert/strict';
 import { validateConfig } from '../../common/config/load.js';
 import type { AppConfig } from '../../common/config/schema.js';
 import type { SourceTask } from '../../connector/source/task.js';
-import { registeredUrl, type WebhookDomain, type WebhookType } from '../../connector/source/webhooks/delivery.js';
+import { RECEIVED_WEBHOOKS, registeredUrl } from '../../connector/source/webhooks/delivery.js';
 import type { Delivery, RunningSimulator } from '../../simulator/index.js';
 import { waitFor } from '../../testkit/wait-for.js';
 import { freePort } from './forwarders.js';
 import { sourceTestConfig } from './source-fixture.js';
 
 export const WEBHOOK_RESOURCES = ['bookings', 'customers', 'customers_people', 'payments'] as const;
-
-const HOOKS: ReadonlyArray<[WebhookDomain, WebhookType]> = [
-  ['bookings', 'created'],
-  ['bookings', 'updated'],
-  ['bookings', 'deleted'],
-  ['customers', 'created'],
-  ['customers', 'updated'],
-  ['customers', 'deleted'],
-  ['payments', 'created'],
-];
 
 /** The source test configuration with the receiver enabled at `<publicUrl>` on a free port, polling hourly. */
 export async function webhookSourceConfig(
@@ -46,7 +36,7 @@ export async function webhookSourceConfig(
 
 /** Registers every (domain, type) the source handles at the account's URL, through the simulator's API. */
 export async function registerWebhooks(simulator: RunningSimulator, publicUrl: string): Promise<void> {
-  for (const [domain, type] of HOOKS) {
+  for (const [domain, type] of RECEIVED_WEBHOOKS) {
     const answer = await fetch(`${simulator.url}/webhooks`, {
       method: 'POST',
       headers: {

@@ -3,13 +3,26 @@
  * the receiver and the registration agree on: `<publicUrl>/<account>`, with the webhook's domain
  * and type as query parameters (Bookeo signs the URL as registered, query included).
  *
- * Public API: WebhookDelivery, WEBHOOK_DOMAINS, WEBHOOK_TYPES, resourceOfDomain, accountUrl, registeredUrl
+ * Public API: WebhookDelivery, WEBHOOK_DOMAINS, WEBHOOK_TYPES, RECEIVED_WEBHOOKS, resourceOfDomain,
+ *             accountUrl, registeredUrl
  */
 
 export const WEBHOOK_DOMAINS = ['bookings', 'customers', 'payments'] as const;
 export const WEBHOOK_TYPES = ['created', 'updated', 'deleted'] as const;
 export type WebhookDomain = (typeof WEBHOOK_DOMAINS)[number];
 export type WebhookType = (typeof WEBHOOK_TYPES)[number];
+
+/** The (domain, type) pairs whose deliveries the receiver publishes: the webhooks to register. */
+export const RECEIVED_WEBHOOKS: ReadonlyArray<readonly [WebhookDomain, WebhookType]> = [
+  ['bookings', 'created'],
+  ['bookings', 'updated'],
+  ['bookings', 'deleted'],
+  ['customers', 'created'],
+  ['customers', 'updated'],
+  ['customers', 'deleted'],
+  // Payments are never changed or deleted (a refund is a new payment).
+  ['payments', 'created'],
+];
 
 export interface WebhookDelivery {
   readonly account: string;
