@@ -11,6 +11,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startApp, type App } from '../../app/app.js';
+import type { AppConfig } from '../../common/config/schema.js';
 import type { SourceRuntime } from '../../connector/source/runtime.js';
 import { createKafka, type KafkaClient } from '../../kafka/client.js';
 import { startSimulator, webhookSignature, type RunningSimulator } from '../../simulator/index.js';
@@ -35,6 +36,7 @@ describe('webhook receiver: deliveries to records, exactly once', () => {
   let runtime: SourceRuntime;
   let running: Promise<void>;
   let publicUrl: string;
+  let config: AppConfig;
   const prefix = uniqueName('srcwh');
   const capture = capturingLogger();
 
@@ -42,6 +44,22 @@ describe('webhook receiver: deliveries to records, exactly once', () => {
   const topic = (resource: string): string => runtime.topicOf(resource);
   const task = () => runtime.tasks[0] as SourceRuntime['tasks'][number];
   const delivered = () => allDelivered(simulator);
+  /** The source with its receiver, running until stopped; resolves after the first poll of every resource. */
+  const startSource = async (): Promise<void> => {
+    app = await startApp({
+      config,
+      logger: capture.logger,
+      source: true,
+      destinations: [],
+      now: () => simulator.admin.now().getTime(),
+    });
+    runtime = app.source as SourceRuntime;
+    running = task()
+      .run()
+      .catch(() => undefined);
+    // The first poll of every resource, then nothing for an hour.
+    await firstPollDone(simulator, task(), config.source.safetyLagSeconds);
+  };
   const assertTopicsEqualTruth = async (what: string): Promise<void> => {
     for (const resource of RESOURCES) {
       const truth = await truthOf(simulator, resource);
@@ -75,22 +93,10 @@ describe('webhook receiver: deliveries to records, exactly once', () => {
     const made = await webhookSourceConfig(simulator, prefix, (raw) => {
       raw.webhooks = { ...raw.webhooks, maxBodyBytes: MAX_BODY };
     });
-    const config = made.config;
+    config = made.config;
     publicUrl = made.publicUrl;
     kafka = createKafka(config.kafka, capture.logger);
-    app = await startApp({
-      config,
-      logger: capture.logger,
-      source: true,
-      destinations: [],
-      now: () => simulator.admin.now().getTime(),
-    });
-    runtime = app.source as SourceRuntime;
-    running = task()
-      .run()
-      .catch(() => undefined);
-    // The first poll of every resource, then nothing for an hour.
-    await firstPollDone(simulator, task(), config.source.safetyLagSeconds);
+    await startSource();
     await registerWebhooks(simulator, publicUrl);
   });
 
@@ -272,5 +278,25 @@ describe('webhook receiver: deliveries to records, exactly once', () => {
       { timeoutMs: 60_000, intervalMs: 250 },
     );
     await assertTopicsEqualTruth('after the catch-up');
+  });
+
+  it('republishes nothing a delivery published when the source starts again and polls', async () => {
+    simulator.admin.clearDeliveries();
+    simulator.admin.mutate({ editBookings: 2, newBookings: 1, editCustomers: 1 });
+    await delivered();
+    // Past the safety lag and the snapshot interval: the next start's first poll reads those changes again.
+    simulator.admin.clearDeliveries();
+    simulator.admin.advance(Math.max(config.source.safetyLagSeconds, config.source.snapshotIntervalSeconds) + 1);
+    await waitFor(
+      () =>
+        simulator.admin.deliveries({ apiKey: apiKey() }).every((delivery) => delivery.state === 'delivered') ||
+        undefined,
+      { what: 'deliveries the clock caused to be answered', timeoutMs: 30_000, intervalMs: 50 },
+    );
+    await app.stop();
+    await running;
+    // The ledger of the first process is gone: only what Kafka holds (published state, webhook memory) counts.
+    await startSource();
+    await assertTopicsEqualTruth('after a restart and its first poll');
   });
 });
