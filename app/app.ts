@@ -3,7 +3,8 @@
  * (one per destination, each its own consumer group and dead-letter topic), or both, behind one
  * ops server. The server listens before anything else starts, so /readyz says what the start is
  * doing or waiting for (Kafka, the registry, the resource topics); then the source, then the
- * sinks. Source and sinks share nothing but the process: the sinks read the source's topics
+ * sinks. With `webhooks.enabled`, the source's webhook receiver listens once the source runs and
+ * stops before it. Source and sinks share nothing but the process: the sinks read the source's topics
  * through Kafka, exactly as separate `source` and `sink` processes would.
  */
 import type { AppConfig } from '../common/config/schema.js';
@@ -12,6 +13,7 @@ import { combineRegistries, createComponentRegistry, createMetricsRegistry } fro
 import { startOpsServer, type OpsServer } from '../common/ops-server.js';
 import { waitForDependency } from '../common/startup.js';
 import { startSourceRuntime, type SourceRuntime } from '../connector/source/runtime.js';
+import { startWebhookReceiver, type WebhookReceiver } from '../connector/source/webhooks/receiver.js';
 import { withAdmin } from '../kafka/admin.js';
 import { createKafka } from '../kafka/client.js';
 import { startConfiguredSink, type ConfiguredSink } from '../sinks/runner/configured-sink.js';
@@ -38,6 +40,8 @@ export interface App {
   readonly source: SourceRuntime | undefined;
   readonly sinks: readonly ConfiguredSink[];
   readonly http: OpsServer | undefined;
+  /** The source's webhook receiver (webhooks.enabled). */
+  readonly webhooks: WebhookReceiver | undefined;
   /** The resource topics the sinks consume. */
   readonly topics: readonly string[];
   /** The source first (its open transaction finished or aborted), then each sink flushes and commits; once. */
@@ -55,6 +59,7 @@ export async function startApp(options: AppOptions): Promise<App> {
   }));
   const abort = options.signal === undefined ? {} : { signal: options.signal };
   let source: SourceRuntime | undefined;
+  let webhooks: WebhookReceiver | undefined;
   const sinks: ConfiguredSink[] = [];
   let topics: readonly string[] = [];
   let starting: string | undefined = 'starting';
@@ -70,6 +75,7 @@ export async function startApp(options: AppOptions): Promise<App> {
           logger,
           notReadyReason: () =>
             starting ??
+            webhooks?.notReadyReason() ??
             source?.status.notReadyReason() ??
             sinks.map((entry) => entry.notReadyReason()).find((reason) => reason !== undefined),
           routes: [
@@ -80,6 +86,7 @@ export async function startApp(options: AppOptions): Promise<App> {
       : undefined;
   if (http !== undefined) logger.info({ url: http.url }, 'operations API listening');
   const stop = async (): Promise<void> => {
+    await webhooks?.close();
     await source?.stop();
     await Promise.all(sinks.map((sink) => sink.close()));
   };
@@ -94,6 +101,18 @@ export async function startApp(options: AppOptions): Promise<App> {
         ...abort,
       });
       source = running;
+      // Not for a one-shot poll (`source --once`, no ops server): it exits before a delivery could matter.
+      if (config.webhooks.enabled && (options.serveHttp ?? true)) {
+        starting = 'starting: the webhook receiver';
+        webhooks = await startWebhookReceiver({
+          webhooks: config.webhooks,
+          secretKey: config.bookeo.secretKey,
+          targets: running.tasks,
+          now: options.now ?? Date.now,
+          metrics: processMetrics,
+          logger,
+        });
+      }
       const resources = config.sink.resources ?? Object.keys(running.status.all()[0]?.resources ?? {});
       topics = resources.map((resource) => running.topicOf(resource));
     } else if (destinations.length > 0) {
@@ -140,6 +159,7 @@ export async function startApp(options: AppOptions): Promise<App> {
       source,
       sinks,
       http,
+      webhooks,
       topics,
       stop() {
         stopped ??= (async () => {

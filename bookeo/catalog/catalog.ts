@@ -74,7 +74,7 @@ export interface ResourceDefinition {
   readonly params: Query;
   /** Full name of the value schema, kept in `avro/schemas/<name>.avsc` (keys use the shared key.avsc). */
   readonly avroSchema: string;
-  /** One entity by id (`{id}` replaced); a 404 there confirms a hard delete that polling cannot see. */
+  /** One entity by id (`{id}` replaced); a 404 there confirms a hard delete that polling cannot see (webhook deliveries re-read here). */
   readonly itemPath?: string;
 }
 
@@ -106,6 +106,7 @@ const DEFINITIONS: { readonly [name in ResourceName]: Omit<ResourceDefinition, '
     pagination: { kind: 'pages', itemsPerPage: 100, maxItemsPerPage: 100 },
     params: {},
     avroSchema: 'com.bookeo.connect.Customer',
+    itemPath: '/customers/{id}',
   },
   customers_people: {
     doc: "A customer's linked people, re-read for every new or changed customer; a deleted customer's people are deleted with it.",

@@ -2,7 +2,7 @@
  * Catalog definition + step → the client's ListRequest: path (child id filled in), the definition's fixed
  * params, its page size, and the step's filter (a window or a created-since query).
  *
- * Public API: listRequest(definition, step?): ListRequest
+ * Public API: listRequest(definition, step?): ListRequest, itemRequest(definition, id): ItemRequest
  */
 import type { ListRequest } from '../client.js';
 import type { Query } from '../pagination.js';
@@ -40,6 +40,23 @@ export function listRequest(definition: ResourceDefinition, step: RequestStep = 
     path,
     query: { ...definition.params, ...step.query, ...filter, ...paging },
     pagination: definition.pagination.kind,
+    label: definition.name,
+  };
+}
+
+/** One entity by id: the definition's item path, with the expansions its listing asks for. */
+export interface ItemRequest {
+  readonly path: string;
+  readonly query: Query;
+  readonly label: string;
+}
+
+export function itemRequest(definition: ResourceDefinition, id: string): ItemRequest {
+  if (definition.itemPath === undefined) throw new RangeError(`${definition.name} has no item path`);
+  const expansions = Object.entries(definition.params).filter(([name]) => name.startsWith('expand'));
+  return {
+    path: definition.itemPath.replace('{id}', encodeURIComponent(id)),
+    query: Object.fromEntries(expansions),
     label: definition.name,
   };
 }

@@ -7,17 +7,31 @@
  * from a date) rewrites a resource's offset while its poll may be in flight, and that poll's next
  * step must not overwrite the request. The check runs inside the serial section, so no commit can
  * slip between it and the transaction.
+ *
+ * Webhook deliveries and polls publish through the same committer: the publication ledger
+ * (publication-ledger.ts), consulted in the same serial section, leaves out a record whose entity
+ * was published at that very version, or from a newer read, by a step that involved a webhook.
  */
 import { ConnectError } from '../../common/errors.js';
 import type { OutgoingRecord } from '../../kafka/records.js';
 import type { TransactionalWriter } from '../../kafka/transactional-writer.js';
 import type { OffsetStore, SourceOffset } from './offsets.js';
+import { createPublicationLedger, type LedgerFilter } from './publication-ledger.js';
 
 export interface CommitStep {
   readonly records: readonly OutgoingRecord[];
   readonly offsets: ReadonlyArray<{ partition: string; offset: SourceOffset | null }>;
   /** Commit only while `partition`'s offset is still `offset` (the very object the step was computed from). */
   readonly basedOn?: { readonly partition: string; readonly offset: SourceOffset | undefined };
+  /** When the reads behind the records began (performance.now), for the publication ledger. */
+  readonly readAt?: number;
+  /** The step publishes webhook deliveries. */
+  readonly webhook?: boolean;
+}
+
+/** What a commit wrote: its latency, and the records the publication ledger left out. */
+export interface CommitResult extends Pick<LedgerFilter, 'stale' | 'duplicate'> {
+  readonly latencyMs: number;
 }
 
 /** The step's offset was replaced since the step read it: nothing of the step was written. */
@@ -34,7 +48,7 @@ export class OffsetReplacedError extends ConnectError {
 }
 
 export interface Committer {
-  commit(step: CommitStep): Promise<{ latencyMs: number }>;
+  commit(step: CommitStep): Promise<CommitResult>;
 }
 
 export function createCommitter(
@@ -43,16 +57,22 @@ export function createCommitter(
   onCommitted?: (step: CommitStep, latencyMs: number) => void,
 ): Committer {
   let tail: Promise<unknown> = Promise.resolve();
+  const ledger = createPublicationLedger();
   return {
     commit(step) {
-      const run = async (): Promise<{ latencyMs: number }> => {
+      const run = async (): Promise<CommitResult> => {
         if (step.basedOn !== undefined && offsets.get(step.basedOn.partition) !== step.basedOn.offset)
           throw new OffsetReplacedError(step.basedOn.partition);
+        const { kept, stale, duplicate } = ledger.filter(step);
+        // Everything the step had was published already: no empty transaction.
+        if (step.records.length > 0 && kept.length === 0 && step.offsets.length === 0)
+          return { latencyMs: 0, stale, duplicate };
         const offsetRecords = step.offsets.map(({ partition, offset }) => offsets.record(partition, offset));
-        const result = await writer.commit([...step.records, ...offsetRecords]);
+        const result = await writer.commit([...kept, ...offsetRecords]);
         offsets.applied(step.offsets);
+        ledger.remember(step, kept);
         onCommitted?.(step, result.latencyMs);
-        return result;
+        return { latencyMs: result.latencyMs, stale, duplicate };
       };
       // Chain on the previous commit whatever its outcome: a failed step must not wedge the others.
       const next = tail.then(run, run);

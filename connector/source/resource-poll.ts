@@ -12,7 +12,7 @@ import type { KafkaClient } from '../../kafka/client.js';
 import { OffsetReplacedError } from './committer.js';
 import type { SourceMetrics } from './metrics.js';
 import type { RecordFactory } from './record-factory.js';
-import { pollSnapshot, type ChildStream } from './snapshot-stream.js';
+import { childStreamOf, pollSnapshot, type ChildStream } from './snapshot-stream.js';
 import { loadPublishedState, type PublishedState } from './snapshot-state.js';
 import type { StatusBoard } from './status.js';
 import type { StreamContext } from './stream-context.js';
@@ -57,17 +57,8 @@ export function createResourcePoller(
     signal,
   });
 
-  const childOf = (parent: ResourceDefinition): ChildStream | undefined => {
-    const definition = definitions.find(
-      (candidate) => candidate.cursor.kind === 'child' && candidate.cursor.parent === parent.name,
-    );
-    if (definition === undefined) return undefined;
-    return {
-      definition,
-      factory: options.factories.get(definition.name) as RecordFactory,
-      state: options.states.get(definition.name) as PublishedState,
-    };
-  };
+  const childOf = (parent: ResourceDefinition): ChildStream | undefined =>
+    childStreamOf(parent, definitions, options.factories, options.states);
 
   async function pollResource(definition: ResourceDefinition, signal: AbortSignal): Promise<void> {
     try {

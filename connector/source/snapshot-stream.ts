@@ -20,6 +20,7 @@
  * keep coming back malformed does not fail the listing: its children stay as published, a dead
  * letter names the call and what was wrong, and the next full listing reads them again.
  */
+import { performance } from 'node:perf_hooks';
 import { BookeoApiError, MalformedResponseError } from '../../bookeo/errors.js';
 import { contentHash } from '../../bookeo/catalog/content-hash.js';
 import { diffIncrement, diffSnapshot, groupByParent } from './snapshot-diff.js';
@@ -30,7 +31,7 @@ import type { ResourceDefinition } from '../../bookeo/catalog/catalog.js';
 import { formatBookeoTime } from '../../bookeo/catalog/windows.js';
 import type { OutgoingRecord } from '../../kafka/records.js';
 import { prepareEntity, type PreparedEntity } from './prepared-entity.js';
-import type { CommitStep } from './committer.js';
+import type { CommitResult, CommitStep } from './committer.js';
 import type { BuiltRecord, RecordFactory } from './record-factory.js';
 import type { PublishedState } from './snapshot-state.js';
 import { recordCommitted, type StreamContext } from './stream-context.js';
@@ -41,13 +42,31 @@ export interface ChildStream {
   readonly state: PublishedState;
 }
 
-interface StepOutput {
+/** The child stream of a parent definition (linked people of customers), if the task runs one. */
+export function childStreamOf(
+  parent: ResourceDefinition,
+  definitions: readonly ResourceDefinition[],
+  factories: ReadonlyMap<string, RecordFactory>,
+  states: ReadonlyMap<string, PublishedState>,
+): ChildStream | undefined {
+  const definition = definitions.find(
+    (candidate) => candidate.cursor.kind === 'child' && candidate.cursor.parent === parent.name,
+  );
+  if (definition === undefined) return undefined;
+  return {
+    definition,
+    factory: factories.get(definition.name) as RecordFactory,
+    state: states.get(definition.name) as PublishedState,
+  };
+}
+
+export interface StepOutput {
   readonly built: BuiltRecord[];
   readonly tombstones: OutgoingRecord[];
   readonly childBuilt: BuiltRecord[];
   readonly childTombstones: OutgoingRecord[];
-  /** State changes to apply once committed. */
-  readonly apply: Array<() => void>;
+  /** State changes to apply once committed, each with the record it publishes. */
+  readonly apply: Array<readonly [OutgoingRecord, () => void]>;
 }
 
 export async function pollSnapshot(context: StreamContext, state: PublishedState, child?: ChildStream): Promise<void> {
@@ -67,6 +86,8 @@ export async function pollSnapshot(context: StreamContext, state: PublishedState
   const request = step.kind === 'full' ? 'full' : `created-since:${formatBookeoTime(step.since)}`;
   const listed = new Set<string>();
   const childGroups = child === undefined ? undefined : groupByParent(child.state);
+  // Pages are read from here on (some ahead of their turn): what a webhook read later is newer.
+  const readAt = performance.now();
 
   for await (const page of context.client.list(listRequest(definition, { query: step.query }), {
     signal: context.signal,
@@ -80,7 +101,8 @@ export async function pollSnapshot(context: StreamContext, state: PublishedState
     const changed = diffPrepared(state, prepared);
     for (const entity of changed) {
       output.built.push(entity.built);
-      if (entity.built.kind === 'upsert') output.apply.push(() => state.set(entity.id, entity.hash));
+      if (entity.built.kind === 'upsert')
+        output.apply.push([entity.built.record, () => state.set(entity.id, entity.hash)]);
     }
     if (child !== undefined && childGroups !== undefined) {
       // Children change without their parent changing (a linked person edited), so a full
@@ -95,7 +117,7 @@ export async function pollSnapshot(context: StreamContext, state: PublishedState
       );
     }
     for (const entity of prepared) listed.add(entity.id);
-    await commit(context, child, output, []);
+    await commit(context, child, output, [], undefined, readAt);
   }
 
   const finished = {
@@ -106,21 +128,22 @@ export async function pollSnapshot(context: StreamContext, state: PublishedState
   if (step.kind === 'full') {
     const fetchedAt = new Date(context.now()).toISOString();
     for (const id of [...state.keys()].filter((known) => !listed.has(known))) {
-      output.tombstones.push(context.factory.tombstone(id, request, fetchedAt));
-      output.apply.push(() => state.delete(id));
-      if (child !== undefined && childGroups !== undefined) {
-        for (const childId of childGroups.get(id)?.keys() ?? []) {
-          output.childTombstones.push(child.factory.tombstone(childId, `parent:${id}`, fetchedAt));
-          output.apply.push(() => child.state.delete(childId));
-        }
-      }
+      const tombstone = context.factory.tombstone(id, request, fetchedAt);
+      output.tombstones.push(tombstone);
+      output.apply.push([tombstone, () => state.delete(id)]);
+      if (child !== undefined && childGroups !== undefined)
+        tombstoneChildren(child, childGroups, id, fetchedAt, output);
     }
   }
   // Only if no re-snapshot was asked for meanwhile: that asks for a listing that starts after it.
-  await commit(context, child, output, [{ partition: definition.name, offset: finished }], {
-    partition: definition.name,
-    offset: saved,
-  });
+  await commit(
+    context,
+    child,
+    output,
+    [{ partition: definition.name, offset: finished }],
+    { partition: definition.name, offset: saved },
+    readAt,
+  );
   context.status.update(context.account, definition.name, {
     state: 'running',
     cursor: step.kind === 'full' ? `full listing at ${new Date(context.now()).toISOString()}` : undefined,
@@ -137,7 +160,23 @@ function diffPrepared(state: PublishedState, prepared: readonly PreparedEntity[]
   );
 }
 
-async function refreshChildren(
+/** Tombstones for every published child of a deleted parent, in the parent's step. */
+export function tombstoneChildren(
+  child: ChildStream,
+  groups: ReadonlyMap<string, ReadonlyMap<string, string>>,
+  parentId: string,
+  fetchedAt: string,
+  output: StepOutput,
+): void {
+  for (const childId of groups.get(parentId)?.keys() ?? []) {
+    const tombstone = child.factory.tombstone(childId, `parent:${parentId}`, fetchedAt);
+    output.childTombstones.push(tombstone);
+    output.apply.push([tombstone, () => child.state.delete(childId)]);
+  }
+}
+
+/** Re-reads a parent's children and adds their changes (new, changed, gone) to the step. */
+export async function refreshChildren(
   context: StreamContext,
   child: ChildStream,
   groups: Map<string, Map<string, string>>,
@@ -189,19 +228,36 @@ async function refreshChildren(
   for (const entry of diff.upserts) {
     const entity = await prepareEntity(child.definition, child.factory, entry.item, request, fetchedAt);
     output.childBuilt.push(entity.built);
-    if (entity.built.kind === 'upsert') output.apply.push(() => child.state.set(entity.id, entity.hash));
+    if (entity.built.kind === 'upsert')
+      output.apply.push([entity.built.record, () => child.state.set(entity.id, entity.hash)]);
   }
   for (const id of diff.deletedIds) {
-    output.childTombstones.push(child.factory.tombstone(id, request, fetchedAt));
-    output.apply.push(() => child.state.delete(id));
+    const tombstone = child.factory.tombstone(id, request, fetchedAt);
+    output.childTombstones.push(tombstone);
+    output.apply.push([tombstone, () => child.state.delete(id)]);
   }
   // The hashes, not just the ids: this parent's children may be compared again in this listing
   // (the parent handed over again after it changed), and only unchanged hashes compare as unchanged.
   groups.set(parentId, new Map(diff.listed));
 }
 
-function emptyOutput(): StepOutput {
+export function emptyOutput(): StepOutput {
   return { built: [], tombstones: [], childBuilt: [], childTombstones: [], apply: [] };
+}
+
+/** Every record of a step, parents first. */
+export function outputRecords(output: StepOutput): OutgoingRecord[] {
+  return [
+    ...output.built.map((item) => item.record),
+    ...output.tombstones,
+    ...output.childBuilt.map((item) => item.record),
+    ...output.childTombstones,
+  ];
+}
+
+/** After the commit: the published state moves, except for records left out as older than what a webhook published. */
+export function applyCommitted(output: StepOutput, result: Pick<CommitResult, 'stale'>): void {
+  for (const [record, apply] of output.apply) if (!result.stale.has(record)) apply();
 }
 
 async function commit(
@@ -209,17 +265,12 @@ async function commit(
   child: ChildStream | undefined,
   output: StepOutput,
   offsets: CommitStep['offsets'],
-  basedOn?: CommitStep['basedOn'],
+  basedOn: CommitStep['basedOn'] | undefined,
+  readAt: number,
 ): Promise<void> {
-  const records = [
-    ...output.built.map((item) => item.record),
-    ...output.tombstones,
-    ...output.childBuilt.map((item) => item.record),
-    ...output.childTombstones,
-  ];
+  const records = outputRecords(output);
   if (records.length === 0 && offsets.length === 0) return;
-  await context.committer.commit({ records, offsets, basedOn });
-  for (const apply of output.apply) apply();
+  applyCommitted(output, await context.committer.commit({ records, offsets, basedOn, readAt }));
   recordCommitted(context, context.definition.name, output.built, output.tombstones.length, null);
   // A parent's commit covers its children too (they were read up to this point), changed or not.
   if (child !== undefined)

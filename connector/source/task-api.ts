@@ -7,6 +7,8 @@ import type { AppConfig } from '../../common/config/schema.js';
 import { ConnectError } from '../../common/errors.js';
 import type { ResourceSample } from './metrics.js';
 import type { SourceOffset } from './offsets.js';
+import type { DeliveryResult } from './webhooks/account-deliveries.js';
+import type { WebhookDelivery } from './webhooks/delivery.js';
 
 /** A failure that stops the whole task (no poll can succeed until a human acts). */
 export class TaskStoppedError extends ConnectError {}
@@ -42,6 +44,10 @@ export interface SourceTask {
   resnapshot(resource: string): Promise<void>;
   /** Moves a windowed resource's cursor back so the next poll re-reads from `date`. */
   backfillFrom(resource: string, date: string): Promise<void>;
+  /** Publishes what a webhook delivery changed (re-read by id) through the task's transactions; resolves once committed. */
+  deliver(delivery: WebhookDelivery): Promise<DeliveryResult>;
+  /** Reads a resource again at once (webhooks of it were lost): a full listing of a snapshot resource, a poll of a windowed one. */
+  catchUp(resource: string): Promise<void>;
   /** Freshness, failure streak and cursor lag of each resource, for the scrape-time metrics. */
   sample(): ResourceSample[];
   /** Stops polling; an open transaction is aborted (never half-committed). */

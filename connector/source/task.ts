@@ -34,6 +34,7 @@ import { createResourceScheduler, type ResourceScheduler } from './resource-sche
 import { openTaskSession, type TaskSession } from './task-session.js';
 import type { StatusBoard } from './status.js';
 import { PAUSED, pausedResources, targetStatePartition } from './target-state.js';
+import { createAccountDeliveries } from './webhooks/account-deliveries.js';
 import { TaskStateError, TaskStoppedError, connectorNameOf, transactionalIdOf, type SourceTask } from './task-api.js';
 
 export {
@@ -85,6 +86,18 @@ export function createSourceTask(options: SourceTaskOptions): SourceTask {
   };
 
   const pollResource = createResourcePoller({ ...options, log, session: started });
+  /** Webhook deliveries publish through this task's session; aborted when the task stops. */
+  const deliveriesAbort = new AbortController();
+  const deliveries = createAccountDeliveries({
+    ...options,
+    account: account.id,
+    client: options.client.forAccount(account),
+    settings: config.source,
+    logger: log,
+    session: started,
+    catchUp: (resource) => task.catchUp(resource),
+    signal: deliveriesAbort.signal,
+  });
 
   function isFatal(error: unknown): boolean {
     return (
@@ -317,6 +330,11 @@ export function createSourceTask(options: SourceTaskOptions): SourceTask {
       life.scheduler.wake(resource);
     },
     offsets: () => session?.offsets.entries() ?? new Map(),
+    deliver: (delivery) => deliveries.deliver(delivery),
+    async catchUp(resource) {
+      if (definitionOf(resource).cursor.kind === 'snapshot') await task.resnapshot(resource);
+      else task.restartResource(resource);
+    },
     async resnapshot(resource) {
       const definition = definitionOf(resource);
       if (definition.cursor.kind !== 'snapshot') throw new ConnectError(`${resource} is not a snapshot resource`);
@@ -354,6 +372,7 @@ export function createSourceTask(options: SourceTaskOptions): SourceTask {
     },
     async stop() {
       stopping = true;
+      deliveriesAbort.abort();
       await restarting?.catch(() => undefined);
       life.controller.abort();
       await life.scheduler.stop();

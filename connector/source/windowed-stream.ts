@@ -11,8 +11,10 @@
  * fetched windows, whatever the density of the data: memory does not grow with the backfill.
  *
  * The offset also carries the look-back memory (catalog/dedupe.ts), so the overlap that each poll
- * re-reads never re-emits an unchanged entity, across restarts too.
+ * re-reads never re-emits an unchanged entity, across restarts too; what webhook deliveries
+ * published is skipped the same way (webhooks/published-memory.ts).
  */
+import { performance } from 'node:perf_hooks';
 import {
   decodeSeen,
   encodeSeen,
@@ -33,6 +35,7 @@ import {
 import { runOrderedUnits, type FetchOutcome } from './ordered-units.js';
 import { prepareEntity, type PreparedEntity } from './prepared-entity.js';
 import { recordCommitted, type StreamContext } from './stream-context.js';
+import { readWebhookMemory } from './webhooks/published-memory.js';
 
 /** Smallest window worth splitting further (seconds): below it a dense window is taken whole. */
 const MIN_SPLIT_SECONDS = 60;
@@ -93,8 +96,13 @@ export async function pollWindowed(context: StreamContext, maxRecordsPerTransact
     );
   };
 
-  const commit = async (window: TimeWindow, entities: readonly PreparedEntity[]): Promise<void> => {
-    const emitted = entities.filter((entity) => isNewOrChanged(seen, entity.id, entity.hash));
+  const commit = async (window: TimeWindow, fetched: FetchedWindow): Promise<void> => {
+    const { entities, readAt } = fetched;
+    // What a webhook delivery already published of this resource is not published again.
+    const webhookSeen = readWebhookMemory(context.offsets, definition.name);
+    const emitted = entities.filter(
+      (entity) => isNewOrChanged(seen, entity.id, entity.hash) && isNewOrChanged(webhookSeen, entity.id, entity.hash),
+    );
     const nextCursor = Math.max(cursor ?? window.end, window.end);
     const nextSeen = rememberEmitted(
       seen,
@@ -106,6 +114,7 @@ export async function pollWindowed(context: StreamContext, maxRecordsPerTransact
       records: emitted.map((entity) => entity.built.record),
       offsets: [{ partition: definition.name, offset }],
       basedOn: { partition: definition.name, offset: saved },
+      readAt,
     });
     saved = offset;
     cursor = nextCursor;
@@ -134,14 +143,21 @@ export async function pollWindowed(context: StreamContext, maxRecordsPerTransact
   }
 }
 
+interface FetchedWindow {
+  readonly entities: readonly PreparedEntity[];
+  /** When the window's first page was asked for (performance.now). */
+  readonly readAt: number;
+}
+
 /** One window's entities (latest version per id), or its parts when page 1 shows it holds too many for one transaction. */
 async function fetchWindow(
   context: StreamContext,
   window: TimeWindow,
   maxRecords: number,
   signal: AbortSignal,
-): Promise<FetchOutcome<TimeWindow, PreparedEntity[]>> {
+): Promise<FetchOutcome<TimeWindow, FetchedWindow>> {
   const { definition } = context;
+  const readAt = performance.now();
   const label = windowLabel(window);
   // Latest version per id: a restarted pagination may hand an entity twice.
   const entities = new Map<string, PreparedEntity>();
@@ -164,5 +180,5 @@ async function fetchWindow(
       entities.set(entity.id, entity);
     }
   }
-  return { kind: 'fetched', result: [...entities.values()] };
+  return { kind: 'fetched', result: { entities: [...entities.values()], readAt } };
 }

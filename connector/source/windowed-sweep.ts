@@ -10,6 +10,7 @@
  * matters: an entity edited during the sweep moves past the swept range and would otherwise look
  * deleted. The sweep never moves the cursor; its own offset only remembers when it last ran.
  */
+import { performance } from 'node:perf_hooks';
 import { createLimiter } from '../../common/limiter.js';
 import { BookeoApiError } from '../../bookeo/errors.js';
 import type { WindowedStrategy } from '../../bookeo/catalog/catalog.js';
@@ -68,6 +69,8 @@ async function sweep(context: StreamContext, cursor: number, state: PublishedSta
     });
   const sweepWindow = async (window: TimeWindow): Promise<void> => {
     const label = `sweep:${formatBookeoTime(window.start)}/${formatBookeoTime(window.end)}`;
+    // For the publication ledger: a webhook that read an entity after this is newer.
+    const readAt = performance.now();
     for await (const page of context.client.list(listRequest(definition, { window }), { signal })) {
       const fetchedAt = new Date(context.now()).toISOString();
       const prepared = await Promise.all(
@@ -85,7 +88,7 @@ async function sweep(context: StreamContext, cursor: number, state: PublishedSta
       );
       for (const entity of prepared) listed.add(entity.id);
       if (changed.length === 0) continue;
-      await context.committer.commit({ records: changed.map((entity) => entity.built.record), offsets: [] });
+      await context.committer.commit({ records: changed.map((entity) => entity.built.record), offsets: [], readAt });
       recordCommitted(
         context,
         definition.name,

@@ -29,6 +29,8 @@ function fakeTask(account: string, calls: string[], offsets: Map<string, SourceO
     sample: () => [],
     stop: unused,
     restartResource: unused,
+    deliver: unused,
+    catchUp: unused,
     pause: async (resource) => void calls.push(`pause ${account}/${resource}`),
     resume: async (resource) => void calls.push(`resume ${account}/${resource}`),
     restart: async () => void calls.push(`restart ${account}`),
