@@ -11,7 +11,7 @@ import { createBookeoClient, type BookeoClient } from '../../bookeo/client.js';
 import { BookeoApiError } from '../../bookeo/errors.js';
 import { createTransport } from '../../bookeo/transport.js';
 import { createWebhook, deleteWebhook, listWebhooks } from '../../bookeo/webhooks.js';
-import { webhookUrl } from '../../connector/source/webhooks/registration-plan.js';
+import { registeredUrl } from '../../connector/source/webhooks/delivery.js';
 import { syncAccountWebhooks } from '../../connector/source/webhooks/registration-sync.js';
 import { startSimulator, type RunningSimulator } from '../../simulator/index.js';
 import { capturingLogger } from '../helpers/source-fixture.js';
@@ -59,7 +59,7 @@ describe('Bookeo webhook calls against the simulator', () => {
     assert.equal(seeded.length, 4);
     assert.equal(seeded.filter((hook) => hook.blockedTime !== undefined).length, 1);
 
-    const url = webhookUrl(PUBLIC, 'acme', 'bookings', 'updated');
+    const url = registeredUrl(PUBLIC, 'acme', 'bookings', 'updated');
     const created = await createWebhook(writer, { url, domain: 'bookings', type: 'updated' });
     const afterCreate = await listWebhooks(reader);
     assert.equal(afterCreate.length, 4, 'the seeded bookings/updated webhook was replaced');

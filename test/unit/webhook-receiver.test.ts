@@ -66,6 +66,7 @@ describe('webhook receiver listener', () => {
       webhooks: {
         enabled: true,
         register: false,
+        checkIntervalSeconds: 300,
         publicUrl: PUBLIC_URL,
         host: '127.0.0.1',
         port: 0,
@@ -130,6 +131,7 @@ describe('webhook receiver listener', () => {
         webhooks: {
           enabled: true,
           register: false,
+          checkIntervalSeconds: 300,
           publicUrl: PUBLIC_URL,
           host: '127.0.0.1',
           port: 0,

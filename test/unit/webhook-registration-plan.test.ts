@@ -10,13 +10,13 @@ import {
   isOurs,
   neededWebhooks,
   planWebhooks,
-  webhookUrl,
   type WebhookAction,
 } from '../../connector/source/webhooks/registration-plan.js';
+import { registeredUrl } from '../../connector/source/webhooks/delivery.js';
 
 const PUBLIC = 'https://hooks.acme.test/bookeo/';
 const url = (domain: 'bookings' | 'customers' | 'payments', type: 'created' | 'updated' | 'deleted'): string =>
-  webhookUrl(PUBLIC, 'acme', domain, type);
+  registeredUrl(PUBLIC, 'acme', domain, type);
 
 let nextId = 1;
 const listed = (hook: Omit<Webhook, 'id'>): Webhook => ({ id: `W${nextId++}`, ...hook });
@@ -32,8 +32,8 @@ describe('webhook registration plan', () => {
   it('builds the URL from the public URL, the account and the domain and type in the query', () => {
     assert.equal(url('bookings', 'updated'), 'https://hooks.acme.test/bookeo/acme?domain=bookings&type=updated');
     assert.equal(
-      webhookUrl('https://h.test/x', 'a b', 'payments', 'created'),
-      'https://h.test/x/a%20b?domain=payments&type=created',
+      registeredUrl('https://h.test/x/', 'acme', 'payments', 'created'),
+      'https://h.test/x/acme?domain=payments&type=created',
     );
     assert.ok(isOurs(PUBLIC, url('customers', 'deleted')));
     assert.ok(!isOurs(PUBLIC, 'https://hooks.acme.test/bookeo-other/acme?domain=bookings&type=created'));

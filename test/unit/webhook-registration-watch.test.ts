@@ -28,8 +28,10 @@ function recordingTask(asked: string[]): SourceTask {
   return {
     account: 'acme',
     connector: 'test-source',
-    resnapshot: async (resource: string) => void asked.push(`resnapshot ${resource}`),
-    restartResource: (resource: string) => void asked.push(`poll-now ${resource}`),
+    catchUp: async (resource: string) => void asked.push(`catch up ${resource}`),
+    resnapshot: unused,
+    restartResource: unused,
+    deliver: unused,
     start: unused,
     pollOnce: unused,
     run: unused,
@@ -138,7 +140,7 @@ describe('webhook registration by the source (loop)', () => {
       );
       assert.deepEqual([...blockedSeen].sort(), ['bookings/updated', 'customers/updated']);
       await waitFor(() => new Set(asked).size === 2, { what: 'the catch-up requests' });
-      assert.deepEqual([...new Set(asked)].sort(), ['poll-now bookings', 'resnapshot customers']);
+      assert.deepEqual([...new Set(asked)].sort(), ['catch up bookings', 'catch up customers']);
       const after = status.get('acme')?.webhookRegistration;
       assert.ok((after?.recreated ?? 0) >= 2);
       assert.ok((after?.lastCatchUp?.resources.length ?? 0) > 0);

@@ -3,17 +3,18 @@
  * the receiver and the registration agree on: `<publicUrl>/<account>`, with the webhook's domain
  * and type as query parameters (Bookeo signs the URL as registered, query included).
  *
- * Public API: WebhookDelivery, WEBHOOK_DOMAINS, WEBHOOK_TYPES, RECEIVED_WEBHOOKS, resourceOfDomain,
+ * Public API: WebhookDelivery, RECEIVED_DOMAINS, RECEIVED_WEBHOOKS, resourceOfDomain,
  *             accountUrl, registeredUrl
  */
 
-export const WEBHOOK_DOMAINS = ['bookings', 'customers', 'payments'] as const;
-export const WEBHOOK_TYPES = ['created', 'updated', 'deleted'] as const;
-export type WebhookDomain = (typeof WEBHOOK_DOMAINS)[number];
-export type WebhookType = (typeof WEBHOOK_TYPES)[number];
+import type { WebhookType } from '../../../bookeo/webhooks.js';
+
+/** The webhook domains (of Bookeo's, bookeo/webhooks.ts) whose changes the source publishes. */
+export const RECEIVED_DOMAINS = ['bookings', 'customers', 'payments'] as const;
+export type ReceivedDomain = (typeof RECEIVED_DOMAINS)[number];
 
 /** The (domain, type) pairs whose deliveries the receiver publishes: the webhooks to register. */
-export const RECEIVED_WEBHOOKS: ReadonlyArray<readonly [WebhookDomain, WebhookType]> = [
+export const RECEIVED_WEBHOOKS: ReadonlyArray<readonly [ReceivedDomain, WebhookType]> = [
   ['bookings', 'created'],
   ['bookings', 'updated'],
   ['bookings', 'deleted'],
@@ -26,7 +27,7 @@ export const RECEIVED_WEBHOOKS: ReadonlyArray<readonly [WebhookDomain, WebhookTy
 
 export interface WebhookDelivery {
   readonly account: string;
-  readonly domain: WebhookDomain;
+  readonly domain: ReceivedDomain;
   readonly type: WebhookType;
   /** The entity the change is about (re-read by id: the body's item may be stale). */
   readonly itemId: string;
@@ -36,7 +37,7 @@ export interface WebhookDelivery {
 }
 
 /** The catalog resource a webhook domain changes (the names coincide). */
-export function resourceOfDomain(domain: WebhookDomain): string {
+export function resourceOfDomain(domain: ReceivedDomain): string {
   return domain;
 }
 
@@ -46,6 +47,6 @@ export function accountUrl(publicUrl: string, account: string): string {
 }
 
 /** The URL to register a webhook at (and that Bookeo signs): the account's URL with domain and type in the query. */
-export function registeredUrl(publicUrl: string, account: string, domain: WebhookDomain, type: WebhookType): string {
+export function registeredUrl(publicUrl: string, account: string, domain: ReceivedDomain, type: WebhookType): string {
   return `${accountUrl(publicUrl, account)}?domain=${domain}&type=${type}`;
 }

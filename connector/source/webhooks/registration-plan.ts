@@ -12,48 +12,15 @@
  * A webhook pointing elsewhere whose (domain, type) is not needed is never touched.
  */
 import type { ResourceName } from '../../../contract/resources.js';
-import type { Webhook, WebhookDomain, WebhookSpec, WebhookType } from '../../../bookeo/webhooks.js';
+import type { Webhook, WebhookSpec } from '../../../bookeo/webhooks.js';
+import { RECEIVED_WEBHOOKS, registeredUrl, type ReceivedDomain } from './delivery.js';
 
-/**
- * The changes each resource is told of. Payments get `created` only: they are append-only (a
- * refund is a new payment), and shared/bookeo-api.md names no update or deletion of one. Linked
- * people have no webhook of their own; they change with their customer.
- */
-const RESOURCE_WEBHOOKS: Partial<Record<ResourceName, ReadonlyArray<readonly [WebhookDomain, WebhookType]>>> = {
-  bookings: [
-    ['bookings', 'created'],
-    ['bookings', 'updated'],
-    ['bookings', 'deleted'],
-  ],
-  customers: [
-    ['customers', 'created'],
-    ['customers', 'updated'],
-    ['customers', 'deleted'],
-  ],
-  customers_people: [
-    ['customers', 'created'],
-    ['customers', 'updated'],
-    ['customers', 'deleted'],
-  ],
-  payments: [['payments', 'created']],
-};
-
-/** The resources whose changes a webhook of `domain` announces, in catalog terms. */
-export const DOMAIN_RESOURCES: Readonly<Partial<Record<WebhookDomain, readonly ResourceName[]>>> = {
+/** The resources whose changes a webhook of `domain` announces, in catalog terms (linked people change with their customer). */
+export const DOMAIN_RESOURCES: Readonly<Record<ReceivedDomain, readonly ResourceName[]>> = {
   bookings: ['bookings'],
   customers: ['customers', 'customers_people'],
   payments: ['payments'],
 };
-
-/** `<publicUrl>/<account>?domain=<d>&type=<t>`: the URL registered, and so the URL Bookeo signs. */
-export function webhookUrl(publicUrl: string, account: string, domain: WebhookDomain, type: WebhookType): string {
-  const query = new URLSearchParams({ domain, type }).toString();
-  return `${accountBase(publicUrl, account)}?${query}`;
-}
-
-function accountBase(publicUrl: string, account: string): string {
-  return `${publicUrl.replace(/\/+$/, '')}/${encodeURIComponent(account)}`;
-}
 
 /** A webhook registered by this deployment: its URL lies under the public URL. */
 export function isOurs(publicUrl: string, url: string): boolean {
@@ -61,17 +28,11 @@ export function isOurs(publicUrl: string, url: string): boolean {
   return url === base || url.startsWith(`${base}/`) || url.startsWith(`${base}?`);
 }
 
+/** The webhooks the receiver publishes (RECEIVED_WEBHOOKS) whose domain changes a configured resource. */
 export function neededWebhooks(publicUrl: string, account: string, resources: readonly ResourceName[]): WebhookSpec[] {
-  const seen = new Set<string>();
-  const specs: WebhookSpec[] = [];
-  for (const resource of resources) {
-    for (const [domain, type] of RESOURCE_WEBHOOKS[resource] ?? []) {
-      if (seen.has(`${domain}/${type}`)) continue;
-      seen.add(`${domain}/${type}`);
-      specs.push({ url: webhookUrl(publicUrl, account, domain, type), domain, type });
-    }
-  }
-  return specs;
+  return RECEIVED_WEBHOOKS.filter(([domain]) => DOMAIN_RESOURCES[domain].some((name) => resources.includes(name))).map(
+    ([domain, type]) => ({ url: registeredUrl(publicUrl, account, domain, type), domain, type }),
+  );
 }
 
 export type CreateReason = 'missing' | 'blocked' | 'stale-url' | 'replaces-foreign';

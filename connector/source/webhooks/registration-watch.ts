@@ -113,8 +113,7 @@ export function startWebhookRegistration(options: WebhookRegistrationOptions): W
     const done: ResourceName[] = [];
     for (const resource of pending) {
       try {
-        if (resourceByName(resource).cursor.kind === 'snapshot') await task.resnapshot(resource);
-        else task.restartResource(resource);
+        await task.catchUp(resource);
         done.push(resource);
       } catch (error) {
         log.warn(
@@ -132,9 +131,9 @@ export function startWebhookRegistration(options: WebhookRegistrationOptions): W
 
   /** Resources of the domain that the source publishes and that poll on their own (linked people go with customers). */
   function catchUpResources(domain: WebhookDomain): ResourceName[] {
-    return (DOMAIN_RESOURCES[domain] ?? []).filter(
-      (name) => resources.includes(name) && resourceByName(name).cursor.kind !== 'child',
-    );
+    const announced: readonly ResourceName[] =
+      domain in DOMAIN_RESOURCES ? DOMAIN_RESOURCES[domain as keyof typeof DOMAIN_RESOURCES] : [];
+    return announced.filter((name) => resources.includes(name) && resourceByName(name).cursor.kind !== 'child');
   }
 
   const accountsById = new Map(config.bookeo.accounts.map((account) => [account.id, account]));

@@ -7,7 +7,8 @@
  *
  * Public API: accountOfPath, checkDelivery, DeliveryCheck, RefusalOutcome
  */
-import { accountUrl, WEBHOOK_DOMAINS, WEBHOOK_TYPES, type WebhookDelivery } from './delivery.js';
+import { WEBHOOK_TYPES } from '../../../bookeo/webhooks.js';
+import { accountUrl, RECEIVED_DOMAINS, type WebhookDelivery } from './delivery.js';
 import { signatureMatches } from './signature.js';
 
 export type RefusalOutcome = 'bad_signature' | 'stale_timestamp' | 'bad_json' | 'bad_request';
@@ -77,8 +78,8 @@ export function checkDelivery(request: DeliveryRequest, settings: CheckSettings)
   const domain = query.get('domain') ?? fields.domain;
   const type = query.get('type') ?? fields.type;
   const itemId = typeof fields.itemId === 'number' ? String(fields.itemId) : fields.itemId;
-  if (!WEBHOOK_DOMAINS.some((known) => known === domain))
-    return refuse(400, 'bad_request', `unknown domain (one of ${WEBHOOK_DOMAINS.join(', ')})`);
+  if (!RECEIVED_DOMAINS.some((known) => known === domain))
+    return refuse(400, 'bad_request', `unknown domain (one of ${RECEIVED_DOMAINS.join(', ')})`);
   if (!WEBHOOK_TYPES.some((known) => known === type))
     return refuse(400, 'bad_request', `unknown type (one of ${WEBHOOK_TYPES.join(', ')})`);
   if (typeof itemId !== 'string' || itemId === '') return refuse(400, 'bad_request', 'the body has no itemId');
