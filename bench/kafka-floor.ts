@@ -16,6 +16,7 @@ import { withAdmin } from '../kafka/admin.js';
 import type { KafkaClient } from '../kafka/client.js';
 import type { OutgoingRecord } from '../kafka/records.js';
 import { readTopicToEnd } from '../kafka/topic-reader.js';
+import { readerGroupId } from '../contract/group-id.js';
 import { createTransactionalWriter } from '../kafka/transactional-writer.js';
 
 export interface KafkaFloor {
@@ -41,6 +42,7 @@ async function measured(records: number, run: () => Promise<void>): Promise<Kafk
 export async function kafkaWriteFloor(kafka: KafkaClient, topic: string, scratchTopic: string): Promise<KafkaFloor> {
   const records: OutgoingRecord[] = [];
   await readTopicToEnd(kafka, {
+    groupId: readerGroupId(),
     topic,
     onMessage: (message) => {
       if (message.key === null) return;
@@ -73,6 +75,7 @@ export async function kafkaReadFloor(kafka: KafkaClient, topic: string, expected
   // Timed from the first record, as the sink is timed from its first write: group join excluded.
   let first: Promise<KafkaFloor> | undefined;
   await readTopicToEnd(kafka, {
+    groupId: readerGroupId(),
     topic,
     onMessage: () => {
       first ??= measured(expectedRecords, () => all);

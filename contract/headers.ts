@@ -8,6 +8,8 @@
  *   bookeo.idempotency-key  `<account>/<resource>/<id>@<version>` (idempotency-key.ts)
  * Dead letters carry their own vocabulary (dead-letter-headers.ts).
  */
+import type { RecordHeaders } from '../kafka/records.js';
+
 export const RECORD_HEADER = Object.freeze({
   resource: 'bookeo.resource',
   fetchedAt: 'bookeo.fetched-at',
@@ -15,9 +17,7 @@ export const RECORD_HEADER = Object.freeze({
   idempotencyKey: 'bookeo.idempotency-key',
 });
 
-/** A header as a Kafka client hands it over (kafkajs: a string or bytes, or several of them). */
-export type HeaderValue = Buffer | string | ReadonlyArray<Buffer | string> | undefined;
-export type RecordHeaders = Readonly<Record<string, HeaderValue>>;
+export type { HeaderValue, RecordHeaders } from '../kafka/records.js';
 
 /** A header's text (its first value when repeated), or undefined when the record has none. */
 export function headerText(headers: RecordHeaders | undefined, name: string): string | undefined {

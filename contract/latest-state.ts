@@ -6,6 +6,7 @@
  */
 import type { KafkaClient } from '../kafka/client.js';
 import { readTopicToEnd, type ReadTopicOptions } from '../kafka/topic-reader.js';
+import { readerGroupId } from './group-id.js';
 import { headerText, RECORD_HEADER, type RecordHeaders } from './headers.js';
 import { parseIdempotencyKey } from './idempotency-key.js';
 
@@ -66,6 +67,7 @@ export async function readLatestState(
 ): Promise<LatestState> {
   const builder = createLatestStateBuilder();
   await readTopicToEnd(kafka, {
+    groupId: readerGroupId(),
     topic,
     ...options,
     onMessage: (message, partition) => builder.add(message, partition),

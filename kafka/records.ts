@@ -3,7 +3,9 @@
  * what the plain producer sends, and what a reader or consumer receives. Keys and values are
  * bytes (or text to be sent as UTF-8); offsets are decimal strings, as Kafka's are 64-bit.
  */
-import type { RecordHeaders } from '../contract/headers.js';
+/** A header as the Kafka client hands it over: a string or bytes, or several of them. */
+export type HeaderValue = Buffer | string | ReadonlyArray<Buffer | string> | undefined;
+export type RecordHeaders = Readonly<Record<string, HeaderValue>>;
 
 /** A record written inside a transaction (transactional-writer.ts). */
 export interface OutgoingRecord {

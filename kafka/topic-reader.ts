@@ -12,13 +12,14 @@
  */
 import { ConnectError, RetriesExhaustedError } from '../common/errors.js';
 import { createRetry, type RetryPolicy } from '../common/retry.js';
-import { readerGroupId } from '../contract/group-id.js';
 import { withAdmin, type KafkaAdmin, type PartitionRange } from './admin.js';
 import { kafkajsClient, type KafkaClient } from './client.js';
 import type { ConsumedRecord } from './records.js';
 
 export interface ReadTopicOptions {
   readonly topic: string;
+  /** A throw-away group (contract/group-id.ts's readerGroupId): never committed, every read from the beginning. */
+  readonly groupId: string;
   readonly onMessage: (message: ConsumedRecord, partition: number) => void | Promise<void>;
   readonly signal?: AbortSignal;
   /** Per partition, an offset of a transaction the caller committed: the end is taken once it is stable. */
@@ -70,8 +71,7 @@ export async function readTopicToEnd(kafka: KafkaClient, options: ReadTopicOptio
   const ends = new Map(offsets.filter((p) => p.high > p.low).map((p) => [p.partition, p.high]));
   if (ends.size === 0) return { records: 0 };
 
-  // A throw-away group: we never commit, and every start reads from the beginning.
-  const groupId = readerGroupId();
+  const { groupId } = options;
   const consumer = kafkajsClient(kafka).consumer({ groupId, allowAutoTopicCreation: false, maxWaitTimeInMs: 250 });
   const positions = new Map<number, number>();
   let records = 0;

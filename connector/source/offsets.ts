@@ -8,6 +8,7 @@
 import type { KafkaClient } from '../../kafka/client.js';
 import type { OutgoingRecord } from '../../kafka/records.js';
 import { readTopicToEnd } from '../../kafka/topic-reader.js';
+import { readerGroupId } from '../../contract/group-id.js';
 
 export type SourceOffset = Readonly<Record<string, string | number | boolean | null>>;
 
@@ -23,6 +24,7 @@ export interface OffsetStore {
 export async function loadOffsetStore(kafka: KafkaClient, topic: string, taskId: string): Promise<OffsetStore> {
   const offsets = new Map<string, SourceOffset>();
   await readTopicToEnd(kafka, {
+    groupId: readerGroupId(),
     topic,
     onMessage: (message) => {
       if (message.key === null) return;

@@ -16,6 +16,7 @@ import { createKafka, type KafkaClient } from '../../kafka/client.js';
 import { createProducer } from '../../kafka/producer.js';
 import type { ConsumedRecord } from '../../kafka/records.js';
 import { readTopicToEnd } from '../../kafka/topic-reader.js';
+import { readerGroupId } from '../../contract/group-id.js';
 
 export interface DeadLetterEntry {
   readonly dlqPartition: number;
@@ -63,6 +64,7 @@ export async function readDeadLetters(
   const entries: DeadLetterEntry[] = [];
   const ids = filter.ids === undefined ? undefined : new Set(filter.ids);
   await readTopicToEnd(kafka, {
+    groupId: readerGroupId(),
     topic: dlqTopic,
     onMessage: (message, partition) => {
       const entry = toEntry(message, partition);
@@ -83,6 +85,7 @@ export async function supersededEntries(
   for (const topic of new Set(entries.map((entry) => entry.topic))) {
     const latest = new Map<string, number>();
     await readTopicToEnd(kafka, {
+      groupId: readerGroupId(),
       topic,
       onMessage: (message, partition) => {
         if (message.key !== null) latest.set(`${partition}|${message.key.toString('base64')}`, Number(message.offset));

@@ -13,6 +13,7 @@ import { entityId } from '../../bookeo/catalog/entity.js';
 import { resourceByName } from '../../bookeo/catalog/catalog.js';
 import type { ResourceName } from '../../contract/resources.js';
 import { readTopicToEnd } from '../../kafka/topic-reader.js';
+import { readerGroupId } from '../../contract/group-id.js';
 import { RECORD_HEADER } from '../../contract/headers.js';
 import { parseIdempotencyKey } from '../../contract/idempotency-key.js';
 import { stackEndpoints } from '../../deploy/stack/endpoints.js';
@@ -76,6 +77,7 @@ export async function viewTopic(kafka: KafkaClient, topic: string, account = 'ac
   let records = 0;
   let tombstones = 0;
   await readTopicToEnd(kafka, {
+    groupId: readerGroupId(),
     topic,
     onMessage: (message) => {
       const key = message.headers?.[RECORD_HEADER.idempotencyKey]?.toString();

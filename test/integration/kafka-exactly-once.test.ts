@@ -11,6 +11,7 @@ import { createLogger } from '../../common/logger.js';
 import { createKafka, type KafkaClient } from '../../kafka/client.js';
 import { loadOffsetStore } from '../../connector/source/offsets.js';
 import { readTopicToEnd } from '../../kafka/topic-reader.js';
+import { readerGroupId } from '../../contract/group-id.js';
 import { ensureTopics, TopicConfigError } from '../../kafka/topics.js';
 import { createTransactionalWriter, ProducerFencedError } from '../../kafka/transactional-writer.js';
 import { stackEndpoints } from '../../deploy/stack/endpoints.js';
@@ -91,6 +92,7 @@ describe('kafka exactly-once building blocks', () => {
 
     const seen: string[] = [];
     const { records } = await readTopicToEnd(kafka, {
+      groupId: readerGroupId(),
       topic: dataTopic,
       committedAt,
       onMessage: (m) => void seen.push(`${String(m.key)}=${String(m.value)}`),
@@ -110,6 +112,7 @@ describe('kafka exactly-once building blocks', () => {
 
     const values: string[] = [];
     await readTopicToEnd(kafka, {
+      groupId: readerGroupId(),
       topic: dataTopic,
       onMessage: (m) => void (String(m.key) === 'f' && values.push(String(m.value))),
     });

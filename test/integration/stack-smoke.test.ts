@@ -10,6 +10,7 @@ import { COMPATIBILITY, SchemaType } from '@kafkajs/confluent-schema-registry';
 import type { ClickHouseError } from '@clickhouse/client';
 import type { KafkaAdmin } from '../../kafka/admin.js';
 import { readTopicToEnd } from '../../kafka/topic-reader.js';
+import { readerGroupId } from '../../contract/group-id.js';
 import { createTransactionalWriter, MAX_REQUEST_BYTES } from '../../kafka/transactional-writer.js';
 import { stackEndpoints } from '../../deploy/stack/endpoints.js';
 import { createStackContext, restartStack, serviceStatus } from '../../deploy/stack/stack.js';
@@ -73,6 +74,7 @@ describe('local stack smoke', () => {
 
     const seen: string[] = [];
     await readTopicToEnd(kafka, {
+      groupId: readerGroupId(),
       topic,
       onMessage: (message) => void seen.push(message.value?.toString().trim() ?? ''),
     });

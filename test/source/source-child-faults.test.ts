@@ -12,6 +12,7 @@ import { validateConfig } from '../../common/config/load.js';
 import { createMetricsRegistry } from '../../common/metrics.js';
 import { createKafka, type KafkaClient } from '../../kafka/client.js';
 import { readTopicToEnd } from '../../kafka/topic-reader.js';
+import { readerGroupId } from '../../contract/group-id.js';
 import { DEAD_LETTER_HEADER } from '../../contract/dead-letter-headers.js';
 import { startSourceRuntime, type SourceRuntime } from '../../connector/source/runtime.js';
 import { startSimulator, type RunningSimulator } from '../../simulator/index.js';
@@ -92,6 +93,7 @@ describe("source: a customer's linked people that stay malformed", () => {
     await eventually(async () => {
       letters.length = 0;
       await readTopicToEnd(kafka, {
+        groupId: readerGroupId(),
         topic: config.source.deadLetterTopic,
         onMessage: (message) =>
           void letters.push({

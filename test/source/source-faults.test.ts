@@ -11,6 +11,7 @@ import { validateConfig } from '../../common/config/load.js';
 import { createMetricsRegistry } from '../../common/metrics.js';
 import { createKafka, type KafkaClient } from '../../kafka/client.js';
 import { readTopicToEnd } from '../../kafka/topic-reader.js';
+import { readerGroupId } from '../../contract/group-id.js';
 import { DEAD_LETTER_HEADER } from '../../contract/dead-letter-headers.js';
 import { startSourceRuntime, type SourceRuntime } from '../../connector/source/runtime.js';
 import { TaskStoppedError } from '../../connector/source/task.js';
@@ -98,6 +99,7 @@ describe('source connector under faults', () => {
     await eventually(async () => {
       const dead: Array<{ reason: string; topic: string; id: string }> = [];
       await readTopicToEnd(kafka, {
+        groupId: readerGroupId(),
         topic: config.source.deadLetterTopic,
         onMessage: (message) =>
           void dead.push({

@@ -13,6 +13,7 @@ import { RESOURCE_NAMES } from '../../contract/resources.js';
 import { startSimulator, type RunningSimulator } from '../../simulator/index.js';
 import { SchemaRegistry as ConfluentSchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { readTopicToEnd } from '../../kafka/topic-reader.js';
+import { readerGroupId } from '../../contract/group-id.js';
 import { stackEndpoints } from '../../deploy/stack/endpoints.js';
 import { cleanupPrefix } from '../../testkit/source-cleanup.js';
 import { eventually } from '../../testkit/wait-for.js';
@@ -156,6 +157,7 @@ describe('source connector against the simulator', () => {
     const confluent = new ConfluentSchemaRegistry({ host: stackEndpoints().registryUrl });
     let checked = 0;
     await readTopicToEnd(kafka, {
+      groupId: readerGroupId(),
       topic: topic('bookings'),
       onMessage: async (message) => {
         if (checked >= 5 || message.value === null || message.key === null) return;

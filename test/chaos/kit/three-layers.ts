@@ -13,6 +13,7 @@
  */
 import { createLogger } from '../../../common/logger.js';
 import { readTopicToEnd } from '../../../kafka/topic-reader.js';
+import { readerGroupId } from '../../../contract/group-id.js';
 import { headerText, RECORD_HEADER } from '../../../contract/headers.js';
 import { resourceTopics } from '../../../contract/topics.js';
 import { reconcile, type ResourceReconciliation } from '../../../reconcile/reconcile.js';
@@ -55,6 +56,7 @@ async function scanTopics(
   for (const topic of resourceTopics(world.prefix)) {
     const last = new Map<string, { version: string; at: string }>();
     await readTopicToEnd(world.kafka, {
+      groupId: readerGroupId(),
       topic,
       onMessage: async (message, partition) => {
         records++;
