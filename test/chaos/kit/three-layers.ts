@@ -15,7 +15,8 @@ import { createLogger } from '../../../common/logger.js';
 import { readTopicToEnd } from '../../../kafka/topic-reader.js';
 import { readerGroupId } from '../../../contract/group-id.js';
 import { headerText, RECORD_HEADER } from '../../../contract/headers.js';
-import { resourceTopics } from '../../../contract/topics.js';
+import { RESOURCE_NAMES } from '../../../contract/resources.js';
+import { resourceTopic } from '../../../contract/topics.js';
 import { reconcile, type ResourceReconciliation } from '../../../reconcile/reconcile.js';
 import { stackRegistry } from '../../helpers/stack.js';
 import type { ChaosWorld } from './world.js';
@@ -53,7 +54,9 @@ async function scanTopics(
   let undecodable = 0;
   let decodeError: string | undefined;
   let records = 0;
-  for (const topic of resourceTopics(world.prefix)) {
+  // The topics of the resources the source runs (all of them unless `source.resources` says otherwise).
+  const resources = world.config.source.resources ?? RESOURCE_NAMES;
+  for (const topic of resources.map((resource) => resourceTopic(world.prefix, resource))) {
     const last = new Map<string, { version: string; at: string }>();
     await readTopicToEnd(world.kafka, {
       groupId: readerGroupId(),

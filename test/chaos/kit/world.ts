@@ -14,7 +14,12 @@ import type { AppConfig } from '../../../common/config/schema.js';
 import { createKafka, type KafkaClient } from '../../../kafka/client.js';
 import { createLogger } from '../../../common/logger.js';
 import { stackEndpoints } from '../../../deploy/stack/endpoints.js';
-import { startSimulator, type MutationRequest, type RunningSimulator } from '../../../simulator/index.js';
+import {
+  startSimulator,
+  type MutationRequest,
+  type RunningSimulator,
+  type SimulatorOptions,
+} from '../../../simulator/index.js';
 import { cleanupPrefix } from '../../../testkit/source-cleanup.js';
 import { sourceTestConfig } from '../../helpers/source-fixture.js';
 import { stackClickHouse } from '../../helpers/stack.js';
@@ -40,6 +45,8 @@ export interface WorldOptions {
   readonly scale: number;
   /** Changes to the generated configuration (plain JSON, as an operator's file). */
   readonly configure?: (raw: Record<string, Record<string, unknown>>) => void;
+  /** Simulator settings over the world's (webhook delivery settings, days of future bookings). */
+  readonly simulator?: Pick<SimulatorOptions, 'webhooks' | 'futureDays'>;
 }
 
 export interface ChaosWorld {
@@ -71,6 +78,7 @@ export async function createWorld(options: WorldOptions): Promise<ChaosWorld> {
     clock: 'real',
     historyDays: 120,
     futureDays: 20,
+    ...options.simulator,
   });
   const apiKey = simulator.apiKeys[0] as string;
   const prefix = uniqueName(`chaos_${options.name}`);
