@@ -123,6 +123,11 @@ export function quoteIdentifier(name: string): string {
   return `\`${name.replace(/\\/g, '\\\\').replace(/`/g, '\\`')}\``;
 }
 
+/** A request URL for the log: the `password` parameter's value masked, the rest cut at 200 characters. */
+export function loggableUrl(url: string): string {
+  return url.replace(/([?&]password=)[^&]*/g, '$1***').slice(0, 200);
+}
+
 /** The output format a response will have: the statement's own FORMAT clause wins, as in ClickHouse. */
 export function responseFormat(sql: string, defaultFormat: string | undefined): string {
   const own = /\bFORMAT\s+([A-Za-z0-9_]+)\s*(?:SETTINGS\s[\s\S]*)?;?\s*$/i.exec(sql);

@@ -34,6 +34,7 @@ import {
   errorResponse,
   HttpProtocolError,
   insertAwaitingBody,
+  loggableUrl,
   parseHttpParams,
   responseFormat,
 } from './clickhouse-http-protocol.js';
@@ -106,8 +107,8 @@ async function spoolRows(file: string, buffered: Buffer, rest: AsyncIterator<Buf
 interface Statement {
   readonly sql: string;
   readonly isInsert: boolean;
-  /** Set for an insert whose rows are in this file. */
-  readonly spoolFile?: string;
+  /** Set for an insert whose rows are in the request's spool file. */
+  readonly spooled: boolean;
 }
 
 /**
@@ -115,7 +116,11 @@ interface Statement {
  * and the body. An INSERT whose rows follow it in the body is split on the raw bytes and its rows
  * spooled untouched; anything else is read as text.
  */
-async function bodyStatement(request: IncomingMessage, query: string | undefined): Promise<Statement> {
+async function bodyStatement(
+  request: IncomingMessage,
+  query: string | undefined,
+  spoolFile: string,
+): Promise<Statement> {
   const prefix = query === undefined || query === '' ? Buffer.alloc(0) : Buffer.from(`${query}\n`, 'utf8');
   const stream: Readable = requestBody(request);
   const head: BodyHead = { chunks: [], rest: stream[Symbol.asyncIterator](), complete: false };
@@ -124,10 +129,9 @@ async function bodyStatement(request: IncomingMessage, query: string | undefined
     if (split.kind === 'insert') {
       const insert = insertAwaitingBody(split.statement);
       if (insert === undefined) break;
-      const spoolFile = nextSpoolFile();
       const buffered = Buffer.concat([prefix, ...head.chunks]).subarray(split.dataOffset);
       await spoolRows(spoolFile, buffered, head.complete ? undefined : head.rest);
-      return { sql: insert.sql(spoolFile), isInsert: true, spoolFile };
+      return { sql: insert.sql(spoolFile), isInsert: true, spooled: true };
     }
     if (split.kind === 'text') break;
     await readMore(head);
@@ -135,7 +139,7 @@ async function bodyStatement(request: IncomingMessage, query: string | undefined
   const body = await readText(head);
   // As in ClickHouse: the query parameter and the body together form the statement.
   const sql = [query, body].filter((part) => part !== undefined && part !== '').join('\n');
-  return { sql, isInsert: /^\s*INSERT\b/i.test(sql) };
+  return { sql, isInsert: /^\s*INSERT\b/i.test(sql), spooled: false };
 }
 
 const EMPTY_RESULT: EngineResult = { body: Buffer.alloc(0), rowsRead: 0, bytesRead: 0, elapsedSeconds: 0 };
@@ -162,20 +166,21 @@ async function handle(request: IncomingMessage, response: ServerResponse): Promi
   const answer = (format: string, result: EngineResult, isInsert: boolean): Promise<void> =>
     respond(response, { queryId, format, result, isInsert, encoding, search: url.searchParams });
   const insert = request.method === 'POST' && params.query !== undefined ? insertAwaitingBody(params.query) : undefined;
-  let statement: Statement | undefined;
+  const spoolFile = request.method === 'POST' ? nextSpoolFile() : undefined;
   try {
-    if (insert) {
+    let statement: Statement;
+    if (insert && spoolFile !== undefined) {
       // The sinks' path: the statement in `query=`, the body is the rows, streamed to the spool file.
-      const spoolFile = nextSpoolFile();
-      statement = { sql: insert.sql(spoolFile), isInsert: true, spoolFile };
+      statement = { sql: insert.sql(spoolFile), isInsert: true, spooled: true };
       await pipeline(requestBody(request), createWriteStream(spoolFile));
-    } else if (request.method === 'POST') {
-      statement = await bodyStatement(request, params.query);
+    } else if (spoolFile !== undefined) {
+      statement = await bodyStatement(request, params.query, spoolFile);
     } else {
-      statement = { sql: params.query ?? '', isInsert: /^\s*INSERT\b/i.test(params.query ?? '') };
+      const sql = params.query ?? '';
+      statement = { sql, isInsert: /^\s*INSERT\b/i.test(sql), spooled: false };
     }
     // ClickHouse accepts an INSERT without rows; chDB refuses an empty file, so answer it here.
-    if (statement.spoolFile !== undefined && statSync(statement.spoolFile).size === 0)
+    if (statement.spooled && spoolFile !== undefined && statSync(spoolFile).size === 0)
       return await answer('TabSeparated', EMPTY_RESULT, true);
     const { sql } = statement;
     if (sql.trim() === '') throw new HttpProtocolError(62, 'Empty query');
@@ -189,7 +194,7 @@ async function handle(request: IncomingMessage, response: ServerResponse): Promi
     });
     await answer(format, result, statement.isInsert);
   } finally {
-    if (statement?.spoolFile !== undefined) rmSync(statement.spoolFile, { force: true });
+    if (spoolFile !== undefined) rmSync(spoolFile, { force: true });
   }
 }
 
@@ -232,7 +237,7 @@ async function respond(response: ServerResponse, answer: Answer): Promise<void> 
 const server = createServer((request, response) => {
   handle(request, response).catch((error: unknown) => {
     const failure = errorResponse(error, engineVersion);
-    logger.info({ code: failure.code, status: failure.status, url: request.url?.slice(0, 200) }, 'query failed');
+    logger.info({ code: failure.code, status: failure.status, url: loggableUrl(request.url ?? '') }, 'query failed');
     if (response.headersSent) {
       response.destroy();
       return;

@@ -6,6 +6,7 @@ import {
   errorResponse,
   HttpProtocolError,
   insertAwaitingBody,
+  loggableUrl,
   parseHttpParams,
   quoteString,
   responseFormat,
@@ -132,5 +133,16 @@ describe('responses', () => {
 
   it('quotes strings as SQL literals that round-trip backslashes, quotes and NUL', () => {
     assert.equal(quoteString("a'b\\c\0"), "'a\\'b\\\\c\\0'");
+  });
+});
+
+describe('loggableUrl', () => {
+  it('masks the password parameter wherever it stands and keeps the rest', () => {
+    assert.equal(
+      loggableUrl('/?user=default&password=s3cret&query=SELECT%201'),
+      '/?user=default&password=***&query=SELECT%201',
+    );
+    assert.equal(loggableUrl('/?password=s3cret'), '/?password=***');
+    assert.ok(!loggableUrl(`/?query=${'x'.repeat(300)}&password=s3cret`).includes('s3cret'));
   });
 });
