@@ -1,7 +1,8 @@
 /**
- * The pure half of the ClickHouse HTTP front: how a request's URL parameters, SQL and errors map
- * onto the ClickHouse HTTP interface as `@clickhouse/client` and curl use it. No I/O here, so all
- * of it is unit-tested (test/unit/clickhouse-http-protocol.test.ts).
+ * The pure half of the ClickHouse HTTP front: how a request's URL parameters, `X-ClickHouse-*`
+ * headers, SQL and errors map onto the ClickHouse HTTP interface as `@clickhouse/client`, curl and
+ * other drivers use it. No I/O here, so all of it is unit-tested
+ * (test/unit/clickhouse-http-protocol.test.ts).
  */
 
 /**
@@ -48,7 +49,23 @@ export interface HttpQueryRequest {
   readonly settings: Readonly<Record<string, string>>;
 }
 
-export function parseHttpParams(search: URLSearchParams): HttpQueryRequest {
+/** Request headers as node gives them (lower-case names). */
+export type HttpHeaders = Readonly<Record<string, string | string[] | undefined>>;
+
+function header(headers: HttpHeaders, name: string): string | undefined {
+  const value = headers[name];
+  const first = Array.isArray(value) ? value[0] : value;
+  return first === undefined || first === '' ? undefined : first;
+}
+
+/**
+ * Reads the URL parameters and the interface's headers. As in ClickHouse's own HTTP handler,
+ * `X-ClickHouse-Database` and `X-ClickHouse-Format` override the `database` and `default_format`
+ * parameters, while the `query_id` parameter overrides `X-ClickHouse-Query-Id`.
+ * `X-ClickHouse-User`/`X-ClickHouse-Key` are accepted and not checked, like `user`/`password`:
+ * the front has no users beyond `default`.
+ */
+export function parseHttpParams(search: URLSearchParams, headers: HttpHeaders = {}): HttpQueryRequest {
   const queryParams: Record<string, string> = {};
   const settings: Record<string, string> = {};
   for (const [name, value] of search) {
@@ -64,9 +81,9 @@ export function parseHttpParams(search: URLSearchParams): HttpQueryRequest {
   }
   return {
     query: search.get('query') ?? undefined,
-    database: search.get('database') ?? undefined,
-    defaultFormat: search.get('default_format') ?? undefined,
-    queryId: search.get('query_id') ?? undefined,
+    database: header(headers, 'x-clickhouse-database') ?? search.get('database') ?? undefined,
+    defaultFormat: header(headers, 'x-clickhouse-format') ?? search.get('default_format') ?? undefined,
+    queryId: search.get('query_id') ?? header(headers, 'x-clickhouse-query-id'),
     queryParams,
     settings,
   };
@@ -106,6 +123,11 @@ export function quoteIdentifier(name: string): string {
   return `\`${name.replace(/\\/g, '\\\\').replace(/`/g, '\\`')}\``;
 }
 
+/** A request URL for the log: the `password` parameter's value masked, the rest cut at 200 characters. */
+export function loggableUrl(url: string): string {
+  return url.replace(/([?&]password=)[^&]*/g, '$1***').slice(0, 200);
+}
+
 /** The output format a response will have: the statement's own FORMAT clause wins, as in ClickHouse. */
 export function responseFormat(sql: string, defaultFormat: string | undefined): string {
   const own = /\bFORMAT\s+([A-Za-z0-9_]+)\s*(?:SETTINGS\s[\s\S]*)?;?\s*$/i.exec(sql);
@@ -125,9 +147,12 @@ export function contentType(format: string): string {
 /** A protocol-level failure raised by the front itself, reported like an engine error. */
 export class HttpProtocolError extends Error {
   readonly code: number;
-  constructor(code: number, message: string) {
+  /** The HTTP status when the code's usual one does not fit (a refused interface feature). */
+  readonly status: number | undefined;
+  constructor(code: number, message: string, status?: number) {
     super(message);
     this.code = code;
+    this.status = status;
   }
 }
 
@@ -151,7 +176,14 @@ export function errorResponse(error: unknown, engineVersion: string): ErrorRespo
       ? error.code
       : (numericCode(error) ?? 1001);
   const text = parsed ? message : `Code: ${code}. DB::Exception: ${message}`;
-  const status = NOT_FOUND.has(code) ? 404 : BAD_REQUEST.has(code) ? 400 : 500;
+  const status =
+    error instanceof HttpProtocolError && error.status !== undefined
+      ? error.status
+      : NOT_FOUND.has(code)
+        ? 404
+        : BAD_REQUEST.has(code)
+          ? 400
+          : 500;
   const versioned = text.includes('(version ') ? text.trimEnd() : `${text.trimEnd()} (version ${engineVersion})`;
   return { status, code, body: `${versioned}\n` };
 }

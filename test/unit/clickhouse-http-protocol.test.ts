@@ -6,12 +6,36 @@ import {
   errorResponse,
   HttpProtocolError,
   insertAwaitingBody,
+  loggableUrl,
   parseHttpParams,
   quoteString,
   responseFormat,
 } from '../../deploy/stack/clickhouse-http-protocol.js';
 
 describe('parseHttpParams', () => {
+  it('takes X-ClickHouse-Database and X-ClickHouse-Format over the URL parameters, query_id over X-ClickHouse-Query-Id', () => {
+    const headers = {
+      'x-clickhouse-database': 'from_header',
+      'x-clickhouse-format': 'JSONEachRow',
+      'x-clickhouse-query-id': 'header-id',
+      'x-clickhouse-user': 'default',
+      'x-clickhouse-key': 'secret',
+    };
+    const both = parseHttpParams(
+      new URLSearchParams({ database: 'from_url', default_format: 'TSV', query_id: 'url-id' }),
+      headers,
+    );
+    assert.equal(both.database, 'from_header');
+    assert.equal(both.defaultFormat, 'JSONEachRow');
+    assert.equal(both.queryId, 'url-id');
+    const headersOnly = parseHttpParams(new URLSearchParams(), headers);
+    assert.equal(headersOnly.database, 'from_header');
+    assert.equal(headersOnly.queryId, 'header-id');
+    assert.deepEqual(headersOnly.settings, {}, 'user and key headers are not settings');
+    const empty = parseHttpParams(new URLSearchParams({ database: 'from_url' }), { 'x-clickhouse-database': '' });
+    assert.equal(empty.database, 'from_url', 'an empty header counts as absent');
+  });
+
   it('separates query, database, format, parameters and settings; HTTP-only switches are not settings', () => {
     const parsed = parseHttpParams(
       new URLSearchParams({
@@ -109,5 +133,16 @@ describe('responses', () => {
 
   it('quotes strings as SQL literals that round-trip backslashes, quotes and NUL', () => {
     assert.equal(quoteString("a'b\\c\0"), "'a\\'b\\\\c\\0'");
+  });
+});
+
+describe('loggableUrl', () => {
+  it('masks the password parameter wherever it stands and keeps the rest', () => {
+    assert.equal(
+      loggableUrl('/?user=default&password=s3cret&query=SELECT%201'),
+      '/?user=default&password=***&query=SELECT%201',
+    );
+    assert.equal(loggableUrl('/?password=s3cret'), '/?password=***');
+    assert.ok(!loggableUrl(`/?query=${'x'.repeat(300)}&password=s3cret`).includes('s3cret'));
   });
 });
