@@ -1,6 +1,6 @@
 /**
- * Steady-state Bookeo API calls, webhooks against polling: the same mutation load (the simulator's
- * own mix, at a fixed rate on the real clock) runs twice through `bookeo-connect run`, once polling
+ * Steady-state Bookeo API calls, webhooks against polling: the same mutation load (one change at
+ * a fixed pace on the real clock, taking turns through `LOAD`) runs twice through `bookeo-connect run`, once polling
  * only at the connector's default intervals, once with the receiver on and the backstop intervals
  * docs/webhooks.md recommends. The simulator's request counters are read over a fixed window after
  * the first polls and extrapolated per hour.
@@ -10,7 +10,7 @@
  * and the account's size, and reported apart from what was counted.
  */
 import { setTimeout as delay } from 'node:timers/promises';
-import type { RunningSimulator } from '../simulator/index.js';
+import type { MutationKind, RunningSimulator } from '../simulator/index.js';
 import { waitFor } from '../testkit/wait-for.js';
 import { startPipeline } from './pipeline.js';
 
@@ -43,6 +43,15 @@ const POLLED_PER_ROUND = 3;
 const DEFAULTS = { pollIntervalSeconds: 60, snapshotIntervalSeconds: 3600 };
 const BACKSTOP = { pollIntervalSeconds: 900, snapshotIntervalSeconds: 86_400 };
 
+/** The changes of the load, in turn: every kind that has a webhook domain. */
+const LOAD: readonly MutationKind[] = [
+  'editBookings',
+  'newBookings',
+  'editCustomers',
+  'cancelBookings',
+  'newCustomers',
+];
+
 const served = (simulator: RunningSimulator): number =>
   simulator.admin.counters().reduce((sum, row) => sum + row.count, 0);
 
@@ -66,7 +75,6 @@ async function measure(options: {
     requestsPerSecond: 200,
     sinkMaxAgeMs: 200,
     source: { ...intervals, sweepIntervalSeconds: 86_400 },
-    simulator: { mutationRate: options.mutationsPerMinute },
     ...(options.mode === 'webhooks' ? { webhooks: { register: true } } : {}),
   });
   try {
@@ -82,14 +90,13 @@ async function measure(options: {
       },
       { what: 'the first polls to finish (no API call for 3 s)', timeoutMs: 300_000, intervalMs: 3_000 },
     );
-    admin.tick(); // drops the mutations owed since the start
     admin.resetCounters();
     const deliveriesBefore = admin.deliveries({ apiKey: pipeline.simulator.apiKeys[0] ?? '' }).length;
-    let changes = 0;
-    const end = performance.now() + options.windowSeconds * 1000;
-    while (performance.now() < end) {
-      await delay(1000); // the load's own pace: one tick a second, not a synchronisation
-      changes += Object.values(admin.tick().ids).reduce((sum, ids) => sum + ids.length, 0);
+    const changes = Math.round((options.windowSeconds * options.mutationsPerMinute) / 60);
+    for (let change = 0; change < changes; change++) {
+      await delay((60 / options.mutationsPerMinute) * 500); // the load's own pace, not a synchronisation
+      admin.mutate({ [LOAD[change % LOAD.length] as MutationKind]: 1 });
+      await delay((60 / options.mutationsPerMinute) * 500);
     }
     const counted = served(pipeline.simulator);
     const deliveries = admin.deliveries({ apiKey: pipeline.simulator.apiKeys[0] ?? '' }).length - deliveriesBefore;

@@ -16,7 +16,7 @@ export const WEBHOOK_SIZES = {
   full: { edits: 200, windowSeconds: 120, burst: 10_000 },
 } as const;
 const SCALE = 5_000;
-const MUTATIONS_PER_MINUTE = 3;
+const MUTATIONS_PER_MINUTE = 5;
 const BURST_CONCURRENCY = 64;
 
 export async function benchWebhooks(options: {
