@@ -2,34 +2,27 @@
  * `npm run bench` / `npm run bench:quick`: every benchmark, each figure printed next to a limit
  * measured in the same run, with peak RSS; a table on stdout and JSON in bench/results/latest.json.
  * Needs the local stack (`npm run stack -- up`). Cleans up the topics and subjects it makes.
+ * `--only webhooks` runs the webhook benchmarks alone (with the polling freshness they compare
+ * with) and writes bench/results/latest-webhooks.json instead.
  */
-import { writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
 import { resourceTopic, topicName } from '../contract/topics.js';
-import { formatTable } from '../common/text-table.js';
 import { cleanupPrefix } from '../testkit/source-cleanup.js';
 import { stackKafka } from '../testkit/stack-kafka.js';
 import { benchDuckdbSink } from './duckdb-sink.js';
-import { benchFreshness } from './freshness.js';
+import { benchFreshness, freshnessRow } from './freshness.js';
 import { kafkaReadFloor, kafkaWriteFloor } from './kafka-floor.js';
 import { benchPostgresSink } from './postgres-sink.js';
 import { buildCli } from './processes.js';
+import { ratio, writeReport, type Row } from './report.js';
 import { benchSimulator } from './simulator.js';
 import { benchSink, type SinkBenchResult } from './sink.js';
 import { benchFullListing, benchSource, type SourceBenchResult } from './source.js';
+import { benchWebhooks } from './webhooks.js';
 
 const quick = process.argv.includes('--quick');
+const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
 const say = (line: string): void => void process.stdout.write(`${line}\n`);
-
-interface Row {
-  readonly benchmark: string;
-  readonly figure: string;
-  readonly limit: string;
-  readonly ratio: string;
-  readonly target: string;
-  readonly peakRss: string;
-}
 
 /** Where a sink's time goes on this machine: CPU per row of the sink and of the engine, and the rate those allow on its cores. */
 const cpuNote = (result: SinkBenchResult): string =>
@@ -43,10 +36,24 @@ function sourceCpuNote(result: SourceBenchResult): string {
   return `CPU per record: source ${source} µs + simulator ${simulator} µs → at most ${Math.round((availableParallelism() * 1e6) / Math.max(1, source + simulator))} records/s on ${availableParallelism()} cores`;
 }
 
-const ratio = (value: number, limit: number | null): string =>
-  limit === null || limit === 0 ? '-' : `${(value / limit).toFixed(2)}×`;
+/** `--only webhooks`: the webhook benchmarks alone. */
+async function webhooksOnly(): Promise<void> {
+  const prefix = `bench${Date.now().toString(36)}`;
+  try {
+    say('building the CLI the children run (dist/, as the image runs it)…');
+    buildCli();
+    const { rows, results } = await benchWebhooks({ prefix, quick });
+    writeReport(rows, { quick, at: new Date().toISOString(), ...results }, 'latest-webhooks.json');
+  } finally {
+    await cleanupPrefix(stackKafka(prefix), prefix).catch(() => undefined);
+  }
+}
 
 async function main(): Promise<void> {
+  if (only !== undefined) {
+    if (only !== 'webhooks') throw new Error(`--only takes \`webhooks\`, not ${only}`);
+    return webhooksOnly();
+  }
   const sizes = quick
     ? { sim: 100_000, source: 20_000, big: 100_000 }
     : { sim: 200_000, source: 100_000, big: 1_000_000 };
@@ -171,14 +178,10 @@ async function main(): Promise<void> {
       edits: quick ? 10 : 30,
     });
     results.freshness = freshness;
-    rows.push({
-      benchmark: `freshness, ${freshness.edits} edits one at a time`,
-      figure: `p50 ${freshness.p50Ms} ms, p95 ${freshness.p95Ms} ms, max ${freshness.maxMs} ms`,
-      limit: `settings allow up to ${freshness.settingsFloorMs} ms of waiting`,
-      ratio: '-',
-      target: '-',
-      peakRss: `${freshness.peakRssMb} MB (run: source + sink)`,
-    });
+    rows.push(freshnessRow(freshness));
+    const webhooks = await benchWebhooks({ prefix, quick, polling: freshness });
+    rows.push(...webhooks.rows);
+    Object.assign(results, webhooks.results);
 
     say(
       `source backfill of ${sizes.big} bookings with 100 ms API latency (rate budget 100/s, 8 concurrent, 4 windows)…`,
@@ -241,16 +244,7 @@ async function main(): Promise<void> {
     await cleanupPrefix(kafka, prefix).catch(() => undefined);
   }
 
-  say('');
-  say(
-    formatTable(
-      ['benchmark', 'figure', 'limit (same run)', 'ratio', 'target', 'peak RSS'],
-      rows.map((row) => [row.benchmark, row.figure, row.limit, row.ratio, row.target, row.peakRss]),
-    ),
-  );
-  const file = join(import.meta.dirname, 'results', 'latest.json');
-  writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
-  say(`\nwritten to ${file}`);
+  writeReport(rows, results, 'latest.json');
 }
 
 await main();
