@@ -10,7 +10,7 @@ import { namespacedNames } from '../contract/namespace.js';
 import { stackEndpoints } from '../deploy/stack/endpoints.js';
 import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../simulator/index.js';
 import { waitFor } from '../testkit/wait-for.js';
-import { freePort } from '../test/helpers/forwarders.js';
+import { freePort } from '../testkit/free-port.js';
 import { benchConfigPath, runCli, type Child } from './processes.js';
 
 /** The account id the pipeline's config gives the simulator's first account (the receiver's path). */

@@ -11,7 +11,8 @@ import type { Delivery } from '../../simulator/index.js';
 import { waitFor } from '../../testkit/wait-for.js';
 import { requireStack } from '../helpers/stack.js';
 import { WEBHOOK_RESOURCES, registerWebhooks } from '../helpers/webhook-source.js';
-import { freePort, type ConnectorProcess } from './kit/processes.js';
+import { type ConnectorProcess } from './kit/processes.js';
+import { freePort } from '../../testkit/free-port.js';
 import { checkThreeLayers, describeReport } from './kit/three-layers.js';
 import { createWorld, type ChaosWorld } from './kit/world.js';
 

@@ -11,7 +11,7 @@ import type { SourceTask } from '../../connector/source/task.js';
 import { RECEIVED_WEBHOOKS, registeredUrl } from '../../connector/source/webhooks/delivery.js';
 import type { Delivery, RunningSimulator } from '../../simulator/index.js';
 import { waitFor } from '../../testkit/wait-for.js';
-import { freePort } from './forwarders.js';
+import { freePort } from '../../testkit/free-port.js';
 import { sourceTestConfig } from './source-fixture.js';
 
 export const WEBHOOK_RESOURCES = ['bookings', 'customers', 'customers_people', 'payments'] as const;

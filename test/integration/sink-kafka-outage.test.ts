@@ -23,7 +23,7 @@ import { createSinkMetrics } from '../../sinks/runner/metrics.js';
 import { createRegistryDecoder } from '../../sinks/runner/registry-decoder.js';
 import { startSink, type Sink } from '../../sinks/runner/sink.js';
 import { cleanupPrefix } from '../../testkit/source-cleanup.js';
-import { freePort } from '../helpers/forwarders.js';
+import { freePort } from '../../testkit/free-port.js';
 import {
   committedToEnd,
   itemTopics,

@@ -19,7 +19,8 @@ import { createLogger } from '../../common/logger.js';
 import { createKafka, type KafkaClient } from '../../kafka/client.js';
 import { stackEndpoints } from '../../deploy/stack/endpoints.js';
 import { cleanupPrefix } from '../../testkit/source-cleanup.js';
-import { freePort, startHttpForwarder, type Forwarder } from '../helpers/forwarders.js';
+import { startHttpForwarder, type Forwarder } from '../helpers/forwarders.js';
+import { freePort } from '../../testkit/free-port.js';
 import {
   exitWithin,
   itemTopics,

@@ -7,7 +7,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 
 const CLI = join(import.meta.dirname, '..', '..', '..', 'cli', 'main.ts');
@@ -32,20 +31,6 @@ export interface ConnectorProcess {
   /** SIGTERM, then waits for the exit; returns the exit code. */
   stop(): Promise<number | null>;
   logTail(lines?: number): Promise<string>;
-}
-
-/** A port free right now on 127.0.0.1 (the ops servers get fixed ports so they can be probed). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
 }
 
 async function probeReadiness(opsUrl: string): Promise<ReadinessSample> {

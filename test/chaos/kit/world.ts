@@ -24,7 +24,8 @@ import { cleanupPrefix } from '../../../testkit/source-cleanup.js';
 import { sourceTestConfig } from '../../helpers/source-fixture.js';
 import { stackClickHouse } from '../../helpers/stack.js';
 import { uniqueName } from '../../../testkit/wait-for.js';
-import { freePort, startConnector, type ConnectorProcess } from './processes.js';
+import { startConnector, type ConnectorProcess } from './processes.js';
+import { freePort } from '../../../testkit/free-port.js';
 
 /** Live changes per churn step (every CHURN_INTERVAL_MS): a busy account's pace, many times over. */
 const CHURN: MutationRequest = {
