@@ -39,6 +39,7 @@ describe('chaos: the destination down under a running sink', () => {
 
     const atStart = await topicEnd(world, 'bookings');
     const outage = await outageUntilNoticed('clickhouse', [sink], {
+      logs: () => world.logs(),
       until: async () => (await topicEnd(world, 'bookings')) > atStart + PUBLISHED_DURING_OUTAGE,
     });
     const committed = await committedBySink(world, 'bookings');

@@ -34,7 +34,7 @@ describe('chaos: Kafka restarted under the source and the sink', () => {
     world.startChurn();
     await waitForGrowth(() => committedBySink(world, 'bookings'), 0, 'the sink to commit a first batch');
 
-    const outage = await outageUntilNoticed('kafka', [source, sink]);
+    const outage = await outageUntilNoticed('kafka', [source, sink], { logs: () => world.logs() });
     // The registry keeps its schemas in Kafka: make sure it is serving again too.
     await upStack(
       createStackContext(undefined, () => undefined),

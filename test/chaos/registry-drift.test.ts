@@ -45,6 +45,7 @@ describe('chaos: registry down while the records drift', () => {
     const failedPolls = (): number =>
       Number(/\((\d+) polls in a row\)/.exec(source.readiness.at(-1)?.reason ?? '')?.[1] ?? 0);
     const outage = await outageUntilNoticed('registry', [source], {
+      logs: () => world.logs(),
       meanwhile: () => world.simulator.admin.setFaults(world.apiKey, { schemaDrift: { addField: true } }),
       until: () => Promise.resolve(failedPolls() >= 3),
     });

@@ -21,6 +21,8 @@ export interface OutageOptions {
   readonly meanwhile?: () => void;
   /** A further condition before the service comes back (e.g. the source published more). */
   readonly until?: () => Promise<boolean>;
+  /** The processes' log tails, added to a failure (what a watcher was doing when it did not notice). */
+  readonly logs?: () => Promise<string>;
 }
 
 export async function outageUntilNoticed(
@@ -37,13 +39,12 @@ export async function outageUntilNoticed(
     what: `every watcher's /readyz to turn false while ${service} is down`,
     timeoutMs: 60_000,
     intervalMs: 250,
-  }).catch((error: unknown) =>
-    Promise.reject(
-      new Error(
-        `${(error as Error).message}\n${watchers.map((watcher) => readinessChanges(watcher, down)).join('\n')}`,
-      ),
-    ),
-  );
+  }).catch(async (error: unknown) => {
+    const logs = (await options.logs?.().catch((failure: unknown) => `(logs unreadable: ${String(failure)})`)) ?? '';
+    throw new Error(
+      `${(error as Error).message}\n${watchers.map((watcher) => readinessChanges(watcher, down)).join('\n')}\n${logs}`,
+    );
+  });
   const outageMs = Date.now() - down;
   await upStack(
     createStackContext(undefined, () => undefined),
