@@ -39,7 +39,7 @@ export interface OffsetToCommit {
 export interface GroupConsumerEvents {
   /** This member joined the group (first join or after a rebalance): every assigned partition restarts from its committed offset. */
   joined: (event: { readonly assignment: unknown; readonly generationId: number | undefined }) => void;
-  /** Kafka answered a fetch or a heartbeat. */
+  /** The broker answered a request of this consumer (a fetch, a heartbeat, a commit). */
   alive: () => void;
   /** A fetched batch was handed over; `lastOffset` counts a transaction's commit marker too. */
   batchEnd: (event: {
@@ -181,8 +181,10 @@ const EVENT_SOURCES: {
         generationId: (e.payload as { generationId?: number }).generationId,
       }),
     ),
+  // Any request the broker answered. Not kafkajs' FETCH event: with every partition paused its fetch
+  // loop only sleeps and still emits FETCH, so a dead broker would look alive.
   alive: (consumer, listener) => {
-    consumer.on(consumer.events.FETCH, () => listener());
+    consumer.on(consumer.events.REQUEST, () => listener());
     consumer.on(consumer.events.HEARTBEAT, () => listener());
   },
   batchEnd: (consumer, listener) =>

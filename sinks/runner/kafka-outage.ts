@@ -1,7 +1,7 @@
 /**
  * How long the sink waits Kafka out. Passing failures (kafka/consumer-errors.ts) are retried until
  * Kafka has been failing for `sink.kafkaOutageTimeoutSeconds`; refusals no wait fixes are fatal at
- * once. Silence (no fetch, no heartbeat) makes the sink not ready before the client gives up.
+ * once. Silence (no request answered by the broker) makes the sink not ready before the client gives up.
  */
 import { ConnectError, describeError } from '../../common/errors.js';
 import { isTransientKafkaError } from '../../kafka/consumer-errors.js';
@@ -51,7 +51,7 @@ export class KafkaOutage {
     this.limitMs = limitMs;
   }
 
-  /** Kafka answered (a fetch, a heartbeat). */
+  /** Kafka answered a request (a fetch, a heartbeat, a commit, metadata). */
   heard(): void {
     this.heardAt = Date.now();
   }
@@ -82,7 +82,7 @@ export class KafkaOutage {
     if (this.since === undefined)
       return silentMs < KAFKA_SILENCE_MS
         ? undefined
-        : `no answer from Kafka for ${Math.round(silentMs / 1000)} s (no fetch, no heartbeat)`;
+        : `no answer from Kafka for ${Math.round(silentMs / 1000)} s (no request answered)`;
     const seconds = Math.round((Date.now() - this.since) / 1000);
     return `Kafka unavailable for ${seconds} s, retrying for up to ${Math.round(this.limitMs / 1000)} s: ${describeError(this.last)}`;
   }
