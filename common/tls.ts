@@ -14,16 +14,20 @@ import { ConfigError } from './errors.js';
 /** PEM text (`-----BEGIN …`) or the path of a file holding it. */
 export const pemSchema = z.string().min(1);
 
-/** A client certificate needs its key and the other way round (reported on the key, without its value). */
+/**
+ * A client certificate needs its key and the other way round (reported on the missing one, without
+ * a value). `names` are the section's keys for them (Kafka's section calls them certificate and privateKey).
+ */
 export function requireCertificateWithKey(
-  section: { cert?: string | undefined; key?: string | undefined },
+  section: Readonly<Record<string, unknown>>,
   context: z.RefinementCtx,
+  names: { readonly cert: string; readonly key: string } = { cert: 'cert', key: 'key' },
 ): void {
-  if ((section.cert === undefined) !== (section.key === undefined))
+  if ((section[names.cert] === undefined) !== (section[names.key] === undefined))
     context.addIssue({
       code: 'custom',
-      path: [section.key === undefined ? 'key' : 'cert'],
-      message: 'cert and key together (mutual TLS), or neither',
+      path: [section[names.key] === undefined ? names.key : names.cert],
+      message: `${names.cert} and ${names.key} together (mutual TLS), or neither`,
       input: undefined,
     });
 }

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { unauthenticatedExposure } from '../ops-access.js';
 import { DEFAULT_SOURCE_DEAD_LETTER_TOPIC } from '../../contract/dead-letter-topics.js';
-import { requireHttpsForTls, tlsSchema } from '../tls.js';
+import { requireCertificateWithKey, requireHttpsForTls, tlsSchema } from '../tls.js';
 import { RESOURCE_NAMES, type ResourceName } from '../../contract/resources.js';
 import { clickhouseSchema } from '../../sinks/clickhouse/config.js';
 import { duckdbSchema } from '../../sinks/duckdb/config.js';
@@ -72,15 +72,7 @@ export const kafkaTlsSchema = z
     /** `false` accepts any broker certificate: for a test cluster only, never in production. */
     rejectUnauthorized: z.boolean().default(true),
   })
-  .superRefine((tls, context) => {
-    if ((tls.certificate === undefined) !== (tls.privateKey === undefined))
-      context.addIssue({
-        code: 'custom',
-        path: [tls.certificate === undefined ? 'certificate' : 'privateKey'],
-        message: 'a client certificate and its key, both or neither',
-        input: undefined,
-      });
-  });
+  .superRefine((tls, context) => requireCertificateWithKey(tls, context, { cert: 'certificate', key: 'privateKey' }));
 
 /** `true` is TLS with the defaults, `false` no TLS (both as before); an object is TLS with those options. */
 const kafkaSslSchema = z.preprocess(

@@ -5,32 +5,19 @@
  * starts from the request.
  */
 import type { Logger } from '../../common/logger.js';
-import type { BookeoAccountConfig, AppConfig } from '../../common/config/schema.js';
-import type { BookeoClient } from '../../bookeo/client.js';
 import type { ResourceDefinition } from '../../bookeo/catalog/catalog.js';
-import type { KafkaClient } from '../../kafka/client.js';
 import { OffsetReplacedError } from './committer.js';
-import type { SourceMetrics } from './metrics.js';
 import type { RecordFactory } from './record-factory.js';
 import { childStreamOf, pollSnapshot, type ChildStream } from './snapshot-stream.js';
 import { loadPublishedState, type PublishedState } from './snapshot-state.js';
-import type { StatusBoard } from './status.js';
 import type { StreamContext } from './stream-context.js';
 import type { TaskSession } from './task-session.js';
 import { sweepIfDue } from './windowed-sweep.js';
 import { pollWindowed } from './windowed-stream.js';
+import type { SourceTaskOptions } from './task.js';
 
-export interface ResourcePollerOptions {
-  readonly account: BookeoAccountConfig;
-  readonly config: AppConfig;
-  readonly kafka: KafkaClient;
-  readonly client: BookeoClient;
-  readonly definitions: readonly ResourceDefinition[];
-  readonly factories: ReadonlyMap<string, RecordFactory>;
-  readonly states: ReadonlyMap<string, PublishedState>;
-  readonly metrics: SourceMetrics;
-  readonly status: StatusBoard;
-  readonly now: () => number;
+/** The task's own options, with its logger already bound to the account, and its current session. */
+export interface ResourcePollerOptions extends Omit<SourceTaskOptions, 'logger'> {
   readonly log: Logger;
   /** The task's current session (throws when it has none). */
   readonly session: () => TaskSession;
