@@ -16,7 +16,7 @@ import { ConnectError } from '../../common/errors.js';
 import type { OutgoingRecord } from '../../kafka/records.js';
 import type { TransactionalWriter } from '../../kafka/transactional-writer.js';
 import type { OffsetStore, SourceOffset } from './offsets.js';
-import { createPublicationLedger, type LedgerFilter } from './publication-ledger.js';
+import type { LedgerFilter, PublicationLedger } from './publication-ledger.js';
 
 export interface CommitStep {
   readonly records: readonly OutgoingRecord[];
@@ -51,26 +51,36 @@ export interface Committer {
   commit(step: CommitStep): Promise<CommitResult>;
 }
 
+const NOTHING_LEFT_OUT: ReadonlySet<OutgoingRecord> = new Set();
+
+/**
+ * `ledger`: only where webhook deliveries publish through this committer too; without one, the
+ * records of a poll go through untouched (no per-record bookkeeping on a backfill).
+ */
 export function createCommitter(
   writer: Pick<TransactionalWriter, 'commit'>,
   offsets: OffsetStore,
   onCommitted?: (step: CommitStep, latencyMs: number) => void,
+  ledger?: PublicationLedger,
 ): Committer {
   let tail: Promise<unknown> = Promise.resolve();
-  const ledger = createPublicationLedger();
   return {
     commit(step) {
       const run = async (): Promise<CommitResult> => {
         if (step.basedOn !== undefined && offsets.get(step.basedOn.partition) !== step.basedOn.offset)
           throw new OffsetReplacedError(step.basedOn.partition);
-        const { kept, stale, duplicate } = ledger.filter(step);
+        const { kept, stale, duplicate } = ledger?.filter(step) ?? {
+          kept: step.records,
+          stale: NOTHING_LEFT_OUT,
+          duplicate: NOTHING_LEFT_OUT,
+        };
         // Everything the step had was published already: no empty transaction.
         if (step.records.length > 0 && kept.length === 0 && step.offsets.length === 0)
           return { latencyMs: 0, stale, duplicate };
         const offsetRecords = step.offsets.map(({ partition, offset }) => offsets.record(partition, offset));
         const result = await writer.commit([...kept, ...offsetRecords]);
         offsets.applied(step.offsets);
-        ledger.remember(step, kept);
+        ledger?.remember(step, kept);
         onCommitted?.(step, result.latencyMs);
         return { latencyMs: result.latencyMs, stale, duplicate };
       };

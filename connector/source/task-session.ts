@@ -17,6 +17,7 @@ import { ConnectError } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
 import { ProducerFencedError, type TransactionalWriter } from '../../kafka/transactional-writer.js';
 import type { OffsetStore } from './offsets.js';
+import { createPublicationLedger } from './publication-ledger.js';
 import { createCommitter, type CommitStep, type Committer } from './committer.js';
 
 /** The committer belongs to a session renewed since: the step was not written (the next poll recomputes it). */
@@ -46,6 +47,8 @@ export interface TaskSessionOptions {
   /** Reads the published state back from Kafka; after every open, so that what an older instance committed before the fence counts. */
   reloadState(): Promise<void>;
   onCommitted?(step: CommitStep, latencyMs: number): void;
+  /** Webhook deliveries publish through this session too: each generation's committer keeps a publication ledger. */
+  readonly webhooks?: boolean;
   readonly logger: Logger;
 }
 
@@ -80,6 +83,7 @@ export async function openTaskSession(options: TaskSessionOptions): Promise<Task
         },
         offsets,
         options.onCommitted,
+        options.webhooks === true ? createPublicationLedger() : undefined,
       ),
     };
     return generation;

@@ -194,6 +194,7 @@ export function createSourceTask(options: SourceTaskOptions): SourceTask {
       reloadState: reloadPublishedStates,
       onCommitted: (_step, latencyMs) =>
         options.metrics.transactionSeconds.observe({ account: account.id }, latencyMs / 1000),
+      webhooks: config.webhooks.enabled,
       logger: log,
     });
     session = opened;

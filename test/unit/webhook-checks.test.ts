@@ -222,6 +222,8 @@ describe('publication ledger', () => {
         },
       },
       memoryOffsets(),
+      undefined,
+      createPublicationLedger(),
     );
     await committer.commit({ records: [record('1', 'h2')], offsets: [], readAt: 200, webhook: true });
     const poll = await committer.commit({
