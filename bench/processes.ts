@@ -10,6 +10,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { readStageShares, type CpuWindow, type StageShare } from './cpu-profile.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const CLI = join(ROOT, 'dist', 'cli', 'main.js');
@@ -35,6 +36,8 @@ export interface Child {
   peakRssMb(): number;
   /** Resolves with the exit code; stops sampling. */
   readonly exit: Promise<number | null>;
+  /** Where its CPU went, per stage, from the profile it wrote on exit (after `exit`; empty if it was killed). */
+  readonly stages: (window?: CpuWindow) => StageShare[];
 }
 
 function vmHwmMb(pid: number): number {
@@ -67,9 +70,11 @@ process.once('exit', () => {
   for (const child of running) child.kill('SIGKILL');
 });
 
+/** Every child is profiled (V8's sampling profiler, written on exit) into its own folder, for the per-stage CPU of the report. */
 export function runCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): Child {
   buildCli();
-  const child = spawn(process.execPath, [CLI, ...args], {
+  const profileDir = mkdtempSync(join(scratchDir(), 'profile-'));
+  const child = spawn(process.execPath, ['--cpu-prof', '--cpu-prof-dir', profileDir, CLI, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...env },
   });
@@ -96,19 +101,24 @@ export function runCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): Ch
     stdout: () => stdout,
     peakRssMb: () => Math.round(Math.max(peak, vmHwmMb(child.pid as number))),
     exit,
+    stages: (window) => readStageShares(profileDir, window),
   };
 }
 
-/** One scratch folder per bench run for the children's config files, removed when the run exits. */
+/** One scratch folder per bench run for the children's config files and profiles, removed when the run exits. */
 let scratch: string | undefined;
 let files = 0;
 
-/** A fresh path for a child's config file (`<name>-<n>.json`) in the run's scratch folder. */
-export function benchConfigPath(name: string): string {
+function scratchDir(): string {
   if (scratch === undefined) {
     const dir = mkdtempSync(join(tmpdir(), 'bookeo-bench-'));
     process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
     scratch = dir;
   }
-  return join(scratch, `${name}-${++files}.json`);
+  return scratch;
+}
+
+/** A fresh path for a child's config file (`<name>-<n>.json`) in the run's scratch folder. */
+export function benchConfigPath(name: string): string {
+  return join(scratchDir(), `${name}-${++files}.json`);
 }

@@ -10,6 +10,7 @@ import type { KafkaClient } from '../kafka/client.js';
 import { resourceTopic, topicName } from '../contract/topics.js';
 import { cleanupPrefix } from '../testkit/source-cleanup.js';
 import { stackKafka } from '../testkit/stack-kafka.js';
+import { formatStageShares } from './cpu-profile.js';
 import { benchDuckdbSink } from './duckdb-sink.js';
 import { benchFreshness, freshnessRow } from './freshness.js';
 import { kafkaReadFloor, kafkaWriteFloor } from './kafka-floor.js';
@@ -40,7 +41,7 @@ const say = (line: string): void => void process.stdout.write(`${line}\n`);
 
 /** Where a sink's time goes on this machine: CPU per row of the sink and of the engine, and the rate those allow on its cores. */
 const cpuNote = (result: SinkBenchResult): string =>
-  `CPU per row${result.cpuWindow === 'whole-process' ? ' (whole process, start-up included: a short run)' : ''}: sink ${result.cpuMicrosPerRow.sink} µs + engine ${result.cpuMicrosPerRow.engine} µs → at most ${result.coreBoundRowsPerSecond} rows/s on ${availableParallelism()} cores`;
+  `CPU per row${result.cpuWindow === 'whole-process' ? ' (whole process, start-up included: a short run)' : ''}: sink ${result.cpuMicrosPerRow.sink} µs + engine ${result.cpuMicrosPerRow.engine} µs → at most ${result.coreBoundRowsPerSecond} rows/s on ${availableParallelism()} cores; sink CPU by stage: ${formatStageShares(result.stages)}`;
 
 /** The same for the source: its CPU per record (start-up included) and the simulator's, and the rate those allow on this machine's cores. */
 function sourceCpuNote(result: SourceBenchResult): string {

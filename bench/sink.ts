@@ -15,6 +15,7 @@
  *   same cores, so their sum bounds what any sink could reach there (cores / CPU per row). When the
  *   first rows seen are already most of the run (a short run of a few large batches), that window
  *   holds too few rows to divide by, so the whole process is counted instead, start-up included.
+ *   The sink's CPU in that window is also split by stage from its CPU profile.
  */
 import { writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -24,7 +25,9 @@ import { ClickHouseLogLevel, createClient } from '@clickhouse/client';
 import { namespacedNames } from '../contract/namespace.js';
 import { stackEndpoints } from '../deploy/stack/endpoints.js';
 import { stackStatus } from '../deploy/stack/stack.js';
+import { freePort } from '../testkit/free-port.js';
 import { waitFor } from '../testkit/wait-for.js';
+import { monotonicMicros, type StageShare } from './cpu-profile.js';
 import { benchConfigPath, cpuSeconds, runCli } from './processes.js';
 
 /** What the destination sends (sinks/clickhouse/destination.ts), and so what the direct insert sends. */
@@ -49,6 +52,34 @@ export interface SinkBenchResult {
   readonly cpuWindow: 'after-first-rows' | 'whole-process';
   /** This machine's cores ÷ (sink + engine CPU per row): the most any pipeline of that cost reaches here. */
   readonly coreBoundRowsPerSecond: number;
+  /** Where the sink process's CPU went in the same window, per stage (bench/cpu-profile.ts). */
+  readonly stages: readonly StageShare[];
+  /** The destination writes (encode + insert, per batch), from the sink's own metrics. */
+  readonly writes: BatchWrites;
+}
+
+export interface BatchWrites {
+  readonly batches: number;
+  readonly meanMs: number;
+  /** Summed over batches: above the load's wall time when writes overlap. */
+  readonly totalSeconds: number;
+}
+
+/** Batches written and their time, from the sink's `bookeo_connect_sink_write_seconds` histogram. */
+async function batchWrites(opsUrl: string): Promise<BatchWrites> {
+  const text = await (await fetch(`${opsUrl}/metrics`)).text();
+  const total = (suffix: string): number =>
+    [...text.matchAll(new RegExp(`^bookeo_connect_sink_write_seconds_${suffix}\\{[^}]*\\} (\\S+)$`, 'gm'))].reduce(
+      (sum, match) => sum + Number(match[1]),
+      0,
+    );
+  const batches = total('count');
+  const seconds = total('sum');
+  return {
+    batches,
+    meanMs: batches === 0 ? 0 : Math.round((seconds * 1000) / batches),
+    totalSeconds: Number(seconds.toFixed(2)),
+  };
 }
 
 export interface SinkBenchOptions {
@@ -74,6 +105,7 @@ export async function benchSink(options: SinkBenchOptions): Promise<SinkBenchRes
   };
   const batchMaxRows = options.batchMaxRows ?? DEFAULT_MAX_ROWS;
   const configFile = benchConfigPath('sink');
+  const opsPort = await freePort();
   const namespaced = namespacedNames(options.topicPrefix);
   writeFileSync(
     configFile,
@@ -82,7 +114,7 @@ export async function benchSink(options: SinkBenchOptions): Promise<SinkBenchRes
       kafka: { brokers: [stackEndpoints().kafkaBroker], topicPrefix: options.topicPrefix },
       schemaRegistry: { url: stackEndpoints().registryUrl },
       clickhouse: { url: stackEndpoints().clickhouseUrl, database: options.database },
-      http: { port: 0 },
+      http: { port: opsPort },
       sink: {
         groupId: namespaced.sinkGroupId('clickhouse'),
         resources: ['bookings'],
@@ -98,16 +130,19 @@ export async function benchSink(options: SinkBenchOptions): Promise<SinkBenchRes
     const engineAtSpawn = cpuSeconds(enginePid);
     const sink = runCli(['sink', 'clickhouse', '--config', configFile]);
     const sinkPid = sink.process.pid as number;
-    let first: { rows: number; sink: number; engine: number } | undefined;
+    let first: { rows: number; sink: number; engine: number; at: number } | undefined;
     await waitFor(
       async () => {
         const rows = await scalar(`SELECT count() AS n FROM ${table}`).catch(() => 0);
-        if (rows > 0 && first === undefined) first = { rows, sink: cpuSeconds(sinkPid), engine: cpuSeconds(enginePid) };
+        if (rows > 0 && first === undefined)
+          first = { rows, sink: cpuSeconds(sinkPid), engine: cpuSeconds(enginePid), at: monotonicMicros() };
         return rows >= options.expectedRows;
       },
       { what: 'the sink to load every row', timeoutMs: 600_000, intervalMs: 50 },
     );
     const doneAt = Date.now();
+    const doneAtMicros = monotonicMicros();
+    const writes = await batchWrites(`http://127.0.0.1:${opsPort}`);
     const cpu = { sink: cpuSeconds(sinkPid), engine: cpuSeconds(enginePid) };
     const firstWriteAt = await scalar(`SELECT toUnixTimestamp64Milli(min(_ingested_at)) AS n FROM ${table}`);
     const firstWriteRows = await scalar(
@@ -167,6 +202,12 @@ export async function benchSink(options: SinkBenchOptions): Promise<SinkBenchRes
       cpuWindow,
       coreBoundRowsPerSecond: Math.round(
         (availableParallelism() * 1e6) / Math.max(1, cpuMicrosPerRow.sink + cpuMicrosPerRow.engine),
+      ),
+      writes,
+      stages: sink.stages(
+        cpuWindow === 'after-first-rows' && first !== undefined
+          ? { fromMicros: first.at, toMicros: doneAtMicros }
+          : undefined,
       ),
     };
   } finally {

@@ -201,7 +201,7 @@ export function createDuckDBDestination(options: DuckDBDestinationOptions): Dest
   }
 
   return {
-    capabilities: { idempotency: 'version' },
+    capabilities: { idempotency: 'version', overlappingWrites: true },
 
     async prepare(spec): Promise<PrepareResult> {
       checkTypes(spec);

@@ -305,7 +305,7 @@ export function createPostgresDestination(options: PostgresDestinationOptions): 
   }
 
   return {
-    capabilities: { idempotency: 'version' },
+    capabilities: { idempotency: 'version', overlappingWrites: false },
 
     async prepare(spec): Promise<PrepareResult> {
       checkSpec(spec);

@@ -3,7 +3,7 @@
  * feeding partition lanes, and offset commits that follow confirmed writes. It talks to Kafka only
  * through the GroupConsumer interface, so unit tests drive it with an in-memory group.
  *
- * Batches are taken without waiting for writes (intake.ts). When a lane has MAX_QUEUED_BATCHES
+ * Batches are taken without waiting for writes (intake.ts). When a lane has `maxQueuedBatches`
  * closed batches (the destination is slow or down), its partition is paused: memory stays bounded,
  * the group keeps its members, and nothing is committed for what is not written. Each group join
  * starts a new generation of lanes (generation.ts).
@@ -31,7 +31,7 @@ import { BatchIntake } from './intake.js';
 import { KafkaOutage } from './kafka-outage.js';
 import { RunnerLifecycle, type RunnerState } from './lifecycle.js';
 import type { SinkMetrics } from './metrics.js';
-import { MAX_QUEUED_BATCHES, type LaneContext, type PartitionLane } from './partition-lane.js';
+import { maxQueuedBatches, type LaneContext, type PartitionLane } from './partition-lane.js';
 
 export interface SinkEngineOptions {
   readonly consumer: GroupConsumer;
@@ -39,6 +39,8 @@ export interface SinkEngineOptions {
   readonly topics: readonly string[];
   readonly limits: BatchLimits;
   readonly concurrency: number;
+  /** Batches of one partition written at once: 1, or more for a destination whose writes overlap (`overlappingWrites`). */
+  readonly writesInFlight: number;
   readonly decoder: RecordDecoder;
   /** Retries decoding while the registry is unreachable. */
   readonly decodeRetry: Retrier;
@@ -121,6 +123,7 @@ export async function startSinkEngine(options: SinkEngineOptions): Promise<SinkR
     tracker,
     commit: () => commit(signal),
     limit,
+    writesInFlight: options.writesInFlight,
     signal,
     write: async (batch: Batch<SinkEntry>, ticket: Ticket, abort: AbortSignal) => {
       await options.writer.write(batch, abort, () => tracker.deadLettered(ticket));
@@ -132,7 +135,7 @@ export async function startSinkEngine(options: SinkEngineOptions): Promise<SinkR
       metrics.batchRows.observe({ topic: batch.topic }, batch.entries.length);
       metrics.batchBytes.observe({ topic: batch.topic }, batch.bytes);
     },
-    onQueueChanged: (lane) => setPaused(lane, lane.queued >= MAX_QUEUED_BATCHES),
+    onQueueChanged: (lane) => setPaused(lane, lane.queued >= maxQueuedBatches(options.writesInFlight)),
     onFailure: fail,
   });
   let generation = new Generation({ group: consumer, limits: options.limits, laneContext, logger });
