@@ -4,9 +4,10 @@
  * (the fixture booking, one key each) are written in batches as the runner hands them over (Avro
  * bodies and a resolved schema), first as new keys (a load into an empty table), then once more
  * with newer offsets (every row an update, which must merge). Prints rows/s and the destination's
- * per-stage times for each pass, and the process's RSS.
+ * per-stage times for each pass, and the process's memory: RSS, of which the JS heap, and what
+ * DuckDB's buffer manager holds (capped by `memoryLimit`).
  *
- *   npx tsx bench/duckdb-write-path.ts [rows=20000] [batchRows=10000]
+ *   npx tsx bench/duckdb-write-path.ts [rows=20000] [batchRows=10000] [memoryLimit=512MB]
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,6 +15,7 @@ import { join } from 'node:path';
 import { avroTypeOf } from '../avro/codec.js';
 import { createConverter } from '../avro/convert.js';
 import { keySchema, valueSchemaOf } from '../avro/schemas.js';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { createLogger } from '../common/logger.js';
 import type { AvroSinkRecord, WriteBatch } from '../sinks/destination.js';
 import { createDuckDBDestination } from '../sinks/duckdb/destination.js';
@@ -23,6 +25,7 @@ import { resolvedSchema, schemaVersion } from '../sinks/runner/registry-decoder.
 
 const rows = Number(process.argv[2] ?? 20_000);
 const batchRows = Number(process.argv[3] ?? 10_000);
+const memoryLimit = process.argv[4] ?? '512MB';
 
 const valueSchema = valueSchemaOf('bookings');
 const spec = describeTable('bookings', keySchema(), valueSchema);
@@ -65,8 +68,26 @@ function difference(after: WriteStageTotals, before: WriteStageTotals): string {
 }
 
 const directory = mkdtempSync(join(tmpdir(), 'bookeo-bench-duckdb-write-'));
+const path = join(directory, 'bench.duckdb');
+
+/** RSS, JS heap and DuckDB's buffer manager (read through node-api's instance cache: the destination's own instance). */
+async function memory(): Promise<string> {
+  const instance = await DuckDBInstance.fromCache(path);
+  const connection = await instance.connect();
+  try {
+    const [[bytes]] = (
+      await connection.runAndReadAll('SELECT sum(memory_usage_bytes) FROM duckdb_memory()')
+    ).getRows() as [[bigint]];
+    const mb = (n: number): number => Math.round(n / 1048576);
+    const usage = process.memoryUsage();
+    return `RSS ${mb(usage.rss)} MB (JS heap ${mb(usage.heapUsed)} of ${mb(usage.heapTotal)} MB, external ${mb(usage.external)} MB, DuckDB ${mb(Number(bytes))} MB of ${memoryLimit})`;
+  } finally {
+    connection.closeSync();
+  }
+}
+
 const destination = createDuckDBDestination({
-  connection: { path: join(directory, 'bench.duckdb'), schema: 'main', memoryLimit: '512MB' },
+  connection: { path, schema: 'main', memoryLimit },
   mode: 'evolve',
   logger: createLogger({ level: 'warn', format: 'json' }),
 });
@@ -81,7 +102,7 @@ try {
     for (const batch of batches(firstOffset)) await destination.write(batch);
     const seconds = (performance.now() - started) / 1000;
     process.stdout.write(
-      `${pass}: ${rows} rows in ${seconds.toFixed(2)} s, ${Math.round(rows / seconds)} rows/s; ${difference(destination.writeStages(), before)}; RSS ${Math.round(process.memoryUsage.rss() / 1048576)} MB\n`,
+      `${pass}: ${rows} rows in ${seconds.toFixed(2)} s, ${Math.round(rows / seconds)} rows/s; ${difference(destination.writeStages(), before)}; ${await memory()}\n`,
     );
   }
 } finally {

@@ -32,7 +32,7 @@ import {
 import { checkStorable, frozenTableError, type DestinationError } from '../errors.js';
 import { batchChunks, compileChunkPlan, type ChunkPlan } from './chunks.js';
 import type { DuckDBConfig } from './config.js';
-import { duckdbFile, type Session } from './database.js';
+import { duckdbFile, type DuckDBFile, type Session } from './database.js';
 import { classifyDuckDBError, duckdbExceptionType } from './errors.js';
 import {
   createTableSql,
@@ -150,6 +150,19 @@ async function existingColumns(
     table,
   });
   return new Map(reader.getRows().map(([name, type]) => [String(name), String(type)]));
+}
+
+/** Megabytes DuckDB's buffer manager holds now (`duckdb_memory()`), read on a connection of its own. */
+async function engineMemoryMb(file: DuckDBFile): Promise<number> {
+  const { connection } = await file.reader();
+  try {
+    const [[bytes]] = (
+      await connection.runAndReadAll('SELECT sum(memory_usage_bytes) FROM duckdb_memory()')
+    ).getRows() as [[bigint]];
+    return Math.round(Number(bytes) / 1048576);
+  } finally {
+    connection.closeSync();
+  }
 }
 
 export function createDuckDBDestination(options: DuckDBDestinationOptions): DuckDBDestination {
@@ -326,9 +339,15 @@ export function createDuckDBDestination(options: DuckDBDestinationOptions): Duck
     writeStages: () => stages.totals(),
 
     async close() {
-      await file.close();
       const totals = stages.totals();
-      if (totals.batches > 0) logger.info({ writeStages: totals }, 'write stages since start');
+      // What the engine holds in its buffer manager after the last batch, beside its cap: the sink's RSS includes it.
+      const memory = totals.batches > 0 ? await engineMemoryMb(file).catch(() => undefined) : undefined;
+      await file.close();
+      if (totals.batches > 0)
+        logger.info(
+          { writeStages: { ...totals, duckdbMemoryMb: memory, memoryLimit: options.connection.memoryLimit } },
+          'write stages since start',
+        );
     },
   };
 }
