@@ -3,7 +3,8 @@
  * temporary directory: no Kafka, no registry, no sink runner. Bookings in the reviewed Avro schema
  * (the fixture booking, one key each) are written in batches as the runner hands them over (Avro
  * bodies and a resolved schema), first as new keys (a load into an empty table), then once more
- * with newer offsets (every row an update, which must merge). Prints rows/s and the destination's
+ * with newer offsets (every row an update, which must merge). Prints the Avro decode of the same
+ * bodies alone (the floor of the conversion stage), rows/s and the destination's
  * per-stage times for each pass, and the process's memory: RSS, of which the JS heap, and what
  * DuckDB's buffer manager holds (capped by `memoryLimit`).
  *
@@ -86,12 +87,20 @@ async function memory(): Promise<string> {
   }
 }
 
+/** The floor of any sink that decodes the values: the same bodies decoded and nothing else. */
+function decodeFloor(): string {
+  const started = performance.now();
+  for (const body of bodies) schema.decode(body, 1);
+  return `Avro decode alone: ${Math.round(((performance.now() - started) * 1000) / rows)} µs/row`;
+}
+
 const destination = createDuckDBDestination({
   connection: { path, schema: 'main', memoryLimit },
   mode: 'evolve',
   logger: createLogger({ level: 'warn', format: 'json' }),
 });
 try {
+  process.stdout.write(`${decodeFloor()}\n`);
   await destination.prepare(spec);
   for (const [pass, firstOffset] of [
     ['new keys', 0],
