@@ -1,11 +1,22 @@
 /**
  * DuckDB sink throughput, next to DuckDB's own bulk load of the same rows into the same table
- * layout in the same run. The sink runs as its own process (its peak RSS is its own) and loads a
- * pre-filled `<topicPrefix>.bookings` topic into a fresh database file.
+ * layout in the same run. The sink runs as its own process (its peak RSS is its own, DuckDB's
+ * engine included: it is embedded) and loads a pre-filled `<topicPrefix>.bookings` topic into a
+ * fresh database file.
  *
  * The file is locked by the sink process while it runs, so progress is read from the sink's
  * Prometheus counter of settled records (`/metrics` on its ops port, which it logs at start); the
  * file is opened only after SIGTERM has made the sink flush, commit and release it.
+ *
+ * - Sink time, as for the ClickHouse sink (bench/sink.ts): from its first write (the earliest
+ *   `_ingested_at` in the table, stamped when a batch's write starts) to the moment every row is
+ *   settled, counting only the rows after that first batch; this is the rate compared with the bulk
+ *   load. The time from the process spawn (start-up, group join, first fetch) is given next to it.
+ * - CPU per row of the sink process (the embedded engine included) from the first settled rows to
+ *   the last (or over the whole process when the first rows seen are most of the run), and over
+ *   the whole process.
+ * - Where the sink's time went, per stage of the destination's writes (sinks/duckdb/write-stages.ts):
+ *   read from the line the destination logs when it closes, with DuckDB's memory in use then.
  *
  * The limit: the loaded table exported to Parquet, then `INSERT INTO` an empty twin with the same
  * DDL (same types, same primary key) `SELECT * FROM read_parquet(…)`, timed. That is DuckDB's
@@ -22,14 +33,39 @@ import { stackEndpoints } from '../deploy/stack/endpoints.js';
 import { withAdmin } from '../kafka/admin.js';
 import { stackKafka } from '../testkit/stack-kafka.js';
 import { waitFor } from '../testkit/wait-for.js';
-import { runCli, type Child } from './processes.js';
+import type { WriteStageTotals } from '../sinks/duckdb/write-stages.js';
+import { cpuSeconds, runCli, type Child } from './processes.js';
 
 export interface DuckdbSinkBenchResult {
   readonly rows: number;
+  /** From the sink's first write to the last row settled. */
   readonly seconds: number;
+  /** Rows after the first batch, over `seconds`: the figure compared with the bulk load. */
   readonly rowsPerSecond: number;
+  /** From the sink process's spawn to the last row settled. */
+  readonly secondsFromSpawn: number;
+  readonly rowsPerSecondFromSpawn: number;
   readonly directRowsPerSecond: number;
   readonly peakRssMb: number;
+  /**
+   * CPU microseconds per row: the sink process (DuckDB inside it) while rows arrived (`cpuWindow`),
+   * the whole sink process (start-up included: with few batches the window misses the conversion
+   * of those converted before the first settled), and the bulk load.
+   */
+  readonly cpuMicrosPerRow: { readonly sink: number; readonly sinkWholeProcess: number; readonly direct: number };
+  readonly cpuWindow: 'after-first-rows' | 'whole-process';
+  /** The destination's per-stage totals, as it logged them on close. */
+  readonly stages: WriteStageTotals & { readonly duckdbMemoryMb: number; readonly memoryLimit: string };
+}
+
+/** The destination's `write stages since start` line in the sink's JSON log. */
+function loggedStages(output: string): DuckdbSinkBenchResult['stages'] {
+  for (const line of output.split('\n').reverse()) {
+    if (!line.includes('"writeStages"')) continue;
+    const logged = JSON.parse(line) as { writeStages: DuckdbSinkBenchResult['stages'] };
+    return logged.writeStages;
+  }
+  throw new Error(`the DuckDB sink logged no write stages on close: ${output.slice(-2000)}`);
 }
 
 const SETTLED = /^bookeo_connect_sink_records_total\{([^}]*)\} (\S+)$/gm;
@@ -57,7 +93,10 @@ function exitedEarly(sink: Child): Error | undefined {
     : undefined;
 }
 
-async function directLoad(path: string, directory: string): Promise<{ rows: number; seconds: number }> {
+async function directLoad(
+  path: string,
+  directory: string,
+): Promise<{ rows: number; seconds: number; cpuSeconds: number; firstWrite: { atMs: number; rows: number } }> {
   const instance = await DuckDBInstance.create(path);
   const connection = await instance.connect();
   try {
@@ -70,12 +109,24 @@ async function directLoad(path: string, directory: string): Promise<{ rows: numb
     ).getRows() as [[string]];
     await connection.run(ddl.replace(/^CREATE TABLE (\S+\.)?"?bookings"?/i, 'CREATE TABLE main.bookings_direct'));
     const started = performance.now();
+    const cpuBefore = cpuSeconds('self');
     await connection.run(`INSERT INTO main.bookings_direct SELECT * FROM read_parquet('${parquet}')`);
     const seconds = (performance.now() - started) / 1000;
+    const cpu = cpuSeconds('self') - cpuBefore;
     const [[rows]] = (await connection.runAndReadAll('SELECT count(*) FROM main.bookings_direct')).getRows() as [
       [bigint],
     ];
-    return { rows: Number(rows), seconds };
+    const [[atMs, firstRows]] = (
+      await connection.runAndReadAll(
+        `SELECT epoch_ms(min(_ingested_at)), count(*) FILTER (WHERE _ingested_at = (SELECT min(_ingested_at) FROM main.bookings)) FROM main.bookings`,
+      )
+    ).getRows() as [[bigint, bigint]];
+    return {
+      rows: Number(rows),
+      seconds,
+      cpuSeconds: cpu,
+      firstWrite: { atMs: Number(atMs), rows: Number(firstRows) },
+    };
   } finally {
     connection.closeSync();
     instance.closeSync();
@@ -106,10 +157,10 @@ export async function benchDuckdbSink(options: {
   const kafka = stackKafka(groupId);
   let sink: Child | undefined;
   try {
-    // Timed from the spawn, like the ClickHouse sink bench: process start-up is included.
-    const startedAt = performance.now();
+    const spawnedAt = Date.now();
     sink = runCli(['sink', 'duckdb', '--config', configFile]);
     const running = sink;
+    const sinkPid = running.process.pid as number;
     const opsUrl = await waitFor(
       () => {
         const early = exitedEarly(running);
@@ -119,16 +170,20 @@ export async function benchDuckdbSink(options: {
       { what: 'the DuckDB sink to start', timeoutMs: 120_000, intervalMs: 100 },
     );
     let settled: Record<string, number> = {};
+    let first: { rows: number; cpu: number } | undefined;
     await waitFor(
       async () => {
         const early = exitedEarly(running);
         if (early) throw early;
         settled = await settledRecords(opsUrl);
-        return Object.values(settled).reduce((sum, n) => sum + n, 0) >= options.expectedRows;
+        const total = Object.values(settled).reduce((sum, n) => sum + n, 0);
+        if (total > 0 && first === undefined) first = { rows: total, cpu: cpuSeconds(sinkPid) };
+        return total >= options.expectedRows;
       },
-      { what: 'the DuckDB sink to load every row', timeoutMs: 600_000, intervalMs: 200 },
+      { what: 'the DuckDB sink to load every row', timeoutMs: 600_000, intervalMs: 50 },
     );
-    const seconds = (performance.now() - startedAt) / 1000;
+    const doneAt = Date.now();
+    const sinkCpu = cpuSeconds(sinkPid);
     if ((settled.dead_letter ?? 0) > 0)
       throw new Error(
         `the DuckDB sink dead-lettered ${settled.dead_letter} records; the figure would not be a load rate`,
@@ -139,12 +194,30 @@ export async function benchDuckdbSink(options: {
       throw new Error(`the DuckDB sink exited with ${String(code)} on SIGTERM: ${running.output().slice(-2000)}`);
 
     const direct = await directLoad(path, directory);
+    const seconds = (doneAt - direct.firstWrite.atMs) / 1000;
+    const secondsFromSpawn = (doneAt - spawnedAt) / 1000;
+    const afterFirst = options.expectedRows - (first?.rows ?? 0);
+    const cpuWindow =
+      first !== undefined && afterFirst * 2 >= options.expectedRows ? 'after-first-rows' : 'whole-process';
+    const window =
+      cpuWindow === 'after-first-rows' && first !== undefined
+        ? { rows: afterFirst, cpu: sinkCpu - first.cpu }
+        : { rows: options.expectedRows, cpu: sinkCpu };
     return {
       rows: options.expectedRows,
       seconds: Number(seconds.toFixed(2)),
-      rowsPerSecond: Math.round(options.expectedRows / Math.max(seconds, 0.001)),
+      rowsPerSecond: Math.round((options.expectedRows - direct.firstWrite.rows) / Math.max(seconds, 0.001)),
+      secondsFromSpawn: Number(secondsFromSpawn.toFixed(2)),
+      rowsPerSecondFromSpawn: Math.round(options.expectedRows / Math.max(secondsFromSpawn, 0.001)),
       directRowsPerSecond: Math.round(direct.rows / Math.max(direct.seconds, 0.001)),
       peakRssMb: running.peakRssMb(),
+      cpuMicrosPerRow: {
+        sink: Math.round((window.cpu * 1e6) / window.rows),
+        sinkWholeProcess: Math.round((sinkCpu * 1e6) / options.expectedRows),
+        direct: Math.round((direct.cpuSeconds * 1e6) / direct.rows),
+      },
+      cpuWindow,
+      stages: loggedStages(running.output()),
     };
   } finally {
     if (sink !== undefined && !hasExited(sink)) {

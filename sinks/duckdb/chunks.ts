@@ -1,6 +1,6 @@
 /**
  * A batch → the data chunks the appender loads into the staging table (DuckDB's bulk path: whole
- * column vectors handed over per 2048 rows, no SQL per row). Each value of the batch (still Avro) is
+ * column vectors handed over per chunk, no SQL per row). Each value of the batch (still Avro) is
  * decoded only as its row is converted, so a booking's objects live for one row
  * rather than a batch (a 10,000-row batch of decoded bookings is ≈ 100 MB of JS heap).
  *
@@ -19,6 +19,14 @@ import { DestinationError } from '../errors.js';
 import { createRowConverter, type RowConverter } from '../rows.js';
 import { chunkType } from './types.js';
 import { toDuckDBValue, ValueError, type ToDuckDBValue } from './values.js';
+
+/**
+ * Rows per data chunk, below DuckDB's vector size: the writer holds a chunk's rows (and their
+ * DuckDB values) until it fills, so a smaller chunk lets them die young, in V8's cheap scavenges,
+ * instead of being copied and promoted; the extra appender calls cost less than that
+ * (bench/duckdb-write-path.ts).
+ */
+const ROWS_PER_CHUNK = 512;
 
 /** Compiled once per table spec. */
 export interface ChunkPlan {
@@ -48,7 +56,9 @@ function badData(plan: ChunkPlan, detail: string, cause: unknown): DestinationEr
 export function batchChunks(plan: ChunkPlan, batch: WriteBatch): DuckDBDataChunk[] {
   const recordOf = recordDecoder(batch.schema);
   const chunks: DuckDBDataChunk[] = [];
-  const writer = new DuckDBDataChunkWriter<DuckDBValue>(plan.types, (chunk) => chunks.push(chunk));
+  const writer = new DuckDBDataChunkWriter<DuckDBValue>(plan.types, (chunk) => chunks.push(chunk), {
+    rowsPerDataChunk: ROWS_PER_CHUNK,
+  });
   const context = { topic: batch.topic, partition: batch.partition, ingestedAtMs: batch.ingestedAtMs };
   const width = plan.columnNames.length;
   const values: DuckDBValue[] = new Array(width);

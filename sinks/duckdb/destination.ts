@@ -9,7 +9,8 @@
  * - write: the batch's latest record per key is appended to a temporary staging table with the
  *   Appender (data chunks, chunks.ts), then merged by version in one transaction (sql.ts): the
  *   latest state per key is kept, older versions and replays change nothing, deletes move the key
- *   to `<table>__deleted` so an older upsert replayed later cannot bring it back.
+ *   to `<table>__deleted` so an older upsert replayed later cannot bring it back. A batch whose
+ *   keys are stored nowhere yet is inserted without the merge's deletes (applyStaged).
  * - startRebuild: `<table>__rebuild` (and its tombstones) next to the live table, swapped in by a
  *   DROP + RENAME in one transaction.
  * See database.ts for how the file and connections are shared and serialized (one connection per
@@ -31,7 +32,7 @@ import {
 import { checkStorable, frozenTableError, type DestinationError } from '../errors.js';
 import { batchChunks, compileChunkPlan, type ChunkPlan } from './chunks.js';
 import type { DuckDBConfig } from './config.js';
-import { duckdbFile, type Session } from './database.js';
+import { duckdbFile, type DuckDBFile, type Session } from './database.js';
 import { classifyDuckDBError, duckdbExceptionType } from './errors.js';
 import {
   createTableSql,
@@ -49,13 +50,16 @@ import {
   createStagingSql,
   duckdbSqlDialect,
   existingColumnsSql,
+  insertStagedSql,
   liveVersionsSql,
   mergeStagedSql,
   type Location,
   renameTableSql,
   STAGING_TABLE,
+  storedKeysSql,
 } from './sql.js';
 import { duckdbType } from './types.js';
+import { WriteStages, type WriteStageTotals } from './write-stages.js';
 
 export interface DuckDBDestinationOptions {
   readonly connection: DuckDBConfig;
@@ -63,24 +67,57 @@ export interface DuckDBDestinationOptions {
   readonly logger: Logger;
 }
 
+/** The DuckDB destination, which also tells where its writes spent their time (write-stages.ts). */
+export interface DuckDBDestination extends Destination {
+  writeStages(): WriteStageTotals;
+}
+
+/** The SQL that applies a staged batch to one table (sql.ts). */
+interface ApplyStatements {
+  readonly storedKeys: string;
+  readonly insert: readonly string[];
+  readonly merge: readonly string[];
+}
+
 /** Per table spec: compiled once, reused for every batch of that schema version. */
 interface WritePlan {
   readonly chunks: ChunkPlan;
   readonly createStaging: string;
   /** Built on first use inside a lane, where the file's catalog name is known. */
-  merge: readonly string[] | undefined;
+  apply: ApplyStatements | undefined;
 }
 
-async function inTransaction(connection: DuckDBConnection, statements: readonly string[]): Promise<void> {
+/** Runs `work` in one transaction: committed when it returns, rolled back when it throws. */
+async function inTransaction(connection: DuckDBConnection, work: () => Promise<void>): Promise<void> {
   await connection.run('BEGIN TRANSACTION');
   try {
-    for (const statement of statements) await connection.run(statement);
+    await work();
     await connection.run('COMMIT');
   } catch (error) {
     // The failed statement's error is the one to report; a rollback that fails too adds nothing.
     await connection.run('ROLLBACK').catch(() => undefined);
     throw error;
   }
+}
+
+async function runAll(connection: DuckDBConnection, statements: readonly string[]): Promise<void> {
+  for (const statement of statements) await connection.run(statement);
+}
+
+/**
+ * Applies the staged batch: inserted as it is when the table and its tombstones hold none of its
+ * keys (sql.ts), merged by version otherwise. The check and the statements share one transaction,
+ * and the table's lane is its only writer, so the answer holds until the commit. Says whether the
+ * batch went straight in.
+ */
+async function applyStaged(connection: DuckDBConnection, statements: ApplyStatements): Promise<boolean> {
+  let direct = false;
+  await inTransaction(connection, async () => {
+    const [[stored]] = (await connection.runAndReadAll(statements.storedKeys)).getRows() as [[boolean]];
+    direct = !stored;
+    await runAll(connection, direct ? statements.insert : statements.merge);
+  });
+  return direct;
 }
 
 /**
@@ -115,12 +152,26 @@ async function existingColumns(
   return new Map(reader.getRows().map(([name, type]) => [String(name), String(type)]));
 }
 
-export function createDuckDBDestination(options: DuckDBDestinationOptions): Destination {
+/** Megabytes DuckDB's buffer manager holds now (`duckdb_memory()`), read on a connection of its own. */
+async function engineMemoryMb(file: DuckDBFile): Promise<number> {
+  const { connection } = await file.reader();
+  try {
+    const [[bytes]] = (
+      await connection.runAndReadAll('SELECT sum(memory_usage_bytes) FROM duckdb_memory()')
+    ).getRows() as [[bigint]];
+    return Math.round(Number(bytes) / 1048576);
+  } finally {
+    connection.closeSync();
+  }
+}
+
+export function createDuckDBDestination(options: DuckDBDestinationOptions): DuckDBDestination {
   const { mode } = options;
   const schema = options.connection.schema;
   const file = duckdbFile(options.connection.path, options.connection.memoryLimit);
   const logger = options.logger.child({ component: 'duckdb-destination', path: file.path, schema });
   const plans = new WeakMap<TableSpec, WritePlan>();
+  const stages = new WriteStages();
 
   const qualified = (table: string): string => `${schema}.${table}`;
 
@@ -139,7 +190,7 @@ export function createDuckDBDestination(options: DuckDBDestinationOptions): Dest
 
   async function ddl(connection: DuckDBConnection, table: string, statements: readonly string[]): Promise<void> {
     for (const statement of statements) logger.info({ table, statement }, 'running DDL');
-    await inTransaction(connection, statements);
+    await inTransaction(connection, () => runAll(connection, statements));
   }
 
   const frozen = (table: string, problems: readonly string[]): DestinationError =>
@@ -152,7 +203,7 @@ export function createDuckDBDestination(options: DuckDBDestinationOptions): Dest
   function planFor(spec: TableSpec): WritePlan {
     let plan = plans.get(spec);
     if (plan === undefined) {
-      plan = { chunks: compileChunkPlan(spec), createStaging: createStagingSql(spec), merge: undefined };
+      plan = { chunks: compileChunkPlan(spec), createStaging: createStagingSql(spec), apply: undefined };
       plans.set(spec, plan);
     }
     return plan;
@@ -164,15 +215,24 @@ export function createDuckDBDestination(options: DuckDBDestinationOptions): Dest
     if (batch.records.length === 0) return { rows: 0, token };
     const spec = batch.schema.table;
     const plan = planFor(spec);
-    const chunks = batchChunks(plan.chunks, batch);
+    const chunks = await stages.time('convert', () => batchChunks(plan.chunks, batch));
+    const rows = chunks.reduce((sum, chunk) => sum + chunk.rowCount, 0);
     await withConnection('write', spec.name, async (connection, at) => {
-      await connection.run(plan.createStaging);
-      appendAll(
-        await connection.createAppender(STAGING_TABLE.name, STAGING_TABLE.schema, STAGING_TABLE.catalog),
-        chunks,
-      );
-      plan.merge ??= mergeStagedSql(at, spec);
-      await inTransaction(connection, plan.merge);
+      await stages.time('append', async () => {
+        await connection.run(plan.createStaging);
+        appendAll(
+          await connection.createAppender(STAGING_TABLE.name, STAGING_TABLE.schema, STAGING_TABLE.catalog),
+          chunks,
+        );
+      });
+      plan.apply ??= {
+        storedKeys: storedKeysSql(at, spec),
+        insert: insertStagedSql(at, spec),
+        merge: mergeStagedSql(at, spec),
+      };
+      const statements = plan.apply;
+      const direct = await stages.time('apply', () => applyStaged(connection, statements));
+      stages.applied(rows, direct);
     });
     return { rows: batch.records.length, token };
   }
@@ -276,8 +336,18 @@ export function createDuckDBDestination(options: DuckDBDestinationOptions): Dest
       };
     },
 
+    writeStages: () => stages.totals(),
+
     async close() {
+      const totals = stages.totals();
+      // What the engine holds in its buffer manager after the last batch, beside its cap: the sink's RSS includes it.
+      const memory = totals.batches > 0 ? await engineMemoryMb(file).catch(() => undefined) : undefined;
       await file.close();
+      if (totals.batches > 0)
+        logger.info(
+          { writeStages: { ...totals, duckdbMemoryMb: memory, memoryLimit: options.connection.memoryLimit } },
+          'write stages since start',
+        );
     },
   };
 }

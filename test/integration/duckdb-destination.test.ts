@@ -19,9 +19,9 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { createLogger } from '../../common/logger.js';
 import type { TableSpec } from '../../sinks/columns.js';
 import { describeTable } from '../../sinks/runner/avro-table.js';
-import type { Destination, LiveVersion, SinkRecord, WriteBatch } from '../../sinks/destination.js';
+import type { LiveVersion, SinkRecord, WriteBatch } from '../../sinks/destination.js';
 import { decodedBatch } from '../helpers/write-batch.js';
-import { createDuckDBDestination } from '../../sinks/duckdb/destination.js';
+import { createDuckDBDestination, type DuckDBDestination } from '../../sinks/duckdb/destination.js';
 import { duckdbType } from '../../sinks/duckdb/types.js';
 import { DestinationError } from '../../sinks/errors.js';
 import { bookingKeySchema, bookingRecord, bookingValueSchema } from '../../testkit/booking-avro.js';
@@ -65,7 +65,7 @@ function nodeScript(source: string): { child: ChildProcess; stdout: () => string
 }
 
 describe('DuckDB destination (embedded engine, temporary file)', () => {
-  let destination: Destination;
+  let destination: DuckDBDestination;
   let instance: DuckDBInstance;
   let reader: DuckDBConnection;
   const spec = describeTable('bookings', bookingKeySchema, bookingValueSchema);
@@ -329,6 +329,52 @@ describe('DuckDB destination (embedded engine, temporary file)', () => {
       { id: 'B1000003', _version: '120' },
     ]);
     assert.deepEqual(await rows(`SELECT id FROM main.bookings__deleted`), [{ id: 'B1000002' }]);
+  });
+
+  it('inserts a batch whose keys are stored nowhere without the merge; a batch touching a stored key merges, so updates, deletes and re-deliveries keep their guarantees', async () => {
+    const table = describeTable('fresh_bookings', bookingKeySchema, bookingValueSchema);
+    await destination.prepare(table);
+    const direct = (): number => destination.writeStages().directBatches;
+    const before = direct();
+    const firstBatch = [bookingRecord(1, 1), bookingRecord(2, 2), deleted(3, 3)];
+    const insertedAt = Date.UTC(2026, 0, 2, 3, 4, 5, 678);
+    await destination.write(batch(table, firstBatch, 0, insertedAt));
+    assert.equal(direct(), before + 1, 'keys stored nowhere: inserted as they are');
+    // Re-delivered (a crash before the offset commit): its keys are stored now, so it merges and changes nothing.
+    await destination.write(batch(table, firstBatch, 0, insertedAt + 60_000));
+    assert.equal(direct(), before + 1, 'the re-delivery took the merge');
+    const state = async (): Promise<unknown> => ({
+      live: await rows(
+        `SELECT id, productName, _version, epoch_ms(_ingested_at) AS ms FROM main.fresh_bookings ORDER BY id`,
+      ),
+      deleted: await rows(`SELECT id, _version FROM main.fresh_bookings__deleted ORDER BY id`),
+    });
+    const afterFirst = await state();
+    assert.deepEqual(afterFirst, {
+      live: [
+        { id: 'B1000001', productName: 'Cooking class', _version: '1', ms: String(insertedAt) },
+        { id: 'B1000002', productName: 'Kayak tour – Öresund 🚣', _version: '2', ms: String(insertedAt) },
+      ],
+      deleted: [{ id: 'B1000003', _version: '3' }],
+    });
+    // An update of a key the first batch inserted, an older upsert of the deleted key, a new key: one merge.
+    await destination.write(
+      batch(table, [bookingRecord(1, 10, { productName: 'updated' }), bookingRecord(3, 0), bookingRecord(4, 11)]),
+    );
+    assert.equal(direct(), before + 1, 'a batch with a stored key merges');
+    assert.deepEqual(
+      await rows(`SELECT id, productName, _version FROM main.fresh_bookings ORDER BY id`),
+      [
+        { id: 'B1000001', productName: 'updated', _version: '10' },
+        { id: 'B1000002', productName: 'Kayak tour – Öresund 🚣', _version: '2' },
+        { id: 'B1000004', productName: 'Kayak tour – Öresund 🚣', _version: '11' },
+      ],
+      'the delete held against the older upsert',
+    );
+    // New keys next to stored ones go straight in again.
+    await destination.write(batch(table, [bookingRecord(5, 12)]));
+    assert.equal(direct(), before + 2);
+    assert.equal(await count('fresh_bookings'), 4);
   });
 
   it('lists the live entities with their versions, and nothing for a table that does not exist', async () => {
