@@ -1,9 +1,10 @@
 /**
  * One account's webhook deliveries, from accepted to committed: a replayed message id is answered
  * from memory (recent ids, bounded) and publishes nothing; the others are grouped (group-commit.ts),
- * their entities re-read by id (entity-reads.ts) and published through the task's own committer in
- * one transaction with the offsets they change (delivery-step.ts), so the answer (2xx) comes only
- * once Kafka holds what the delivery caused. A delivery that says Bookeo lost an earlier message
+ * their entities re-read by id (entity-reads.ts), or taken from the delivery's item where
+ * item-trust.ts allows, and published through the task's own committer in one transaction with the
+ * offsets they change (delivery-step.ts), so the answer (2xx) comes only once Kafka holds what the
+ * delivery caused. A delivery that says Bookeo lost an earlier message
  * starts a catch-up of its resource once it is committed.
  *
  * Exactly once with the poll: both go through the same committer, whose publication ledger leaves
@@ -31,6 +32,8 @@ import { resourceOfDomain, type WebhookDelivery } from './delivery.js';
 import { buildDeliveryStep } from './delivery-step.js';
 import { readEntities, type EntityTarget } from './entity-reads.js';
 import { createGroupCommit } from './group-commit.js';
+import { trustedItem } from './item-trust.js';
+import { publishedVersions } from './published-memory.js';
 
 /** What an accepted delivery came to: records committed, nothing new, a message id seen before, or a resource not run here. */
 export type DeliveryResult = 'published' | 'unchanged' | 'duplicate' | 'ignored';
@@ -112,7 +115,15 @@ export function createAccountDeliveries(options: AccountDeliveriesOptions): Acco
     const session = options.session();
     // Every read starts after this: what the ledger keeps from a poll that read earlier is older.
     const readAt = performance.now();
-    const reads = await readEntities(targets.values(), options.client, options.signal);
+    const reads = await readEntities(targets.values(), options.client, options.signal, (target) => {
+      const { offsets } = contextOf(session)(target.definition);
+      const cursor = offsets.get(target.definition.name)?.cursor;
+      return trustedItem({
+        ...target,
+        cursor: typeof cursor === 'number' ? cursor : undefined,
+        published: publishedVersions(offsets, target.definition.name),
+      });
+    });
     const step = await buildDeliveryStep(reads, {
       contextOf: contextOf(session),
       childOf,

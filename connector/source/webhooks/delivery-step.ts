@@ -1,5 +1,5 @@
 /**
- * From re-read entities to one commit step, as the poll would publish them: the same record
+ * From re-read entities (or the items item-trust.ts lets stand for a re-read) to one commit step, as the poll would publish them: the same record
  * factory (so key, value and headers are the poll's; `bookeo.request` says `webhook:<messageId>`),
  * compared with what was published (a snapshot resource's published state, a windowed resource's
  * look-back memory and the webhook memory of published-memory.ts), so an unchanged state publishes
@@ -11,7 +11,7 @@
 import { DELETED } from '../../../contract/idempotency-key.js';
 import type { ResourceDefinition } from '../../../bookeo/catalog/catalog.js';
 import type { OutgoingRecord } from '../../../kafka/records.js';
-import { decodeSeen, isNewOrChanged } from '../dedupe.js';
+import { isNewOrChanged } from '../dedupe.js';
 import type { SourceOffset } from '../offsets.js';
 import { prepareEntity } from '../prepared-entity.js';
 import type { PublishedState } from '../snapshot-state.js';
@@ -26,7 +26,7 @@ import {
 } from '../snapshot-stream.js';
 import type { StreamContext } from '../stream-context.js';
 import { GONE, type EntityRead, type EntityTarget } from './entity-reads.js';
-import { readWebhookMemory, webhookMemoryOffset, webhookMemoryPartition } from './published-memory.js';
+import { publishedVersions, webhookMemoryOffset, webhookMemoryPartition } from './published-memory.js';
 
 export interface DeliveryStepContext {
   /** A stream context for a resource (its factory, the current committer and offsets). */
@@ -109,9 +109,7 @@ async function windowedEntity(
 ): Promise<void> {
   const { definition, id } = read.target;
   const stream = context.contextOf(definition);
-  const saved = stream.offsets.get(definition.name)?.seen;
-  const pollSeen = decodeSeen(typeof saved === 'string' ? saved : undefined);
-  const webhookSeen = readWebhookMemory(stream.offsets, definition.name);
+  const [pollSeen, webhookSeen] = publishedVersions(stream.offsets, definition.name);
   // Earlier targets of this batch are in `versions` already: the memory as this step will leave it.
   const alreadyPublished = (version: string): boolean =>
     !isNewOrChanged(pollSeen, id, version) ||
