@@ -1,9 +1,9 @@
 /**
- * When a delivery's item stands for the re-read by id (item-trust.ts), and when the request checks
- * keep the body's item: only a payment's (created only, no expansion to lack), newer than the
- * payments cursor, the same in every delivery of the batch, naming the delivery's entity, with no
- * other version of it known as published (a tombstone included) and no lost message reported.
- * Each case below changes one of those and must fall back to the re-read (undefined).
+ * When a delivery's item stands for the re-read by id (item-trust.ts): only a payment's (created
+ * only, no expansion to lack), newer than the payments cursor, the same in every delivery of the
+ * batch, naming the delivery's entity, with no other version of it known as published (a tombstone
+ * included) and no lost message reported. And when it spares any work: an item strictly older than
+ * a version known as published. Each case changes one condition and must fall back to the re-read.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -12,7 +12,13 @@ import { contentHash } from '../../bookeo/catalog/content-hash.js';
 import { DELETED } from '../../contract/idempotency-key.js';
 import type { SeenVersions } from '../../connector/source/dedupe.js';
 import type { WebhookDelivery } from '../../connector/source/webhooks/delivery.js';
-import { CREATED_ONLY_RESOURCES, trustedItem } from '../../connector/source/webhooks/item-trust.js';
+import { SUPERSEDED } from '../../connector/source/webhooks/entity-reads.js';
+import {
+  CREATED_ONLY_RESOURCES,
+  itemUse,
+  supersededItem,
+  trustedItem,
+} from '../../connector/source/webhooks/item-trust.js';
 
 const CURSOR = Date.parse('2026-06-01T10:00:00Z') / 1000;
 const PAYMENT = {
@@ -116,5 +122,60 @@ describe('webhook item trust', () => {
     assert.equal(trustedItem(input({ published: [new Map(), tombstone] })), undefined, 'deleted by a delivery');
     const other = new Map([['P1', { version: 'another-hash', at }]]);
     assert.equal(trustedItem(input({ published: [other, new Map()] })), undefined, 'another version polled');
+  });
+
+  describe('superseded items', () => {
+    const BOOKING = {
+      bookingNumber: 'B1',
+      creationTime: '2026-06-01T09:00:00Z',
+      lastChangeTime: '2026-06-01T10:00:00Z',
+    };
+    const at = (iso: string): number => Date.parse(iso) / 1000;
+    const bookingInput = (
+      published: SeenVersions[],
+      deliveries: WebhookDelivery[] = [delivery({ domain: 'bookings', type: 'updated', itemId: 'B1', item: BOOKING })],
+    ) => ({ ...input({ deliveries, published }), definition: resourceByName('bookings'), id: 'B1' });
+    const newer = (seconds: number, version = 'v2'): SeenVersions =>
+      new Map([['B1', { version, at: at(BOOKING.lastChangeTime) + seconds }]]);
+
+    it('leaves alone a booking item older than a version the poll or a delivery published, or a tombstone', () => {
+      assert.equal(supersededItem(bookingInput([newer(1), new Map()])), true, 'the poll published a newer one');
+      assert.equal(supersededItem(bookingInput([new Map(), newer(60, DELETED)])), true, 'deleted since');
+      assert.equal(itemUse(bookingInput([new Map(), newer(1)])), SUPERSEDED);
+    });
+
+    it('re-reads an item as new as, or newer than, what is known, or with nothing known', () => {
+      assert.equal(supersededItem(bookingInput([newer(0), new Map()])), false, 'same second: maybe another state');
+      assert.equal(supersededItem(bookingInput([newer(-60), new Map()])), false, 'older published');
+      assert.equal(supersededItem(bookingInput([new Map(), new Map()])), false);
+      assert.equal(itemUse(bookingInput([newer(0), new Map()])), undefined);
+    });
+
+    it('re-reads when any delivery lacks an older item, names another entity, or reports a lost message', () => {
+      const base = delivery({ domain: 'bookings', type: 'updated', itemId: 'B1', item: BOOKING });
+      const later = { ...BOOKING, lastChangeTime: '2026-06-01T11:00:00Z' };
+      const cases: Array<[string, WebhookDelivery]> = [
+        ['no item', without(base, 'item')],
+        ['a newer item', { ...base, messageId: 'm-2', item: later }],
+        ['another entity', { ...base, messageId: 'm-2', item: { ...BOOKING, bookingNumber: 'B2' } }],
+        ['a lost message', { ...base, messageId: 'm-2', previousMessageLost: true }],
+      ];
+      for (const [what, other] of cases)
+        assert.equal(supersededItem(bookingInput([newer(1), new Map()], [base, other])), false, what);
+    });
+
+    it('never for a customer, whose items have no change time', () => {
+      const customer = { id: 'C1', creationTime: '2026-06-01T09:00:00Z' };
+      const known = new Map([['C1', { version: 'v2', at: at('2026-06-02T00:00:00Z') }]]);
+      const customers = {
+        ...input({
+          deliveries: [delivery({ domain: 'customers', type: 'updated', itemId: 'C1', item: customer })],
+          published: [known],
+        }),
+        definition: resourceByName('customers'),
+        id: 'C1',
+      };
+      assert.equal(supersededItem(customers), false);
+    });
   });
 });

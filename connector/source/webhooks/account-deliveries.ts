@@ -1,11 +1,12 @@
 /**
  * One account's webhook deliveries, from accepted to committed: a replayed message id is answered
  * from memory (recent ids, bounded) and publishes nothing; the others are grouped (group-commit.ts),
- * their entities re-read by id (entity-reads.ts), or taken from the delivery's item where
- * item-trust.ts allows, and published through the task's own committer in one transaction with the
- * offsets they change (delivery-step.ts), so the answer (2xx) comes only once Kafka holds what the
- * delivery caused. A delivery that says Bookeo lost an earlier message
- * starts a catch-up of its resource once it is committed.
+ * their entities re-read by id (entity-reads.ts), taken from the delivery's item where
+ * item-trust.ts allows, or left alone when the item is older than what is published. What they
+ * come to is published through the task's own committer in one transaction with the offsets it
+ * changes (delivery-step.ts), so the answer (2xx) comes only once Kafka holds what the delivery
+ * caused. A delivery that says Bookeo lost an earlier message starts a catch-up of its resource
+ * once it is committed.
  *
  * Exactly once with the poll: both go through the same committer, whose publication ledger leaves
  * out a version already published or an older read than one published (publication-ledger.ts);
@@ -32,7 +33,7 @@ import { resourceOfDomain, type WebhookDelivery } from './delivery.js';
 import { buildDeliveryStep } from './delivery-step.js';
 import { readEntities, type EntityTarget } from './entity-reads.js';
 import { createGroupCommit } from './group-commit.js';
-import { trustedItem } from './item-trust.js';
+import { itemUse } from './item-trust.js';
 import { publishedVersions } from './published-memory.js';
 
 /** What an accepted delivery came to: records committed, nothing new, a message id seen before, or a resource not run here. */
@@ -118,7 +119,7 @@ export function createAccountDeliveries(options: AccountDeliveriesOptions): Acco
     const reads = await readEntities(targets.values(), options.client, options.signal, (target) => {
       const { offsets } = contextOf(session)(target.definition);
       const cursor = offsets.get(target.definition.name)?.cursor;
-      return trustedItem({
+      return itemUse({
         ...target,
         cursor: typeof cursor === 'number' ? cursor : undefined,
         published: publishedVersions(offsets, target.definition.name),

@@ -25,7 +25,7 @@ import {
   type StepOutput,
 } from '../snapshot-stream.js';
 import type { StreamContext } from '../stream-context.js';
-import { GONE, type EntityRead, type EntityTarget } from './entity-reads.js';
+import { GONE, SUPERSEDED, type EntityRead, type EntityTarget } from './entity-reads.js';
 import { publishedVersions, webhookMemoryOffset, webhookMemoryPartition } from './published-memory.js';
 
 export interface DeliveryStepContext {
@@ -64,7 +64,7 @@ export async function buildDeliveryStep(
   const emitted = new Map<ResourceDefinition, Array<{ id: string; version: string; at: number }>>();
   const recordsOf = new Map<EntityTarget, OutgoingRecord[]>();
   for (const read of reads) {
-    if ('error' in read) continue;
+    if ('error' in read || read.item === SUPERSEDED) continue;
     const output = partOf(read.target.definition);
     const before = new Set(outputRecords(output));
     const kind = read.target.definition.cursor.kind;

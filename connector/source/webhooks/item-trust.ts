@@ -1,8 +1,15 @@
 /**
- * When a delivery's `item` can stand for the re-read by id, so the delivery costs no Bookeo call.
+ * What a delivery's `item` spares: the re-read by id, so the delivery costs no Bookeo call.
  * Bookeo's body carries the entity as `item` (known from clients only, shared/bookeo-api.md §8);
- * nothing documents which expansions it has, and a delivery may come late or out of order. So the
- * item is used only where none of that can matter, and the entity is re-read otherwise:
+ * nothing documents which expansions it has, and a delivery may come late or out of order.
+ *
+ * An item older than a version already published is superseded: the change it reports is in that
+ * version, so there is nothing to read or publish. It needs a version time (windowed resources:
+ * a booking's lastChangeTime or creationTime, a payment's creationTime) strictly before that of a
+ * version the poll's or the webhook memory holds (a tombstone's is when it was found gone), in
+ * every delivery of the entity, none saying Bookeo lost a message.
+ *
+ * An item is published as is only where nothing can make it wrong:
  * - the resource never changes once created (its only webhook is `created`: payments), so no newer
  *   state exists for a late item to hide; bookings and customers change (customers have no change
  *   time at all to order items by);
@@ -12,8 +19,10 @@
  * - its version time is after the resource's cursor: no committed poll or sweep has read the
  *   entity, so all that was published of it came from deliveries and is in the webhook memory;
  * - nothing published of the entity is known at another version (a tombstone included).
+ * Anything else is re-read as before.
  *
- * Public API: trustedItem(input), ItemTrustInput, CREATED_ONLY_RESOURCES
+ * Public API: itemUse(input), trustedItem(input), supersededItem(input), ItemTrustInput,
+ *             CREATED_ONLY_RESOURCES
  */
 import { contentHash } from '../../../bookeo/catalog/content-hash.js';
 import type { ResourceDefinition } from '../../../bookeo/catalog/catalog.js';
@@ -21,6 +30,7 @@ import { EntityKeyError, entityId, entityTime } from '../../../bookeo/catalog/en
 import { itemRequest } from '../../../bookeo/catalog/requests.js';
 import type { SeenVersions } from '../dedupe.js';
 import { RECEIVED_DOMAINS, RECEIVED_WEBHOOKS, resourceOfDomain, type WebhookDelivery } from './delivery.js';
+import { SUPERSEDED } from './entity-reads.js';
 
 /** Resources whose domain has no webhook but `created`: an entity, once made, stays as it is. */
 export const CREATED_ONLY_RESOURCES: ReadonlySet<string> = new Set(
@@ -48,11 +58,26 @@ function keyOf(definition: ResourceDefinition, item: unknown): string | undefine
   }
 }
 
+const isWindowed = (definition: ResourceDefinition): boolean =>
+  definition.cursor.kind === 'lastUpdatedWindow' || definition.cursor.kind === 'timeWindow';
+
+/** Every delivery's item is older than a version of the entity known as published. */
+export function supersededItem(input: ItemTrustInput): boolean {
+  const { definition, id, deliveries } = input;
+  if (!isWindowed(definition) || deliveries.length === 0) return false;
+  const newestPublished = Math.max(...input.published.map((seen) => seen.get(id)?.at ?? Number.NEGATIVE_INFINITY));
+  return deliveries.every((delivery) => {
+    if (delivery.previousMessageLost || delivery.item === undefined) return false;
+    if (keyOf(definition, delivery.item) !== id) return false;
+    const at = entityTime(definition, delivery.item);
+    return at !== undefined && at < newestPublished;
+  });
+}
+
 /** The item to publish instead of re-reading the entity, or undefined: re-read it. */
 export function trustedItem(input: ItemTrustInput): Readonly<Record<string, unknown>> | undefined {
   const { definition, id, deliveries, cursor } = input;
-  const windowed = definition.cursor.kind === 'lastUpdatedWindow' || definition.cursor.kind === 'timeWindow';
-  if (!windowed || !CREATED_ONLY_RESOURCES.has(definition.name)) return undefined;
+  if (!isWindowed(definition) || !CREATED_ONLY_RESOURCES.has(definition.name)) return undefined;
   if (Object.keys(itemRequest(definition, id).query).length > 0) return undefined;
   const item = deliveries[0]?.item;
   if (item === undefined || deliveries.some((delivery) => delivery.previousMessageLost)) return undefined;
@@ -67,4 +92,9 @@ export function trustedItem(input: ItemTrustInput): Readonly<Record<string, unkn
     return entry !== undefined && entry.version !== hash;
   });
   return otherVersion ? undefined : item;
+}
+
+/** What the deliveries' item stands for: nothing to do (superseded), the record's entity, or undefined (re-read). */
+export function itemUse(input: ItemTrustInput): typeof SUPERSEDED | Readonly<Record<string, unknown>> | undefined {
+  return supersededItem(input) ? SUPERSEDED : trustedItem(input);
 }
