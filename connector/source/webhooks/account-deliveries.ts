@@ -33,7 +33,7 @@ import { resourceOfDomain, type WebhookDelivery } from './delivery.js';
 import { buildDeliveryStep } from './delivery-step.js';
 import { readEntities, type EntityTarget } from './entity-reads.js';
 import { createGroupCommit } from './group-commit.js';
-import { itemUse } from './item-trust.js';
+import { itemUse, type ItemTrustInput } from './item-trust.js';
 import { publishedVersions } from './published-memory.js';
 
 /** What an accepted delivery came to: records committed, nothing new, a message id seen before, or a resource not run here. */
@@ -116,15 +116,26 @@ export function createAccountDeliveries(options: AccountDeliveriesOptions): Acco
     const session = options.session();
     // Every read starts after this: what the ledger keeps from a poll that read earlier is older.
     const readAt = performance.now();
-    const reads = await readEntities(targets.values(), options.client, options.signal, (target) => {
-      const { offsets } = contextOf(session)(target.definition);
-      const cursor = offsets.get(target.definition.name)?.cursor;
-      return itemUse({
-        ...target,
-        cursor: typeof cursor === 'number' ? cursor : undefined,
-        published: publishedVersions(offsets, target.definition.name),
-      });
-    });
+    // What is published of a resource, decoded once per batch, and only where a delivery has an item.
+    const published = new Map<string, Pick<ItemTrustInput, 'cursor' | 'published'>>();
+    const publishedOf = (definition: ResourceDefinition): Pick<ItemTrustInput, 'cursor' | 'published'> => {
+      let known = published.get(definition.name);
+      if (known === undefined) {
+        const { offsets } = contextOf(session)(definition);
+        const cursor = offsets.get(definition.name)?.cursor;
+        known = {
+          cursor: typeof cursor === 'number' ? cursor : undefined,
+          published: publishedVersions(offsets, definition.name),
+        };
+        published.set(definition.name, known);
+      }
+      return known;
+    };
+    const reads = await readEntities(targets.values(), options.client, options.signal, (target) =>
+      target.deliveries.some((delivery) => delivery.item !== undefined)
+        ? itemUse({ ...target, ...publishedOf(target.definition) })
+        : undefined,
+    );
     const step = await buildDeliveryStep(reads, {
       contextOf: contextOf(session),
       childOf,
