@@ -1,10 +1,12 @@
 /**
- * From re-read entities (or the items item-trust.ts lets stand for a re-read) to one commit step, as the poll would publish them: the same record
- * factory (so key, value and headers are the poll's; `bookeo.request` says `webhook:<messageId>`),
- * compared with what was published (a snapshot resource's published state, a windowed resource's
- * look-back memory and the webhook memory of published-memory.ts), so an unchanged state publishes
- * nothing. A gone entity becomes a tombstone (a customer's linked people with it); a customer
- * found has its linked people re-read as the poll does for a changed customer.
+ * From re-read entities (or the items item-trust.ts lets stand for a re-read) to one commit step,
+ * as the poll would publish them: the same record factory (so key, value and headers are the
+ * poll's; `bookeo.request` says `webhook:<messageId>`), compared with what was published (a
+ * snapshot resource's published state, a windowed resource's look-back memory and the webhook
+ * memory of published-memory.ts), so an unchanged state publishes nothing. A gone entity becomes a
+ * tombstone (a customer's linked people with it); a customer found has its linked people re-read
+ * as the poll does for a changed customer. A superseded item (older than what is published) adds
+ * nothing.
  *
  * Public API: buildDeliveryStep(reads, context): Promise<DeliveryStep>
  */

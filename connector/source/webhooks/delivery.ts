@@ -31,7 +31,7 @@ export interface WebhookDelivery {
   readonly type: WebhookType;
   /** The entity the change is about. */
   readonly itemId: string;
-  /** The body's `item` when it is a JSON object: the entity as Bookeo rendered it (item-trust.ts decides if it can stand for a re-read). */
+  /** The body's `item` when it is a JSON object: the entity as Bookeo rendered it (see item-trust.ts). */
   readonly item?: Readonly<Record<string, unknown>>;
   readonly messageId: string;
   /** Bookeo lost a message of this webhook before this one: catch up on the resource. */

@@ -5,7 +5,8 @@
  * stand for the re-read (item-trust.ts, decided by the caller) is taken from its delivery instead,
  * and one whose item is older than what is published is not read at all (SUPERSEDED).
  *
- * Public API: readEntities(targets, client, signal, known?), GONE, SUPERSEDED, EntityTarget, EntityRead
+ * Public API: readEntities(targets, client, signal, known?), GONE, SUPERSEDED, EntityTarget,
+ *             EntityRead
  */
 import type { BookeoAccountClient } from '../../../bookeo/client.js';
 import { BookeoApiError } from '../../../bookeo/errors.js';
@@ -39,7 +40,10 @@ async function readOne(client: BookeoAccountClient, target: EntityTarget, signal
   }
 }
 
-/** Every target read at once (the rate budget paces them), but those `known` answers for (an item, SUPERSEDED); a failed read fails its target only. */
+/**
+ * Every target read at once (the rate budget paces them), but those `known` answers for (with an
+ * item, or SUPERSEDED); a failed read fails its target only.
+ */
 export function readEntities(
   targets: Iterable<EntityTarget>,
   client: BookeoAccountClient,
