@@ -18,6 +18,8 @@ export interface CallsRun {
   readonly mode: 'polling' | 'webhooks';
   /** Calls the simulator served in the window. */
   readonly counted: number;
+  /** The same calls per endpoint (method and route), most first: where the calls go. */
+  readonly byEndpoint: Readonly<Record<string, number>>;
   readonly changes: number;
   readonly deliveries: number;
   /** counted × 3600 / window. */
@@ -54,6 +56,12 @@ const LOAD: readonly MutationKind[] = [
 
 const served = (simulator: RunningSimulator): number =>
   simulator.admin.counters().reduce((sum, row) => sum + row.count, 0);
+
+function servedByEndpoint(simulator: RunningSimulator): Record<string, number> {
+  const counts = new Map<string, number>();
+  for (const row of simulator.admin.counters()) counts.set(row.endpoint, (counts.get(row.endpoint) ?? 0) + row.count);
+  return Object.fromEntries([...counts].sort(([, a], [, b]) => b - a));
+}
 
 /** One page per 100 customers plus one linked-people call per customer (docs/webhooks.md). */
 const fullListingCalls = (customers: number): number => Math.ceil(customers / 100) + customers;
@@ -99,6 +107,7 @@ async function measure(options: {
       await delay((60 / options.mutationsPerMinute) * 500);
     }
     const counted = served(pipeline.simulator);
+    const byEndpoint = servedByEndpoint(pipeline.simulator);
     const deliveries = admin.deliveries({ apiKey: pipeline.simulator.apiKeys[0] ?? '' }).length - deliveriesBefore;
     const customers = admin.count('customers');
     const countedPerHour = Math.round((counted * 3600) / options.windowSeconds);
@@ -110,6 +119,7 @@ async function measure(options: {
       run: {
         mode: options.mode,
         counted,
+        byEndpoint,
         changes,
         deliveries,
         countedPerHour,

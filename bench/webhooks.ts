@@ -10,6 +10,11 @@ import { benchWebhookBurst } from './webhook-burst.js';
 import { benchWebhookCalls } from './webhook-calls.js';
 
 const say = (line: string): void => void process.stdout.write(`${line}\n`);
+/** `GET /customers/{id} 4, …`: the calls of a window per endpoint. */
+const endpointList = (counts: Readonly<Record<string, number>>): string =>
+  Object.entries(counts)
+    .map(([endpoint, count]) => `${endpoint} ${count}`)
+    .join(', ') || 'none';
 
 export const WEBHOOK_SIZES = {
   quick: { edits: 50, windowSeconds: 60, burst: 2_000 },
@@ -67,7 +72,7 @@ export async function benchWebhooks(options: {
   );
   rows.push({
     benchmark: `API calls per hour, webhooks + backstop (15 min polls, daily listing), ${MUTATIONS_PER_MINUTE} changes/min, ${calls.customers} customers`,
-    figure: `${calls.webhooks.perHour}/h = ${calls.webhooks.counted} counted in ${calls.windowSeconds} s (${calls.webhooks.changes} changes, ${calls.webhooks.deliveries} deliveries, ${callsPerChange.toFixed(1)} calls/change) × ${3600 / calls.windowSeconds} + ${calls.webhooks.scheduledPerHour}/h scheduled (computed); 10× fewer up to ≈ ${tenfoldUpTo} changes/h`,
+    figure: `${calls.webhooks.perHour}/h = ${calls.webhooks.counted} counted in ${calls.windowSeconds} s (${calls.webhooks.changes} changes, ${calls.webhooks.deliveries} deliveries, ${callsPerChange.toFixed(1)} calls/change: ${endpointList(calls.webhooks.byEndpoint)}) × ${3600 / calls.windowSeconds} + ${calls.webhooks.scheduledPerHour}/h scheduled (computed); 10× fewer up to ≈ ${tenfoldUpTo} changes/h`,
     limit: `polling only (60 s polls, hourly listing): ${calls.polling.perHour}/h = ${calls.polling.countedPerHour}/h counted (${calls.polling.counted} in ${calls.windowSeconds} s, ${calls.polling.changes} changes) + ${calls.polling.scheduledPerHour}/h scheduled (computed)`,
     ratio: `${calls.ratio}× fewer`,
     target: `≥ 10× fewer (${calls.ratio >= 10 ? 'met' : '**not met**'})`,

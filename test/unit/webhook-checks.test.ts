@@ -110,6 +110,19 @@ describe('webhook request checks', () => {
     assert.ok(check.ok && check.delivery.domain === 'payments' && check.delivery.itemId === 'P1');
   });
 
+  it("keeps the body's item when it is a JSON object, and only then", () => {
+    const item = { id: 'P1', amount: { amount: '4.00', currency: 'EUR' } };
+    const kept = signed({ search: '?domain=payments&type=created', body: JSON.stringify({ itemId: 'P1', item }) });
+    const check = checkDelivery(kept.request, kept.settings);
+    assert.ok(check.ok);
+    assert.deepEqual(check.delivery.item, item);
+    for (const other of [null, 'P1', [item]]) {
+      const { request, settings } = signed({ body: JSON.stringify({ itemId: 'P1', item: other }) });
+      const result = checkDelivery(request, settings);
+      assert.ok(result.ok && !('item' in result.delivery), `item ${JSON.stringify(other)} left out`);
+    }
+  });
+
   it('refuses missing or wrong signatures (401) before reading the body', () => {
     const { request, settings } = signed({ body: 'not json' });
     const missing = checkDelivery(

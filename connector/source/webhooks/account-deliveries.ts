@@ -1,10 +1,12 @@
 /**
  * One account's webhook deliveries, from accepted to committed: a replayed message id is answered
  * from memory (recent ids, bounded) and publishes nothing; the others are grouped (group-commit.ts),
- * their entities re-read by id (entity-reads.ts) and published through the task's own committer in
- * one transaction with the offsets they change (delivery-step.ts), so the answer (2xx) comes only
- * once Kafka holds what the delivery caused. A delivery that says Bookeo lost an earlier message
- * starts a catch-up of its resource once it is committed.
+ * their entities re-read by id (entity-reads.ts), taken from the delivery's item where
+ * item-trust.ts allows, or left alone when the item is older than what is published. What they
+ * come to is published through the task's own committer in one transaction with the offsets it
+ * changes (delivery-step.ts), so the answer (2xx) comes only once Kafka holds what the delivery
+ * caused. A delivery that says Bookeo lost an earlier message starts a catch-up of its resource
+ * once it is committed.
  *
  * Exactly once with the poll: both go through the same committer, whose publication ledger leaves
  * out a version already published or an older read than one published (publication-ledger.ts);
@@ -31,6 +33,8 @@ import { resourceOfDomain, type WebhookDelivery } from './delivery.js';
 import { buildDeliveryStep } from './delivery-step.js';
 import { readEntities, type EntityTarget } from './entity-reads.js';
 import { createGroupCommit } from './group-commit.js';
+import { itemUse, type ItemTrustInput } from './item-trust.js';
+import { publishedVersions } from './published-memory.js';
 
 /** What an accepted delivery came to: records committed, nothing new, a message id seen before, or a resource not run here. */
 export type DeliveryResult = 'published' | 'unchanged' | 'duplicate' | 'ignored';
@@ -112,7 +116,26 @@ export function createAccountDeliveries(options: AccountDeliveriesOptions): Acco
     const session = options.session();
     // Every read starts after this: what the ledger keeps from a poll that read earlier is older.
     const readAt = performance.now();
-    const reads = await readEntities(targets.values(), options.client, options.signal);
+    // What is published of a resource, decoded once per batch, and only where a delivery has an item.
+    const published = new Map<string, Pick<ItemTrustInput, 'cursor' | 'published'>>();
+    const publishedOf = (definition: ResourceDefinition): Pick<ItemTrustInput, 'cursor' | 'published'> => {
+      let known = published.get(definition.name);
+      if (known === undefined) {
+        const { offsets } = contextOf(session)(definition);
+        const cursor = offsets.get(definition.name)?.cursor;
+        known = {
+          cursor: typeof cursor === 'number' ? cursor : undefined,
+          published: publishedVersions(offsets, definition.name),
+        };
+        published.set(definition.name, known);
+      }
+      return known;
+    };
+    const reads = await readEntities(targets.values(), options.client, options.signal, (target) =>
+      target.deliveries.some((delivery) => delivery.item !== undefined)
+        ? itemUse({ ...target, ...publishedOf(target.definition) })
+        : undefined,
+    );
     const step = await buildDeliveryStep(reads, {
       contextOf: contextOf(session),
       childOf,

@@ -1,17 +1,19 @@
 /**
- * From re-read entities to one commit step, as the poll would publish them: the same record
- * factory (so key, value and headers are the poll's; `bookeo.request` says `webhook:<messageId>`),
- * compared with what was published (a snapshot resource's published state, a windowed resource's
- * look-back memory and the webhook memory of published-memory.ts), so an unchanged state publishes
- * nothing. A gone entity becomes a tombstone (a customer's linked people with it); a customer
- * found has its linked people re-read as the poll does for a changed customer.
+ * From re-read entities (or the items item-trust.ts lets stand for a re-read) to one commit step,
+ * as the poll would publish them: the same record factory (so key, value and headers are the
+ * poll's; `bookeo.request` says `webhook:<messageId>`), compared with what was published (a
+ * snapshot resource's published state, a windowed resource's look-back memory and the webhook
+ * memory of published-memory.ts), so an unchanged state publishes nothing. A gone entity becomes a
+ * tombstone (a customer's linked people with it); a customer found has its linked people re-read
+ * as the poll does for a changed customer. A superseded item (older than what is published) adds
+ * nothing.
  *
  * Public API: buildDeliveryStep(reads, context): Promise<DeliveryStep>
  */
 import { DELETED } from '../../../contract/idempotency-key.js';
 import type { ResourceDefinition } from '../../../bookeo/catalog/catalog.js';
 import type { OutgoingRecord } from '../../../kafka/records.js';
-import { decodeSeen, isNewOrChanged } from '../dedupe.js';
+import { isNewOrChanged } from '../dedupe.js';
 import type { SourceOffset } from '../offsets.js';
 import { prepareEntity } from '../prepared-entity.js';
 import type { PublishedState } from '../snapshot-state.js';
@@ -25,8 +27,8 @@ import {
   type StepOutput,
 } from '../snapshot-stream.js';
 import type { StreamContext } from '../stream-context.js';
-import { GONE, type EntityRead, type EntityTarget } from './entity-reads.js';
-import { readWebhookMemory, webhookMemoryOffset, webhookMemoryPartition } from './published-memory.js';
+import { GONE, SUPERSEDED, type EntityRead, type EntityTarget } from './entity-reads.js';
+import { publishedVersions, webhookMemoryOffset, webhookMemoryPartition } from './published-memory.js';
 
 export interface DeliveryStepContext {
   /** A stream context for a resource (its factory, the current committer and offsets). */
@@ -64,7 +66,7 @@ export async function buildDeliveryStep(
   const emitted = new Map<ResourceDefinition, Array<{ id: string; version: string; at: number }>>();
   const recordsOf = new Map<EntityTarget, OutgoingRecord[]>();
   for (const read of reads) {
-    if ('error' in read) continue;
+    if ('error' in read || read.item === SUPERSEDED) continue;
     const output = partOf(read.target.definition);
     const before = new Set(outputRecords(output));
     const kind = read.target.definition.cursor.kind;
@@ -109,9 +111,7 @@ async function windowedEntity(
 ): Promise<void> {
   const { definition, id } = read.target;
   const stream = context.contextOf(definition);
-  const saved = stream.offsets.get(definition.name)?.seen;
-  const pollSeen = decodeSeen(typeof saved === 'string' ? saved : undefined);
-  const webhookSeen = readWebhookMemory(stream.offsets, definition.name);
+  const [pollSeen, webhookSeen] = publishedVersions(stream.offsets, definition.name);
   // Earlier targets of this batch are in `versions` already: the memory as this step will leave it.
   const alreadyPublished = (version: string): boolean =>
     !isNewOrChanged(pollSeen, id, version) ||

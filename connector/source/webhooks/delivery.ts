@@ -29,8 +29,10 @@ export interface WebhookDelivery {
   readonly account: string;
   readonly domain: ReceivedDomain;
   readonly type: WebhookType;
-  /** The entity the change is about (re-read by id: the body's item may be stale). */
+  /** The entity the change is about. */
   readonly itemId: string;
+  /** The body's `item` when it is a JSON object: the entity as Bookeo rendered it (see item-trust.ts). */
+  readonly item?: Readonly<Record<string, unknown>>;
   readonly messageId: string;
   /** Bookeo lost a message of this webhook before this one: catch up on the resource. */
   readonly previousMessageLost: boolean;

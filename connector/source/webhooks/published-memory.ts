@@ -6,7 +6,7 @@
  * while the poll can still re-read them (version time at or after the look-back horizon of the
  * resource's cursor), as the poll's own look-back memory is (dedupe.ts).
  *
- * Public API: webhookMemoryPartition, readWebhookMemory, webhookMemoryOffset
+ * Public API: webhookMemoryPartition, readWebhookMemory, webhookMemoryOffset, publishedVersions
  */
 import { decodeSeen, encodeSeen, lookbackHorizon, rememberEmitted, type SeenVersions } from '../dedupe.js';
 import type { OffsetStore, SourceOffset } from '../offsets.js';
@@ -18,6 +18,12 @@ export function webhookMemoryPartition(resource: string): string {
 export function readWebhookMemory(offsets: Pick<OffsetStore, 'get'>, resource: string): SeenVersions {
   const saved = offsets.get(webhookMemoryPartition(resource))?.seen;
   return decodeSeen(typeof saved === 'string' ? saved : undefined);
+}
+
+/** What is recorded as published of a windowed resource: the poll's look-back memory and this webhook memory. */
+export function publishedVersions(offsets: Pick<OffsetStore, 'get'>, resource: string): [SeenVersions, SeenVersions] {
+  const saved = offsets.get(resource)?.seen;
+  return [decodeSeen(typeof saved === 'string' ? saved : undefined), readWebhookMemory(offsets, resource)];
 }
 
 /** The memory's offset after deliveries published `emitted` (forgetting what the resource's poll can no longer re-read). */

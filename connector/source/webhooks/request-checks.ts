@@ -53,6 +53,10 @@ const refuse = (status: number, outcome: RefusalOutcome, reason: string): Delive
   reason,
 });
 
+function isJsonObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
 export function checkDelivery(request: DeliveryRequest, settings: CheckSettings): DeliveryCheck {
   const timestamp = header(request, 'x-bookeo-timestamp');
   const messageId = header(request, 'x-bookeo-messageid');
@@ -71,9 +75,8 @@ export function checkDelivery(request: DeliveryRequest, settings: CheckSettings)
   } catch {
     return refuse(400, 'bad_json', 'the body is not JSON');
   }
-  if (typeof body !== 'object' || body === null || Array.isArray(body))
-    return refuse(400, 'bad_json', 'the body is not a JSON object');
-  const fields = body as Record<string, unknown>;
+  if (!isJsonObject(body)) return refuse(400, 'bad_json', 'the body is not a JSON object');
+  const fields = body;
   const query = new URLSearchParams(request.search);
   const domain = query.get('domain') ?? fields.domain;
   const type = query.get('type') ?? fields.type;
@@ -90,6 +93,7 @@ export function checkDelivery(request: DeliveryRequest, settings: CheckSettings)
       domain: domain as WebhookDelivery['domain'],
       type: type as WebhookDelivery['type'],
       itemId,
+      ...(isJsonObject(fields.item) ? { item: fields.item } : {}),
       messageId,
       previousMessageLost: header(request, 'x-bookeo-previousmessagelost')?.toLowerCase() === 'true',
     },
