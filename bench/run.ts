@@ -146,7 +146,7 @@ async function clickhousePart(run: Run): Promise<void> {
   run.rows.push({
     benchmark: `ClickHouse sink, ${sink.rows} booking rows (${sink.format}, batches of ${sink.batchMaxRows})`,
     figure: `${sink.rowsPerSecond} rows/s from the first write (${sink.seconds} s); ${sink.rowsPerSecondFromSpawn} rows/s from spawn; ${cpuNote(sink)}`,
-    limit: `direct ${sink.format} insert ${sink.directRowsPerSecond} rows/s (engine ${sink.cpuMicrosPerRow.engineDirect} µs CPU/row)`,
+    limit: `direct ${sink.format} insert ${sink.directRowsPerSecond} rows/s (engine ${sink.cpuMicrosPerRow.engineDirect} µs CPU/row); in inserts of ${sink.batchMaxRows} rows ${sink.batchedDirectRowsPerSecond} rows/s (${ratio(sink.rowsPerSecond, sink.batchedDirectRowsPerSecond)})`,
     ratio: ratio(sink.rowsPerSecond, sink.directRowsPerSecond),
     target: '≥ 100k rows/s, ≥ 0.5×',
     peakRss: `${sink.peakRssMb} MB`,
@@ -261,7 +261,7 @@ async function replayPart(run: Run): Promise<void> {
   run.rows.push({
     benchmark: `replay ${replay.rows} rows into a fresh ClickHouse table`,
     figure: `${replay.rowsPerSecond} rows/s from the first write (${replay.seconds} s); ${replay.rowsPerSecondFromSpawn} rows/s from spawn; ${cpuNote(replay)}`,
-    limit: `direct insert ${replay.directRowsPerSecond} rows/s (engine ${replay.cpuMicrosPerRow.engineDirect} µs CPU/row)`,
+    limit: `direct insert ${replay.directRowsPerSecond} rows/s (engine ${replay.cpuMicrosPerRow.engineDirect} µs CPU/row); in inserts of ${replay.batchMaxRows} rows ${replay.batchedDirectRowsPerSecond} rows/s (${ratio(replay.rowsPerSecond, replay.batchedDirectRowsPerSecond)})`,
     ratio: ratio(replay.rowsPerSecond, replay.directRowsPerSecond),
     target: '-',
     peakRss: `${replay.peakRssMb} MB`,

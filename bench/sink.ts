@@ -9,7 +9,9 @@
  *   counting them would flatter large batches). The time from the process spawn (start-up, group
  *   join, first fetch and decode included) is given next to it.
  * - The limit: the same rows exported from the sink's table in the format the destination writes
- *   (Native), inserted in one request into a copy of the table with the destination's settings.
+ *   (Native), inserted in one request into a copy of the table with the destination's settings;
+ *   and the same rows in inserts of the sink's batch size, which is what the engine allows a sink
+ *   that inserts batch by batch (batchedDirectInsert).
  * - CPU per row of the sink process and of the ClickHouse engine (the stack's front, which runs
  *   chDB in-process), from the first rows visible to the last: on a small machine both share the
  *   same cores, so their sum bounds what any sink could reach there (cores / CPU per row). When the
@@ -21,7 +23,7 @@ import { writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
-import { ClickHouseLogLevel, createClient } from '@clickhouse/client';
+import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
 import { namespacedNames } from '../contract/namespace.js';
 import { stackEndpoints } from '../deploy/stack/endpoints.js';
 import { stackStatus } from '../deploy/stack/stack.js';
@@ -45,6 +47,8 @@ export interface SinkBenchResult {
   readonly secondsFromSpawn: number;
   readonly rowsPerSecondFromSpawn: number;
   readonly directRowsPerSecond: number;
+  /** The same rows inserted directly in inserts of the sink's batch size, one after the other: the engine's limit at that size. */
+  readonly batchedDirectRowsPerSecond: number;
   readonly peakRssMb: number;
   /** CPU microseconds per row while rows arrived: the sink process, the ClickHouse engine, and the engine for the direct insert. */
   readonly cpuMicrosPerRow: { readonly sink: number; readonly engine: number; readonly engineDirect: number };
@@ -91,6 +95,51 @@ export interface SinkBenchOptions {
 }
 
 const DEFAULT_MAX_ROWS = 10_000;
+
+/**
+ * The engine's own rate at the sink's insert size: the sink's rows, split by `_version` into groups
+ * of about `batchRows`, each exported as Native and inserted into a fresh copy of the table, one
+ * insert after the other (only the inserts are timed). Each insert pays the engine's fixed cost per
+ * insert (a part, its ~300 column streams, the dedup token), which one big insert pays once.
+ */
+async function batchedDirectInsert(
+  clickhouse: ClickHouseClient,
+  database: string,
+  rows: number,
+  batchRows: number,
+): Promise<{ rows: number; seconds: number }> {
+  const table = `\`${database}\`.bookings_batched`;
+  await clickhouse.command({ query: `CREATE TABLE ${table} AS \`${database}\`.bookings` });
+  const groups = Math.max(1, Math.ceil(rows / batchRows));
+  let seconds = 0;
+  for (let group = 0; group < groups; group++) {
+    const exported = await clickhouse.exec({
+      query: `SELECT * FROM \`${database}\`.bookings WHERE _version % ${groups} = ${group} FORMAT ${FORMAT}`,
+    });
+    const body: Buffer[] = [];
+    for await (const chunk of exported.stream as AsyncIterable<Buffer>) body.push(chunk);
+    const started = performance.now();
+    const result = await clickhouse.exec({
+      query: `INSERT INTO ${table} FORMAT ${FORMAT}`,
+      values: Readable.from(body),
+      clickhouse_settings: {
+        insert_deduplicate: 1,
+        insert_deduplication_token: `bench-batched-${group}`,
+        optimize_on_insert: 0,
+      },
+    });
+    await finished(result.stream.resume());
+    seconds += (performance.now() - started) / 1000;
+  }
+  const inserted = Number(
+    (
+      await (
+        await clickhouse.query({ query: `SELECT count() AS n FROM ${table}`, format: 'JSONEachRow' })
+      ).json<{ n: string }>()
+    )[0]?.n ?? 0,
+  );
+  return { rows: inserted, seconds };
+}
 
 export async function benchSink(options: SinkBenchOptions): Promise<SinkBenchResult> {
   const clickhouse = createClient({
@@ -172,6 +221,8 @@ export async function benchSink(options: SinkBenchOptions): Promise<SinkBenchRes
     const directSeconds = (performance.now() - directStarted) / 1000;
     const engineDirect = cpuSeconds(enginePid) - engineBeforeDirect;
     const directRows = await scalar(`SELECT count() AS n FROM \`${options.database}\`.bookings_direct`);
+    chunks.length = 0;
+    const batched = await batchedDirectInsert(clickhouse, options.database, options.expectedRows, batchMaxRows);
 
     const seconds = (doneAt - firstWriteAt) / 1000;
     const afterFirst = options.expectedRows - (first?.rows ?? 0);
@@ -197,6 +248,7 @@ export async function benchSink(options: SinkBenchOptions): Promise<SinkBenchRes
       secondsFromSpawn: Number(secondsFromSpawn.toFixed(2)),
       rowsPerSecondFromSpawn: Math.round(options.expectedRows / secondsFromSpawn),
       directRowsPerSecond: Math.round(directRows / directSeconds),
+      batchedDirectRowsPerSecond: Math.round(batched.rows / Math.max(batched.seconds, 0.001)),
       peakRssMb: sink.peakRssMb(),
       cpuMicrosPerRow,
       cpuWindow,
