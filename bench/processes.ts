@@ -67,9 +67,10 @@ process.once('exit', () => {
   for (const child of running) child.kill('SIGKILL');
 });
 
-export function runCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): Child {
+/** `nodeArgs`: options for node itself, before the script (e.g. `--cpu-prof`, which NODE_OPTIONS refuses). */
+export function runCli(args: readonly string[], env: NodeJS.ProcessEnv = {}, nodeArgs: readonly string[] = []): Child {
   buildCli();
-  const child = spawn(process.execPath, [CLI, ...args], {
+  const child = spawn(process.execPath, [...nodeArgs, CLI, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...env },
   });
