@@ -311,8 +311,7 @@ export function benchSource(options: SourceBenchOptions): Promise<SourceBenchRes
 
 /**
  * The source's CPU per record in its load window (and over the whole process, start-up included)
- * beside the simulator's, the rate those allow on this machine's cores, and the source's main
- * thread per stage in µs per record.
+ * beside the simulator's, the rate those allow on this machine's cores, and that CPU per stage.
  */
 export function sourceCpuNote(result: SourceBenchResult): string {
   const micros = (seconds: number, records: number): number => Math.round((seconds * 1e6) / Math.max(1, records));
@@ -325,10 +324,9 @@ export function sourceCpuNote(result: SourceBenchResult): string {
     window === null
       ? `source ${whole} µs (whole process, start-up included: no load window)`
       : `source ${source} µs in its load window (${window.records} records, ${window.seconds} s; whole process ${whole} µs, start-up included)`;
-  const profileRecords = window?.records ?? result.records;
   return (
     `CPU per record: ${sourceText} + simulator ${simulator} µs → at most ${Math.round((cores * 1e6) / Math.max(1, source + simulator))} records/s on ${cores} cores; ` +
-    `source main thread per record (µs): ${formatStages(result.profile, profileRecords)}`
+    `of the source's ${source} µs per record (main-thread profile shares): ${formatStages(result.profile, source)}`
   );
 }
 
