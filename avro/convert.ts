@@ -38,6 +38,9 @@ export interface ConvertContext {
 
 export type Converter = (entity: unknown, context?: ConvertContext) => Record<string, unknown>;
 
+/** The largest long avsc writes and reads back (it refuses the two safe integers beyond). */
+const MAX_AVRO_LONG = 2 ** 53 - 2;
+
 /** Writes a value of an entity into `out`, or throws FieldProblem. */
 type Write = (value: unknown, context: ConvertContext | undefined, out: BinaryOutput) => void;
 
@@ -123,7 +126,9 @@ function compilePrimitive(name: string, jsonText: boolean): Write {
         typeof value === 'boolean' ? out.boolean(value) : fail(`expected boolean, found ${describeValue(value)}`);
     case 'long':
       return (value, _context, out) =>
-        Number.isSafeInteger(value) ? out.long(value as number) : fail(`expected long, found ${describeValue(value)}`);
+        Number.isSafeInteger(value) && Math.abs(value as number) <= MAX_AVRO_LONG
+          ? out.long(value as number)
+          : fail(`expected long, found ${describeValue(value)}`);
     case 'int':
       return (value, _context, out) =>
         Number.isSafeInteger(value) && (value as number) >= -2147483648 && (value as number) <= 2147483647

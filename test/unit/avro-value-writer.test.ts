@@ -12,6 +12,7 @@ import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { avroTypeOf } from '../../avro/codec.js';
 import { createValueWriter } from '../../avro/convert.js';
+import { AvroRecordError } from '../../avro/errors.js';
 import { decimalBytes, parseTimestampMillis, unscaledDecimal } from '../../avro/logical.js';
 import type { AvroRecord } from '../../avro/schema-json.js';
 import { valueSchemaOf } from '../../avro/schemas.js';
@@ -116,6 +117,19 @@ describe('avro value writer: the bytes avsc writes', () => {
         cases++;
       }
     }
+  });
+
+  it('refuses, as a record error, the longs avsc would refuse to write or read back', () => {
+    const entity = { s: '', n: Number.MAX_SAFE_INTEGER, i: 0, d: 0, b: false, at: null, money: null, tags: [] };
+    assert.throws(
+      () => writer.encode(entity, 1),
+      (error: unknown) => {
+        assert.ok(error instanceof AvroRecordError);
+        assert.equal(error.path, 'sample.value.n');
+        return true;
+      },
+    );
+    assert.throws(() => type.toBuffer(entity));
   });
 
   it('grows past its scratch buffer and still writes the whole value', () => {
