@@ -1,5 +1,7 @@
 /**
- * Bookeo JSON entity → the value avsc encodes, for one value schema.
+ * Bookeo JSON entity → Avro binary, for one value schema, written directly (binary-output.ts):
+ * no intermediate value is built for avsc to encode, and the bytes are the ones avsc would write
+ * for that value.
  *
  * The schema is compiled once into a tree of small functions (no schema walking per record). A
  * field Bookeo left out, or sent as null, becomes null when the field is nullable and an error
@@ -7,11 +9,14 @@
  * never a guess. Two lossless widenings are allowed: a JSON number into a string field (ids such
  * as bookingNumber are sometimes numeric) and an integer into a double.
  *
- * Keys the schema does not know are not converted; they are reported through `ConvertContext.drift`
- * so the caller can evolve the schema (drift.ts) and convert again, instead of dropping data.
+ * Keys the schema does not know are not written; they are reported through `ConvertContext.drift`
+ * so the caller can evolve the schema (drift.ts) and write again, instead of dropping data.
+ * `createConverter` gives the value itself (the written bytes read back), to look at a conversion.
  */
+import { BinaryOutput } from './binary-output.js';
+import { avroTypeOf } from './codec.js';
 import { AvroRecordError } from './errors.js';
-import { decimalBytes, parseDateDays, parseTimestampMillis } from './logical.js';
+import { integerToBytes, isSmallInteger, parseDateDays, parseTimestampMillis, unscaledAmount } from './logical.js';
 import {
   indexRecords,
   isArrayType,
@@ -24,6 +29,7 @@ import {
   type AvroRecord,
   type AvroType,
 } from './schema-json.js';
+import { HEADER_SIZE, MAGIC_BYTE } from './wire.js';
 
 export interface ConvertContext {
   /** Set when the entity carries a non-empty value under a key the schema does not have. */
@@ -32,7 +38,16 @@ export interface ConvertContext {
 
 export type Converter = (entity: unknown, context?: ConvertContext) => Record<string, unknown>;
 
-type Convert = (value: unknown, context: ConvertContext | undefined) => unknown;
+/** The largest long avsc writes and reads back (it refuses the two safe integers beyond). */
+const MAX_AVRO_LONG = 2 ** 53 - 2;
+
+/** Writes a value of an entity into `out`, or throws FieldProblem. */
+type Write = (value: unknown, context: ConvertContext | undefined, out: BinaryOutput) => void;
+
+export interface ValueWriter {
+  /** The entity in the Confluent wire format: magic byte, `schemaId`, then its Avro binary. */
+  encode(entity: unknown, schemaId: number, context?: ConvertContext): Buffer;
+}
 
 /** Thrown inside the tree; collects path segments while unwinding, so the happy path builds no strings. */
 class FieldProblem extends Error {
@@ -69,121 +84,140 @@ function compileLogical(type: {
   type: string;
   precision?: unknown;
   scale?: unknown;
-}): Convert | undefined {
+}): Write | undefined {
   if (type.logicalType === 'timestamp-millis' && type.type === 'long') {
-    return (value) => {
+    return (value, _context, out) => {
       const millis = typeof value === 'string' ? parseTimestampMillis(value) : undefined;
-      return millis ?? fail(`expected timestamp (RFC 3339 with offset), found ${describeValue(value)}`);
+      out.long(millis ?? fail(`expected timestamp (RFC 3339 with offset), found ${describeValue(value)}`));
     };
   }
   if (type.logicalType === 'date' && type.type === 'int') {
-    return (value) => {
+    return (value, _context, out) => {
       const days = typeof value === 'string' ? parseDateDays(value) : undefined;
-      return days ?? fail(`expected date (YYYY-MM-DD), found ${describeValue(value)}`);
+      out.long(days ?? fail(`expected date (YYYY-MM-DD), found ${describeValue(value)}`));
     };
   }
   if (type.logicalType === 'decimal' && type.type === 'bytes') {
     const precision = Number(type.precision);
     const scale = Number(type.scale ?? 0);
-    return (value) => {
+    return (value, _context, out) => {
       if (typeof value !== 'string' && typeof value !== 'number')
         fail(`expected decimal, found ${describeValue(value)}`);
-      const bytes = decimalBytes(value, precision, scale);
-      return typeof bytes === 'string' ? fail(`expected decimal, found ${describeValue(value)}: ${bytes}`) : bytes;
+      const unscaled = unscaledAmount(value, precision, scale);
+      if (typeof unscaled === 'string') fail(`expected decimal, found ${describeValue(value)}: ${unscaled}`);
+      if (isSmallInteger(unscaled)) out.smallInteger(unscaled);
+      else out.bytes(integerToBytes(unscaled));
     };
   }
   return undefined;
 }
 
-function compilePrimitive(name: string, jsonText: boolean): Convert {
+function compilePrimitive(name: string, jsonText: boolean): Write {
   switch (name) {
     case 'string':
-      return (value) => {
-        if (typeof value === 'string') return value;
-        if (jsonText) return JSON.stringify(value);
-        if (typeof value === 'number' && Number.isFinite(value)) return String(value);
-        return fail(`expected string, found ${describeValue(value)}`);
+      return (value, _context, out) => {
+        if (typeof value === 'string') out.string(value);
+        else if (jsonText) out.string(JSON.stringify(value));
+        else if (typeof value === 'number' && Number.isFinite(value)) out.string(String(value));
+        else fail(`expected string, found ${describeValue(value)}`);
       };
     case 'boolean':
-      return (value) => (typeof value === 'boolean' ? value : fail(`expected boolean, found ${describeValue(value)}`));
+      return (value, _context, out) =>
+        typeof value === 'boolean' ? out.boolean(value) : fail(`expected boolean, found ${describeValue(value)}`);
     case 'long':
-      return (value) => (Number.isSafeInteger(value) ? value : fail(`expected long, found ${describeValue(value)}`));
+      return (value, _context, out) =>
+        Number.isSafeInteger(value) && Math.abs(value as number) <= MAX_AVRO_LONG
+          ? out.long(value as number)
+          : fail(`expected long, found ${describeValue(value)}`);
     case 'int':
-      return (value) =>
+      return (value, _context, out) =>
         Number.isSafeInteger(value) && (value as number) >= -2147483648 && (value as number) <= 2147483647
-          ? value
+          ? out.long(value as number)
           : fail(`expected int, found ${describeValue(value)}`);
     case 'double':
-    case 'float':
-      return (value) =>
+      return (value, _context, out) =>
         typeof value === 'number' && Number.isFinite(value)
-          ? value
+          ? out.double(value)
+          : fail(`expected ${name}, found ${describeValue(value)}`);
+    case 'float':
+      return (value, _context, out) =>
+        typeof value === 'number' && Number.isFinite(value)
+          ? out.float(value)
           : fail(`expected ${name}, found ${describeValue(value)}`);
     default:
       throw new Error(`avro/convert: schema type ${name} is not supported for Bookeo values`);
   }
 }
 
-/** Compiles a converter for a record schema; `rootPath` prefixes error paths, e.g. `bookings.value`. */
-export function createConverter(schema: AvroRecord, rootPath: string): Converter {
+/** Compiles the writer of a record schema; `rootPath` prefixes error paths, e.g. `bookings.value`. */
+export function createValueWriter(schema: AvroRecord, rootPath: string): ValueWriter {
   const records = indexRecords(schema);
-  const compiledRecords = new Map<string, Convert>();
+  const compiledRecords = new Map<string, Write>();
 
-  const compile = (type: AvroType, ns: string | undefined, jsonText = false): Convert => {
+  const compile = (type: AvroType, ns: string | undefined, jsonText = false): Write => {
     const inner = nullableInner(type);
     if (inner !== undefined) {
-      const convertInner = compile(inner, ns, jsonText);
-      return (value, context) => (value === null || value === undefined ? null : convertInner(value, context));
+      const writeInner = compile(inner, ns, jsonText);
+      // Union branch index as avsc writes it: 0 for null, 1 (zigzag 2) for the value.
+      return (value, context, out) => {
+        if (value === null || value === undefined) out.byte(0);
+        else {
+          out.byte(2);
+          writeInner(value, context, out);
+        }
+      };
     }
     const required = compileRequired(type, ns, jsonText);
-    return (value, context) =>
-      value === null || value === undefined ? fail('required field is missing') : required(value, context);
+    return (value, context, out) =>
+      value === null || value === undefined ? fail('required field is missing') : required(value, context, out);
   };
 
-  const compileRequired = (type: AvroType, ns: string | undefined, jsonText: boolean): Convert => {
+  const compileRequired = (type: AvroType, ns: string | undefined, jsonText: boolean): Write => {
     if (Array.isArray(type)) throw new Error('avro/convert: only ["null", T] unions are supported');
     if (typeof type === 'string') {
       const full = qualify(type, ns);
       if (!records.has(full)) return compilePrimitive(type, jsonText);
       // Named reference: resolved lazily, so a record may be referenced before its compilation finishes.
-      return (value, context) => (compiledRecords.get(full) as Convert)(value, context);
+      return (value, context, out) => (compiledRecords.get(full) as Write)(value, context, out);
     }
     if (isRecord(type)) return compileRecord(type, ns);
     if (isArrayType(type)) {
       const item = compile(type.items, ns);
-      return (value, context) => {
+      // One block with its count, then the end marker; an empty array is the end marker alone.
+      return (value, context, out) => {
         if (!Array.isArray(value)) fail(`expected array, found ${describeValue(value)}`);
-        const out = new Array<unknown>(value.length);
-        for (let i = 0; i < value.length; i++) {
-          try {
-            out[i] = item(value[i], context);
-          } catch (error) {
-            if (error instanceof FieldProblem) error.segments.push(`[${i}]`);
-            throw error;
+        if (value.length > 0) {
+          out.long(value.length);
+          for (let i = 0; i < value.length; i++) {
+            try {
+              item(value[i], context, out);
+            } catch (error) {
+              if (error instanceof FieldProblem) error.segments.push(`[${i}]`);
+              throw error;
+            }
           }
         }
-        return out;
+        out.byte(0);
       };
     }
     return compileLogical(type as { type: string }) ?? compilePrimitive(type.type, jsonText);
   };
 
-  const compileRecord = (record: AvroRecord, ns: string | undefined): Convert => {
+  const compileRecord = (record: AvroRecord, ns: string | undefined): Write => {
     const full = recordFullName(record, ns);
     const innerNs = namespaceOf(full);
     // A field drift renamed reads the JSON key it came from (sourceKeyOf), never a look-alike key.
     const fields = record.fields.map((field) => ({
       name: field.name,
       key: sourceKeyOf(field),
-      convert: compile(field.type, innerNs, field.jsonText === true),
+      write: compile(field.type, innerNs, field.jsonText === true),
     }));
     const known = new Set(fields.map((f) => f.key));
-    const convert: Convert = (value, context) => {
+    const write: Write = (value, context, out) => {
       if (!isPlainObject(value)) fail(`expected record ${record.name}, found ${describeValue(value)}`);
-      const out: Record<string, unknown> = {};
       for (const field of fields) {
         try {
-          out[field.name] = field.convert(value[field.key], context);
+          field.write(value[field.key], context, out);
         } catch (error) {
           if (error instanceof FieldProblem) error.segments.push(`.${field.name}`);
           throw error;
@@ -194,19 +228,39 @@ export function createConverter(schema: AvroRecord, rootPath: string): Converter
           if (!known.has(key) && carriesInformation(value[key])) context.drift = true;
         }
       }
-      return out;
     };
-    compiledRecords.set(full, convert);
-    return convert;
+    compiledRecords.set(full, write);
+    return write;
   };
 
   const root = compileRecord(schema, undefined);
-  return (entity, context) => {
-    try {
-      return root(entity, context) as Record<string, unknown>;
-    } catch (error) {
-      if (!(error instanceof FieldProblem)) throw error;
-      throw new AvroRecordError(`${rootPath}${error.segments.reverse().join('')}`, error.message);
-    }
+  const out = new BinaryOutput();
+  return {
+    encode(entity, schemaId, context) {
+      try {
+        for (;;) {
+          out.pos = 0;
+          out.byte(MAGIC_BYTE);
+          out.buf.writeInt32BE(schemaId, 1);
+          out.pos = HEADER_SIZE;
+          root(entity, context, out);
+          if (!out.overflowed()) return Buffer.from(out.buf.subarray(0, out.pos));
+          out.grow(out.pos);
+          // Drift seen by the pass that overflowed is seen again by the next.
+          if (context !== undefined) context.drift = false;
+        }
+      } catch (error) {
+        if (!(error instanceof FieldProblem)) throw error;
+        throw new AvroRecordError(`${rootPath}${error.segments.reverse().join('')}`, error.message);
+      }
+    },
   };
+}
+
+/** The value an entity converts to for `schema` (its written bytes read back by avsc). */
+export function createConverter(schema: AvroRecord, rootPath: string): Converter {
+  const writer = createValueWriter(schema, rootPath);
+  const type = avroTypeOf(schema);
+  return (entity, context) =>
+    type.fromBuffer(writer.encode(entity, 0, context).subarray(HEADER_SIZE)) as Record<string, unknown>;
 }

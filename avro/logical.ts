@@ -27,8 +27,49 @@ function validCalendarDate(year: number, month: number, day: number): boolean {
   return day <= (DAYS_IN_MONTH[month - 1] as number) + (leap ? 1 : 0);
 }
 
+/** The number of the two ASCII digits at `at`, or -1 when they are not both digits. */
+function twoDigits(text: string, at: number): number {
+  const tens = text.charCodeAt(at) - 48;
+  const ones = text.charCodeAt(at + 1) - 48;
+  return tens >= 0 && tens <= 9 && ones >= 0 && ones <= 9 ? tens * 10 + ones : -1;
+}
+
+/**
+ * Bookeo's usual form, `YYYY-MM-DDTHH:MM:SS` then `Z` or `±HH:MM`, read by position; undefined
+ * for any other text, which the general pattern then reads (or refuses).
+ */
+function parseCommonTimestamp(text: string): number | undefined {
+  const length = text.length;
+  if ((length !== 20 && length !== 25) || text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45) return undefined;
+  if (text.charCodeAt(10) !== 84 || text.charCodeAt(13) !== 58 || text.charCodeAt(16) !== 58) return undefined;
+  const century = twoDigits(text, 0);
+  const yearInCentury = twoDigits(text, 2);
+  const month = twoDigits(text, 5);
+  const day = twoDigits(text, 8);
+  const hour = twoDigits(text, 11);
+  const minute = twoDigits(text, 14);
+  const second = twoDigits(text, 17);
+  if ((century | yearInCentury | month | day | hour | minute | second) < 0) return undefined;
+  const year = century * 100 + yearInCentury;
+  if (!validCalendarDate(year, month, day) || hour > 23 || minute > 59 || second > 60) return undefined;
+  let offsetMinutes = 0;
+  if (length === 20) {
+    if (text.charCodeAt(19) !== 90) return undefined;
+  } else {
+    const sign = text.charCodeAt(19);
+    const hours = twoDigits(text, 20);
+    const minutes = twoDigits(text, 23);
+    if ((sign !== 43 && sign !== 45) || text.charCodeAt(22) !== 58 || hours < 0 || minutes < 0) return undefined;
+    if (hours > 23 || minutes > 59) return undefined;
+    offsetMinutes = (sign === 45 ? -1 : 1) * (hours * 60 + minutes);
+  }
+  return Date.UTC(year, month - 1, day, hour, minute, second) - offsetMinutes * 60_000;
+}
+
 /** Epoch millis (UTC) of an RFC 3339 timestamp, or undefined when the text is not one. */
 export function parseTimestampMillis(text: string): number | undefined {
+  const common = parseCommonTimestamp(text);
+  if (common !== undefined) return common;
   const m = TIMESTAMP.exec(text);
   if (!m) return undefined;
   const year = Number(m[1]);
@@ -59,10 +100,36 @@ export function parseDateDays(text: string): number | undefined {
 }
 
 /**
+ * Bookeo's usual amounts (`52.75`, `-3`: an optional minus, digits, an optional point), read by
+ * character when the result is the exact small integer the general path gives too; undefined for
+ * anything else, which that path then reads (or refuses).
+ */
+function plainUnscaled(text: string, precision: number, scale: number): number | undefined {
+  const length = text.length;
+  const negative = length > 0 && text.charCodeAt(0) === 45;
+  let digits = 0;
+  let point = -1;
+  let value = 0;
+  for (let i = negative ? 1 : 0; i < length; i++) {
+    const code = text.charCodeAt(i);
+    if (code >= 48 && code <= 57) {
+      value = value * 10 + (code - 48);
+      digits++;
+    } else if (code === 46 && point < 0) point = digits;
+    else return undefined;
+  }
+  const shift = scale - (point < 0 ? 0 : digits - point);
+  if (digits === 0 || shift < 0 || digits + shift > Math.min(15, precision)) return undefined;
+  return (negative ? -1 : 1) * value * 10 ** shift;
+}
+
+/**
  * The unscaled integer of a decimal text at `scale`, or a reason why it does not fit. A number is
  * returned only when it is below 10^15 and so exact; anything larger is a bigint.
  */
 export function unscaledDecimal(text: string, precision: number, scale: number): bigint | number | string {
+  const plain = plainUnscaled(text, precision, scale);
+  if (plain !== undefined) return plain;
   const m = DECIMAL.exec(text.trim());
   const intDigits = m?.[2] ?? '';
   const fracDigits = m?.[3] ?? '';
@@ -91,18 +158,37 @@ export function unscaledDecimal(text: string, precision: number, scale: number):
 
 const SAFE_BYTES = 2 ** 47;
 
+/** Whether `value` is an integer `writeSmallInteger` takes (below 2^47 in magnitude). */
+export function isSmallInteger(value: bigint | number): value is number {
+  return typeof value === 'number' && value < SAFE_BYTES && value >= -SAFE_BYTES;
+}
+
+/** 2^(8n - 1) for n = 1..6: the bound of an n-byte two's-complement integer. */
+const BYTE_BOUNDS = [2 ** 7, 2 ** 15, 2 ** 23, 2 ** 31, 2 ** 39, 2 ** 47];
+
+/** The length of the minimal two's-complement form of a small integer. */
+export function smallIntegerLength(value: number): number {
+  let length = 1;
+  while (value >= (BYTE_BOUNDS[length - 1] as number) || value < -(BYTE_BOUNDS[length - 1] as number)) length++;
+  return length;
+}
+
+/** Writes the `length` bytes of a small integer's two's-complement form into `bytes` at `at`. */
+export function writeSmallInteger(value: number, length: number, bytes: Uint8Array, at: number): void {
+  // Up to 6 bytes every intermediate (value + 2^48 included) is an exact double: no BigInt needed.
+  let rest = value < 0 ? 2 ** (8 * length) + value : value;
+  for (let i = at + length - 1; i >= at; i--) {
+    bytes[i] = rest % 256;
+    rest = Math.floor(rest / 256);
+  }
+}
+
 /** Minimal two's-complement big-endian bytes of an integer, as Avro's decimal wants. */
 export function integerToBytes(value: bigint | number): Buffer {
-  if (typeof value === 'number' && value < SAFE_BYTES && value >= -SAFE_BYTES) {
-    // Up to 6 bytes every intermediate (value + 2^48 included) is an exact double: no BigInt needed.
-    let length = 1;
-    while (value >= 2 ** (8 * length - 1) || value < -(2 ** (8 * length - 1))) length++;
-    let rest = value < 0 ? 2 ** (8 * length) + value : value;
+  if (isSmallInteger(value)) {
+    const length = smallIntegerLength(value);
     const bytes = Buffer.allocUnsafe(length);
-    for (let i = length - 1; i >= 0; i--) {
-      bytes[i] = rest % 256;
-      rest = Math.floor(rest / 256);
-    }
+    writeSmallInteger(value, length, bytes, 0);
     return bytes;
   }
   return bigintToBytes(BigInt(value));
@@ -120,10 +206,15 @@ function bigintToBytes(value: bigint): Buffer {
   return bytes;
 }
 
+/** The unscaled integer of Bookeo's string or number amount, or a reason. */
+export function unscaledAmount(value: string | number, precision: number, scale: number): bigint | number | string {
+  if (typeof value === 'number' && !Number.isFinite(value)) return 'not a finite number';
+  return unscaledDecimal(typeof value === 'number' ? String(value) : value, precision, scale);
+}
+
 /** Decimal bytes, or a reason. Accepts Bookeo's string or number amounts. */
 export function decimalBytes(value: string | number, precision: number, scale: number): Buffer | string {
-  if (typeof value === 'number' && !Number.isFinite(value)) return 'not a finite number';
-  const unscaled = unscaledDecimal(typeof value === 'number' ? String(value) : value, precision, scale);
+  const unscaled = unscaledAmount(value, precision, scale);
   return typeof unscaled === 'string' ? unscaled : integerToBytes(unscaled);
 }
 

@@ -2,19 +2,18 @@
  * One resource topic's Avro pipeline for the source: key and value bytes in the Confluent wire
  * format, with the value schema evolved on drift.
  *
- * Value path: convert (strict) → encode. When the entity carries keys the schema lacks, the schema
- * is evolved (drift.ts), checked against the registry under the subject's compatibility level,
- * registered, and the entity converted again with the new version; then the pipeline goes on with
- * that version. Evolutions are serialised, so concurrent callers never register twice.
+ * Value path: written straight from the JSON entity to Avro binary (convert.ts, strict). When the
+ * entity carries keys the schema lacks, the schema is evolved (drift.ts), checked against the
+ * registry under the subject's compatibility level, registered, and the entity written again with
+ * the new version; then the pipeline goes on with that version. Evolutions are serialised, so
+ * concurrent callers never register twice.
  *
  * What is thrown: AvroRecordError for a record that cannot be written (type conflict, or an
  * evolution the registry refuses) → dead-letter it with `reason`; SchemaRegistryError for the
  * registry itself (retriable or not, per its flag) → not the record's fault, do not dead-letter.
  */
-import type { Type } from 'avsc';
 import type { Logger } from '../common/logger.js';
-import { avroTypeOf } from './codec.js';
-import { createConverter, type Converter, type ConvertContext } from './convert.js';
+import { createValueWriter, type ConvertContext, type ValueWriter } from './convert.js';
 import { evolveSchema } from './drift.js';
 import { AvroRecordError, IncompatibleSchemaError } from './errors.js';
 import {
@@ -27,7 +26,6 @@ import {
 import type { ResourceName } from '../contract/resources.js';
 import { keySchema as reviewedKeySchema, valueSchemaOf } from './schemas.js';
 import type { AvroRecord } from './schema-json.js';
-import { createFramedEncoder } from './wire.js';
 
 export interface TopicSerializerOptions {
   readonly registry: SchemaRegistry;
@@ -56,8 +54,7 @@ export interface TopicSerializer {
 }
 
 interface Current extends ValueVersion {
-  readonly type: Type;
-  readonly convert: Converter;
+  readonly writer: ValueWriter;
 }
 
 export async function createTopicSerializer(options: TopicSerializerOptions): Promise<TopicSerializer> {
@@ -71,13 +68,11 @@ export async function createTopicSerializer(options: TopicSerializerOptions): Pr
     options.valueSchema ?? valueSchemaOf(resource),
     options.compatibility ?? DEFAULT_COMPATIBILITY,
   );
-  const keyType = avroTypeOf(registered.key.schema);
-  const encoder = createFramedEncoder();
+  const keyWriter = createValueWriter(registered.key.schema, `${resource}.key`);
 
   const prepare = (version: ValueVersion): Current => ({
     ...version,
-    type: avroTypeOf(version.schema),
-    convert: createConverter(version.schema, rootPath),
+    writer: createValueWriter(version.schema, rootPath),
   });
   let current = prepare(registered.value);
   let evolving: Promise<void> = Promise.resolve();
@@ -109,23 +104,17 @@ export async function createTopicSerializer(options: TopicSerializerOptions): Pr
     );
   };
 
-  /** The version to write `entity` with (evolved first if it carries new fields) and the value converted for it. */
-  const convertOrEvolve = async (
-    entity: Record<string, unknown>,
-  ): Promise<{ version: Current; converted: Record<string, unknown> }> => {
-    const context: ConvertContext = { drift: false };
-    const version = current;
-    const converted = version.convert(entity, context);
-    if (!context.drift) return { version, converted };
+  /** `entity` written with the version evolved for it (its first write found drift). */
+  const evolveAndWrite = async (entity: Record<string, unknown>): Promise<Buffer> => {
     const next = evolving.then(() => evolve(entity));
     evolving = next.catch(() => undefined);
     await next;
     const after: ConvertContext = { drift: false };
     const evolved = current;
-    const again = evolved.convert(entity, after);
+    const bytes = evolved.writer.encode(entity, evolved.id, after);
     // Evolution adds every informative key, so drift here would mean a field would be lost: refuse loudly.
     if (after.drift) throw new AvroRecordError(rootPath, 'record still has fields the evolved schema lacks');
-    return { version: evolved, converted: again };
+    return bytes;
   };
 
   return {
@@ -136,11 +125,13 @@ export async function createTopicSerializer(options: TopicSerializerOptions): Pr
       return { id: current.id, version: current.version, schema: current.schema };
     },
     serializeKey(account, id) {
-      return encoder.encode(registered.key.id, keyType, { account, id });
+      return keyWriter.encode({ account, id }, registered.key.id);
     },
     async serializeValue(entity) {
-      const { version, converted } = await convertOrEvolve(entity);
-      return encoder.encode(version.id, version.type, converted);
+      const context: ConvertContext = { drift: false };
+      const version = current;
+      const bytes = version.writer.encode(entity, version.id, context);
+      return context.drift ? evolveAndWrite(entity) : bytes;
     },
   };
 }

@@ -1,21 +1,26 @@
 /**
  * Where a child's CPU goes, per stage: its V8 CPU profile (`--cpu-prof`, written when it exits)
- * summed by the code that spent it. A sample counts for the nearest frame on its stack that is
- * either the project's own code (by folder: `sinks/runner`, `sinks/clickhouse`, `avro`, …) or a
- * library (`kafkajs`, `avsc`, …); Node's internals and builtins (Buffer, JSON, streams) count for
- * whoever called them. Garbage collection is its own stage; idle time is left out.
+ * summed by the code that spent it, so a bench row says what is left to gain and where.
  *
- * Only JavaScript threads are sampled: work a native library does on its own threads (DuckDB's
- * engine, for one) is the process's CPU minus what the profile saw, which the benchmarks give next
- * to it. A window (CLOCK_MONOTONIC microseconds, as `process.hrtime` and V8's profiler both read
- * on Linux) limits the summary to the samples taken while rows were flowing.
+ * A sample goes to the stage of the innermost frame on its stack that a rule names (the source's
+ * rules name steps of its path: a `JSON.parse` called by the Bookeo client is fetching); without a
+ * rule, to the innermost frame that is the project's own code (by folder: `sinks/runner`,
+ * `sinks/clickhouse`, …) or a library (`kafkajs`, `avsc`, …). Node's internals and builtins count
+ * for whoever called them; samples inside module loading are start-up, garbage collection is its
+ * own stage, idle time is left out.
+ *
+ * Only JavaScript threads are sampled, at wall-clock intervals: on a busy machine a sample also
+ * counts time the thread waited for a core, and work a native library does on its own threads is
+ * not seen. So the stages are printed as their shares of the CPU the process really spent
+ * (measured apart), per record. A window (µs on the monotonic clock, which `process.hrtime` and
+ * V8's profiler both read on Linux) keeps only the samples taken while records were flowing.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 interface ProfileNode {
   readonly id: number;
-  readonly callFrame: { readonly url: string; readonly functionName: string };
+  readonly callFrame: { readonly functionName: string; readonly url: string };
   readonly children?: readonly number[];
 }
 
@@ -26,82 +31,91 @@ interface CpuProfile {
   readonly timeDeltas: readonly number[];
 }
 
-export interface StageShare {
-  readonly stage: string;
-  readonly ms: number;
-  /** Of the sampled, non-idle time in the window. */
-  readonly share: number;
+/** Frame URL patterns and the stage they name, first match wins; `dist/<folder>/` is the compiled project. */
+export type StageRules = ReadonlyArray<readonly [RegExp, string]>;
+
+export interface ProfileWindow {
+  readonly from: number;
+  readonly to: number;
 }
 
-export interface CpuWindow {
-  readonly fromMicros: number;
-  readonly toMicros: number;
+export interface StageProfile {
+  /** Main-thread milliseconds sampled in the window. */
+  readonly sampledMs: number;
+  /** Milliseconds per stage (stages with none left out). */
+  readonly stagesMs: Readonly<Record<string, number>>;
 }
 
 /** Now on the clock the profiler stamps its samples with. */
 export const monotonicMicros = (): number => Number(process.hrtime.bigint() / 1000n);
 
+const MODULE_LOADING = /^node:internal\/modules\//;
 const LIBRARY = /node_modules\/((?:@[^/]+\/)?[^/]+)\//;
-/** The project's compiled code: `dist/<folder>/…` (two levels under `sinks/` and `connector/`). */
-const PROJECT = /\/dist\/((?:sinks|connector)\/[^/]+|[^/]+)\//;
-const SPECIAL = new Map([
-  ['(garbage collector)', 'gc'],
-  ['(program)', 'v8 (program)'],
-]);
+/** Two levels under `sinks/` and `connector/`, one elsewhere. */
+const PROJECT = /\/dist\/((?:sinks|connector)\/[^/.]+|[^/.]+)[/.]/;
 
-function ownStage(node: ProfileNode): string | undefined {
-  const special = SPECIAL.get(node.callFrame.functionName);
-  if (special !== undefined) return special;
-  const url = node.callFrame.url;
-  return LIBRARY.exec(url)?.[1] ?? PROJECT.exec(url)?.[1]?.replace(/\.js$/, '');
-}
+const moduleOf = (url: string): string | undefined => LIBRARY.exec(url)?.[1] ?? PROJECT.exec(url)?.[1];
 
-/** Self time per stage, largest first, from one profile file. */
-export function stageShares(profile: CpuProfile, window?: CpuWindow): StageShare[] {
-  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+/** Summarises one profile; `rules` name stages before the module names do. */
+export function summariseCpuProfile(profile: CpuProfile, window?: ProfileWindow, rules: StageRules = []): StageProfile {
+  const byId = new Map<number, ProfileNode>();
   const parent = new Map<number, number>();
-  for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
-  const stageOf = new Map<number, string>();
-  const resolve = (id: number): string => {
-    const known = stageOf.get(id);
+  for (const node of profile.nodes) {
+    byId.set(node.id, node);
+    for (const child of node.children ?? []) parent.set(child, node.id);
+  }
+  const stageOfNode = new Map<number, string | null>();
+  const classify = (id: number): string | null => {
+    const known = stageOfNode.get(id);
     if (known !== undefined) return known;
-    const node = byId.get(id);
-    const up = parent.get(id);
-    const stage = (node && ownStage(node)) ?? (up === undefined ? 'node (other)' : resolve(up));
-    stageOf.set(id, stage);
-    return stage;
+    let ruled: string | undefined;
+    let module: string | undefined;
+    let stage: string | null | undefined;
+    for (let at: number | undefined = id; at !== undefined && stage === undefined; at = parent.get(at)) {
+      const { functionName, url } = (byId.get(at) as ProfileNode).callFrame;
+      if (MODULE_LOADING.test(url)) stage = 'start-up';
+      else if (functionName === '(idle)') stage = null;
+      else if (functionName === '(garbage collector)') stage = 'GC';
+      ruled ??= rules.find(([pattern]) => pattern.test(url))?.[1];
+      module ??= moduleOf(url);
+    }
+    const resolved = stage === undefined ? (ruled ?? module ?? 'other') : stage;
+    stageOfNode.set(id, resolved);
+    return resolved;
   };
-  const micros = new Map<string, number>();
+
+  const stagesMs: Record<string, number> = {};
+  let sampledMs = 0;
   let at = profile.startTime;
-  profile.samples.forEach((id, index) => {
-    const delta = profile.timeDeltas[index] ?? 0;
+  for (let i = 0; i < profile.samples.length; i++) {
+    const delta = profile.timeDeltas[i] ?? 0;
     at += delta;
-    if (window && (at < window.fromMicros || at > window.toMicros)) return;
-    if (byId.get(id)?.callFrame.functionName === '(idle)') return;
-    const stage = resolve(id);
-    micros.set(stage, (micros.get(stage) ?? 0) + delta);
-  });
-  const total = [...micros.values()].reduce((sum, value) => sum + value, 0);
-  return [...micros]
-    .map(([stage, value]) => ({ stage, ms: Math.round(value / 1000), share: total === 0 ? 0 : value / total }))
-    .sort((a, b) => b.ms - a.ms);
+    if (window !== undefined && (at < window.from || at > window.to)) continue;
+    const stage = classify(profile.samples[i] as number);
+    if (stage === null) continue;
+    stagesMs[stage] = (stagesMs[stage] ?? 0) + delta / 1000;
+    sampledMs += delta / 1000;
+  }
+  return { sampledMs, stagesMs };
 }
 
-/** The one `.cpuprofile` a child wrote into its own folder, summarised. */
-export function readStageShares(directory: string, window?: CpuWindow): StageShare[] {
+/** The one `.cpuprofile` a child wrote into its own folder, summarised (empty when it wrote none: killed). */
+export function readCpuProfile(directory: string, window?: ProfileWindow, rules?: StageRules): StageProfile {
   const file = readdirSync(directory).find((name) => name.endsWith('.cpuprofile'));
-  if (file === undefined) return [];
-  return stageShares(JSON.parse(readFileSync(join(directory, file), 'utf8')) as CpuProfile, window);
+  if (file === undefined) return { sampledMs: 0, stagesMs: {} };
+  return summariseCpuProfile(JSON.parse(readFileSync(join(directory, file), 'utf8')) as CpuProfile, window, rules);
 }
 
-/** "kafkajs 31%, sinks/clickhouse 22%, …, other 4%": the stages above 2%, the rest summed. */
-export function formatStageShares(shares: readonly StageShare[]): string {
-  if (shares.length === 0) return 'no profile';
-  const shown = shares.filter((share) => share.share >= 0.02);
-  const rest = shares.filter((share) => share.share < 0.02).reduce((sum, share) => sum + share.share, 0);
-  const percent = (share: number): string => `${Math.round(share * 100)}%`;
+/** `stage a 12, stage b 7, …` (µs per record): each stage's share of `cpuMicrosPerRecord`, largest first, those under 1 µs summed as `rest`. */
+export function formatStages(profile: StageProfile, cpuMicrosPerRecord: number): string {
+  if (profile.sampledMs === 0) return 'no profile';
+  const perRecord = Object.entries(profile.stagesMs)
+    .map(([stage, ms]) => [stage, (ms / profile.sampledMs) * cpuMicrosPerRecord] as const)
+    .sort(([, a], [, b]) => b - a);
+  const shown = perRecord.filter(([, micros]) => micros >= 1);
+  const rest = perRecord.filter(([, micros]) => micros < 1).reduce((sum, [, micros]) => sum + micros, 0);
   return [
-    ...shown.map((share) => `${share.stage} ${percent(share.share)}`),
-    ...(rest > 0 ? [`other ${percent(rest)}`] : []),
+    ...shown.map(([stage, micros]) => `${stage} ${Math.round(micros)}`),
+    ...(rest >= 0.5 ? [`rest ${Math.round(rest)}`] : []),
   ].join(', ');
 }

@@ -10,7 +10,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readStageShares, type CpuWindow, type StageShare } from './cpu-profile.js';
+import { readCpuProfile, type ProfileWindow, type StageProfile, type StageRules } from './cpu-profile.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const CLI = join(ROOT, 'dist', 'cli', 'main.js');
@@ -37,7 +37,7 @@ export interface Child {
   /** Resolves with the exit code; stops sampling. */
   readonly exit: Promise<number | null>;
   /** Where its CPU went, per stage, from the profile it wrote on exit (after `exit`; empty if it was killed). */
-  readonly stages: (window?: CpuWindow) => StageShare[];
+  readonly profile: (window?: ProfileWindow, rules?: StageRules) => StageProfile;
 }
 
 function vmHwmMb(pid: number): number {
@@ -101,7 +101,7 @@ export function runCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): Ch
     stdout: () => stdout,
     peakRssMb: () => Math.round(Math.max(peak, vmHwmMb(child.pid as number))),
     exit,
-    stages: (window) => readStageShares(profileDir, window),
+    profile: (window, rules) => readCpuProfile(profileDir, window, rules),
   };
 }
 

@@ -10,7 +10,7 @@ import type { KafkaClient } from '../kafka/client.js';
 import { resourceTopic, topicName } from '../contract/topics.js';
 import { cleanupPrefix } from '../testkit/source-cleanup.js';
 import { stackKafka } from '../testkit/stack-kafka.js';
-import { formatStageShares } from './cpu-profile.js';
+import { formatStages } from './cpu-profile.js';
 import { benchDuckdbSink } from './duckdb-sink.js';
 import { benchFreshness, freshnessRow } from './freshness.js';
 import { kafkaReadFloor, kafkaWriteFloor } from './kafka-floor.js';
@@ -19,7 +19,7 @@ import { buildCli } from './processes.js';
 import { ratio, writeReport, type Row } from './report.js';
 import { benchSimulator } from './simulator.js';
 import { benchSink, type SinkBenchResult } from './sink.js';
-import { benchFullListing, benchSource, type SourceBenchResult } from './source.js';
+import { benchFullListing, benchSource, sourceCpuNote, type SourceBenchResult } from './source.js';
 import { benchWebhooks } from './webhooks.js';
 
 const PARTS = ['simulator', 'source', 'clickhouse', 'duckdb', 'postgres', 'webhooks', 'backfill', 'listing'] as const;
@@ -41,15 +41,7 @@ const say = (line: string): void => void process.stdout.write(`${line}\n`);
 
 /** Where a sink's time goes on this machine: CPU per row of the sink and of the engine, and the rate those allow on its cores. */
 const cpuNote = (result: SinkBenchResult): string =>
-  `CPU per row${result.cpuWindow === 'whole-process' ? ' (whole process, start-up included: a short run)' : ''}: sink ${result.cpuMicrosPerRow.sink} µs + engine ${result.cpuMicrosPerRow.engine} µs → at most ${result.coreBoundRowsPerSecond} rows/s on ${availableParallelism()} cores; sink CPU by stage: ${formatStageShares(result.stages)}`;
-
-/** The same for the source: its CPU per record (start-up included) and the simulator's, and the rate those allow on this machine's cores. */
-function sourceCpuNote(result: SourceBenchResult): string {
-  const perRecord = (seconds: number): number => Math.round((seconds * 1e6) / Math.max(1, result.records));
-  const source = perRecord(result.cpuSeconds.source);
-  const simulator = perRecord(result.cpuSeconds.simulatorDuringSource);
-  return `CPU per record: source ${source} µs + simulator ${simulator} µs → at most ${Math.round((availableParallelism() * 1e6) / Math.max(1, source + simulator))} records/s on ${availableParallelism()} cores`;
-}
+  `CPU per row${result.cpuWindow === 'whole-process' ? ' (whole process, start-up included: a short run)' : ''}: sink ${result.cpuMicrosPerRow.sink} µs + engine ${result.cpuMicrosPerRow.engine} µs → at most ${result.coreBoundRowsPerSecond} rows/s on ${availableParallelism()} cores; the sink's µs by stage: ${formatStages(result.profile, result.cpuMicrosPerRow.sink)}`;
 
 interface Run {
   readonly sizes: { sim: number; source: number; big: number };
@@ -220,7 +212,7 @@ async function backfillPart(run: Run): Promise<void> {
   run.results.backfillWithLatency = big;
   run.rows.push({
     benchmark: `backfill ${big.records} bookings, 100 ms latency`,
-    figure: `${big.seconds} s, ${big.recordsPerSecond} records/s, ${big.calls} calls`,
+    figure: `${big.seconds} s, ${big.recordsPerSecond} records/s, ${big.calls} calls; ${sourceCpuNote(big)}`,
     limit: `budget 100 calls/s → ≥ ${Math.ceil(big.calls / 100)} s`,
     ratio: '-',
     target: '< 600 s',

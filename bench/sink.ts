@@ -29,7 +29,7 @@ import { stackEndpoints } from '../deploy/stack/endpoints.js';
 import { stackStatus } from '../deploy/stack/stack.js';
 import { freePort } from '../testkit/free-port.js';
 import { waitFor } from '../testkit/wait-for.js';
-import { monotonicMicros, type StageShare } from './cpu-profile.js';
+import { monotonicMicros, type StageProfile } from './cpu-profile.js';
 import { benchConfigPath, cpuSeconds, runCli } from './processes.js';
 
 /** What the destination sends (sinks/clickhouse/destination.ts), and so what the direct insert sends. */
@@ -57,7 +57,7 @@ export interface SinkBenchResult {
   /** This machine's cores ÷ (sink + engine CPU per row): the most any pipeline of that cost reaches here. */
   readonly coreBoundRowsPerSecond: number;
   /** Where the sink process's CPU went in the same window, per stage (bench/cpu-profile.ts). */
-  readonly stages: readonly StageShare[];
+  readonly profile: StageProfile;
   /** The destination writes (encode + insert, per batch), from the sink's own metrics. */
   readonly writes: BatchWrites;
 }
@@ -256,10 +256,8 @@ export async function benchSink(options: SinkBenchOptions): Promise<SinkBenchRes
         (availableParallelism() * 1e6) / Math.max(1, cpuMicrosPerRow.sink + cpuMicrosPerRow.engine),
       ),
       writes,
-      stages: sink.stages(
-        cpuWindow === 'after-first-rows' && first !== undefined
-          ? { fromMicros: first.at, toMicros: doneAtMicros }
-          : undefined,
+      profile: sink.profile(
+        cpuWindow === 'after-first-rows' && first !== undefined ? { from: first.at, to: doneAtMicros } : undefined,
       ),
     };
   } finally {

@@ -25,18 +25,20 @@ interface Shape {
   readonly order: readonly number[];
 }
 
-/** Shapes by their first key; a few per first key (optional fields absent or present). */
-const shapes = new Map<string, Shape[]>();
+/**
+ * Shapes by their first key and key count. An entity's optional fields, present or absent, make
+ * many shapes of one first key (a booking has dozens over a year of data), but few of one count.
+ */
+const shapes = new Map<string, Map<number, Shape[]>>();
 let cachedShapes = 0;
 /**
  * Beyond these (free-form maps, say), an object's keys are sorted each time and nothing more is
  * cached: the cache stays small in a process that runs for months.
  */
-const MAX_SHAPES_PER_FIRST_KEY = 32;
+const MAX_SHAPES_PER_BUCKET = 32;
 const MAX_SHAPES = 2048;
 
 function sameKeys(a: readonly string[], b: readonly string[]): boolean {
-  if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
 }
@@ -53,13 +55,15 @@ function makeShape(keys: readonly string[]): Shape {
 }
 
 function shapeOf(keys: readonly string[]): Shape {
-  const candidates = shapes.get(keys[0] as string);
+  let byCount = shapes.get(keys[0] as string);
+  const candidates = byCount?.get(keys.length);
   if (candidates !== undefined) {
     for (const shape of candidates) if (sameKeys(shape.keys, keys)) return shape;
   }
   const shape = makeShape(keys);
-  if (cachedShapes >= MAX_SHAPES || (candidates?.length ?? 0) >= MAX_SHAPES_PER_FIRST_KEY) return shape;
-  if (candidates === undefined) shapes.set(keys[0] as string, [shape]);
+  if (cachedShapes >= MAX_SHAPES || (candidates?.length ?? 0) >= MAX_SHAPES_PER_BUCKET) return shape;
+  if (byCount === undefined) shapes.set(keys[0] as string, (byCount = new Map()));
+  if (candidates === undefined) byCount.set(keys.length, [shape]);
   else candidates.push(shape);
   cachedShapes++;
   return shape;
