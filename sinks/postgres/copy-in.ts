@@ -3,7 +3,8 @@
  * public hook for custom queries (pg-cursor and pg-query-stream use it), that sends the statement,
  * answers the server's CopyInResponse with the body in CopyData messages and CopyDone, and settles
  * on ReadyForQuery, or at once on an error (pg detaches a failed query before the ReadyForQuery
- * that follows, as its own Query expects). A batch's body is already in memory, so no stream.
+ * that follows, as its own Query expects). A batch's body is already in memory (one text, or the
+ * binary encoder's buffers), so no stream.
  *
  * It needs three methods of pg's Connection that its type declarations leave out
  * (`sendCopyFromChunk`, `endCopyFrom`, `sendCopyFail`); they are the ones pg-copy-streams calls.
@@ -26,11 +27,11 @@ class CopyFromStdin implements Submittable {
   /** pg wraps this one for `query_timeout`, so settling goes through it. */
   callback: Callback;
   private readonly text: string;
-  private readonly body: Buffer;
+  private readonly body: readonly Buffer[];
   private rows: number | undefined;
   private settled = false;
 
-  constructor(text: string, body: Buffer, callback: Callback) {
+  constructor(text: string, body: readonly Buffer[], callback: Callback) {
     this.text = text;
     this.body = body;
     this.callback = callback;
@@ -41,8 +42,11 @@ class CopyFromStdin implements Submittable {
   }
 
   handleCopyInResponse(connection: CopyConnection): void {
-    for (let at = 0; at < this.body.length; at += CHUNK_BYTES)
-      connection.sendCopyFromChunk(this.body.subarray(at, at + CHUNK_BYTES));
+    for (const part of this.body)
+      for (let at = 0; at < part.length; at += CHUNK_BYTES)
+        connection.sendCopyFromChunk(
+          at === 0 && part.length <= CHUNK_BYTES ? part : part.subarray(at, at + CHUNK_BYTES),
+        );
     connection.endCopyFrom();
   }
 
@@ -72,11 +76,15 @@ class CopyFromStdin implements Submittable {
   handleCopyData(): void {}
 }
 
-/** Runs `COPY <target> FROM STDIN` with this body; resolves with the number of rows the server read. */
-export function copyFromStdin(client: ClientBase, statement: string, body: string): Promise<number> {
+/** Runs `COPY <target> FROM STDIN` with this body (text, or binary in buffers); resolves with the number of rows the server read. */
+export function copyFromStdin(
+  client: ClientBase,
+  statement: string,
+  body: string | readonly Buffer[],
+): Promise<number> {
   return new Promise((resolve, reject) => {
     client.query(
-      new CopyFromStdin(statement, Buffer.from(body, 'utf8'), (error, rows) =>
+      new CopyFromStdin(statement, typeof body === 'string' ? [Buffer.from(body, 'utf8')] : body, (error, rows) =>
         error ? reject(error) : resolve(rows ?? 0),
       ),
     );

@@ -1,7 +1,8 @@
 /**
- * Rows (rows.ts, destination-neutral) → PostgreSQL's COPY text format, one encoder per column
- * compiled once per table spec. COPY text is tab-separated lines with backslash escapes and `\N`
- * for NULL; each cell is the column type's text input form:
+ * The text input form of each column type (what PostgreSQL's type input functions read), one
+ * encoder per column compiled once per table spec, and COPY text's cell escaping. The destination
+ * sends binary COPY (copy-binary.ts) and uses these forms for jsonb values; the bench's COPY limit
+ * sends the text format:
  *
  *   timestamp (epoch ms)  → ISO-8601 UTC `2026-01-01T00:12:00.123Z` (exact, no float arithmetic)
  *   date (days)           → `YYYY-MM-DD`         decimal (exact text) → as is
@@ -11,8 +12,7 @@
  *     the same ISO text (castable with `::timestamptz`/`::date`), decimals stay exact strings,
  *     bytes stay base64
  */
-import type { ColumnType, TableSpec } from '../columns.js';
-import type { Row } from '../rows.js';
+import type { ColumnType } from '../columns.js';
 import { scalarArrayItems, scalarType, withoutNull } from './types.js';
 
 type Encode = (value: unknown) => string;
@@ -134,43 +134,4 @@ export function columnText(type: ColumnType): Encode {
   if (items !== undefined) return arrayLiteral(items);
   const rewrite = jsonRewrite(type);
   return rewrite ? (value) => JSON.stringify(rewrite(value)) : (value) => JSON.stringify(value);
-}
-
-/** The same text, already COPY-escaped: escaping is skipped where a type's text cannot hold a special character. */
-function copyCell(type: ColumnType): Encode {
-  const text = columnText(type);
-  switch (scalarType(type) === undefined ? 'other' : withoutNull(type).kind) {
-    case 'bytes':
-      // `\x…` with its backslash doubled for COPY.
-      return (value) => `\\\\${text(value).slice(1)}`;
-    case 'string':
-    case 'enum':
-    case 'other':
-      return (value) => copyEscape(text(value));
-    default:
-      return text;
-  }
-}
-
-/** The rows of `items` (each turned into its row only as its line is written) as one COPY text body. */
-export type CopyEncoder = <T>(items: readonly T[], rowOf: (item: T) => Row) => string;
-
-/** All rows of a batch as one COPY text body, columns in spec order. */
-export function createCopyEncoder(spec: TableSpec): CopyEncoder {
-  const cells = spec.columns.map((column) => copyCell(column.type));
-  const width = cells.length;
-  return (items, rowOf) => {
-    // Arrays joined once measured faster than growing strings cell by cell (V8 flattens fewer ropes).
-    const lines: string[] = new Array(items.length);
-    const line: string[] = new Array(width);
-    for (let r = 0; r < items.length; r++) {
-      const row = rowOf(items[r] as (typeof items)[number]);
-      for (let c = 0; c < width; c++) {
-        const value = row[c];
-        line[c] = value === null || value === undefined ? '\\N' : (cells[c] as Encode)(value);
-      }
-      lines[r] = line.join('\t');
-    }
-    return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
-  };
 }

@@ -133,7 +133,7 @@ export function mergeSql(schema: string, spec: TableSpec, tableColumns: readonly
     .map((name) => `${quoteIdentifier(name)} = excluded.${quoteIdentifier(name)}`);
   const tombstone = tombstoneColumns(spec);
   return {
-    copy: `COPY ${staged} (${names}) FROM STDIN`,
+    copy: `COPY ${staged} (${names}) FROM STDIN (FORMAT binary)`,
     upsert: [
       `INSERT INTO ${table} AS t (${names})`,
       `SELECT ${names} FROM ${staged} s`,

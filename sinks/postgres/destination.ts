@@ -44,11 +44,11 @@ import {
 } from '../destination.js';
 import { DestinationError, checkStorable, frozenTableError } from '../errors.js';
 import { latestPerKey } from '../latest-per-key.js';
-import { createRowConverter, type RowConverter } from '../rows.js';
+import { createRowConverter, type Row, type RowConverter } from '../rows.js';
 import type { PostgresConfig } from './config.js';
 import { postgresConnection } from './connection.js';
 import { copyFromStdin } from './copy-in.js';
-import { createCopyEncoder, type CopyEncoder } from './copy-text.js';
+import { createBinaryCopyEncoder, type CopyEncoder } from './copy-binary.js';
 import {
   createTableSql,
   createTombstoneTableSql,
@@ -215,6 +215,21 @@ export function createPostgresDestination(options: PostgresDestinationOptions): 
     return columns;
   }
 
+  /** The batch's COPY body; a value refused by the encoder names this table like the server's refusals do. */
+  function encode<T>(plan: WritePlan, table: string, items: readonly T[], rowOf: (item: T) => Row): Buffer[] {
+    try {
+      return plan.encode(items, rowOf);
+    } catch (error) {
+      if (!(error instanceof DestinationError) || error.table !== undefined) throw error;
+      throw new DestinationError(`write (${qualified(table)}): ${error.message}`, {
+        reason: error.reason,
+        table: qualified(table),
+        ...(error.code === undefined ? {} : { code: error.code }),
+        cause: error.cause,
+      });
+    }
+  }
+
   /** Each record decoded as its COPY line is encoded, then staged and merged in one transaction. */
   async function write(batch: WriteBatch): Promise<WriteResult> {
     const token = batchToken(batch);
@@ -223,21 +238,29 @@ export function createPostgresDestination(options: PostgresDestinationOptions): 
     const recordOf = recordDecoder(batch.schema);
     const plan = await planFor(spec);
     const context = { topic: batch.topic, partition: batch.partition, ingestedAtMs: batch.ingestedAtMs };
+    const started = performance.now();
     const records = latestPerKey(batch.records, spec.keyColumns);
     // Encoded before a connection is taken: the transaction stays open for database work only.
-    const body = plan.encode(records, (record) => plan.convert(recordOf(record), context));
+    const body = encode(plan, spec.name, records, (record) => plan.convert(recordOf(record), context));
     const deletes = records.some((record) => record.body === null);
+    const encoded = performance.now();
+    let copied = encoded;
+    let merged = encoded;
     await transaction(
       'write',
       spec.name,
       async (client) => {
+        copied = performance.now();
         await copyFromStdin(client, plan.merge.copy, body);
+        copied = performance.now() - copied;
+        merged = performance.now();
         await client.query(plan.merge.upsert);
         await client.query(plan.merge.revive);
         if (deletes) {
           await client.query(plan.merge.deleteLive);
           await client.query(plan.merge.recordTombstones);
         }
+        merged = performance.now() - merged;
       },
       // Outside the transaction, so a rolled-back batch does not take the staging table with it.
       async (client) => {
@@ -247,6 +270,17 @@ export function createPostgresDestination(options: PostgresDestinationOptions): 
         known.add(plan.stage);
         staged.set(client, known);
       },
+    );
+    const total = performance.now() - started;
+    const encodeMs = encoded - started;
+    logger.debug(
+      {
+        table: spec.name,
+        records: batch.records.length,
+        staged: records.length,
+        stages: { encodeMs, copyMs: copied, mergeMs: merged, otherMs: total - encodeMs - copied - merged },
+      },
+      'batch written',
     );
     return { rows: batch.records.length, token };
   }
@@ -259,7 +293,7 @@ export function createPostgresDestination(options: PostgresDestinationOptions): 
       plan = {
         tableColumns: columns,
         convert: createRowConverter(spec),
-        encode: createCopyEncoder(spec),
+        encode: createBinaryCopyEncoder(spec),
         stage,
         createStage: createStagingSql(stage, spec),
         merge: mergeSql(schema, spec, columns, stage),

@@ -534,6 +534,28 @@ describe('PostgreSQL destination (real server from the stack)', () => {
     );
   });
 
+  it('refuses, as bad data naming the column, text with a NUL byte and a timestamp out of PostgreSQL range (binary COPY)', async () => {
+    const refusal = (code: string, column: string) => (error: unknown) =>
+      error instanceof DestinationError &&
+      error.reason === 'bad-data' &&
+      !error.retriable &&
+      error.code === code &&
+      new RegExp(`column ${column}`).test(error.message);
+    await assert.rejects(
+      destination.write(batch(spec, [bookingRecord(12, 500, { productName: 'a\u0000b' })])),
+      refusal('22021', 'productName'),
+    );
+    // 271,821 BC: a valid JavaScript date, below PostgreSQL's 4713 BC.
+    await assert.rejects(
+      destination.write(batch(spec, [bookingRecord(12, 501, { startTime: -8_640_000_000_000_000 })])),
+      refusal('22008', 'startTime'),
+    );
+    assert.equal(
+      (await rows<{ n: string }>(`SELECT count(*) AS n FROM "${schema}".bookings WHERE id = 'B1000012'`))[0]?.n,
+      '0',
+    );
+  });
+
   it('reports an unreachable server as retriable', async () => {
     const down = createPostgresDestination({
       connection: { ...connection, connectionString: 'postgres://bookeo@127.0.0.1:1/bookeo' },
