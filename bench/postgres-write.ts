@@ -2,9 +2,10 @@
  * The PostgreSQL destination's write path alone, in process, against the stack's server: simulator
  * bookings converted with the real bookings schema and Avro-encoded as the source publishes them,
  * then written in batches (a first pass inserting into an empty table, a second pass of newer
- * versions upserting over it). Prints each pass's rate and the destination's own stage timings
- * (its debug line per batch), so a change to the hot path can be measured without Kafka or the
- * sink process: `flock /tmp/bookeo-stack.lock npx tsx bench/postgres-write.ts [rows] [batchRows]`.
+ * versions upserting over it, a third replaying those). Prints each pass's rate, the client's and
+ * the server's CPU per row and the destination's own stage timings (its debug line per batch), so
+ * a change to the hot path can be measured without Kafka or the sink process:
+ * `flock /tmp/bookeo-stack.lock npx tsx bench/postgres-write.ts [rows] [batchRows]`.
  */
 import { Writable } from 'node:stream';
 import pg from 'pg';
@@ -13,6 +14,7 @@ import { createConverter } from '../avro/convert.js';
 import { keySchema, valueSchemaOf } from '../avro/schemas.js';
 import { createLogger } from '../common/logger.js';
 import { stackEndpoints } from '../deploy/stack/endpoints.js';
+import { stackStatus } from '../deploy/stack/stack.js';
 import { bookingJson } from '../simulator/data/booking-view.js';
 import { SimulatorState } from '../simulator/state.js';
 import { webhookSettings } from '../simulator/webhooks/dispatcher.js';
@@ -21,6 +23,7 @@ import { postgresSchema } from '../sinks/postgres/config.js';
 import { createPostgresDestination } from '../sinks/postgres/destination.js';
 import { describeTable } from '../sinks/runner/avro-table.js';
 import { resolvedSchema, schemaVersion } from '../sinks/runner/registry-decoder.js';
+import { serverCpuSeconds } from './postgres-sink.js';
 
 const rows = Number(process.argv[2] ?? 20_000);
 const batchRows = Number(process.argv[3] ?? 10_000);
@@ -100,21 +103,26 @@ function batchesOf(pass: number): WriteBatch[] {
   return batches;
 }
 
+const postmaster = (await stackStatus()).find((service) => service.name === 'postgres')?.pid;
+if (postmaster === undefined) throw new Error("the stack's PostgreSQL is not running (npm run stack -- up)");
+
 try {
   await destination.prepare(table);
   for (const [pass, what] of ['insert into an empty table', 'upsert newer versions', 'replay (no change)'].entries()) {
     const batches = batchesOf(pass === 2 ? 1 : pass);
     stages.length = 0;
     const cpu = process.cpuUsage();
+    const server = serverCpuSeconds(postmaster);
     const started = performance.now();
     for (const batch of batches) await destination.write(batch);
     const seconds = (performance.now() - started) / 1000;
     const used = process.cpuUsage(cpu);
+    const serverMicros = ((serverCpuSeconds(postmaster) - server) * 1e6) / bodies.length;
     const sum: Record<string, number> = {};
     for (const stage of stages) for (const [name, ms] of Object.entries(stage)) sum[name] = (sum[name] ?? 0) + ms;
     const perRow = Object.entries(sum).map(([name, ms]) => `${name} ${((ms * 1000) / bodies.length).toFixed(1)}`);
     process.stdout.write(
-      `${what}: ${Math.round(bodies.length / seconds)} rows/s, client CPU ${((used.user + used.system) / bodies.length).toFixed(1)} µs/row; µs/row: ${perRow.join(', ')}\n`,
+      `${what}: ${Math.round(bodies.length / seconds)} rows/s, CPU µs/row: client ${((used.user + used.system) / bodies.length).toFixed(1)}, server ${serverMicros.toFixed(1)}; µs/row: ${perRow.join(', ')}\n`,
     );
   }
 } finally {

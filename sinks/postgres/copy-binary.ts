@@ -1,7 +1,8 @@
 /**
  * Rows (rows.ts, destination-neutral) → PostgreSQL's binary COPY format, one writer per column
  * compiled once per table spec. Each field is its type's binary wire form (what the type's
- * `_recv` function reads), written straight into buffers of CopyData size:
+ * `_recv` function reads), written straight into buffers of CopyData size, each handed on as soon
+ * as it is full:
  *
  *   timestamp (epoch ms) → int64 µs since 2000-01-01    date (days) → int32 days since 2000-01-01
  *   decimal text, uint64 → numeric (numeric-binary.ts)   bytes (base64, rows.ts) → the bytes
@@ -246,8 +247,11 @@ function columnField(type: ColumnType): Field {
   return items === undefined ? jsonb(type) : array(items);
 }
 
-/** The rows of `items` (each turned into its row only as it is written) as a binary COPY body, in CopyData-sized buffers. */
-export type CopyEncoder = <T>(items: readonly T[], rowOf: (item: T) => Row) => Buffer[];
+/**
+ * The rows of `items` (each turned into its row only as it is written) as a binary COPY body, lazily:
+ * each buffer is yielded as soon as it is full, so it can be sent while the next rows are encoded.
+ */
+export type CopyEncoder = <T>(items: readonly T[], rowOf: (item: T) => Row) => Iterable<Buffer>;
 
 /** All rows of a batch as one binary COPY body, columns in spec order. */
 export function createBinaryCopyEncoder(spec: TableSpec): CopyEncoder {
@@ -259,7 +263,7 @@ export function createBinaryCopyEncoder(spec: TableSpec): CopyEncoder {
       code: error instanceof InvalidValue ? error.code : '22000',
       cause: error,
     });
-  return (items, rowOf) => {
+  return function* encode(items, rowOf) {
     const body = new CopyChunks();
     body.raw(HEADER);
     for (let r = 0; r < items.length; r++) {
@@ -275,8 +279,9 @@ export function createBinaryCopyEncoder(spec: TableSpec): CopyEncoder {
       } catch (error) {
         throw refused(column, error);
       }
+      if (body.chunks.length > 0) yield* body.chunks.splice(0);
     }
     body.int16(TRAILER);
-    return body.finish();
+    yield* body.finish();
   };
 }

@@ -3,12 +3,18 @@
  * public hook for custom queries (pg-cursor and pg-query-stream use it), that sends the statement,
  * answers the server's CopyInResponse with the body in CopyData messages and CopyDone, and settles
  * on ReadyForQuery, or at once on an error (pg detaches a failed query before the ReadyForQuery
- * that follows, as its own Query expects). A batch's body is already in memory (one text, or the
- * binary encoder's buffers), so no stream.
+ * that follows, as its own Query expects).
+ *
+ * The body is a text, or buffers produced lazily (the binary encoder, copy-binary.ts): each is sent
+ * as it comes and the event loop gets a turn between them, so the socket drains and the server
+ * parses one buffer while the next rows are encoded. When producing fails (a value the encoder
+ * refuses), the COPY is abandoned with CopyFail and the producer's error, not the server's
+ * answer to CopyFail, is what the caller gets.
  *
  * It needs three methods of pg's Connection that its type declarations leave out
  * (`sendCopyFromChunk`, `endCopyFrom`, `sendCopyFail`); they are the ones pg-copy-streams calls.
  */
+import { setImmediate as turn } from 'node:timers/promises';
 import type { ClientBase, Connection, Submittable } from 'pg';
 
 interface CopyConnection extends Connection {
@@ -27,11 +33,13 @@ class CopyFromStdin implements Submittable {
   /** pg wraps this one for `query_timeout`, so settling goes through it. */
   callback: Callback;
   private readonly text: string;
-  private readonly body: readonly Buffer[];
+  private readonly body: Iterable<Buffer>;
   private rows: number | undefined;
   private settled = false;
+  /** The producer's failure, reported instead of the server's answer to our CopyFail. */
+  private produceError: Error | undefined;
 
-  constructor(text: string, body: readonly Buffer[], callback: Callback) {
+  constructor(text: string, body: Iterable<Buffer>, callback: Callback) {
     this.text = text;
     this.body = body;
     this.callback = callback;
@@ -42,11 +50,24 @@ class CopyFromStdin implements Submittable {
   }
 
   handleCopyInResponse(connection: CopyConnection): void {
-    for (const part of this.body)
-      for (let at = 0; at < part.length; at += CHUNK_BYTES)
-        connection.sendCopyFromChunk(
-          at === 0 && part.length <= CHUNK_BYTES ? part : part.subarray(at, at + CHUNK_BYTES),
-        );
+    void this.send(connection);
+  }
+
+  private async send(connection: CopyConnection): Promise<void> {
+    try {
+      for (const part of this.body) {
+        for (let at = 0; at < part.length; at += CHUNK_BYTES)
+          connection.sendCopyFromChunk(
+            at === 0 && part.length <= CHUNK_BYTES ? part : part.subarray(at, at + CHUNK_BYTES),
+          );
+        await turn();
+        if (this.settled) return; // the server failed the COPY meanwhile
+      }
+    } catch (error) {
+      this.produceError = error instanceof Error ? error : new Error(String(error));
+      connection.sendCopyFail(this.produceError.message);
+      return;
+    }
     connection.endCopyFrom();
   }
 
@@ -56,7 +77,7 @@ class CopyFromStdin implements Submittable {
   }
 
   handleError(error: Error): void {
-    this.settle(error);
+    this.settle(this.produceError ?? error);
   }
 
   handleReadyForQuery(): void {
@@ -76,12 +97,8 @@ class CopyFromStdin implements Submittable {
   handleCopyData(): void {}
 }
 
-/** Runs `COPY <target> FROM STDIN` with this body (text, or binary in buffers); resolves with the number of rows the server read. */
-export function copyFromStdin(
-  client: ClientBase,
-  statement: string,
-  body: string | readonly Buffer[],
-): Promise<number> {
+/** Runs `COPY <target> FROM STDIN` with this body (text, or binary buffers, possibly produced lazily); resolves with the number of rows the server read. */
+export function copyFromStdin(client: ClientBase, statement: string, body: string | Iterable<Buffer>): Promise<number> {
   return new Promise((resolve, reject) => {
     client.query(
       new CopyFromStdin(statement, typeof body === 'string' ? [Buffer.from(body, 'utf8')] : body, (error, rows) =>

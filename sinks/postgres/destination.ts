@@ -44,7 +44,7 @@ import {
 } from '../destination.js';
 import { DestinationError, checkStorable, frozenTableError } from '../errors.js';
 import { latestPerKey } from '../latest-per-key.js';
-import { createRowConverter, type Row, type RowConverter } from '../rows.js';
+import { createRowConverter, type RowConverter } from '../rows.js';
 import type { PostgresConfig } from './config.js';
 import { postgresConnection } from './connection.js';
 import { copyFromStdin } from './copy-in.js';
@@ -135,17 +135,22 @@ export function createPostgresDestination(options: PostgresDestinationOptions): 
     what: string,
     table: string,
     body: (client: pg.PoolClient) => Promise<T>,
-    before?: (client: pg.PoolClient) => Promise<void>,
+    options: {
+      /** Run on the connection before BEGIN. */
+      readonly before?: (client: pg.PoolClient) => Promise<void>;
+      /** The body sends COMMIT itself (with its last statements, saving a round trip). */
+      readonly committed?: boolean;
+    } = {},
   ): Promise<T> {
     let client: pg.PoolClient | undefined;
     let inTransaction = false;
     try {
       client = await pool.connect();
-      await before?.(client);
+      await options.before?.(client);
       await client.query('BEGIN');
       inTransaction = true;
       const result = await body(client);
-      await client.query('COMMIT');
+      if (options.committed !== true) await client.query('COMMIT');
       client.release();
       return result;
     } catch (error) {
@@ -215,22 +220,21 @@ export function createPostgresDestination(options: PostgresDestinationOptions): 
     return columns;
   }
 
-  /** The batch's COPY body; a value refused by the encoder names this table like the server's refusals do. */
-  function encode<T>(plan: WritePlan, table: string, items: readonly T[], rowOf: (item: T) => Row): Buffer[] {
-    try {
-      return plan.encode(items, rowOf);
-    } catch (error) {
-      if (!(error instanceof DestinationError) || error.table !== undefined) throw error;
-      throw new DestinationError(`write (${qualified(table)}): ${error.message}`, {
-        reason: error.reason,
-        table: qualified(table),
-        ...(error.code === undefined ? {} : { code: error.code }),
-        cause: error.cause,
-      });
-    }
+  /** A refusal of the encoder, named with its table as the server's refusals are. */
+  function refusedValue(error: DestinationError, table: string): DestinationError {
+    return new DestinationError(`write (${qualified(table)}): ${error.message}`, {
+      reason: error.reason,
+      table: qualified(table),
+      ...(error.code === undefined ? {} : { code: error.code }),
+      cause: error.cause,
+    });
   }
 
-  /** Each record decoded as its COPY line is encoded, then staged and merged in one transaction. */
+  /**
+   * Each record decoded and encoded as the COPY sends, buffer by buffer (the server stores one
+   * while the next is encoded), then merged, all in one transaction. The time spent producing the
+   * body is counted apart from the COPY's, for the stage timings.
+   */
   async function write(batch: WriteBatch): Promise<WriteResult> {
     const token = batchToken(batch);
     if (batch.records.length === 0) return { rows: 0, token };
@@ -240,46 +244,58 @@ export function createPostgresDestination(options: PostgresDestinationOptions): 
     const context = { topic: batch.topic, partition: batch.partition, ingestedAtMs: batch.ingestedAtMs };
     const started = performance.now();
     const records = latestPerKey(batch.records, spec.keyColumns);
-    // Encoded before a connection is taken: the transaction stays open for database work only.
-    const body = encode(plan, spec.name, records, (record) => plan.convert(recordOf(record), context));
-    const deletes = records.some((record) => record.body === null);
-    const encoded = performance.now();
-    let copied = encoded;
-    let merged = encoded;
-    await transaction(
-      'write',
-      spec.name,
-      async (client) => {
-        copied = performance.now();
-        await copyFromStdin(client, plan.merge.copy, body);
-        copied = performance.now() - copied;
-        merged = performance.now();
-        await client.query(plan.merge.upsert);
-        await client.query(plan.merge.revive);
-        if (deletes) {
-          await client.query(plan.merge.deleteLive);
-          await client.query(plan.merge.recordTombstones);
+    const merge = records.some((record) => record.body === null) ? plan.merge.withDeletes : plan.merge.upserts;
+    const stages = { encodeMs: 0, copyMs: 0, mergeMs: 0 };
+    /** A failure of the body's producer (a record that does not decode, a value refused), which the caller gets as it is. */
+    let produceFailure: unknown;
+    function* body(): Generator<Buffer> {
+      const chunks = plan.encode(records, (record) => plan.convert(recordOf(record), context))[Symbol.iterator]();
+      for (;;) {
+        const at = performance.now();
+        let next: IteratorResult<Buffer>;
+        try {
+          next = chunks.next();
+        } catch (error) {
+          produceFailure = error instanceof DestinationError ? refusedValue(error, spec.name) : error;
+          throw produceFailure;
+        } finally {
+          stages.encodeMs += performance.now() - at;
         }
-        merged = performance.now() - merged;
-      },
-      // Outside the transaction, so a rolled-back batch does not take the staging table with it.
-      async (client) => {
-        const known = staged.get(client) ?? new Set<string>();
-        if (known.has(plan.stage)) return;
-        await client.query(plan.createStage);
-        known.add(plan.stage);
-        staged.set(client, known);
-      },
-    );
-    const total = performance.now() - started;
-    const encodeMs = encoded - started;
+        if (next.done === true) return;
+        yield next.value;
+      }
+    }
+    try {
+      await transaction(
+        'write',
+        spec.name,
+        async (client) => {
+          let at = performance.now();
+          await copyFromStdin(client, plan.merge.copy, body());
+          stages.copyMs = performance.now() - at - stages.encodeMs;
+          at = performance.now();
+          // The merge statements and COMMIT in one round trip: a failing statement skips the rest.
+          await client.query(merge);
+          stages.mergeMs = performance.now() - at;
+        },
+        {
+          committed: true,
+          // Outside the transaction, so a rolled-back batch does not take the staging table with it.
+          before: async (client) => {
+            const known = staged.get(client) ?? new Set<string>();
+            if (known.has(plan.stage)) return;
+            await client.query(plan.createStage);
+            known.add(plan.stage);
+            staged.set(client, known);
+          },
+        },
+      );
+    } catch (error) {
+      throw produceFailure ?? error;
+    }
+    const otherMs = performance.now() - started - stages.encodeMs - stages.copyMs - stages.mergeMs;
     logger.debug(
-      {
-        table: spec.name,
-        records: batch.records.length,
-        staged: records.length,
-        stages: { encodeMs, copyMs: copied, mergeMs: merged, otherMs: total - encodeMs - copied - merged },
-      },
+      { table: spec.name, records: batch.records.length, staged: records.length, stages: { ...stages, otherMs } },
       'batch written',
     );
     return { rows: batch.records.length, token };

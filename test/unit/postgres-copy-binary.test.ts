@@ -61,7 +61,7 @@ describe('binary COPY body', () => {
     const encode = createBinaryCopyEncoder(spec);
     // 2026-01-01T00:00:00.001Z; 2000-01-02.
     const row = ['é', Date.UTC(2026, 0, 1, 0, 0, 0, 1), 10_958, '-1.5', true, [7, null], { a: 1 }, 5];
-    const body = Buffer.concat(encode([row], (item) => item));
+    const body = Buffer.concat([...encode([row], (item) => item)]);
     const micros = (Date.UTC(2026, 0, 1, 0, 0, 0, 1) - Date.UTC(2000, 0, 1)) * 1000;
     const expected = [
       ...Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1'),
@@ -79,7 +79,7 @@ describe('binary COPY body', () => {
       ...int16(-1),
     ];
     assert.deepEqual([...body], expected);
-    const nulls = Buffer.concat(encode([['k', null, 0, '0', false, [], {}, 0]], (item) => item));
+    const nulls = Buffer.concat([...encode([['k', null, 0, '0', false, [], {}, 0]], (item) => item)]);
     // The nullable timestamp is a NULL field (length -1), the empty array has no dimension.
     assert.deepEqual([...nulls.subarray(19 + 2 + 5, 19 + 2 + 9)], int32(-1));
   });
@@ -87,7 +87,7 @@ describe('binary COPY body', () => {
   it('refuses decimal text that is no number as bad data, with the column and the server’s SQLSTATE', () => {
     const encode = createBinaryCopyEncoder(spec);
     assert.throws(
-      () => encode([['k', null, 0, 'twelve', false, [], {}, 0]], (item) => item),
+      () => [...encode([['k', null, 0, 'twelve', false, [], {}, 0]], (item) => item)],
       (error: unknown) =>
         error instanceof DestinationError &&
         error.reason === 'bad-data' &&
