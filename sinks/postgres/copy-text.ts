@@ -16,7 +16,6 @@ import type { ColumnType } from '../columns.js';
 import { scalarArrayItems, scalarType, withoutNull } from './types.js';
 
 type Encode = (value: unknown) => string;
-type Rewrite = (value: unknown) => unknown;
 
 const COPY_ESCAPES: Readonly<Record<string, string>> = { '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
 const NEEDS_COPY_ESCAPE = /[\\\n\r\t]/;
@@ -80,49 +79,65 @@ function arrayLiteral(items: ColumnType): Encode {
     `{${(value as unknown[]).map((entry) => (entry === null || entry === undefined ? 'NULL' : `"${item(entry).replace(/["\\]/g, '\\$&')}"`)).join(',')}}`;
 }
 
-/** Rewrites the values inside a jsonb column that JSON would otherwise carry as bare numbers; undefined when none. */
-function jsonRewrite(type: ColumnType): Rewrite | undefined {
+const nothing = (value: unknown): boolean => value === null || value === undefined;
+
+/**
+ * JSON text of a value of this type, written directly (no rewritten copy of the value to
+ * stringify): timestamps and dates as ISO strings, everything else as JSON.stringify would write
+ * it, a record's or map's undefined entries left out as JSON.stringify leaves them.
+ */
+function jsonText(type: ColumnType): Encode {
   const inner = withoutNull(type);
   switch (inner.kind) {
     case 'timestamp':
-      return isoTimestamp;
+      return (value) => `"${isoTimestamp(value)}"`;
     case 'date':
-      return isoDate;
+      return (value) => `"${isoDate(value)}"`;
+    case 'boolean':
+      return (value) => (value ? 'true' : 'false');
     case 'array': {
-      const items = jsonRewrite(inner.items);
-      return (
-        items &&
-        ((value) => (value as unknown[]).map((entry) => (entry === null || entry === undefined ? null : items(entry))))
-      );
+      const items = jsonText(inner.items);
+      return (value) => {
+        let out = '[';
+        const entries = value as unknown[];
+        for (let i = 0; i < entries.length; i++) {
+          const entry = entries[i];
+          out += `${i === 0 ? '' : ','}${nothing(entry) ? 'null' : items(entry)}`;
+        }
+        return `${out}]`;
+      };
     }
     case 'map': {
-      const values = jsonRewrite(inner.values);
-      return (
-        values &&
-        ((value) =>
-          Object.fromEntries(
-            Object.entries(value as Record<string, unknown>).map(([key, entry]) => [
-              key,
-              entry === null ? null : values(entry),
-            ]),
-          ))
-      );
+      const values = jsonText(inner.values);
+      return (value) => {
+        let out = '';
+        for (const [key, entry] of Object.entries(value as Record<string, unknown>)) {
+          if (entry === undefined) continue;
+          out += `${out === '' ? '' : ','}${JSON.stringify(key)}:${entry === null ? 'null' : values(entry)}`;
+        }
+        return `{${out}}`;
+      };
     }
     case 'struct': {
-      const fields = inner.fields.map((field) => [field.name, jsonRewrite(field.type)] as const);
-      if (fields.every(([, rewrite]) => rewrite === undefined)) return undefined;
+      const fields = inner.fields.map((field) => ({
+        name: field.name,
+        label: `${JSON.stringify(field.name)}:`,
+        text: jsonText(field.type),
+      }));
       return (value) => {
         const source = value as Record<string, unknown>;
-        const out: Record<string, unknown> = {};
-        for (const [name, rewrite] of fields) {
-          const entry = source[name];
-          out[name] = rewrite && entry !== null && entry !== undefined ? rewrite(entry) : entry;
+        let out = '';
+        for (const field of fields) {
+          const entry = source[field.name];
+          if (entry === undefined) continue;
+          out += `${out === '' ? '' : ','}${field.label}${entry === null ? 'null' : field.text(entry)}`;
         }
-        return out;
+        return `{${out}}`;
       };
     }
     default:
-      return undefined;
+      // Strings, enums, decimal text, base64 bytes, JSON text of unions (a string inside jsonb), numbers.
+      return (value) => JSON.stringify(value) as string;
   }
 }
 
@@ -132,6 +147,5 @@ export function columnText(type: ColumnType): Encode {
   if (scalarType(type) !== undefined) return scalarText(type);
   const items = scalarArrayItems(type);
   if (items !== undefined) return arrayLiteral(items);
-  const rewrite = jsonRewrite(type);
-  return rewrite ? (value) => JSON.stringify(rewrite(value)) : (value) => JSON.stringify(value);
+  return jsonText(type);
 }

@@ -6,9 +6,10 @@
  * refused here, as the text input would refuse it.
  */
 
-const DECIMAL_TEXT = /^([+-]?)(\d*)(?:\.(\d*))?$/;
 const POSITIVE = 0x0000;
 const NEGATIVE = 0x4000;
+const ZERO = 48;
+const POINT = 46;
 
 /** The fields of a binary numeric: what follows its length in a COPY field. */
 export interface NumericWire {
@@ -18,28 +19,46 @@ export interface NumericWire {
   readonly groups: readonly number[];
 }
 
-/** Undefined when `text` is not a plain decimal number (no exponent, no NaN: the Avro decimals never have them). */
+const isDigit = (code: number): boolean => code >= ZERO && code <= ZERO + 9;
+
+/**
+ * Undefined when `text` is not a plain decimal number (an optional sign, digits, an optional point
+ * and digits; no exponent, no NaN: the Avro decimals never have them). One pass over the
+ * characters, no intermediate strings: it runs for every decimal cell of a batch.
+ */
 export function numericWire(text: string): NumericWire | undefined {
-  const match = DECIMAL_TEXT.exec(text);
-  if (match === null) return undefined;
-  const whole = match[2] as string;
-  const fraction = match[3] ?? '';
-  if (whole.length === 0 && fraction.length === 0) return undefined;
-  // Digits padded to whole groups of four on both sides of the point.
-  const left = whole.padStart(Math.ceil(whole.length / 4) * 4, '0');
-  const right = fraction.padEnd(Math.ceil(fraction.length / 4) * 4, '0');
-  const digits = left + right;
-  const groups: number[] = [];
-  for (let at = 0; at < digits.length; at += 4) groups.push(Number(digits.slice(at, at + 4)));
-  let weight = left.length / 4 - 1;
-  let first = 0;
-  while (first < groups.length && groups[first] === 0) {
-    first++;
-    weight--;
+  const signed = text.charCodeAt(0) === 45 || text.charCodeAt(0) === 43;
+  const start = signed ? 1 : 0;
+  let point = -1;
+  for (let i = start; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code === POINT && point < 0) point = i;
+    else if (!isDigit(code)) return undefined;
   }
-  let end = groups.length;
-  while (end > first && groups[end - 1] === 0) end--;
-  const kept = groups.slice(first, end);
-  if (kept.length === 0) return { weight: 0, sign: POSITIVE, scale: fraction.length, groups: kept };
-  return { weight, sign: match[1] === '-' ? NEGATIVE : POSITIVE, scale: fraction.length, groups: kept };
+  const wholeEnd = point < 0 ? text.length : point;
+  const whole = wholeEnd - start;
+  const scale = point < 0 ? 0 : text.length - point - 1;
+  if (whole === 0 && scale === 0) return undefined;
+  // Digits are read as if padded with zeros to whole groups of four on both sides of the point.
+  const lead = (4 - (whole % 4)) % 4;
+  const wholeGroups = (whole + lead) / 4;
+  const totalGroups = wholeGroups + Math.ceil(scale / 4);
+  const digitAt = (n: number): number => {
+    // n counts the padded digits from the first group's first digit.
+    if (n < lead) return 0;
+    if (n < lead + whole) return text.charCodeAt(start + n - lead) - ZERO;
+    const fraction = n - lead - whole;
+    return fraction < scale ? text.charCodeAt(wholeEnd + 1 + fraction) - ZERO : 0;
+  };
+  const groups: number[] = [];
+  let weight = wholeGroups - 1;
+  for (let g = 0; g < totalGroups; g++) {
+    const at = g * 4;
+    const group = digitAt(at) * 1000 + digitAt(at + 1) * 100 + digitAt(at + 2) * 10 + digitAt(at + 3);
+    if (groups.length === 0 && group === 0) weight--;
+    else groups.push(group);
+  }
+  while (groups.length > 0 && groups[groups.length - 1] === 0) groups.pop();
+  if (groups.length === 0) return { weight: 0, sign: POSITIVE, scale, groups };
+  return { weight, sign: signed && text.charCodeAt(0) === 45 ? NEGATIVE : POSITIVE, scale, groups };
 }

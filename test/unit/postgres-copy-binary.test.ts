@@ -31,6 +31,32 @@ describe('numeric in binary form', () => {
     assert.deepEqual(numericWire('0'), { weight: 0, sign: 0, scale: 0, groups: [] });
   });
 
+  it('keeps the value of any decimal text: the groups read back give the same number', () => {
+    let seed = 7;
+    const digit = (): string => String((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) % 10);
+    const digits = (count: number): string => Array.from({ length: count }, digit).join('');
+    for (let n = 0; n < 2_000; n++) {
+      const whole = digits(n % 23);
+      const fraction = digits((n * 7) % 11);
+      const text = `${n % 3 === 0 ? '-' : ''}${whole || '0'}${fraction === '' ? '' : `.${fraction}`}`;
+      const wire = numericWire(text);
+      assert.ok(wire !== undefined, text);
+      assert.equal(wire.scale, fraction.length, text);
+      // groups / 10000^shift = text digits / 10^scale, cross-multiplied.
+      const shift = BigInt(4 * (wire.groups.length - 1 - wire.weight));
+      const fromGroups = wire.groups.reduce((sum, group) => sum * 10_000n + BigInt(group), 0n);
+      const fromText = BigInt(`${whole || '0'}${fraction}`);
+      const scale = BigInt(fraction.length);
+      assert.equal(
+        fromGroups * 10n ** scale * (shift < 0n ? 10n ** -shift : 1n),
+        fromText * (shift > 0n ? 10n ** shift : 1n),
+        text,
+      );
+      assert.equal(wire.sign, text.startsWith('-') && fromText !== 0n ? 0x4000 : 0, text);
+      assert.ok(wire.groups.every((group) => group >= 0 && group < 10_000) && wire.groups.at(-1) !== 0, text);
+    }
+  });
+
   it('refuses what is no plain decimal number', () => {
     for (const text of ['twelve', '', '.', '1e5', '1.2.3', 'NaN', ' 1'])
       assert.equal(numericWire(text), undefined, text);
