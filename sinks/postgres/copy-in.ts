@@ -50,7 +50,10 @@ class CopyFromStdin implements Submittable {
   }
 
   handleCopyInResponse(connection: CopyConnection): void {
-    void this.send(connection);
+    // Nothing in send() is expected to reject, but a rejection must settle the query, not go unhandled.
+    this.send(connection).catch((error: unknown) =>
+      this.settle(error instanceof Error ? error : new Error(String(error))),
+    );
   }
 
   private async send(connection: CopyConnection): Promise<void> {
@@ -65,6 +68,7 @@ class CopyFromStdin implements Submittable {
       }
     } catch (error) {
       this.produceError = error instanceof Error ? error : new Error(String(error));
+      // The server answers CopyFail with an error, which settles the query with produceError.
       connection.sendCopyFail(this.produceError.message);
       return;
     }
