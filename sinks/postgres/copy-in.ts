@@ -6,21 +6,35 @@
  * that follows, as its own Query expects).
  *
  * The body is a text, or buffers produced lazily (the binary encoder, copy-binary.ts): each is sent
- * as it comes and the event loop gets a turn between them, so the socket drains and the server
- * parses one buffer while the next rows are encoded. When producing fails (a value the encoder
+ * as it comes, so the server parses one buffer while the next rows are encoded; the producer waits
+ * only when the socket holds data the kernel has not taken yet. When producing fails (a value the encoder
  * refuses), the COPY is abandoned with CopyFail and the producer's error, not the server's
  * answer to CopyFail, is what the caller gets.
  *
  * It needs three methods of pg's Connection that its type declarations leave out
  * (`sendCopyFromChunk`, `endCopyFrom`, `sendCopyFail`); they are the ones pg-copy-streams calls.
  */
-import { setImmediate as turn } from 'node:timers/promises';
+import type { Socket } from 'node:net';
 import type { ClientBase, Connection, Submittable } from 'pg';
 
 interface CopyConnection extends Connection {
+  readonly stream: Socket;
   sendCopyFromChunk(chunk: Buffer): void;
   endCopyFrom(): void;
   sendCopyFail(message: string): void;
+}
+
+/** Until the socket has passed on what it holds (or closed): the server is slower than the encoding. */
+function drained(stream: Socket): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      stream.off('drain', done);
+      stream.off('close', done);
+      resolve();
+    };
+    stream.on('drain', done);
+    stream.on('close', done);
+  });
 }
 
 /** CopyData messages of at most this size: the server reads them as they come, nothing is re-buffered whole. */
@@ -63,7 +77,9 @@ class CopyFromStdin implements Submittable {
           connection.sendCopyFromChunk(
             at === 0 && part.length <= CHUNK_BYTES ? part : part.subarray(at, at + CHUNK_BYTES),
           );
-        await turn();
+        // Encoding goes on while the kernel takes the buffers; only a full socket makes it wait
+        // (and lets other batches run), so a batch is encoded in one stretch as the server stores it.
+        if (connection.stream.writableLength > 0) await drained(connection.stream);
         if (this.settled) return; // the server failed the COPY meanwhile
       }
     } catch (error) {
