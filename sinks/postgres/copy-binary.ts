@@ -29,7 +29,7 @@ const TRAILER = -1;
 const CHUNK_BYTES = 256 * 1024;
 /** First buffer of an array value, which is written apart to learn its length. */
 const ARRAY_CHUNK_BYTES = 256;
-/** Microseconds from the Unix epoch to PostgreSQL's (2000-01-01). */
+/** Milliseconds and days from the Unix epoch to PostgreSQL's (2000-01-01). */
 const PG_EPOCH_MS = 946_684_800_000;
 const PG_EPOCH_DAYS = 10_957;
 const TWO_32 = 2 ** 32;
@@ -37,7 +37,7 @@ const TWO_32 = 2 ** 32;
 const EXACT_MS = 9_000_000_000_000;
 
 /** The body being written: full chunks, then the current one. */
-export class CopyChunks {
+class CopyChunks {
   readonly chunks: Buffer[] = [];
   private readonly chunkBytes: number;
   private buffer: Buffer;
