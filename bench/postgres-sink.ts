@@ -9,11 +9,26 @@
  * COPY is the fastest way PostgreSQL takes rows in; the sink pays for more on top (Kafka reads,
  * Avro decoding, the staging table, the version-guarded upsert, the tombstone checks), so the
  * ratio says how much of the server's own load rate the pipeline keeps. Export is not timed.
+ *
+ * - Sink time is measured as bench/sink.ts does for ClickHouse: from the first write (the earliest
+ *   `_ingested_at`, the batch's stamp) to the moment every row is counted, the rate counting only
+ *   the rows after that first batch; the time from the process spawn (start-up, group join, first
+ *   fetch) is given next to it.
+ * - CPU per row of the sink process and of the server (the postmaster and its backends), from the
+ *   last sample (one per 50 ms poll) before the first write to the last row, over every row: the
+ *   destination decodes and encodes a batch inside its write, so all of that work is in the
+ *   window, where the first visible rows would leave most of a short run's work out.
+ * - Stages: the destination logs each batch's timings at debug level (Avro decode + row encoding,
+ *   the COPY into the staging table, the merge statements, the rest: connection, BEGIN, COMMIT);
+ *   the sink runs at that level here and the bench sums them per row. Encoding is client CPU,
+ *   COPY and merge are round trips whose time is mostly the server's.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import pg from 'pg';
 import { namespacedNames } from '../contract/namespace.js';
 import { stackEndpoints } from '../deploy/stack/endpoints.js';
+import { stackStatus } from '../deploy/stack/stack.js';
 import { copyFromStdin } from '../sinks/postgres/copy-in.js';
 import { copyEscape } from '../sinks/postgres/copy-text.js';
 import { qualifiedName } from '../sinks/postgres/ddl.js';
@@ -21,14 +36,57 @@ import { quoteIdentifier } from '../sinks/sql-tables.js';
 import { withAdmin } from '../kafka/admin.js';
 import { stackKafka } from '../testkit/stack-kafka.js';
 import { waitFor } from '../testkit/wait-for.js';
-import { benchConfigPath, runCli } from './processes.js';
+import { benchConfigPath, cpuSeconds, runCli } from './processes.js';
 
 export interface PostgresSinkBenchResult {
   readonly rows: number;
+  /** From the sink's first write to the last row. */
   readonly seconds: number;
+  /** Rows after the first batch, over `seconds`. */
   readonly rowsPerSecond: number;
+  /** From the sink process's spawn to the last row. */
+  readonly secondsFromSpawn: number;
+  readonly rowsPerSecondFromSpawn: number;
   readonly directRowsPerSecond: number;
   readonly peakRssMb: number;
+  /** CPU microseconds per row while rows arrived: the sink process, the server, and the server for the direct COPY. */
+  readonly cpuMicrosPerRow: { readonly sink: number; readonly engine: number; readonly engineDirect: number };
+  /** From the last CPU sample before the first write (every row's decoding, encoding and storing is after it), or the whole run. */
+  readonly cpuWindow: 'from-first-write' | 'whole-process';
+  /** This machine's cores ÷ (sink + server CPU per row). */
+  readonly coreBoundRowsPerSecond: number;
+  /** Wall microseconds per row of each write stage, summed over every batch (the destination's debug lines). */
+  readonly stageMicrosPerRow: Readonly<Record<string, number>>;
+  readonly batches: number;
+}
+
+/** CPU seconds of the server: the postmaster and every backend alive now (the sink's pool stays connected while measured). */
+export function serverCpuSeconds(postmaster: number): number {
+  const children = readFileSync(`/proc/${postmaster}/task/${postmaster}/children`, 'utf8').trim().split(/\s+/);
+  let total = cpuSeconds(postmaster);
+  for (const child of children.filter(Boolean)) {
+    try {
+      total += cpuSeconds(Number(child));
+    } catch {
+      // a backend that ended in between
+    }
+  }
+  return total;
+}
+
+/** The per-batch stage timings the destination logs at debug level, summed. */
+function stageTotals(output: string): { batches: number; records: number; ms: Record<string, number> } {
+  const ms: Record<string, number> = {};
+  let batches = 0;
+  let records = 0;
+  for (const line of output.split('\n')) {
+    if (!line.includes('"batch written"')) continue;
+    const entry = JSON.parse(line) as { records: number; stages: Record<string, number> };
+    batches++;
+    records += entry.records;
+    for (const [stage, value] of Object.entries(entry.stages)) ms[stage] = (ms[stage] ?? 0) + value;
+  }
+  return { batches, records, ms };
 }
 
 /** Rows of a table as a COPY text body: what `COPY … TO STDOUT` prints, built from each column's text output. */
@@ -66,7 +124,7 @@ export async function benchPostgresSink(options: {
   writeFileSync(
     configFile,
     JSON.stringify({
-      log: { level: 'warn', format: 'json' },
+      log: { level: 'debug', format: 'json' },
       kafka: { brokers: [endpoints.kafkaBroker], topicPrefix: options.topicPrefix },
       schemaRegistry: { url: endpoints.registryUrl },
       postgres: { connectionString: endpoints.postgresUrl, schema },
@@ -75,22 +133,35 @@ export async function benchPostgresSink(options: {
     }),
   );
   try {
-    // Timed from the spawn: process start-up (≈ 1-2 s of node + tsx) is included, which understates
-    // the steady rate on small topics; the full run's larger topic makes it negligible.
-    const startedAt = performance.now();
+    const postmaster = (await stackStatus()).find((service) => service.name === 'postgres')?.pid;
+    if (postmaster === undefined) throw new Error("the stack's PostgreSQL is not running (npm run stack -- up)");
+    const spawnedAt = Date.now();
+    const engineAtSpawn = serverCpuSeconds(postmaster);
     const sink = runCli(['sink', 'postgres', '--config', configFile]);
-    await waitFor(async () => (await count(table).catch(() => 0)) >= options.expectedRows, {
-      what: 'the PostgreSQL sink to load every row',
-      timeoutMs: 600_000,
-      intervalMs: 200,
-    });
-    const seconds = (performance.now() - startedAt) / 1000;
+    const sinkPid = sink.process.pid as number;
+    // CPU sampled at every poll: the window starts at the last sample before the first write.
+    const samples: { at: number; sink: number; engine: number }[] = [];
+    await waitFor(
+      async () => {
+        samples.push({ at: Date.now(), sink: cpuSeconds(sinkPid), engine: serverCpuSeconds(postmaster) });
+        return (await count(table).catch(() => 0)) >= options.expectedRows;
+      },
+      { what: 'the PostgreSQL sink to load every row', timeoutMs: 600_000, intervalMs: 50 },
+    );
+    const doneAt = Date.now();
+    const cpu = { sink: cpuSeconds(sinkPid), engine: serverCpuSeconds(postmaster) };
+    const { rows: firstRows } = await client.query<{ at: string; n: string }>(
+      `SELECT (extract(epoch FROM min(_ingested_at)) * 1000)::bigint::text AS at, count(*) FILTER (WHERE _ingested_at = (SELECT min(_ingested_at) FROM ${table}))::text AS n FROM ${table}`,
+    );
+    const firstWriteAt = Number(firstRows[0]?.at);
+    const firstWriteRows = Number(firstRows[0]?.n);
     sink.process.kill('SIGTERM');
     await sink.exit;
 
     const direct = qualifiedName(schema, 'bookings_direct');
     await client.query(`CREATE TABLE ${direct} (LIKE ${table} INCLUDING ALL)`);
     const exported = await exportCopyText(client, table);
+    const engineBeforeDirect = serverCpuSeconds(postmaster);
     const directStarted = performance.now();
     await copyFromStdin(
       client,
@@ -98,12 +169,41 @@ export async function benchPostgresSink(options: {
       exported.body,
     );
     const directSeconds = (performance.now() - directStarted) / 1000;
+    const engineDirect = serverCpuSeconds(postmaster) - engineBeforeDirect;
+
+    const seconds = (doneAt - firstWriteAt) / 1000;
+    const before = samples.filter((sample) => sample.at <= firstWriteAt).at(-1);
+    const cpuWindow = before === undefined ? 'whole-process' : 'from-first-write';
+    const from = before ?? { sink: 0, engine: engineAtSpawn };
+    const perRow = (spent: number, rows: number): number => Math.round((spent * 1e6) / Math.max(1, rows));
+    const cpuMicrosPerRow = {
+      sink: perRow(cpu.sink - from.sink, options.expectedRows),
+      engine: perRow(cpu.engine - from.engine, options.expectedRows),
+      engineDirect: perRow(engineDirect, exported.rows),
+    };
+    const stages = stageTotals(sink.output());
+    const stageMicrosPerRow = Object.fromEntries(
+      Object.entries(stages.ms).map(([stage, ms]) => [
+        stage.replace(/Ms$/, ''),
+        Number(((ms * 1000) / Math.max(1, stages.records)).toFixed(1)),
+      ]),
+    );
+    const secondsFromSpawn = (doneAt - spawnedAt) / 1000;
     return {
       rows: options.expectedRows,
       seconds: Number(seconds.toFixed(2)),
-      rowsPerSecond: Math.round(options.expectedRows / Math.max(seconds, 0.001)),
+      rowsPerSecond: Math.round((options.expectedRows - firstWriteRows) / Math.max(seconds, 0.001)),
+      secondsFromSpawn: Number(secondsFromSpawn.toFixed(2)),
+      rowsPerSecondFromSpawn: Math.round(options.expectedRows / secondsFromSpawn),
       directRowsPerSecond: Math.round(exported.rows / Math.max(directSeconds, 0.001)),
       peakRssMb: sink.peakRssMb(),
+      cpuMicrosPerRow,
+      cpuWindow,
+      coreBoundRowsPerSecond: Math.round(
+        (availableParallelism() * 1e6) / Math.max(1, cpuMicrosPerRow.sink + cpuMicrosPerRow.engine),
+      ),
+      stageMicrosPerRow,
+      batches: stages.batches,
     };
   } finally {
     await client.query(`DROP SCHEMA IF EXISTS ${quoteIdentifier(schema)} CASCADE`);

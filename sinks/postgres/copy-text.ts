@@ -1,7 +1,8 @@
 /**
- * Rows (rows.ts, destination-neutral) → PostgreSQL's COPY text format, one encoder per column
- * compiled once per table spec. COPY text is tab-separated lines with backslash escapes and `\N`
- * for NULL; each cell is the column type's text input form:
+ * The text input form of each column type (what PostgreSQL's type input functions read), one
+ * encoder per column compiled once per table spec, and COPY text's cell escaping. The destination
+ * sends binary COPY (copy-binary.ts) and uses these forms for jsonb values; the bench's COPY limit
+ * sends the text format:
  *
  *   timestamp (epoch ms)  → ISO-8601 UTC `2026-01-01T00:12:00.123Z` (exact, no float arithmetic)
  *   date (days)           → `YYYY-MM-DD`         decimal (exact text) → as is
@@ -11,12 +12,10 @@
  *     the same ISO text (castable with `::timestamptz`/`::date`), decimals stay exact strings,
  *     bytes stay base64
  */
-import type { ColumnType, TableSpec } from '../columns.js';
-import type { Row } from '../rows.js';
+import type { ColumnType } from '../columns.js';
 import { scalarArrayItems, scalarType, withoutNull } from './types.js';
 
 type Encode = (value: unknown) => string;
-type Rewrite = (value: unknown) => unknown;
 
 const COPY_ESCAPES: Readonly<Record<string, string>> = { '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
 const NEEDS_COPY_ESCAPE = /[\\\n\r\t]/;
@@ -80,49 +79,65 @@ function arrayLiteral(items: ColumnType): Encode {
     `{${(value as unknown[]).map((entry) => (entry === null || entry === undefined ? 'NULL' : `"${item(entry).replace(/["\\]/g, '\\$&')}"`)).join(',')}}`;
 }
 
-/** Rewrites the values inside a jsonb column that JSON would otherwise carry as bare numbers; undefined when none. */
-function jsonRewrite(type: ColumnType): Rewrite | undefined {
+const nothing = (value: unknown): boolean => value === null || value === undefined;
+
+/**
+ * JSON text of a value of this type, written directly (no rewritten copy of the value to
+ * stringify): timestamps and dates as ISO strings, everything else as JSON.stringify would write
+ * it, a record's or map's undefined entries left out as JSON.stringify leaves them.
+ */
+function jsonText(type: ColumnType): Encode {
   const inner = withoutNull(type);
   switch (inner.kind) {
     case 'timestamp':
-      return isoTimestamp;
+      return (value) => `"${isoTimestamp(value)}"`;
     case 'date':
-      return isoDate;
+      return (value) => `"${isoDate(value)}"`;
+    case 'boolean':
+      return (value) => (value ? 'true' : 'false');
     case 'array': {
-      const items = jsonRewrite(inner.items);
-      return (
-        items &&
-        ((value) => (value as unknown[]).map((entry) => (entry === null || entry === undefined ? null : items(entry))))
-      );
+      const items = jsonText(inner.items);
+      return (value) => {
+        let out = '[';
+        const entries = value as unknown[];
+        for (let i = 0; i < entries.length; i++) {
+          const entry = entries[i];
+          out += `${i === 0 ? '' : ','}${nothing(entry) ? 'null' : items(entry)}`;
+        }
+        return `${out}]`;
+      };
     }
     case 'map': {
-      const values = jsonRewrite(inner.values);
-      return (
-        values &&
-        ((value) =>
-          Object.fromEntries(
-            Object.entries(value as Record<string, unknown>).map(([key, entry]) => [
-              key,
-              entry === null ? null : values(entry),
-            ]),
-          ))
-      );
+      const values = jsonText(inner.values);
+      return (value) => {
+        let out = '';
+        for (const [key, entry] of Object.entries(value as Record<string, unknown>)) {
+          if (entry === undefined) continue;
+          out += `${out === '' ? '' : ','}${JSON.stringify(key)}:${entry === null ? 'null' : values(entry)}`;
+        }
+        return `{${out}}`;
+      };
     }
     case 'struct': {
-      const fields = inner.fields.map((field) => [field.name, jsonRewrite(field.type)] as const);
-      if (fields.every(([, rewrite]) => rewrite === undefined)) return undefined;
+      const fields = inner.fields.map((field) => ({
+        name: field.name,
+        label: `${JSON.stringify(field.name)}:`,
+        text: jsonText(field.type),
+      }));
       return (value) => {
         const source = value as Record<string, unknown>;
-        const out: Record<string, unknown> = {};
-        for (const [name, rewrite] of fields) {
-          const entry = source[name];
-          out[name] = rewrite && entry !== null && entry !== undefined ? rewrite(entry) : entry;
+        let out = '';
+        for (const field of fields) {
+          const entry = source[field.name];
+          if (entry === undefined) continue;
+          out += `${out === '' ? '' : ','}${field.label}${entry === null ? 'null' : field.text(entry)}`;
         }
-        return out;
+        return `{${out}}`;
       };
     }
     default:
-      return undefined;
+      // Strings, enums, decimal text, base64 bytes, JSON text of unions (a string inside jsonb), numbers.
+      return (value) => JSON.stringify(value) as string;
   }
 }
 
@@ -132,45 +147,5 @@ export function columnText(type: ColumnType): Encode {
   if (scalarType(type) !== undefined) return scalarText(type);
   const items = scalarArrayItems(type);
   if (items !== undefined) return arrayLiteral(items);
-  const rewrite = jsonRewrite(type);
-  return rewrite ? (value) => JSON.stringify(rewrite(value)) : (value) => JSON.stringify(value);
-}
-
-/** The same text, already COPY-escaped: escaping is skipped where a type's text cannot hold a special character. */
-function copyCell(type: ColumnType): Encode {
-  const text = columnText(type);
-  switch (scalarType(type) === undefined ? 'other' : withoutNull(type).kind) {
-    case 'bytes':
-      // `\x…` with its backslash doubled for COPY.
-      return (value) => `\\\\${text(value).slice(1)}`;
-    case 'string':
-    case 'enum':
-    case 'other':
-      return (value) => copyEscape(text(value));
-    default:
-      return text;
-  }
-}
-
-/** The rows of `items` (each turned into its row only as its line is written) as one COPY text body. */
-export type CopyEncoder = <T>(items: readonly T[], rowOf: (item: T) => Row) => string;
-
-/** All rows of a batch as one COPY text body, columns in spec order. */
-export function createCopyEncoder(spec: TableSpec): CopyEncoder {
-  const cells = spec.columns.map((column) => copyCell(column.type));
-  const width = cells.length;
-  return (items, rowOf) => {
-    // Arrays joined once measured faster than growing strings cell by cell (V8 flattens fewer ropes).
-    const lines: string[] = new Array(items.length);
-    const line: string[] = new Array(width);
-    for (let r = 0; r < items.length; r++) {
-      const row = rowOf(items[r] as (typeof items)[number]);
-      for (let c = 0; c < width; c++) {
-        const value = row[c];
-        line[c] = value === null || value === undefined ? '\\N' : (cells[c] as Encode)(value);
-      }
-      lines[r] = line.join('\t');
-    }
-    return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
-  };
+  return jsonText(type);
 }

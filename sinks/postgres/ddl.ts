@@ -9,7 +9,9 @@
  * over the table (a view would have to be recreated on every ADD COLUMN and swapped on a rebuild).
  *
  * Merge of a staged batch (one row per key, the highest offset, see destination.ts), in one
- * transaction, every step guarded by `_version` so a replay or an out-of-order batch is a no-op:
+ * transaction, every step guarded by `_version` so a replay or an out-of-order batch is a no-op,
+ * sent with the COMMIT as one multi-statement query (one round trip; a failing statement skips the
+ * rest, and the caller rolls back):
  *   1. upsert the live rows: INSERT … ON CONFLICT (key) DO UPDATE … WHERE stored _version < new,
  *      skipping keys whose tombstone is newer; the update sets every non-key column of the table,
  *      so a removed field's column reads NULL after the update rather than a stale value;
@@ -110,10 +112,10 @@ export function createStagingSql(stage: string, spec: TableSpec): string {
 
 export interface MergeSql {
   readonly copy: string;
-  readonly upsert: string;
-  readonly revive: string;
-  readonly deleteLive: string;
-  readonly recordTombstones: string;
+  /** Upsert, revive, COMMIT: one round trip for a batch without tombstones. */
+  readonly upserts: string;
+  /** The same with the deletes and tombstones of a batch that has some. */
+  readonly withDeletes: string;
 }
 
 /**
@@ -132,23 +134,26 @@ export function mergeSql(schema: string, spec: TableSpec, tableColumns: readonly
     .filter((name) => !keySet.has(name))
     .map((name) => `${quoteIdentifier(name)} = excluded.${quoteIdentifier(name)}`);
   const tombstone = tombstoneColumns(spec);
+  const upsert = [
+    `INSERT INTO ${table} AS t (${names})`,
+    `SELECT ${names} FROM ${staged} s`,
+    `WHERE s."_is_deleted" = 0 AND NOT EXISTS (SELECT 1 FROM ${tombstones} d WHERE ${keysMatch('d', 's')} AND d."_version" > s."_version")`,
+    `ON CONFLICT (${keys.join(', ')}) DO UPDATE SET ${updates.join(', ')}`,
+    'WHERE t."_version" < excluded."_version"',
+  ].join('\n');
+  const revive = `DELETE FROM ${tombstones} d USING ${staged} s WHERE s."_is_deleted" = 0 AND ${keysMatch('d', 's')} AND d."_version" < s."_version"`;
+  const deleteLive = `DELETE FROM ${table} t USING ${staged} s WHERE s."_is_deleted" = 1 AND ${keysMatch('t', 's')} AND t."_version" < s."_version"`;
+  const recordTombstones = [
+    `INSERT INTO ${tombstones} AS d (${tombstone})`,
+    `SELECT ${tombstone} FROM ${staged} s`,
+    `WHERE s."_is_deleted" = 1 AND NOT EXISTS (SELECT 1 FROM ${table} t WHERE ${keysMatch('t', 's')} AND t."_version" > s."_version")`,
+    `ON CONFLICT (${keys.join(', ')}) DO UPDATE SET "_version" = excluded."_version", "_ingested_at" = excluded."_ingested_at"`,
+    'WHERE d."_version" < excluded."_version"',
+  ].join('\n');
+  const script = (statements: readonly string[]): string => [...statements, 'COMMIT'].join(';\n');
   return {
-    copy: `COPY ${staged} (${names}) FROM STDIN`,
-    upsert: [
-      `INSERT INTO ${table} AS t (${names})`,
-      `SELECT ${names} FROM ${staged} s`,
-      `WHERE s."_is_deleted" = 0 AND NOT EXISTS (SELECT 1 FROM ${tombstones} d WHERE ${keysMatch('d', 's')} AND d."_version" > s."_version")`,
-      `ON CONFLICT (${keys.join(', ')}) DO UPDATE SET ${updates.join(', ')}`,
-      'WHERE t."_version" < excluded."_version"',
-    ].join('\n'),
-    revive: `DELETE FROM ${tombstones} d USING ${staged} s WHERE s."_is_deleted" = 0 AND ${keysMatch('d', 's')} AND d."_version" < s."_version"`,
-    deleteLive: `DELETE FROM ${table} t USING ${staged} s WHERE s."_is_deleted" = 1 AND ${keysMatch('t', 's')} AND t."_version" < s."_version"`,
-    recordTombstones: [
-      `INSERT INTO ${tombstones} AS d (${tombstone})`,
-      `SELECT ${tombstone} FROM ${staged} s`,
-      `WHERE s."_is_deleted" = 1 AND NOT EXISTS (SELECT 1 FROM ${table} t WHERE ${keysMatch('t', 's')} AND t."_version" > s."_version")`,
-      `ON CONFLICT (${keys.join(', ')}) DO UPDATE SET "_version" = excluded."_version", "_ingested_at" = excluded."_ingested_at"`,
-      'WHERE d."_version" < excluded."_version"',
-    ].join('\n'),
+    copy: `COPY ${staged} (${names}) FROM STDIN (FORMAT binary)`,
+    upserts: script([upsert, revive]),
+    withDeletes: script([upsert, revive, deleteLive, recordTombstones]),
   };
 }

@@ -19,6 +19,7 @@ import type { Destination, LiveVersion, SinkRecord, WriteBatch } from '../../sin
 import { createTestPki } from '../helpers/test-pki.js';
 import { decodedBatch } from '../helpers/write-batch.js';
 import { DestinationError } from '../../sinks/errors.js';
+import { WireFormatError } from '../../avro/wire.js';
 import { maskConnectionString, postgresConnection } from '../../sinks/postgres/connection.js';
 import { createPostgresDestination } from '../../sinks/postgres/destination.js';
 import { canHold, postgresType } from '../../sinks/postgres/types.js';
@@ -65,6 +66,15 @@ describe('PostgreSQL destination (real server from the stack)', () => {
       await rows<{ name: string }>('SELECT tablename AS name FROM pg_tables WHERE schemaname = $1 ORDER BY 1', [schema])
     ).map((row) => row.name);
   }
+  const countIds = async (from: string, to: string): Promise<number> =>
+    Number(
+      (
+        await rows<{ n: string }>(`SELECT count(*) AS n FROM "${schema}".bookings WHERE id BETWEEN $1 AND $2`, [
+          from,
+          to,
+        ])
+      )[0]?.n,
+    );
   const live = async (id: string) =>
     (
       await rows<{ productName: string; _version: string }>(
@@ -532,6 +542,69 @@ describe('PostgreSQL destination (real server from the stack)', () => {
       (await rows<{ v: string }>(`SELECT _version::text AS v FROM "${schema}".bookings WHERE id = 'B1000011'`))[0]?.v,
       '402',
     );
+  });
+
+  it('refuses, as bad data naming the column, text with a NUL byte and a timestamp out of PostgreSQL range (binary COPY)', async () => {
+    const refusal = (code: string, column: string) => (error: unknown) =>
+      error instanceof DestinationError &&
+      error.reason === 'bad-data' &&
+      !error.retriable &&
+      error.code === code &&
+      new RegExp(`column ${column}`).test(error.message);
+    await assert.rejects(
+      destination.write(batch(spec, [bookingRecord(12, 500, { productName: 'a\u0000b' })])),
+      refusal('22021', 'productName'),
+    );
+    // 271,821 BC: a valid JavaScript date, below PostgreSQL's 4713 BC.
+    await assert.rejects(
+      destination.write(batch(spec, [bookingRecord(12, 501, { startTime: -8_640_000_000_000_000 })])),
+      refusal('22008', 'startTime'),
+    );
+    assert.equal(
+      (await rows<{ n: string }>(`SELECT count(*) AS n FROM "${schema}".bookings WHERE id = 'B1000012'`))[0]?.n,
+      '0',
+    );
+  });
+
+  it('abandons a COPY already streaming when a later record fails: its own error, nothing written, the pool still usable', async () => {
+    // Enough rows that the first buffers are on their way before the failing record is encoded.
+    const many = Array.from({ length: 3_000 }, (_, n) => bookingRecord(20_000 + n, 600 + n));
+    const refused = batch(spec, [
+      ...many,
+      bookingRecord(23_000, 3_600, {
+        price: {
+          totalGross: { amount: 'twelve', currency: 'EUR' },
+          totalNet: { amount: '1', currency: 'EUR' },
+          totalPaid: { amount: '0', currency: 'EUR' },
+        },
+      }),
+    ]);
+    await assert.rejects(
+      destination.write(refused),
+      (error: unknown) =>
+        error instanceof DestinationError &&
+        error.reason === 'bad-data' &&
+        error.code === '22P02' &&
+        error.message ===
+          `write (${schema}.bookings): column price_totalGross_amount: invalid input syntax for type numeric: "twelve"`,
+    );
+    const plain = batch(spec, many);
+    const poisoned = plain.records.at(-1)?.body as Buffer;
+    const undecodable: WriteBatch = {
+      ...plain,
+      schema: {
+        ...plain.schema,
+        decode: (body, schemaId) => {
+          if (body === poisoned) throw new WireFormatError('truncated body');
+          return plain.schema.decode(body, schemaId);
+        },
+      },
+    };
+    // The decoder's own error, as the runner dead-letters it (stage decode), not a database failure.
+    await assert.rejects(destination.write(undecodable), (error: unknown) => error instanceof WireFormatError);
+    assert.equal(await countIds('B1020000', 'B1023000'), 0);
+    await destination.write(plain);
+    assert.equal(await countIds('B1020000', 'B1023000'), 3_000);
   });
 
   it('reports an unreachable server as retriable', async () => {
