@@ -87,14 +87,9 @@ export interface WriteBatch {
  * What a destination declares about itself, for the runner to read instead of probing for methods.
  * `idempotency`: what makes a retried or replayed batch a no-op, `batch-token` (the engine drops
  * a write whose token it has seen) or `version` (a merge that keeps the highest `_version` per key).
- * `overlappingWrites`: two batches with keys in common may be written at once, in either order
- * (every row carries its version, and concurrent writes of one key neither block each other nor
- * depend on which lands first); the runner then sends a partition's next batch while the previous
- * one is still being written.
  */
 export interface DestinationCapabilities {
   readonly idempotency: 'batch-token' | 'version';
-  readonly overlappingWrites: boolean;
 }
 
 export interface PrepareResult {

@@ -270,7 +270,7 @@ export const sinkSchema = z.strictObject({
   /** Resources to load (topics `<kafka.topicPrefix>.<resource>`); default: every resource topic that exists. */
   resources: stringList.optional(),
   batch: sinkBatchSchema.default(sinkBatchSchema.parse({})),
-  /** Batches written at once, across tables and partitions (per partition in offset order: one at a time, or two where the destination's writes overlap). */
+  /** Batches written at once, across tables and partitions (one at a time per partition, to keep order). */
   concurrency: z.number().int().min(1).max(64).default(4),
   /** `evolve`: the destination adds columns for new schema versions; `freeze`: a new version stops the sink (the table is not changed), it is not a record error. */
   mode: z.enum(['evolve', 'freeze']).default('evolve'),

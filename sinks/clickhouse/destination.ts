@@ -157,7 +157,7 @@ export function createClickHouseDestination(options: ClickHouseDestinationOption
     checkStorable(spec.name, () => spec.columns.forEach((column) => clickhouseType(column.type)));
 
   return {
-    capabilities: { idempotency: 'batch-token', overlappingWrites: true },
+    capabilities: { idempotency: 'batch-token' },
 
     async prepare(spec): Promise<PrepareResult> {
       checkTypes(spec);

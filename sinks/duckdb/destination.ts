@@ -261,7 +261,7 @@ export function createDuckDBDestination(options: DuckDBDestinationOptions): Duck
   }
 
   return {
-    capabilities: { idempotency: 'version', overlappingWrites: true },
+    capabilities: { idempotency: 'version' },
 
     async prepare(spec): Promise<PrepareResult> {
       checkTypes(spec);

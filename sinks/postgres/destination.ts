@@ -239,7 +239,7 @@ export function createPostgresDestination(options: PostgresDestinationOptions): 
   const write = createBatchWriter({ transaction, planFor, qualified, logger });
 
   return {
-    capabilities: { idempotency: 'version', overlappingWrites: false },
+    capabilities: { idempotency: 'version' },
 
     async prepare(spec): Promise<PrepareResult> {
       checkSpec(spec);

@@ -3,7 +3,7 @@
  * feeding partition lanes, and offset commits that follow confirmed writes. It talks to Kafka only
  * through the GroupConsumer interface, so unit tests drive it with an in-memory group.
  *
- * Batches are taken without waiting for writes (intake.ts). When a lane has `maxQueuedBatches`
+ * Batches are taken without waiting for writes (intake.ts). When a lane has MAX_QUEUED_BATCHES
  * closed batches (the destination is slow or down), its partition is paused: memory stays bounded,
  * the group keeps its members, and nothing is committed for what is not written. Each group join
  * starts a new generation of lanes (generation.ts).
@@ -31,7 +31,7 @@ import { BatchIntake } from './intake.js';
 import { KafkaOutage } from './kafka-outage.js';
 import { RunnerLifecycle, type RunnerState } from './lifecycle.js';
 import type { SinkMetrics } from './metrics.js';
-import { maxQueuedBatches, type LaneContext, type PartitionLane } from './partition-lane.js';
+import { MAX_QUEUED_BATCHES, type LaneContext, type PartitionLane } from './partition-lane.js';
 
 export interface SinkEngineOptions {
   readonly consumer: GroupConsumer;
@@ -39,8 +39,6 @@ export interface SinkEngineOptions {
   readonly topics: readonly string[];
   readonly limits: BatchLimits;
   readonly concurrency: number;
-  /** Batches of one partition written at once: 1, or more for a destination whose writes overlap (`overlappingWrites`). */
-  readonly writesInFlight: number;
   readonly decoder: RecordDecoder;
   /** Retries decoding while the registry is unreachable. */
   readonly decodeRetry: Retrier;
@@ -123,7 +121,6 @@ export async function startSinkEngine(options: SinkEngineOptions): Promise<SinkR
     tracker,
     commit: () => commit(signal),
     limit,
-    writesInFlight: options.writesInFlight,
     signal,
     write: async (batch: Batch<SinkEntry>, ticket: Ticket, abort: AbortSignal) => {
       await options.writer.write(batch, abort, () => tracker.deadLettered(ticket));
@@ -135,7 +132,7 @@ export async function startSinkEngine(options: SinkEngineOptions): Promise<SinkR
       metrics.batchRows.observe({ topic: batch.topic }, batch.entries.length);
       metrics.batchBytes.observe({ topic: batch.topic }, batch.bytes);
     },
-    onQueueChanged: (lane) => setPaused(lane, lane.queued >= maxQueuedBatches(options.writesInFlight)),
+    onQueueChanged: (lane) => setPaused(lane, lane.queued >= MAX_QUEUED_BATCHES),
     onFailure: fail,
   });
   let generation = new Generation({ group: consumer, limits: options.limits, laneContext, logger });

@@ -1,24 +1,16 @@
 /**
  * One topic-partition's path through the runner: a batcher for the open batch, a queue of closed
- * batches, and a pump that starts their writes in offset order. Different partitions and tables pump
- * in parallel, bounded by a shared limiter.
- *
- * By default one batch is written at a time. A destination whose writes of the same keys commute
- * (`overlappingWrites`: every row carries its version) may have `writesInFlight` batches of the
- * partition in flight, so the next batch is encoded and sent while the engine still takes the
- * previous one. The commit tracker only moves the position over a settled prefix, so a later batch
- * finishing first commits nothing early. A batch cut by time or shutdown needs its intent committed
- * first, which is legal only when nothing earlier is unsettled: the pump drains before it.
+ * batches, and a pump that writes them one at a time, in offset order. Order per partition is what
+ * makes "commit lastOffset + 1" safe and the intent commit of a timed or shutdown cut legal (nothing
+ * earlier is unsettled). Different partitions and tables pump in parallel, bounded by a shared
+ * limiter.
  */
 import { PartitionBatcher, needsIntent, type Batch, type BatchLimits } from './batcher.js';
 import type { CommitTracker, Ticket } from './commit-tracker.js';
 import type { SinkEntry } from './decode.js';
 
-/** Batches of one partition in flight for a destination whose writes overlap: the next is sent while the engine takes the previous one. */
-export const OVERLAPPED_WRITES = 2;
-
-/** Closed batches waiting (those being written included) at which the partition is paused: one more than may be in flight, so the next batch is ready when a write ends. */
-export const maxQueuedBatches = (writesInFlight: number): number => writesInFlight + 1;
+/** Closed batches waiting (the one being written included) at which the partition is paused. */
+export const MAX_QUEUED_BATCHES = 2;
 
 export interface LaneContext {
   readonly tracker: CommitTracker;
@@ -28,8 +20,6 @@ export interface LaneContext {
   readonly write: (batch: Batch<SinkEntry>, ticket: Ticket, signal: AbortSignal) => Promise<void>;
   /** Bounds writes in flight across all lanes. */
   readonly limit: <T>(task: () => Promise<T>) => Promise<T>;
-  /** Batches of one partition written at once (1 unless the destination's writes overlap). */
-  readonly writesInFlight: number;
   readonly onCut: (batch: Batch<SinkEntry>) => void;
   readonly onQueueChanged: (lane: PartitionLane) => void;
   readonly onFailure: (error: unknown) => void;
@@ -38,9 +28,7 @@ export interface LaneContext {
 
 export class PartitionLane {
   readonly batcher: PartitionBatcher<SinkEntry>;
-  /** Closed batches not yet written, in offset order; the first `writing.size` of them are in flight. */
   private readonly queue: Array<{ batch: Batch<SinkEntry>; ticket: Ticket }> = [];
-  private readonly writing = new Map<Ticket, Promise<void>>();
   private pumping: Promise<void> | undefined;
   /** Set when the consumer was asked to pause this partition for back-pressure. */
   paused = false;
@@ -106,43 +94,20 @@ export class PartitionLane {
 
   private async pump(): Promise<void> {
     await this.predecessor.catch(() => undefined);
-    const { context, writing } = this;
     try {
-      while (!context.signal.aborted) {
-        const next = this.queue[writing.size];
-        if (next === undefined || writing.size >= context.writesInFlight) {
-          if (writing.size === 0) break;
-          await Promise.race(writing.values());
-          continue;
+      while (this.queue.length > 0 && !this.context.signal.aborted) {
+        const { batch, ticket } = this.queue[0] as { batch: Batch<SinkEntry>; ticket: Ticket };
+        if (needsIntent(batch)) {
+          this.context.tracker.intent(ticket);
+          await this.context.commit();
         }
-        if (needsIntent(next.batch)) {
-          if (writing.size > 0) {
-            await Promise.all(writing.values());
-            continue;
-          }
-          context.tracker.intent(next.ticket);
-          await context.commit();
-        }
-        const write = this.write(next);
-        // Observed by the race or `all` above while in flight; this only keeps a write that fails after an abort from going unhandled.
-        write.catch(() => undefined);
-        writing.set(next.ticket, write);
+        await this.context.limit(() => this.context.write(batch, ticket, this.context.signal));
+        this.queue.shift();
+        this.context.onQueueChanged(this);
+        await this.context.commit();
       }
     } catch (error) {
-      if (!context.signal.aborted) context.onFailure(error);
+      if (!this.context.signal.aborted) this.context.onFailure(error);
     }
-  }
-
-  /** Writes one batch, takes it off the queue, and commits what that settled. */
-  private async write(entry: { batch: Batch<SinkEntry>; ticket: Ticket }): Promise<void> {
-    const { context } = this;
-    try {
-      await context.limit(() => context.write(entry.batch, entry.ticket, context.signal));
-    } finally {
-      this.writing.delete(entry.ticket);
-    }
-    this.queue.splice(this.queue.indexOf(entry), 1);
-    context.onQueueChanged(this);
-    await context.commit();
   }
 }

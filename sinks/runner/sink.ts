@@ -20,7 +20,6 @@ import { createBatchWriter } from './batch-writer.js';
 import type { RecordDecoder, SinkEntry } from './decode.js';
 import type { SinkMetrics } from './metrics.js';
 import { maxNewFieldsFor } from './drift-policy.js';
-import { OVERLAPPED_WRITES } from './partition-lane.js';
 import { adoptGroupOffsets, assertSameSubscription, groupHasMembers } from './group-admin.js';
 import { startSinkRunner, type SinkRunner } from './runner.js';
 
@@ -102,7 +101,6 @@ export async function startSink(options: SinkOptions): Promise<Sink> {
       topics: options.topics,
       limits: sinkConfig.batch,
       concurrency: sinkConfig.concurrency,
-      writesInFlight: options.destination.capabilities.overlappingWrites ? OVERLAPPED_WRITES : 1,
       decoder: options.decoder,
       decodeRetry: retry,
       writer,

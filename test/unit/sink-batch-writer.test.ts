@@ -73,7 +73,7 @@ function harness() {
   const prepared: string[] = [];
   const schemas = new Set<ResolvedSchema>();
   const destination: Destination = {
-    capabilities: { idempotency: 'version', overlappingWrites: false },
+    capabilities: { idempotency: 'version' },
     ping: async () => undefined,
     prepare: async (table) => {
       prepared.push(table.name);

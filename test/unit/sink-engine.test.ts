@@ -128,7 +128,7 @@ function heldWriter(): BatchWriter & { readonly writes: PendingWrite[]; confirme
 async function startEngine(
   group: FakeGroup,
   writer: BatchWriter,
-  options: { maxRows?: number; kafkaOutageTimeoutMs?: number; writesInFlight?: number } = {},
+  options: { maxRows?: number; kafkaOutageTimeoutMs?: number } = {},
 ): Promise<SinkRunner> {
   const runner = await startSinkEngine({
     consumer: group,
@@ -136,7 +136,6 @@ async function startEngine(
     topics: [TOPIC],
     limits: { maxRows: options.maxRows ?? 2, maxBytes: 1_000_000, maxAgeMs: 600_000 },
     concurrency: 2,
-    writesInFlight: options.writesInFlight ?? 1,
     decoder: knownSchemasDecoder,
     decodeRetry: createRetry({ retries: 0, initialDelayMs: 1, maxDelayMs: 1, multiplier: 1 }),
     writer,
@@ -204,68 +203,6 @@ describe('sink engine', () => {
       });
       assert.deepEqual(group.offsets(), [2, 4, 6], 'lastOffset + 1 of each batch, in order');
       assert.deepEqual(writer.confirmed, [`${TOPIC}-0-0-1`, `${TOPIC}-0-2-3`, `${TOPIC}-0-4-5`]);
-      await runner.stop(1_000);
-    },
-  );
-
-  it(
-    'with overlapping writes, sends the next batch of a partition while the previous one is in flight, and commits only over a written prefix',
-    { timeout: 5_000 },
-    async () => {
-      const group = new FakeGroup();
-      const writer = heldWriter();
-      const runner = await startEngine(group, writer, { writesInFlight: 2 });
-      await group.deliver(0, [0, 1, 2, 3, 4, 5], 6);
-      await writesReach(writer, 2);
-      await settle();
-      assert.equal(writer.writes.length, 2, 'two batches of the partition in flight, not three');
-
-      writer.writes[1]?.confirm();
-      await writesReach(writer, 3);
-      await settle();
-      assert.deepEqual(group.offsets(), [], 'batch 2-3 is written but 0-1 is not: nothing committed');
-
-      writer.writes[0]?.confirm();
-      await waitFor(() => group.offsets().includes(4) || undefined, {
-        what: 'offset 4 committed',
-        timeoutMs: 2_000,
-        intervalMs: 1,
-      });
-      writer.writes[2]?.confirm();
-      await waitFor(() => group.offsets().includes(6) || undefined, {
-        what: 'offset 6 committed',
-        timeoutMs: 2_000,
-        intervalMs: 1,
-      });
-      assert.deepEqual(group.offsets(), [4, 6], 'the first commit covers both batches once the first is written');
-      assert.deepEqual(writer.confirmed, [`${TOPIC}-0-2-3`, `${TOPIC}-0-0-1`, `${TOPIC}-0-4-5`]);
-      await runner.stop(1_000);
-    },
-  );
-
-  it(
-    'with overlapping writes, a batch that needs its end recorded first waits until every earlier write is confirmed',
-    { timeout: 5_000 },
-    async () => {
-      const group = new FakeGroup();
-      const writer = heldWriter();
-      const runner = await startEngine(group, writer, { writesInFlight: 2 });
-      // 0-1 is cut by size; 2 alone is cut because the partition was read to its end: it needs an intent.
-      await group.deliver(0, [0, 1, 2], 3);
-      await writesReach(writer, 1);
-      await settle();
-      assert.equal(writer.writes.length, 1, 'the intent batch does not start beside an unconfirmed write');
-      assert.deepEqual(group.commits, [], 'no intent committed while 0-1 is unwritten');
-
-      writer.writes[0]?.confirm();
-      await writesReach(writer, 2);
-      assert.deepEqual(group.commits.at(-1), [{ topic: TOPIC, partition: 0, offset: 2, metadata: encodeIntent(2) }]);
-      writer.writes[1]?.confirm();
-      await waitFor(() => group.offsets().includes(3) || undefined, {
-        what: 'offset 3 committed',
-        timeoutMs: 2_000,
-        intervalMs: 1,
-      });
       await runner.stop(1_000);
     },
   );

@@ -156,7 +156,6 @@ async function startHarness(kafkaOutageTimeoutMs: number, maxRows = 2): Promise<
     topics: [TOPIC],
     limits: { maxRows, maxBytes: 1_000_000, maxAgeMs: 600_000 },
     concurrency: 2,
-    writesInFlight: 1,
     decoder: knownSchemasDecoder,
     decodeRetry: createRetry({ retries: 0, initialDelayMs: 1, maxDelayMs: 1, multiplier: 1 }),
     writer: {
