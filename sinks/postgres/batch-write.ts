@@ -71,7 +71,7 @@ export type Transaction = <T>(
   options?: TransactionOptions,
 ) => Promise<T>;
 
-export interface BatchWriterOptions {
+export interface PostgresBatchWriteOptions {
   readonly transaction: Transaction;
   readonly planFor: (spec: TableSpec) => Promise<WritePlan>;
   /** `schema.table`, as errors name tables. */
@@ -79,7 +79,7 @@ export interface BatchWriterOptions {
   readonly logger: Logger;
 }
 
-export function createBatchWriter(options: BatchWriterOptions): (batch: WriteBatch) => Promise<WriteResult> {
+export function postgresBatchWrite(options: PostgresBatchWriteOptions): (batch: WriteBatch) => Promise<WriteResult> {
   const { transaction, planFor, qualified, logger } = options;
   /** Staging tables each session already has (temporary tables live as long as their connection). */
   const staged = new WeakMap<pg.PoolClient, Set<string>>();

@@ -40,7 +40,7 @@ import { DestinationError, checkStorable, frozenTableError } from '../errors.js'
 import type { PostgresConfig } from './config.js';
 import { postgresConnection } from './connection.js';
 import {
-  createBatchWriter,
+  postgresBatchWrite,
   writePlan,
   type Transaction,
   type TransactionOptions,
@@ -236,7 +236,7 @@ export function createPostgresDestination(options: PostgresDestinationOptions): 
     ]);
   }
 
-  const write = createBatchWriter({ transaction, planFor, qualified, logger });
+  const write = postgresBatchWrite({ transaction, planFor, qualified, logger });
 
   return {
     capabilities: { idempotency: 'version' },
