@@ -34,6 +34,7 @@ import { withAdmin } from '../kafka/admin.js';
 import { stackKafka } from '../testkit/stack-kafka.js';
 import { waitFor } from '../testkit/wait-for.js';
 import type { WriteStageTotals } from '../sinks/duckdb/write-stages.js';
+import { metricSamples } from './ops-metrics.js';
 import { cpuSeconds, runCli, type Child } from './processes.js';
 
 export interface DuckdbSinkBenchResult {
@@ -68,15 +69,12 @@ function loggedStages(output: string): DuckdbSinkBenchResult['stages'] {
   throw new Error(`the DuckDB sink logged no write stages on close: ${output.slice(-2000)}`);
 }
 
-const SETTLED = /^bookeo_connect_sink_records_total\{([^}]*)\} (\S+)$/gm;
-
 /** Records the sink has settled so far, by kind (upsert, delete, dead_letter), from its /metrics. */
 async function settledRecords(opsUrl: string): Promise<Record<string, number>> {
-  const text = await (await fetch(`${opsUrl}/metrics`)).text();
   const byKind: Record<string, number> = {};
-  for (const [, labels, value] of text.matchAll(SETTLED)) {
-    const kind = /kind="([^"]+)"/.exec(labels ?? '')?.[1] ?? 'unknown';
-    byKind[kind] = (byKind[kind] ?? 0) + Number(value);
+  for (const { labels, value } of await metricSamples(opsUrl, 'bookeo_connect_sink_records_total')) {
+    const kind = labels.kind ?? 'unknown';
+    byKind[kind] = (byKind[kind] ?? 0) + value;
   }
   return byKind;
 }

@@ -30,6 +30,7 @@ import { stackStatus } from '../deploy/stack/stack.js';
 import { freePort } from '../testkit/free-port.js';
 import { waitFor } from '../testkit/wait-for.js';
 import { monotonicMicros, type StageProfile } from './cpu-profile.js';
+import { metricTotal } from './ops-metrics.js';
 import { benchConfigPath, cpuSeconds, runCli } from './processes.js';
 
 /** What the destination sends (sinks/clickhouse/destination.ts), and so what the direct insert sends. */
@@ -71,14 +72,8 @@ export interface BatchWrites {
 
 /** Batches written and their time, from the sink's `bookeo_connect_sink_write_seconds` histogram. */
 async function batchWrites(opsUrl: string): Promise<BatchWrites> {
-  const text = await (await fetch(`${opsUrl}/metrics`)).text();
-  const total = (suffix: string): number =>
-    [...text.matchAll(new RegExp(`^bookeo_connect_sink_write_seconds_${suffix}\\{[^}]*\\} (\\S+)$`, 'gm'))].reduce(
-      (sum, match) => sum + Number(match[1]),
-      0,
-    );
-  const batches = total('count');
-  const seconds = total('sum');
+  const batches = await metricTotal(opsUrl, 'bookeo_connect_sink_write_seconds_count');
+  const seconds = await metricTotal(opsUrl, 'bookeo_connect_sink_write_seconds_sum');
   return {
     batches,
     meanMs: batches === 0 ? 0 : Math.round((seconds * 1000) / batches),
