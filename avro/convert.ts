@@ -11,10 +11,8 @@
  *
  * Keys the schema does not know are not written; they are reported through `ConvertContext.drift`
  * so the caller can evolve the schema (drift.ts) and write again, instead of dropping data.
- * `createConverter` gives the value itself (the written bytes read back), to look at a conversion.
  */
 import { BinaryOutput } from './binary-output.js';
-import { avroTypeOf } from './codec.js';
 import { AvroRecordError } from './errors.js';
 import { integerToBytes, isSmallInteger, parseDateDays, parseTimestampMillis, unscaledAmount } from './logical.js';
 import {
@@ -35,8 +33,6 @@ export interface ConvertContext {
   /** Set when the entity carries a non-empty value under a key the schema does not have. */
   drift: boolean;
 }
-
-export type Converter = (entity: unknown, context?: ConvertContext) => Record<string, unknown>;
 
 /** The largest long avsc writes and reads back (it refuses the two safe integers beyond). */
 const MAX_AVRO_LONG = 2 ** 53 - 2;
@@ -255,12 +251,4 @@ export function createValueWriter(schema: AvroRecord, rootPath: string): ValueWr
       }
     },
   };
-}
-
-/** The value an entity converts to for `schema` (its written bytes read back by avsc). */
-export function createConverter(schema: AvroRecord, rootPath: string): Converter {
-  const writer = createValueWriter(schema, rootPath);
-  const type = avroTypeOf(schema);
-  return (entity, context) =>
-    type.fromBuffer(writer.encode(entity, 0, context).subarray(HEADER_SIZE)) as Record<string, unknown>;
 }

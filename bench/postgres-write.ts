@@ -9,8 +9,8 @@
  */
 import { Writable } from 'node:stream';
 import pg from 'pg';
-import { avroTypeOf } from '../avro/codec.js';
-import { createConverter } from '../avro/convert.js';
+import { createValueWriter } from '../avro/convert.js';
+import { HEADER_SIZE } from '../avro/wire.js';
 import { keySchema, valueSchemaOf } from '../avro/schemas.js';
 import { createLogger } from '../common/logger.js';
 import { stackEndpoints } from '../deploy/stack/endpoints.js';
@@ -46,14 +46,16 @@ function bookingBodies(count: number): { key: Record<string, unknown>; body: Buf
   });
   const data = state.account('bench');
   const schema = valueSchemaOf('bookings');
-  const convert = createConverter(schema, 'bookings.value');
-  const type = avroTypeOf(schema);
+  const writer = createValueWriter(schema, 'bookings.value');
   const now = state.nowSeconds();
   const out: { key: Record<string, unknown>; body: Buffer }[] = [];
   for (const index of data.bookings.select({ includeCanceled: true })) {
     if (out.length === count) break;
     const json = bookingJson(data, index, { expandCustomer: false, expandParticipants: true }, now);
-    out.push({ key: { account: 'bench', id: String(json.bookingNumber) }, body: type.toBuffer(convert(json)) });
+    out.push({
+      key: { account: 'bench', id: String(json.bookingNumber) },
+      body: writer.encode(json, 1).subarray(HEADER_SIZE),
+    });
   }
   return out;
 }

@@ -2,7 +2,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { avroTypeOf } from '../../avro/codec.js';
-import { createConverter, type ConvertContext } from '../../avro/convert.js';
+import type { ConvertContext } from '../../avro/convert.js';
+import { createConverter } from '../helpers/avro-converter.js';
 import { driftOrdinals, evolveSchema } from '../../avro/drift.js';
 import { sourceKeyOf, type AvroField, type AvroRecord } from '../../avro/schema-json.js';
 import { keySchema, valueSchemaOf } from '../../avro/schemas.js';
