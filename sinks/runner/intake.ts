@@ -59,7 +59,9 @@ export class BatchIntake {
     } catch (error) {
       const verdict = isTransientKafkaError(error) ? outage.failed('reading batch boundaries', error) : error;
       // Nothing of the batch was taken: the client delivers it again (and restarts the consumer if Kafka stays away).
-      if (isRetriable(verdict)) throw error;
+      // The verdict, not the client's own error: kafkajs gives up without a restart on an error it calls
+      // non-retriable (a coordinator not found while the broker is down is wrapped as one).
+      if (isRetriable(verdict)) throw verdict;
       fail(verdict);
       return;
     }
