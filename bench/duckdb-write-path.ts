@@ -20,7 +20,8 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { createLogger } from '../common/logger.js';
 import type { AvroSinkRecord, WriteBatch } from '../sinks/destination.js';
 import { createDuckDBDestination } from '../sinks/duckdb/destination.js';
-import type { WriteStageTotals } from '../sinks/duckdb/write-stages.js';
+import { duckdbSchema } from '../sinks/duckdb/config.js';
+import { WRITE_PATHS, type WriteStageTotals } from '../sinks/duckdb/write-stages.js';
 import { describeTable } from '../sinks/runner/avro-table.js';
 import { resolvedSchema, schemaVersion } from '../sinks/runner/registry-decoder.js';
 
@@ -65,7 +66,8 @@ function batches(firstOffset: number): WriteBatch[] {
 
 function difference(after: WriteStageTotals, before: WriteStageTotals): string {
   const ms = (stage: keyof WriteStageTotals['ms']): number => after.ms[stage] - before.ms[stage];
-  return `convert ${ms('convert')} ms, append ${ms('append')} ms, apply ${ms('apply')} ms; ${after.directBatches - before.directBatches} of ${after.batches - before.batches} batches direct`;
+  const paths = WRITE_PATHS.map((path) => `${after.paths[path] - before.paths[path]} ${path}`).join(', ');
+  return `convert ${ms('convert')} ms, append ${ms('append')} ms, apply ${ms('apply')} ms; batches ${paths}`;
 }
 
 const directory = mkdtempSync(join(tmpdir(), 'bookeo-bench-duckdb-write-'));
@@ -95,7 +97,7 @@ function decodeFloor(): string {
 }
 
 const destination = createDuckDBDestination({
-  connection: { path, schema: 'main', memoryLimit },
+  connection: duckdbSchema.parse({ path, memoryLimit }),
   mode: 'evolve',
   logger: createLogger({ level: 'warn', format: 'json' }),
 });

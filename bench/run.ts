@@ -154,7 +154,7 @@ async function duckdbPart(run: Run): Promise<void> {
   const perRow = (ms: number): number => Math.round((ms * 1000) / Math.max(1, stages.rows));
   run.rows.push({
     benchmark: `DuckDB sink, ${duckdb.rows} booking rows`,
-    figure: `${duckdb.rowsPerSecond} rows/s from the first write (${duckdb.seconds} s); ${duckdb.rowsPerSecondFromSpawn} rows/s from spawn; CPU ${duckdb.cpuMicrosPerRow.sink} µs/row (${duckdb.cpuWindow}), ${duckdb.cpuMicrosPerRow.sinkWholeProcess} over the whole process; stages per row: convert ${perRow(stages.ms.convert)} µs, append ${perRow(stages.ms.append)} µs, apply ${perRow(stages.ms.apply)} µs (${stages.directBatches} of ${stages.batches} batches without merge)`,
+    figure: `${duckdb.rowsPerSecond} rows/s from the first write (${duckdb.seconds} s); ${duckdb.rowsPerSecondFromSpawn} rows/s from spawn; CPU ${duckdb.cpuMicrosPerRow.sink} µs/row (${duckdb.cpuWindow}), ${duckdb.cpuMicrosPerRow.sinkWholeProcess} over the whole process; stages per row: convert ${perRow(stages.ms.convert)} µs, append ${perRow(stages.ms.append)} µs, apply ${perRow(stages.ms.apply)} µs (of ${stages.batches} batches ${stages.paths.inserted} inserted, ${stages.paths.merged} merged, ${stages.refusedInserts} inserts refused)`,
     limit: `DuckDB bulk load ${duckdb.directRowsPerSecond} rows/s (${duckdb.cpuMicrosPerRow.direct} µs CPU/row)`,
     ratio: ratio(duckdb.rowsPerSecond, duckdb.directRowsPerSecond),
     target: '≥ 0.5×',

@@ -25,7 +25,7 @@
 import type avsc from 'avsc';
 import type { Column, ColumnType, TableSpec } from '../columns.js';
 import { HELPERS } from './avro-native-runtime.js';
-import { decimalWidth, type ColumnWriter } from './native.js';
+import { decimalWidth, nullIsEmpty, type ColumnWriter, type NestedNulls } from './native.js';
 
 /** Appends the value columns of one record body to `columns` (the block's writers, in spec order). */
 export type Transcoder = (body: Buffer, columns: readonly ColumnWriter[]) => void;
@@ -51,11 +51,16 @@ function nullableBranch(type: avsc.Type): { inner: avsc.Type; nullIndex: number 
  */
 class Source {
   body: string[] = [];
+  readonly nestedNulls: NestedNulls;
   /** Functions of one top-level field each (`f<n>(buf, pos, end) → pos`), see `compileTranscoder`. */
   readonly functions: string[] = [];
   readonly binds: string[] = [];
   readonly constants: unknown[] = [];
   private names = 0;
+
+  constructor(nestedNulls: NestedNulls) {
+    this.nestedNulls = nestedNulls;
+  }
 
   /** A fresh local name. */
   temp(): string {
@@ -222,15 +227,15 @@ function valueCode(src: Source, type: avsc.Type, column: ColumnType, writer: str
     const union = nullableBranch(type);
     const inner = union?.inner ?? type;
     // ClickHouse has no Nullable(Array/Map/Tuple): the writer is the inner one and null is its empty value.
-    const flat = column.inner.kind === 'array' || column.inner.kind === 'map' || column.inner.kind === 'struct';
-    if (flat) {
+    if (nullIsEmpty(column, src.nestedNulls)) {
       if (union === undefined) return valueCode(src, inner, column.inner, writer); // a non-null Avro value under a nullable parent record
       src.emit(`if (${src.branch()} === ${union.nullIndex}) ${writer}.addEmpty(); else {`);
       valueCode(src, inner, column.inner, writer);
       return src.emit(`}`);
     }
-    // Nullable(scalar), most of a booking's columns: the null map and the value's bytes written
-    // straight to their two ByteWriters (a null is 1 in the map and the type's zero bytes).
+    // Nullable(scalar), most of a booking's columns (and a nested value whose nulls are kept): the
+    // null map and the value written straight to their two writers (a null is 1 in the map and the
+    // inner writer's empty value).
     const nulls = src.writer(`${writer}.nulls`);
     const value = src.writer(`${writer}.inner`);
     const present = (): void => {
@@ -330,13 +335,17 @@ function fieldCode(
  * The transcoder for bodies written with `type` (the avsc type of the value schema the table was
  * described from), or undefined when some column does not map (the caller decodes instead).
  */
-export function compileTranscoder(type: avsc.Type, spec: TableSpec): Transcoder | undefined {
+export function compileTranscoder(
+  type: avsc.Type,
+  spec: TableSpec,
+  nestedNulls: NestedNulls = 'as-empty',
+): Transcoder | undefined {
   if (type.typeName !== 'record') return undefined;
   const columns = new Map<string, { index: number; column: Column }>();
   spec.columns.forEach((column, index) => {
     if (column.role === 'value') columns.set(column.path.join('\u0000'), { index, column });
   });
-  const src = new Source();
+  const src = new Source(nestedNulls);
   const topWriters = new Map<number, string>();
   const writerOf = (index: number): string => {
     let name = topWriters.get(index);

@@ -13,12 +13,12 @@
  */
 import { undecodableBody } from '../avro-values.js';
 import type { TableSpec } from '../columns.js';
-import type { ResolvedSchema, SinkRecord, WriteBatch } from '../destination.js';
+import type { AvroSinkRecord, ResolvedSchema, SinkRecord, WriteBatch } from '../destination.js';
 import { DestinationError } from '../errors.js';
 import { createCellReaders, type Cell, type LineageContext } from '../rows.js';
 import { compileTranscoder, type Transcoder } from './avro-native.js';
 import { AvroBodyError } from './avro-native-runtime.js';
-import { BadValueError, NativeBlock, type ColumnWriter } from './native.js';
+import { BadValueError, NativeBlock, type ColumnWriter, type NestedNulls } from './native.js';
 
 /** What one resolved schema needs to fill blocks; built once per version. */
 export class BlockPlan {
@@ -31,14 +31,14 @@ export class BlockPlan {
   private readonly block: NativeBlock;
   private readonly transcode: Transcoder;
 
-  constructor(schema: ResolvedSchema) {
+  constructor(schema: ResolvedSchema, nestedNulls: NestedNulls = 'as-empty') {
     const spec = schema.table;
     this.spec = spec;
     this.cells = createCellReaders(spec);
     this.allColumns = spec.columns.map((_, index) => index);
     this.outsideValue = spec.columns.flatMap((column, index) => (column.role === 'value' ? [] : [index]));
-    this.block = new NativeBlock(spec);
-    const transcode = compileTranscoder(schema.type, spec);
+    this.block = new NativeBlock(spec, nestedNulls);
+    const transcode = compileTranscoder(schema.type, spec, nestedNulls);
     // The spec was described from this very schema, so every column maps; anything else is a bug, not bad data.
     if (transcode === undefined)
       throw new Error(
@@ -49,14 +49,27 @@ export class BlockPlan {
 
   /** The body of a batch: tombstones through the cells, upserts transcoded (in the batch's version). */
   body(batch: WriteBatch): Buffer {
+    return this.withColumns(batch, batch.records, () => Buffer.concat(this.block.chunks()));
+  }
+
+  /**
+   * Fills the block's columns with `records` (of `batch`), hands them to `use` while they hold the
+   * rows (the writers' buffers are reused: copy out what must outlive the call), then empties them.
+   */
+  withColumns<T>(
+    batch: WriteBatch,
+    records: readonly AvroSinkRecord[],
+    use: (columns: readonly ColumnWriter[], rows: number) => T,
+  ): T {
     const context: LineageContext = {
       topic: batch.topic,
       partition: batch.partition,
       ingestedAtMs: batch.ingestedAtMs,
     };
     const schema = batch.schema;
-    return this.fill(batch.records.length, (columns) => {
-      for (const { key, body, offset, schemaId } of batch.records) {
+    const columns = this.block.columns;
+    try {
+      for (const { key, body, offset, schemaId } of records) {
         if (body === null) {
           this.addCells(columns, this.allColumns, { key, value: null, offset, schemaId }, context);
           continue;
@@ -68,15 +81,8 @@ export class BlockPlan {
           throw recordLevel(error, this.spec.name, offset, schemaId);
         }
       }
-    });
-  }
-
-  /** Fills the block, copies it out as the body (one buffer: the socket gets it in one write), empties it. */
-  private fill(rows: number, add: (columns: readonly ColumnWriter[]) => void): Buffer {
-    try {
-      add(this.block.columns);
-      this.block.rows = rows;
-      return Buffer.concat(this.block.chunks());
+      this.block.rows = records.length;
+      return use(columns, records.length);
     } finally {
       this.block.reset();
     }

@@ -307,22 +307,34 @@ function scalar(type: ColumnType): ColumnWriter {
   }
 }
 
-/** The writer for a logical type, shaped like the ClickHouse type types.ts gives it. */
-export function columnWriter(type: ColumnType): ColumnWriter {
+/**
+ * What a null array, map or record becomes: ClickHouse has no Nullable(Array/Map/Tuple), so there
+ * it is the empty value (types.ts, `as-empty`); DuckDB's LIST, MAP and STRUCT hold NULL, so its
+ * blocks keep a null map for them as for scalars (`kept`).
+ */
+export type NestedNulls = 'as-empty' | 'kept';
+
+/** Whether a nullable column of this type is written as its inner type alone, null becoming the empty value. */
+export function nullIsEmpty(type: Extract<ColumnType, { kind: 'nullable' }>, nestedNulls: NestedNulls): boolean {
+  const nested = type.inner.kind === 'array' || type.inner.kind === 'map' || type.inner.kind === 'struct';
+  return nested && nestedNulls === 'as-empty';
+}
+
+/** The writer for a logical type, shaped like the ClickHouse type types.ts gives it (nested nulls aside). */
+export function columnWriter(type: ColumnType, nestedNulls: NestedNulls = 'as-empty'): ColumnWriter {
   switch (type.kind) {
     case 'nullable':
-      // ClickHouse has no Nullable(Array/Map/Tuple): null is the empty value there (types.ts).
-      return type.inner.kind === 'array' || type.inner.kind === 'map' || type.inner.kind === 'struct'
-        ? columnWriter(type.inner)
-        : new NullableWriter(columnWriter(type.inner));
+      return nullIsEmpty(type, nestedNulls)
+        ? columnWriter(type.inner, nestedNulls)
+        : new NullableWriter(columnWriter(type.inner, nestedNulls));
     case 'array':
-      return new ArrayWriter(columnWriter(type.items));
+      return new ArrayWriter(columnWriter(type.items, nestedNulls));
     case 'map':
-      return new MapWriter(columnWriter(type.values));
+      return new MapWriter(columnWriter(type.values, nestedNulls));
     case 'struct':
       return new TupleWriter(
         type.fields.map((field) => field.name),
-        type.fields.map((field) => columnWriter(field.type)),
+        type.fields.map((field) => columnWriter(field.type, nestedNulls)),
       );
     default:
       return scalar(type);
@@ -335,9 +347,9 @@ export class NativeBlock {
   rows = 0;
   private readonly spec: TableSpec;
 
-  constructor(spec: TableSpec) {
+  constructor(spec: TableSpec, nestedNulls: NestedNulls = 'as-empty') {
     this.spec = spec;
-    this.columns = spec.columns.map((column) => columnWriter(column.type));
+    this.columns = spec.columns.map((column) => columnWriter(column.type, nestedNulls));
   }
 
   /** Empties the block for reuse (its buffers stay allocated). */

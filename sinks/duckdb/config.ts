@@ -5,6 +5,8 @@
  */
 import { z } from 'zod';
 
+const size = z.string().regex(/^\d+(\.\d+)?\s*(KB|MB|GB|KiB|MiB|GiB)$/i, 'a size such as 512MB or 2GiB');
+
 /** The DuckDB destination: one embedded database file, held open by one sink process at a time. */
 export const duckdbSchema = z.strictObject({
   /** Database file; created with its folder on first use. Open it with the DuckDB CLI or Python while the sink is stopped. */
@@ -15,10 +17,13 @@ export const duckdbSchema = z.strictObject({
     .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a DuckDB schema name')
     .default('main'),
   /** DuckDB's own memory limit (its buffer manager runs inside the sink process); DuckDB's default is 80 % of RAM. */
-  memoryLimit: z
-    .string()
-    .regex(/^\d+(\.\d+)?\s*(KB|MB|GB|KiB|MiB|GiB)$/i, 'a size such as 512MB or 2GiB')
-    .default('512MB'),
+  memoryLimit: size.default('512MB'),
+  /**
+   * Write-ahead log size that triggers a checkpoint. Each checkpoint rewrites the tables' primary-key
+   * indexes whole, so DuckDB's default (16MB, a checkpoint every batch or two) makes a load slow down
+   * as its table grows; a larger one costs WAL on disk and replay time when the file is next opened.
+   */
+  checkpointThreshold: size.default('256MB'),
 });
 
 export type DuckDBConfig = z.infer<typeof duckdbSchema>;

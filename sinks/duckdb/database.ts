@@ -53,20 +53,29 @@ interface Opened {
   readonly catalog: string;
 }
 
-/** The catalog the file is attached as; sets the engine's memory limit on the way (a global setting of the instance). */
-async function prepareInstance(instance: DuckDBInstance, memoryLimit: string): Promise<string> {
+/** The engine's settings the configuration sets (`duckdb.memoryLimit`, `duckdb.checkpointThreshold`). */
+export interface EngineSettings {
+  readonly memoryLimit: string;
+  readonly checkpointThreshold: string;
+}
+
+const quoted = (text: string): string => `'${text.replace(/'/g, "''")}'`;
+
+/** The catalog the file is attached as; applies the engine's settings on the way (global settings of the instance). */
+async function prepareInstance(instance: DuckDBInstance, settings: EngineSettings): Promise<string> {
   const probe = await instance.connect();
   try {
-    // Set with SET, not as an open option: node-api caches one instance per file, and a reader
-    // opening the same file without that option would otherwise be refused.
-    await probe.run(`SET memory_limit = '${memoryLimit.replace(/'/g, "''")}'`);
+    // Set with SET, not as open options: node-api caches one instance per file, and a reader
+    // opening the same file without those options would otherwise be refused.
+    await probe.run(`SET memory_limit = ${quoted(settings.memoryLimit)}`);
+    await probe.run(`SET checkpoint_threshold = ${quoted(settings.checkpointThreshold)}`);
     return String((await probe.runAndReadAll('SELECT current_database()')).getRows()[0]?.[0]);
   } finally {
     probe.closeSync();
   }
 }
 
-export function duckdbFile(configuredPath: string, memoryLimit: string): DuckDBFile {
+export function duckdbFile(configuredPath: string, settings: EngineSettings): DuckDBFile {
   const path = resolve(configuredPath);
   let opened: Promise<Opened> | undefined;
   const lanes = new Map<string, Lane>();
@@ -81,7 +90,7 @@ export function duckdbFile(configuredPath: string, memoryLimit: string): DuckDBF
         } catch (error) {
           throw classifyOpenError(error, path);
         }
-        return { instance, catalog: await prepareInstance(instance, memoryLimit) };
+        return { instance, catalog: await prepareInstance(instance, settings) };
       })();
       opened = attempt;
       // A failed open (the file held by another process) is tried again by the next call.

@@ -1,22 +1,23 @@
 /**
  * The DuckDB destination: one embedded database file (config `duckdb.path`), tables in the schema
- * `duckdb.schema`, through @duckdb/node-api, the only module set that talks to it.
+ * `duckdb.schema`, through @duckdb/node-api (and its node-bindings for the vectors, vectors.ts), the
+ * only module set that talks to it.
  *
  * - prepare: reads the table's columns from `duckdb_columns()`, then creates the table and its
  *   tombstone table or adds the columns of new fields (mode `evolve`), or refuses with every
  *   difference listed (mode `freeze`). A column that cannot hold the new values, or a new key
  *   column, is an `incompatible` error in both modes.
  * - write: the batch's latest record per key is appended to a temporary staging table with the
- *   Appender (data chunks, chunks.ts), then merged by version in one transaction (sql.ts): the
- *   latest state per key is kept, older versions and replays change nothing, deletes move the key
- *   to `<table>__deleted` so an older upsert replayed later cannot bring it back. A batch whose
- *   keys are stored nowhere yet is inserted without the merge's deletes (applyStaged).
+ *   Appender (data chunks transcoded from the Avro bodies, chunks.ts), then applied in one
+ *   transaction (apply.ts, sql.ts): the latest state per key is kept, older versions and replays
+ *   change nothing, deletes move the key to `<table>__deleted` so an older upsert replayed later
+ *   cannot bring it back. A batch whose keys are stored nowhere yet is inserted as it is.
  * - startRebuild: `<table>__rebuild` (and its tombstones) next to the live table, swapped in by a
  *   DROP + RENAME in one transaction.
  * See database.ts for how the file and connections are shared and serialized (one connection per
  * table: `withConnection` names the table whose lane the work runs in).
  */
-import type { DuckDBAppender, DuckDBConnection, DuckDBDataChunk } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBDataChunk } from '@duckdb/node-api';
 import type { Logger } from '../../common/logger.js';
 import type { TableSpec } from '../columns.js';
 import {
@@ -25,12 +26,13 @@ import {
   type LiveVersion,
   type PrepareResult,
   type Rebuild,
+  type ResolvedSchema,
   type SchemaMode,
   type WriteBatch,
   type WriteResult,
 } from '../destination.js';
 import { checkStorable, frozenTableError, type DestinationError } from '../errors.js';
-import { batchChunks, compileChunkPlan, type ChunkPlan } from './chunks.js';
+import { batchChunks, compileChunkPlan, releaseChunks, type ChunkPlan } from './chunks.js';
 import type { DuckDBConfig } from './config.js';
 import { duckdbFile, type DuckDBFile, type Session } from './database.js';
 import { classifyDuckDBError, duckdbExceptionType } from './errors.js';
@@ -44,18 +46,19 @@ import {
   swapInRebuildSql,
   tombstoneTable,
 } from '../sql-tables.js';
+import { applyStaged, insertStaged, inTransaction, runAll, stage, type ApplyStatements } from './apply.js';
 import {
   addColumnSql,
   createSchemaSql,
   createStagingSql,
   duckdbSqlDialect,
   existingColumnsSql,
+  insertedKeysDeletedSql,
   insertStagedSql,
   liveVersionsSql,
   mergeStagedSql,
   type Location,
   renameTableSql,
-  STAGING_TABLE,
   storedKeysSql,
 } from './sql.js';
 import { duckdbType } from './types.js';
@@ -72,71 +75,12 @@ export interface DuckDBDestination extends Destination {
   writeStages(): WriteStageTotals;
 }
 
-/** The SQL that applies a staged batch to one table (sql.ts). */
-interface ApplyStatements {
-  readonly storedKeys: string;
-  readonly insert: readonly string[];
-  readonly merge: readonly string[];
-}
-
-/** Per table spec: compiled once, reused for every batch of that schema version. */
+/** Per resolved schema (one table spec each): compiled once, reused for every batch of that version. */
 interface WritePlan {
   readonly chunks: ChunkPlan;
   readonly createStaging: string;
   /** Built on first use inside a lane, where the file's catalog name is known. */
   apply: ApplyStatements | undefined;
-}
-
-/** Runs `work` in one transaction: committed when it returns, rolled back when it throws. */
-async function inTransaction(connection: DuckDBConnection, work: () => Promise<void>): Promise<void> {
-  await connection.run('BEGIN TRANSACTION');
-  try {
-    await work();
-    await connection.run('COMMIT');
-  } catch (error) {
-    // The failed statement's error is the one to report; a rollback that fails too adds nothing.
-    await connection.run('ROLLBACK').catch(() => undefined);
-    throw error;
-  }
-}
-
-async function runAll(connection: DuckDBConnection, statements: readonly string[]): Promise<void> {
-  for (const statement of statements) await connection.run(statement);
-}
-
-/**
- * Applies the staged batch: inserted as it is when the table and its tombstones hold none of its
- * keys (sql.ts), merged by version otherwise. The check and the statements share one transaction,
- * and the table's lane is its only writer, so the answer holds until the commit. Says whether the
- * batch went straight in.
- */
-async function applyStaged(connection: DuckDBConnection, statements: ApplyStatements): Promise<boolean> {
-  let direct = false;
-  await inTransaction(connection, async () => {
-    const [[stored]] = (await connection.runAndReadAll(statements.storedKeys)).getRows() as [[boolean]];
-    direct = !stored;
-    await runAll(connection, direct ? statements.insert : statements.merge);
-  });
-  return direct;
-}
-
-/**
- * Appends the chunks and closes the appender (which flushes). It is closed on failure too: left to
- * the garbage collector, it would flush its rows whenever that runs, into a staging table that has
- * been replaced by then. The append's own error is the one reported.
- */
-function appendAll(appender: DuckDBAppender, chunks: readonly DuckDBDataChunk[]): void {
-  try {
-    for (const chunk of chunks) appender.appendDataChunk(chunk);
-  } catch (error) {
-    try {
-      appender.closeSync();
-    } catch {
-      // Closing repeats the append's failure; the original error below says more.
-    }
-    throw error;
-  }
-  appender.closeSync();
 }
 
 async function existingColumns(
@@ -168,10 +112,12 @@ async function engineMemoryMb(file: DuckDBFile): Promise<number> {
 export function createDuckDBDestination(options: DuckDBDestinationOptions): DuckDBDestination {
   const { mode } = options;
   const schema = options.connection.schema;
-  const file = duckdbFile(options.connection.path, options.connection.memoryLimit);
+  const file = duckdbFile(options.connection.path, options.connection);
   const logger = options.logger.child({ component: 'duckdb-destination', path: file.path, schema });
-  const plans = new WeakMap<TableSpec, WritePlan>();
+  const plans = new WeakMap<ResolvedSchema, WritePlan>();
   const stages = new WriteStages();
+  /** Tables whose next batch is applied after a look at the stored keys, its last having been merged (apply.ts). */
+  const lookFirst = new Set<string>();
 
   const qualified = (table: string): string => `${schema}.${table}`;
 
@@ -200,11 +146,15 @@ export function createDuckDBDestination(options: DuckDBDestinationOptions): Duck
   const checkTypes = (spec: TableSpec): void =>
     checkStorable(spec.name, () => spec.columns.forEach((column) => duckdbType(column.type)));
 
-  function planFor(spec: TableSpec): WritePlan {
-    let plan = plans.get(spec);
+  function planFor(schema: ResolvedSchema): WritePlan {
+    let plan = plans.get(schema);
     if (plan === undefined) {
-      plan = { chunks: compileChunkPlan(spec), createStaging: createStagingSql(spec), apply: undefined };
-      plans.set(spec, plan);
+      plan = {
+        chunks: compileChunkPlan(schema),
+        createStaging: createStagingSql(schema.table),
+        apply: undefined,
+      };
+      plans.set(schema, plan);
     }
     return plan;
   }
@@ -213,28 +163,46 @@ export function createDuckDBDestination(options: DuckDBDestinationOptions): Duck
   async function write(batch: WriteBatch): Promise<WriteResult> {
     const token = batchToken(batch);
     if (batch.records.length === 0) return { rows: 0, token };
-    const spec = batch.schema.table;
-    const plan = planFor(spec);
+    const plan = planFor(batch.schema);
     const chunks = await stages.time('convert', () => batchChunks(plan.chunks, batch));
     const rows = chunks.reduce((sum, chunk) => sum + chunk.rowCount, 0);
+    try {
+      await applyChunks(batch, plan, chunks, rows);
+    } finally {
+      releaseChunks(plan.chunks, chunks);
+    }
+    return { rows: batch.records.length, token };
+  }
+
+  /** Stages the chunks in the table's lane and applies them (apply.ts). */
+  async function applyChunks(
+    batch: WriteBatch,
+    plan: WritePlan,
+    chunks: readonly DuckDBDataChunk[],
+    rows: number,
+  ): Promise<void> {
+    const spec = batch.schema.table;
     await withConnection('write', spec.name, async (connection, at) => {
-      await stages.time('append', async () => {
-        await connection.run(plan.createStaging);
-        appendAll(
-          await connection.createAppender(STAGING_TABLE.name, STAGING_TABLE.schema, STAGING_TABLE.catalog),
-          chunks,
-        );
-      });
       plan.apply ??= {
         storedKeys: storedKeysSql(at, spec),
         insert: insertStagedSql(at, spec),
         merge: mergeStagedSql(at, spec),
+        insertedKeysDeleted: insertedKeysDeletedSql(at, spec),
       };
       const statements = plan.apply;
-      const direct = await stages.time('apply', () => applyStaged(connection, statements));
-      stages.applied(rows, direct);
+      await stages.time('append', () => stage(connection, plan.createStaging, chunks));
+      const insertFirst = !lookFirst.has(spec.name) && batch.records.every((record) => record.body !== null);
+      if (insertFirst && (await stages.time('apply', () => insertStaged(connection, batch, statements)))) {
+        stages.applied(rows, 'inserted');
+        return;
+      }
+      if (insertFirst) stages.refusedInsert();
+      const path = await stages.time('apply', () => applyStaged(connection, statements));
+      // Keys stored nowhere: the next batch probably holds new entities too, and is inserted without the look.
+      if (path === 'inserted') lookFirst.delete(spec.name);
+      else lookFirst.add(spec.name);
+      stages.applied(rows, path);
     });
-    return { rows: batch.records.length, token };
   }
 
   async function prepareExisting(

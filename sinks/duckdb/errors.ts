@@ -10,7 +10,7 @@
 import { isProgrammingError } from '../../common/errors.js';
 import { DestinationError, type DestinationErrorReason } from '../errors.js';
 
-/** DuckDB exception types → reason. Values the appender would refuse are caught earlier (values.ts); these are the SQL-side casts. */
+/** DuckDB exception types → reason. Values the appender would refuse are caught earlier (vectors.ts); these are the SQL-side casts. */
 const REASON_BY_TYPE: Readonly<Record<string, DestinationErrorReason>> = {
   Conversion: 'bad-data',
   'Out of Range': 'bad-data',

@@ -17,6 +17,8 @@
  * table, new entities) has nothing to guard against or replace: after that check (`storedKeysSql`,
  * in the same transaction) it is inserted as it is (`insertStagedSql`), steps 1 and 2 skipped. A
  * re-delivered batch finds its own keys stored and takes the merge, so it still changes nothing.
+ * An upserts-only batch may skip that look too (apply.ts): inserted as it is, the primary key and
+ * `insertedKeysDeletedSql` make the same check.
  */
 import type { Column, TableSpec } from '../columns.js';
 import {
@@ -112,6 +114,17 @@ export function storedKeysSql(at: Location, spec: TableSpec): string {
   const holds = (table: string): string =>
     `EXISTS (SELECT 1 FROM ${STAGING} AS staged JOIN ${qualifiedName(at, table)} AS stored ON ${sameKey(spec.keyColumns, 'staged', 'stored')})`;
   return `SELECT ${holds(spec.name)} OR ${holds(tombstoneTable(spec.name))}`;
+}
+
+/**
+ * One row, one column: whether a row a batch inserted without the look at stored keys has a
+ * tombstone. The batch's rows are those of its topic, partition and offsets (`_version` is the
+ * offset: no other row of the table can have them).
+ */
+export function insertedKeysDeletedSql(at: Location, spec: TableSpec): string {
+  return `SELECT EXISTS (SELECT 1 FROM ${qualifiedName(at, spec.name)} AS inserted
+JOIN ${qualifiedName(at, tombstoneTable(spec.name))} AS stored ON ${sameKey(spec.keyColumns, 'inserted', 'stored')}
+WHERE inserted."_topic" = $topic AND inserted."_partition" = $partition AND inserted."_version" BETWEEN $first AND $last)`;
 }
 
 /** Key values as text (in key order) and version of every live entity; the table holds live rows only. */

@@ -117,9 +117,14 @@ function withoutIdentifierQuotes(type: string): string {
 /** Existing ← wanted pairs where the existing column already stores every wanted value exactly. */
 const WIDER: ReadonlySet<string> = new Set(['BIGINT<INTEGER', 'DOUBLE<FLOAT', 'DOUBLE<INTEGER']);
 
+/** The same type, quoting aside. */
+export function sameType(existing: string, wanted: string): boolean {
+  return withoutIdentifierQuotes(existing) === withoutIdentifierQuotes(wanted);
+}
+
 /** The same type (quoting aside) or a lossless widening; anything else needs a rebuild of the table. */
 export function canHold(existing: string, wanted: string): boolean {
-  const have = withoutIdentifierQuotes(existing);
-  const want = withoutIdentifierQuotes(wanted);
-  return have === want || WIDER.has(`${have}<${want}`);
+  return (
+    sameType(existing, wanted) || WIDER.has(`${withoutIdentifierQuotes(existing)}<${withoutIdentifierQuotes(wanted)}`)
+  );
 }

@@ -1,8 +1,8 @@
 /**
- * Where a DuckDB write's time goes, summed over the destination's life: decoding the batch's Avro
- * bodies and turning them into data chunks (JavaScript, before the table's connection is taken),
- * the Appender (node-api copying the chunks into DuckDB), and the SQL that applies the batch (the
- * merge, or only the key check of a batch appended straight into the table). The destination logs
+ * Where a DuckDB write's time goes, summed over the destination's life: transcoding the batch's
+ * Avro bodies into data chunks (JavaScript, before the table's connection is taken), the Appender
+ * (copying the chunks into the staging table), and the SQL that applies the staged batch (an
+ * insert, or the look at stored keys and then an insert or the merge). The destination logs
  * the totals when it closes, and the bench reads them from that line, so the next person sees which
  * stage is left to speed up without a profiler.
  */
@@ -10,12 +10,18 @@
 export const WRITE_STAGES = ['convert', 'append', 'apply'] as const;
 export type WriteStage = (typeof WRITE_STAGES)[number];
 
+/** How a batch went in (apply.ts): inserted as it was, or merged. */
+export const WRITE_PATHS = ['inserted', 'merged'] as const;
+export type WritePath = (typeof WRITE_PATHS)[number];
+
 export interface WriteStageTotals {
   readonly batches: number;
   /** Rows applied (the latest record per key of each batch). */
   readonly rows: number;
-  /** Batches appended straight into the table (no staging, no merge). */
-  readonly directBatches: number;
+  /** Batches by the way they went in. */
+  readonly paths: Readonly<Record<WritePath, number>>;
+  /** Inserts tried without a look at the stored keys that a stored or deleted key refused (then applied after the look). */
+  readonly refusedInserts: number;
   /** Wall-clock milliseconds per stage. */
   readonly ms: Readonly<Record<WriteStage, number>>;
 }
@@ -23,7 +29,8 @@ export interface WriteStageTotals {
 export class WriteStages {
   private batches = 0;
   private rows = 0;
-  private directBatches = 0;
+  private readonly paths: Record<WritePath, number> = { inserted: 0, merged: 0 };
+  private refusedInserts = 0;
   private readonly ms: Record<WriteStage, number> = { convert: 0, append: 0, apply: 0 };
 
   /** Runs `work`, adding its wall time to `stage`. */
@@ -36,11 +43,16 @@ export class WriteStages {
     }
   }
 
-  /** A batch applied with `rows` rows, straight into the table or through the merge. */
-  applied(rows: number, direct: boolean): void {
+  /** An insert without the look at stored keys was refused. */
+  refusedInsert(): void {
+    this.refusedInserts += 1;
+  }
+
+  /** A batch of `rows` rows went in by `path`. */
+  applied(rows: number, path: WritePath): void {
     this.batches += 1;
     this.rows += rows;
-    if (direct) this.directBatches += 1;
+    this.paths[path] += 1;
   }
 
   totals(): WriteStageTotals {
@@ -48,6 +60,12 @@ export class WriteStages {
       WriteStage,
       number
     >;
-    return { batches: this.batches, rows: this.rows, directBatches: this.directBatches, ms };
+    return {
+      batches: this.batches,
+      rows: this.rows,
+      paths: { ...this.paths },
+      refusedInserts: this.refusedInserts,
+      ms,
+    };
   }
 }

@@ -30,6 +30,7 @@ import { ensureTopics } from '../../kafka/topics.js';
 import { createTransactionalWriter } from '../../kafka/transactional-writer.js';
 import type { Destination } from '../../sinks/destination.js';
 import { createDuckDBDestination } from '../../sinks/duckdb/destination.js';
+import { duckdbSchema } from '../../sinks/duckdb/config.js';
 import { createSinkMetrics } from '../../sinks/runner/metrics.js';
 import { createRegistryDecoder } from '../../sinks/runner/registry-decoder.js';
 import { startSink, type Sink } from '../../sinks/runner/sink.js';
@@ -170,7 +171,7 @@ describe('drift hardening (real registry, Kafka, ClickHouse engine, DuckDB)', ()
     const duckdbSink = await runSink(
       'duckdb',
       createDuckDBDestination({
-        connection: { path: duckdbPath, schema: 'main', memoryLimit: '256MB' },
+        connection: duckdbSchema.parse({ path: duckdbPath, memoryLimit: '256MB' }),
         mode: 'evolve',
         logger: quiet,
       }),

@@ -20,8 +20,9 @@ import { createLogger } from '../../common/logger.js';
 import type { TableSpec } from '../../sinks/columns.js';
 import { describeTable } from '../../sinks/runner/avro-table.js';
 import type { LiveVersion, SinkRecord, WriteBatch } from '../../sinks/destination.js';
-import { decodedBatch } from '../helpers/write-batch.js';
+import { avroBatch } from '../helpers/write-batch.js';
 import { createDuckDBDestination, type DuckDBDestination } from '../../sinks/duckdb/destination.js';
+import { duckdbSchema } from '../../sinks/duckdb/config.js';
 import { duckdbType } from '../../sinks/duckdb/types.js';
 import { DestinationError } from '../../sinks/errors.js';
 import { bookingKeySchema, bookingRecord, bookingValueSchema } from '../../testkit/booking-avro.js';
@@ -34,11 +35,17 @@ const quiet = createLogger({
 const topic = 'bookeo.bookings';
 const directory = mkdtempSync(join(tmpdir(), 'bookeo-duckdb-it-'));
 const path = join(directory, 'nested', 'bookeo.duckdb');
-const connection = { path, schema: 'main', memoryLimit: '256MB' };
+const connection = duckdbSchema.parse({ path, memoryLimit: '256MB' });
 
-/** The values handed over as they are: what the destination makes of decoded values (the Avro side is the conformance suite's). */
-function batch(table: TableSpec, records: readonly SinkRecord[], partition = 0, ingestedAtMs = Date.now()): WriteBatch {
-  return decodedBatch(table, records, { topic, partition, ingestedAtMs });
+/** The records as the runner hands them over: Avro bodies written with `valueSchema` (the destination reads the bytes). */
+function batch(
+  table: TableSpec,
+  records: readonly SinkRecord[],
+  partition = 0,
+  ingestedAtMs = Date.now(),
+  valueSchema: unknown = bookingValueSchema,
+): WriteBatch {
+  return avroBatch(table, valueSchema, records, { topic, partition, ingestedAtMs });
 }
 
 const deleted = (n: number, offset: number): SinkRecord => ({
@@ -230,31 +237,37 @@ describe('DuckDB destination (embedded engine, temporary file)', () => {
       schemaId: 9,
     });
     await destination.write({
-      ...batch(kinds, [
-        record('k1', 1, {
-          blob: Buffer.from([0, 0xff, 0x10, 0x61]),
-          either: { long: 42 },
-          big: 9_007_199_254_740_991,
-          ratio: 0.5,
-          wide: '-1234567890123456789012345678.0123456789',
-          small: '-0.01',
-          history: [
-            { at: -1, on: -1 },
-            { at: 1_767_225_600_123, on: 20_454 },
-          ],
-          byName: { ü: { count: 1, tags: ['a', 'b'] }, z: { count: 0, tags: [] } },
-        }),
-        record('k2', 2, {
-          blob: Buffer.alloc(0),
-          either: null,
-          big: -1,
-          ratio: -2.25,
-          wide: '0.0000000000',
-          small: '99.99',
-          history: [],
-          byName: {},
-        }),
-      ]),
+      ...batch(
+        kinds,
+        [
+          record('k1', 1, {
+            blob: Buffer.from([0, 0xff, 0x10, 0x61]),
+            either: 42,
+            big: 9_007_199_254_740_990,
+            ratio: 0.5,
+            wide: '-1234567890123456789012345678.0123456789',
+            small: '-0.01',
+            history: [
+              { at: -1, on: -1 },
+              { at: 1_767_225_600_123, on: 20_454 },
+            ],
+            byName: { ü: { count: 1, tags: ['a', 'b'] }, z: { count: 0, tags: [] } },
+          }),
+          record('k2', 2, {
+            blob: Buffer.alloc(0),
+            either: null,
+            big: -1,
+            ratio: -2.25,
+            wide: '0.0000000000',
+            small: '99.99',
+            history: [],
+            byName: {},
+          }),
+        ],
+        0,
+        Date.now(),
+        value,
+      ),
       topic: 'bookeo.kinds',
     });
     const read = await rows(
@@ -266,8 +279,8 @@ describe('DuckDB destination (embedded engine, temporary file)', () => {
       {
         id: 'k1',
         blob: '00FF1061',
-        either: '{"long":42}',
-        big: '9007199254740991',
+        either: '42',
+        big: '9007199254740990',
         ratio: 0.5,
         wide: '-1234567890123456789012345678.0123456789',
         small: '-0.01',
@@ -286,6 +299,51 @@ describe('DuckDB destination (embedded engine, temporary file)', () => {
         byName: '{}',
       },
     ]);
+  });
+
+  it('writes a batch of several data chunks: lists, nulls, maps and long strings keep their rows across chunk boundaries', async () => {
+    const table = describeTable('chunked', bookingKeySchema, bookingValueSchema);
+    await destination.prepare(table);
+    const many = Array.from({ length: 5000 }, (_, n) =>
+      bookingRecord(n, n, {
+        title: n % 4 === 0 ? null : `title ${n}${'x'.repeat(n % 20)}`,
+        couponCodes:
+          n % 3 === 0
+            ? null
+            : Array.from({ length: n % 3 === 1 ? 0 : (n % 5) + 1 }, (_, i) => `c${n}-${'y'.repeat(i * 7)}`),
+        labels: Object.fromEntries(Array.from({ length: n % 4 }, (_, i) => [`label${i}`, `value ${n} ${i} ✓`])),
+        ...(n % 7 === 0 && { price: null }),
+        participants: {
+          numbers: [],
+          details: Array.from({ length: n % 3 }, (_, i) => ({
+            personId: `P${n}-${i}`,
+            firstName: i % 2 === 0 ? null : `Åsa-Maria ${n} ${i}`,
+            personType: 'customer',
+          })),
+        },
+      }),
+    );
+    await destination.write(batch(table, many));
+    const read = await rows(
+      `SELECT id, title, couponCodes, labels::JSON::VARCHAR AS labels, participants_details::JSON::VARCHAR AS details,
+              price_totalGross_amount::VARCHAR AS gross, price_totalNet_currency AS currency
+       FROM main.chunked ORDER BY _version`,
+    );
+    assert.deepEqual(
+      read,
+      many.map(({ key, value }) => {
+        const price = value?.price as { totalGross: { amount: string }; totalNet: { currency: string } } | null;
+        return {
+          id: key.id,
+          title: value?.title,
+          couponCodes: value?.couponCodes,
+          labels: JSON.stringify(value?.labels),
+          details: JSON.stringify((value?.participants as { details: unknown[] }).details),
+          gross: price?.totalGross.amount ?? null,
+          currency: price?.totalNet.currency ?? null,
+        };
+      }),
+    );
   });
 
   it('keeps the latest version per key: a later offset replaces, an older one is ignored, the last of a key in one batch wins', async () => {
@@ -331,18 +389,26 @@ describe('DuckDB destination (embedded engine, temporary file)', () => {
     assert.deepEqual(await rows(`SELECT id FROM main.bookings__deleted`), [{ id: 'B1000002' }]);
   });
 
-  it('inserts a batch whose keys are stored nowhere without the merge; a batch touching a stored key merges, so updates, deletes and re-deliveries keep their guarantees', async () => {
+  it('inserts a batch whose keys are stored nowhere without the merge, without a look at stored keys when it only has upserts; a batch touching a stored or deleted key merges, so updates, deletes and re-deliveries keep their guarantees', async () => {
     const table = describeTable('fresh_bookings', bookingKeySchema, bookingValueSchema);
     await destination.prepare(table);
-    const direct = (): number => destination.writeStages().directBatches;
-    const before = direct();
+    const start = destination.writeStages();
+    /** Batches by path, and inserts refused, since the test began. */
+    const paths = (): Record<string, number> => {
+      const now = destination.writeStages();
+      return {
+        inserted: now.paths.inserted - start.paths.inserted,
+        merged: now.paths.merged - start.paths.merged,
+        refused: now.refusedInserts - start.refusedInserts,
+      };
+    };
     const firstBatch = [bookingRecord(1, 1), bookingRecord(2, 2), deleted(3, 3)];
     const insertedAt = Date.UTC(2026, 0, 2, 3, 4, 5, 678);
     await destination.write(batch(table, firstBatch, 0, insertedAt));
-    assert.equal(direct(), before + 1, 'keys stored nowhere: inserted as they are');
+    assert.deepEqual(paths(), { inserted: 1, merged: 0, refused: 0 }, 'keys stored nowhere: inserted as they are');
     // Re-delivered (a crash before the offset commit): its keys are stored now, so it merges and changes nothing.
     await destination.write(batch(table, firstBatch, 0, insertedAt + 60_000));
-    assert.equal(direct(), before + 1, 'the re-delivery took the merge');
+    assert.deepEqual(paths(), { inserted: 1, merged: 1, refused: 0 }, 'the re-delivery took the merge');
     const state = async (): Promise<unknown> => ({
       live: await rows(
         `SELECT id, productName, _version, epoch_ms(_ingested_at) AS ms FROM main.fresh_bookings ORDER BY id`,
@@ -361,7 +427,7 @@ describe('DuckDB destination (embedded engine, temporary file)', () => {
     await destination.write(
       batch(table, [bookingRecord(1, 10, { productName: 'updated' }), bookingRecord(3, 0), bookingRecord(4, 11)]),
     );
-    assert.equal(direct(), before + 1, 'a batch with a stored key merges');
+    assert.deepEqual(paths(), { inserted: 1, merged: 2, refused: 0 }, 'a batch with a stored key merges');
     assert.deepEqual(
       await rows(`SELECT id, productName, _version FROM main.fresh_bookings ORDER BY id`),
       [
@@ -371,10 +437,26 @@ describe('DuckDB destination (embedded engine, temporary file)', () => {
       ],
       'the delete held against the older upsert',
     );
-    // New keys next to stored ones go straight in again.
+    // New keys next to stored ones go in without the merge again, after a look at the stored keys (the last batch merged).
     await destination.write(batch(table, [bookingRecord(5, 12)]));
-    assert.equal(direct(), before + 2);
-    assert.equal(await count('fresh_bookings'), 4);
+    assert.deepEqual(paths(), { inserted: 2, merged: 2, refused: 0 });
+    // Then the next upserts-only batch of new keys is inserted without the look.
+    await destination.write(batch(table, [bookingRecord(6, 13), bookingRecord(7, 14)]));
+    assert.deepEqual(paths(), { inserted: 3, merged: 2, refused: 0 });
+    assert.equal(await count('fresh_bookings'), 6);
+    // Inserted without the look: a deleted key's older upsert is refused (its tombstone), then merged: nothing changes.
+    const beforeRefusals = await state();
+    await destination.write(batch(table, [bookingRecord(3, 1)]));
+    assert.deepEqual(paths(), { inserted: 3, merged: 3, refused: 1 });
+    assert.deepEqual(await state(), beforeRefusals, 'the tombstone held against an upsert inserted without the look');
+    // A stored key refused by the table's primary key, then merged: updated in place, no second row.
+    await destination.write(batch(table, [bookingRecord(8, 15)]));
+    await destination.write(batch(table, [bookingRecord(8, 16, { productName: 'updated again' })]));
+    assert.deepEqual(paths(), { inserted: 4, merged: 4, refused: 2 });
+    assert.deepEqual(await rows(`SELECT productName, _version FROM main.fresh_bookings WHERE id = 'B1000008'`), [
+      { productName: 'updated again', _version: '16' },
+    ]);
+    assert.equal(await count('fresh_bookings'), 7);
   });
 
   it('lists the live entities with their versions, and nothing for a table that does not exist', async () => {
@@ -395,9 +477,12 @@ describe('DuckDB destination (embedded engine, temporary file)', () => {
   });
 
   it('evolves: a new field becomes a column before its rows, old rows read NULL, a removed field keeps its column', async () => {
-    const v2 = describeTable('bookings', bookingKeySchema, withField('notes', ['null', 'string']));
+    const v2Schema = withField('notes', ['null', 'string']);
+    const v2 = describeTable('bookings', bookingKeySchema, v2Schema);
     assert.deepEqual(await destination.prepare(v2), { created: false, addedColumns: ['notes'] });
-    await destination.write(batch(v2, [bookingRecord(4, 130, { notes: 'allergies: nuts ✓' })]));
+    await destination.write(
+      batch(v2, [bookingRecord(4, 130, { notes: 'allergies: nuts ✓' })], 0, Date.now(), v2Schema),
+    );
     assert.deepEqual(
       await rows(`SELECT id, notes FROM main.bookings WHERE id IN ('B1000004', 'B1000005') ORDER BY id`),
       [
@@ -410,12 +495,13 @@ describe('DuckDB destination (embedded engine, temporary file)', () => {
     assert.deepEqual(await rows(`SELECT notes, _version FROM main.bookings WHERE id = 'B1000004'`), [
       { notes: null, _version: '131' },
     ]);
-    const withoutTitle = describeTable('bookings', bookingKeySchema, {
+    const withoutTitleSchema = {
       ...bookingValueSchema,
       fields: bookingValueSchema.fields.filter((field) => field.name !== 'title'),
-    });
+    };
+    const withoutTitle = describeTable('bookings', bookingKeySchema, withoutTitleSchema);
     assert.deepEqual(await destination.prepare(withoutTitle), { created: false, addedColumns: [] });
-    await destination.write(batch(withoutTitle, [bookingRecord(5, 132)]));
+    await destination.write(batch(withoutTitle, [bookingRecord(5, 132)], 0, Date.now(), withoutTitleSchema));
     assert.deepEqual(await rows(`SELECT title, productName FROM main.bookings WHERE id = 'B1000005'`), [
       { title: null, productName: 'Cooking class' },
     ]);
@@ -492,20 +578,20 @@ describe('DuckDB destination (embedded engine, temporary file)', () => {
   });
 
   it('refuses a row it cannot store as bad data, naming the column, and writes nothing of that batch', async () => {
-    const bad = bookingRecord(9, 200, {
-      price: {
-        totalGross: { amount: 'twelve', currency: 'EUR' },
-        totalNet: { amount: '1.0000', currency: 'EUR' },
-        totalPaid: { amount: '0.0000', currency: 'EUR' },
-      },
-    });
+    const withBadText = batch(spec, [
+      bookingRecord(8, 199, { productName: 'must not land' }),
+      bookingRecord(9, 200, { productName: 'NOT UTF-8' }),
+    ]);
+    // A producer other than this project's could write bytes that are no UTF-8 into an Avro string.
+    const body = withBadText.records[1]?.body as Buffer;
+    body[body.indexOf('NOT UTF-8')] = 0xff;
     await assert.rejects(
-      destination.write(batch(spec, [bookingRecord(8, 199, { productName: 'must not land' }), bad])),
+      destination.write(withBadText),
       (error: unknown) =>
         error instanceof DestinationError &&
         error.reason === 'bad-data' &&
         !error.retriable &&
-        /price_totalGross_amount at offset 200/.test(error.message),
+        /productName at offset 200: a string is not valid UTF-8/.test(error.message),
     );
     const tooWide = bookingRecord(9, 201, {
       price: {
@@ -585,7 +671,11 @@ describe('DuckDB destination (embedded engine, temporary file)', () => {
 
   it('works in a schema named like the file (catalog and schema share the name `bookeo`)', async () => {
     const own = createDuckDBDestination({
-      connection: { path: join(directory, 'bookeo.duckdb'), schema: 'bookeo', memoryLimit: '256MB' },
+      connection: duckdbSchema.parse({
+        path: join(directory, 'bookeo.duckdb'),
+        schema: 'bookeo',
+        memoryLimit: '256MB',
+      }),
       mode: 'evolve',
       logger: quiet,
     });
@@ -606,7 +696,7 @@ describe('DuckDB destination (embedded engine, temporary file)', () => {
       `import { DuckDBInstance } from '@duckdb/node-api'; await DuckDBInstance.create(${JSON.stringify(heldPath)}); process.stdout.write('holding\\n'); process.stdin.resume(); process.stdin.on('end', () => process.exit(0));`,
     );
     const blocked = createDuckDBDestination({
-      connection: { path: heldPath, schema: 'main', memoryLimit: '256MB' },
+      connection: duckdbSchema.parse({ path: heldPath, memoryLimit: '256MB' }),
       mode: 'evolve',
       logger: quiet,
     });

@@ -27,6 +27,7 @@ import {
 import { createLogger } from '../../../common/logger.js';
 import type { ColumnType } from '../../../sinks/columns.js';
 import { createDuckDBDestination } from '../../../sinks/duckdb/destination.js';
+import { duckdbSchema } from '../../../sinks/duckdb/config.js';
 import { duckdbExceptionType } from '../../../sinks/duckdb/errors.js';
 import { qualifiedName, type Location } from '../../../sinks/duckdb/sql.js';
 import { quoteIdentifier } from '../../../sinks/sql-tables.js';
@@ -71,7 +72,11 @@ export const duckdbTarget: ConformanceTarget = {
   name: 'duckdb',
   async open(namespace: string): Promise<TargetNamespace> {
     const directory = mkdtempSync(join(tmpdir(), 'bookeo-conformance-duckdb-'));
-    const connection = { path: join(directory, `${namespace}.duckdb`), schema: namespace, memoryLimit: '256MB' };
+    const connection = duckdbSchema.parse({
+      path: join(directory, `${namespace}.duckdb`),
+      schema: namespace,
+      memoryLimit: '256MB',
+    });
     let reader: { instance: DuckDBInstance; connection: DuckDBConnection; at: Location } | undefined;
 
     /** Runs a query built for where the tables live (the catalog is named after the file). */
