@@ -301,28 +301,43 @@ function fillStrings(
   cursors: StringCursors,
 ): void {
   const source = writer.out.buffer;
-  let position = cursors.get(writer);
-  const checkEach = position === undefined && !base64 && !isUtf8(writer.out.view());
-  position ??= 0;
+  const resumeAt = cursors.get(writer);
+  const checkEach = resumeAt === undefined && !base64 && !isUtf8(writer.out.view());
+  let position = resumeAt ?? 0;
   const data = Buffer.alloc(count * STRING_SLOT);
-  const slots = new DataView(data.buffer, data.byteOffset, data.byteLength);
   /** Strings too long to inline, assigned once the inlined ones are copied in (the copy covers every slot). */
-  const long: [number, Uint8Array][] = [];
+  const long: Uint8Array[] = [];
+  const longRows: number[] = [];
   for (let row = 0; row < count; row++) {
-    const [length, from] = readLength(source, position);
+    // Most lengths take one byte; no subarray for a short string: slicing a Buffer costs more than the copy.
+    let length = source[position] as number;
+    let from = position + 1;
+    if (length >= 0x80) [length, from] = readLength(source, position);
     position = from + length;
-    let bytes: Uint8Array = source.subarray(from, position);
-    if (base64) bytes = Buffer.from(source.toString('latin1', from, position), 'base64');
-    else if (checkEach && !isUtf8(bytes)) throw new RowValueError('a string is not valid UTF-8', row);
-    if (bytes.length <= INLINE_BYTES) {
-      slots.setUint32(row * STRING_SLOT, bytes.length, true);
-      data.set(bytes, row * STRING_SLOT + 4);
+    let bytes: Uint8Array | undefined;
+    if (base64) {
+      bytes = Buffer.from(source.toString('latin1', from, position), 'base64');
     } else {
-      long.push([row, bytes]);
+      if (checkEach && !isUtf8(source.subarray(from, position)))
+        throw new RowValueError('a string is not valid UTF-8', row);
+      if (length > INLINE_BYTES) bytes = source.subarray(from, position);
+    }
+    const slot = row * STRING_SLOT;
+    if (bytes === undefined) {
+      // The slot's length (at most 12: its low byte) and the string after it; the rest stays zero.
+      data[slot] = length;
+      for (let i = 0; i < length; i++) data[slot + 4 + i] = source[from + i] as number;
+    } else if (bytes.length <= INLINE_BYTES) {
+      data[slot] = bytes.length;
+      data.set(bytes, slot + 4);
+    } else {
+      long.push(bytes);
+      longRows.push(row);
     }
   }
   copyInto(vector, data);
-  for (const [row, bytes] of long) duckdb.vector_assign_string_element_len(vector, row, bytes);
+  for (let i = 0; i < long.length; i++)
+    duckdb.vector_assign_string_element_len(vector, longRows[i] as number, long[i] as Uint8Array);
   cursors.set(writer, position);
 }
 
