@@ -22,17 +22,20 @@
  * DDL (same types, same primary key) `SELECT * FROM read_parquet(…)`, timed. That is DuckDB's
  * native columnar load (multi-threaded C++ reader, no JavaScript, Kafka or Avro), so it is the
  * ceiling for any loader into this table on this machine. An Appender loop from JavaScript would
- * instead measure node-api's per-value cost, which is part of what the sink is judged on.
+ * instead measure node-api's per-value cost, which is part of what the sink is judged on. Next to
+ * it, the same rows inserted by DuckDB alone in inserts of the sink's batch size (`batchedLoad`):
+ * the floor that one transaction per batch sets, whatever the loader.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { namespacedNames } from '../contract/namespace.js';
 import { stackEndpoints } from '../deploy/stack/endpoints.js';
 import { withAdmin } from '../kafka/admin.js';
 import { stackKafka } from '../testkit/stack-kafka.js';
 import { waitFor } from '../testkit/wait-for.js';
+import { duckdbSchema } from '../sinks/duckdb/config.js';
 import type { WriteStageTotals } from '../sinks/duckdb/write-stages.js';
 import { metricSamples } from './ops-metrics.js';
 import { cpuSeconds, runCli, type Child } from './processes.js';
@@ -47,6 +50,10 @@ export interface DuckdbSinkBenchResult {
   readonly secondsFromSpawn: number;
   readonly rowsPerSecondFromSpawn: number;
   readonly directRowsPerSecond: number;
+  /** Rows per batch the sink applied (its mean). */
+  readonly batchRows: number;
+  /** The same rows inserted by DuckDB alone in inserts of `batchRows`, one after the other: the engine's limit at that size. */
+  readonly batchedDirectRowsPerSecond: number;
   readonly peakRssMb: number;
   /**
    * CPU microseconds per row: the sink process (DuckDB inside it) while rows arrived (`cpuWindow`),
@@ -91,10 +98,42 @@ function exitedEarly(sink: Child): Error | undefined {
     : undefined;
 }
 
+/**
+ * The same rows inserted by DuckDB alone in inserts of `batchRows` rows, one transaction each, into
+ * another empty twin, with the sink's checkpoint threshold: what the table's primary key, the
+ * write-ahead log and the checkpoints cost at the sink's batch size, with no JavaScript at all.
+ */
+async function batchedLoad(
+  connection: DuckDBConnection,
+  ddl: string,
+  parquet: string,
+  batchRows: number,
+): Promise<{ rows: number; seconds: number }> {
+  await connection.run(`SET checkpoint_threshold = '${duckdbSchema.parse({}).checkpointThreshold}'`);
+  await connection.run(ddl.replace(/^CREATE TABLE (\S+\.)?"?bookings"?/i, 'CREATE TABLE main.bookings_batched'));
+  await connection.run(
+    `CREATE TEMPORARY TABLE numbered AS SELECT row_number() OVER () AS bench_row, * FROM read_parquet('${parquet}')`,
+  );
+  const [[total]] = (await connection.runAndReadAll('SELECT count(*) FROM numbered')).getRows() as [[bigint]];
+  const started = performance.now();
+  for (let from = 0; from < Number(total); from += batchRows)
+    await connection.run(
+      `INSERT INTO main.bookings_batched SELECT * EXCLUDE (bench_row) FROM numbered WHERE bench_row > ${from} AND bench_row <= ${from + batchRows}`,
+    );
+  return { rows: Number(total), seconds: (performance.now() - started) / 1000 };
+}
+
 async function directLoad(
   path: string,
   directory: string,
-): Promise<{ rows: number; seconds: number; cpuSeconds: number; firstWrite: { atMs: number; rows: number } }> {
+  batchRows: number,
+): Promise<{
+  rows: number;
+  seconds: number;
+  cpuSeconds: number;
+  firstWrite: { atMs: number; rows: number };
+  batched: { rows: number; seconds: number };
+}> {
   const instance = await DuckDBInstance.create(path);
   const connection = await instance.connect();
   try {
@@ -124,6 +163,7 @@ async function directLoad(
       seconds,
       cpuSeconds: cpu,
       firstWrite: { atMs: Number(atMs), rows: Number(firstRows) },
+      batched: await batchedLoad(connection, ddl, parquet, batchRows),
     };
   } finally {
     connection.closeSync();
@@ -191,7 +231,8 @@ export async function benchDuckdbSink(options: {
     if (code !== 0)
       throw new Error(`the DuckDB sink exited with ${String(code)} on SIGTERM: ${running.output().slice(-2000)}`);
 
-    const direct = await directLoad(path, directory);
+    const stages = loggedStages(running.output());
+    const direct = await directLoad(path, directory, Math.max(1, Math.round(stages.rows / stages.batches)));
     const seconds = (doneAt - direct.firstWrite.atMs) / 1000;
     const secondsFromSpawn = (doneAt - spawnedAt) / 1000;
     const afterFirst = options.expectedRows - (first?.rows ?? 0);
@@ -208,6 +249,8 @@ export async function benchDuckdbSink(options: {
       secondsFromSpawn: Number(secondsFromSpawn.toFixed(2)),
       rowsPerSecondFromSpawn: Math.round(options.expectedRows / Math.max(secondsFromSpawn, 0.001)),
       directRowsPerSecond: Math.round(direct.rows / Math.max(direct.seconds, 0.001)),
+      batchRows: Math.round(stages.rows / stages.batches),
+      batchedDirectRowsPerSecond: Math.round(direct.batched.rows / Math.max(direct.batched.seconds, 0.001)),
       peakRssMb: running.peakRssMb(),
       cpuMicrosPerRow: {
         sink: Math.round((window.cpu * 1e6) / window.rows),
@@ -215,7 +258,7 @@ export async function benchDuckdbSink(options: {
         direct: Math.round((direct.cpuSeconds * 1e6) / direct.rows),
       },
       cpuWindow,
-      stages: loggedStages(running.output()),
+      stages,
     };
   } finally {
     if (sink !== undefined && !hasExited(sink)) {

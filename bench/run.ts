@@ -155,7 +155,7 @@ async function duckdbPart(run: Run): Promise<void> {
   run.rows.push({
     benchmark: `DuckDB sink, ${duckdb.rows} booking rows`,
     figure: `${duckdb.rowsPerSecond} rows/s from the first write (${duckdb.seconds} s); ${duckdb.rowsPerSecondFromSpawn} rows/s from spawn; CPU ${duckdb.cpuMicrosPerRow.sink} µs/row (${duckdb.cpuWindow}), ${duckdb.cpuMicrosPerRow.sinkWholeProcess} over the whole process; stages per row: convert ${perRow(stages.ms.convert)} µs, append ${perRow(stages.ms.append)} µs, apply ${perRow(stages.ms.apply)} µs (of ${stages.batches} batches ${stages.paths.inserted} inserted, ${stages.paths.merged} merged, ${stages.refusedInserts} inserts refused)`,
-    limit: `DuckDB bulk load ${duckdb.directRowsPerSecond} rows/s (${duckdb.cpuMicrosPerRow.direct} µs CPU/row)`,
+    limit: `DuckDB bulk load ${duckdb.directRowsPerSecond} rows/s (${duckdb.cpuMicrosPerRow.direct} µs CPU/row); DuckDB alone in inserts of ${duckdb.batchRows} rows ${duckdb.batchedDirectRowsPerSecond} rows/s (${ratio(duckdb.rowsPerSecond, duckdb.batchedDirectRowsPerSecond)})`,
     ratio: ratio(duckdb.rowsPerSecond, duckdb.directRowsPerSecond),
     target: '≥ 0.5×',
     peakRss: `${duckdb.peakRssMb} MB (DuckDB ${stages.duckdbMemoryMb} MB of ${stages.memoryLimit} at the end)`,
