@@ -29,8 +29,13 @@ import { framed, knownSchemasDecoder } from '../helpers/sink-fakes.js';
 import { waitFor } from '../../testkit/wait-for.js';
 
 // kafkajs is CommonJS: its error classes are reachable through the default export only.
-const { KafkaJSConnectionError, KafkaJSNonRetriableError, KafkaJSNumberOfRetriesExceeded, KafkaJSProtocolError } =
-  kafkajs;
+const {
+  KafkaJSConnectionError,
+  KafkaJSGroupCoordinatorNotFound,
+  KafkaJSNonRetriableError,
+  KafkaJSNumberOfRetriesExceeded,
+  KafkaJSProtocolError,
+} = kafkajs;
 const TOPIC = 'p.items';
 const GROUP = 'outage-group';
 const logger = createLogger({ level: 'silent', format: 'json' });
@@ -51,6 +56,8 @@ class FakeConsumer {
     COMMIT_OFFSETS: 'commit',
   };
   readonly commits: TopicPartitionOffsetAndMetadata[][] = [];
+  /** Every crash reported, and whether kafkajs restarts the consumer after it. */
+  readonly crashes: Array<{ error: Error; restart: boolean }> = [];
   /** Each commit fails with this while set. */
   commitFailure: (() => Error) | undefined;
   /** Set between a crash and the rejoin: pause/resume throw as kafkajs' do then. */
@@ -100,10 +107,24 @@ class FakeConsumer {
   }
   /** kafkajs' crash handler: asks restartOnFailure, then reports the crash. */
   async crash(error: Error): Promise<boolean> {
+    return this.reportCrash(error, (await this.config.retry?.restartOnFailure?.(error)) ?? true);
+  }
+  private reportCrash(error: Error, restart: boolean): boolean {
     this.restarting = true;
-    const restart = (await this.config.retry?.restartOnFailure?.(error)) ?? true;
+    this.crashes.push({ error, restart });
     this.emit(this.events.CRASH, { error, groupId: GROUP, restart });
     return restart;
+  }
+  /**
+   * What kafkajs does with an error eachBatch throws: its retrier retries an error it calls
+   * retriable and, once out of retries, crashes with KafkaJSNumberOfRetriesExceeded, which asks
+   * restartOnFailure; any other error (retriable: false) crashes the consumer with no restart and
+   * no question asked (kafkajs's retry/index.js and consumer/index.js).
+   */
+  private async failBatch(error: Error): Promise<void> {
+    const retriable = (error as { retriable?: boolean }).retriable !== false;
+    if (retriable) await this.crash(new KafkaJSNumberOfRetriesExceeded(error, { retryCount: 5, retryTime: 100 }));
+    else this.reportCrash(error, false);
   }
   async deliver(partition: number, offsets: number[], highWatermark = 1_000): Promise<void> {
     const messages = offsets.map(
@@ -118,9 +139,14 @@ class FakeConsumer {
         }) as KafkaMessage,
     );
     const batch = { topic: TOPIC, partition, highWatermark: String(highWatermark), messages };
-    await this.eachBatch?.({ batch, heartbeat: async () => undefined } as unknown as Parameters<
-      NonNullable<ConsumerRunConfig['eachBatch']>
-    >[0]);
+    try {
+      await this.eachBatch?.({ batch, heartbeat: async () => undefined } as unknown as Parameters<
+        NonNullable<ConsumerRunConfig['eachBatch']>
+      >[0]);
+    } catch (error) {
+      await this.failBatch(error as Error);
+      return;
+    }
     this.emit(this.events.END_BATCH_PROCESS, {
       topic: TOPIC,
       partition,
@@ -136,6 +162,8 @@ interface Harness {
   readonly written: Array<Batch<SinkEntry>>;
   /** Writes wait while this is set (a slow destination). */
   hold: Promise<void> | undefined;
+  /** Reading the group's committed offsets (where a generation finds its batch boundaries) fails with this while set. */
+  offsetsFailure: (() => Error) | undefined;
 }
 
 async function startHarness(kafkaOutageTimeoutMs: number, maxRows = 2): Promise<Harness> {
@@ -143,13 +171,20 @@ async function startHarness(kafkaOutageTimeoutMs: number, maxRows = 2): Promise<
   const admin = {
     connect: async () => undefined,
     disconnect: async () => undefined,
-    fetchOffsets: async () => [{ topic: TOPIC, partitions: [] }],
+    fetchOffsets: async () => {
+      if (harness.offsetsFailure !== undefined) throw harness.offsetsFailure();
+      return [{ topic: TOPIC, partitions: [] }];
+    },
   };
   const kafka = kafkajsAsClient('sink-test', {
     consumer: (config: ConsumerConfig) => (consumer = new FakeConsumer(config)),
     admin: () => admin,
   } as unknown as Kafka);
-  const harness = { written: [] as Array<Batch<SinkEntry>>, hold: undefined as Promise<void> | undefined } as Harness;
+  const harness = {
+    written: [] as Array<Batch<SinkEntry>>,
+    hold: undefined as Promise<void> | undefined,
+    offsetsFailure: undefined as (() => Error) | undefined,
+  } as Harness;
   const runner = await startSinkRunner({
     kafka,
     groupId: GROUP,
@@ -319,6 +354,28 @@ describe('sink runner: Kafka failures', () => {
     assert.equal(runner.status().state, 'degraded');
     consumer.join();
     assert.equal(runner.status().state, 'running');
+    await consumer.deliver(0, [0, 1]);
+    await waitFor(() => committedOffset(consumer) === '2', { what: 'a commit after the rejoin', timeoutMs: 5_000 });
+    assert.deepEqual(await outcome(runner.done), { settled: false });
+    await runner.stop(1_000);
+  });
+
+  it('keeps the consumer restartable when Kafka goes away while a generation reads its batch boundaries, though kafkajs calls a missing coordinator non-retriable', async () => {
+    const harness = await startHarness(60_000);
+    const { consumer, runner } = harness;
+    // kafkajs throws this (a KafkaJSNonRetriableError) when no broker answers the coordinator lookup;
+    // its typings omit the message its constructor takes.
+    const CoordinatorNotFound = KafkaJSGroupCoordinatorNotFound as unknown as new (message: string) => Error;
+    harness.offsetsFailure = () => new CoordinatorNotFound('Failed to find group coordinator');
+    await consumer.deliver(0, [0, 1]);
+    assert.deepEqual(
+      consumer.crashes.map(({ restart }) => restart),
+      [true],
+      'kafkajs restarts the consumer: the batch was handed back as the outage, a retriable error',
+    );
+    assert.equal(runner.status().state, 'degraded');
+    harness.offsetsFailure = undefined;
+    consumer.join();
     await consumer.deliver(0, [0, 1]);
     await waitFor(() => committedOffset(consumer) === '2', { what: 'a commit after the rejoin', timeoutMs: 5_000 });
     assert.deepEqual(await outcome(runner.done), { settled: false });
