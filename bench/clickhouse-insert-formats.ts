@@ -9,8 +9,8 @@
  * Targets the stack's ClickHouse (BOOKEO_STACK_CLICKHOUSE_PORT moves it); uses and drops its own
  * database; inserts with the destination's settings (dedup off, so that runs can repeat rows).
  * Results decided the sink's format: Native (sinks/clickhouse/native.ts), transcoded straight from
- * the Avro bytes (avro-native.ts); the row filled from decoded records is shown next to it. RowBinary is
- * encoded here (https://clickhouse.com/docs/interfaces/formats/RowBinary) to measure it; Parquet
+ * the Avro bytes (sinks/columnar/avro-transcoder.ts); the row filled from decoded records is shown next to it.
+ * RowBinary is encoded here (https://clickhouse.com/docs/interfaces/formats/RowBinary) to measure it; Parquet
  * and Arrow bodies are made by ClickHouse itself (no encoder in this project), so their rows show
  * the server's side only.
  */
@@ -24,15 +24,16 @@ import { createLogger } from '../common/logger.js';
 import { stackEndpoints } from '../deploy/stack/endpoints.js';
 import type { ColumnType, TableSpec } from '../sinks/columns.js';
 import { describeTable } from '../sinks/runner/avro-table.js';
-import { ByteWriter } from '../sinks/clickhouse/bytes.js';
+import { ByteWriter } from '../sinks/columnar/bytes.js';
 import { qualifiedName, quoteIdentifier } from '../sinks/clickhouse/ddl.js';
 import { createClickHouseDestination } from '../sinks/clickhouse/destination.js';
-import { decimalWidth, scaledDecimal } from '../sinks/clickhouse/native.js';
-import { BlockPlan } from '../sinks/clickhouse/native-batch.js';
+import { nativeBlockChunks } from '../sinks/clickhouse/native.js';
+import { nativeBody } from '../sinks/clickhouse/native-batch.js';
+import { BlockPlan } from '../sinks/columnar/block-plan.js';
+import { columnWriter, decimalWidth, scaledDecimal } from '../sinks/columnar/writers.js';
 import type { AvroSinkRecord, SinkRecord } from '../sinks/destination.js';
 import { resolvedSchema, schemaVersion } from '../sinks/runner/registry-decoder.js';
 import { createCellReaders, createRowConverter, type Row } from '../sinks/rows.js';
-import { NativeBlock } from '../sinks/clickhouse/native.js';
 import { bookingKeySchema, bookingRecord, bookingValueSchema } from '../testkit/booking-avro.js';
 import { uniqueName } from '../testkit/wait-for.js';
 
@@ -139,16 +140,15 @@ const version = schemaVersion(7, bookingValueSchema);
 const schema = resolvedSchema(version, spec, () => version);
 const blocks = new BlockPlan(schema);
 const cells = createCellReaders(spec);
-const objectBlock = new NativeBlock(spec);
+const objectColumns = spec.columns.map((column) => columnWriter(column.type));
 
 /** Native filled from decoded records, every column through rows.ts's cells (the sink transcodes instead). */
 function objectBody(rows: readonly SinkRecord[]): Buffer {
   try {
-    for (const record of rows) cells.forEach((cell, i) => objectBlock.columns[i]?.add(cell(record, lineage)));
-    objectBlock.rows = rows.length;
-    return Buffer.concat(objectBlock.chunks());
+    for (const record of rows) cells.forEach((cell, i) => objectColumns[i]?.add(cell(record, lineage)));
+    return Buffer.concat(nativeBlockChunks(spec, objectColumns, rows.length));
   } finally {
-    objectBlock.reset();
+    for (const column of objectColumns) column.reset();
   }
 }
 
@@ -228,7 +228,7 @@ const formats: Record<string, () => Promise<Run>> = {
   'Native (records → columns)': () => timed('Native', () => objectBody(records)),
   'Native (Avro bytes → columns)': () =>
     timed('Native', () =>
-      blocks.body({ ...lineage, schema, firstOffset: 0, lastOffset: rowCount - 1, records: avroRecords }),
+      nativeBody(blocks, { ...lineage, schema, firstOffset: 0, lastOffset: rowCount - 1, records: avroRecords }),
     ),
 };
 

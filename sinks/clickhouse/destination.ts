@@ -22,6 +22,7 @@ import { finished } from 'node:stream/promises';
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import type { Logger } from '../../common/logger.js';
 import { maskUrlPassword } from '../../common/secrets.js';
+import { BlockPlan } from '../columnar/block-plan.js';
 import type { TableSpec } from '../columns.js';
 import {
   batchToken,
@@ -40,7 +41,7 @@ import { describeConflicts, planTable, qualifiedName, quoteIdentifier } from './
 import type { ClickHouseConfig } from './config.js';
 import { classifyClickHouseError } from './errors.js';
 import { clickhouseLayout } from './layout.js';
-import { BlockPlan } from './native-batch.js';
+import { nativeBody } from './native-batch.js';
 import { clickhouseType } from './types.js';
 
 export interface ClickHouseDestinationOptions {
@@ -116,7 +117,7 @@ export function createClickHouseDestination(options: ClickHouseDestinationOption
     const rows = batch.records.length;
     if (rows === 0) return { rows: 0, token };
     const plan = planFor(batch.schema);
-    const body = plan.block.body(batch);
+    const body = nativeBody(plan.block, batch);
     await request('insert', batch.schema.table.name, async (signal) => {
       const result = await client.exec({
         query: plan.insert,

@@ -1,124 +1,16 @@
 /**
- * A write batch as the body of one Native INSERT (native.ts). One way to become a row: value
- * columns are transcoded from the Avro bytes by the reader generated for the batch's version
- * (avro-native.ts); a body written with an older version of the topic is first rewritten into that
- * version by the batch's resolved schema, so a batch of mixed versions is still one block. Key and
- * lineage columns, and every column of a tombstone, are filled through rows.ts's cell readers.
- * A value a column cannot hold is a record-level `bad-data` error naming the offset, and a body
- * that does not decode a WireFormatError; the runner then isolates and dead-letters that record.
- *
- * Encoding is synchronous, so one block per table spec serves every batch: it is filled, copied
- * out as the body, and emptied again, keeping its grown buffers for the next batch. A batch in
+ * A write batch as the body of one Native INSERT (native.ts): the batch's plan fills the column
+ * writers (sinks/columnar/block-plan.ts, values transcoded from the Avro bytes), and the block they
+ * hold is copied out as the body before the writers are emptied for the next batch. A batch in
  * flight then holds only its body (about twice its Avro size), never a block of its own.
  */
-import { undecodableBody } from '../avro-values.js';
-import type { TableSpec } from '../columns.js';
-import type { AvroSinkRecord, ResolvedSchema, SinkRecord, WriteBatch } from '../destination.js';
-import { DestinationError } from '../errors.js';
-import { createCellReaders, type Cell, type LineageContext } from '../rows.js';
-import { compileTranscoder, type Transcoder } from './avro-native.js';
-import { AvroBodyError } from './avro-native-runtime.js';
-import { BadValueError, NativeBlock, type ColumnWriter, type NestedNulls } from './native.js';
+import type { BlockPlan } from '../columnar/block-plan.js';
+import type { WriteBatch } from '../destination.js';
+import { nativeBlockChunks } from './native.js';
 
-/** What one resolved schema needs to fill blocks; built once per version. */
-export class BlockPlan {
-  readonly spec: TableSpec;
-  private readonly cells: readonly Cell[];
-  /** Every column: a tombstone's are all filled through cells. */
-  private readonly allColumns: readonly number[];
-  /** Columns not read from the value (keys, lineage): filled through cells for upserts as well. */
-  private readonly outsideValue: readonly number[];
-  private readonly block: NativeBlock;
-  private readonly transcode: Transcoder;
-
-  constructor(schema: ResolvedSchema, nestedNulls: NestedNulls = 'as-empty') {
-    const spec = schema.table;
-    this.spec = spec;
-    this.cells = createCellReaders(spec);
-    this.allColumns = spec.columns.map((_, index) => index);
-    this.outsideValue = spec.columns.flatMap((column, index) => (column.role === 'value' ? [] : [index]));
-    this.block = new NativeBlock(spec, nestedNulls);
-    const transcode = compileTranscoder(schema.type, spec, nestedNulls);
-    // The spec was described from this very schema, so every column maps; anything else is a bug, not bad data.
-    if (transcode === undefined)
-      throw new Error(
-        `table ${spec.name}: schema id ${schema.schemaId} does not transcode into the columns described from it`,
-      );
-    this.transcode = transcode;
-  }
-
-  /** The body of a batch: tombstones through the cells, upserts transcoded (in the batch's version). */
-  body(batch: WriteBatch): Buffer {
-    return this.withColumns(batch, batch.records, () => Buffer.concat(this.block.chunks()));
-  }
-
-  /**
-   * Fills the block's columns with `records` (of `batch`), hands them to `use` while they hold the
-   * rows (the writers' buffers are reused: copy out what must outlive the call), then empties them.
-   */
-  withColumns<T>(
-    batch: WriteBatch,
-    records: readonly AvroSinkRecord[],
-    use: (columns: readonly ColumnWriter[], rows: number) => T,
-  ): T {
-    const context: LineageContext = {
-      topic: batch.topic,
-      partition: batch.partition,
-      ingestedAtMs: batch.ingestedAtMs,
-    };
-    const schema = batch.schema;
-    const columns = this.block.columns;
-    try {
-      for (const { key, body, offset, schemaId } of records) {
-        if (body === null) {
-          this.addCells(columns, this.allColumns, { key, value: null, offset, schemaId }, context);
-          continue;
-        }
-        this.addCells(columns, this.outsideValue, { key, value: PRESENT, offset, schemaId }, context);
-        try {
-          this.transcode(schema.bodyOf(body, schemaId), columns);
-        } catch (error) {
-          throw recordLevel(error, this.spec.name, offset, schemaId);
-        }
-      }
-      this.block.rows = records.length;
-      return use(columns, records.length);
-    } finally {
-      this.block.reset();
-    }
-  }
-
-  private addCells(
-    columns: readonly ColumnWriter[],
-    indexes: readonly number[],
-    record: SinkRecord,
-    context: LineageContext,
-  ): void {
-    let index = 0;
-    try {
-      for (index of indexes) (columns[index] as ColumnWriter).add((this.cells[index] as Cell)(record, context));
-    } catch (error) {
-      throw recordLevel(
-        error,
-        this.spec.name,
-        record.offset,
-        record.schemaId,
-        `column ${this.spec.columns[index]?.name ?? '?'}`,
-      );
-    }
-  }
-}
-
-/** Lineage cells of a transcoded upsert read only that the value is there, never from it. */
-const PRESENT: Readonly<Record<string, unknown>> = Object.freeze({});
-
-/** A body that does not decode is a WireFormatError (stage `decode`), a value a column cannot hold `bad-data`; anything else (a bug) passes through unchanged. */
-function recordLevel(error: unknown, table: string, offset: number, schemaId: number, where = 'value'): unknown {
-  if (error instanceof AvroBodyError) return undecodableBody(schemaId, error);
-  if (!(error instanceof BadValueError)) return error;
-  return new DestinationError(`table ${table}, ${where}, offset ${offset}: ${error.message}`, {
-    reason: 'bad-data',
-    table,
-    cause: error,
-  });
+/** The body of a batch: tombstones through the cells, upserts transcoded (in the batch's version). */
+export function nativeBody(plan: BlockPlan, batch: WriteBatch): Buffer {
+  return plan.withColumns(batch, batch.records, (columns, rows) =>
+    Buffer.concat(nativeBlockChunks(plan.spec, columns, rows)),
+  );
 }

@@ -2,7 +2,7 @@
  * A batch → the data chunks the appender loads into the staging table (DuckDB's bulk path: whole
  * column vectors handed over per chunk, no SQL per row). The values are never decoded into objects:
  * the batch's Avro bodies are transcoded into column buffers (the same block the ClickHouse sink
- * fills, sinks/clickhouse/native-batch.ts, with nulls kept for lists, maps and records), whose
+ * fills, sinks/columnar/block-plan.ts, with nulls kept for lists, maps and records), whose
  * layout DuckDB's vectors mirror, and copied into the chunks column by column (vectors.ts).
  *
  * Only the latest record of each key is staged: all states of a key sit in one partition in
@@ -12,8 +12,8 @@
  */
 import { DuckDBDataChunk, type DuckDBType } from '@duckdb/node-api';
 import type { ColumnType } from '../columns.js';
-import { BlockPlan } from '../clickhouse/native-batch.js';
-import type { BadValueError } from '../clickhouse/native.js';
+import { BlockPlan } from '../columnar/block-plan.js';
+import type { BadValueError } from '../columnar/writers.js';
 import { latestPerKey } from '../latest-per-key.js';
 import type { ResolvedSchema, WriteBatch } from '../destination.js';
 import { DestinationError } from '../errors.js';

@@ -1,5 +1,5 @@
 /**
- * A filled block's columns (the column writers of sinks/clickhouse/native.ts, nested nulls kept)
+ * A filled block's columns (the column writers of sinks/columnar/writers.ts, nested nulls kept)
  * → DuckDB data chunks for the Appender, written into the vectors' own memory through node-bindings.
  *
  * The block's buffers already have DuckDB's layout for most types: fixed-width numbers
@@ -26,7 +26,7 @@ import {
   ScalarWriter,
   TupleWriter,
   type ColumnWriter,
-} from '../clickhouse/native.js';
+} from '../columnar/writers.js';
 
 /** Rows per data chunk: DuckDB's vector size. */
 export const CHUNK_ROWS = duckdb.vector_size();
@@ -227,7 +227,7 @@ function fillTimestamps(vector: Vector, source: Buffer, start: number, count: nu
 const POWERS_OF_TEN = Array.from({ length: 39 }, (_, n) => 10n ** BigInt(n));
 
 /**
- * Scaled decimal integers (4, 8 or 16 bytes by precision, as native.ts writes them) → DuckDB's
+ * Scaled decimal integers (4, 8 or 16 bytes by precision, as writers.ts writes them) → DuckDB's
  * DECIMAL storage (2 bytes up to precision 4, else the same widths), each within its precision.
  */
 function fillDecimals(

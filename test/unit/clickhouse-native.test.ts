@@ -15,16 +15,23 @@ import { resolvedSchema, schemaVersion } from '../../sinks/runner/registry-decod
 import { createCellReaders } from '../../sinks/rows.js';
 import { WireFormatError } from '../../avro/wire.js';
 import { DestinationError } from '../../sinks/errors.js';
-import { compileTranscoder } from '../../sinks/clickhouse/avro-native.js';
-import { NativeBlock, scaledDecimal, type ColumnWriter } from '../../sinks/clickhouse/native.js';
-import { BlockPlan } from '../../sinks/clickhouse/native-batch.js';
+import { compileTranscoder } from '../../sinks/columnar/avro-transcoder.js';
+import { BlockPlan } from '../../sinks/columnar/block-plan.js';
+import { columnWriter, scaledDecimal, type ColumnWriter } from '../../sinks/columnar/writers.js';
+import { nativeBlockChunks } from '../../sinks/clickhouse/native.js';
+import { nativeBody } from '../../sinks/clickhouse/native-batch.js';
 import { bookingKeySchema, bookingValue, bookingValueSchema } from '../../testkit/booking-avro.js';
 import { edgeKey, edgeValue, edge } from '../helpers/edge-avro.js';
 
 const lineage = { topic: 'bookeo.t', partition: 1, firstOffset: 0, lastOffset: 0, ingestedAtMs: 1_767_225_600_000 };
 
-function bytesOf(block: NativeBlock): Buffer {
-  return Buffer.concat(block.chunks());
+/** One writer per column of the spec, in spec order (nested nulls as ClickHouse stores them). */
+function writersOf(spec: TableSpec): ColumnWriter[] {
+  return spec.columns.map((column) => columnWriter(column.type));
+}
+
+function bytesOf(spec: TableSpec, columns: readonly ColumnWriter[], rows: number): Buffer {
+  return Buffer.concat(nativeBlockChunks(spec, columns, rows));
 }
 
 function columnBytes(writer: ColumnWriter | undefined): number[] {
@@ -74,12 +81,11 @@ describe('ClickHouse Native encoding', () => {
         },
       ],
     };
-    const block = new NativeBlock(spec);
-    block.columns[0]?.add('q');
-    block.columns[1]?.add([{ x: 'k', y: 5 }]);
-    block.columns[0]?.add(null);
-    block.columns[1]?.add(null);
-    block.rows = 2;
+    const columns = writersOf(spec);
+    columns[0]?.add('q');
+    columns[1]?.add([{ x: 'k', y: 5 }]);
+    columns[0]?.add(null);
+    columns[1]?.add(null);
     const expected = [
       2,
       2,
@@ -97,7 +103,7 @@ describe('ClickHouse Native encoding', () => {
       ...str('k'),
       ...u64(5),
     ];
-    assert.deepEqual([...bytesOf(block)], expected);
+    assert.deepEqual([...bytesOf(spec, columns, 2)], expected);
   });
 
   it('scales decimal text exactly and refuses what would need rounding or does not fit', () => {
@@ -120,14 +126,14 @@ describe('ClickHouse Native encoding', () => {
         ],
       },
     );
-    const block = new NativeBlock(spec);
-    block.columns[2]?.add('-1.00');
+    const columns = writersOf(spec);
+    columns[2]?.add('-1.00');
     assert.deepEqual(
-      columnBytes(block.columns[2]),
+      columnBytes(columns[2]),
       [0x9c, ...Array<number>(15).fill(0xff)],
       "Decimal128, two's complement, little-endian",
     );
-    assert.throws(() => block.columns[1]?.add('99999999.99'), RangeError, 'Decimal32 holds at most 2^31 - 1');
+    assert.throws(() => columns[1]?.add('99999999.99'), RangeError, 'Decimal32 holds at most 2^31 - 1');
   });
 
   it('refuses a value of the wrong shape as a record-level error naming column and offset', () => {
@@ -144,7 +150,7 @@ describe('ClickHouse Native encoding', () => {
       { key: { id: 'not a number' }, body: avroTypeOf(value as AvroType).toBuffer({ n: 1 }), offset: 42, schemaId: 3 },
     ];
     assert.throws(
-      () => new BlockPlan(schema).body({ ...lineage, schema, records }),
+      () => nativeBody(new BlockPlan(schema), { ...lineage, schema, records }),
       (error: unknown) =>
         error instanceof DestinationError && error.reason === 'bad-data' && /column id, offset 42/.test(error.message),
     );
@@ -156,11 +162,10 @@ const bookingSchema = (spec: TableSpec): ResolvedSchema => resolvedSchema(bookin
 
 /** The oracle: the block native.ts writes from decoded values (every column through rows.ts's cells). */
 function objectBody(spec: TableSpec, records: readonly SinkRecord[]): Buffer {
-  const block = new NativeBlock(spec);
+  const columns = writersOf(spec);
   const cells = createCellReaders(spec);
-  for (const record of records) cells.forEach((cell, i) => block.columns[i]?.add(cell(record, lineage)));
-  block.rows = records.length;
-  return bytesOf(block);
+  for (const record of records) cells.forEach((cell, i) => columns[i]?.add(cell(record, lineage)));
+  return bytesOf(spec, columns, records.length);
 }
 
 /** The same records transcoded from Avro and written from decoded objects: same block bytes. */
@@ -187,7 +192,7 @@ function assertSameBytes(
     schemaId: 3,
   }));
   const schema = resolvedSchema(version, spec, () => version);
-  const fromAvro = new BlockPlan(schema).body({ ...lineage, schema, records: avroRecords });
+  const fromAvro = nativeBody(new BlockPlan(schema), { ...lineage, schema, records: avroRecords });
   assert.equal(fromAvro.toString('hex'), objectBody(spec, records).toString('hex'));
 }
 
@@ -224,12 +229,12 @@ describe('Avro → Native transcoder', () => {
     assert.ok(transcode);
     // Blocks: count -2 (zig-zag 3) with byte size 2 (zig-zag 4), items 1, 2; count 1 (zig-zag 2), item 3; end.
     const body = Buffer.from([3, 4, 2, 4, 2, 6, 0]);
-    const block = new NativeBlock(spec);
-    transcode(body, block.columns);
-    const expected = new NativeBlock(spec);
+    const columns = writersOf(spec);
+    transcode(body, columns);
+    const expected = writersOf(spec);
     const xs = spec.columns.findIndex((column) => column.name === 'xs');
-    expected.columns[xs]?.add([1, 2, 3]);
-    assert.deepEqual(columnBytes(block.columns[xs]), columnBytes(expected.columns[xs]));
+    expected[xs]?.add([1, 2, 3]);
+    assert.deepEqual(columnBytes(columns[xs]), columnBytes(expected[xs]));
   });
 
   it('refuses a body that is cut short or too long as one that does not decode (stage decode), naming its schema id', () => {
@@ -238,7 +243,7 @@ describe('Avro → Native transcoder', () => {
     const plan = new BlockPlan(schema);
     const body = avroTypeOf(bookingValueSchema as unknown as AvroType).toBuffer({ ...bookingValue(3), price: null });
     const write = (bytes: Buffer) =>
-      plan.body({
+      nativeBody(plan, {
         ...lineage,
         schema,
         records: [{ key: { account: 'a', id: 'b' }, body: bytes, offset: 9, schemaId: 3 }],
@@ -280,7 +285,7 @@ describe('Avro → Native transcoder', () => {
       'a v1 value reads the new field as its default',
     );
     assert.equal(
-      new BlockPlan(schema).body({ ...lineage, schema, records: mixed }).toString('hex'),
+      nativeBody(new BlockPlan(schema), { ...lineage, schema, records: mixed }).toString('hex'),
       objectBody(spec, decoded).toString('hex'),
     );
   });

@@ -1,10 +1,10 @@
 /**
- * What the generated Avro → Native readers (avro-native.ts) call at run time: the varint reader
+ * What the generated Avro readers (avro-transcoder.ts) call at run time: the varint reader
  * for multi-byte values, decimals, avsc for values read in place, and the errors of a bad body.
  */
 import type avsc from 'avsc';
 import type { ByteWriter } from './bytes.js';
-import { BadValueError } from './native.js';
+import { BadValueError } from './writers.js';
 
 /** A body that does not decode with its schema (a record-level problem, not a bug). */
 export class AvroBodyError extends RangeError {}

@@ -1,7 +1,7 @@
 /**
- * Avro binary → Native columns, without building objects: the sink's fast path for the common
+ * Avro binary → column writers (writers.ts), without building objects: the sinks' fast path for the common
  * batch whose values were all written with the table's own schema version. Decoding a booking into
- * objects and then encoding those (native.ts through rows.ts) costs several times more than reading
+ * objects and then encoding those (writers.ts through rows.ts) costs several times more than reading
  * the Avro bytes once and appending each value to its column: strings are copied as bytes (Avro
  * and ClickHouse both store length + UTF-8), floats as their IEEE bytes, decimals turned from
  * big-endian two's complement into ClickHouse's little-endian integers, and nothing is left for the
@@ -16,7 +16,7 @@
  * Only names of our own making and numbers reach the source text: everything that comes from a
  * schema (field names, types, enum symbols) is passed in as a constant, never spliced in.
  *
- * The bytes written are exactly those native.ts writes for the same record decoded by avro/codec.ts
+ * The bytes written are exactly those writers.ts writes for the same record decoded by avro/codec.ts
  * (test/unit/clickhouse-native.test.ts compares both). Anything the generator does not map (a
  * column type that does not match the Avro type) makes `compileTranscoder` return undefined and the
  * destination decodes instead. Multi-branch unions (JSON text columns) are decoded by avsc in place,
@@ -24,8 +24,8 @@
  */
 import type avsc from 'avsc';
 import type { Column, ColumnType, TableSpec } from '../columns.js';
-import { HELPERS } from './avro-native-runtime.js';
-import { decimalWidth, nullIsEmpty, type ColumnWriter, type NestedNulls } from './native.js';
+import { HELPERS } from './avro-transcoder-runtime.js';
+import { decimalWidth, nullIsEmpty, type ColumnWriter, type NestedNulls } from './writers.js';
 
 /** Appends the value columns of one record body to `columns` (the block's writers, in spec order). */
 export type Transcoder = (body: Buffer, columns: readonly ColumnWriter[]) => void;
