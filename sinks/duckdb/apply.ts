@@ -51,7 +51,7 @@ export async function runAll(connection: DuckDBConnection, statements: readonly 
  * the garbage collector, it would flush its rows whenever that runs, into a table that may have
  * been replaced by then. The append's own error is the one reported.
  */
-export function appendAll(appender: DuckDBAppender, chunks: readonly DuckDBDataChunk[]): void {
+function appendAll(appender: DuckDBAppender, chunks: readonly DuckDBDataChunk[]): void {
   try {
     for (const chunk of chunks) appender.appendDataChunk(chunk);
   } catch (error) {

@@ -118,7 +118,7 @@ function withoutIdentifierQuotes(type: string): string {
 const WIDER: ReadonlySet<string> = new Set(['BIGINT<INTEGER', 'DOUBLE<FLOAT', 'DOUBLE<INTEGER']);
 
 /** The same type, quoting aside. */
-export function sameType(existing: string, wanted: string): boolean {
+function sameType(existing: string, wanted: string): boolean {
   return withoutIdentifierQuotes(existing) === withoutIdentifierQuotes(wanted);
 }
 

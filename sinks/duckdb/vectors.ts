@@ -1,6 +1,6 @@
 /**
  * A filled block's columns (the column writers of sinks/columnar/writers.ts, nested nulls kept)
- * → DuckDB data chunks for the Appender, written into the vectors' own memory through node-bindings.
+ * → DuckDB data chunks for the Appender, copied into the vectors through node-bindings.
  *
  * The block's buffers already have DuckDB's layout for most types: fixed-width numbers
  * little-endian (integers, floats, dates as days, booleans as 0/1, decimals as scaled integers), a
@@ -29,7 +29,7 @@ import {
 } from '../columnar/writers.js';
 
 /** Rows per data chunk: DuckDB's vector size. */
-export const CHUNK_ROWS = duckdb.vector_size();
+const CHUNK_ROWS = duckdb.vector_size();
 
 const TWO_32 = 0x1_0000_0000;
 /** Bytes of a `string_t`, and the longest string stored inside it. */
