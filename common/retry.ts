@@ -33,6 +33,8 @@ export interface RetryOptions {
   readonly operation: string;
   readonly signal?: AbortSignal;
   readonly onRetry?: (info: RetryAttemptInfo) => void;
+  /** Which failures are retried; default every error that says it is retriable (`isRetriable`). */
+  readonly retriable?: (error: unknown) => boolean;
   /** Random source in [0,1); injectable so back-off schedules can be unit-tested. */
   readonly random?: () => number;
 }
@@ -59,7 +61,7 @@ export function createRetry(policy: RetryPolicy = DEFAULT_RETRY_POLICY): Retrier
       try {
         return await fn(attempt);
       } catch (error) {
-        if (!isRetriable(error)) throw error;
+        if (!(options.retriable ?? isRetriable)(error)) throw error;
         if (attempt >= policy.retries) throw new RetriesExhaustedError(options.operation, attempt + 1, error);
         const hint = (error as { retryAfterMs?: number }).retryAfterMs;
         const delayMs = backoffDelayMs(policy, attempt + 1, random, hint);

@@ -5,7 +5,17 @@
  * `withAdmin` opens a connection for the body and closes it after.
  */
 import { AssignerProtocol, type Admin, type ITopicConfig } from 'kafkajs';
+import { createRetry } from '../common/retry.js';
 import { kafkajsClient, type KafkaClient } from './client.js';
+
+/**
+ * A topic created a moment ago can be missing from the broker's metadata for a moment, and a
+ * describe of its configs then answers UNKNOWN_TOPIC_OR_PARTITION, which kafkajs's describeConfigs
+ * does not retry (it retries NOT_CONTROLLER only). Retried here for a few seconds, that alone.
+ */
+const retryUnknownTopic = createRetry({ retries: 6, initialDelayMs: 100, maxDelayMs: 1_000, multiplier: 2 });
+const isUnknownTopic = (error: unknown): boolean =>
+  (error as { type?: unknown } | null)?.type === 'UNKNOWN_TOPIC_OR_PARTITION';
 
 export interface TopicSpec {
   readonly topic: string;
@@ -108,10 +118,14 @@ export async function openAdmin(kafka: KafkaClient): Promise<KafkaAdmin> {
       }));
     },
     async topicConfig(topics, name) {
-      const described = await admin.describeConfigs({
-        includeSynonyms: false,
-        resources: topics.map((topic) => ({ type: TOPIC_RESOURCE, name: topic, configNames: [name] })),
-      });
+      const described = await retryUnknownTopic(
+        () =>
+          admin.describeConfigs({
+            includeSynonyms: false,
+            resources: topics.map((topic) => ({ type: TOPIC_RESOURCE, name: topic, configNames: [name] })),
+          }),
+        { operation: `describing ${name} of topics ${topics.join(', ')}`, retriable: isUnknownTopic },
+      );
       return new Map(
         described.resources.map((resource) => [
           resource.resourceName,

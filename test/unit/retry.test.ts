@@ -37,6 +37,36 @@ describe('retry', () => {
     }
   });
 
+  it('retries only what the caller names when it names them', async () => {
+    const unknownTopic = Object.assign(new Error('This server does not host this topic-partition'), {
+      type: 'UNKNOWN_TOPIC_OR_PARTITION',
+    });
+    const outage = new ConnectError('down', { retriable: true });
+    const retriable = (error: unknown): boolean => error === unknownTopic;
+    let calls = 0;
+    const result = await createRetry(fast)(
+      async () => {
+        calls++;
+        if (calls < 3) throw unknownTopic;
+        return 'described';
+      },
+      { operation: 'test', retriable },
+    );
+    assert.deepEqual([result, calls], ['described', 3]);
+    calls = 0;
+    await assert.rejects(
+      createRetry(fast)(
+        async () => {
+          calls++;
+          throw outage;
+        },
+        { operation: 'test', retriable },
+      ),
+      outage,
+    );
+    assert.equal(calls, 1, 'a retriable error the caller did not name is not retried');
+  });
+
   it('gives up after the policy and wraps the last error', async () => {
     const attempts: number[] = [];
     const retry = createRetry(fast);
