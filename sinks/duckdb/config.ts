@@ -19,9 +19,10 @@ export const duckdbSchema = z.strictObject({
   /** DuckDB's own memory limit (its buffer manager runs inside the sink process); DuckDB's default is 80 % of RAM. */
   memoryLimit: size.default('512MB'),
   /**
-   * Write-ahead log size that triggers a checkpoint. Each checkpoint rewrites the tables' primary-key
-   * indexes whole, so DuckDB's default (16MB, a checkpoint every batch or two) makes a load slow down
-   * as its table grows; a larger one costs WAL on disk and replay time when the file is next opened.
+   * Write-ahead log size that triggers a checkpoint (writing what the log holds, indexes included,
+   * into the file). DuckDB's default (16MB) checkpoints every batch or two, which made a load
+   * several times slower (docs/destinations.md); a larger one costs WAL on disk and replay time
+   * when the file is next opened.
    */
   checkpointThreshold: size.default('256MB'),
 });
