@@ -86,6 +86,9 @@ export async function applyStaged(connection: DuckDBConnection, statements: Appl
   return path;
 }
 
+/** Thrown inside the insert's transaction to roll it back when a key of the batch has a tombstone. */
+const KEY_DELETED = Symbol('a key of the batch has a tombstone');
+
 function isKeyConflict(error: unknown): boolean {
   return duckdbExceptionType(error) === 'Constraint';
 }
@@ -100,26 +103,22 @@ export async function insertStaged(
   batch: WriteBatch,
   statements: ApplyStatements,
 ): Promise<boolean> {
-  await connection.run('BEGIN TRANSACTION');
   try {
-    await runAll(connection, statements.insert);
-    const [[deleted]] = (
-      await connection.runAndReadAll(statements.insertedKeysDeleted, {
-        topic: batch.topic,
-        partition: batch.partition,
-        first: batch.firstOffset,
-        last: batch.lastOffset,
-      })
-    ).getRows() as [[boolean]];
-    if (deleted) {
-      await connection.run('ROLLBACK');
-      return false;
-    }
-    await connection.run('COMMIT');
+    await inTransaction(connection, async () => {
+      await runAll(connection, statements.insert);
+      const [[deleted]] = (
+        await connection.runAndReadAll(statements.insertedKeysDeleted, {
+          topic: batch.topic,
+          partition: batch.partition,
+          first: batch.firstOffset,
+          last: batch.lastOffset,
+        })
+      ).getRows() as [[boolean]];
+      if (deleted) throw KEY_DELETED;
+    });
     return true;
   } catch (error) {
-    await connection.run('ROLLBACK').catch(() => undefined);
-    if (isKeyConflict(error)) return false;
+    if (error === KEY_DELETED || isKeyConflict(error)) return false;
     throw error;
   }
 }
