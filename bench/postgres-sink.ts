@@ -58,6 +58,8 @@ export interface PostgresSinkBenchResult {
   /** Wall microseconds per row of each write stage, summed over every batch (the destination's debug lines). */
   readonly stageMicrosPerRow: Readonly<Record<string, number>>;
   readonly batches: number;
+  readonly paths: StageTotals['paths'];
+  readonly refusedInserts: number;
 }
 
 /** CPU seconds of the server: the postmaster and every backend alive now (the sink's pool stays connected while measured). */
@@ -74,19 +76,38 @@ export function serverCpuSeconds(postmaster: number): number {
   return total;
 }
 
-/** The per-batch stage timings the destination logs at debug level, summed. */
-function stageTotals(output: string): { batches: number; records: number; ms: Record<string, number> } {
+export interface StageTotals {
+  readonly batches: number;
+  readonly records: number;
+  /** Batches by the way they went in (batch-write.ts): inserted as they were, or merged. */
+  readonly paths: { inserted: number; merged: number };
+  /** Inserts refused (a stored key or a newer tombstone), after which the batch merged. */
+  readonly refusedInserts: number;
+  readonly ms: Record<string, number>;
+}
+
+/** The per-batch stage timings and paths the destination logs at debug level, summed. */
+export function stageTotals(output: string): StageTotals {
   const ms: Record<string, number> = {};
+  const paths = { inserted: 0, merged: 0 };
   let batches = 0;
   let records = 0;
+  let refusedInserts = 0;
   for (const line of output.split('\n')) {
     if (!line.includes('"batch written"')) continue;
-    const entry = JSON.parse(line) as { records: number; stages: Record<string, number> };
+    const entry = JSON.parse(line) as {
+      records: number;
+      path: 'inserted' | 'merged';
+      refusedInsert: boolean;
+      stages: Record<string, number>;
+    };
     batches++;
     records += entry.records;
+    paths[entry.path]++;
+    if (entry.refusedInsert) refusedInserts++;
     for (const [stage, value] of Object.entries(entry.stages)) ms[stage] = (ms[stage] ?? 0) + value;
   }
-  return { batches, records, ms };
+  return { batches, records, paths, refusedInserts, ms };
 }
 
 /** Rows of a table as a COPY text body: what `COPY … TO STDOUT` prints, built from each column's text output. */
@@ -204,6 +225,8 @@ export async function benchPostgresSink(options: {
       ),
       stageMicrosPerRow,
       batches: stages.batches,
+      paths: stages.paths,
+      refusedInserts: stages.refusedInserts,
     };
   } finally {
     await client.query(`DROP SCHEMA IF EXISTS ${quoteIdentifier(schema)} CASCADE`);

@@ -23,7 +23,7 @@ import { postgresSchema } from '../sinks/postgres/config.js';
 import { createPostgresDestination } from '../sinks/postgres/destination.js';
 import { describeTable } from '../sinks/runner/avro-table.js';
 import { resolvedSchema, schemaVersion } from '../sinks/runner/registry-decoder.js';
-import { serverCpuSeconds } from './postgres-sink.js';
+import { serverCpuSeconds, stageTotals } from './postgres-sink.js';
 
 const rows = Number(process.argv[2] ?? 20_000);
 const batchRows = Number(process.argv[3] ?? 10_000);
@@ -60,13 +60,11 @@ function bookingBodies(count: number): { key: Record<string, unknown>; body: Buf
   return out;
 }
 
-const stages: Record<string, number>[] = [];
+/** The destination's debug lines of the current pass. */
+let logged = '';
 const capture = new Writable({
   write(chunk: Buffer, _encoding, done) {
-    for (const line of chunk.toString().split('\n')) {
-      if (line.includes('"batch written"'))
-        stages.push((JSON.parse(line) as { stages: Record<string, number> }).stages);
-    }
+    logged += chunk.toString();
     done();
   },
 });
@@ -112,7 +110,7 @@ try {
   await destination.prepare(table);
   for (const [pass, what] of ['insert into an empty table', 'upsert newer versions', 'replay (no change)'].entries()) {
     const batches = batchesOf(pass === 2 ? 1 : pass);
-    stages.length = 0;
+    logged = '';
     const cpu = process.cpuUsage();
     const server = serverCpuSeconds(postmaster);
     const started = performance.now();
@@ -120,11 +118,10 @@ try {
     const seconds = (performance.now() - started) / 1000;
     const used = process.cpuUsage(cpu);
     const serverMicros = ((serverCpuSeconds(postmaster) - server) * 1e6) / bodies.length;
-    const sum: Record<string, number> = {};
-    for (const stage of stages) for (const [name, ms] of Object.entries(stage)) sum[name] = (sum[name] ?? 0) + ms;
-    const perRow = Object.entries(sum).map(([name, ms]) => `${name} ${((ms * 1000) / bodies.length).toFixed(1)}`);
+    const totals = stageTotals(logged);
+    const perRow = Object.entries(totals.ms).map(([name, ms]) => `${name} ${((ms * 1000) / bodies.length).toFixed(1)}`);
     process.stdout.write(
-      `${what}: ${Math.round(bodies.length / seconds)} rows/s, CPU µs/row: client ${((used.user + used.system) / bodies.length).toFixed(1)}, server ${serverMicros.toFixed(1)}; µs/row: ${perRow.join(', ')}\n`,
+      `${what}: ${Math.round(bodies.length / seconds)} rows/s, CPU µs/row: client ${((used.user + used.system) / bodies.length).toFixed(1)}, server ${serverMicros.toFixed(1)}; ${totals.paths.inserted} batches inserted, ${totals.paths.merged} merged, ${totals.refusedInserts} inserts refused; µs/row: ${perRow.join(', ')}\n`,
     );
   }
 } finally {

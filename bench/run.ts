@@ -169,7 +169,7 @@ async function postgresPart(run: Run): Promise<void> {
   run.results.postgres = postgres;
   run.rows.push({
     benchmark: `PostgreSQL sink, ${postgres.rows} booking rows`,
-    figure: `${postgres.rowsPerSecond} rows/s from the first write (${postgres.seconds} s); ${postgres.rowsPerSecondFromSpawn} rows/s from spawn; ${cpuNote(postgres)}; µs/row by stage over ${postgres.batches} batches: ${Object.entries(
+    figure: `${postgres.rowsPerSecond} rows/s from the first write (${postgres.seconds} s); ${postgres.rowsPerSecondFromSpawn} rows/s from spawn; ${cpuNote(postgres)}; µs/row by stage over ${postgres.batches} batches (${postgres.paths.inserted} inserted, ${postgres.paths.merged} merged, ${postgres.refusedInserts} inserts refused): ${Object.entries(
       postgres.stageMicrosPerRow,
     )
       .map(([stage, micros]) => `${stage} ${micros}`)

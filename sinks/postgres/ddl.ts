@@ -18,6 +18,10 @@
  *   2. drop the tombstones those upserts supersede (the entity came back);
  *   3. delete the live rows the batch's tombstones supersede, and record those tombstones unless
  *      the stored live row is newer.
+ *
+ * Insert of a batch of upserts as it is (`insertSql`): COPY straight into the live table, whose
+ * primary key refuses a stored key, then the batch's own keys looked up in the tombstones (older
+ * ones dropped, a newer one refuses the insert). A refused insert is rolled back and the batch merges.
  */
 import type { Column, TableSpec } from '../columns.js';
 import {
@@ -108,6 +112,55 @@ export function declareLiveVersionsSql(schema: string, table: string, keyColumns
 export function createStagingSql(stage: string, spec: TableSpec): string {
   const columns = spec.columns.map((col) => `${quoteIdentifier(col.name)} ${postgresType(col.type)}`);
   return `CREATE TEMPORARY TABLE IF NOT EXISTS ${quoteIdentifier(stage)} (\n  ${columns.join(',\n  ')}\n) ON COMMIT DELETE ROWS`;
+}
+
+/** Key kinds whose JavaScript values pg sends in PostgreSQL's own input syntax, so a batch's keys can go as array parameters. */
+const ARRAY_PARAMETER_KINDS: ReadonlySet<string> = new Set([
+  'string',
+  'enum',
+  'int32',
+  'int64',
+  'uint8',
+  'uint32',
+  'boolean',
+]);
+
+export interface InsertSql {
+  /** COPY straight into the live table: its primary key refuses any key the table holds. */
+  readonly copy: string;
+  /**
+   * Drops the tombstones of the batch's keys (one array parameter per key column, in key order)
+   * and returns one row, `newer`: whether one of them was newer than the row just inserted, which
+   * must then not stay. A key is live or deleted, never both, so every tombstone found is of a
+   * key the batch brought back.
+   */
+  readonly revive: string;
+}
+
+/**
+ * The statements that insert a batch of upserts as it is, with no merge: undefined when a key
+ * column's values cannot go as an array parameter (the batch then always merges).
+ */
+export function insertSql(schema: string, spec: TableSpec): InsertSql | undefined {
+  const keyColumns = spec.keyColumns.map((name) => spec.columns.find((column) => column.name === name) as Column);
+  if (!keyColumns.every((column) => ARRAY_PARAMETER_KINDS.has(column.type.kind))) return undefined;
+  const table = qualifiedName(schema, spec.name);
+  const tombstones = qualifiedName(schema, tombstoneTable(spec.name));
+  const names = spec.columns.map((col) => quoteIdentifier(col.name)).join(', ');
+  const arrays = keyColumns.map((column, index) => `$${index + 1}::${postgresType(column.type)}[]`);
+  const keys = spec.keyColumns.map(quoteIdentifier).join(', ');
+  // The live table is probed only for the tombstones found, which a fresh table has none of.
+  const revive = [
+    'WITH revived AS (',
+    `  DELETE FROM ${tombstones} d`,
+    `  USING unnest(${arrays.join(', ')}) AS k (${keys})`,
+    `  WHERE ${sameKey(spec.keyColumns, 'd', 'k')}`,
+    `  RETURNING ${spec.keyColumns.map((name) => `d.${quoteIdentifier(name)}`).join(', ')}, d."_version"`,
+    ')',
+    'SELECT coalesce(bool_or(r."_version" > t."_version"), false) AS newer',
+    `FROM revived r JOIN ${table} t ON ${sameKey(spec.keyColumns, 't', 'r')}`,
+  ].join('\n');
+  return { copy: `COPY ${table} (${names}) FROM STDIN (FORMAT binary)`, revive };
 }
 
 export interface MergeSql {

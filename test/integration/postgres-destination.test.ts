@@ -331,6 +331,81 @@ describe('PostgreSQL destination (real server from the stack)', () => {
     assert.equal(await count('bookings'), 49);
   });
 
+  it('inserts a batch of upserts whose keys are stored nowhere straight into the table; a stored key or a newer tombstone refuses it, and that batch and every later one of the table merge', async () => {
+    let logged = '';
+    const capture = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        logged += chunk.toString();
+        done();
+      },
+    });
+    const writer = createPostgresDestination({
+      connection,
+      mode: 'evolve',
+      logger: createLogger({ level: 'debug', format: 'json', destination: capture }),
+    });
+    /** Each batch's path since the last call, from the destination's debug lines. */
+    const paths = (): string[] => {
+      const lines = logged.split('\n').filter((line) => line.includes('"batch written"'));
+      logged = '';
+      return lines.map((line) => {
+        const entry = JSON.parse(line) as { path: string; refusedInsert: boolean };
+        return entry.refusedInsert ? `refused, then ${entry.path}` : entry.path;
+      });
+    };
+    const state = async (table: string): Promise<unknown> => ({
+      live: await rows(`SELECT id, _version::text FROM "${schema}".${table} ORDER BY id`),
+      deleted: await rows(`SELECT id, _version::text FROM "${schema}".${table}__deleted ORDER BY id`),
+    });
+    try {
+      const fresh = describeTable('fresh_bookings', bookingKeySchema, bookingValueSchema);
+      await writer.prepare(fresh);
+      await writer.write(batch(fresh, [tombstone(3, 3)]));
+      assert.deepEqual(paths(), ['merged'], 'a batch with a delete merges');
+      // New keys and a newer state of the deleted key: inserted as they are, the older tombstone dropped.
+      await writer.write(batch(fresh, [bookingRecord(1, 4), bookingRecord(2, 5), bookingRecord(3, 6)]));
+      assert.deepEqual(paths(), ['inserted']);
+      assert.deepEqual(await state('fresh_bookings'), {
+        live: [
+          { id: 'B1000001', _version: '4' },
+          { id: 'B1000002', _version: '5' },
+          { id: 'B1000003', _version: '6' },
+        ],
+        deleted: [],
+      });
+      await writer.write(batch(fresh, [tombstone(2, 7)]));
+      await writer.write(batch(fresh, [bookingRecord(7, 8)]));
+      assert.deepEqual(paths(), ['merged', 'inserted']);
+      // An older state of the deleted key beside a new key: its newer tombstone refuses the insert; merged, the key stays deleted.
+      await writer.write(batch(fresh, [bookingRecord(2, 1, { productName: 'stale replay' }), bookingRecord(4, 9)]));
+      assert.deepEqual(paths(), ['refused, then merged']);
+      assert.deepEqual(await state('fresh_bookings'), {
+        live: [
+          { id: 'B1000001', _version: '4' },
+          { id: 'B1000003', _version: '6' },
+          { id: 'B1000004', _version: '9' },
+          { id: 'B1000007', _version: '8' },
+        ],
+        deleted: [{ id: 'B1000002', _version: '7' }],
+      });
+      await writer.write(batch(fresh, [bookingRecord(5, 10)]));
+      assert.deepEqual(paths(), ['merged'], 'after a refusal the table merges');
+
+      // A stored key, refused by the primary key: merged, updated in place, no second row.
+      const other = describeTable('fresh_bookings_b', bookingKeySchema, bookingValueSchema);
+      await writer.prepare(other);
+      await writer.write(batch(other, [bookingRecord(1, 1)]));
+      await writer.write(batch(other, [bookingRecord(1, 2, { productName: 'updated' })]));
+      assert.deepEqual(paths(), ['inserted', 'refused, then merged']);
+      assert.deepEqual(await state('fresh_bookings_b'), { live: [{ id: 'B1000001', _version: '2' }], deleted: [] });
+      assert.equal((await rows(`SELECT "productName" FROM "${schema}".fresh_bookings_b`))[0]?.productName, 'updated');
+    } finally {
+      await writer.close();
+      for (const table of ['fresh_bookings', 'fresh_bookings_b'])
+        await admin.query(`DROP TABLE IF EXISTS "${schema}".${table}, "${schema}".${table}__deleted`);
+    }
+  });
+
   it('streams the live versions of a table, and none for a missing table', async () => {
     const versions: LiveVersion[] = [];
     for await (const version of destination.liveVersions('bookings', ['account', 'id'])) versions.push(version);
