@@ -107,13 +107,22 @@ export class BlockPlan {
 /** Lineage cells of a transcoded upsert read only that the value is there, never from it. */
 const PRESENT: Readonly<Record<string, unknown>> = Object.freeze({});
 
-/** A body that does not decode is a WireFormatError (stage `decode`), a value a column cannot hold `bad-data`; anything else (a bug) passes through unchanged. */
-function recordLevel(error: unknown, table: string, offset: number, schemaId: number, where = 'value'): unknown {
-  if (error instanceof AvroBodyError) return undecodableBody(schemaId, error);
-  if (!(error instanceof BadValueError)) return error;
+/** A value a column cannot hold: the data's fault, naming the record's offset and where in it (`value`, `column c`). */
+export function badValueError(
+  table: string,
+  where: string,
+  offset: number | undefined,
+  error: BadValueError,
+): DestinationError {
   return new DestinationError(`table ${table}, ${where}, offset ${offset}: ${error.message}`, {
     reason: 'bad-data',
     table,
     cause: error,
   });
+}
+
+/** A body that does not decode is a WireFormatError (stage `decode`), a value a column cannot hold `bad-data`; anything else (a bug) passes through unchanged. */
+function recordLevel(error: unknown, table: string, offset: number, schemaId: number, where = 'value'): unknown {
+  if (error instanceof AvroBodyError) return undecodableBody(schemaId, error);
+  return error instanceof BadValueError ? badValueError(table, where, offset, error) : error;
 }

@@ -12,11 +12,9 @@
  */
 import { DuckDBDataChunk, type DuckDBType } from '@duckdb/node-api';
 import type { ColumnType } from '../columns.js';
-import { BlockPlan } from '../columnar/block-plan.js';
-import type { BadValueError } from '../columnar/writers.js';
+import { badValueError, BlockPlan } from '../columnar/block-plan.js';
 import { latestPerKey } from '../latest-per-key.js';
 import type { ResolvedSchema, WriteBatch } from '../destination.js';
-import { DestinationError } from '../errors.js';
 import { chunkType } from './types.js';
 import { blockChunks } from './vectors.js';
 
@@ -59,16 +57,8 @@ export function batchChunks(plan: ChunkPlan, batch: WriteBatch): DuckDBDataChunk
       plan.columnTypes,
       () => plan.spare.pop() ?? DuckDBDataChunk.create(plan.chunkTypes),
       rows,
-      (column, row, error) => valueError(spec.name, spec.columns[column]?.name ?? '?', records[row]?.offset, error),
+      (column, row, error) =>
+        badValueError(spec.name, `column ${spec.columns[column]?.name ?? '?'}`, records[row]?.offset, error),
     ),
   );
-}
-
-/** A value the column cannot hold: the data's fault, naming the record. */
-function valueError(table: string, column: string, offset: number | undefined, error: BadValueError): DestinationError {
-  return new DestinationError(`table ${table}: column ${column} at offset ${offset}: ${error.message}`, {
-    reason: 'bad-data',
-    table,
-    cause: error,
-  });
 }

@@ -591,7 +591,7 @@ describe('DuckDB destination (embedded engine, temporary file)', () => {
         error instanceof DestinationError &&
         error.reason === 'bad-data' &&
         !error.retriable &&
-        /productName at offset 200: a string is not valid UTF-8/.test(error.message),
+        /column productName, offset 200: a string is not valid UTF-8/.test(error.message),
     );
     const tooWide = bookingRecord(9, 201, {
       price: {
