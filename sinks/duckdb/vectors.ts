@@ -60,6 +60,13 @@ class RowValueError extends BadValueError {
 /** Where each string column's next value starts in its writer's buffer: chunks read a block in row order. */
 type StringCursors = Map<ColumnWriter, number>;
 
+/** The rows [start, start + count) of a writer that go into a vector, at 0…count - 1. */
+interface RowSpan {
+  readonly start: number;
+  readonly count: number;
+  readonly cursors: StringCursors;
+}
+
 /** The chunks holding a block's `rows` rows; `types` are the columns' logical types, `emptyChunk` gives a chunk of their DuckDB types. */
 export function blockChunks(
   columns: readonly ColumnWriter[],
@@ -80,9 +87,7 @@ export function blockChunks(
           duckdb.data_chunk_get_vector(chunk.chunk, column),
           columns[column] as ColumnWriter,
           types[column] as ColumnType,
-          start,
-          count,
-          cursors,
+          { start, count, cursors },
         );
       } catch (error) {
         throw error instanceof RowValueError ? columnError(column, start + error.row, error) : error;
@@ -98,28 +103,27 @@ function writerError(writer: ColumnWriter, type: ColumnType): Error {
 }
 
 /**
- * Writes rows [start, start + count) of `writer` into `vector` at 0…count - 1. `enclosingNulls`
- * (a byte per row, 1 for null) marks the rows of a record's field whose record is null: DuckDB
- * reads a struct's fields even where the struct is null, so they must be null too.
+ * Writes the span's rows of `writer` into `vector`. `enclosingNulls` (a byte per row, 1 for null)
+ * marks the rows of a record's field whose record is null: DuckDB reads a struct's fields even
+ * where the struct is null, so they must be null too.
  */
 function fill(
   vector: Vector,
   writer: ColumnWriter,
   type: ColumnType,
-  start: number,
-  count: number,
-  cursors: StringCursors,
+  span: RowSpan,
   enclosingNulls?: Uint8Array,
 ): void {
+  const { start, count } = span;
   if (type.kind !== 'nullable') {
-    fillValues(vector, writer, type, start, count, cursors, enclosingNulls);
+    fillValues(vector, writer, type, span, enclosingNulls);
     if (enclosingNulls !== undefined) markNulls(vector, enclosingNulls, count);
     return;
   }
   if (!(writer instanceof NullableWriter)) throw writerError(writer, type);
   let nulls: Uint8Array = writer.nulls.buffer.subarray(start, start + count);
   if (enclosingNulls !== undefined) nulls = nulls.map((isNull, row) => isNull | (enclosingNulls[row] as number));
-  fillValues(vector, writer.inner, type.inner, start, count, cursors, nulls);
+  fillValues(vector, writer.inner, type.inner, span, nulls);
   markNulls(vector, nulls, count);
 }
 
@@ -128,11 +132,10 @@ function fillValues(
   vector: Vector,
   writer: ColumnWriter,
   type: ColumnType,
-  start: number,
-  count: number,
-  cursors: StringCursors,
+  span: RowSpan,
   nulls: Uint8Array | undefined,
 ): void {
+  const { start, count, cursors } = span;
   const width = FIXED_WIDTH[type.kind];
   if (width !== undefined) {
     if (!(writer instanceof ScalarWriter)) throw writerError(writer, type);
@@ -153,28 +156,20 @@ function fillValues(
       return fillStrings(vector, writer, type.kind === 'bytes', count, cursors);
     case 'array':
       if (!(writer instanceof ArrayWriter)) throw writerError(writer, type);
-      return fillList(vector, writer.offsets.buffer, start, count, (child, from, total) =>
-        fill(child, writer.items, type.items, from, total, cursors),
+      return fillList(vector, writer.offsets.buffer, span, (child, items) =>
+        fill(child, writer.items, type.items, items),
       );
     case 'map':
       if (!(writer instanceof MapWriter)) throw writerError(writer, type);
       // MAP is a LIST of STRUCT(key, value).
-      return fillList(vector, writer.offsets.buffer, start, count, (child, from, total) => {
-        fillStrings(duckdb.struct_vector_get_child(child, 0), writer.keys, false, total, cursors);
-        fill(duckdb.struct_vector_get_child(child, 1), writer.values, type.values, from, total, cursors);
+      return fillList(vector, writer.offsets.buffer, span, (child, entries) => {
+        fillStrings(duckdb.struct_vector_get_child(child, 0), writer.keys, false, entries.count, cursors);
+        fill(duckdb.struct_vector_get_child(child, 1), writer.values, type.values, entries);
       });
     case 'struct':
       if (!(writer instanceof TupleWriter)) throw writerError(writer, type);
       type.fields.forEach((field, i) =>
-        fill(
-          duckdb.struct_vector_get_child(vector, i),
-          writer.fields[i] as ColumnWriter,
-          field.type,
-          start,
-          count,
-          cursors,
-          nulls,
-        ),
+        fill(duckdb.struct_vector_get_child(vector, i), writer.fields[i] as ColumnWriter, field.type, span, nulls),
       );
       return;
     default:
@@ -343,15 +338,15 @@ function fillStrings(
 
 /**
  * A LIST vector from cumulative element counts (u64 per row): each row's (offset, length) entry,
- * then its elements [from, from + total) written into the reserved child by `fillChild`.
+ * then the span's elements written into the reserved child by `fillChild`.
  */
 function fillList(
   vector: Vector,
   offsets: Buffer,
-  start: number,
-  count: number,
-  fillChild: (child: Vector, from: number, total: number) => void,
+  span: RowSpan,
+  fillChild: (child: Vector, elements: RowSpan) => void,
 ): void {
+  const { start, count } = span;
   const endOf = (row: number): number => offsets.readUInt32LE(row * 8) + offsets.readUInt32LE(row * 8 + 4) * TWO_32;
   const from = start === 0 ? 0 : endOf(start - 1);
   const total = endOf(start + count - 1) - from;
@@ -369,7 +364,8 @@ function fillList(
   copyInto(vector, data);
   duckdb.list_vector_reserve(vector, total);
   try {
-    if (total > 0) fillChild(duckdb.list_vector_get_child(vector), from, total);
+    if (total > 0)
+      fillChild(duckdb.list_vector_get_child(vector), { start: from, count: total, cursors: span.cursors });
   } catch (error) {
     if (!(error instanceof RowValueError)) throw error;
     // The element's row is the child's: name the list's row that holds it.
