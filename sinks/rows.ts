@@ -25,7 +25,7 @@ type Convert = (value: unknown) => unknown;
 export type Cell = (record: SinkRecord, context: LineageContext) => unknown;
 
 /** Leaf rewriting for a type, or undefined when the decoded value is already the row value (the common case). */
-function converterFor(type: ColumnType): Convert | undefined {
+export function converterFor(type: ColumnType): Convert | undefined {
   switch (type.kind) {
     case 'bytes':
       return (value) =>

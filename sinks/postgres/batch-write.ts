@@ -2,10 +2,9 @@
  * One batch into PostgreSQL: the write path of the destination (destination.ts), compiled once per
  * table spec and table columns (a WritePlan) and run in one transaction per batch:
  *
- * - the batch reduced to the highest offset per key; each record decoded from Avro, converted to
- *   its row and encoded in binary COPY form (copy-binary.ts) only as the COPY sends, buffer by
- *   buffer, so the server stores one while the next is encoded and a batch's decoded bookings are
- *   never all held at once;
+ * - the batch reduced to the highest offset per key; each record transcoded from its Avro body
+ *   into a binary COPY row (copy-encoder.ts) only as the COPY sends, buffer by buffer, so the
+ *   server stores one while the next is encoded;
  * - a batch of upserts only is first inserted as it is (ddl.ts `insertSql`): COPY straight into the
  *   live table, then its keys' tombstones dropped. A stored key (the primary key refuses it) or a
  *   newer tombstone refuses the insert, which is rolled back; the batch then merges, and so does
@@ -23,13 +22,17 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import type { Logger } from '../../common/logger.js';
-import { recordDecoder } from '../avro-values.js';
 import type { TableSpec } from '../columns.js';
-import { batchToken, type AvroSinkRecord, type WriteBatch, type WriteResult } from '../destination.js';
+import {
+  batchToken,
+  type AvroSinkRecord,
+  type ResolvedSchema,
+  type WriteBatch,
+  type WriteResult,
+} from '../destination.js';
 import { DestinationError } from '../errors.js';
 import { latestPerKey } from '../latest-per-key.js';
-import { createRowConverter, type RowConverter } from '../rows.js';
-import { createBinaryCopyEncoder, type CopyEncoder } from './copy-binary.js';
+import { createCopyEncoder, type CopyEncoder } from './copy-encoder.js';
 import { copyFromStdin } from './copy-in.js';
 import { createStagingSql, insertSql, mergeSql, type InsertSql, type MergeSql } from './ddl.js';
 import { postgresType } from './types.js';
@@ -38,8 +41,6 @@ import { postgresType } from './types.js';
 export interface WritePlan {
   /** The table's columns the merge was made for (the update sets all of them). */
   readonly tableColumns: readonly string[];
-  readonly convert: RowConverter;
-  readonly encode: CopyEncoder;
   readonly stage: string;
   readonly createStage: string;
   readonly merge: MergeSql;
@@ -57,8 +58,6 @@ export function writePlan(schema: string, spec: TableSpec, tableColumns: readonl
   const stage = stagingName(spec);
   return {
     tableColumns,
-    convert: createRowConverter(spec),
-    encode: createBinaryCopyEncoder(spec),
     stage,
     createStage: createStagingSql(stage, spec),
     merge: mergeSql(schema, spec, tableColumns, stage),
@@ -111,6 +110,14 @@ export function postgresBatchWrite(options: PostgresBatchWriteOptions): (batch: 
   const staged = new WeakMap<pg.PoolClient, Set<string>>();
   /** Tables whose batches merge without an insert tried first: one was refused in this process. */
   const mergeFirst = new Set<string>();
+  /** Per version of a topic's schema: compiled once, reused for every batch in it. */
+  const encoders = new WeakMap<ResolvedSchema, CopyEncoder>();
+
+  function encoderOf(schema: ResolvedSchema): CopyEncoder {
+    let encoder = encoders.get(schema);
+    if (encoder === undefined) encoders.set(schema, (encoder = createCopyEncoder(schema)));
+    return encoder;
+  }
 
   /** A refusal of the encoder, named with its table as the server's refusals are. */
   function refusedValue(error: DestinationError, table: string): DestinationError {
@@ -123,23 +130,22 @@ export function postgresBatchWrite(options: PostgresBatchWriteOptions): (batch: 
   }
 
   /**
-   * Runs `body` with the batch's COPY body: each record decoded and encoded as the COPY sends, buffer
-   * by buffer (the server stores one while the next is encoded). The time spent producing it is
+   * Runs `body` with the batch's COPY body: each record transcoded as the COPY sends, buffer by
+   * buffer (the server stores one while the next is encoded). The time spent producing it is
    * counted apart from the COPY's; a failure of the producer (a record that does not decode, a value
    * refused) is what the caller gets, rather than the server's answer to the abandoned COPY.
    */
   async function withCopyBody(
     batch: WriteBatch,
-    plan: WritePlan,
     records: readonly AvroSinkRecord[],
     stages: Stages,
     body: (copyBody: Iterable<Buffer>) => Promise<void>,
   ): Promise<void> {
-    const recordOf = recordDecoder(batch.schema);
+    const encode = encoderOf(batch.schema);
     const context = { topic: batch.topic, partition: batch.partition, ingestedAtMs: batch.ingestedAtMs };
     let produceFailure: unknown;
     function* copyBody(): Generator<Buffer> {
-      const chunks = plan.encode(records, (record) => plan.convert(recordOf(record), context))[Symbol.iterator]();
+      const chunks = encode(records, context)[Symbol.iterator]();
       for (;;) {
         const at = performance.now();
         let next: IteratorResult<Buffer>;
@@ -182,7 +188,6 @@ export function postgresBatchWrite(options: PostgresBatchWriteOptions): (batch: 
   /** Inserts the batch as it is; false when a stored key or a newer tombstone refused it (rolled back). */
   async function insert(
     batch: WriteBatch,
-    plan: WritePlan,
     insertSql: InsertSql,
     records: readonly AvroSinkRecord[],
     stages: Stages,
@@ -190,7 +195,7 @@ export function postgresBatchWrite(options: PostgresBatchWriteOptions): (batch: 
     const spec = batch.schema.table;
     const keys = spec.keyColumns.map((name) => records.map((record) => record.key[name]));
     try {
-      await withCopyBody(batch, plan, records, stages, (copyBody) =>
+      await withCopyBody(batch, records, stages, (copyBody) =>
         transaction('write', spec.name, (client) =>
           copyThen(client, insertSql.copy, copyBody, stages, async () => {
             const { rows } = await client.query<{ newer: boolean }>(insertSql.revive, keys);
@@ -212,7 +217,7 @@ export function postgresBatchWrite(options: PostgresBatchWriteOptions): (batch: 
   /** Stages the batch and merges it by version, with COMMIT in the same round trip as the merge. */
   async function merge(batch: WriteBatch, plan: WritePlan, records: readonly AvroSinkRecord[], stages: Stages) {
     const statements = records.some((record) => record.body === null) ? plan.merge.withDeletes : plan.merge.upserts;
-    await withCopyBody(batch, plan, records, stages, (copyBody) =>
+    await withCopyBody(batch, records, stages, (copyBody) =>
       transaction(
         'write',
         batch.schema.table.name,
@@ -247,7 +252,7 @@ export function postgresBatchWrite(options: PostgresBatchWriteOptions): (batch: 
     const insertFirst =
       plan.insert !== undefined && !mergeFirst.has(spec.name) && records.every((record) => record.body !== null);
     let path: WritePath = 'inserted';
-    if (!insertFirst || !(await insert(batch, plan, plan.insert, records, stages))) {
+    if (!insertFirst || !(await insert(batch, plan.insert, records, stages))) {
       if (insertFirst) mergeFirst.add(spec.name);
       await merge(batch, plan, records, stages);
       path = 'merged';

@@ -1,8 +1,8 @@
 /**
- * Rows (rows.ts, destination-neutral) → PostgreSQL's binary COPY format, one writer per column
- * compiled once per table spec. Each field is its type's binary wire form (what the type's
- * `_recv` function reads), written straight into buffers of CopyData size, each handed on as soon
- * as it is full:
+ * PostgreSQL's binary COPY format: the body's buffers (`CopyChunks`, of CopyData size, each handed
+ * on as soon as it is full) and the field writer of each column type, for a value as rows.ts gives
+ * it (keys, lineage, and the nested values the transcoder decodes, copy-transcoder.ts). Each field
+ * is its type's binary wire form (what the type's `_recv` function reads):
  *
  *   timestamp (epoch ms) → int64 µs since 2000-01-01    date (days) → int32 days since 2000-01-01
  *   decimal text, uint64 → numeric (numeric-binary.ts)   bytes (base64, rows.ts) → the bytes
@@ -13,31 +13,31 @@
  * The server parses no text for timestamps, dates, numbers or arrays, and still checks what matters:
  * UTF-8 validity (a NUL byte is refused), a numeric's precision, a timestamp's range, JSON syntax.
  * A value that cannot be written at all (decimal text that is no number) is refused here with the
- * server's own SQLSTATE (22P02) and the column's name.
+ * server's own SQLSTATE (22P02).
  */
-import type { ColumnType, TableSpec } from '../columns.js';
-import { DestinationError } from '../errors.js';
-import type { Row } from '../rows.js';
+import type { ColumnType } from '../columns.js';
 import { columnText } from './copy-text.js';
-import { numericWire } from './numeric-binary.js';
+import { numericWire, type NumericWire } from './numeric-binary.js';
 import { scalarArrayItems, scalarType, withoutNull } from './types.js';
 
 /** The binary COPY signature, flags and header extension length (PostgreSQL's COPY documentation). */
-const HEADER = Buffer.from([0x50, 0x47, 0x43, 0x4f, 0x50, 0x59, 0x0a, 0xff, 0x0d, 0x0a, 0x00, 0, 0, 0, 0, 0, 0, 0, 0]);
-const TRAILER = -1;
+export const HEADER = Buffer.from([
+  0x50, 0x47, 0x43, 0x4f, 0x50, 0x59, 0x0a, 0xff, 0x0d, 0x0a, 0x00, 0, 0, 0, 0, 0, 0, 0, 0,
+]);
+export const TRAILER = -1;
 /** Size of the buffers the body is written into; each is sent as one CopyData message. */
 const CHUNK_BYTES = 256 * 1024;
 /** First buffer of an array value, which is written apart to learn its length. */
 const ARRAY_CHUNK_BYTES = 256;
 /** Milliseconds and days from the Unix epoch to PostgreSQL's (2000-01-01). */
 const PG_EPOCH_MS = 946_684_800_000;
-const PG_EPOCH_DAYS = 10_957;
+export const PG_EPOCH_DAYS = 10_957;
 const TWO_32 = 2 ** 32;
 /** Beyond this many ms from 2000 (±285 years) the µs no longer fit a double exactly: BigInt then. */
 const EXACT_MS = 9_000_000_000_000;
 
 /** The body being written: full chunks, then the current one. */
-class CopyChunks {
+export class CopyChunks {
   readonly chunks: Buffer[] = [];
   private readonly chunkBytes: number;
   private buffer: Buffer;
@@ -84,6 +84,29 @@ class CopyChunks {
     this.at += value.length;
   }
 
+  uint8(value: number): void {
+    this.room(1)[this.at++] = value;
+  }
+
+  /** A length-prefixed field of the bytes buf[start, end). */
+  span(buf: Buffer, start: number, end: number): void {
+    const length = end - start;
+    const buffer = this.room(4 + length);
+    buffer.writeInt32BE(length, this.at);
+    // A short run copied byte by byte: cheaper than a native copy call.
+    if (length < 32) for (let i = 0; i < length; i++) buffer[this.at + 4 + i] = buf[start + i] as number;
+    else buf.copy(buffer, this.at + 4, start, end);
+    this.at += 4 + length;
+  }
+
+  /** A length-prefixed field of the `size` bytes at buf[start] in reverse order (little- to big-endian). */
+  reversed(buf: Buffer, start: number, size: number): void {
+    const buffer = this.room(4 + size);
+    buffer.writeInt32BE(size, this.at);
+    for (let i = 0; i < size; i++) buffer[this.at + 4 + i] = buf[start + size - 1 - i] as number;
+    this.at += 4 + size;
+  }
+
   /** A length-prefixed field of these bytes. */
   bytes(value: Uint8Array): void {
     const buffer = this.room(4 + value.length);
@@ -119,10 +142,10 @@ class CopyChunks {
 }
 
 /** Writes one non-null value as a whole field (length and data). */
-type Field = (out: CopyChunks, value: unknown) => void;
+export type Field = (out: CopyChunks, value: unknown) => void;
 
 /** Refused before the server sees it, as the server would refuse the text. */
-class InvalidValue extends Error {
+export class InvalidValue extends Error {
   readonly code: string;
   constructor(message: string, code: string) {
     super(message);
@@ -130,10 +153,15 @@ class InvalidValue extends Error {
   }
 }
 
-function numeric(out: CopyChunks, value: unknown): void {
+export function numeric(out: CopyChunks, value: unknown): void {
   const text = String(value);
   const wire = numericWire(text);
   if (wire === undefined) throw new InvalidValue(`invalid input syntax for type numeric: "${text}"`, '22P02');
+  numericField(out, wire);
+}
+
+/** A numeric field from its wire fields. */
+export function numericField(out: CopyChunks, wire: NumericWire): void {
   out.fixed(8 + 2 * wire.groups.length, (buffer, at) => {
     let end = buffer.writeInt16BE(wire.groups.length, at);
     end = buffer.writeInt16BE(wire.weight, end);
@@ -144,7 +172,7 @@ function numeric(out: CopyChunks, value: unknown): void {
   });
 }
 
-function timestamp(out: CopyChunks, value: unknown): void {
+export function timestamp(out: CopyChunks, value: unknown): void {
   const ms = (value as number) - PG_EPOCH_MS;
   out.int32(8);
   if (Math.abs(ms) < EXACT_MS) out.int64(ms * 1000);
@@ -241,47 +269,8 @@ function jsonb(type: ColumnType): Field {
   return (out, value) => out.text(json(value), 1);
 }
 
-function columnField(type: ColumnType): Field {
+export function columnField(type: ColumnType): Field {
   if (scalarType(type) !== undefined) return scalar(type).field;
   const items = scalarArrayItems(type);
   return items === undefined ? jsonb(type) : array(items);
-}
-
-/**
- * The rows of `items` (each turned into its row only as it is written) as a binary COPY body, lazily:
- * each buffer is yielded as soon as it is full, so it can be sent while the next rows are encoded.
- */
-export type CopyEncoder = <T>(items: readonly T[], rowOf: (item: T) => Row) => Iterable<Buffer>;
-
-/** All rows of a batch as one binary COPY body, columns in spec order. */
-export function createBinaryCopyEncoder(spec: TableSpec): CopyEncoder {
-  const fields = spec.columns.map((column) => columnField(column.type));
-  const width = fields.length;
-  const refused = (column: number, error: unknown): DestinationError =>
-    new DestinationError(`column ${spec.columns[column]?.name ?? '?'}: ${(error as Error).message}`, {
-      reason: 'bad-data',
-      code: error instanceof InvalidValue ? error.code : '22000',
-      cause: error,
-    });
-  return function* encode(items, rowOf) {
-    const body = new CopyChunks();
-    body.raw(HEADER);
-    for (let r = 0; r < items.length; r++) {
-      const row = rowOf(items[r] as (typeof items)[number]);
-      body.int16(width);
-      let column = 0;
-      try {
-        for (; column < width; column++) {
-          const value = row[column];
-          if (value === null || value === undefined) body.int32(-1);
-          else (fields[column] as Field)(body, value);
-        }
-      } catch (error) {
-        throw refused(column, error);
-      }
-      if (body.chunks.length > 0) yield* body.chunks.splice(0);
-    }
-    body.int16(TRAILER);
-    yield* body.finish();
-  };
 }

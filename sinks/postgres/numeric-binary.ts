@@ -3,7 +3,8 @@
  * a weight and base-10000 digit groups aligned on the decimal point, plus the display scale. The
  * server still applies the column's precision and scale to what it receives (numeric_recv), so a
  * value too wide fails there exactly as its text would; only text that is no number at all is
- * refused here, as the text input would refuse it.
+ * refused here, as the text input would refuse it. A decimal read from Avro as a scaled integer
+ * that fits a double exactly goes to the same fields without its text (`scaledNumericWire`).
  */
 
 const POSITIVE = 0x0000;
@@ -61,4 +62,33 @@ export function numericWire(text: string): NumericWire | undefined {
   while (groups.length > 0 && groups[groups.length - 1] === 0) groups.pop();
   if (groups.length === 0) return { weight: 0, sign: POSITIVE, scale, groups };
   return { weight, sign: signed && text.charCodeAt(0) === 45 ? NEGATIVE : POSITIVE, scale, groups };
+}
+
+/** Decimal places up to which the fraction, padded to whole groups, still fits a double exactly. */
+export const MAX_EXACT_SCALE = 12;
+
+/**
+ * The fields of `unscaled` × 10^-scale, as `numericWire` gives them for its text: a safe integer
+ * and a scale of at most MAX_EXACT_SCALE, so every step is exact.
+ */
+export function scaledNumericWire(unscaled: number, scale: number): NumericWire {
+  if (unscaled === 0) return { weight: 0, sign: POSITIVE, scale, groups: [] };
+  const magnitude = Math.abs(unscaled);
+  const unit = 10 ** scale;
+  const fraction = magnitude % unit;
+  let whole = (magnitude - fraction) / unit;
+  const fractionGroups = Math.ceil(scale / 4);
+  const groups: number[] = [];
+  for (; whole > 0; whole = Math.floor(whole / 10_000)) groups.unshift(whole % 10_000);
+  let weight = groups.length - 1;
+  // The fraction's digits padded on the right to whole groups, then cut into them from the last.
+  let padded = fraction * 10 ** (fractionGroups * 4 - scale);
+  const tail: number[] = new Array(fractionGroups);
+  for (let g = fractionGroups - 1; g >= 0; g--, padded = Math.floor(padded / 10_000)) tail[g] = padded % 10_000;
+  for (const group of tail) {
+    if (groups.length === 0 && group === 0) weight--;
+    else groups.push(group);
+  }
+  while (groups[groups.length - 1] === 0) groups.pop();
+  return { weight, sign: unscaled < 0 ? NEGATIVE : POSITIVE, scale, groups };
 }
