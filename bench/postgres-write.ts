@@ -9,56 +9,21 @@
  */
 import { Writable } from 'node:stream';
 import pg from 'pg';
-import { createValueWriter } from '../avro/convert.js';
-import { HEADER_SIZE } from '../avro/wire.js';
 import { keySchema, valueSchemaOf } from '../avro/schemas.js';
 import { createLogger } from '../common/logger.js';
 import { stackEndpoints } from '../deploy/stack/endpoints.js';
 import { stackStatus } from '../deploy/stack/stack.js';
-import { bookingJson } from '../simulator/data/booking-view.js';
-import { SimulatorState } from '../simulator/state.js';
-import { webhookSettings } from '../simulator/webhooks/dispatcher.js';
 import type { AvroSinkRecord, WriteBatch } from '../sinks/destination.js';
 import { postgresSchema } from '../sinks/postgres/config.js';
 import { createPostgresDestination } from '../sinks/postgres/destination.js';
 import { describeTable } from '../sinks/runner/avro-table.js';
 import { resolvedSchema, schemaVersion } from '../sinks/runner/registry-decoder.js';
+import { simulatorBookingBodies } from '../testkit/simulator-bookings.js';
 import { serverCpuSeconds, stageTotals } from './postgres-sink.js';
 
 const rows = Number(process.argv[2] ?? 20_000);
 const batchRows = Number(process.argv[3] ?? 10_000);
 const schemaName = `pgwrite_${process.pid}`;
-
-function bookingBodies(count: number): { key: Record<string, unknown>; body: Buffer }[] {
-  const state = new SimulatorState({
-    seed: 7,
-    scale: count,
-    accounts: [{ apiKey: 'bench' }],
-    secretKey: 'bench',
-    clock: 'virtual',
-    now: '2026-06-01T12:00:00Z',
-    historyDays: 365,
-    futureDays: 90,
-    tokenTtlSeconds: 3600,
-    mutationRate: 0,
-    maxTokenIds: 1_000_000,
-    webhooks: webhookSettings(),
-  });
-  const data = state.account('bench');
-  const schema = valueSchemaOf('bookings');
-  const writer = createValueWriter(schema, 'bookings.value');
-  const now = state.nowSeconds();
-  const out: { key: Record<string, unknown>; body: Buffer }[] = [];
-  for (const index of data.bookings.select({ includeCanceled: true })) {
-    if (out.length === count) break;
-    const json = bookingJson(data, index, { expandCustomer: false, expandParticipants: true }, now);
-    out.push({
-      key: { account: 'bench', id: String(json.bookingNumber) },
-      body: writer.encode(json, 1).subarray(HEADER_SIZE),
-    });
-  }
-  return out;
-}
 
 /** The destination's debug lines of the current pass. */
 let logged = '';
@@ -69,7 +34,7 @@ const capture = new Writable({
   },
 });
 
-const bodies = bookingBodies(rows);
+const bodies = simulatorBookingBodies(rows);
 const valueSchema = valueSchemaOf('bookings');
 const table = describeTable('bookings', keySchema(), valueSchema);
 const version = schemaVersion(1, valueSchema);

@@ -1,15 +1,13 @@
 /**
  * Write batches for destination tests, as the runner hands them over (Avro bodies and a resolved
  * schema, sinks/destination.ts), made from decoded records so that tests state values plainly:
- * - `avroBatch`: each value encoded with the table's Avro value schema (decimals given as exact
- *   text, as the decoder returns them) and read back by a real resolved schema;
- * - `decodedBatch`: a resolved schema that hands each record's value back as given, for values no
- *   Avro body decodes to (a destination's own refusals of what it cannot store).
+ * each value encoded with the table's Avro value schema (decimals given as exact text, as the
+ * decoder returns them) and read back by a real resolved schema.
  */
 import avsc from 'avsc';
 import { integerToBytes } from '../../avro/logical.js';
 import type { TableSpec } from '../../sinks/columns.js';
-import type { AvroSinkRecord, ResolvedSchema, SinkRecord, WriteBatch } from '../../sinks/destination.js';
+import type { AvroSinkRecord, SinkRecord, WriteBatch } from '../../sinks/destination.js';
 import { resolvedSchema, schemaVersion } from '../../sinks/runner/registry-decoder.js';
 
 export interface BatchPlace {
@@ -69,24 +67,4 @@ export function avroBatch(
   }));
   // Every record here was written with this one schema, whatever lineage id it carries.
   return { ...place(records, at), schema: resolvedSchema(version, table, () => version), records: avroRecords };
-}
-
-/** The records' values handed to the destination as they are (bodies are stand-ins); not for ClickHouse, which reads the bytes. */
-export function decodedBatch(table: TableSpec, records: readonly SinkRecord[], at: BatchPlace): WriteBatch {
-  const values = new Map<Buffer, Record<string, unknown>>();
-  const avroRecords: AvroSinkRecord[] = records.map(({ key, value, offset, schemaId }) => {
-    if (value === null) return { key, body: null, offset, schemaId };
-    const body = Buffer.from(String(offset));
-    values.set(body, value as Record<string, unknown>);
-    return { key, body, offset, schemaId };
-  });
-  const schema: ResolvedSchema = {
-    schemaId: 1,
-    schema: undefined,
-    type: avsc.Type.forSchema('null'),
-    table,
-    decode: (body) => values.get(body) as Record<string, unknown>,
-    bodyOf: (body) => body,
-  };
-  return { ...place(records, at), schema, records: avroRecords };
 }

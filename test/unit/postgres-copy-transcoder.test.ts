@@ -9,12 +9,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createValueWriter } from '../../avro/convert.js';
 import { keySchema, valueSchemaOf } from '../../avro/schemas.js';
-import { HEADER_SIZE, WireFormatError } from '../../avro/wire.js';
-import { bookingJson } from '../../simulator/data/booking-view.js';
-import { SimulatorState } from '../../simulator/state.js';
-import { webhookSettings } from '../../simulator/webhooks/dispatcher.js';
+import { WireFormatError } from '../../avro/wire.js';
 import type { AvroSinkRecord, ResolvedSchema, SinkRecord, WriteBatch } from '../../sinks/destination.js';
 import { columnField, CopyChunks, HEADER, TRAILER } from '../../sinks/postgres/copy-binary.js';
 import { createCopyEncoder } from '../../sinks/postgres/copy-encoder.js';
@@ -22,6 +18,7 @@ import { createCellReaders } from '../../sinks/rows.js';
 import { describeTable } from '../../sinks/runner/avro-table.js';
 import { resolvedSchema, schemaVersion } from '../../sinks/runner/registry-decoder.js';
 import { bookingKeySchema, bookingRecord, bookingValueSchema } from '../../testkit/booking-avro.js';
+import { simulatorBookingBodies } from '../../testkit/simulator-bookings.js';
 import { avroBatch } from '../helpers/write-batch.js';
 
 const context = { topic: 'bookeo.bookings', partition: 3, ingestedAtMs: Date.UTC(2026, 0, 2, 3, 4, 5, 678) };
@@ -57,34 +54,13 @@ function assertSameBody(batch: WriteBatch): void {
 }
 
 function simulatorBookings(count: number): WriteBatch {
-  const state = new SimulatorState({
-    seed: 11,
-    scale: count,
-    accounts: [{ apiKey: 'unit' }],
-    secretKey: 'unit',
-    clock: 'virtual',
-    now: '2026-06-01T12:00:00Z',
-    historyDays: 365,
-    futureDays: 90,
-    tokenTtlSeconds: 3600,
-    mutationRate: 0,
-    maxTokenIds: 1_000_000,
-    webhooks: webhookSettings(),
-  });
-  const data = state.account('unit');
-  const schema = valueSchemaOf('bookings');
-  const writer = createValueWriter(schema, 'bookings.value');
   const records: AvroSinkRecord[] = [];
-  for (const index of data.bookings.select({ includeCanceled: true })) {
-    if (records.length === count) break;
-    const json = bookingJson(
-      data,
-      index,
-      { expandCustomer: records.length % 2 === 0, expandParticipants: true },
-      state.nowSeconds(),
-    );
-    const key = { account: 'unit', id: String(json.bookingNumber) };
-    records.push({ key, body: writer.encode(json, 1).subarray(HEADER_SIZE), offset: records.length, schemaId: 1 });
+  for (const { key, body } of simulatorBookingBodies(count, {
+    seed: 11,
+    account: 'unit',
+    someCustomersExpanded: true,
+  })) {
+    records.push({ key, body, offset: records.length, schemaId: 1 });
     // Every tenth a tombstone of another key.
     if (records.length % 10 === 0)
       records.push({
@@ -94,6 +70,7 @@ function simulatorBookings(count: number): WriteBatch {
         schemaId: 1,
       });
   }
+  const schema = valueSchemaOf('bookings');
   const version = schemaVersion(1, schema);
   const table = describeTable('bookings', keySchema(), schema);
   return {
