@@ -24,6 +24,7 @@ import { maskConnectionString, postgresConnection } from '../../sinks/postgres/c
 import { createPostgresDestination } from '../../sinks/postgres/destination.js';
 import { canHold, postgresType } from '../../sinks/postgres/types.js';
 import { bookingKeySchema, bookingRecord, bookingValueSchema } from '../../testkit/booking-avro.js';
+import { kitchenValueSchema } from '../../testkit/kitchen-avro.js';
 import { uniqueName } from '../../testkit/wait-for.js';
 
 const url = stackEndpoints().postgresUrl;
@@ -217,61 +218,30 @@ describe('PostgreSQL destination (real server from the stack)', () => {
   });
 
   it('round-trips every other logical type: bytes, floats, arrays of timestamps, dates, decimals and bytes, unions, nested records, maps', async () => {
-    const timestamp = { type: 'long', logicalType: 'timestamp-millis' };
-    const date = { type: 'int', logicalType: 'date' };
-    const kitchenSchema = {
-      type: 'record',
-      name: 'Kitchen',
-      fields: [
-        { name: 'blob', type: 'bytes' },
-        { name: 'ratio', type: 'float' },
-        { name: 'big', type: 'double' },
-        { name: 'stamps', type: { type: 'array', items: timestamp } },
-        { name: 'days', type: { type: 'array', items: date } },
-        {
-          name: 'amounts',
-          type: { type: 'array', items: { type: 'bytes', logicalType: 'decimal', precision: 20, scale: 6 } },
-        },
-        { name: 'blobs', type: { type: 'array', items: 'bytes' } },
-        { name: 'words', type: { type: 'array', items: ['null', 'string'] } },
-        { name: 'either', type: ['string', 'long'] },
-        {
-          name: 'events',
-          type: {
-            type: 'array',
-            items: {
-              type: 'record',
-              name: 'Ev',
-              fields: [
-                { name: 'at', type: timestamp },
-                { name: 'day', type: date },
-                { name: 'amount', type: { type: 'bytes', logicalType: 'decimal', precision: 10, scale: 2 } },
-              ],
-            },
-          },
-        },
-        { name: 'matrix', type: { type: 'array', items: { type: 'array', items: 'int' } } },
-        { name: 'counts', type: { type: 'map', values: 'long' } },
-      ],
-    };
-    const kitchen = describeTable('kitchen', bookingKeySchema, kitchenSchema);
+    const kitchen = describeTable('kitchen', bookingKeySchema, kitchenValueSchema);
     await destination.prepare(kitchen);
     const value = {
       blob: Buffer.from([0, 1, 0xfe, 0x5c, 0x09]),
       ratio: 0.5,
       big: 1.2345678901234567,
+      maybe: null,
+      kind: 'B_2',
+      small: -7,
+      flag: true,
       stamps: [0, 1_767_225_600_123],
       days: [0, 20_454],
       amounts: ['1.500000', '-0.000001', '12345678901234.123456'],
+      price: '-3.2500',
       blobs: [Buffer.from('\\"{},'), Buffer.alloc(0)],
       words: ['plain', null, 'tab\tand "quotes", {braces} \\ backslash', ''],
       either: 'x',
+      where: { city: null, at: 1_767_225_600_123, tags: ['a'] },
       events: [{ at: 1_767_225_600_123, day: 20_454, amount: '12.50' }],
       matrix: [[1, 2], [3]],
       counts: { a: 1, 'ü b': 2 },
     };
     await destination.write(
-      batch(kitchen, [{ key: { account: 'acme', id: 'K1' }, value, offset: 5, schemaId: 9 }], 0, kitchenSchema),
+      batch(kitchen, [{ key: { account: 'acme', id: 'K1' }, value, offset: 5, schemaId: 9 }], 0, kitchenValueSchema),
     );
     const [row] = await rows<Record<string, unknown>>(
       `SELECT encode(blob, 'hex') AS blob, ratio, big, to_jsonb(stamps) AS stamps, to_jsonb(days) AS days, amounts::text AS amounts,
@@ -291,6 +261,20 @@ describe('PostgreSQL destination (real server from the stack)', () => {
       events: [{ at: '2026-01-01T00:00:00.123Z', day: '2026-01-01', amount: '12.50' }],
       matrix: [[1, 2], [3]],
       counts: { a: 1, 'ü b': 2 },
+    });
+    const [scalars] = await rows<Record<string, unknown>>(
+      `SELECT maybe, kind, small, flag, price::text AS price, where_city, to_jsonb(where_at) AS where_at, where_tags
+       FROM "${schema}".kitchen WHERE id = 'K1'`,
+    );
+    assert.deepEqual(scalars, {
+      maybe: null,
+      kind: 'B_2',
+      small: -7,
+      flag: true,
+      price: '-3.2500',
+      where_city: null,
+      where_at: '2026-01-01T00:00:00.123+00:00',
+      where_tags: ['a'],
     });
   });
 

@@ -18,6 +18,7 @@ import { createCellReaders } from '../../sinks/rows.js';
 import { describeTable } from '../../sinks/runner/avro-table.js';
 import { resolvedSchema, schemaVersion } from '../../sinks/runner/registry-decoder.js';
 import { bookingKeySchema, bookingRecord, bookingValueSchema } from '../../testkit/booking-avro.js';
+import { kitchenValueSchema } from '../../testkit/kitchen-avro.js';
 import { simulatorBookingBodies } from '../../testkit/simulator-bookings.js';
 import { avroBatch } from '../helpers/write-batch.js';
 
@@ -100,64 +101,7 @@ describe('PostgreSQL binary COPY transcoder', () => {
   });
 
   it('writes the same body for every other logical type: bytes, floats, arrays, unions, records in arrays, maps', () => {
-    const timestamp = { type: 'long', logicalType: 'timestamp-millis' };
-    const date = { type: 'int', logicalType: 'date' };
-    const valueSchema = {
-      type: 'record',
-      name: 'Kitchen',
-      fields: [
-        { name: 'blob', type: 'bytes' },
-        { name: 'ratio', type: 'float' },
-        { name: 'big', type: 'double' },
-        { name: 'maybe', type: ['null', 'double'] },
-        { name: 'kind', type: { type: 'enum', name: 'Kind', symbols: ['A', 'B_2'] } },
-        { name: 'small', type: 'int' },
-        { name: 'flag', type: ['null', 'boolean'] },
-        { name: 'stamps', type: { type: 'array', items: timestamp } },
-        { name: 'days', type: { type: 'array', items: date } },
-        {
-          name: 'amounts',
-          type: { type: 'array', items: { type: 'bytes', logicalType: 'decimal', precision: 20, scale: 6 } },
-        },
-        { name: 'price', type: ['null', { type: 'bytes', logicalType: 'decimal', precision: 12, scale: 4 }] },
-        { name: 'blobs', type: { type: 'array', items: 'bytes' } },
-        { name: 'words', type: { type: 'array', items: ['null', 'string'] } },
-        { name: 'either', type: ['string', 'long'] },
-        {
-          name: 'where',
-          type: [
-            'null',
-            {
-              type: 'record',
-              name: 'Where',
-              fields: [
-                { name: 'city', type: ['null', 'string'] },
-                { name: 'at', type: timestamp },
-                { name: 'tags', type: { type: 'array', items: 'string' } },
-              ],
-            },
-          ],
-        },
-        {
-          name: 'events',
-          type: {
-            type: 'array',
-            items: {
-              type: 'record',
-              name: 'Ev',
-              fields: [
-                { name: 'at', type: timestamp },
-                { name: 'day', type: date },
-                { name: 'amount', type: { type: 'bytes', logicalType: 'decimal', precision: 10, scale: 2 } },
-              ],
-            },
-          },
-        },
-        { name: 'matrix', type: { type: 'array', items: { type: 'array', items: 'int' } } },
-        { name: 'counts', type: { type: 'map', values: 'long' } },
-      ],
-    };
-    const table = describeTable('kitchen', bookingKeySchema, valueSchema);
+    const table = describeTable('kitchen', bookingKeySchema, kitchenValueSchema);
     const value = (n: number, nulls: boolean): Record<string, unknown> => ({
       blob: Buffer.from([0, 1, 0xfe, 0x5c, n]),
       ratio: 0.5 + n,
@@ -184,7 +128,7 @@ describe('PostgreSQL binary COPY transcoder', () => {
       offset: n,
       schemaId: 9,
     }));
-    assertSameBody(avroBatch(table, valueSchema, records, context));
+    assertSameBody(avroBatch(table, kitchenValueSchema, records, context));
   });
 
   it('rewrites a body written with an older version into the batch’s, as decoding does', () => {
