@@ -7,8 +7,8 @@
  * bytes as their bytes (the server still checks UTF-8), integers and dates re-based, floats from
  * little- to big-endian, timestamps as µs since 2000, decimals through their digits into `numeric`.
  * What PostgreSQL stores as an array or jsonb (lists, maps, records inside them, multi-branch
- * unions) is decoded in place by avsc and written by the column's field writer, as the object path
- * writes it; a null parent record makes every column below it NULL.
+ * unions) is decoded in place by avsc, rewritten as rows.ts rewrites a decoded value and written by
+ * the column's field writer; a null parent record makes every column below it NULL.
  *
  * The column being written is kept on the cursor (`c.column`), so a value a field writer refuses
  * is named by its column.
