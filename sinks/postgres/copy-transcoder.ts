@@ -117,21 +117,17 @@ function scalarEmit(type: avsc.Type, column: ColumnType): Emit | undefined {
 
 /** Code writing one column's field for a value of `type`. */
 function valueCode(src: AvroReaderSource, type: avsc.Type, column: ColumnType): void {
-  if (column.kind === 'nullable') {
-    const union = nullableBranch(type);
-    // A non-null Avro value under a nullable parent record, or (most of a booking's columns) a union with null.
-    const emit = scalarEmit(union?.inner ?? type, column.inner);
-    if (emit !== undefined && union === undefined) return emit(src);
-    if (emit !== undefined && union !== undefined) {
-      src.emit(`if (${src.branch()} === ${union.nullIndex}) out.int32(-1); else {`);
-      emit(src);
-      return src.emit(`}`);
-    }
-  } else {
-    const emit = scalarEmit(type, column);
-    if (emit !== undefined) return emit(src);
+  // Most of a booking's columns are a union with null; a nullable column may also hold a non-null
+  // Avro value (a field of a nullable parent record).
+  const union = column.kind === 'nullable' ? nullableBranch(type) : undefined;
+  const emit = scalarEmit(union?.inner ?? type, column.kind === 'nullable' ? column.inner : column);
+  if (emit !== undefined && union === undefined) return emit(src);
+  if (emit !== undefined && union !== undefined) {
+    src.emit(`if (${src.branch()} === ${union.nullIndex}) out.int32(-1); else {`);
+    emit(src);
+    return src.emit(`}`);
   }
-  // Everything else as the object path writes it: avsc's value, rows.ts's rewriting, the column's field writer.
+  // Everything else decoded by avsc, rewritten as rows.ts rewrites it, written by the column's field writer.
   const value = src.decoded(type);
   src.emit(`h.decoded(out, ${value}, ${src.constant(columnField(column))}, ${src.constant(converterFor(column))});`);
 }
