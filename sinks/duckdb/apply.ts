@@ -1,18 +1,17 @@
 /**
- * How a staged batch (its data chunks appended to a temporary table private to the lane's
- * connection) becomes table rows, in one transaction each (the table's lane is its only writer, so
+ * How a batch becomes table rows, in one transaction each (the table's lane is its only writer, so
  * what a transaction checks holds until its commit):
  *
- * - Inserted as it is, with no look at the table first (`insertStaged`), when the batch only has
- *   upserts: the table's primary key refuses any key the table holds (the insert is then rolled
- *   back whole) and a query on the batch's own rows refuses any key its tombstones hold. A replay
- *   into a fresh or emptied table, or new entities, load this way.
- * - Otherwise, or when that was refused, applied after a look at the stored keys (`applyStaged`):
+ * - Appended straight into the table (`insertAppended`), with no look at the table first, when the
+ *   batch only has upserts and the table's columns are the batch's, in the same order (the
+ *   Appender fills columns by position): the table's primary key refuses any key the table holds
+ *   (the transaction is then rolled back whole) and a query on the batch's own rows refuses any
+ *   key its tombstones hold. A replay into a fresh or emptied table, or new entities, load this
+ *   way, with no staging table and no INSERT … SELECT.
+ * - Otherwise, or when that was refused, staged (its data chunks appended to a temporary table
+ *   private to the lane's connection) and applied after a look at the stored keys (`applyStaged`):
  *   inserted as it is when the table and its tombstones hold none of them, merged by version
  *   otherwise (sql.ts).
- *
- * The Appender only ever fills the staging table: it runs on the JavaScript thread, while the
- * INSERT runs on DuckDB's threads, beside the conversion of the next batch.
  */
 import type { DuckDBAppender, DuckDBConnection, DuckDBDataChunk } from '@duckdb/node-api';
 import type { WriteBatch } from '../destination.js';
@@ -65,6 +64,21 @@ function appendAll(appender: DuckDBAppender, chunks: readonly DuckDBDataChunk[])
   appender.closeSync();
 }
 
+/** A table the Appender writes into. */
+export interface AppendTarget {
+  readonly catalog: string;
+  readonly schema: string;
+  readonly name: string;
+}
+
+async function appendInto(
+  connection: DuckDBConnection,
+  target: AppendTarget,
+  chunks: readonly DuckDBDataChunk[],
+): Promise<void> {
+  appendAll(await connection.createAppender(target.name, target.schema, target.catalog), chunks);
+}
+
 /** Appends the chunks to a fresh staging table (temporary: private to the lane's connection). */
 export async function stage(
   connection: DuckDBConnection,
@@ -72,7 +86,7 @@ export async function stage(
   chunks: readonly DuckDBDataChunk[],
 ): Promise<void> {
   await connection.run(createStaging);
-  appendAll(await connection.createAppender(STAGING_TABLE.name, STAGING_TABLE.schema, STAGING_TABLE.catalog), chunks);
+  await appendInto(connection, STAGING_TABLE, chunks);
 }
 
 /** Applies the staged batch after a look at the stored keys: inserted as it is or merged by version. */
@@ -89,23 +103,30 @@ export async function applyStaged(connection: DuckDBConnection, statements: Appl
 /** Thrown inside the insert's transaction to roll it back when a key of the batch has a tombstone. */
 const KEY_DELETED = Symbol('a key of the batch has a tombstone');
 
+/** The Appender reports the primary key's refusal without DuckDB's exception type: only its message says so. */
+const APPENDED_KEY_CONFLICT = /^Failed to append: Duplicate key .* violates primary key constraint/;
+
 function isKeyConflict(error: unknown): boolean {
-  return duckdbExceptionType(error) === 'Constraint';
+  return (
+    duckdbExceptionType(error) === 'Constraint' || (error instanceof Error && APPENDED_KEY_CONFLICT.test(error.message))
+  );
 }
 
 /**
- * Inserts an upserts-only staged batch as it is; says whether it went in. False (nothing changed)
- * when the table or its tombstones hold one of its keys: the caller then applies it with
- * `applyStaged`.
+ * Appends an upserts-only batch straight into its table; says whether it went in. False (nothing
+ * changed) when the table or its tombstones hold one of its keys: the caller then stages it and
+ * applies it with `applyStaged`.
  */
-export async function insertStaged(
+export async function insertAppended(
   connection: DuckDBConnection,
   batch: WriteBatch,
+  target: AppendTarget,
+  chunks: readonly DuckDBDataChunk[],
   statements: ApplyStatements,
 ): Promise<boolean> {
   try {
     await inTransaction(connection, async () => {
-      await runAll(connection, statements.insert);
+      await appendInto(connection, target, chunks);
       const [[deleted]] = (
         await connection.runAndReadAll(statements.insertedKeysDeleted, {
           topic: batch.topic,

@@ -7,11 +7,11 @@
  *   tombstone table or adds the columns of new fields (mode `evolve`), or refuses with every
  *   difference listed (mode `freeze`). A column that cannot hold the new values, or a new key
  *   column, is an `incompatible` error in both modes.
- * - write: the batch's latest record per key is appended to a temporary staging table with the
- *   Appender (data chunks transcoded from the Avro bodies, chunks.ts), then applied in one
- *   transaction (apply.ts, sql.ts): the latest state per key is kept, older versions and replays
- *   change nothing, deletes move the key to `<table>__deleted` so an older upsert replayed later
- *   cannot bring it back. A batch whose keys are stored nowhere yet is inserted as it is.
+ * - write: the batch's latest record per key (data chunks transcoded from the Avro bodies,
+ *   chunks.ts) is applied in one transaction (apply.ts, sql.ts): the latest state per key is kept,
+ *   older versions and replays change nothing, deletes move the key to `<table>__deleted` so an
+ *   older upsert replayed later cannot bring it back. A batch whose keys are stored nowhere yet is
+ *   inserted as it is, appended straight into the table when it can be.
  * - startRebuild: `<table>__rebuild` (and its tombstones) next to the live table, swapped in by a
  *   DROP + RENAME in one transaction.
  * See database.ts for how the file and connections are shared and serialized (one connection per
@@ -46,7 +46,7 @@ import {
   swapInRebuildSql,
   tombstoneTable,
 } from '../sql-tables.js';
-import { applyStaged, insertStaged, inTransaction, runAll, stage, type ApplyStatements } from './apply.js';
+import { applyStaged, insertAppended, inTransaction, runAll, stage, type ApplyStatements } from './apply.js';
 import {
   addColumnSql,
   createSchemaSql,
@@ -109,6 +109,10 @@ async function engineMemoryMb(file: DuckDBFile): Promise<number> {
   }
 }
 
+function inSpecOrder(names: readonly string[], spec: TableSpec): boolean {
+  return names.length === spec.columns.length && spec.columns.every((column, i) => column.name === names[i]);
+}
+
 export function createDuckDBDestination(options: DuckDBDestinationOptions): DuckDBDestination {
   const { mode } = options;
   const schema = options.connection.schema;
@@ -118,6 +122,8 @@ export function createDuckDBDestination(options: DuckDBDestinationOptions): Duck
   const stages = new WriteStages();
   /** Tables whose next batch is applied after a look at the stored keys, its last having been merged (apply.ts). */
   const lookFirst = new Set<string>();
+  /** Each table's column names in the table's order, read on first use; forgotten by any DDL. */
+  const tableColumns = new Map<string, readonly string[]>();
 
   const qualified = (table: string): string => `${schema}.${table}`;
 
@@ -135,6 +141,7 @@ export function createDuckDBDestination(options: DuckDBDestinationOptions): Duck
   }
 
   async function ddl(connection: DuckDBConnection, table: string, statements: readonly string[]): Promise<void> {
+    tableColumns.clear();
     for (const statement of statements) logger.info({ table, statement }, 'running DDL');
     await inTransaction(connection, () => runAll(connection, statements));
   }
@@ -174,7 +181,17 @@ export function createDuckDBDestination(options: DuckDBDestinationOptions): Duck
     return { rows: batch.records.length, token };
   }
 
-  /** Stages the chunks in the table's lane and applies them (apply.ts). */
+  /** Whether the table's columns are the spec's, in the spec's order: the Appender fills them by position. */
+  async function columnsInSpecOrder(connection: DuckDBConnection, at: Location, spec: TableSpec): Promise<boolean> {
+    let names = tableColumns.get(spec.name);
+    if (names === undefined) {
+      names = [...(await existingColumns(connection, at, spec.name)).keys()];
+      tableColumns.set(spec.name, names);
+    }
+    return inSpecOrder(names, spec);
+  }
+
+  /** Applies the chunks in the table's lane: appended straight into the table, or staged and applied (apply.ts). */
   async function applyChunks(
     batch: WriteBatch,
     plan: WritePlan,
@@ -190,13 +207,19 @@ export function createDuckDBDestination(options: DuckDBDestinationOptions): Duck
         insertedKeysDeleted: insertedKeysDeletedSql(at, spec),
       };
       const statements = plan.apply;
-      await stages.time('append', () => stage(connection, plan.createStaging, chunks));
-      const insertFirst = !lookFirst.has(spec.name) && batch.records.every((record) => record.body !== null);
-      if (insertFirst && (await stages.time('apply', () => insertStaged(connection, batch, statements)))) {
-        stages.applied(rows, 'inserted');
-        return;
+      const appendFirst =
+        !lookFirst.has(spec.name) &&
+        batch.records.every((record) => record.body !== null) &&
+        (await columnsInSpecOrder(connection, at, spec));
+      if (appendFirst) {
+        const target = { ...at, name: spec.name };
+        if (await stages.time('apply', () => insertAppended(connection, batch, target, chunks, statements))) {
+          stages.applied(rows, 'appended');
+          return;
+        }
+        stages.refusedInsert();
       }
-      if (insertFirst) stages.refusedInsert();
+      await stages.time('append', () => stage(connection, plan.createStaging, chunks));
       const path = await stages.time('apply', () => applyStaged(connection, statements));
       // Keys stored nowhere: the next batch probably holds new entities too, and is inserted without the look.
       if (path === 'inserted') lookFirst.delete(spec.name);

@@ -17,8 +17,8 @@
  * table, new entities) has nothing to guard against or replace: after that check (`storedKeysSql`,
  * in the same transaction) it is inserted as it is (`insertStagedSql`), steps 1 and 2 skipped. A
  * re-delivered batch finds its own keys stored and takes the merge, so it still changes nothing.
- * An upserts-only batch may skip that look too (apply.ts): inserted as it is, the primary key and
- * `insertedKeysDeletedSql` make the same check.
+ * An upserts-only batch may skip that look, and the staging table too (apply.ts): appended straight
+ * into the table, the primary key and `insertedKeysDeletedSql` make the same check.
  */
 import type { Column, TableSpec } from '../columns.js';
 import {

@@ -389,7 +389,7 @@ describe('DuckDB destination (embedded engine, temporary file)', () => {
     assert.deepEqual(await rows(`SELECT id FROM main.bookings__deleted`), [{ id: 'B1000002' }]);
   });
 
-  it('inserts a batch whose keys are stored nowhere without the merge, without a look at stored keys when it only has upserts; a batch touching a stored or deleted key merges, so updates, deletes and re-deliveries keep their guarantees', async () => {
+  it('inserts a batch whose keys are stored nowhere without the merge, appended straight into the table without a look at stored keys when it only has upserts; a batch touching a stored or deleted key merges, so updates, deletes and re-deliveries keep their guarantees', async () => {
     const table = describeTable('fresh_bookings', bookingKeySchema, bookingValueSchema);
     await destination.prepare(table);
     const start = destination.writeStages();
@@ -397,6 +397,7 @@ describe('DuckDB destination (embedded engine, temporary file)', () => {
     const paths = (): Record<string, number> => {
       const now = destination.writeStages();
       return {
+        appended: now.paths.appended - start.paths.appended,
         inserted: now.paths.inserted - start.paths.inserted,
         merged: now.paths.merged - start.paths.merged,
         refused: now.refusedInserts - start.refusedInserts,
@@ -405,10 +406,14 @@ describe('DuckDB destination (embedded engine, temporary file)', () => {
     const firstBatch = [bookingRecord(1, 1), bookingRecord(2, 2), deleted(3, 3)];
     const insertedAt = Date.UTC(2026, 0, 2, 3, 4, 5, 678);
     await destination.write(batch(table, firstBatch, 0, insertedAt));
-    assert.deepEqual(paths(), { inserted: 1, merged: 0, refused: 0 }, 'keys stored nowhere: inserted as they are');
+    assert.deepEqual(
+      paths(),
+      { appended: 0, inserted: 1, merged: 0, refused: 0 },
+      'keys stored nowhere: inserted as they are',
+    );
     // Re-delivered (a crash before the offset commit): its keys are stored now, so it merges and changes nothing.
     await destination.write(batch(table, firstBatch, 0, insertedAt + 60_000));
-    assert.deepEqual(paths(), { inserted: 1, merged: 1, refused: 0 }, 'the re-delivery took the merge');
+    assert.deepEqual(paths(), { appended: 0, inserted: 1, merged: 1, refused: 0 }, 'the re-delivery took the merge');
     const state = async (): Promise<unknown> => ({
       live: await rows(
         `SELECT id, productName, _version, epoch_ms(_ingested_at) AS ms FROM main.fresh_bookings ORDER BY id`,
@@ -427,7 +432,7 @@ describe('DuckDB destination (embedded engine, temporary file)', () => {
     await destination.write(
       batch(table, [bookingRecord(1, 10, { productName: 'updated' }), bookingRecord(3, 0), bookingRecord(4, 11)]),
     );
-    assert.deepEqual(paths(), { inserted: 1, merged: 2, refused: 0 }, 'a batch with a stored key merges');
+    assert.deepEqual(paths(), { appended: 0, inserted: 1, merged: 2, refused: 0 }, 'a batch with a stored key merges');
     assert.deepEqual(
       await rows(`SELECT id, productName, _version FROM main.fresh_bookings ORDER BY id`),
       [
@@ -439,20 +444,20 @@ describe('DuckDB destination (embedded engine, temporary file)', () => {
     );
     // New keys next to stored ones go in without the merge again, after a look at the stored keys (the last batch merged).
     await destination.write(batch(table, [bookingRecord(5, 12)]));
-    assert.deepEqual(paths(), { inserted: 2, merged: 2, refused: 0 });
-    // Then the next upserts-only batch of new keys is inserted without the look.
+    assert.deepEqual(paths(), { appended: 0, inserted: 2, merged: 2, refused: 0 });
+    // Then the next upserts-only batch of new keys is appended straight into the table, without the look.
     await destination.write(batch(table, [bookingRecord(6, 13), bookingRecord(7, 14)]));
-    assert.deepEqual(paths(), { inserted: 3, merged: 2, refused: 0 });
+    assert.deepEqual(paths(), { appended: 1, inserted: 2, merged: 2, refused: 0 });
     assert.equal(await count('fresh_bookings'), 6);
-    // Inserted without the look: a deleted key's older upsert is refused (its tombstone), then merged: nothing changes.
+    // Appended without the look: a deleted key's older upsert is refused (its tombstone), rolled back, then merged: nothing changes.
     const beforeRefusals = await state();
     await destination.write(batch(table, [bookingRecord(3, 1)]));
-    assert.deepEqual(paths(), { inserted: 3, merged: 3, refused: 1 });
+    assert.deepEqual(paths(), { appended: 1, inserted: 2, merged: 3, refused: 1 });
     assert.deepEqual(await state(), beforeRefusals, 'the tombstone held against an upsert inserted without the look');
-    // A stored key refused by the table's primary key, then merged: updated in place, no second row.
+    // A stored key refused by the table's primary key (the Appender's error), then merged: updated in place, no second row.
     await destination.write(batch(table, [bookingRecord(8, 15)]));
     await destination.write(batch(table, [bookingRecord(8, 16, { productName: 'updated again' })]));
-    assert.deepEqual(paths(), { inserted: 4, merged: 4, refused: 2 });
+    assert.deepEqual(paths(), { appended: 1, inserted: 3, merged: 4, refused: 2 });
     assert.deepEqual(await rows(`SELECT productName, _version FROM main.fresh_bookings WHERE id = 'B1000008'`), [
       { productName: 'updated again', _version: '16' },
     ]);
