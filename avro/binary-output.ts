@@ -35,7 +35,11 @@ export class BinaryOutput {
     this.buf[this.pos++] = value ? 1 : 0;
   }
 
-  /** Zigzag varint, as avsc's writeLong (also its writeInt). */
+  /**
+   * Zigzag varint, as avsc's writeLong (also its writeInt), except below -2^52, where avsc's
+   * `-2n - 1` rounds away the sign bit: here the zigzag's first byte is made from the low bits and
+   * the sign, and the rest from the magnitude, exact for every safe integer.
+   */
   long(n: number): void {
     const buf = this.buf;
     if (n >= -1073741824 && n < 1073741824) {
@@ -47,7 +51,10 @@ export class BinaryOutput {
       buf[this.pos++] = m;
       return;
     }
-    let f = n >= 0 ? n * 2 : -n * 2 - 1;
+    // The zigzag is 2 * magnitude + sign: its low 7 bits are the magnitude's low 6 and the sign.
+    const magnitude = n >= 0 ? n : -n - 1;
+    buf[this.pos++] = ((magnitude % 64) * 2 + (n < 0 ? 1 : 0)) | 0x80;
+    let f = Math.floor(magnitude / 64);
     while (f >= 128) {
       buf[this.pos++] = (f % 128) | 0x80;
       f = Math.floor(f / 128);

@@ -15,7 +15,12 @@ interface Cursor {
   pos: number;
 }
 
-/** Zig-zag varint as Avro writes int and long; exact up to 2^53 (as avsc). */
+/**
+ * Zig-zag varint as Avro writes int and long; exact for every safe integer. Beyond 28 bits the
+ * zig-zag's low bit (the sign) is taken apart before the rest is summed: summed with it, a value
+ * of 2^52 or more would lose that bit to rounding and come back with the wrong sign (as avsc's
+ * does).
+ */
 function readLong(cursor: Cursor): number {
   const buf = cursor.buf;
   let b = buf[cursor.pos++] as number;
@@ -27,14 +32,14 @@ function readLong(cursor: Cursor): number {
     shift += 7;
   }
   if (!(b & 0x80)) return (n >>> 1) ^ -(n & 1);
-  let f = n >>> 0;
-  let scale = 268_435_456; // 2^28
+  let magnitude = n >>> 1;
+  let scale = 134_217_728; // 2^27: the zig-zag's bits above its 28 low ones, without the sign bit
   do {
     b = buf[cursor.pos++] as number;
-    f += (b & 0x7f) * scale;
+    magnitude += (b & 0x7f) * scale;
     scale *= 128;
   } while (b & 0x80);
-  return (f % 2 ? -(f + 1) : f) / 2;
+  return n & 1 ? -magnitude - 1 : magnitude;
 }
 
 /** Writes the big-endian two's-complement bytes buf[start, end) as a little-endian integer of `width` bytes. */
