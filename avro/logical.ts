@@ -218,13 +218,25 @@ export function decimalBytes(value: string | number, precision: number, scale: n
   return typeof unscaled === 'string' ? unscaled : integerToBytes(unscaled);
 }
 
+/** Two's complement bytes that always hold a safe integer (48 bits). */
+export const SAFE_DECIMAL_BYTES = 6;
+
 /** For readers (sinks): decimal bytes → exact text with `scale` fractional digits, e.g. "-12.5000". */
 export function decimalText(bytes: Buffer, scale: number): string {
-  let value = 0n;
-  for (const byte of bytes) value = (value << 8n) | BigInt(byte);
-  if (bytes.length > 0 && (bytes[0] as number) & 0x80) value -= 1n << BigInt(8 * bytes.length);
-  const negative = value < 0n;
-  const digits = (negative ? -value : value).toString().padStart(scale + 1, '0');
+  const negative = bytes.length > 0 && ((bytes[0] as number) & 0x80) !== 0;
+  let magnitude: string;
+  if (bytes.length <= SAFE_DECIMAL_BYTES) {
+    // Sign-extended from the top byte; six bytes always hold a safe integer, so no BigInt.
+    let value = negative ? -1 : 0;
+    for (const byte of bytes) value = value * 256 + byte;
+    magnitude = String(negative ? -value : value);
+  } else {
+    let value = 0n;
+    for (const byte of bytes) value = (value << 8n) | BigInt(byte);
+    if (negative) value -= 1n << BigInt(8 * bytes.length);
+    magnitude = (negative ? -value : value).toString();
+  }
+  const digits = magnitude.padStart(scale + 1, '0');
   const whole = digits.slice(0, digits.length - scale);
   const fraction = scale > 0 ? `.${digits.slice(digits.length - scale)}` : '';
   return `${negative ? '-' : ''}${whole}${fraction}`;

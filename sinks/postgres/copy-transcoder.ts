@@ -6,15 +6,16 @@
  * Scalars go straight from the Avro bytes to their wire form (copy-binary.ts): strings, enums and
  * bytes as their bytes (the server still checks UTF-8), integers and dates re-based, floats from
  * little- to big-endian, timestamps as µs since 2000, decimals through their digits into `numeric`.
- * What PostgreSQL stores as an array or jsonb (lists, maps, records inside them, multi-branch
- * unions) is decoded in place by avsc, rewritten as rows.ts rewrites a decoded value and written by
- * the column's field writer; a null parent record makes every column below it NULL.
+ * A jsonb column's JSON text is written from the bytes too (copy-json.ts). What is left, arrays of
+ * scalars and jsonb holding maps or multi-branch unions, is decoded in place by avsc, rewritten as
+ * rows.ts rewrites a decoded value and written by the column's field writer; a null parent record
+ * makes every column below it NULL.
  *
  * The column being written is kept on the cursor (`c.column`), so a value a field writer refuses
  * is named by its column.
  */
 import type avsc from 'avsc';
-import { decimalText } from '../../avro/logical.js';
+import { decimalText, SAFE_DECIMAL_BYTES } from '../../avro/logical.js';
 import { AvroReaderSource, nullableBranch } from '../avro-reader-source.js';
 import { HELPERS } from '../columnar/avro-transcoder-runtime.js';
 import type { Column, ColumnType, TableSpec } from '../columns.js';
@@ -28,10 +29,9 @@ import {
   type CopyChunks,
   type Field,
 } from './copy-binary.js';
+import { jsonFieldEmit, JSON_HELPERS } from './copy-json.js';
 import { MAX_EXACT_SCALE, scaledNumericWire } from './numeric-binary.js';
-
-/** Two's complement bytes that always hold a safe integer (48 bits). */
-const SAFE_DECIMAL_BYTES = 6;
+import { scalarArrayItems, scalarType } from './types.js';
 
 /** Writes the value columns of one record body to `out`; `cursor.column` is the column being written when it throws. */
 export type CopyTranscoder = (body: Buffer, out: CopyChunks, cursor: { column: number }) => void;
@@ -39,6 +39,7 @@ export type CopyTranscoder = (body: Buffer, out: CopyChunks, cursor: { column: n
 /** What the generated code calls besides the shared reader helpers. */
 const COPY_HELPERS = Object.freeze({
   ...HELPERS,
+  ...JSON_HELPERS,
   timestamp,
   /** A decimal's big-endian two's complement bytes: up to six (a safe integer) straight into numeric groups, longer ones through their text. */
   decimal(out: CopyChunks, buf: Buffer, start: number, end: number, scale: number): void {
@@ -60,6 +61,8 @@ type Emit = (src: AvroReaderSource) => void;
 
 /** The code writing a value of `type` straight from its Avro bytes into a `column` field; undefined when the column takes it otherwise. */
 function scalarEmit(type: avsc.Type, column: ColumnType): Emit | undefined {
+  if (scalarType(column) === undefined)
+    return scalarArrayItems(column) === undefined ? jsonFieldEmit(type, column) : undefined;
   const avroType = type.typeName;
   switch (column.kind) {
     case 'string':
@@ -200,6 +203,7 @@ export function compileCopyTranscoder(type: avsc.Type, spec: TableSpec): CopyTra
     `'use strict';
 const c = { buf: null, pos: 0, column: -1 };
 let out = null;
+const j = h.json;
 ${src.functions.join('\n')}
 return function transcode(buf, target, cursor) {
   out = target;

@@ -117,4 +117,26 @@ describe('avro logical types', () => {
     assert.equal(decimalText(decimalBytes(-0.5, 18, 4) as Buffer, 4), '-0.5000');
     assert.equal(decimalBytes(Number.NaN, 18, 4), 'not a finite number');
   });
+
+  it('reads decimal bytes of every length as exact text, six bytes and fewer without BigInt', () => {
+    /** The two's complement read with BigInt alone, formatted at `scale`. */
+    const expected = (bytes: readonly number[], scale: number): string => {
+      let value = 0n;
+      for (const byte of bytes) value = (value << 8n) | BigInt(byte);
+      if (bytes.length > 0 && (bytes[0] as number) & 0x80) value -= 1n << BigInt(8 * bytes.length);
+      const digits = (value < 0n ? -value : value).toString().padStart(scale + 1, '0');
+      const fraction = scale > 0 ? `.${digits.slice(digits.length - scale)}` : '';
+      return `${value < 0n ? '-' : ''}${digits.slice(0, digits.length - scale)}${fraction}`;
+    };
+    const cases: number[][] = [[], [0], [0x7f], [0x80], [0xff], [0x00, 0x80], [0xff, 0x7f]];
+    for (let length = 1; length <= 9; length++) {
+      cases.push(Array.from({ length }, (_, i) => (i === 0 ? 0x7f : 0xff)));
+      cases.push(Array.from({ length }, (_, i) => (i === 0 ? 0x80 : 0x00)));
+      cases.push(Array.from({ length }, (_, i) => (i * 37 + length * 11) & 0xff));
+      cases.push(Array.from({ length }, (_, i) => (0x90 + i * 53) & 0xff));
+    }
+    for (const bytes of cases)
+      for (const scale of [0, 2, 4, 12])
+        assert.equal(decimalText(Buffer.from(bytes), scale), expected(bytes, scale), `${bytes.join(',')} at ${scale}`);
+  });
 });

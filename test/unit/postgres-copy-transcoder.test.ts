@@ -100,6 +100,35 @@ describe('PostgreSQL binary COPY transcoder', () => {
     assertSameBody(avroBatch(table, bookingValueSchema, records, context));
   });
 
+  it('writes the same JSON for strings inside jsonb: escapes, control characters, unicode, and bytes that are not UTF-8', () => {
+    const table = describeTable('bookings', bookingKeySchema, bookingValueSchema);
+    const hard = [
+      'only "quotes"',
+      'only a back \\ slash',
+      'quote " and back \\ slash',
+      'new\nline\ttab\u0001',
+      'Öresund 🚣 \u2028',
+      '',
+      'placeholder',
+    ];
+    const records = hard.map((value, n) =>
+      bookingRecord(n, n, {
+        options: [
+          { name: `option ${n}`, value },
+          { name: value, value: 'plain' },
+        ],
+      }),
+    );
+    const batch = avroBatch(table, bookingValueSchema, records, context);
+    // Bytes that are not UTF-8 in place of `placeholder`: the decoding path reads them as replacement characters.
+    const last = batch.records.at(-1) as AvroSinkRecord;
+    const body = Buffer.from(last.body as Buffer);
+    const at = body.indexOf('placeholder');
+    assert.ok(at > 0);
+    body.set([0xff, 0xfe, 0xc3], at);
+    assertSameBody({ ...batch, records: [...batch.records.slice(0, -1), { ...last, body }] });
+  });
+
   it('writes the same body for every other logical type: bytes, floats, arrays, unions, records in arrays, maps', () => {
     const table = describeTable('kitchen', bookingKeySchema, kitchenValueSchema);
     const value = (n: number, nulls: boolean): Record<string, unknown> => ({
