@@ -221,14 +221,19 @@ export function decimalBytes(value: string | number, precision: number, scale: n
 /** Two's complement bytes that always hold a safe integer (48 bits). */
 export const SAFE_DECIMAL_BYTES = 6;
 
+/** The big-endian two's complement integer of buf[start, end), at most SAFE_DECIMAL_BYTES long. */
+export function smallSignedInteger(buf: Uint8Array, start: number, end: number): number {
+  let value = end > start && ((buf[start] as number) & 0x80) !== 0 ? -1 : 0;
+  for (let i = start; i < end; i++) value = value * 256 + (buf[i] as number);
+  return value;
+}
+
 /** For readers (sinks): decimal bytes → exact text with `scale` fractional digits, e.g. "-12.5000". */
 export function decimalText(bytes: Buffer, scale: number): string {
   const negative = bytes.length > 0 && ((bytes[0] as number) & 0x80) !== 0;
   let magnitude: string;
   if (bytes.length <= SAFE_DECIMAL_BYTES) {
-    // Sign-extended from the top byte; six bytes always hold a safe integer, so no BigInt.
-    let value = negative ? -1 : 0;
-    for (const byte of bytes) value = value * 256 + byte;
+    const value = smallSignedInteger(bytes, 0, bytes.length);
     magnitude = String(negative ? -value : value);
   } else {
     let value = 0n;

@@ -16,6 +16,9 @@ export function nullableBranch(type: avsc.Type): { inner: avsc.Type; nullIndex: 
   return nullIndex < 0 ? undefined : { inner: branches[1 - nullIndex] as avsc.Type, nullIndex };
 }
 
+/** Appends the code of one reading step to the reader being generated. */
+export type Emit = (src: AvroReaderSource) => void;
+
 export class AvroReaderSource {
   body: string[] = [];
   /** Functions of one top-level field each (`f<n>(buf, pos, end) → pos`). */

@@ -24,6 +24,12 @@ type Convert = (value: unknown) => unknown;
 /** One column's value of a record. */
 export type Cell = (record: SinkRecord, context: LineageContext) => unknown;
 
+/**
+ * The value of a record whose value columns are transcoded from its Avro body: the key and
+ * lineage cells read only that the value is there, never from it.
+ */
+export const PRESENT_VALUE: Readonly<Record<string, unknown>> = Object.freeze({});
+
 /** Leaf rewriting for a type, or undefined when the decoded value is already the row value (the common case). */
 export function converterFor(type: ColumnType): Convert | undefined {
   switch (type.kind) {

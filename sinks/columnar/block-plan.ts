@@ -15,7 +15,7 @@ import { undecodableBody } from '../avro-values.js';
 import type { TableSpec } from '../columns.js';
 import type { AvroSinkRecord, ResolvedSchema, SinkRecord, WriteBatch } from '../destination.js';
 import { DestinationError } from '../errors.js';
-import { createCellReaders, type Cell, type LineageContext } from '../rows.js';
+import { createCellReaders, PRESENT_VALUE, type Cell, type LineageContext } from '../rows.js';
 import { compileTranscoder, type Transcoder } from './avro-transcoder.js';
 import { AvroBodyError } from './avro-transcoder-runtime.js';
 import { BadValueError, columnWriter, type ColumnWriter, type NestedNulls } from './writers.js';
@@ -70,7 +70,7 @@ export class BlockPlan {
           this.addCells(columns, this.allColumns, { key, value: null, offset, schemaId }, context);
           continue;
         }
-        this.addCells(columns, this.outsideValue, { key, value: PRESENT, offset, schemaId }, context);
+        this.addCells(columns, this.outsideValue, { key, value: PRESENT_VALUE, offset, schemaId }, context);
         try {
           this.transcode(schema.bodyOf(body, schemaId), columns);
         } catch (error) {
@@ -103,9 +103,6 @@ export class BlockPlan {
     }
   }
 }
-
-/** Lineage cells of a transcoded upsert read only that the value is there, never from it. */
-const PRESENT: Readonly<Record<string, unknown>> = Object.freeze({});
 
 /** A value a column cannot hold: the data's fault, naming the record's offset and where in it (`value`, `column c`). */
 export function badValueError(

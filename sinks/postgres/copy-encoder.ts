@@ -15,14 +15,11 @@ import { undecodableBody } from '../avro-values.js';
 import { AvroBodyError } from '../columnar/avro-transcoder-runtime.js';
 import type { AvroSinkRecord, ResolvedSchema, SinkRecord } from '../destination.js';
 import { DestinationError } from '../errors.js';
-import { createCellReaders, type Cell, type LineageContext } from '../rows.js';
+import { createCellReaders, PRESENT_VALUE, type Cell, type LineageContext } from '../rows.js';
 import { columnField, CopyChunks, HEADER, InvalidValue, TRAILER, type Field } from './copy-binary.js';
 import { compileCopyTranscoder } from './copy-transcoder.js';
 
 export type CopyEncoder = (records: readonly AvroSinkRecord[], context: LineageContext) => Iterable<Buffer>;
-
-/** Lineage cells of a transcoded upsert read only that the value is there, never from it. */
-const PRESENT: Readonly<Record<string, unknown>> = Object.freeze({});
 
 /** The encoder of batches in `schema`'s version, into the columns of its table spec. */
 export function createCopyEncoder(schema: ResolvedSchema): CopyEncoder {
@@ -73,7 +70,7 @@ export function createCopyEncoder(schema: ResolvedSchema): CopyEncoder {
       try {
         if (body === null) writeCells(out, all, { key, value: null, offset, schemaId }, context);
         else {
-          const record = { key, value: PRESENT, offset, schemaId };
+          const record = { key, value: PRESENT_VALUE, offset, schemaId };
           writeCells(out, keys, record, context);
           transcode(schema.bodyOf(body, schemaId), out, cursor);
           writeCells(out, lineage, record, context);

@@ -10,8 +10,8 @@
 import { isUtf8 } from 'node:buffer';
 import type avsc from 'avsc';
 import { decimalText } from '../../avro/logical.js';
-import type { AvroReaderSource } from '../avro-reader-source.js';
-import { nullableBranch } from '../avro-reader-source.js';
+import { nullableBranch, type Emit } from '../avro-reader-source.js';
+import { ByteWriter } from '../columnar/bytes.js';
 import type { ColumnType } from '../columns.js';
 import type { CopyChunks } from './copy-binary.js';
 import { isoDate, isoTimestamp } from './copy-text.js';
@@ -22,38 +22,33 @@ const JSONB_VERSION = 1;
 
 /** The JSON text of one value being written; reused from field to field. */
 export class JsonText {
-  private buffer = Buffer.allocUnsafe(4096);
-  private at = 0;
-
-  private room(bytes: number): Buffer {
-    if (this.at + bytes > this.buffer.length) {
-      const grown = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.at + bytes));
-      this.buffer.copy(grown, 0, 0, this.at);
-      this.buffer = grown;
-    }
-    return this.buffer;
-  }
+  private readonly bytes = new ByteWriter(4096);
 
   start(): void {
-    this.at = 0;
+    this.bytes.at = 0;
   }
 
   /** Text of ASCII characters only (punctuation, numbers, ISO dates, base64, field labels). */
   ascii(text: string): void {
-    const buffer = this.room(text.length);
-    for (let i = 0; i < text.length; i++) buffer[this.at + i] = text.charCodeAt(i);
-    this.at += text.length;
+    const bytes = this.bytes;
+    bytes.reserve(text.length);
+    for (let i = 0; i < text.length; i++) bytes.buffer[bytes.at + i] = text.charCodeAt(i);
+    bytes.at += text.length;
   }
 
   /** Any text, as UTF-8. */
   utf8(text: string): void {
-    this.at += this.room(text.length * 3).write(text, this.at, 'utf8');
+    const bytes = this.bytes;
+    bytes.reserve(text.length * 3);
+    bytes.at += bytes.buffer.write(text, bytes.at, 'utf8');
   }
 
   /** Bytes as they are (a constant's JSON text). */
-  raw(bytes: Buffer): void {
-    this.room(bytes.length).set(bytes, this.at);
-    this.at += bytes.length;
+  raw(value: Buffer): void {
+    const bytes = this.bytes;
+    bytes.reserve(value.length);
+    bytes.buffer.set(value, bytes.at);
+    bytes.at += value.length;
   }
 
   /** The Avro string buf[start, end) as a JSON string, as JSON.stringify writes it for the decoded text. */
@@ -67,18 +62,19 @@ export class JsonText {
     }
     // Bytes that are not UTF-8 decode to replacement characters: that text, as the decoding path writes it.
     if (!ascii && !isUtf8(buf.subarray(start, end))) return this.utf8(JSON.stringify(buf.toString('utf8', start, end)));
-    const buffer = this.room(end - start + 2);
-    buffer[this.at] = QUOTE;
-    buf.copy(buffer, this.at + 1, start, end);
-    buffer[this.at + 1 + end - start] = QUOTE;
-    this.at += end - start + 2;
+    const bytes = this.bytes;
+    bytes.reserve(end - start + 2);
+    bytes.buffer[bytes.at] = QUOTE;
+    buf.copy(bytes.buffer, bytes.at + 1, start, end);
+    bytes.buffer[bytes.at + 1 + end - start] = QUOTE;
+    bytes.at += end - start + 2;
   }
 
   /** The jsonb field: its length, the version byte, then the text. */
   field(out: CopyChunks): void {
-    out.int32(this.at + 1);
+    out.int32(this.bytes.at + 1);
     out.uint8(JSONB_VERSION);
-    out.raw(this.buffer.subarray(0, this.at));
+    out.raw(this.bytes.view());
   }
 }
 
@@ -93,119 +89,111 @@ export const JSON_HELPERS = Object.freeze({
     `"${decimalText(buf.subarray(start, end), scale)}"`,
 });
 
-/** Whether the JSON of a value of `type` in a `column` can be written from its bytes (jsonText's forms, no map, no multi-branch union). */
-function writable(type: avsc.Type, column: ColumnType): boolean {
+/**
+ * The code writing the JSON of one value of `type` into `j` (jsonText's forms), or undefined when
+ * some part of it is left to the decoding path (a map, a multi-branch union, a type the column
+ * does not take as it is).
+ */
+function jsonEmit(type: avsc.Type, column: ColumnType): Emit | undefined {
   if (column.kind === 'nullable') {
     const union = nullableBranch(type);
-    return writable(union?.inner ?? type, column.inner);
+    const inner = jsonEmit(union?.inner ?? type, column.inner);
+    if (inner === undefined || union === undefined) return inner;
+    return (src) => {
+      src.emit(`if (${src.branch()} === ${union.nullIndex}) j.ascii('null'); else {`);
+      inner(src);
+      src.emit(`}`);
+    };
   }
   const avroType = type.typeName;
   switch (column.kind) {
     case 'string':
-      return avroType === 'string';
-    case 'enum':
-      return avroType === 'enum';
-    case 'bytes':
-      return avroType === 'bytes' || avroType === 'fixed';
-    case 'boolean':
-      return avroType === 'boolean';
-    case 'int32':
-      return avroType === 'int';
-    case 'int64':
-    case 'timestamp':
-      return avroType === 'long';
-    case 'date':
-      return avroType === 'int';
-    case 'float32':
-      return avroType === 'float';
-    case 'float64':
-      return avroType === 'double';
-    case 'decimal': {
-      if (!avroType.startsWith('logical')) return false;
-      const underlying = (type as avsc.types.LogicalType).underlyingType.typeName;
-      return underlying === 'bytes' || underlying === 'fixed';
-    }
-    case 'array':
-      return avroType === 'array' && writable((type as avsc.types.ArrayType).itemsType, column.items);
-    case 'struct': {
-      if (avroType !== 'record') return false;
-      const fields = (type as avsc.types.RecordType).fields;
-      return (
-        fields.length === column.fields.length &&
-        fields.every((field, i) => {
-          const target = column.fields[i];
-          return target !== undefined && target.name === field.name && writable(field.type, target.type);
-        })
-      );
-    }
-    default:
-      return false;
-  }
-}
-
-/** Code writing the JSON of one value of `type` into `j` (a value `writable` accepted). */
-function valueJson(src: AvroReaderSource, type: avsc.Type, column: ColumnType): void {
-  if (column.kind === 'nullable') {
-    const union = nullableBranch(type);
-    if (union === undefined) return valueJson(src, type, column.inner);
-    src.emit(`if (${src.branch()} === ${union.nullIndex}) j.ascii('null'); else {`);
-    valueJson(src, union.inner, column.inner);
-    return src.emit(`}`);
-  }
-  switch (column.kind) {
-    case 'string':
-      return src.emit(`j.string(buf, ${src.span()}, pos);`);
+      return avroType === 'string' ? (src) => src.emit(`j.string(buf, ${src.span()}, pos);`) : undefined;
     case 'enum': {
-      const symbols = src.constant(
-        (type as avsc.types.EnumType).symbols.map((symbol) => Buffer.from(JSON.stringify(symbol), 'utf8')),
+      if (avroType !== 'enum') return undefined;
+      const symbols = (type as avsc.types.EnumType).symbols.map((symbol) =>
+        Buffer.from(JSON.stringify(symbol), 'utf8'),
       );
-      const index = src.long();
-      src.emit(`if (${index} < 0 || ${index} >= ${symbols}.length) throw h.branchError(${index});`);
-      return src.emit(`j.raw(${symbols}[${index}]);`);
+      return (src) => {
+        const texts = src.constant(symbols);
+        const index = src.long();
+        src.emit(`if (${index} < 0 || ${index} >= ${texts}.length) throw h.branchError(${index});`);
+        src.emit(`j.raw(${texts}[${index}]);`);
+      };
     }
-    case 'bytes': {
-      const start = type.typeName === 'fixed' ? src.fixed((type as avsc.types.FixedType).size) : src.span();
-      return src.emit(`j.ascii('"' + buf.toString('base64', ${start}, pos) + '"');`);
-    }
+    case 'bytes':
+      if (avroType !== 'bytes' && avroType !== 'fixed') return undefined;
+      return (src) => {
+        const start = avroType === 'fixed' ? src.fixed((type as avsc.types.FixedType).size) : src.span();
+        src.emit(`j.ascii('"' + buf.toString('base64', ${start}, pos) + '"');`);
+      };
     case 'boolean':
-      return src.emit(`j.ascii(buf[${src.fixed(1)}] ? 'true' : 'false');`);
+      return avroType === 'boolean'
+        ? (src) => src.emit(`j.ascii(buf[${src.fixed(1)}] ? 'true' : 'false');`)
+        : undefined;
     case 'int32':
     case 'int64':
-      return src.emit(`j.ascii(String(${src.long()}));`);
+      return avroType === (column.kind === 'int32' ? 'int' : 'long')
+        ? (src) => src.emit(`j.ascii(String(${src.long()}));`)
+        : undefined;
     case 'timestamp':
-      return src.emit(`j.ascii(h.jsonTimestamp(${src.long()}));`);
+      return avroType === 'long' ? (src) => src.emit(`j.ascii(h.jsonTimestamp(${src.long()}));`) : undefined;
     case 'date':
-      return src.emit(`j.ascii(h.jsonDate(${src.long()}));`);
+      return avroType === 'int' ? (src) => src.emit(`j.ascii(h.jsonDate(${src.long()}));`) : undefined;
     case 'float32':
-      return src.emit(`j.ascii(h.jsonNumber(buf.readFloatLE(${src.fixed(4)})));`);
-    case 'float64':
-      return src.emit(`j.ascii(h.jsonNumber(buf.readDoubleLE(${src.fixed(8)})));`);
+    case 'float64': {
+      const size = column.kind === 'float32' ? 4 : 8;
+      if (avroType !== (size === 4 ? 'float' : 'double')) return undefined;
+      const read = size === 4 ? 'readFloatLE' : 'readDoubleLE';
+      return (src) => src.emit(`j.ascii(h.jsonNumber(buf.${read}(${src.fixed(size)})));`);
+    }
     case 'decimal': {
+      if (!avroType.startsWith('logical')) return undefined;
       const underlying = (type as avsc.types.LogicalType).underlyingType;
-      const start = underlying.typeName === 'fixed' ? src.fixed((underlying as avsc.types.FixedType).size) : src.span();
-      return src.emit(`j.ascii(h.jsonDecimal(buf, ${start}, pos, ${column.scale}));`);
+      if (underlying.typeName !== 'bytes' && underlying.typeName !== 'fixed') return undefined;
+      return (src) => {
+        const start =
+          underlying.typeName === 'fixed' ? src.fixed((underlying as avsc.types.FixedType).size) : src.span();
+        src.emit(`j.ascii(h.jsonDecimal(buf, ${start}, pos, ${column.scale}));`);
+      };
     }
     case 'array': {
-      const items = (type as avsc.types.ArrayType).itemsType;
-      const written = src.temp();
-      src.emit(`j.ascii('['); let ${written} = 0;`);
-      src.blocks(() => {
-        src.emit(`if (${written}++ > 0) j.ascii(',');`);
-        valueJson(src, items, column.items);
-      });
-      return src.emit(`j.ascii(']');`);
+      const item = avroType === 'array' ? jsonEmit((type as avsc.types.ArrayType).itemsType, column.items) : undefined;
+      if (item === undefined) return undefined;
+      return (src) => {
+        const written = src.temp();
+        src.emit(`j.ascii('['); let ${written} = 0;`);
+        src.blocks(() => {
+          src.emit(`if (${written}++ > 0) j.ascii(',');`);
+          item(src);
+        });
+        src.emit(`j.ascii(']');`);
+      };
     }
     case 'struct': {
+      if (avroType !== 'record') return undefined;
       const fields = (type as avsc.types.RecordType).fields;
-      fields.forEach((field, i) => {
-        const label = `${i === 0 ? '{' : ','}${JSON.stringify(field.name)}:`;
-        src.emit(`j.raw(${src.constant(Buffer.from(label, 'utf8'))});`);
-        valueJson(src, field.type, (column.fields[i] as { type: ColumnType }).type);
-      });
-      return src.emit(fields.length === 0 ? `j.ascii('{}');` : `j.ascii('}');`);
+      if (fields.length !== column.fields.length) return undefined;
+      const values: Emit[] = [];
+      for (const [i, field] of fields.entries()) {
+        const target = column.fields[i];
+        const value = target?.name === field.name ? jsonEmit(field.type, target.type) : undefined;
+        if (value === undefined) return undefined;
+        values.push(value);
+      }
+      const labels = fields.map((field, i) =>
+        Buffer.from(`${i === 0 ? '{' : ','}${JSON.stringify(field.name)}:`, 'utf8'),
+      );
+      return (src) => {
+        values.forEach((value, i) => {
+          src.emit(`j.raw(${src.constant(labels[i])});`);
+          value(src);
+        });
+        src.emit(fields.length === 0 ? `j.ascii('{}');` : `j.ascii('}');`);
+      };
     }
     default:
-      throw new Error(`no JSON is written from Avro for a ${column.kind} column`);
+      return undefined;
   }
 }
 
@@ -214,11 +202,12 @@ function valueJson(src: AvroReaderSource, type: avsc.Type, column: ColumnType): 
  * column's JSON is left to the decoding path. The generated code names the helpers `h` (with
  * JSON_HELPERS among them) and the JSON text `j` (`h.json`).
  */
-export function jsonFieldEmit(type: avsc.Type, column: ColumnType): ((src: AvroReaderSource) => void) | undefined {
-  if (!writable(type, column)) return undefined;
+export function jsonFieldEmit(type: avsc.Type, column: ColumnType): Emit | undefined {
+  const value = jsonEmit(type, column);
+  if (value === undefined) return undefined;
   return (src) => {
     src.emit(`j.start();`);
-    valueJson(src, type, column);
+    value(src);
     src.emit(`j.field(out);`);
   };
 }

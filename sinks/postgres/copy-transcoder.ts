@@ -15,8 +15,8 @@
  * is named by its column.
  */
 import type avsc from 'avsc';
-import { decimalText, SAFE_DECIMAL_BYTES } from '../../avro/logical.js';
-import { AvroReaderSource, nullableBranch } from '../avro-reader-source.js';
+import { decimalText, SAFE_DECIMAL_BYTES, smallSignedInteger } from '../../avro/logical.js';
+import { AvroReaderSource, nullableBranch, type Emit } from '../avro-reader-source.js';
 import { HELPERS } from '../columnar/avro-transcoder-runtime.js';
 import type { Column, ColumnType, TableSpec } from '../columns.js';
 import { converterFor } from '../rows.js';
@@ -45,9 +45,7 @@ const COPY_HELPERS = Object.freeze({
   decimal(out: CopyChunks, buf: Buffer, start: number, end: number, scale: number): void {
     if (end - start > SAFE_DECIMAL_BYTES || scale > MAX_EXACT_SCALE)
       return numeric(out, decimalText(buf.subarray(start, end), scale));
-    let unscaled = end > start && (buf[start] as number) >= 0x80 ? -1 : 0;
-    for (let i = start; i < end; i++) unscaled = unscaled * 256 + (buf[i] as number);
-    numericField(out, scaledNumericWire(unscaled, scale));
+    numericField(out, scaledNumericWire(smallSignedInteger(buf, start, end), scale));
   },
   /** A value avsc decoded, written by its column's field writer after rows.ts's rewriting. */
   decoded(out: CopyChunks, value: unknown, field: Field, convert: ((value: unknown) => unknown) | undefined): void {
@@ -55,9 +53,6 @@ const COPY_HELPERS = Object.freeze({
     else field(out, convert === undefined ? value : convert(value));
   },
 });
-
-/** Emits the code writing one scalar value. */
-type Emit = (src: AvroReaderSource) => void;
 
 /** The code writing a value of `type` straight from its Avro bytes into a `column` field; undefined when the column takes it otherwise. */
 function scalarEmit(type: avsc.Type, column: ColumnType): Emit | undefined {
