@@ -54,7 +54,16 @@ const TICKS_PER_SECOND = 100;
 
 /** CPU seconds of a live process, or of this process's children that have exited and been reaped (`reaped`). */
 export function cpuSeconds(pid: number | 'self', reaped = false): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return statCpuSeconds(`/proc/${pid}/stat`, reaped);
+}
+
+/** CPU seconds of a live process's main thread: for Node, the thread that runs all its JavaScript. */
+export function mainThreadCpuSeconds(pid: number): number {
+  return statCpuSeconds(`/proc/${pid}/task/${pid}/stat`, false);
+}
+
+function statCpuSeconds(path: string, reaped: boolean): number {
+  const stat = readFileSync(path, 'utf8');
   // Fields after "(comm) ": state is field 3, utime/stime 14/15, cutime/cstime 16/17.
   const fields = stat
     .slice(stat.lastIndexOf(')') + 2)
